@@ -1,0 +1,59 @@
+# Kechuang: the two commands a newcomer needs are `make run` and `make test`.
+# Stamp files under .venv/ and var/ make a second run skip what is already done.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+KC := $(BIN)/kechuang
+DEMO_ENTERPRISES ?= 20000
+DEMO_YEARS ?= 2022-2024
+DEMO_SEED ?= 2024
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install db demo serve bench lint format docs clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+var/.db-ready: $(VENV)/.installed $(wildcard src/kechuang/store/migrations/versions/*.py)
+	mkdir -p var
+	$(KC) db upgrade
+	touch $@
+
+db: var/.db-ready
+
+var/.demo-loaded: var/.db-ready
+	$(KC) generate --enterprises $(DEMO_ENTERPRISES) --years $(DEMO_YEARS) --seed $(DEMO_SEED) --out var/demo-panel.parquet
+	$(KC) import var/demo-panel.parquet
+	touch $@
+
+demo: var/.demo-loaded
+
+run: demo
+	$(KC) serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy src/kechuang/domain src/kechuang/rules
+
+format: install
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

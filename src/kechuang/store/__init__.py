@@ -1,0 +1,1 @@
+"""The relational store: SQLAlchemy models' shared base, engine and sessions, Alembic migrations."""
