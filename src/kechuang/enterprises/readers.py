@@ -1,0 +1,274 @@
+"""Streaming readers of panel files (CSV, .xlsx, Parquet) into batches of text columns.
+
+Every reader yields Arrow tables whose columns are all strings, named as in the file's header,
+so that one validator reads every format the same way. Nothing holds the whole file.
+
+Typed Parquet and Excel cells become the text a user would have typed: integers and Decimals
+as written ('1234.50'), dates as YYYY-MM-DD, booleans as true/false. A floating-point cell
+becomes its shortest round-trip text (repr), so 1234.5 is read as '1234.5' and accepted, while a
+float such as 0.1 + 0.2 ('0.30000000000000004') is refused as more precise than a fen: a float is
+converted only when its shortest text has at most the column's decimals, never rounded.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
+BATCH_ROWS = 50_000
+CSV_BLOCK_BYTES = 8 << 20
+FIRST_DATA_ROW = 2  # the header is row 1, as a spreadsheet shows it
+
+FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet", ".pq": "parquet"}
+
+
+class PanelFileError(ValueError):
+    """The file as a whole cannot be read (format, encoding, header)."""
+
+
+@dataclass
+class Batch:
+    """Text columns of consecutive rows; `rows` holds each row's number as the user sees it."""
+
+    table: pa.Table
+    rows: pa.Array
+
+
+@dataclass
+class PanelReader:
+    """A panel file opened for streaming: its header, format, size, and batches of text."""
+
+    path: Path
+    format: str
+    header: list[str]
+    total: int | None  # the unit of `position` (rows or bytes); None when unknown
+    _position: Any = field(default=None, repr=False)
+
+    def position(self) -> int:
+        return int(self._position()) if self._position else 0
+
+    def batches(self) -> Iterator[Batch]:
+        readers = {"csv": _csv_batches, "xlsx": _xlsx_batches, "parquet": _parquet_batches}
+        return readers[self.format](self)
+
+
+def file_format(path: Path) -> str:
+    try:
+        return FORMATS[path.suffix.lower()]
+    except KeyError:
+        raise PanelFileError(
+            f"{path.name}: unknown file type {path.suffix!r} (use .csv, .xlsx or .parquet)"
+        ) from None
+
+
+def open_panel(path: Path) -> PanelReader:
+    """Open path for streaming; raises PanelFileError if it is not a readable panel file."""
+    if not path.is_file():
+        raise PanelFileError(f"{path}: no such file")
+    fmt = file_format(path)
+    if fmt == "csv":
+        header = _csv_header(path)
+        return PanelReader(path, fmt, header, total=path.stat().st_size)
+    if fmt == "xlsx":
+        header, total = _xlsx_header(path)
+        return PanelReader(path, fmt, header, total=total)
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise PanelFileError(f"{path.name}: not a readable Parquet file ({exc})") from exc
+    header = [name.strip() for name in parquet.schema_arrow.names]
+    return PanelReader(path, fmt, header, total=parquet.metadata.num_rows)
+
+
+def _check_header(path: Path, header: list[str]) -> list[str]:
+    header = [name.strip() for name in header]
+    seen: set[str] = set()
+    repeated = sorted({name for name in header if name in seen or seen.add(name)})
+    if repeated:
+        raise PanelFileError(f"{path.name}: columns appear more than once: {', '.join(repeated)}")
+    if any(name == "" for name in header):
+        raise PanelFileError(f"{path.name}: a column of the header has no name")
+    return header
+
+
+# CSV ---------------------------------------------------------------------------------------
+
+
+def _csv_header(path: Path) -> list[str]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), None)
+    except UnicodeDecodeError as exc:
+        raise PanelFileError(f"{path.name}: not UTF-8 text ({exc.reason})") from exc
+    if not header:
+        raise PanelFileError(f"{path.name}: the file is empty (no header row)")
+    return _check_header(path, header)
+
+
+def _csv_batches(reader: PanelReader) -> Iterator[Batch]:
+    handle: IO[bytes] = reader.path.open("rb")
+    reader._position = handle.tell
+    names = reader.header
+    try:
+        stream = pcsv.open_csv(
+            handle,
+            read_options=pcsv.ReadOptions(
+                column_names=names, skip_rows=1, block_size=CSV_BLOCK_BYTES
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types={name: pa.string() for name in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        next_row = FIRST_DATA_ROW
+        for record_batch in stream:
+            table = pa.Table.from_batches([record_batch])
+            yield Batch(table, _row_numbers(next_row, table.num_rows))
+            next_row += table.num_rows
+    except pa.ArrowInvalid as exc:
+        raise PanelFileError(f"{reader.path.name}: cannot read as UTF-8 CSV ({exc})") from exc
+    finally:
+        handle.close()
+
+
+def _row_numbers(first: int, count: int) -> pa.Array:
+    return pa.array(range(first, first + count), type=pa.int64())
+
+
+# Excel -------------------------------------------------------------------------------------
+
+
+def _open_workbook(path: Path) -> Any:
+    from openpyxl import load_workbook
+
+    try:
+        return load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a bad file
+        raise PanelFileError(f"{path.name}: not a readable .xlsx workbook ({exc})") from exc
+
+
+def _xlsx_header(path: Path) -> tuple[list[str], int | None]:
+    workbook = _open_workbook(path)
+    try:
+        sheet = workbook.worksheets[0]
+        first = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), None)
+        if not first:
+            raise PanelFileError(f"{path.name}: the first sheet is empty (no header row)")
+        header = [cell_text(cell) or "" for cell in first]
+        while header and header[-1] == "":
+            header.pop()  # trailing formatted-but-empty cells
+        total = sheet.max_row - 1 if sheet.max_row else None
+        return _check_header(path, header), total
+    finally:
+        workbook.close()
+
+
+def cell_text(value: object) -> str | None:
+    """The text a user typed for a typed spreadsheet/Parquet cell (see the module docstring)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | Decimal):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 2**53:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_batches(reader: PanelReader) -> Iterator[Batch]:
+    workbook = _open_workbook(reader.path)
+    width = len(reader.header)
+    done = 0
+    reader._position = lambda: done
+    try:
+        sheet = workbook.worksheets[0]
+        columns: list[list[str | None]] = [[] for _ in range(width)]
+        rows: list[int] = []
+        for number, values in enumerate(
+            sheet.iter_rows(min_row=FIRST_DATA_ROW, values_only=True), start=FIRST_DATA_ROW
+        ):
+            texts = [cell_text(v) for v in values[:width]]
+            if all(t is None for t in texts):
+                continue  # blank rows (often trailing) are not data
+            texts.extend([None] * (width - len(texts)))
+            for column, text in zip(columns, texts, strict=True):
+                column.append(text)
+            rows.append(number)
+            if len(rows) == BATCH_ROWS:
+                yield _text_batch(reader.header, columns, rows)
+                done = number - 1
+                columns = [[] for _ in range(width)]
+                rows = []
+        if rows:
+            yield _text_batch(reader.header, columns, rows)
+        done = reader.total or 0
+    finally:
+        workbook.close()
+
+
+def _text_batch(header: list[str], columns: list[list[str | None]], rows: list[int]) -> Batch:
+    table = pa.table(
+        {name: pa.array(col, pa.string()) for name, col in zip(header, columns, strict=True)}
+    )
+    return Batch(table, pa.array(rows, pa.int64()))
+
+
+# Parquet -----------------------------------------------------------------------------------
+
+
+def as_text(array: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """A typed Arrow column as the text cell_text would give (floats: shortest repr)."""
+    kind = array.type
+    if pa.types.is_dictionary(kind):
+        array = pc.cast(array, kind.value_type)
+        kind = array.type
+    if pa.types.is_string(kind):
+        return array
+    if pa.types.is_large_string(kind):
+        return pc.cast(array, pa.string())
+    if pa.types.is_timestamp(kind):
+        texts = [cell_text(v) for v in array.to_pylist()]
+        return pa.array(texts, pa.string())
+    return pc.cast(array, pa.string())
+
+
+def _parquet_batches(reader: PanelReader) -> Iterator[Batch]:
+    parquet = pq.ParquetFile(reader.path)
+    done = 0
+    reader._position = lambda: done
+    next_row = FIRST_DATA_ROW
+    try:
+        for record_batch in parquet.iter_batches(batch_size=BATCH_ROWS):
+            table = pa.table(
+                {
+                    name: as_text(column)
+                    for name, column in zip(reader.header, record_batch.columns, strict=True)
+                }
+            )
+            yield Batch(table, _row_numbers(next_row, table.num_rows))
+            next_row += table.num_rows
+            done += table.num_rows
+    except pa.ArrowException as exc:
+        raise PanelFileError(f"{reader.path.name}: cannot read the Parquet file ({exc})") from exc
+    finally:
+        parquet.close()
