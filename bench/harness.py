@@ -34,10 +34,13 @@ class Measurement:
 
 def machine() -> str:
     mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{platform.machine()}, {os.cpu_count()} cores, {mem_gb:.0f} GiB, Python {platform.python_version()}"
+    python = platform.python_version()
+    return f"{platform.machine()}, {os.cpu_count()} cores, {mem_gb:.0f} GiB, Python {python}"
 
 
-def measure(name: str, argv: list[str], note: str = "", env: dict[str, str] | None = None) -> Measurement:
+def measure(
+    name: str, argv: list[str], note: str = "", env: dict[str, str] | None = None
+) -> Measurement:
     """Run argv in a fresh process (via /usr/bin/time-like wait4) and measure it whole."""
     started = time.perf_counter()
     proc = subprocess.Popen(argv, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL)

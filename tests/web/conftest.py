@@ -1,0 +1,133 @@
+"""Fixtures for the web app: a migrated SQLite store with a few enterprises, a live server and
+Debian's Chromium driven by Playwright (skipped with a reason where Chromium is missing)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy import Engine, insert
+
+from kechuang.domain.uscc import check_digit
+from kechuang.enterprises.tables import ImportBatch, annual_facts, enterprises
+from kechuang.store.engine import make_engine
+from kechuang.store.migrate import upgrade
+from kechuang.web.app import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def make_uscc(serial: int) -> str:
+    first_17 = f"91310115MA1{serial:06d}"
+    return first_17 + check_digit(first_17)
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'web.db'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def loaded_engine(engine: Engine) -> Engine:
+    """Three enterprises in Pudong and Minhang with facts for 2023 and 2024."""
+    with engine.begin() as conn:
+        batch_id = conn.execute(
+            insert(ImportBatch).values(
+                file_name="demo.csv",
+                sha256="ab" * 32,
+                format="csv",
+                imported_at=dt.datetime(2026, 11, 27, 9, 30, tzinfo=dt.UTC),
+                row_count=6,
+                enterprise_count=3,
+                years=[2023, 2024],
+            )
+        ).inserted_primary_key[0]
+        for serial, district_code in ((1, "310115"), (2, "310115"), (3, "310112")):
+            uscc = make_uscc(serial)
+            conn.execute(
+                insert(enterprises).values(
+                    uscc=uscc,
+                    name=f"上海测试{serial}科技有限公司",
+                    district=district_code,
+                    industry_code="M7320",
+                    attributes_year=2024,
+                    batch_id=batch_id,
+                )
+            )
+            for year in (2023, 2024):
+                conn.execute(
+                    insert(annual_facts).values(
+                        uscc=uscc, year=year, employees=10, revenue_fen=100, batch_id=batch_id
+                    )
+                )
+    return engine
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(loaded_engine: Engine) -> Iterator[str]:
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(loaded_engine), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser_page(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:
+    """A Playwright page in Debian's Chromium; a screenshot is saved if the test fails."""
+    if not CHROMIUM.exists():
+        if os.environ.get("KECHUANG_REQUIRE_BROWSER"):
+            pytest.fail("KECHUANG_REQUIRE_BROWSER is set but /usr/bin/chromium is missing")
+        pytest.skip(
+            "Debian's Chromium (/usr/bin/chromium) is not installed: apt-get install chromium"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        page = browser.new_page()
+        yield page
+        failed = getattr(request.node, "rep_call", None)
+        if failed is not None and failed.failed:
+            artifacts = Path("test-artifacts")
+            artifacts.mkdir(exist_ok=True)
+            page.screenshot(path=str(artifacts / f"{request.node.name}.png"), full_page=True)
+        browser.close()
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    setattr(item, f"rep_{report.when}", report)

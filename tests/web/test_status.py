@@ -1,0 +1,45 @@
+"""The status page and its API show the counts of what was loaded, in Chinese or English."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from kechuang.web.app import create_app
+
+
+def test_status_api_counts_what_was_loaded(loaded_engine: Engine) -> None:
+    body = TestClient(create_app(loaded_engine)).get("/api/v1/status").json()
+    assert body["enterprises"] == 3
+    assert body["annual_facts"] == 6
+    assert body["import_batches"] == 1
+    assert body["by_year"] == [{"year": 2023, "rows": 3}, {"year": 2024, "rows": 3}]
+    assert body["by_district"][0] == {
+        "code": "310115",
+        "name_zh": "浦东新区",
+        "name_en": "Pudong New Area",
+        "enterprises": 2,
+    }
+
+
+def test_status_page_is_chinese_by_default(loaded_engine: Engine) -> None:
+    page = TestClient(create_app(loaded_engine)).get("/").text
+    assert "已载入的数据" in page
+    assert '<span class="figure" id="count-enterprises">3</span>' in page
+    assert "浦东新区" in page
+
+
+def test_language_switch_to_english_is_remembered(loaded_engine: Engine) -> None:
+    client = TestClient(create_app(loaded_engine))
+    assert "Data loaded" in client.get("/?lang=en").text
+    assert "Pudong New Area" in client.get("/").text
+
+
+def test_empty_store_says_how_to_load_data(engine: Engine) -> None:
+    page = TestClient(create_app(engine)).get("/").text
+    assert "kechuang import" in page
+
+
+def test_openapi_document_lists_the_status_api(engine: Engine) -> None:
+    spec = TestClient(create_app(engine)).get("/openapi.json").json()
+    assert "/api/v1/status" in spec["paths"]
