@@ -17,6 +17,7 @@ app = typer.Typer(
 COMMAND_MODULES = (
     "kechuang.store.commands",
     "kechuang.enterprises.commands",
+    "kechuang.enterprises.generate_cli",
     "kechuang.policies.commands",
     "kechuang.screening.commands",
     "kechuang.web.commands",
