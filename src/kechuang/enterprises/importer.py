@@ -220,7 +220,7 @@ def _store(
             QUALIFY row_number() OVER (PARTITION BY uscc ORDER BY year DESC, {ROW} DESC) = 1
             """,
             [staged],
-        ).fetch_record_batch(WRITE_BATCH_ROWS)
+        ).to_arrow_reader(WRITE_BATCH_ROWS)
         store_writer.write(
             connection,
             store_writer.enterprise_upsert(connection),
@@ -229,7 +229,7 @@ def _store(
             progress.advance,
         )
         progress.start("storing facts", row_count)
-        rows = con.execute(f"SELECT {facts} FROM read_parquet(?)", [staged]).fetch_record_batch(
+        rows = con.execute(f"SELECT {facts} FROM read_parquet(?)", [staged]).to_arrow_reader(
             WRITE_BATCH_ROWS
         )
         store_writer.write(

@@ -1,0 +1,60 @@
+"""Shared fixtures: `database_url` runs a test on SQLite and on PostgreSQL.
+
+PostgreSQL comes from KECHUANG_TEST_POSTGRES_URL (e.g. postgresql+psycopg://postgres@127.0.0.1/test);
+every test gets its own fresh schema (kc_test_<session>_<n>, via search_path) so that parallel
+runs and tests never see each other's rows. Without the variable the PostgreSQL case skips.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+ENV_POSTGRES = "KECHUANG_TEST_POSTGRES_URL"
+_SESSION = secrets.token_hex(4)
+_counter = itertools.count()
+
+
+def _postgres_url(schema: str, base: str) -> str:
+    url = make_url(base)
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False
+    )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty database: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kechuang.db'}"
+        return
+    base = os.environ.get(ENV_POSTGRES)
+    if not base:
+        pytest.skip(f"{ENV_POSTGRES} not set")
+    schema = f"kc_test_{_SESSION}_{next(_counter)}"
+    admin = create_engine(base)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    try:
+        yield _postgres_url(schema, base)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        admin.dispose()
+
+
+@pytest.fixture
+def store_env(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """Point the CLI at database_url and a temporary var/ directory."""
+    monkeypatch.setenv("KECHUANG_DATABASE_URL", database_url)
+    monkeypatch.setenv("KECHUANG_VAR_DIR", str(tmp_path / "var"))
+    yield database_url
