@@ -1,0 +1,73 @@
+"""Turning outside values (YAML parameter values, `--set` text, panel cells) into runtime Values.
+
+A runtime Value is exact: Fraction for every number (yuan, count, ratio, number, year), bool,
+str for codes and text, datetime.date, None for unknown. Floats never reach an evaluator.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+from kechuang.rules.ir import Unit, Value
+
+TRUE_WORDS = frozenset({"true", "1", "是", "yes"})
+FALSE_WORDS = frozenset({"false", "0", "否", "no"})
+
+
+def to_value(raw: object, unit: Unit) -> Value:
+    """Convert `raw` to a Value of `unit`; raise ValueError with a reason if it is not one.
+
+    Text numbers may use thousands separators, and ratios may be written as percentages
+    ("10%"). Counts must be whole; yuan may have at most two decimals.
+    """
+    if raw is None:
+        return None
+    if unit == Unit.BOOL:
+        if isinstance(raw, bool):
+            return raw
+        word = str(raw).strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise ValueError(f"{raw!r} is not a boolean (true/false)")
+    if unit == Unit.DATE:
+        if isinstance(raw, dt.date):
+            return raw
+        try:
+            return dt.date.fromisoformat(str(raw).strip())
+        except ValueError:
+            raise ValueError(f"{raw!r} is not a date (YYYY-MM-DD)") from None
+    if unit in (Unit.CODE, Unit.TEXT):
+        if isinstance(raw, bool | int | float | Decimal):
+            raise ValueError(f"{raw!r} is not text")
+        return str(raw)
+    return _number(raw, unit)
+
+
+def _number(raw: object, unit: Unit) -> Fraction:
+    if isinstance(raw, bool):
+        raise ValueError(f"{raw!r} is not a number")
+    if isinstance(raw, Fraction):
+        value = raw
+    elif isinstance(raw, int):
+        value = Fraction(raw)
+    else:
+        # A float from YAML goes through its shortest repr ("0.1"), which is what was written.
+        text = (repr(raw) if isinstance(raw, float) else str(raw)).strip()
+        text = text.replace(",", "").removeprefix("¥").removeprefix("￥")
+        percent = text.endswith("%")
+        try:
+            decimal = Decimal(text.removesuffix("%").replace("_", ""))
+        except InvalidOperation:
+            raise ValueError(f"{raw!r} is not a number") from None
+        if not decimal.is_finite():
+            raise ValueError(f"{raw!r} is not a finite number")
+        value = Fraction(decimal) / (100 if percent else 1)
+    if unit == Unit.COUNT and value.denominator != 1:
+        raise ValueError(f"{raw!r} is not a whole number")
+    if unit == Unit.YUAN and (value * 100).denominator != 1:
+        raise ValueError(f"{raw!r} is more precise than a fen")
+    return value
