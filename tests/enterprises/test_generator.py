@@ -121,7 +121,8 @@ def test_trade_names_have_two_characters_then_three_once_those_run_out() -> None
     word = {s.code: s.word for s in names.INDUSTRIES}
     batches = list(generate_batches(TWO_CHARACTER_NAMES + 10, [2024], 1, TWO_CHARACTER_NAMES))
     for batch, length in ((batches[0].slice(0, 50), 2), (batches[-1], 3)):
-        for name, code in zip(batch["name"].to_pylist(), batch["industry_code"].to_pylist()):
+        pairs = zip(batch["name"].to_pylist(), batch["industry_code"].to_pylist(), strict=True)
+        for name, code in pairs:
             assert len(name) == 2 + length + len(word[code]) + len("有限公司") or "股份" in name
 
 
