@@ -51,9 +51,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-def store_env(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
+def store_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Point the CLI at database_url and a temporary var/ directory."""
     monkeypatch.setenv("KECHUANG_DATABASE_URL", database_url)
     monkeypatch.setenv("KECHUANG_VAR_DIR", str(tmp_path / "var"))

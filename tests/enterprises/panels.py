@@ -77,7 +77,9 @@ def write_csv(
     return path
 
 
-def write_xlsx(path: Path, rows: list[Mapping[str, object]], columns: Iterable[str] = COLUMNS) -> Path:
+def write_xlsx(
+    path: Path, rows: list[Mapping[str, object]], columns: Iterable[str] = COLUMNS
+) -> Path:
     from openpyxl import Workbook
 
     header = list(columns)

@@ -134,9 +134,7 @@ def test_parquet_in_the_snapshot_schema_is_read(engine: Engine, tmp_path: Path) 
     assert facts(engine)[0]["revenue_fen"] == 1_000_000_050
 
 
-def test_parquet_float_amount_with_two_decimals_is_accepted(
-    engine: Engine, tmp_path: Path
-) -> None:
+def test_parquet_float_amount_with_two_decimals_is_accepted(engine: Engine, tmp_path: Path) -> None:
     table = text_table(valid_rows(1, years=[2024]))
     table = table.set_column(
         table.schema.get_field_index("revenue"), "revenue", pa.array([12345678.5], pa.float64())
@@ -256,9 +254,7 @@ def test_a_bad_file_changes_nothing_in_the_database(engine: Engine, tmp_path: Pa
     assert snapshot.read_bytes() == snapshot_bytes
 
 
-def test_sqlite_file_is_byte_unchanged_by_a_refused_import(
-    store_env: str, tmp_path: Path
-) -> None:
+def test_sqlite_file_is_byte_unchanged_by_a_refused_import(store_env: str, tmp_path: Path) -> None:
     if not store_env.startswith("sqlite"):
         pytest.skip("a file-level check")
     assert run_import(write_csv(tmp_path / "good.csv", valid_rows(2)))[0] == 0
