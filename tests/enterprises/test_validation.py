@@ -75,7 +75,7 @@ def cell(name: str) -> st.SearchStrategy[str | None]:
 ROW = st.fixed_dictionaries({name: cell(name) for name in COLUMNS})
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(rows=st.lists(ROW, min_size=1, max_size=8))
 def test_vectorised_and_per_cell_validators_agree(rows: list[dict[str, str | None]]) -> None:
     table = pa.table({name: pa.array([r[name] for r in rows], pa.string()) for name in COLUMNS})

@@ -92,8 +92,7 @@ def open_panel(path: Path) -> PanelReader:
 
 def _check_header(path: Path, header: list[str]) -> list[str]:
     header = [name.strip() for name in header]
-    seen: set[str] = set()
-    repeated = sorted({name for name in header if name in seen or seen.add(name)})
+    repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         raise PanelFileError(f"{path.name}: columns appear more than once: {', '.join(repeated)}")
     if any(name == "" for name in header):

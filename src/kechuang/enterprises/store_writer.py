@@ -65,7 +65,7 @@ def _rename(batch: pa.RecordBatch) -> pa.RecordBatch:
 
 
 def _rows(batch: pa.RecordBatch, batch_id: int) -> Rows:
-    rows = _rename(batch).to_pylist()
+    rows: Rows = _rename(batch).to_pylist()
     for row in rows:
         row["batch_id"] = batch_id
         if EXTRA in row and row[EXTRA] is not None:

@@ -197,10 +197,10 @@ def validate_batch(batch: Batch, extra_columns: list[str]) -> Validated:
     for f in FIELDS:
         raw = _text_column(table, f.name)
         if f.kind in _CANONICAL:
-            typed[f.name], errors = _numeric(f, raw)
+            typed[f.name], column_errors = _numeric(f, raw)
         else:
-            typed[f.name], errors = _by_distinct(f, raw)
-        found.extend((position, f.name, reason) for position, reason in errors)
+            typed[f.name], column_errors = _by_distinct(f, raw)
+        found.extend((position, f.name, reason) for position, reason in column_errors)
 
     for f in FIELDS:
         if f.max_field is not None:
