@@ -6,6 +6,7 @@ postings of every entry sum to zero and so does the whole journal (the trial bal
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -15,7 +16,7 @@ from fractions import Fraction
 from typing import TypeVar, overload
 
 from kechuang.domain.money import allocate
-from kechuang.ledger.errors import InvalidPosting, UnbalancedEntry
+from kechuang.ledger.errors import InvalidPosting, LedgerError, UnbalancedEntry
 
 Weight = int | Fraction | Decimal
 K = TypeVar("K", bound=Hashable)
@@ -153,3 +154,15 @@ def split(
         keys = list(shares)
         return dict(zip(keys, allocate(total_fen, [shares[k] for k in keys]), strict=True))
     return allocate(total_fen, list(shares))
+
+
+def to_utc(moment: dt.datetime) -> dt.datetime:
+    """A timezone-aware moment in UTC; a naive one is refused (its zone would be a guess)."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise LedgerError(f"a ledger time must carry its time zone: {moment!r}")
+    return moment.astimezone(dt.UTC)
+
+
+def from_store(moment: dt.datetime) -> dt.datetime:
+    """A stored moment as aware UTC (SQLite hands back the naive UTC value it was given)."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)

@@ -27,7 +27,7 @@ KEY_LENGTH = 200
 ACCOUNT_TYPES = ("asset", "liability", "equity", "income", "expense")
 
 
-class Account(Base):
+class LedgerAccount(Base):
     """A ledger account, named by a stable code such as `payable:enterprise:<uscc>`."""
 
     __tablename__ = "ledger_accounts"
@@ -52,7 +52,7 @@ class Account(Base):
     opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
-class Entry(Base):
+class LedgerEntry(Base):
     """One balanced journal entry; its idempotency key makes re-posting a no-op."""
 
     __tablename__ = "ledger_entries"
@@ -68,12 +68,12 @@ class Entry(Base):
     reference_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
-    postings: Mapped[list[Posting]] = relationship(
-        back_populates="entry", order_by="Posting.id", lazy="selectin"
+    postings: Mapped[list[LedgerPosting]] = relationship(
+        back_populates="entry", order_by="LedgerPosting.id", lazy="selectin"
     )
 
 
-class Posting(Base):
+class LedgerPosting(Base):
     """One line of an entry: debit positive, credit negative, never zero."""
 
     __tablename__ = "ledger_postings"
@@ -88,5 +88,5 @@ class Posting(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
     amount_fen: Mapped[int] = mapped_column(BigInteger)
 
-    entry: Mapped[Entry] = relationship(back_populates="postings")
-    account: Mapped[Account] = relationship(lazy="joined")
+    entry: Mapped[LedgerEntry] = relationship(back_populates="postings")
+    account: Mapped[LedgerAccount] = relationship(lazy="joined")
