@@ -1,0 +1,200 @@
+"""Screen a panel with DuckDB: compiled policy queries in, the RESULTS file out.
+
+One query per policy (`rules.sql.compile_policy`) runs into a temporary table (a progress step
+each); the RESULTS file is then written by one `COPY (...) TO` of their union, with the
+exclusions (不得重复享受) applied when screened policies exclude each other. DuckDB streams the
+panel and spills to a temporary directory past `memory_limit`, so memory stays bounded for any
+population. Every file is written under a temporary name and renamed at the end: a failed run
+leaves no output behind.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from kechuang.engines.exclusions import apply_exclusions, exclusion_pairs
+from kechuang.engines.panel import open_panel
+from kechuang.rules.ir import Value
+from kechuang.rules.policy import Policy
+from kechuang.rules.sql import RESULT_COLUMNS, compile_policy
+
+OUTPUT_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+MEMORY_LIMIT = os.environ.get("KECHUANG_DUCKDB_MEMORY", "1500MB")
+OUTCOMES = ("eligible", "ineligible", "manual_review", "unknown")
+
+
+class OutputError(ValueError):
+    """The RESULTS path cannot be written (unknown extension, missing directory)."""
+
+
+@dataclass
+class PolicySummary:
+    policy_id: str
+    version: str
+    content_hash: str
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
+    total_benefit_yuan: Decimal = Decimal("0.00")
+    excluded: int = 0
+
+
+@dataclass
+class ScreenResult:
+    out: Path
+    year: int
+    policies: list[PolicySummary]
+    rows: int
+    totals: Path | None = None
+    excluded_by_column: bool = False
+
+
+def output_format(path: Path) -> str:
+    fmt = OUTPUT_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise OutputError(f"{path}: RESULTS must end in .csv or .parquet")
+    if not path.parent.exists():
+        raise OutputError(f"{path.parent}: no such directory")
+    return fmt
+
+
+def connect(temp_dir: str) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": temp_dir})
+    # Output order is by enterprise within policy anyway; insertion order costs memory.
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+def _copy_options(fmt: str) -> str:
+    if fmt == "parquet":
+        return "(FORMAT PARQUET, COMPRESSION ZSTD)"
+    return "(FORMAT CSV, HEADER TRUE)"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def screen(
+    data: Path,
+    year: int,
+    policies: Sequence[Policy],
+    out: Path,
+    overrides: Mapping[str, Mapping[str, Value]] | None = None,
+    totals: bool = False,
+    explain_columns: bool = False,
+    step: Callable[[str], None] | None = None,
+    check: bool = True,
+) -> ScreenResult:
+    """Screen `data` for `year` with `policies` (in pack order) into `out`.
+
+    `overrides` maps a policy id to its parameter overrides. With `totals`, also writes
+    `<out stem>.totals.csv`. `step(policy_id)` is called as each policy finishes.
+    """
+    fmt = output_format(out)
+    overrides = overrides or {}
+    # Compile first: a policy that cannot be compiled stops the run before anything is read.
+    queries = [
+        compile_policy(p, year, overrides.get(p.id), explain_columns).sql(dialect="duckdb")
+        for p in policies
+    ]
+    with tempfile.TemporaryDirectory(prefix="kechuang-screen-", dir=out.parent) as work:
+        con = connect(work)
+        try:
+            open_panel(con, data, check=check)
+            for i, (policy, sql) in enumerate(zip(policies, queries, strict=True)):
+                con.execute(f"CREATE TEMP TABLE r{i} AS {sql}")
+                if step is not None:
+                    step(policy.id)
+            union = " UNION ALL ".join(f"SELECT * FROM r{i}" for i in range(len(policies)))
+            con.execute(f"CREATE TEMP VIEW screened AS {union}")
+            with_exclusions = bool(exclusion_pairs(policies))
+            relation = _final_relation(con, policies, with_exclusions)
+            columns = [*RESULT_COLUMNS, *(["excluded_by"] if with_exclusions else [])]
+            if explain_columns:
+                columns = [c for c in _columns(con, relation) if c in columns or c.startswith("c_")]
+            select = ", ".join(
+                "NULLIF(unmet, '') AS unmet" if c == "unmet" and fmt == "csv" else c
+                for c in columns
+            )
+            staged = Path(work) / f"results{out.suffix}"
+            con.execute(
+                f"COPY (SELECT {select} FROM {relation}) TO {_literal(str(staged))} {_copy_options(fmt)}"
+            )
+            staged_totals = None
+            if totals:
+                staged_totals = Path(work) / "totals.csv"
+                con.execute(
+                    f"COPY ({_totals_sql(relation, year)}) TO {_literal(str(staged_totals))} "
+                    "(FORMAT CSV, HEADER TRUE)"
+                )
+            summaries = _summaries(con, relation, policies)
+            rows = sum(sum(s.counts.values()) for s in summaries)
+        finally:
+            con.close()
+        # Everything succeeded: move the files into place.
+        os.replace(staged, out)
+        totals_path = None
+        if staged_totals is not None:
+            totals_path = totals_file(out)
+            os.replace(staged_totals, totals_path)
+    return ScreenResult(out, year, summaries, rows, totals_path, with_exclusions)
+
+
+def totals_file(out: Path) -> Path:
+    return out.with_name(f"{out.stem}.totals.csv")
+
+
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
+    return [row[0] for row in con.sql(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
+
+
+def _final_relation(
+    con: duckdb.DuckDBPyConnection, policies: Sequence[Policy], with_exclusions: bool
+) -> str:
+    """The name of the relation holding the rows to write (exclusions applied)."""
+    if not with_exclusions:
+        con.execute("CREATE TEMP VIEW final AS SELECT * FROM screened")
+        return "final"
+    excluded = apply_exclusions(con, "screened", policies)
+    con.execute(
+        f"""
+        CREATE TEMP VIEW final AS
+        SELECT s.* REPLACE (CASE WHEN x.excluded_by IS NULL THEN s.benefit_yuan END AS benefit_yuan),
+               x.excluded_by
+        FROM screened s LEFT JOIN {excluded} x USING (uscc, policy_id)
+        """
+    )
+    return "final"
+
+
+def _totals_sql(relation: str, year: int) -> str:
+    return (
+        "SELECT uscc, CAST(" + str(int(year)) + " AS INTEGER) AS year, "
+        "count(*) FILTER (WHERE outcome = 'eligible') AS policies_eligible, "
+        "CAST(coalesce(sum(benefit_yuan), 0) AS DECIMAL(18, 2)) AS total_benefit_yuan "
+        f"FROM {relation} GROUP BY uscc ORDER BY uscc"
+    )
+
+
+def _summaries(
+    con: duckdb.DuckDBPyConnection, relation: str, policies: Sequence[Policy]
+) -> list[PolicySummary]:
+    by_id = {p.id: PolicySummary(p.id, p.version, p.content_hash) for p in policies}
+    has_excluded = "excluded_by" in _columns(con, relation)
+    excluded = "count(excluded_by)" if has_excluded else "0"
+    rows = con.sql(
+        f"SELECT policy_id, outcome, count(*), sum(benefit_yuan), {excluded} "
+        f"FROM {relation} GROUP BY policy_id, outcome"
+    ).fetchall()
+    for policy_id, outcome, count, benefit, n_excluded in rows:
+        summary = by_id[policy_id]
+        summary.counts[outcome] = int(count)
+        summary.total_benefit_yuan += Decimal(benefit or 0)
+        summary.excluded += int(n_excluded)
+    return [by_id[p.id] for p in policies]

@@ -1,0 +1,728 @@
+"""Compile a policy to ONE SQL query over the panel (the vectorised evaluator).
+
+`compile_policy(policy, year)` returns a SQLGlot `Select` over a relation named `panel` (the
+contract's columns, one row per enterprise per year) with the RESULTS columns of
+shared/DATA-CONTRACT.md for every enterprise that has a row in `year`. It is built only with
+SQLGlot expression builders: policy text never reaches SQL as text, only literals do.
+
+Semantics follow docs/policy-language.md and must agree exactly with `rules.scalar`:
+- numbers are exact rationals (see `sql_numeric`): no `/` on numbers, comparisons by
+  cross-multiplication, benefits rounded half up to the fen only at the end;
+- unknown is NULL; SQL's AND/OR/NOT already are Kleene logic, and every CASE that branches on
+  a condition yields NULL for an unknown condition;
+- earlier years come from one GROUP BY over the years the policy reads (conditional
+  aggregates), joined to the evaluation year's rows;
+- every named definition, score and condition, and any sub-expression used twice, becomes a
+  column of a CTE layer, so each is computed once per row however often it is referenced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+import sqlglot.expressions as exp
+
+from kechuang.domain.panel import BY_NAME, Kind
+from kechuang.rules import ir
+from kechuang.rules import sql_numeric as n
+from kechuang.rules.policy import Condition, ConditionKind, Policy, Score, Status
+from kechuang.rules.sql_numeric import Num
+
+Compiled = Num | exp.Expression
+STATUS_COLUMN_PREFIX = "c_"
+RESULT_COLUMNS = ("uscc", "policy_id", "year", "outcome", "score", "benefit_yuan", "unmet")
+DATE = exp.DataType.build("DATE")
+SCORE_DECIMALS = 2
+
+# Fact numerators: yuan facts are counted in fen, ratios in millionths.
+_KIND_DENOMINATOR = {Kind.YUAN: 100, Kind.RATIO: 10**6, Kind.COUNT: 1, Kind.YEAR: 1}
+
+
+class SqlCompileError(ValueError):
+    """The IR holds something the SQL compiler does not know (a loader/compiler mismatch)."""
+
+
+def compile_policy(
+    policy: Policy,
+    year: int,
+    overrides: Mapping[str, ir.Value] | None = None,
+    explain_columns: bool = False,
+) -> exp.Select:
+    """The query returning RESULTS rows of `policy` for evaluation year `year`.
+
+    With `explain_columns`, one status column `c_<condition id>` per evaluated condition
+    (met/unmet/unknown/manual_review) follows the contract's columns.
+    """
+    params = policy.parameter_values(year, dict(overrides or {}))
+    return _Compiler(policy, year, params).query(explain_columns)
+
+
+def to_fraction(value: object) -> Fraction:
+    if isinstance(value, bool):
+        raise SqlCompileError(f"{value!r} is not a number")
+    if isinstance(value, Fraction | int | Decimal):
+        return Fraction(value)
+    if isinstance(value, str):
+        return Fraction(Decimal(value))
+    raise SqlCompileError(f"{value!r} is not a number")
+
+
+@dataclass
+class _Layers:
+    """Columns computed in successive CTEs; a column may only use columns of lower layers."""
+
+    layers: list[list[tuple[str, exp.Expression]]] = field(default_factory=lambda: [[]])
+    layer_of: dict[str, int] = field(default_factory=dict)
+    by_sql: dict[str, str] = field(default_factory=dict)
+
+    def depth(self, e: exp.Expression) -> int:
+        return max((self.layer_of.get(c.name, 0) for c in e.find_all(exp.Column)), default=0)
+
+    def add(self, e: exp.Expression, name: str | None = None) -> exp.Column:
+        key = e.sql(dialect="duckdb")
+        if name is None and key in self.by_sql:
+            return exp.column(self.by_sql[key])
+        level = self.depth(e) + 1
+        while len(self.layers) <= level:
+            self.layers.append([])
+        name = name or f"v{len(self.layer_of)}"
+        self.layers[level].append((name, e))
+        self.layer_of[name] = level
+        self.by_sql.setdefault(key, name)
+        return exp.column(name)
+
+
+def _atomic(e: exp.Expression) -> bool:
+    if isinstance(e, exp.Column | exp.Literal | exp.Null | exp.Boolean):
+        return True
+    if isinstance(e, exp.Neg | exp.Cast):
+        return isinstance(e.this, exp.Literal)
+    return False
+
+
+class _Compiler:
+    def __init__(self, policy: Policy, year: int, params: Mapping[str, ir.Value]) -> None:
+        self.policy = policy
+        self.year = year
+        self.params = params
+        self.layers = _Layers()
+        self.base: dict[str, exp.Expression] = {}  # base column -> expression over p / h
+        self.hist: dict[str, exp.Expression] = {}  # aggregate column -> expression over panel
+        self.history = 0  # years before `year` that are read
+        self.refs: dict[tuple[str, str], Compiled] = {}
+        self.in_progress: set[tuple[str, str]] = set()
+        self.definitions = {d.id: d for d in policy.definitions}
+        self.scores = {s.id: s for s in policy.scores}
+        self.conditions = {c.id: c for c in policy.conditions}
+
+    # ----- sharing -------------------------------------------------------------------
+
+    def share(self, e: exp.Expression) -> exp.Expression:
+        """Hoist `e` into a column unless it is already atomic (it is about to be reused)."""
+        return e if _atomic(e) else self.layers.add(e)
+
+    def share_value(self, value: Compiled) -> Compiled:
+        if isinstance(value, Num):
+            if value.const is not None:
+                return value
+            den = value.den if isinstance(value.den, int) else self.share(value.den)
+            return Num(self.share(value.num), den)
+        return self.share(value)
+
+    # ----- the panel -------------------------------------------------------------------
+
+    def base_column(self, name: str, e: exp.Expression) -> exp.Column:
+        self.base.setdefault(name, e)
+        self.layers.layer_of.setdefault(name, 0)
+        return exp.column(name)
+
+    def hist_column(self, name: str, e: exp.Expression, years: int) -> exp.Column:
+        self.history = max(self.history, years)
+        self.hist.setdefault(name, e)
+        return exp.column(name, table="h")
+
+    def fact_value(self, raw: exp.Expression, kind: Kind) -> Compiled:
+        """A panel value as the compiler's representation (numbers as numerators)."""
+        if kind in _KIND_DENOMINATOR:
+            return Num(_numerator(raw, kind), _KIND_DENOMINATOR[kind])
+        return raw
+
+    def fact(self, node: ir.Fact) -> Compiled:
+        kind = _kind(node.name)
+        if node.years_ago == 0:
+            value = self.fact_value(exp.column(node.name, table="p"), kind)
+            return self._as_base(f"f_{node.name}", value)
+        earlier = self.year - node.years_ago
+        source: exp.Expression = exp.column(node.name)
+        if kind == Kind.BOOL:
+            # MAX of booleans is not portable; carry them as 1/0.
+            source = exp.Case(
+                ifs=[
+                    exp.If(this=source, true=exp.Literal.number(1)),
+                    exp.If(this=exp.Not(this=source), true=exp.Literal.number(0)),
+                ]
+            )
+        aggregate = exp.Max(this=self.in_year(earlier, source))
+        col = self.hist_column(f"a{node.years_ago}_{node.name}", aggregate, node.years_ago)
+        if kind == Kind.BOOL:
+            return self._as_base(
+                f"f{node.years_ago}_{node.name}", exp.EQ(this=col, expression=exp.Literal.number(1))
+            )
+        return self._as_base(f"f{node.years_ago}_{node.name}", self.fact_value(col, kind))
+
+    def _as_base(self, name: str, value: Compiled) -> Compiled:
+        if isinstance(value, Num):
+            return Num(self.base_column(name, value.num), value.den)
+        return self.base_column(name, value)
+
+    def in_year(self, year: int, value: exp.Expression) -> exp.Expression:
+        cond = exp.EQ(this=exp.column("year"), expression=exp.Literal.number(year))
+        return exp.Case(ifs=[exp.If(this=cond, true=value)])
+
+    def since(self, years: int, value: exp.Expression) -> exp.Expression:
+        first = self.year - years + 1
+        cond = exp.GTE(this=exp.column("year"), expression=exp.Literal.number(first))
+        return exp.Case(ifs=[exp.If(this=cond, true=value)])
+
+    def period(self, node: ir.PeriodAggregate) -> Compiled:
+        k = node.years
+        rows = self.hist_column(
+            f"r{k}", exp.Count(this=self.since(k, exp.Literal.number(1))), k - 1
+        )
+        rows_big = self.base_column(f"r{k}", exp.cast(rows, n.HUGEINT))
+        if node.function == "count":
+            return Num(rows_big, 1)
+        kind = _kind(node.fact)
+        if kind not in _KIND_DENOMINATOR:
+            raise SqlCompileError(f"{node.function}_years of non-numeric fact {node.fact!r}")
+        # Sum the exact integer numerators: a SUM of DECIMALs is a slow 128-bit decimal.
+        numerator = _numerator(exp.column(node.fact), kind)
+        total = self.hist_column(f"s{k}_{node.fact}", exp.Sum(this=self.since(k, numerator)), k - 1)
+        present = self.hist_column(
+            f"k{k}_{node.fact}", exp.Count(this=self.since(k, exp.column(node.fact))), k - 1
+        )
+        value = Num(total, _KIND_DENOMINATOR[kind])
+        # Unknown if any of the existing years lacks the value.
+        complete = exp.EQ(this=present, expression=rows)
+        summed = exp.Case(ifs=[exp.If(this=complete, true=value.num)])
+        s = self.base_column(f"s{k}_{node.fact}", summed)
+        if node.function == "sum":
+            return Num(s, value.den)
+        if node.function == "avg":
+            return Num(s, self.share(n.scale(rows_big, int(value.den))))
+        raise SqlCompileError(f"unknown period function {node.function!r}")
+
+    # ----- expressions -----------------------------------------------------------------
+
+    def value(self, node: ir.Node) -> Compiled:
+        method = getattr(self, f"n_{type(node).__name__}", None)
+        if method is None:
+            raise SqlCompileError(f"cannot compile {type(node).__name__} to SQL")
+        result: Compiled = method(node)
+        return result
+
+    def num(self, node: ir.Node) -> Num:
+        result = self.value(node)
+        if not isinstance(result, Num):
+            raise SqlCompileError(f"expected a number at {node.span.line}:{node.span.column}")
+        return result
+
+    def expr(self, node: ir.Node) -> exp.Expression:
+        result = self.value(node)
+        if isinstance(result, Num):
+            raise SqlCompileError(f"unexpected number at {node.span.line}:{node.span.column}")
+        return result
+
+    def literal(self, value: ir.Value, unit: ir.Unit) -> Compiled:
+        if value is None:
+            return n.unknown() if unit.numeric else exp.Null()
+        if isinstance(value, bool):
+            return exp.true() if value else exp.false()
+        if isinstance(value, dt.date):
+            return exp.cast(exp.Literal.string(value.isoformat()), DATE)
+        if isinstance(value, str) and not unit.numeric:
+            return exp.Literal.string(value)
+        return n.constant(to_fraction(value))
+
+    def n_Literal(self, node: ir.Literal) -> Compiled:
+        return self.literal(node.value, node.unit)
+
+    def n_Fact(self, node: ir.Fact) -> Compiled:
+        return self.fact(node)
+
+    def n_PeriodAggregate(self, node: ir.PeriodAggregate) -> Compiled:
+        return self.period(node)
+
+    def n_Parameter(self, node: ir.Parameter) -> Compiled:
+        return self.literal(self.params.get(node.name), node.unit)
+
+    def n_Context(self, node: ir.Context) -> Compiled:
+        if node.name == "eval_year":
+            return n.constant(Fraction(self.year))
+        if node.name == "year_start":
+            return self.literal(dt.date(self.year, 1, 1), ir.Unit.DATE)
+        if node.name == "year_end":
+            return self.literal(dt.date(self.year, 12, 31), ir.Unit.DATE)
+        raise SqlCompileError(f"unknown context value {node.name!r}")
+
+    def n_Reference(self, node: ir.Reference) -> Compiled:
+        return self.reference(node.kind, node.name)
+
+    def n_Arithmetic(self, node: ir.Arithmetic) -> Compiled:
+        a, b = self.num(node.left), self.num(node.right)
+        if node.operator == "+":
+            return n.add(a, b)
+        if node.operator == "-":
+            return n.add(a, b, subtract=True)
+        if node.operator == "*":
+            return n.multiply(a, b)
+        if node.operator == "/":
+            return n.divide(a, b, self.share)
+        raise SqlCompileError(f"unknown operator {node.operator!r}")
+
+    def n_Negate(self, node: ir.Negate) -> Compiled:
+        return n.negate(self.num(node.operand))
+
+    def n_Compare(self, node: ir.Compare) -> Compiled:
+        left, right = self.value(node.left), self.value(node.right)
+        if isinstance(left, Num) and isinstance(right, Num):
+            if left.unknown_const or right.unknown_const:
+                return exp.Null()
+            if left.const is not None and right.const is not None:
+                return _bool(_PY_COMPARE[node.operator](left.const, right.const))
+            return n.compare(node.operator, left, right)
+        if isinstance(left, Num) or isinstance(right, Num):
+            raise SqlCompileError("comparison of a number with a non-number")
+        op = n.COMPARISONS[node.operator]
+        return op(this=n.paren(left), expression=n.paren(right))
+
+    def n_And(self, node: ir.And) -> Compiled:
+        return exp.Paren(this=exp.and_(*[n.paren(self.expr(o)) for o in node.operands]))
+
+    def n_Or(self, node: ir.Or) -> Compiled:
+        return exp.Paren(this=exp.or_(*[n.paren(self.expr(o)) for o in node.operands]))
+
+    def n_Not(self, node: ir.Not) -> Compiled:
+        return exp.Not(this=n.paren(self.expr(node.operand)))
+
+    def n_IfElse(self, node: ir.IfElse) -> Compiled:
+        cond = self.share(self.expr(node.condition))
+        then, otherwise = self.value(node.then), self.value(node.otherwise)
+        # Two WHENs and no ELSE: an unknown condition matches neither and gives NULL.
+        yes, no = cond, exp.Not(this=n.paren(cond))
+        if isinstance(then, Num) and isinstance(otherwise, Num):
+            return n.choose([(yes, then), (no, otherwise)], None)
+        if isinstance(then, Num) or isinstance(otherwise, Num):
+            raise SqlCompileError("if-else branches of different kinds")
+        return exp.Case(ifs=[exp.If(this=yes, true=then), exp.If(this=no, true=otherwise)])
+
+    def n_InSet(self, node: ir.InSet) -> Compiled:
+        value = self.value(node.value)
+        if not node.options:
+            found: exp.Expression = exp.false()
+            if isinstance(value, Num):
+                known = exp.Not(this=exp.Is(this=n.paren(value.num), expression=exp.Null()))
+            else:
+                known = exp.Not(this=exp.Is(this=n.paren(value), expression=exp.Null()))
+            found = exp.Case(ifs=[exp.If(this=known, true=exp.false())])
+        elif isinstance(value, Num):
+            shared = self.share_value(value)
+            assert isinstance(shared, Num)
+            tests = [n.compare("==", shared, n.constant(to_fraction(o))) for o in node.options]
+            found = exp.Paren(this=exp.or_(*[n.paren(t) for t in tests]))
+        else:
+            options = [self.expr(ir.Literal(node.value.unit, o)) for o in node.options]
+            found = exp.In(this=n.paren(value), expressions=options)
+        return exp.Not(this=n.paren(found)) if node.negated else found
+
+    def n_Band(self, node: ir.Band) -> Compiled:
+        x = self.share_value(self.num(node.input))
+        assert isinstance(x, Num)
+        branches: list[tuple[exp.Expression, Num]] = [
+            (exp.Is(this=n.paren(x.num), expression=exp.Null()), n.unknown())
+        ]
+        for lower, points in sorted(node.bands, key=lambda band: band[0], reverse=True):
+            branches.append((n.compare(">=", x, n.constant(lower)), n.constant(points)))
+        return n.choose(branches, n.constant(node.otherwise))
+
+    def n_Lookup(self, node: ir.Lookup) -> Compiled:
+        code = self.share(self.expr(node.code))
+        branches: list[tuple[exp.Expression, Num]] = [
+            (exp.Is(this=n.paren(code), expression=exp.Null()), n.unknown())
+        ]
+        for prefix, amount in sorted(node.table, key=lambda item: len(item[0]), reverse=True):
+            branches.append((_starts_with(code, exp.Literal.string(prefix), len(prefix)),
+                             n.constant(amount)))  # fmt: skip
+        default = n.constant(node.default) if node.default is not None else n.unknown()
+        return n.choose(branches, default)
+
+    def n_Call(self, node: ir.Call) -> Compiled:
+        name, args = node.function, node.arguments
+        if name in ("min", "max"):
+            return self.extreme(name, [self.num(a) for a in args])
+        if name == "abs":
+            return n.absolute(self.num(args[0]))
+        if name == "ratio":
+            return self.ratio([self.num(a) for a in args])
+        if name == "years_between":
+            return self.years_between(self.expr(args[0]), self.expr(args[1]))
+        if name == "startswith":
+            code, prefix = self.expr(args[0]), self.expr(args[1])
+            length = len(prefix.this) if isinstance(prefix, exp.Literal) else None
+            return _starts_with(code, prefix, length)
+        if name == "section":
+            code = self.expr(args[0])
+            one = exp.Literal.number(1)
+            return exp.Upper(this=exp.Substring(this=code, start=one, length=one))
+        if name == "known":
+            value = self.value(args[0])
+            inner = value.num if isinstance(value, Num) else value
+            return exp.Not(this=exp.Is(this=n.paren(inner), expression=exp.Null()))
+        if name == "value_or":
+            return self.value_or(self.value(args[0]), self.value(args[1]))
+        raise SqlCompileError(f"function {name!r} has no SQL translation")
+
+    def extreme(self, name: str, values: list[Num]) -> Num:
+        result = values[0]
+        for other in values[1:]:
+            a = self.share_value(result)
+            b = self.share_value(other)
+            assert isinstance(a, Num) and isinstance(b, Num)
+            first_wins = n.compare("<=" if name == "min" else ">=", a, b)
+            first = self.share(first_wins)
+            result = n.choose([(first, a), (exp.Not(this=n.paren(first)), b)], None)
+        return result
+
+    def ratio(self, args: list[Num]) -> Num:
+        a, b = args[0], args[1]
+        if len(args) == 2:
+            return n.divide(a, b, self.share)
+        shared = self.share_value(b)
+        assert isinstance(shared, Num)
+        top = self.share_value(a)
+        assert isinstance(top, Num)
+        a = top
+        # As in the scalar evaluator, an unknown dividend is unknown even when b is 0.
+        zero = exp.and_(
+            exp.EQ(this=n.paren(shared.num), expression=exp.Literal.number(0)),
+            exp.Not(this=exp.Is(this=n.paren(top.num), expression=exp.Null())),
+        )
+        nonzero = exp.NEQ(this=n.paren(shared.num), expression=exp.Literal.number(0))
+        return n.choose([(zero, args[2]), (nonzero, n.divide(a, shared, self.share))], None)
+
+    def years_between(self, first: exp.Expression, second: exp.Expression) -> Num:
+        """Whole years from `first` to `second` by the birthday rule, negative if second is
+        earlier (the same rule as scalar: -(years from second to first))."""
+        d1, d2 = self.share(first), self.share(second)
+
+        def part(unit: str, d: exp.Expression) -> exp.Expression:
+            return exp.Extract(this=exp.var(unit), expression=d)
+
+        def month_day(d: exp.Expression) -> exp.Expression:
+            return exp.Add(
+                this=exp.Mul(this=part("MONTH", d), expression=exp.Literal.number(100)),
+                expression=part("DAY", d),
+            )
+
+        def whole(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+            # years from a to b for a <= b
+            years = exp.Sub(this=part("YEAR", b), expression=part("YEAR", a))
+            early = exp.LT(
+                this=exp.Paren(this=month_day(b)), expression=exp.Paren(this=month_day(a))
+            )
+            adjust = exp.Case(
+                ifs=[exp.If(this=early, true=exp.Literal.number(1))], default=exp.Literal.number(0)
+            )
+            return exp.Sub(this=exp.Paren(this=years), expression=adjust)
+
+        forward = exp.GTE(this=d2, expression=d1)
+        backward = exp.LT(this=d2, expression=d1)
+        value = exp.Case(
+            ifs=[
+                exp.If(this=forward, true=whole(d1, d2)),
+                exp.If(this=backward, true=exp.Neg(this=exp.Paren(this=whole(d2, d1)))),
+            ]
+        )
+        return Num(exp.cast(value, n.HUGEINT), 1)
+
+    def value_or(self, value: Compiled, default: Compiled) -> Compiled:
+        if isinstance(value, Num) and isinstance(default, Num):
+            shared = self.share_value(value)
+            assert isinstance(shared, Num)
+            missing = exp.Is(this=n.paren(shared.num), expression=exp.Null())
+            return n.choose([(missing, default)], shared)
+        if isinstance(value, Num) or isinstance(default, Num):
+            raise SqlCompileError("value_or of a number with a non-number")
+        return exp.Coalesce(this=value, expressions=[default])
+
+    # ----- named rules -----------------------------------------------------------------
+
+    def reference(self, kind: str, name: str) -> Compiled:
+        key = (kind, name)
+        if key in self.refs:
+            return self.refs[key]
+        if key in self.in_progress:
+            raise SqlCompileError(f"{kind} {name!r} refers to itself")
+        self.in_progress.add(key)
+        if kind == "definition":
+            value = self.value(self.definitions[name].expr)
+        elif kind == "score":
+            value = self.score_points(self.scores[name])
+        elif kind == "condition":
+            value = self.condition_value(self.conditions[name])
+        else:
+            raise SqlCompileError(f"unknown reference kind {kind!r}")
+        self.in_progress.discard(key)
+        shared = self.share_value(value)
+        self.refs[key] = shared
+        return shared
+
+    def score_points(self, score: Score) -> Num:
+        if score.expr is None:
+            # An expert-scored indicator contributes nothing to the data score.
+            return n.constant(Fraction(0))
+        return self.num(score.expr)
+
+    def condition_value(self, condition: Condition) -> exp.Expression:
+        """A condition's truth as seen by expressions that reference it: its expression for
+        required/helper conditions; for manual_review false when the pre-check fails, else
+        unknown (experts decide); attestations are unknown."""
+        if condition.kind in (ConditionKind.REQUIRED, ConditionKind.HELPER):
+            assert condition.expr is not None
+            return self.expr(condition.expr)
+        if condition.kind == ConditionKind.MANUAL_REVIEW and condition.expr is not None:
+            pre = self.expr(condition.expr)
+            return exp.Case(ifs=[exp.If(this=exp.Not(this=n.paren(pre)), true=exp.false())])
+        return exp.Null()
+
+    def total_score(self) -> Num | None:
+        # Expert-scored indicators only widen the range; the data score leaves them out.
+        parts = [s for s in self.policy.scores if s.in_total and s.manual_max == 0]
+        if not self.policy.scores:
+            return None
+        total = n.constant(Fraction(0))
+        for s in parts:
+            points = self.reference("score", s.id)
+            assert isinstance(points, Num)
+            total = n.add(total, points)
+        return total
+
+    def status(self, condition: Condition) -> exp.Expression | None:
+        """The status column value (as text) of a condition, or None for attestations."""
+        met, unmet = exp.Literal.string(Status.MET), exp.Literal.string(Status.UNMET)
+        unknown = exp.Literal.string(Status.UNKNOWN)
+        review = exp.Literal.string(Status.MANUAL_REVIEW)
+        if condition.kind in (ConditionKind.REQUIRED, ConditionKind.HELPER):
+            v = self.reference("condition", condition.id)
+            assert isinstance(v, exp.Expression)
+            nv = exp.Not(this=n.paren(v))
+            return exp.Case(
+                ifs=[exp.If(this=v, true=met), exp.If(this=nv, true=unmet)], default=unknown
+            )
+        if condition.kind == ConditionKind.MANUAL_REVIEW:
+            if condition.expr is None:
+                return review
+            pre = self.share(self.expr(condition.expr))
+            npre = exp.Not(this=n.paren(pre))
+            return exp.Case(
+                ifs=[exp.If(this=pre, true=review), exp.If(this=npre, true=unmet)], default=unknown
+            )
+        return None
+
+    def blocking(self) -> list[tuple[Condition, exp.Expression]]:
+        """(condition, truth) for required conditions and manual_review pre-checks: the
+        policy is ineligible when one is false and unknown when one is unknown."""
+        found: list[tuple[Condition, exp.Expression]] = []
+        for c in self.policy.conditions:
+            if c.kind == ConditionKind.REQUIRED:
+                v = self.reference("condition", c.id)
+                assert isinstance(v, exp.Expression)
+                found.append((c, v))
+            elif c.kind == ConditionKind.MANUAL_REVIEW and c.expr is not None:
+                found.append((c, self.share(self.expr(c.expr))))
+        return found
+
+    # ----- the query -------------------------------------------------------------------
+
+    def query(self, explain_columns: bool) -> exp.Select:
+        policy = self.policy
+        blocking = self.blocking()
+        has_review = any(c.kind == ConditionKind.MANUAL_REVIEW for c in policy.conditions)
+        truths = [v for _, v in blocking]
+        every = self.share(exp.and_(*[n.paren(t) for t in truths])) if truths else exp.true()
+        pass_outcome = "manual_review" if has_review else "eligible"
+        outcome = self.layers.add(
+            exp.Case(
+                ifs=[
+                    exp.If(this=every, true=exp.Literal.string(pass_outcome)),
+                    exp.If(
+                        this=exp.Not(this=n.paren(every)), true=exp.Literal.string("ineligible")
+                    ),
+                ],
+                default=exp.Literal.string("unknown"),
+            ),
+            name="outcome",
+        )
+        unmet_parts = [
+            exp.Case(ifs=[exp.If(this=exp.Not(this=n.paren(v)), true=exp.Literal.string(c.id))])
+            for c, v in blocking
+        ]
+        unmet: exp.Expression = (
+            exp.ConcatWs(expressions=[exp.Literal.string(";"), *unmet_parts])
+            if unmet_parts
+            else exp.Literal.string("")
+        )
+        columns: dict[str, exp.Expression] = {"unmet": self.layers.add(unmet, name="unmet_ids")}
+
+        total = self.total_score()
+        if total is None:
+            score: exp.Expression = exp.cast(exp.Null(), _decimal(SCORE_DECIMALS))
+        else:
+            s = self.share_value(total)
+            assert isinstance(s, Num)
+            score = n.fen_to_decimal(n.round_half_up(s, 10**SCORE_DECIMALS), SCORE_DECIMALS)
+        columns["score"] = self.layers.add(score, name="score_value")
+
+        columns["benefit_yuan"] = self.layers.add(self.benefit(every, has_review), name="benefit")
+        statuses: dict[str, exp.Expression] = {}
+        if explain_columns:
+            for c in policy.conditions:
+                st = self.status(c)
+                if st is not None:
+                    statuses[STATUS_COLUMN_PREFIX + c.id] = self.layers.add(st)
+        return self.assemble(outcome, columns, statuses)
+
+    def benefit(self, every: exp.Expression, has_review: bool) -> exp.Expression:
+        benefit = self.policy.benefit
+        if benefit is None or has_review:
+            return exp.cast(exp.Null(), _decimal(2))
+        amount = self.num(benefit.amount)
+        if benefit.cap is not None:
+            amount = self.extreme("min", [amount, self.num(benefit.cap)])
+        a = self.share_value(amount)
+        assert isinstance(a, Num)
+        if a.unknown_const:
+            return exp.cast(exp.Null(), _decimal(2))
+        num = self.share(a.num)
+        den: n.Den = a.den if isinstance(a.den, int) else self.share(a.den)
+        # Never negative (as the scalar evaluator): a negative amount pays nothing.
+        negative = exp.LT(this=num, expression=exp.Literal.number(0))
+        rounded = n.round_half_up(Num(num, den), 100)
+        fen = self.share(exp.Case(ifs=[exp.If(this=negative, true=exp.Literal.number(0))], default=rounded))
+        yuan = n.fen_to_decimal(fen, 2)
+        return exp.Case(ifs=[exp.If(this=every, true=yuan)])
+
+    def assemble(
+        self,
+        outcome: exp.Expression,
+        columns: dict[str, exp.Expression],
+        statuses: dict[str, exp.Expression],
+    ) -> exp.Select:
+        ctes: list[tuple[str, exp.Select]] = []
+        if self.hist:
+            hist = exp.select(
+                "uscc", *[exp.alias_(e, name) for name, e in self.hist.items()]
+            ).from_("panel")
+            first = exp.Literal.number(self.year - self.history)
+            last = exp.Literal.number(self.year)
+            hist = hist.where(exp.Between(this=exp.column("year"), low=first, high=last))
+            ctes.append(("hist", hist.group_by("uscc")))
+        base = exp.select(
+            exp.alias_(exp.column("uscc", table="p"), "uscc"),
+            *[exp.alias_(e, name) for name, e in self.base.items()],
+        ).from_(exp.alias_(exp.to_table("panel"), "p", table=True))
+        if self.hist:
+            on = exp.EQ(
+                this=exp.column("uscc", table="h"), expression=exp.column("uscc", table="p")
+            )
+            base = base.join(exp.alias_(exp.to_table("hist"), "h", table=True), on=on)
+        base = base.where(
+            exp.EQ(this=exp.column("year", table="p"), expression=exp.Literal.number(self.year))
+        )
+        ctes.append(("l0", base))
+        previous = "l0"
+        for level, items in enumerate(self.layers.layers[1:], start=1):
+            if not items:
+                continue
+            layer = exp.select(exp.Star(), *[exp.alias_(e, name) for name, e in items]).from_(
+                previous
+            )
+            name = f"l{level}"
+            ctes.append((name, layer))
+            previous = name
+        final = exp.select(
+            exp.column("uscc"),
+            exp.alias_(exp.Literal.string(self.policy.id), "policy_id"),
+            exp.alias_(exp.cast(exp.Literal.number(self.year), "INT"), "year"),
+            exp.alias_(outcome, "outcome"),
+            exp.alias_(columns["score"], "score"),
+            exp.alias_(columns["benefit_yuan"], "benefit_yuan"),
+            exp.alias_(columns["unmet"], "unmet"),
+            *[exp.alias_(e, name) for name, e in statuses.items()],
+        ).from_(previous)
+        for name, cte in ctes:
+            final = final.with_(name, as_=cte)
+        return final
+
+
+_PY_COMPARE = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}
+
+
+def _bool(value: bool) -> exp.Expression:
+    return exp.true() if value else exp.false()
+
+
+def _decimal(scale: int) -> exp.DataType:
+    return exp.DataType.build(f"DECIMAL(18, {scale})")
+
+
+def _numerator(raw: exp.Expression, kind: Kind) -> exp.Expression:
+    """The exact 128-bit numerator of a panel number over its kind's denominator.
+
+    Arithmetic on DECIMAL(38, s) is about twenty times slower in DuckDB than on 64-bit
+    decimals, and `revenue * 100` overflows DECIMAL(18, 2) above 10^14 yuan; so a yuan amount
+    becomes whole yuan * 100 plus its fen part, each computed in 64 bits.
+    """
+    if kind == Kind.YUAN:
+        whole = exp.func("TRUNC", raw)
+        fen = exp.Mul(
+            this=exp.Paren(this=exp.Sub(this=raw, expression=whole)),
+            expression=exp.Literal.number(100),
+        )
+        return exp.Add(
+            this=exp.Mul(this=exp.cast(whole, n.HUGEINT), expression=exp.Literal.number(100)),
+            expression=exp.cast(fen, n.HUGEINT),
+        )
+    if kind == Kind.RATIO:
+        # At most 6 decimals and below 1000: millionths fit a 64-bit decimal.
+        wide = exp.cast(raw, exp.DataType.build("DECIMAL(18, 6)"))
+        return exp.cast(exp.Mul(this=wide, expression=exp.Literal.number(10**6)), n.HUGEINT)
+    return exp.cast(raw, n.HUGEINT)
+
+
+def _kind(name: str) -> Kind:
+    found = BY_NAME.get(name)
+    if found is None:
+        raise SqlCompileError(f"{name!r} is not a column of the enterprise panel")
+    return found.kind
+
+
+def _starts_with(
+    code: exp.Expression, prefix: exp.Expression, length: int | None
+) -> exp.Expression:
+    size: exp.Expression = (
+        exp.Literal.number(length) if length is not None else exp.Length(this=prefix)
+    )
+    head = exp.Substring(this=code, start=exp.Literal.number(1), length=size)
+    return exp.EQ(this=head, expression=prefix)
