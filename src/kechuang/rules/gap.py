@@ -21,6 +21,7 @@ from kechuang.rules.ir import (
     Band,
     Compare,
     Fact,
+    IfElse,
     Literal,
     Node,
     Parameter,
@@ -200,6 +201,10 @@ def _levels(evaluator: Evaluator, expr: Node) -> list[Fraction]:
         if isinstance(node, Band):
             levels.update(points for _, points in node.bands)
             levels.add(node.otherwise)
+        if isinstance(node, IfElse):  # `30 if ip_class1 >= 1 else band(...)`
+            for branch in (node.then, node.otherwise):
+                if isinstance(branch, Literal) and isinstance(branch.value, Fraction):
+                    levels.add(branch.value)
         if isinstance(node, Reference) and node.name not in seen:
             seen.add(node.name)
             target = evaluator.items.get(node.name)

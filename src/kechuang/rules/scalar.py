@@ -38,6 +38,7 @@ from kechuang.rules.ir import (
 )
 from kechuang.rules.parse import fact_unit
 from kechuang.rules.policy import ConditionKind, Outcome, Policy, Status
+from kechuang.rules.values import to_value
 from kechuang.rules.verdict import ConditionResult, ScoreResult, Verdict
 from kechuang.rules.walk import children
 
@@ -366,10 +367,13 @@ def evaluate(
     unknown); it must contain `year`, and earlier years as far as `policy.history_years`.
     `overrides` replaces parameter values (what-if). `gaps=False` skips the gap search.
     """
-    overrides = dict(overrides or {})
-    unknown = sorted(set(overrides) - set(policy.parameters))
+    unknown = sorted(set(overrides or {}) - set(policy.parameters))
     if unknown:
         raise ValueError(f"policy {policy.id} has no parameter {', '.join(unknown)}")
+    overrides = {
+        name: to_value(value, policy.parameters[name].unit)
+        for name, value in (overrides or {}).items()
+    }
     evaluator = Evaluator(policy, history, year, policy.parameter_values(year, overrides))
 
     conditions: list[ConditionResult] = []
