@@ -1,9 +1,179 @@
-"""CLI commands of kechuang.screening."""
+"""CLI commands of kechuang.screening: `kechuang screen` and `kechuang explain`.
+
+Both follow shared/DATA-CONTRACT.md. Every input is checked before anything is written:
+policies are all loaded (from the pack by id, or from a YAML file path), `--set` overrides
+parsed against them, the panel opened and checked; any problem exits 2 with the reason and
+leaves no output file. Screening itself is `engines.duckdb.screen`.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kechuang.rules.policy import Policy
+from kechuang.screening.inputs import InputError, load_policies, parse_sets, read_history
+
+err = Console(stderr=True)
+out = Console()
+
+ENGINES = ("duckdb",)
+
+
+def fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    return typer.Exit(2)
+
+
+def screen_command(
+    data: Annotated[Path, typer.Option("--data", help="Panel file (.parquet or .csv)")],
+    year: Annotated[int, typer.Option("--year", help="Evaluation year")],
+    policy: Annotated[
+        list[str], typer.Option("--policy", help="Policy id, a policy YAML file, or 'all'")
+    ],
+    result: Annotated[Path, typer.Option("--out", help="RESULTS file (.csv or .parquet)")],
+    engine: Annotated[str, typer.Option("--engine", help="Screening engine")] = "duckdb",
+    sets: Annotated[
+        list[str] | None, typer.Option("--set", help="What-if: POLICY.PARAM=VALUE (repeatable)")
+    ] = None,
+    explain_columns: Annotated[
+        bool, typer.Option("--explain-columns", help="Add one status column per condition")
+    ] = False,
+) -> None:
+    """Screen every enterprise of a panel against policies (免申即享 screening)."""
+    from kechuang.engines.duckdb import OutputError, output_format, screen
+    from kechuang.engines.panel import PanelError
+
+    if engine not in ENGINES:
+        raise fail(f"--engine {engine!r}: available engines are {', '.join(ENGINES)}")
+    try:
+        output_format(result)
+        policies = load_policies(policy, year)
+        overrides = parse_sets(sets or [], policies)
+    except (InputError, OutputError) as exc:
+        raise fail(str(exc)) from None
+    whole_pack = [p.lower() for p in policy] == ["all"]
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=err, transient=True,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("screening", total=len(policies))
+
+        def step(policy_id: str) -> None:
+            progress.update(task, advance=1, description=f"screened {policy_id}")
+
+        try:
+            run = screen(
+                data, year, policies, result, overrides, totals=whole_pack,
+                explain_columns=explain_columns, step=step,
+            )  # fmt: skip
+        except (PanelError, OutputError) as exc:
+            raise fail(str(exc)) from None
+    meta = write_meta(result, year, policies, overrides, run)
+    print_summary(run, overrides, meta)
+
+
+def write_meta(
+    result: Path, year: int, policies: Sequence[Policy], overrides: dict[str, dict[str, object]],
+    run: object,
+) -> Path:  # fmt: skip
+    """`<out>.meta.json`: which rules, overrides and counts produced the RESULTS file."""
+    from kechuang.engines.duckdb import ScreenResult
+    from kechuang.rules.explain import json_value
+
+    assert isinstance(run, ScreenResult)
+    meta = {
+        "results": result.name,
+        "year": year,
+        "policies": [
+            {
+                "id": p.id,
+                "version": p.version,
+                "content_hash": p.content_hash,
+                "counts": s.counts,
+                "total_benefit_yuan": str(s.total_benefit_yuan),
+                "excluded": s.excluded,
+            }
+            for p, s in zip(policies, run.policies, strict=True)
+        ],
+        "overrides": {
+            pid: {name: json_value(v) for name, v in values.items()}  # type: ignore[arg-type]
+            for pid, values in overrides.items()
+        },
+        "rows": run.rows,
+        "excluded_by_column": run.excluded_by_column,
+        "totals": run.totals.name if run.totals else None,
+    }
+    path = result.with_name(result.name + ".meta.json")
+    staged = path.with_name(path.name + ".tmp")
+    staged.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    staged.replace(path)
+    return path
+
+
+def print_summary(run: object, overrides: dict[str, dict[str, object]], meta: Path) -> None:
+    from kechuang.engines.duckdb import OUTCOMES, ScreenResult
+
+    assert isinstance(run, ScreenResult)
+    table = Table(title=f"{run.out} — {run.year}")
+    table.add_column("policy")
+    for outcome in OUTCOMES:
+        table.add_column(outcome, justify="right")
+    table.add_column("benefit (yuan)", justify="right")
+    for s in run.policies:
+        cells = [f"{s.counts[o]:,}" for o in OUTCOMES]
+        benefit = f"{s.total_benefit_yuan:,.2f}"
+        if s.excluded:
+            benefit += f" ({s.excluded:,} excluded)"
+        table.add_row(s.policy_id, *cells, benefit)
+    out.print(table)
+    for policy_id, values in overrides.items():
+        for name, value in values.items():
+            out.print(f"override applied: {policy_id}.{name} = {value}")
+    if run.totals:
+        out.print(f"totals per enterprise: {run.totals}")
+    out.print(f"run record: {meta}")
+
+
+def explain_command(
+    data: Annotated[Path, typer.Option("--data", help="Panel file (.parquet or .csv)")],
+    year: Annotated[int, typer.Option("--year", help="Evaluation year")],
+    policy: Annotated[str, typer.Option("--policy", help="Policy id or policy YAML file")],
+    uscc: Annotated[str, typer.Option("--uscc", help="The enterprise")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text")] = False,
+    lang: Annotated[str, typer.Option("--lang", help="zh or en")] = "zh",
+    sets: Annotated[
+        list[str] | None, typer.Option("--set", help="What-if: POLICY.PARAM=VALUE (repeatable)")
+    ] = None,
+) -> None:
+    """Explain one enterprise's verdict: each condition, the values read, the gap."""
+    from kechuang.engines.panel import PanelError
+    from kechuang.rules.explain import render_text, to_json
+    from kechuang.rules.scalar import evaluate
+
+    if lang not in ("zh", "en"):
+        raise fail(f"--lang {lang!r}: zh or en")
+    try:
+        (loaded,) = load_policies([policy], year)
+        overrides = parse_sets(sets or [], [loaded])
+        history = read_history(data, uscc, year, loaded.history_years)
+    except (InputError, PanelError) as exc:
+        raise fail(str(exc)) from None
+    verdict = evaluate(loaded, history, year, overrides.get(loaded.id))
+    if as_json:
+        typer.echo(json.dumps(to_json(verdict), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(render_text(verdict, loaded, lang))
 
 
 def register(app: typer.Typer) -> None:
     """Add this package's commands to the `kechuang` command."""
+    app.command("screen")(screen_command)
+    app.command("explain")(explain_command)
