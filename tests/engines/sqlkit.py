@@ -1,0 +1,66 @@
+"""Test helpers: a panel table built from Python rows, and results of a compiled policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import duckdb
+
+from kechuang.domain.panel import FIELDS
+from kechuang.rules.ir import Value
+from kechuang.rules.policy import Policy
+from kechuang.rules.sql import compile_policy
+
+BASE_ROW: dict[str, Any] = {
+    "name": "测试企业",
+    "district": "310115",
+    "industry_code": "M7320",
+    "founded_on": dt.date(2015, 6, 1),
+    "mainland_resident": True,
+    "employees": 100,
+    "st_staff": 20,
+    "rd_staff": 10,
+    "revenue": Decimal("10000000.00"),
+}
+
+
+def panel_connection(rows: Iterable[Mapping[str, Any]]) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB whose table `panel` has the contract's columns and types."""
+    con = duckdb.connect()
+    columns = ", ".join(f'"{f.name}" {f.sql_type}' for f in FIELDS)
+    con.execute(f"CREATE TABLE panel ({columns})")
+    names = [f.name for f in FIELDS]
+    placeholders = ", ".join("?" for _ in names)
+    data = [[_cell(row.get(n)) for n in names] for row in rows]
+    if data:
+        con.executemany(f"INSERT INTO panel VALUES ({placeholders})", data)
+    return con
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, Fraction):
+        return Decimal(value.numerator) / Decimal(value.denominator)
+    return value
+
+
+def run_sql(
+    policy: Policy,
+    year: int,
+    rows: Iterable[Mapping[str, Any]],
+    overrides: Mapping[str, Value] | None = None,
+    explain: bool = False,
+) -> dict[str, dict[str, Any]]:
+    """{uscc: result row as a dict} of the compiled policy over `rows`."""
+    con = panel_connection(rows)
+    sql = compile_policy(policy, year, overrides, explain_columns=explain).sql(dialect="duckdb")
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return {r[0]: dict(zip(names, r, strict=True)) for r in cursor.fetchall()}
+
+
+def row(uscc: str, year: int, **facts: Any) -> dict[str, Any]:
+    return {**BASE_ROW, "uscc": uscc, "year": year, **facts}

@@ -1,0 +1,184 @@
+"""rules.sql: exact thresholds, unknowns, bands, periods and benefit rounding in DuckDB."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from textwrap import dedent
+
+import pytest
+
+from kechuang.rules.load import load_policy_text
+from kechuang.rules.sql import RESULT_COLUMNS, compile_policy
+from tests.engines.sqlkit import run_sql
+from tests.engines.sqlkit import row as r
+
+HEADER = """\
+id: t
+version: "1"
+title: {zh: 测试, en: Test}
+issuer: x
+document_number: x
+source_url: https://example.org
+effective: {from: 2016-01-01, to: null}
+mode: automatic
+"""
+
+
+def policy(body: str):  # type: ignore[no-untyped-def]
+    return load_policy_text(HEADER + dedent(body), "t.yaml")
+
+
+def conditions(*exprs: str, extra: str = "") -> str:
+    lines = ["conditions:"]
+    for i, e in enumerate(exprs):
+        lines += [f"  - id: c{i}", "    label: {zh: a, en: a}", "    clause: x", f"    expr: {e}"]
+    return extra + "\n".join(lines) + "\n"
+
+
+def outcomes(p, rows, year=2024, **kw):  # type: ignore[no-untyped-def]
+    return {u: v["outcome"] for u, v in run_sql(p, year, rows, **kw).items()}
+
+
+def test_money_threshold_is_exact() -> None:
+    p = policy(conditions("revenue >= 20000000"))
+    rows = [
+        r("a", 2024, revenue=Decimal("19999999.99")),
+        r("b", 2024, revenue=Decimal("20000000.00")),
+        r("c", 2024, revenue=None),
+    ]
+    assert outcomes(p, rows) == {"a": "ineligible", "b": "eligible", "c": "unknown"}
+
+
+def test_ratio_is_exact_six_percent() -> None:
+    p = policy(conditions("ratio(rd_expense, revenue) >= 0.06"))
+    rows = [
+        r("a", 2024, rd_expense=Decimal("3000000"), revenue=Decimal("50000000")),
+        r("b", 2024, rd_expense=Decimal("2999999.99"), revenue=Decimal("50000000")),
+        r("c", 2024, rd_expense=Decimal("1"), revenue=Decimal("0")),
+    ]
+    assert outcomes(p, rows) == {"a": "eligible", "b": "ineligible", "c": "unknown"}
+
+
+def test_unknown_propagates_with_kleene_logic() -> None:
+    p = policy(conditions("is_hnte or revenue > 1", "not (is_hnte and revenue > 1)"))
+    rows = [
+        r("a", 2024, is_hnte=None, revenue=Decimal(5)),  # true or .. ; not(unknown and true)
+        r("b", 2024, is_hnte=False, revenue=None),  # unknown ; not(false and ..) = true
+        r("c", 2024, is_hnte=True, revenue=None),
+    ]
+    got = run_sql(p, 2024, rows, explain=True)
+    assert got["a"]["c_c0"] == "met" and got["a"]["c_c1"] == "unknown"
+    assert got["b"]["c_c0"] == "unknown" and got["b"]["c_c1"] == "met"
+    assert got["c"]["c_c0"] == "met" and got["c"]["c_c1"] == "unknown"
+    assert {u: v["outcome"] for u, v in got.items()} == dict.fromkeys("abc", "unknown")
+
+
+def test_if_else_with_unknown_condition_is_unknown() -> None:
+    p = policy(conditions("(1 if is_hnte else 2) == 2"))
+    rows = [r("a", 2024, is_hnte=None), r("b", 2024, is_hnte=False)]
+    assert outcomes(p, rows) == {"a": "unknown", "b": "eligible"}
+
+
+def test_bands_at_edges() -> None:
+    body = """\
+    scores:
+      - id: ip
+        label: {zh: a, en: a}
+        clause: x
+        max_points: 30
+        expr: band(ip_class1, [[6, 30], [4, 22], [1, 7]])
+    """
+    p = policy(dedent(body) + conditions("score >= 22"))
+    rows = [r(str(n), 2024, ip_class1=n) for n in (0, 1, 3, 4, 5, 6, 9)] + [
+        r("x", 2024, ip_class1=None)
+    ]
+    got = run_sql(p, 2024, rows)
+    scores = {u: v["score"] for u, v in got.items()}
+    assert scores == {
+        "0": Decimal(0), "1": Decimal(7), "3": Decimal(7), "4": Decimal(22), "5": Decimal(22),
+        "6": Decimal(30), "9": Decimal(30), "x": None,
+    }  # fmt: skip
+    assert got["3"]["outcome"] == "ineligible" and got["4"]["outcome"] == "eligible"
+
+
+def test_periods_count_only_existing_years() -> None:
+    p = policy(
+        conditions(
+            "sum_years(revenue, 3) >= 30", "avg_years(revenue, 3) >= 15", "count_years(3) == 2",
+            "years_ago(revenue, 1) >= 10",
+        )
+    )  # fmt: skip
+    rows = [
+        # a: rows 2022 and 2024 only (gap in 2023): sum 30, avg 15, two years, no 2023 value
+        r("a", 2022, revenue=Decimal(10)), r("a", 2024, revenue=Decimal(20)),
+        # b: 2023 and 2024: sum 30, avg 15, two years; 2021 is outside the window
+        r("b", 2021, revenue=Decimal(100)), r("b", 2023, revenue=Decimal(10)),
+        r("b", 2024, revenue=Decimal(20)),
+        # c: a missing value in a row that exists makes the sum unknown
+        r("c", 2023, revenue=None), r("c", 2024, revenue=Decimal(50)),
+        # d: 2025 rows are never read
+        r("d", 2024, revenue=Decimal(30)), r("d", 2025, revenue=Decimal(30)),
+    ]  # fmt: skip
+    got = run_sql(p, 2024, rows, explain=True)
+    assert [got["a"][f"c_c{i}"] for i in range(4)] == ["met", "met", "met", "unknown"]
+    assert [got["b"][f"c_c{i}"] for i in range(4)] == ["met", "met", "met", "met"]
+    assert got["c"]["c_c0"] == "unknown" and got["c"]["c_c3"] == "unknown"
+    assert [got["d"][f"c_c{i}"] for i in range(3)] == ["met", "met", "unmet"]
+
+
+@pytest.mark.parametrize(
+    ("revenue", "expected"),
+    [
+        ("0.50", "0.01"),  # 0.005 yuan: half a fen rounds up
+        ("0.49", "0.00"),
+        ("1.50", "0.02"),  # 0.015 -> 0.02
+        ("333.33", "3.33"),  # 3.3333 -> 3.33
+        ("100.50", "1.01"),  # 1.005 -> 1.01 (no binary floating point)
+    ],
+)
+def test_benefit_rounds_half_up_to_the_fen(revenue: str, expected: str) -> None:
+    body = conditions("true") + dedent(
+        """\
+        benefit:
+          label: {zh: a, en: a}
+          clause: x
+          amount: revenue * 0.01
+        """
+    )
+    got = run_sql(policy(body), 2024, [r("a", 2024, revenue=Decimal(revenue))])
+    assert got["a"]["benefit_yuan"] == Decimal(expected)
+
+
+def test_benefit_cap_and_only_when_eligible() -> None:
+    body = conditions("revenue > 100") + dedent(
+        """\
+        benefit:
+          label: {zh: a, en: a}
+          clause: x
+          amount: revenue / 3
+          cap: 1000
+        """
+    )
+    rows = [r("a", 2024, revenue=Decimal(200)), r("b", 2024, revenue=Decimal(9000)),
+            r("c", 2024, revenue=Decimal(50))]  # fmt: skip
+    got = run_sql(policy(body), 2024, rows)
+    assert got["a"]["benefit_yuan"] == Decimal("66.67")
+    assert got["b"]["benefit_yuan"] == Decimal("1000.00")
+    assert got["c"]["benefit_yuan"] is None and got["c"]["unmet"] == "c0"
+
+
+def test_unmet_lists_ids_in_file_order_and_is_empty_when_none() -> None:
+    p = policy(conditions("revenue > 5", "employees > 5", "st_staff > 5"))
+    rows = [r("a", 2024, revenue=Decimal(1), employees=1, st_staff=10),
+            r("b", 2024, revenue=Decimal(10), employees=10, st_staff=10)]  # fmt: skip
+    got = run_sql(p, 2024, rows)
+    assert got["a"]["unmet"] == "c0;c1" and got["b"]["unmet"] == ""
+
+
+def test_query_shape_and_literal_only_policy_text() -> None:
+    p = policy(conditions("industry_code in (\"M'; DROP TABLE panel; --\", \"C\")"))
+    select = compile_policy(p, 2024)
+    assert [e.alias_or_name for e in select.expressions] == list(RESULT_COLUMNS)
+    got = run_sql(p, 2024, [r("a", 2024, founded_on=dt.date(2020, 1, 1))])
+    assert got["a"]["outcome"] == "ineligible"
