@@ -1,0 +1,145 @@
+"""Loader: document structure errors at file:line:col, references, cycles, history depth."""
+
+from __future__ import annotations
+
+import hashlib
+import textwrap
+
+import pytest
+
+from kechuang.rules.errors import PolicyError
+from kechuang.rules.ir import Reference
+from kechuang.rules.load import load_policy_text
+from tests.rules.policies import HEADER, HEADER_LINES, make
+
+CONDITIONS = """\
+conditions:
+  - id: c
+    label: {zh: 条件, en: Condition}
+    expr: employees > 0
+"""
+
+
+def error_of(text: str) -> PolicyError:
+    with pytest.raises(PolicyError) as caught:
+        load_policy_text(text, "p.yaml")
+    return caught.value
+
+
+def test_unknown_key_is_refused_at_its_line_with_a_suggestion() -> None:
+    error = error_of(HEADER + CONDITIONS + "    expresion: x\n")
+    assert (error.line, error.column) == (HEADER_LINES + 5, 5)
+    assert error.message == "unknown key 'expresion' in conditions.0 (did you mean 'expr'?)"
+
+
+def test_missing_key_points_at_the_mapping() -> None:
+    text = HEADER.replace("issuer: 市科委\n", "") + CONDITIONS
+    error = error_of(text)
+    assert error.message == "missing key 'issuer' in document"
+    assert (error.line, error.column) == (1, 1)
+
+
+def test_bad_enumeration_points_at_the_value() -> None:
+    error = error_of(HEADER.replace("mode: automatic", "mode: automatc") + CONDITIONS)
+    assert (error.line, error.column) == (7, 7)
+    assert "automatic" in error.message
+
+
+def test_yaml_syntax_error_has_a_position() -> None:
+    error = error_of(HEADER + "conditions: [\n")
+    assert error.file == "p.yaml" and error.line >= HEADER_LINES
+
+
+def test_multiline_expression_errors_point_into_the_right_line() -> None:
+    body = """\
+    conditions:
+      - id: c
+        label: {zh: 条件, en: Condition}
+        expr: >
+          employees > 0
+            and revenu > 1
+    """
+    with pytest.raises(PolicyError) as caught:
+        make(body)
+    assert (caught.value.line, caught.value.column) == (HEADER_LINES + 6, 13)
+
+
+def test_quoted_expression_errors_count_the_quote() -> None:
+    with pytest.raises(PolicyError) as caught:
+        make(CONDITIONS.replace("expr: employees > 0", 'expr: "employees > revenu"'))
+    assert (caught.value.line, caught.value.column) == (HEADER_LINES + 4, 24)
+
+
+def test_definitions_are_referenced_and_cycles_reported() -> None:
+    policy = make(
+        """\
+        definitions:
+          - id: share
+            label: {zh: 占比, en: Share}
+            expr: ratio(st_staff, employees)
+        conditions:
+          - id: c
+            label: {zh: 条件, en: Condition}
+            expr: share >= 0.1
+        """
+    )
+    assert policy.definitions[0].expr.unit == "ratio"
+    cond = policy.conditions[0].expr
+    assert cond is not None and isinstance(cond.left, Reference)  # type: ignore[attr-defined]
+
+    with pytest.raises(PolicyError) as caught:
+        make(
+            """\
+            definitions:
+              - id: a
+                label: {zh: a, en: a}
+                expr: b + 1
+              - id: b
+                label: {zh: b, en: b}
+                expr: a * 2
+            conditions:
+              - id: c
+                label: {zh: 条件, en: Condition}
+                expr: a > 0
+            """
+        )
+    assert caught.value.message == "circular reference: a -> b -> a"
+    assert (caught.value.line, caught.value.column) == (HEADER_LINES + 7, 11)
+
+
+def test_condition_must_be_boolean_and_score_a_number() -> None:
+    with pytest.raises(PolicyError, match="must be bool, not yuan"):
+        make(CONDITIONS.replace("employees > 0", "revenue"))
+
+
+def test_history_years_and_content_hash() -> None:
+    text = HEADER + CONDITIONS.replace(
+        "employees > 0", "sum_years(revenue, 3) > 0 and years_ago(employees, 4) > 0"
+    )
+    policy = load_policy_text(text, "p.yaml")
+    assert policy.history_years == 4
+    assert policy.content_hash == hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_names_must_be_unique_and_not_hide_facts() -> None:
+    with pytest.raises(PolicyError, match="hides a built-in name"):
+        make(CONDITIONS.replace("id: c", "id: revenue"))
+
+
+def test_attestation_has_no_expression_and_manual_score_has_no_expr() -> None:
+    with pytest.raises(PolicyError, match="attestation 'c' has no expr"):
+        make(CONDITIONS + "    kind: attestation\n")
+
+
+def test_parameter_values_are_parsed_in_their_unit() -> None:
+    params = """\
+    parameters:
+      amount:
+        label: {zh: 金额, en: Amount}
+        unit: yuan
+        values:
+          - {from: 2020-01-01, value: 100.005}
+    """
+    with pytest.raises(PolicyError, match="more precise than a fen") as caught:
+        make(textwrap.dedent(params) + CONDITIONS)
+    assert caught.value.line == HEADER_LINES + 6
