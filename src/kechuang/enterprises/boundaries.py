@@ -70,6 +70,9 @@ _TECH_OK: dict[str, Value] = {
     "ip_class2": 12,
     "niche_years": 6,
     "equity_financing": 0,
+    # Five or more a year on average gives the HNTE innovation score's data part enough points
+    # that only the boundary under test can fail the firm.
+    "transformations": 6,
 }
 
 
