@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "kechuang.enterprises.generate_cli",
     "kechuang.policies.commands",
     "kechuang.screening.commands",
+    "kechuang.ledger.commands",
     "kechuang.web.commands",
 )
 
