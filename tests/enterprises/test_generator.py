@@ -280,7 +280,7 @@ def test_rare_flags_are_rare_and_present(panel: pa.Table) -> None:
         assert share < most, name
     assert pc.sum(latest["dishonest_list"].cast(pa.int64())).as_py() > 0
     boards = Counter(panel["listed_board"].drop_null().to_pylist())
-    assert boards and boards.most_common(1)[0][0] == "科创板"
+    assert boards["科创板"] > 0  # the most likely board; a handful of listings at this size
     output = panel.filter(pc.is_valid(panel["output_value"]))
     assert all(str(code)[0] in "CD" for code in output["industry_code"].to_pylist())
 
