@@ -43,7 +43,8 @@ def panel() -> pa.Table:
 
 @pytest.fixture(scope="module")
 def rows(panel: pa.Table) -> list[dict[str, object]]:
-    return panel.to_pylist()
+    records: list[dict[str, object]] = panel.to_pylist()
+    return records
 
 
 def _org_code_check(body: str) -> str:
@@ -159,8 +160,9 @@ def test_every_row_satisfies_the_contract_rules(
             value = row[f.name]
             if f.kind is Kind.YUAN and value is not None:
                 assert isinstance(value, Decimal) and value == value.quantize(Decimal("0.01"))
-        if row["total_liabilities"] is not None:
-            assert row["net_assets"] == row["total_assets"] - row["total_liabilities"]
+        assets, liabilities = row["total_assets"], row["total_liabilities"]
+        if isinstance(assets, Decimal) and isinstance(liabilities, Decimal):
+            assert row["net_assets"] == assets - liabilities
 
 
 def test_csv_cells_are_plain_decimal_yuan_booleans_and_iso_dates(tmp_path: Path) -> None:
@@ -312,7 +314,7 @@ def test_every_boundary_case_occurs(panel: pa.Table) -> None:
     for case in boundaries.CASES:
         wanted = {k: (v[-1] if isinstance(v, tuple) else v) for k, v in case.facts.items()}
 
-        def matches(row: dict[str, object], wanted: dict[str, object] = wanted) -> bool:
+        def matches(row: dict[str, object], wanted: dict[str, int] = wanted) -> bool:
             for column, value in wanted.items():
                 cell = row[column]
                 actual = int(cell * 100) if isinstance(cell, Decimal) else cell

@@ -126,7 +126,8 @@ NEW_CODES_FROM_YEAR = 2016
 
 def _normalised(weights: Sequence[float]) -> FloatArray:
     array = np.asarray(weights, dtype=np.float64)
-    return array / array.sum()
+    shares: FloatArray = array / array.sum()
+    return shares
 
 
 _GROUP_NAMES = tuple(GROUPS)
@@ -307,13 +308,15 @@ def _overrides(years: int) -> _Overrides:
 
 def _fen(yuan: FloatArray) -> IntArray:
     """Round a float draw to whole fen once; from here on amounts are integers."""
-    return np.rint(yuan * 100).astype(np.int64)
+    fen: IntArray = np.rint(yuan * 100).astype(np.int64)
+    return fen
 
 
 def _share(parent: IntArray, share: FloatArray) -> IntArray:
     """floor(parent * share) in fen, never above parent (share is clipped to 0..1)."""
     part = np.floor(parent * np.clip(share, 0.0, 1.0)).astype(np.int64)
-    return np.minimum(part, parent)
+    capped: IntArray = np.minimum(part, parent)
+    return capped
 
 
 class _Chunk:
@@ -424,8 +427,8 @@ class _Chunk:
         noise = 0.12 * rng.standard_normal((n, width))
         log_revenue = np.empty((n, width))
         log_revenue[:, -1] = level
-        for slot in range(width - 2, -1, -1):
-            log_revenue[:, slot] = log_revenue[:, slot + 1] - growth - noise[:, slot + 1]
+        for j in range(width - 2, -1, -1):
+            log_revenue[:, j] = log_revenue[:, j + 1] - growth - noise[:, j + 1]
         revenue = _fen(np.minimum(np.exp(log_revenue), MAX_REVENUE_YUAN))
         revenue[pre_revenue] = 0
         revenue = self._apply("revenue", revenue)
@@ -543,7 +546,7 @@ class _Chunk:
         misconduct = (rng.random((n, width)) < 0.001) & clean
         abnormal = (rng.random(n) < 0.02)[:, None] & (rng.random((n, width)) < 0.6) & clean
         dishonest = (rng.random(n) < 0.003)[:, None] & clean
-        resident = rng.random(n) < 0.995
+        resident = (rng.random(n) < 0.995) | boundary
 
         # HNTE holders: most firms meeting the quantitative conditions, a few that do not.
         meets = (
@@ -564,7 +567,8 @@ class _Chunk:
         rows = len(firm)
 
         def per_year(values: np.ndarray) -> np.ndarray:
-            return values[firm, slot]
+            picked: np.ndarray = values[firm, slot]
+            return picked
 
         def known(column: str) -> BoolArray | None:
             rate = UNKNOWN_SHARE.get(column)
