@@ -14,7 +14,15 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from kechuang.ledger import FloorBreached, PostResult, balance, post, trial_balance
+from kechuang.ledger import (
+    AccountType,
+    FloorBreached,
+    PostResult,
+    balance,
+    open_account,
+    post,
+    trial_balance,
+)
 from kechuang.ledger.tables import LedgerEntry
 from kechuang.store.engine import make_sessionmaker
 from tests.ledger.conftest import POOL_SIZE, USCC
@@ -163,3 +171,50 @@ def test_concurrent_claims_never_take_a_floored_fund_below_its_floor(
     assert balance(chart, "fund:compensation") == 0
     assert balance(chart, "expense:compensation") == 1_000_000
     assert trial_balance(chart) == 0
+
+
+def test_opposite_transfers_between_floored_funds_at_once_neither_deadlock_nor_breach(
+    engine: Engine, chart: Session
+) -> None:
+    open_account(chart, "fund:guarantee", AccountType.ASSET, min_balance_fen=0)
+    for fund in ("fund:compensation", "fund:guarantee"):
+        post(
+            chart,
+            f"capital:{fund}",
+            [(fund, 50_000), ("equity:city-appropriation", -50_000)],
+            "capital",
+        )
+    chart.commit()
+
+    def transfer(n: int) -> Callable[[Session], PostResult]:
+        source, target = (
+            ("fund:compensation", "fund:guarantee")
+            if n % 2
+            else ("fund:guarantee", "fund:compensation")
+        )
+
+        def run(session: Session) -> PostResult:
+            return post(session, f"transfer:{n}", [(target, 10_000), (source, -10_000)], "transfer")
+
+        return run
+
+    results = _all_at_once(engine, [transfer(n) for n in range(16)])
+    assert all(isinstance(r, PostResult | FloorBreached) for r in results), results
+    chart.expire_all()
+    assert balance(chart, "fund:compensation") >= 0 and balance(chart, "fund:guarantee") >= 0
+    assert balance(chart, "fund:compensation") + balance(chart, "fund:guarantee") == 100_000
+    assert trial_balance(chart) == 0
+
+
+def test_threads_opening_the_same_account_at_once_open_it_once(
+    engine: Engine, chart: Session
+) -> None:
+    def open_it(session: Session) -> PostResult:
+        account = open_account(
+            session, "payable:enterprise:X", "liability", owner_kind="enterprise"
+        )
+        return PostResult(account.id, created=False)
+
+    results = _all_at_once(engine, [open_it] * 8)
+    assert all(isinstance(r, PostResult) for r in results), results
+    assert len({r.entry_id for r in results if isinstance(r, PostResult)}) == 1

@@ -35,7 +35,10 @@ def test_split_never_loses_or_creates_a_fen(total: int, shares: list[int]) -> No
 @given(
     total=st.integers(min_value=0, max_value=10**12),
     shares=st.dictionaries(
-        st.text(min_size=1, max_size=5), st.fractions(min_value=0, max_value=100), min_size=1
+        st.text(min_size=1, max_size=5),
+        st.fractions(min_value=0, max_value=100, max_denominator=1000),
+        min_size=1,
+        max_size=8,
     ).filter(lambda d: any(d.values())),
 )
 def test_split_by_named_shares_keeps_the_names_and_the_total(

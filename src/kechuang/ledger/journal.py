@@ -5,6 +5,8 @@ commits. Its guarantees hold across processes:
 - the same idempotency key creates at most one entry (the unique constraint decides; a loser
   rolls back to its savepoint and returns the winner's entry);
 - no committed entry takes a floored account below its floor (see ledger.locking).
+A transaction that posts several entries before committing should post them in a fixed order
+(e.g. by key), so that two such transactions cannot wait on each other's keys in a cycle.
 """
 
 from __future__ import annotations

@@ -1,8 +1,11 @@
 """Write locks that make posting safe when several processes post at once.
 
 PostgreSQL (READ COMMITTED): the rows of the floored accounts an entry draws on are locked
-with SELECT ... FOR UPDATE, in id order so that two entries never wait on each other in a
-cycle; the balance read after the lock then sees every committed posting.
+with SELECT ... FOR NO KEY UPDATE, in id order so that two entries never wait on each other in
+a cycle; the balance read after the lock then sees every committed posting. NO KEY UPDATE
+(not plain FOR UPDATE) because inserting a posting takes a KEY SHARE lock on its account
+through the foreign key: plain FOR UPDATE would make a transfer into a locked fund wait, and
+two opposite transfers between floored funds deadlock.
 
 SQLite: writers are serialised by the database lock, but a transaction that reads before it
 writes (DEFERRED, the default) can fail with SQLITE_BUSY_SNAPSHOT when another writer commits in
@@ -42,5 +45,5 @@ def lock_accounts(session: Session, account_ids: Collection[int]) -> None:
         select(LedgerAccount.id)
         .where(LedgerAccount.id.in_(sorted(account_ids)))
         .order_by(LedgerAccount.id)
-        .with_for_update()
+        .with_for_update(key_share=True)
     ).all()
