@@ -42,7 +42,7 @@ GRID: dict[Unit, Fraction] = {
     Unit.YUAN: Fraction(1, 100),
     Unit.RATIO: Fraction(1, 10**6),
 }
-MAX_STEPS = 2**72  # far beyond any real amount in fen; the doubling stops there
+MAX_STEPS = 2**50  # 11 trillion yuan in fen, 10^15 people: the doubling stops there
 
 
 def candidate_facts(evaluator: Evaluator, expr: Node) -> list[tuple[str, Unit]]:
@@ -101,6 +101,8 @@ def smallest_change(
     def test(k: int) -> bool:
         return holds(evaluator.with_fact(fact, current + direction * k * step))
 
+    if not test(limit):  # monotone: if the largest change fails, every smaller one does
+        return None
     lo, hi = 0, 1
     while not test(hi):
         if hi >= limit:
@@ -168,6 +170,10 @@ def condition_gap(evaluator: Evaluator, condition: Condition) -> Gap | None:
     if threshold is not None and threshold[0] is not None:
         shown = show(threshold[0], threshold[1])
         zh_goal, en_goal = f"达到 {shown} 标准", f"reach the {shown} threshold"
+        if threshold[1] not in (Unit.YUAN, Unit.RATIO) and isinstance(expr, Compare):
+            # "达到 2 标准" reads badly for plain numbers: say the comparison instead
+            zh_goal = f"达到标准（{expr.operator} {shown}）"
+            en_goal = f"meet the threshold ({expr.operator} {shown})"
     else:
         zh_goal = f"满足「{condition.label.zh}」"
         en_goal = f"meet “{condition.label.en}”"

@@ -40,7 +40,7 @@ from kechuang.rules.parse import fact_unit
 from kechuang.rules.policy import ConditionKind, Outcome, Policy, Status
 from kechuang.rules.values import to_value
 from kechuang.rules.verdict import ConditionResult, ScoreResult, Verdict
-from kechuang.rules.walk import children
+from kechuang.rules.walk import children, walk
 
 History = Mapping[int, Mapping[str, object]]
 NUMBER_UNITS = frozenset({Unit.YUAN, Unit.COUNT, Unit.RATIO, Unit.NUMBER, Unit.YEAR})
@@ -82,12 +82,17 @@ def round_half_up_fen(yuan: Fraction) -> int:
 class Evaluator:
     """Evaluates nodes of one policy for one enterprise and year; references are memoised."""
 
+    items: dict[str, Node | None]  # named definitions, scores and conditions
+    depends: dict[str, frozenset[str]]  # item -> the facts it reads (filled lazily)
+
     def __init__(
         self,
         policy: Policy,
         history: History,
         year: int,
         parameters: Mapping[str, Value],
+        *,
+        _parent: Evaluator | None = None,
     ) -> None:
         if year not in history:
             raise ValueError(f"the enterprise has no row for {year}")
@@ -95,20 +100,46 @@ class Evaluator:
         self.history = history
         self.year = year
         self.parameters = parameters
-        self.items: dict[str, Node | None] = {}
+        self.memo: dict[str, Value] = {}
+        if _parent is not None:  # a what-if copy shares the policy's static tables
+            self.items = _parent.items
+            self.depends = _parent.depends
+            return
+        self.items = {}
         for d in policy.definitions:
             self.items[d.id] = d.expr
         for s in policy.scores:
             self.items[s.id] = s.expr
         for c in policy.conditions:
             self.items[c.id] = c.expr
-        self.memo: dict[str, Value] = {}
+        self.depends = {}
+
+    def facts_read(self, name: str) -> frozenset[str]:
+        """The panel facts named item `name` reads, directly or through other items."""
+        if name not in self.depends:
+            found: set[str] = set()
+            expr = self.items.get(name)
+            for node in walk(expr) if expr is not None else ():
+                if isinstance(node, Fact):
+                    found.add(node.name)
+                elif isinstance(node, PeriodAggregate):
+                    found.add(node.fact)
+                elif isinstance(node, Reference):
+                    found |= self.facts_read(node.name)
+            self.depends[name] = frozenset(found)
+        result: frozenset[str] = self.depends[name]
+        return result
 
     def with_fact(self, name: str, value: Fraction) -> Evaluator:
-        """The same evaluation with one fact of the evaluation year replaced (gap search)."""
+        """The same evaluation with one fact of the evaluation year replaced (gap search).
+
+        Named items that do not read the fact keep their memoised values, so a what-if
+        re-evaluates only what the change can affect."""
         history = dict(self.history)
         history[self.year] = {**self.history[self.year], name: value}
-        return Evaluator(self.policy, history, self.year, self.parameters)
+        copy = Evaluator(self.policy, history, self.year, self.parameters, _parent=self)
+        copy.memo = {k: v for k, v in self.memo.items() if name not in self.facts_read(k)}
+        return copy
 
     # ----- leaves ---------------------------------------------------------------------
 
