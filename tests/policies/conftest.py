@@ -1,0 +1,228 @@
+"""Golden-test helpers for the national policy pack.
+
+`rows(...)` builds an enterprise's panel rows from a fully valid base enterprise (valid USCC, all
+facts present, three years 2022-2024) with a few facts overridden; `check(...)` runs one policy
+over those rows through the scalar evaluator AND through the SQL path (a temporary Parquet
+panel screened by the DuckDB engine, as `kechuang screen` does) and asserts that both give the
+expected outcome, unmet ids, score and benefit.
+
+Money is Decimal yuan (exact to the fen); `None` as a fact means unknown (an empty cell).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import importlib.util
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from kechuang.domain.panel import FIELDS
+from kechuang.domain.uscc import check_digit
+from kechuang.policies.pack import load_pack
+from kechuang.rules.policy import Policy
+from kechuang.rules.scalar import evaluate
+
+YEAR = 2024
+YEARS = (2022, 2023, 2024)
+UNSET = object()
+
+# A science-and-technology service firm in Zhangjiang, every fact present and valid.
+BASE: dict[str, Any] = {
+    "name": "上海测试科技有限公司",
+    "district": "310115",
+    "park": "张江",
+    "industry_code": "M7320",
+    "founded_on": dt.date(2015, 6, 1),
+    "mainland_resident": True,
+    "employees": 100,
+    "st_staff": 20,
+    "rd_staff": 10,
+    "revenue": Decimal("20000000.00"),
+    "main_business_revenue": Decimal("19000000.00"),
+    "cost_expense_total": Decimal("18000000.00"),
+    "total_assets": Decimal("30000000.00"),
+    "total_liabilities": Decimal("12000000.00"),
+    "net_assets": Decimal("18000000.00"),
+    "rd_expense": Decimal("1200000.00"),
+    "rd_expense_domestic": Decimal("1200000.00"),
+    "hightech_revenue": Decimal("15000000.00"),
+    "ip_class1": 0,
+    "ip_class2": 2,
+    "transformations": 1,
+    "equity_financing": Decimal("0.00"),
+    "niche_years": 5,
+    "market_share": Decimal("0.200000"),
+    "is_hnte": False,
+    "national_award_5y": False,
+    "provincial_rd_institution": False,
+    "led_standard_5y": False,
+    "major_accident": False,
+    "misconduct": False,
+    "abnormal_list": False,
+    "dishonest_list": False,
+    "listed_board": None,
+    "valuation": None,
+    "output_value": None,
+}
+
+_serial = iter(range(1, 10**6))
+
+
+def new_uscc() -> str:
+    """A fresh valid 统一社会信用代码 (GB 32100-2015 check digit)."""
+    first = f"91310115MA1K{next(_serial):05d}"
+    return first + check_digit(first)
+
+
+def money(value: object) -> object:
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        return Decimal(str(value))
+    return value
+
+
+def rows(
+    base: Mapping[str, Any] | None = None,
+    years: Iterable[int] = YEARS,
+    by_year: Mapping[int, Mapping[str, Any]] | None = None,
+    **latest: Any,
+) -> list[dict[str, Any]]:
+    """One enterprise's rows: `base` (default BASE) for every year, `by_year[y]` on year y, and
+    `latest` on the last year. Money facts may be given as int/str; None means unknown."""
+    uscc = new_uscc()
+    years = sorted(years)
+    out = []
+    for year in years:
+        row = {**BASE, **(base or {}), **(by_year or {}).get(year, {})}
+        if year == years[-1]:
+            row.update(latest)
+        row.update(uscc=uscc, year=year)
+        out.append({k: money(v) if _is_yuan(k) else v for k, v in row.items()})
+    return out
+
+
+_YUAN = {f.name for f in FIELDS if f.kind == "yuan"} | {"market_share"}
+
+
+def _is_yuan(name: str) -> bool:
+    return name in _YUAN
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: str
+    unmet: list[str]
+    score: Fraction | None
+    benefit_yuan: Decimal | None
+    version: str = ""
+
+
+@functools.cache
+def _pack():  # type: ignore[no-untyped-def]
+    return load_pack()
+
+
+def pack_policy(policy_id: str, year: int = YEAR) -> Policy:
+    return _pack().get(policy_id, year)
+
+
+def scalar_result(
+    policy: Policy, panel: list[dict[str, Any]], year: int, overrides: Mapping[str, Any] | None
+) -> Result:
+    history = {r["year"]: r for r in panel if r["year"] <= year}
+    verdict = evaluate(policy, history, year, overrides)
+    benefit = None if verdict.benefit_fen is None else Decimal(verdict.benefit_fen) / 100
+    return Result(
+        str(verdict.outcome), list(verdict.unmet), verdict.score, benefit, verdict.version
+    )
+
+
+def write_parquet(panel: list[dict[str, Any]], path: Path) -> None:
+    con = duckdb.connect()
+    try:
+        columns = ", ".join(f'"{f.name}" {f.sql_type}' for f in FIELDS)
+        con.execute(f"CREATE TABLE panel ({columns})")
+        names = [f.name for f in FIELDS]
+        placeholders = ", ".join("?" for _ in names)
+        con.executemany(
+            f"INSERT INTO panel VALUES ({placeholders})", [[r.get(n) for n in names] for r in panel]
+        )
+        con.execute(f"COPY panel TO '{path}' (FORMAT PARQUET)")
+    finally:
+        con.close()
+
+
+HAVE_ENGINE = importlib.util.find_spec("kechuang.engines.duckdb") is not None
+
+
+def sql_result(
+    policy: Policy,
+    panel: list[dict[str, Any]],
+    year: int,
+    overrides: Mapping[str, Any] | None,
+    tmp: Path,
+) -> Result:
+    from kechuang.engines.duckdb import screen
+
+    data = tmp / "panel.parquet"
+    out = tmp / "results.csv"
+    write_parquet(panel, data)
+    screen(data, year, [policy], out, overrides={policy.id: dict(overrides)} if overrides else None)
+    with out.open(encoding="utf-8") as f:
+        found = list(csv.DictReader(f))
+    assert len(found) == 1, found
+    row = found[0]
+    score = Fraction(Decimal(row["score"])) if row["score"] else None
+    benefit = Decimal(row["benefit_yuan"]) if row["benefit_yuan"] else None
+    unmet = row["unmet"].split(";") if row["unmet"] else []
+    return Result(row["outcome"], unmet, score, benefit, policy.version)
+
+
+@pytest.fixture(params=["scalar", "sql"])
+def path(request: pytest.FixtureRequest) -> str:
+    """Each golden test runs twice: through the scalar evaluator and through SQL in DuckDB."""
+    if request.param == "sql" and not HAVE_ENGINE:
+        pytest.skip("kechuang.engines.duckdb has not landed yet")
+    return str(request.param)
+
+
+@pytest.fixture
+def check(path: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """check(policy_id, panel, outcome, unmet=(), score=UNSET, benefit=UNSET, year=2024)."""
+
+    def run(
+        policy_id: str,
+        panel: list[dict[str, Any]],
+        outcome: str,
+        unmet: Iterable[str] = (),
+        score: object = UNSET,
+        benefit: object = UNSET,
+        year: int = YEAR,
+        overrides: Mapping[str, Any] | None = None,
+        version: str | None = None,
+    ) -> Result:
+        policy = pack_policy(policy_id, year)
+        if path == "scalar":
+            result = scalar_result(policy, panel, year, overrides)
+        else:
+            result = sql_result(policy, panel, year, overrides, tmp_path)
+        assert (result.outcome, result.unmet) == (outcome, list(unmet)), result
+        if score is not UNSET:
+            expected = None if score is None else Fraction(str(score))
+            assert result.score == expected, result
+        if benefit is not UNSET:
+            expected_benefit = None if benefit is None else Decimal(str(benefit))
+            assert result.benefit_yuan == expected_benefit, result
+        if version is not None:
+            assert result.version == version
+        return result
+
+    return run
