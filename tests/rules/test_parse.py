@@ -141,3 +141,16 @@ def test_errors_inside_a_policy_point_at_the_file_line_and_column() -> None:
 def test_column_counts_characters_not_bytes() -> None:
     error = error_of('industry_code == "科技" and revenu > 1')
     assert error.column == 27
+
+
+def test_comments_inside_an_expression_are_refused() -> None:
+    # joined lines would otherwise let `# ...` silently cut off the rest of the rule
+    error = error_of("revenue > 1  # big\nand employees > 2")
+    assert "comments are not allowed" in error.message
+    assert (error.line, error.column) == (1, 14)
+
+
+def test_leading_blanks_are_allowed_and_counted() -> None:
+    node = parse_expression("   revenue > 1")
+    assert node.span.column == 4
+    assert error_of("  revenu > 1").column == 3

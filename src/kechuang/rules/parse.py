@@ -13,6 +13,8 @@ import ast
 import dataclasses
 import datetime as dt
 import difflib
+import io
+import tokenize
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -159,7 +161,10 @@ class _Parser:
         self.text = text
         # Newlines become spaces so that block scalars parse as one expression while every
         # character keeps its index (the locator maps indices back to file lines).
-        self.flat = text.replace("\r", " ").replace("\n", " ")
+        flat = text.replace("\r", " ").replace("\n", " ")
+        # Leading blanks would be an "unexpected indent"; they are skipped and counted.
+        self.flat = flat.lstrip()
+        self.lead = len(flat) - len(self.flat)
         self.scope = scope
         self.file = file
         self.locate = locate
@@ -169,7 +174,7 @@ class _Parser:
     def index(self, node: ast.AST) -> int:
         col = getattr(node, "col_offset", 0)
         # ast columns are UTF-8 byte offsets; the text has Chinese characters in strings.
-        return len(self.flat.encode()[:col].decode(errors="ignore"))
+        return self.lead + len(self.flat.encode()[:col].decode(errors="ignore"))
 
     def span(self, node: ast.AST) -> Span:
         line, column = self.locate(self.index(node))
@@ -193,16 +198,30 @@ class _Parser:
             raise self.error_at(0, f"expression is longer than {MAX_LENGTH} characters")
         if not self.flat.strip():
             raise self.error_at(0, "empty expression")
+        self.refuse_comments()
         try:
-            tree = ast.parse(self.flat.strip() and self.flat, mode="eval")
+            tree = ast.parse(self.flat, mode="eval")
         except SyntaxError as exc:
             offset = max((exc.offset or 1) - 1, 0)
-            raise self.error_at(offset, f"syntax error: {exc.msg}") from None
+            raise self.error_at(self.lead + offset, f"syntax error: {exc.msg}") from None
         except (ValueError, RecursionError, MemoryError):
             raise self.error_at(0, "expression cannot be parsed (too deep or invalid)") from None
         self.check_shape(tree.body)
         result = self.expr(tree.body)
         return self.settle(result)
+
+    def refuse_comments(self) -> None:
+        """A `#` comment would silently cut the rest of a multi-line expression (its lines are
+        joined), so comments belong in YAML outside the expression text."""
+        try:
+            for token in tokenize.generate_tokens(io.StringIO(self.flat).readline):
+                if token.type == tokenize.COMMENT:
+                    raise self.error_at(
+                        self.lead + token.start[1],
+                        "comments are not allowed inside an expression (put them in YAML)",
+                    )
+        except (tokenize.TokenError, SyntaxError):
+            return  # ast.parse reports the syntax error with its position
 
     def check_shape(self, root: ast.AST) -> None:
         """Refuse forbidden syntax and excessive nesting before any interpretation."""
