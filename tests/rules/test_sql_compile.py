@@ -10,8 +10,8 @@ import pytest
 
 from kechuang.rules.load import load_policy_text
 from kechuang.rules.sql import RESULT_COLUMNS, compile_policy
-from tests.engines.sqlkit import run_sql
 from tests.engines.sqlkit import row as r
+from tests.engines.sqlkit import run_sql
 
 HEADER = """\
 id: t
@@ -177,7 +177,7 @@ def test_unmet_lists_ids_in_file_order_and_is_empty_when_none() -> None:
 
 
 def test_query_shape_and_literal_only_policy_text() -> None:
-    p = policy(conditions("industry_code in (\"M'; DROP TABLE panel; --\", \"C\")"))
+    p = policy(conditions('industry_code in ("M\'; DROP TABLE panel; --", "C")'))
     select = compile_policy(p, 2024)
     assert [e.alias_or_name for e in select.expressions] == list(RESULT_COLUMNS)
     got = run_sql(p, 2024, [r("a", 2024, founded_on=dt.date(2020, 1, 1))])

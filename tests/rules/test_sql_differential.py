@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """Property: the SQL evaluator and the scalar evaluator agree exactly on random policies.
 
 Random small panels (several enterprises, 1-3 years, random unknowns, values at and around

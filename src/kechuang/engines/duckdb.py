@@ -124,7 +124,8 @@ def screen(
             )
             staged = Path(work) / f"results{out.suffix}"
             con.execute(
-                f"COPY (SELECT {select} FROM {relation}) TO {_literal(str(staged))} {_copy_options(fmt)}"
+                f"COPY (SELECT {select} FROM {relation}) "
+                f"TO {_literal(str(staged))} {_copy_options(fmt)}"
             )
             staged_totals = None
             if totals:
@@ -165,7 +166,8 @@ def _final_relation(
     con.execute(
         f"""
         CREATE TEMP VIEW final AS
-        SELECT s.* REPLACE (CASE WHEN x.excluded_by IS NULL THEN s.benefit_yuan END AS benefit_yuan),
+        SELECT s.* REPLACE (
+                   CASE WHEN x.excluded_by IS NULL THEN s.benefit_yuan END AS benefit_yuan),
                x.excluded_by
         FROM screened s LEFT JOIN {excluded} x USING (uscc, policy_id)
         """

@@ -153,10 +153,12 @@ def check_panel(con: duckdb.DuckDBPyConnection, source: PanelSource) -> None:
         if problems:
             raise PanelError(f"{source.path}: " + "; ".join(problems))
     duplicate = con.sql(
-        "SELECT uscc, year, count(*) AS n FROM panel GROUP BY uscc, year HAVING count(*) > 1 LIMIT 1"
+        "SELECT uscc, year, count(*) AS n FROM panel "
+        "GROUP BY uscc, year HAVING count(*) > 1 LIMIT 1"
     ).fetchone()
     if duplicate is not None:
         raise PanelError(
-            f"{source.path}: enterprise {duplicate[0]} has {duplicate[2]} rows for year {duplicate[1]}"
+            f"{source.path}: enterprise {duplicate[0]} has {duplicate[2]} rows "
+            f"for year {duplicate[1]}"
             " (one row per enterprise per year)"
         )

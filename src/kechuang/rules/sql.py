@@ -213,7 +213,7 @@ class _Compiler:
         if node.function == "sum":
             return Num(s, value.den)
         if node.function == "avg":
-            return Num(s, self.share(n.scale(rows_big, int(value.den))))
+            return Num(s, self.share(n.scale(rows_big, value.den)))
         raise SqlCompileError(f"unknown period function {node.function!r}")
 
     # ----- expressions -----------------------------------------------------------------
@@ -612,7 +612,9 @@ class _Compiler:
         # Never negative (as the scalar evaluator): a negative amount pays nothing.
         negative = exp.LT(this=num, expression=exp.Literal.number(0))
         rounded = n.round_half_up(Num(num, den), 100)
-        fen = self.share(exp.Case(ifs=[exp.If(this=negative, true=exp.Literal.number(0))], default=rounded))
+        fen = self.share(
+            exp.Case(ifs=[exp.If(this=negative, true=exp.Literal.number(0))], default=rounded)
+        )
         yuan = n.fen_to_decimal(fen, 2)
         return exp.Case(ifs=[exp.If(this=every, true=yuan)])
 

@@ -192,6 +192,7 @@ def divide(a: Num, b: Num, share: Share) -> Num:
         zero = exp.If(this=exp.NEQ(this=paren(bn), expression=int_lit(0)), true=int_lit(0))
         return Num(exp.Case(ifs=[zero]), 1)
     bn = share(b.num)
+    bottom_factor: Den
     if isinstance(a.den, int) and isinstance(b.den, int):
         g = math.gcd(a.den, b.den)
         top, bottom_factor = scale(a.num, b.den // g), a.den // g
@@ -213,7 +214,9 @@ def choose(branches: list[tuple[exp.Expression, Num]], otherwise: Num | None) ->
         lcm = math.lcm(*[d for d in dens if isinstance(d, int)]) if dens else 1
 
         def numerator(v: Num) -> exp.Expression:
-            return v.num if v.unknown_const else scale(v.num, lcm // int(v.den))
+            if v.unknown_const or not isinstance(v.den, int):
+                return v.num
+            return scale(v.num, lcm // v.den)
 
         ifs = [exp.If(this=cond, true=numerator(v)) for cond, v in branches]
         default = numerator(otherwise) if otherwise is not None else None

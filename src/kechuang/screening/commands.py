@@ -9,7 +9,7 @@ leaves no output file. Screening itself is `engines.duckdb.screen`.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from kechuang.rules.ir import Value
 from kechuang.rules.policy import Policy
 from kechuang.screening.inputs import InputError, load_policies, parse_sets, read_history
 
@@ -81,7 +82,10 @@ def screen_command(
 
 
 def write_meta(
-    result: Path, year: int, policies: Sequence[Policy], overrides: dict[str, dict[str, object]],
+    result: Path,
+    year: int,
+    policies: Sequence[Policy],
+    overrides: Mapping[str, Mapping[str, Value]],
     run: object,
 ) -> Path:  # fmt: skip
     """`<out>.meta.json`: which rules, overrides and counts produced the RESULTS file."""
@@ -104,7 +108,7 @@ def write_meta(
             for p, s in zip(policies, run.policies, strict=True)
         ],
         "overrides": {
-            pid: {name: json_value(v) for name, v in values.items()}  # type: ignore[arg-type]
+            pid: {name: json_value(v) for name, v in values.items()}
             for pid, values in overrides.items()
         },
         "rows": run.rows,
@@ -118,7 +122,7 @@ def write_meta(
     return path
 
 
-def print_summary(run: object, overrides: dict[str, dict[str, object]], meta: Path) -> None:
+def print_summary(run: object, overrides: Mapping[str, Mapping[str, Value]], meta: Path) -> None:
     from kechuang.engines.duckdb import OUTCOMES, ScreenResult
 
     assert isinstance(run, ScreenResult)

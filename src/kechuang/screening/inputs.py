@@ -74,7 +74,9 @@ def parse_sets(sets: Sequence[str], policies: Sequence[Policy]) -> dict[str, dic
         raise InputError(str(exc)) from None
 
 
-def read_history(data: Path, uscc: str, year: int, history_years: int) -> dict[int, dict[str, object]]:
+def read_history(
+    data: Path, uscc: str, year: int, history_years: int
+) -> dict[int, dict[str, object]]:
     """One enterprise's panel rows for the years a policy reads: {year: {column: value}}."""
     con = duckdb.connect()
     try:
@@ -91,7 +93,7 @@ def read_history(data: Path, uscc: str, year: int, history_years: int) -> dict[i
     history: dict[int, dict[str, object]] = {}
     for row in rows:
         record = dict(zip(names, row, strict=True))
-        history[int(record["year"])] = record  # type: ignore[call-overload]
+        history[int(str(record["year"]))] = record
     if year not in history:
         raise InputError(f"{data}: enterprise {uscc} has no row for {year}")
     return history
