@@ -10,12 +10,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from tests.engines.sqlkit import row
 from typer.testing import CliRunner
 
 from kechuang.cli import app
 from kechuang.enterprises.snapshot import panel_arrow_schema
 from kechuang.rules.sql import RESULT_COLUMNS
-from tests.engines.sqlkit import row
 
 POLICY = """\
 id: cli-test

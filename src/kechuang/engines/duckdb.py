@@ -111,7 +111,7 @@ def screen(
                 con.execute(f"CREATE TEMP TABLE r{i} AS {sql}")
                 if step is not None:
                     step(policy.id)
-            union = " UNION ALL ".join(f"SELECT * FROM r{i}" for i in range(len(policies)))
+            union = " UNION ALL BY NAME ".join(f"SELECT * FROM r{i}" for i in range(len(policies)))
             con.execute(f"CREATE TEMP VIEW screened AS {union}")
             with_exclusions = bool(exclusion_pairs(policies))
             relation = _final_relation(con, policies, with_exclusions)
