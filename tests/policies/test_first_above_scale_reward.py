@@ -1,0 +1,65 @@
+"""Golden tests of first-above-scale-reward (免申即享, illustrative amounts).
+
+Section M's threshold is 10,000,000 yuan of revenue (国统字〔2019〕101号, "及以上"): at or above it in
+the evaluation year and below it the year before pays the reward. Version 2024.1 (200,000 yuan)
+is in force for 2024-2025, version 2026.1 (300,000 yuan) from 2026.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.policies.conftest import rows
+
+ID = "first-above-scale-reward"
+THRESHOLD = "10000000.00"
+JUST_BELOW = "9999999.99"
+
+
+def crossing(latest: str = THRESHOLD, before: str = JUST_BELOW, years=(2023, 2024), **facts) -> list[dict]:
+    last, previous = years[-1], years[-2]
+    return rows(
+        years=years,
+        base={"revenue": before, "main_business_revenue": 0, "hightech_revenue": 0},
+        by_year={last: {"revenue": latest, **facts}, previous: {"revenue": before}},
+    )
+
+
+def test_crossing_exactly_pays_the_reward(check) -> None:
+    check(ID, crossing(), "eligible", benefit=200000, version="2024.1")
+
+
+def test_one_fen_short_this_year(check) -> None:
+    check(ID, crossing(latest=JUST_BELOW, before="5000000"), "ineligible", ["reached_threshold"], benefit=None)
+
+
+def test_already_above_scale_last_year(check) -> None:
+    check(ID, crossing(latest="30000000", before=THRESHOLD), "ineligible", ["below_last_year"], benefit=None)
+
+
+def test_only_section_m(check) -> None:
+    check(ID, crossing(industry_code="I6513"), "ineligible", ["section_m"], benefit=None)
+
+
+def test_no_row_for_the_year_before_is_unknown(check) -> None:
+    panel = rows(years=(2024,), revenue=THRESHOLD, main_business_revenue=0, hightech_revenue=0)
+    check(ID, panel, "unknown", [], benefit=None)
+
+
+def test_missing_revenue_last_year_is_unknown(check) -> None:
+    check(ID, crossing(before=None), "unknown", [], benefit=None)
+
+
+def test_2025_still_uses_version_2024_1(check) -> None:
+    check(ID, crossing(years=(2024, 2025)), "eligible", benefit=200000, year=2025, version="2024.1")
+
+
+def test_2026_uses_version_2026_1(check) -> None:
+    check(ID, crossing(years=(2025, 2026)), "eligible", benefit=300000, year=2026, version="2026.1")
+
+
+@pytest.mark.parametrize("amount", [250000, "123456.78"])
+def test_what_if_amount(check, amount) -> None:
+    from fractions import Fraction
+
+    check(ID, crossing(), "eligible", benefit=amount, overrides={"amount": Fraction(str(amount))})
