@@ -87,7 +87,8 @@ def list_command(
         table.add_row(
             p.id, p.version, p.title.zh, p.issuer, p.document_number, p.mode.value, _period(p)
         )
-    console.print(table)
+    # Piped output would be squeezed to 80 columns; a wide table stays readable in files.
+    console.print(table, width=None if console.is_terminal else 200)
 
 
 @policies_app.command("show")
@@ -97,6 +98,9 @@ def show_command(
     lang: str = typer.Option("zh", "--lang", help="zh or en."),
 ) -> None:
     """A policy's metadata, parameters, definitions, scores, conditions and benefit."""
+    if lang not in ("zh", "en"):
+        errors.print(f"--lang must be zh or en, not {lang!r}", markup=False, highlight=False)
+        raise typer.Exit(2)
     pack = _pack_or_exit()
     try:
         policy = pack.get(policy_id, year) if year else pack.versions(policy_id)[-1]
