@@ -143,3 +143,17 @@ def test_parameter_values_are_parsed_in_their_unit() -> None:
     with pytest.raises(PolicyError, match="more precise than a fen") as caught:
         make(textwrap.dedent(params) + CONDITIONS)
     assert caught.value.line == HEADER_LINES + 6
+
+
+def test_benefit_amount_may_be_a_literal_or_a_lookup() -> None:
+    policy = make(
+        CONDITIONS
+        + "benefit:\n"
+        + """  amount: 'lookup(industry_code, {"M": 300000, "C": 200000}, 100000)'\n"""
+        + "  cap: 250000\n"
+    )
+    assert policy.benefit is not None
+    assert policy.benefit.amount.unit == "yuan" and policy.benefit.cap is not None
+    assert policy.benefit.cap.unit == "yuan"
+    with pytest.raises(PolicyError, match="the benefit amount must be yuan, not count"):
+        make(CONDITIONS + "benefit:\n  amount: employees\n")

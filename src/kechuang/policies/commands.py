@@ -88,7 +88,8 @@ def list_command(
             p.id, p.version, p.title.zh, p.issuer, p.document_number, p.mode.value, _period(p)
         )
     # Piped output would be squeezed to 80 columns; a wide table stays readable in files.
-    console.print(table, width=None if console.is_terminal else 200)
+    wide = Console(width=None if console.is_terminal else 200)
+    wide.print(table)
 
 
 @policies_app.command("show")

@@ -357,11 +357,13 @@ class _Builder:
         scalar = _node_at(self.root, path)
         text = str(scalar.value)
         node = parse_expression(
-            text, self.scope, file=self.file, locate=scalar_locator(self.text, scalar)
+            text,
+            self.scope,
+            file=self.file,
+            locate=scalar_locator(self.text, scalar),
+            expect=expected,
         )
         if expected is not None and node.unit != expected:
-            if expected.numeric and isinstance(node, Literal) and node.unit == Unit.NUMBER:
-                return Literal(expected, node.value, span=node.span)
             line, column = _position(scalar)
             raise PolicyError(
                 f"{what} must be {expected}, not {node.unit} ('{text}')", self.file, line, column

@@ -136,9 +136,15 @@ def parse_expression(
     *,
     file: str = "<expr>",
     locate: Callable[[int], tuple[int, int]] | None = None,
+    expect: Unit | None = None,
 ) -> Node:
-    """Parse and check one expression; errors point into `file` through `locate`."""
-    return _Parser(text, scope or Scope(), file, locate or line_column_locator(text)).parse()
+    """Parse and check one expression; errors point into `file` through `locate`.
+
+    With `expect`, a value whose unit adapts (a literal, a lookup) takes that unit, so that
+    `amount: 300000` or `amount: lookup(...)` is an amount of yuan."""
+    parser = _Parser(text, scope or Scope(), file, locate or line_column_locator(text))
+    parser.expect = expect
+    return parser.parse()
 
 
 @dataclass(frozen=True)
@@ -166,6 +172,7 @@ class _Parser:
         self.flat = flat.lstrip()
         self.lead = len(flat) - len(self.flat)
         self.scope = scope
+        self.expect: Unit | None = None
         self.file = file
         self.locate = locate
 
@@ -240,7 +247,9 @@ class _Parser:
             stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
     def settle(self, t: _T) -> Node:
-        """A top-level flexible value keeps its natural unit (number or text)."""
+        """A top-level flexible value takes the expected unit, else keeps its own."""
+        if self.expect is not None and t.flexible and self.compatible(t, self.expect):
+            return self.adapt(t, self.expect).node
         return t.node
 
     # ----- dispatch -------------------------------------------------------------------
