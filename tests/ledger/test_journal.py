@@ -233,3 +233,15 @@ def test_a_naive_time_is_refused(chart: Session) -> None:
             "capital",
             occurred_at=dt.datetime(2025, 1, 1),
         )
+
+
+def test_overlong_kind_reference_or_key_is_refused_on_both_stores(chart: Session) -> None:
+    lines = [("bank:treasury", 1), ("equity:city-appropriation", -1)]
+    with pytest.raises(ValueError, match="kind"):
+        post(chart, "x", lines, kind="k" * 65)
+    with pytest.raises(ValueError, match="reference"):
+        post(chart, "x", lines, kind="capital", reference=("loan", "9" * 65))
+    with pytest.raises(ValueError, match="idempotency key"):
+        post(chart, "x" * 201, lines, kind="capital")
+    chart.commit()
+    assert _counts(chart) == (0, 0)

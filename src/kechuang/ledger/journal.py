@@ -32,7 +32,15 @@ from kechuang.ledger.rules import (
     to_utc,
     validate_postings,
 )
-from kechuang.ledger.tables import KEY_LENGTH, LedgerAccount, LedgerEntry, LedgerPosting
+from kechuang.ledger.tables import (
+    CREATED_BY_LENGTH,
+    KEY_LENGTH,
+    KIND_LENGTH,
+    REFERENCE_LENGTH,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerPosting,
+)
 
 ReferenceLike = Reference | tuple[str, str | int] | str | None
 
@@ -47,12 +55,19 @@ class PostResult:
 
 def as_reference(reference: ReferenceLike) -> Reference | None:
     """Reference, ('screening_run', 12) or 'screening_run:12' as a Reference."""
-    if reference is None or isinstance(reference, Reference):
-        return reference
-    if isinstance(reference, str):
-        return Reference.parse(reference)
-    kind, ident = reference
-    return Reference(str(kind), str(ident))
+    if reference is None:
+        return None
+    if isinstance(reference, Reference):
+        ref = reference
+    elif isinstance(reference, str):
+        ref = Reference.parse(reference)
+    else:
+        kind, ident = reference
+        ref = Reference(str(kind), str(ident))
+    # PostgreSQL would refuse longer text mid-transaction and SQLite would keep it: refuse both.
+    if not ref.type or not ref.id or max(len(ref.type), len(ref.id)) > REFERENCE_LENGTH:
+        raise LedgerError(f"a reference type and id have 1 to {REFERENCE_LENGTH} characters: {ref}")
+    return ref
 
 
 def _check_key(key: str) -> str:
@@ -140,8 +155,12 @@ def post(
     """
     _check_key(key)
     lines = validate_postings(postings)
-    if not isinstance(kind, str) or not kind:
-        raise LedgerError("an entry needs a kind, e.g. 'payout' or 'compensation'")
+    if not isinstance(kind, str) or not kind or len(kind) > KIND_LENGTH:
+        raise LedgerError(
+            f"an entry needs a kind of 1 to {KIND_LENGTH} characters, e.g. 'payment': {kind!r}"
+        )
+    if created_by is not None and len(created_by) > CREATED_BY_LENGTH:
+        raise LedgerError(f"created_by has at most {CREATED_BY_LENGTH} characters")
     ref = as_reference(reference)
     moment = to_utc(occurred_at) if occurred_at else None
 

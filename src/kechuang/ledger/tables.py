@@ -24,6 +24,9 @@ from kechuang.store.base import Base
 
 CODE_LENGTH = 200
 KEY_LENGTH = 200
+KIND_LENGTH = 64
+REFERENCE_LENGTH = 64
+CREATED_BY_LENGTH = 128
 ACCOUNT_TYPES = ("asset", "liability", "equity", "income", "expense")
 
 
@@ -62,11 +65,11 @@ class LedgerEntry(Base):
     idempotency_key: Mapped[str] = mapped_column(String(KEY_LENGTH), unique=True)
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     posted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    kind: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(KIND_LENGTH))
     description: Mapped[str] = mapped_column(Text)
-    reference_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    reference_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    created_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    reference_type: Mapped[str | None] = mapped_column(String(REFERENCE_LENGTH), nullable=True)
+    reference_id: Mapped[str | None] = mapped_column(String(REFERENCE_LENGTH), nullable=True)
+    created_by: Mapped[str | None] = mapped_column(String(CREATED_BY_LENGTH), nullable=True)
 
     postings: Mapped[list[LedgerPosting]] = relationship(
         back_populates="entry", order_by="LedgerPosting.id", lazy="selectin"
