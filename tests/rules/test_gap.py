@@ -117,8 +117,10 @@ def test_score_gap_lists_points_missing_and_next_bands() -> None:
     assert verdict.score == 10
     assert verdict.pass_mark == 40 and verdict.points_missing == 30
     steps = {s.score_id: s for s in verdict.score_steps}
-    # the first fact the indicator reads that reaches the next band: one Class I IP
-    assert steps["ip"].next_points == 24 and steps["ip"].gap.fact == "ip_class1"
+    # the first fact the indicator reads that reaches the next band: one Class I IP, which
+    # jumps straight to 30 points
+    assert steps["ip"].next_points == 30 and steps["ip"].gap.fact == "ip_class1"
     assert steps["ip"].gap.change == 1
+    assert steps["ip"].gap.message_zh == "I类知识产权数再增加 1 即可使「知识产权」得 30 分（+24）"
     assert steps["staff"].next_points == 12 and steps["staff"].gap.change == 5
     assert [s.score_id for s in verdict.score_steps] == ["ip", "staff"]  # biggest gain first

@@ -247,12 +247,15 @@ def with_score_gaps(evaluator: Evaluator, verdict: Verdict) -> Verdict:
         found = _search(evaluator, expr, holds)
         if found is None:
             continue
-        gain = show(goal - current, Unit.NUMBER)
+        # The smallest change may jump more than one band (one Class I IP gives 30 points).
+        reached = evaluator.with_fact(found[0], found[3]).reference(score.id)
+        points = reached if isinstance(reached, Fraction) else goal
+        gain = show(points - current, Unit.NUMBER)
         gap = _make_gap(
             *found,
-            f"使「{score.label.zh}」得 {show(goal, Unit.NUMBER)} 分（+{gain}）",
-            f"score {show(goal, Unit.NUMBER)} points on “{score.label.en}” (+{gain})",
+            f"使「{score.label.zh}」得 {show(points, Unit.NUMBER)} 分（+{gain}）",
+            f"score {show(points, Unit.NUMBER)} points on “{score.label.en}” (+{gain})",
         )
-        steps.append(ScoreStep(score.id, current, goal, gap))
+        steps.append(ScoreStep(score.id, current, points, gap))
     steps.sort(key=lambda step: -step.gain)
     return dataclasses.replace(verdict, pass_mark=mark, points_missing=missing, score_steps=steps)
