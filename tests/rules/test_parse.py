@@ -110,6 +110,10 @@ def test_unknown_function_lists_the_library() -> None:
         ("import os", "syntax error", 1),
         ("min(employees, key=abs)", "keyword arguments are not allowed", 1),
         ("employees is None", "'is' is not allowed", 1),
+        ("revenue > 1e999999999", "numbers must be below 10^18", 11),
+        ("revenue > 10**18", "exponentiation (**) is not allowed", 11),
+        ("revenue > 1000000000000000000", "numbers must be below 10^18", 11),
+        ("market_share > 0.0000000000001", "at most 12 decimals", 16),
     ],
 )
 def test_hostile_input_is_rejected_not_executed(text: str, message: str, column: int) -> None:

@@ -48,6 +48,8 @@ from kechuang.rules.ir import (
 MAX_LENGTH = 5000
 MAX_DEPTH = 50
 MAX_PERIOD_YEARS = 10
+MAX_NUMBER = 10**18
+MAX_DECIMALS = 12
 
 FUNCTIONS = (
     "min", "max", "abs", "ratio", "band", "lookup", "years_between", "startswith", "section",
@@ -285,6 +287,8 @@ class _Parser:
         if isinstance(value, bool):
             return _T(Literal(Unit.BOOL, value, span=span))
         if isinstance(value, int):
+            if abs(value) >= MAX_NUMBER:
+                raise self.error(node, "numbers must be below 10^18")
             return _T(Literal(Unit.NUMBER, Fraction(value), span=span), flexible=True)
         if isinstance(value, float):
             try:
@@ -293,8 +297,14 @@ class _Parser:
                 raise self.error(
                     node, f"not an exact decimal number: {self.source(node)}"
                 ) from None
-            if not exact.is_finite():
+            # `1e999999999` would be a billion-digit integer: bound magnitude and precision.
+            exponent = exact.as_tuple().exponent
+            if not exact.is_finite() or not isinstance(exponent, int):
                 raise self.error(node, "numbers must be finite")
+            if exact.adjusted() >= 18 or exponent < -MAX_DECIMALS:
+                raise self.error(
+                    node, f"numbers must be below 10^18 with at most {MAX_DECIMALS} decimals"
+                )
             return _T(Literal(Unit.NUMBER, Fraction(exact), span=span), flexible=True)
         if isinstance(value, str):
             return _T(Literal(Unit.TEXT, value, span=span), flexible=True)
