@@ -47,22 +47,30 @@ FEN = Decimal("0.01")
 def main_business_panel(code: str, amount: Decimal) -> list[dict]:
     # revenue well above the threshold: only main business revenue may decide
     revenue = amount * 3
-    return rows(industry_code=code, main_business_revenue=amount, revenue=revenue, hightech_revenue=0)
+    return rows(
+        industry_code=code, main_business_revenue=amount, revenue=revenue, hightech_revenue=0
+    )
 
 
 def services_panel(code: str, amount: Decimal) -> list[dict]:
     # main business revenue well below the threshold: only revenue may decide
-    return rows(industry_code=code, revenue=amount, main_business_revenue=amount / 4, hightech_revenue=0)
+    return rows(
+        industry_code=code, revenue=amount, main_business_revenue=amount / 4, hightech_revenue=0
+    )
 
 
 @pytest.mark.parametrize(("code", "threshold"), MAIN_BUSINESS)
-def test_main_business_revenue_on_the_threshold_is_above_scale(check, code: str, threshold: int) -> None:
+def test_main_business_revenue_on_the_threshold_is_above_scale(
+    check, code: str, threshold: int
+) -> None:
     check(ID, main_business_panel(code, Decimal(threshold)), "eligible")
 
 
 @pytest.mark.parametrize(("code", "threshold"), MAIN_BUSINESS)
 def test_main_business_revenue_one_fen_below_is_not(check, code: str, threshold: int) -> None:
-    check(ID, main_business_panel(code, Decimal(threshold) - FEN), "ineligible", ["meets_threshold"])
+    check(
+        ID, main_business_panel(code, Decimal(threshold) - FEN), "ineligible", ["meets_threshold"]
+    )
 
 
 @pytest.mark.parametrize(("code", "threshold"), SERVICES)
@@ -83,11 +91,22 @@ def test_qualification_based_trades_are_unknown(check, code: str) -> None:
 
 @pytest.mark.parametrize("code", ["A0111", "J6620", "S9121", "T9600"])
 def test_outside_the_statistical_scope(check, code: str) -> None:
-    check(ID, rows(industry_code=code, revenue=10**9, main_business_revenue=10**9), "ineligible", ["in_scope"])
+    check(
+        ID,
+        rows(industry_code=code, revenue=10**9, main_business_revenue=10**9),
+        "ineligible",
+        ["in_scope"],
+    )
 
 
 def test_missing_revenue_is_unknown(check) -> None:
-    check(ID, rows(industry_code="M7320", revenue=None, main_business_revenue=None, hightech_revenue=None), "unknown")
+    check(
+        ID,
+        rows(
+            industry_code="M7320", revenue=None, main_business_revenue=None, hightech_revenue=None
+        ),
+        "unknown",
+    )
 
 
 def test_missing_industry_is_unknown(check) -> None:

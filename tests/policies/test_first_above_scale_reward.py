@@ -1,8 +1,8 @@
 """Golden tests of first-above-scale-reward (免申即享, illustrative amounts).
 
-Section M's threshold is 10,000,000 yuan of revenue (国统字〔2019〕101号, "及以上"): at or above it in
-the evaluation year and below it the year before pays the reward. Version 2024.1 (200,000 yuan)
-is in force for 2024-2025, version 2026.1 (300,000 yuan) from 2026.
+Section M's threshold is 10,000,000 yuan of revenue (国统字〔2019〕101号, "及以上"): at or above
+it in the evaluation year and below it the year before pays the reward. Version 2024.1
+(200,000 yuan) is in force for 2024-2025, version 2026.1 (300,000 yuan) from 2026.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ THRESHOLD = "10000000.00"
 JUST_BELOW = "9999999.99"
 
 
-def crossing(latest: str = THRESHOLD, before: str = JUST_BELOW, years=(2023, 2024), **facts) -> list[dict]:
+def crossing(
+    latest: str = THRESHOLD, before: str = JUST_BELOW, years=(2023, 2024), **facts
+) -> list[dict]:
     last, previous = years[-1], years[-2]
     return rows(
         years=years,
@@ -30,11 +32,23 @@ def test_crossing_exactly_pays_the_reward(check) -> None:
 
 
 def test_one_fen_short_this_year(check) -> None:
-    check(ID, crossing(latest=JUST_BELOW, before="5000000"), "ineligible", ["reached_threshold"], benefit=None)
+    check(
+        ID,
+        crossing(latest=JUST_BELOW, before="5000000"),
+        "ineligible",
+        ["reached_threshold"],
+        benefit=None,
+    )
 
 
 def test_already_above_scale_last_year(check) -> None:
-    check(ID, crossing(latest="30000000", before=THRESHOLD), "ineligible", ["below_last_year"], benefit=None)
+    check(
+        ID,
+        crossing(latest="30000000", before=THRESHOLD),
+        "ineligible",
+        ["below_last_year"],
+        benefit=None,
+    )
 
 
 def test_only_section_m(check) -> None:

@@ -91,7 +91,12 @@ def tiered(revenues: tuple[str, str, str], rds: tuple[str, str, str]) -> list[di
     ],
 )
 def test_rd_intensity_tiers(check, revenues, rds, met: bool) -> None:
-    check(ID, tiered(revenues, rds), "manual_review" if met else "ineligible", [] if met else ["rd_intensity"])
+    check(
+        ID,
+        tiered(revenues, rds),
+        "manual_review" if met else "ineligible",
+        [] if met else ["rd_intensity"],
+    )
 
 
 def test_young_firm_uses_the_years_it_has(check) -> None:
@@ -100,16 +105,26 @@ def test_young_firm_uses_the_years_it_has(check) -> None:
 
 
 # 第十一条（五） domestic R&D >= 60% over the same years
-@pytest.mark.parametrize(("latest", "unmet"), [("720000", []), ("719999.99", ["domestic_rd_share"])])
+@pytest.mark.parametrize(
+    ("latest", "unmet"), [("720000", []), ("719999.99", ["domestic_rd_share"])]
+)
 def test_domestic_rd_share(check, latest: str, unmet: list[str]) -> None:
     panel = rows(base={**HNTE, "rd_expense_domestic": "720000"}, rd_expense_domestic=latest)
     check(ID, panel, "ineligible" if unmet else "manual_review", unmet, score=32)
 
 
 # 第十一条（六）
-@pytest.mark.parametrize(("hightech", "unmet"), [("12000000", []), ("11999999.99", ["hightech_revenue_share"])])
+@pytest.mark.parametrize(
+    ("hightech", "unmet"), [("12000000", []), ("11999999.99", ["hightech_revenue_share"])]
+)
 def test_hightech_revenue_share(check, hightech: str, unmet: list[str]) -> None:
-    check(ID, hnte(hightech_revenue=hightech), "ineligible" if unmet else "manual_review", unmet, score=32)
+    check(
+        ID,
+        hnte(hightech_revenue=hightech),
+        "ineligible" if unmet else "manual_review",
+        unmet,
+        score=32,
+    )
 
 
 # 工作指引 四（三）1 IP quantity bands (data part: the band's lowest points)
@@ -152,13 +167,25 @@ def test_transformation_bands(check, counts, points: int) -> None:
 
 # 第十一条（七） pre-check: 20 + 50 is not above 70; one fen of net-asset growth gives 21.
 def test_data_score_20_cannot_exceed_70(check) -> None:
-    check(ID, hnte(transformations=3, by_year={2022: {"transformations": 3}, 2023: {"transformations": 3}}),
-          "ineligible", ["innovation_capability"], score=20)
+    check(
+        ID,
+        hnte(
+            transformations=3, by_year={2022: {"transformations": 3}, 2023: {"transformations": 3}}
+        ),
+        "ineligible",
+        ["innovation_capability"],
+        score=20,
+    )
 
 
 def test_data_score_21_goes_to_experts(check) -> None:
     by_year = {2022: {"transformations": 3}, 2023: {"transformations": 3}}
-    check(ID, hnte(by_year=by_year, transformations=3, net_assets="18000000.01"), "manual_review", score=21)
+    check(
+        ID,
+        hnte(by_year=by_year, transformations=3, net_assets="18000000.01"),
+        "manual_review",
+        score=21,
+    )
 
 
 # 工作指引 四（三）4 growth bands: 1/2 × (y2/y1 + y3/y2) − 1 with y1 = y2 = 10,000,000
@@ -179,7 +206,12 @@ GROWTH_EDGES = [
 
 @pytest.mark.parametrize(("latest", "points"), GROWTH_EDGES)
 def test_revenue_growth_bands(check, latest: str, points: int) -> None:
-    base = {**HNTE, "revenue": "10000000", "hightech_revenue": "10000000", "main_business_revenue": "5000000"}
+    base = {
+        **HNTE,
+        "revenue": "10000000",
+        "hightech_revenue": "10000000",
+        "main_business_revenue": "5000000",
+    }
     panel = rows(base=base, revenue=latest, hightech_revenue=latest)
     check(ID, panel, "manual_review", score=32 + points)
 
@@ -191,7 +223,9 @@ def test_net_asset_growth_bands(check, latest: str, points: int) -> None:
 
 
 def test_net_assets_zero_in_the_first_year_uses_the_last_two(check) -> None:
-    panel = hnte(by_year={2022: {"net_assets": 0}, 2023: {"net_assets": "10000000"}}, net_assets="13500000")
+    panel = hnte(
+        by_year={2022: {"net_assets": 0}, 2023: {"net_assets": "10000000"}}, net_assets="13500000"
+    )
     check(ID, panel, "manual_review", score=32 + 9)
 
 

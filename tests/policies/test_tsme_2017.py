@@ -51,11 +51,23 @@ def test_rd_revenue_bands(check, rd_expense: str, points: int) -> None:
     score = 12 + points + 12
     passed = score >= 60
     panel = rows(rd_expense=rd_expense, rd_expense_domestic=rd_expense)
-    check(ID, panel, "eligible" if passed else "ineligible", [] if passed else ["qualifies"], score=score)
+    check(
+        ID,
+        panel,
+        "eligible" if passed else "ineligible",
+        [] if passed else ["qualifies"],
+        score=score,
+    )
 
 
 def test_rd_below_2_percent_scores_zero(check) -> None:
-    check(ID, rows(rd_expense="399999.99", rd_expense_domestic="0"), "ineligible", ["qualifies"], score=24)
+    check(
+        ID,
+        rows(rd_expense="399999.99", rd_expense_domestic="0"),
+        "ineligible",
+        ["qualifies"],
+        score=24,
+    )
 
 
 # 第七条（二）2 R&D / total costs (R&D 300,000 = 1.5% of revenue → 0, so the cost ratio decides).
@@ -77,7 +89,13 @@ def test_rd_below_2_percent_scores_zero(check) -> None:
 def test_rd_cost_bands_take_the_higher_of_the_two(check, cost: str, points: int) -> None:
     panel = rows(rd_expense=300000, rd_expense_domestic=300000, cost_expense_total=cost)
     score = 12 + points + 12
-    check(ID, panel, "eligible" if score >= 60 else "ineligible", [] if score >= 60 else ["qualifies"], score=score)
+    check(
+        ID,
+        panel,
+        "eligible" if score >= 60 else "ineligible",
+        [] if score >= 60 else ["qualifies"],
+        score=score,
+    )
 
 
 # 第七条（三） 科技成果指标
@@ -91,11 +109,19 @@ def test_ip_bands(check, ip_class1: int, ip_class2: int, points: int) -> None:
 
 # 第六条（五） pass mark 60: 12 + 30 (4%) + 18 (three Class II) = 60; one IP fewer is 54.
 def test_score_exactly_60_passes(check) -> None:
-    check(ID, rows(rd_expense=800000, rd_expense_domestic=800000, ip_class2=3), "eligible", score=60)
+    check(
+        ID, rows(rd_expense=800000, rd_expense_domestic=800000, ip_class2=3), "eligible", score=60
+    )
 
 
 def test_score_54_fails(check) -> None:
-    check(ID, rows(rd_expense=800000, rd_expense_domestic=800000, ip_class2=2), "ineligible", ["qualifies"], score=54)
+    check(
+        ID,
+        rows(rd_expense=800000, rd_expense_domestic=800000, ip_class2=2),
+        "ineligible",
+        ["qualifies"],
+        score=54,
+    )
 
 
 def test_score_one_fen_of_rd_short_of_60_fails(check) -> None:
@@ -103,7 +129,8 @@ def test_score_one_fen_of_rd_short_of_60_fails(check) -> None:
     check(ID, panel, "ineligible", ["qualifies"], score=50)
 
 
-# 第六条（二） size limits are "不超过" (inclusive). A certificate (第八条) makes the score irrelevant.
+# 第六条（二） size limits are "不超过" (inclusive).
+# A certificate (第八条) makes the score irrelevant here.
 @pytest.mark.parametrize(
     ("facts", "unmet"),
     [
@@ -120,7 +147,9 @@ def test_size_limits(check, facts: dict, unmet: list[str]) -> None:
 
 
 # 第八条 direct qualification for an enterprise with no score at all.
-@pytest.mark.parametrize("flag", ["is_hnte", "national_award_5y", "provincial_rd_institution", "led_standard_5y"])
+@pytest.mark.parametrize(
+    "flag", ["is_hnte", "national_award_5y", "provincial_rd_institution", "led_standard_5y"]
+)
 def test_direct_qualification(check, flag: str) -> None:
     panel = rows(st_staff=0, rd_expense=0, rd_expense_domestic=0, ip_class2=0, **{flag: True})
     check(ID, panel, "eligible", score=0)
@@ -140,7 +169,10 @@ def test_no_score_and_no_direct_route(check) -> None:
         ({"misconduct": True}, ["no_misconduct"]),
         ({"abnormal_list": True}, ["not_abnormal_list"]),
         ({"dishonest_list": True}, ["not_dishonest_list"]),
-        ({"abnormal_list": True, "dishonest_list": True}, ["not_abnormal_list", "not_dishonest_list"]),
+        (
+            {"abnormal_list": True, "dishonest_list": True},
+            ["not_abnormal_list", "not_dishonest_list"],
+        ),
     ],
 )
 def test_exclusions(check, facts: dict, unmet: list[str]) -> None:
@@ -153,7 +185,9 @@ def test_zero_revenue_uses_the_cost_ratio(check) -> None:
     check(ID, panel, "eligible", score=12 + 50 + 12)
 
 
-@pytest.mark.parametrize("fact", ["employees", "revenue", "total_assets", "rd_expense", "ip_class2", "major_accident"])
+@pytest.mark.parametrize(
+    "fact", ["employees", "revenue", "total_assets", "rd_expense", "ip_class2", "major_accident"]
+)
 def test_missing_fact_is_unknown(check, fact: str) -> None:
     check(ID, rows(**{fact: None}), "unknown", [])
 

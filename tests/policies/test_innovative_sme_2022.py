@@ -1,0 +1,180 @@
+"""Golden tests of innovative-sme-2022 (工信部企业〔2022〕63号 附件1 创新型中小企业评价标准).
+
+Base: two Class II IP (5), R&D 6% of revenue (20), main business growth 18.75% (20), debt ratio
+40% (10), other field (5), main business 95% of revenue (20): data score 80. The outcome is
+manual_review at best (the platform scores high-value IP and the field; see the file header).
+`qualifies` is unmet only when neither full platform marks nor a data-decidable direct route
+could pass.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tests.policies.conftest import rows
+
+ID = "innovative-sme-2022"
+PRIOR = {2023: {"main_business_revenue": "16000000"}}
+
+
+def inno(by_year=None, base=None, **latest) -> list[dict]:
+    years = {y: {**PRIOR.get(y, {}), **(by_year or {}).get(y, {})} for y in (2022, 2023, 2024)}
+    return rows(base=base, by_year=years, **latest)
+
+
+def expect(score: int, innovation: int, growth: int, special: int) -> tuple[str, list[str]]:
+    possible = score + 15 >= 60 and innovation + 10 >= 20 and growth >= 15 and special + 5 >= 15
+    return ("manual_review", []) if possible else ("ineligible", ["qualifies"])
+
+
+def test_base(check) -> None:
+    check(ID, inno(), "manual_review", score=80)
+
+
+# 二（一）2 R&D share of revenue (revenue 20,000,000)
+@pytest.mark.parametrize(
+    ("rd", "points"),
+    [
+        ("1000000", 20),
+        ("999999.99", 15),
+        ("600000", 15),
+        ("599999.99", 10),
+        ("400000", 10),
+        ("399999.99", 5),
+        ("200000", 5),
+        ("199999.99", 0),
+    ],
+)
+def test_rd_bands(check, rd: str, points: int) -> None:
+    outcome, unmet = expect(60 + points, 5 + points, 30, 25)
+    check(ID, inno(rd_expense=rd, rd_expense_domestic=rd), outcome, unmet, score=60 + points)
+
+
+# 二（二）3 main business growth (10,000,000 the year before; revenue 12,000,000)
+@pytest.mark.parametrize(
+    ("latest", "points"),
+    [
+        ("11500000", 20),
+        ("11499999.99", 15),
+        ("11000000", 15),
+        ("10999999.99", 10),
+        ("10500000", 10),
+        ("10499999.99", 5),
+        ("10000000", 5),
+        ("9999999.99", 0),
+    ],
+)
+def test_growth_bands(check, latest: str, points: int) -> None:
+    base = {"revenue": "12000000", "hightech_revenue": "0"}
+    panel = inno(
+        base=base,
+        by_year={2023: {"main_business_revenue": "10000000"}},
+        main_business_revenue=latest,
+    )
+    score = 5 + 20 + points + 10 + 5 + 20
+    outcome, unmet = expect(score, 25, points + 10, 25)
+    check(ID, panel, outcome, unmet, score=score)
+
+
+# 二（二）4 debt ratio (assets 30,000,000): 55%以下 10, 55%-75% 5, 75%以上 0
+@pytest.mark.parametrize(
+    ("liabilities", "points"),
+    [("16500000", 10), ("16500000.01", 5), ("22499999.99", 5), ("22500000", 0)],
+)
+def test_debt_ratio_bands(check, liabilities: str, points: int) -> None:
+    check(ID, inno(total_liabilities=liabilities), "manual_review", score=70 + points)
+
+
+# 二（三）6 main business share of revenue (revenue 20,000,000; 8,000,000 the year before)
+@pytest.mark.parametrize(
+    ("mbr", "points"),
+    [
+        ("14000000", 20),
+        ("13999999.99", 15),
+        ("12000000", 15),
+        ("11999999.99", 10),
+        ("11000000", 10),
+        ("10999999.99", 5),
+        ("10000000", 5),
+        ("9999999.99", 0),
+    ],
+)
+def test_main_business_share_bands(check, mbr: str, points: int) -> None:
+    panel = inno(by_year={2023: {"main_business_revenue": "8000000"}}, main_business_revenue=mbr)
+    outcome, unmet = expect(60 + points, 25, 30, 5 + points)
+    check(ID, panel, outcome, unmet, score=60 + points)
+
+
+# 二（一）1 IP (data part)
+@pytest.mark.parametrize(("ip_class1", "ip_class2", "points"), [(1, 0, 10), (0, 1, 5), (0, 0, 0)])
+def test_ip_bands(check, ip_class1: int, ip_class2: int, points: int) -> None:
+    check(ID, inno(ip_class1=ip_class1, ip_class2=ip_class2), "manual_review", score=75 + points)
+
+
+# 一、公告条件 with the platform's maximum: 45 + 15 = 60 can pass, 40 + 15 cannot.
+def weak(**latest) -> list[dict]:
+    # rd 1% (5), growth 5% (10), debt 60% (5), field 5, main business 55.26% (10)
+    base = {"revenue": "19000000", "hightech_revenue": "0", "total_liabilities": "18000000"}
+    facts = {
+        "rd_expense": "190000",
+        "rd_expense_domestic": "190000",
+        "main_business_revenue": "10500000",
+    }
+    return inno(
+        base=base, by_year={2023: {"main_business_revenue": "10000000"}}, **{**facts, **latest}
+    )
+
+
+def test_score_45_with_class_i_ip_can_pass_with_platform_marks(check) -> None:
+    check(ID, weak(ip_class1=1), "manual_review", score=45)
+
+
+def test_score_40_cannot_pass(check) -> None:
+    check(ID, weak(), "ineligible", ["qualifies"], score=40)
+
+
+@pytest.mark.parametrize(
+    ("facts", "outcome"),
+    [
+        ({"is_hnte": True}, "manual_review"),
+        ({"provincial_rd_institution": True}, "manual_review"),
+        (
+            {"national_award_5y": True},
+            "ineligible",
+        ),  # not a route here: 近三年 national or provincial
+    ],
+)
+def test_direct_routes_rescue_a_low_score(check, facts: dict, outcome: str) -> None:
+    check(ID, weak(**facts), outcome, [] if outcome == "manual_review" else ["qualifies"], score=40)
+
+
+@pytest.mark.parametrize(
+    ("latest", "outcome"), [("1000000", "manual_review"), ("999999.99", "ineligible")]
+)
+def test_equity_route_over_three_years(check, latest: str, outcome: str) -> None:
+    panel = weak(equity_financing=latest)
+    for row in panel:
+        if row["year"] in (2022, 2023):
+            row["equity_financing"] = Decimal("2000000")
+    check(ID, panel, outcome, [] if outcome == "manual_review" else ["qualifies"], score=40)
+
+
+@pytest.mark.parametrize(
+    ("by_year", "latest", "unmet"),
+    [
+        ({}, {"mainland_resident": False}, ["resident_enterprise"]),
+        ({}, {"abnormal_list": True}, ["not_abnormal_list"]),
+        ({}, {"dishonest_list": True}, ["not_dishonest_list"]),
+        ({}, {"major_accident": True}, ["no_major_accident_3y"]),
+        ({2023: {"major_accident": True}}, {}, ["no_major_accident_3y"]),
+    ],
+)
+def test_general_conditions(check, by_year: dict, latest: dict, unmet: list[str]) -> None:
+    check(ID, inno(by_year=by_year, **latest), "ineligible", unmet, score=80)
+
+
+def test_missing_assets_is_unknown_unless_a_route_holds(check) -> None:
+    check(ID, inno(total_assets=None), "unknown", [], score=None)
+    check(ID, inno(total_assets=None, is_hnte=True), "manual_review", [], score=None)

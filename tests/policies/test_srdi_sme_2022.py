@@ -1,0 +1,111 @@
+"""Golden tests of srdi-sme-2022 (工信部企业〔2022〕63号 附件2 专精特新中小企业认定标准).
+
+Conditions (一)-(三) are decided from data; (四) (the platform's 60-point score or a direct route)
+is always manual_review, so a firm meeting (一)-(三) is manual_review. Base: 5 niche years,
+revenue 20,000,000 and R&D 1,200,000 (6%).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tests.policies.conftest import rows
+
+ID = "srdi-sme-2022"
+
+
+def test_base(check) -> None:
+    check(ID, rows(), "manual_review", score=0)
+
+
+@pytest.mark.parametrize(("niche", "unmet"), [(2, []), (1, ["niche_market_years"])])
+def test_niche_years(check, niche: int, unmet: list[str]) -> None:
+    check(ID, rows(niche_years=niche), "ineligible" if unmet else "manual_review", unmet)
+
+
+@pytest.mark.parametrize(("rd", "unmet"), [("1000000", []), ("999999.99", ["rd_expense_amount"])])
+def test_rd_amount(check, rd: str, unmet: list[str]) -> None:
+    check(
+        ID,
+        rows(rd_expense=rd, rd_expense_domestic=rd),
+        "ineligible" if unmet else "manual_review",
+        unmet,
+    )
+
+
+@pytest.mark.parametrize(("rd", "unmet"), [("1200000", []), ("1199999.99", ["rd_expense_share"])])
+def test_rd_share_of_revenue(check, rd: str, unmet: list[str]) -> None:
+    panel = rows(revenue="40000000", rd_expense=rd, rd_expense_domestic=rd)
+    check(ID, panel, "ineligible" if unmet else "manual_review", unmet)
+
+
+@pytest.mark.parametrize(
+    ("revenue", "unmet"), [("10000000", []), ("9999999.99", ["revenue_or_equity"])]
+)
+def test_revenue(check, revenue: str, unmet: list[str]) -> None:
+    panel = rows(revenue=revenue, main_business_revenue="9000000", hightech_revenue="0")
+    check(ID, panel, "ineligible" if unmet else "manual_review", unmet)
+
+
+@pytest.mark.parametrize(
+    ("equity_2023", "equity_2024", "unmet"),
+    [("10000000", "10000000", []), ("10000000", "9999999.99", ["revenue_or_equity"])],
+)
+def test_equity_alternative_over_two_years(
+    check, equity_2023: str, equity_2024: str, unmet: list[str]
+) -> None:
+    base = {
+        "revenue": "5000000",
+        "main_business_revenue": "5000000",
+        "hightech_revenue": "0",
+        "rd_expense": "1000000",
+    }
+    panel = rows(
+        base=base, by_year={2023: {"equity_financing": equity_2023}}, equity_financing=equity_2024
+    )
+    check(ID, panel, "ineligible" if unmet else "manual_review", unmet)
+
+
+def test_equity_three_years_ago_does_not_count(check) -> None:
+    base = {
+        "revenue": "5000000",
+        "main_business_revenue": "5000000",
+        "hightech_revenue": "0",
+        "rd_expense": "1000000",
+    }
+    panel = rows(base=base, by_year={2022: {"equity_financing": "50000000"}})
+    check(ID, panel, "ineligible", ["revenue_or_equity"])
+
+
+def test_direct_routes_are_shown_not_decisive() -> None:
+    from kechuang.rules.scalar import evaluate
+    from tests.policies.conftest import pack_policy
+
+    panel = rows(
+        equity_financing="60000000",
+        by_year={2023: {"rd_expense": "18800000"}},
+        rd_expense="1200000",
+    )
+    panel[-1]["equity_financing"] = Decimal("60000000")
+    verdict = evaluate(pack_policy(ID), {r["year"]: r for r in panel}, 2024)
+    assert verdict.condition("equity_route").status == "met"
+    assert verdict.condition("rd_average_route").status == "met"  # (18,800,000 + 1,200,000) / 2
+    assert verdict.outcome == "manual_review"
+
+
+@pytest.mark.parametrize(
+    "facts",
+    [
+        {"niche_years": None},
+        {"rd_expense": None},
+        {"revenue": None, "main_business_revenue": None, "hightech_revenue": None},
+    ],
+)
+def test_missing_facts_are_unknown(check, facts: dict) -> None:
+    check(ID, rows(**facts), "unknown", [])
+
+
+def test_abnormal_list(check) -> None:
+    check(ID, rows(abnormal_list=True), "ineligible", ["not_abnormal_list"])
