@@ -11,7 +11,7 @@ DEMO_SEED ?= 2024
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install db demo serve bench lint format docs clean
+.PHONY: run test install db demo demo-accounts serve bench lint format docs clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,14 @@ var/.demo-loaded: var/.db-ready
 
 demo: var/.demo-loaded
 
-run: demo
+# Demo accounts are created once (their passwords printed only then); the stamp keeps it so.
+var/.demo-accounts: var/.demo-loaded
+	$(KC) accounts demo
+	touch $@
+
+demo-accounts: var/.demo-accounts
+
+run: demo demo-accounts
 	$(KC) serve --host $(HOST) --port $(PORT)
 
 test: install

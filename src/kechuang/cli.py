@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "kechuang.policies.commands",
     "kechuang.screening.commands",
     "kechuang.ledger.commands",
+    "kechuang.accounts.commands",
     "kechuang.web.commands",
 )
 

@@ -1,0 +1,1 @@
+"""Accounts, roles, sessions, login throttling and the audit log of every state change."""

@@ -1,0 +1,203 @@
+"""Account services: create, list, change password, log in (throttled), sessions.
+
+Every change is written to the audit log in the same transaction. Sessions are server-side rows
+with an expiry; the cookie carries a random token whose SHA-256 is the row's key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from kechuang.accounts import audit
+from kechuang.accounts.passwords import hash_password, verify_password
+from kechuang.accounts.tables import ROLES, Account, LoginFailure, WebSession
+from kechuang.domain.uscc import is_valid as uscc_is_valid
+
+SESSION_LIFETIME = dt.timedelta(hours=8)
+THROTTLE_FAILURES = 5
+THROTTLE_WINDOW = dt.timedelta(minutes=15)
+ORG_ROLES = ("bank", "tech_transfer")
+
+
+class AccountError(ValueError):
+    """Bad account data: unknown role, missing or invalid USCC, duplicate username."""
+
+
+class LoginThrottled(Exception):
+    """Too many failed logins for this username from this address; try again later."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: what every scoped query and every audit row needs to know."""
+
+    account_id: int
+    username: str
+    display_name: str
+    role: str
+    uscc: str | None
+    org: str | None
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    # SQLite gives naive datetimes back; they were stored as UTC.
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def principal(account: Account) -> Principal:
+    return Principal(
+        account.id, account.username, account.display_name, account.role, account.uscc, account.org
+    )
+
+
+def _snapshot(account: Account) -> dict[str, object]:
+    """What the audit log keeps of an account (never the hash)."""
+    return {
+        "username": account.username,
+        "display_name": account.display_name,
+        "role": account.role,
+        "uscc": account.uscc,
+        "org": account.org,
+        "active": account.active,
+    }
+
+
+def create_account(
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    *,
+    display_name: str = "",
+    uscc: str | None = None,
+    org: str | None = None,
+    actor: str = "system",
+) -> Account:
+    if role not in ROLES:
+        raise AccountError(f"role {role!r}: one of {', '.join(ROLES)}")
+    if not username or len(username) > 64 or not username.isprintable() or " " in username:
+        raise AccountError(f"username {username!r}: 1..64 printable characters, no spaces")
+    if role == "enterprise":
+        if not uscc or not uscc_is_valid(uscc):
+            raise AccountError("an enterprise account needs a valid --uscc (GB 32100-2015)")
+    elif uscc:
+        raise AccountError("only an enterprise account is bound to a USCC")
+    if role in ORG_ROLES and not org:
+        raise AccountError(f"a {role} account needs --org (its organisation code)")
+    if session.scalar(select(Account.id).where(Account.username == username)) is not None:
+        raise AccountError(f"username {username!r} is taken")
+    now = _now()
+    account = Account(
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        uscc=uscc,
+        org=org if role in ORG_ROLES else None,
+        password_hash=hash_password(password),
+        active=True,
+        created_at=now,
+        password_changed_at=now,
+    )
+    session.add(account)
+    session.flush()
+    audit.record(session, actor, "account.create", "account", account.id, None, _snapshot(account))
+    return account
+
+
+def list_accounts(session: Session) -> list[Account]:
+    return list(session.scalars(select(Account).order_by(Account.username)).all())
+
+
+def set_password(session: Session, username: str, password: str, actor: str = "system") -> None:
+    account = session.scalar(select(Account).where(Account.username == username))
+    if account is None:
+        raise AccountError(f"no account {username!r}")
+    account.password_hash = hash_password(password)
+    account.password_changed_at = _now()
+    # A new password ends every session opened with the old one.
+    session.execute(delete(WebSession).where(WebSession.account_id == account.id))
+    audit.record(session, actor, "account.password", "account", account.id, None, None)
+
+
+def recent_failures(session: Session, username: str, ip: str) -> int:
+    since = _now() - THROTTLE_WINDOW
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(LoginFailure)
+            .where(LoginFailure.username == username, LoginFailure.ip == ip)
+            .where(LoginFailure.at >= since)
+        )
+        or 0
+    )
+
+
+def authenticate(session: Session, username: str, password: str, ip: str) -> Account | None:
+    """The account if the password is right; None otherwise (the failure is counted).
+
+    Raises LoginThrottled once THROTTLE_FAILURES failures for (username, ip) fall inside
+    THROTTLE_WINDOW, before the password is even checked.
+    """
+    if recent_failures(session, username, ip) >= THROTTLE_FAILURES:
+        raise LoginThrottled(username)
+    account = session.scalar(select(Account).where(Account.username == username))
+    ok = verify_password(account.password_hash if account else None, password)
+    if not ok or account is None or not account.active:
+        session.add(LoginFailure(username=username[:64], ip=ip[:64], at=_now()))
+        return None
+    session.execute(
+        delete(LoginFailure).where(LoginFailure.username == username, LoginFailure.ip == ip)
+    )
+    return account
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(session: Session, account: Account, ip: str) -> tuple[str, WebSession]:
+    """A new session for account: returns the cookie token (shown once) and the row."""
+    token = secrets.token_urlsafe(32)
+    now = _now()
+    row = WebSession(
+        token_sha256=token_hash(token),
+        account_id=account.id,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        expires_at=now + SESSION_LIFETIME,
+        ip=ip[:64],
+    )
+    session.add(row)
+    # Expired rows are swept here rather than by a separate job.
+    session.execute(delete(WebSession).where(WebSession.expires_at < now))
+    audit.record(session, account.username, "session.open", "account", account.id, ip=ip)
+    return token, row
+
+
+def find_session(session: Session, token: str) -> tuple[WebSession, Account] | None:
+    row = session.get(WebSession, token_hash(token))
+    if row is None or _aware(row.expires_at) <= _now():
+        return None
+    account = session.get(Account, row.account_id)
+    if account is None or not account.active:
+        return None
+    return row, account
+
+
+def close_session(session: Session, token: str, ip: str = "") -> None:
+    found = find_session(session, token)
+    if found is None:
+        return
+    row, account = found
+    session.delete(row)
+    audit.record(session, account.username, "session.close", "account", account.id, ip=ip)
