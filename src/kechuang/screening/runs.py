@@ -1,0 +1,252 @@
+"""Starting and resuming screening runs over the stored population.
+
+A run screens the Parquet snapshot of the store (rebuilt first when missing or older than the
+latest import batch) with the DuckDB engine, stores every enterprise's result, then creates the
+awards of the eligible ones with the budget allocated. The run row is written first, so a
+crash leaves a run in state `screening` that `resume_run` finishes: it reuses the run's
+RESULTS file (or screens again if the snapshot is still the one recorded) and loads only the
+rows not yet stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+from sqlalchemy import Engine, func, insert, select
+
+from kechuang.domain.money import parse_yuan
+from kechuang.engines.duckdb import screen
+from kechuang.enterprises.snapshot import snapshot_path, write_snapshot
+from kechuang.enterprises.tables import ImportBatch
+from kechuang.rules.explain import json_value
+from kechuang.rules.ir import Value
+from kechuang.rules.policy import Policy
+from kechuang.screening import workflow
+from kechuang.screening.allocation import Claim, allocate
+from kechuang.screening.errors import NotFound, Refused
+from kechuang.screening.loader import load_results
+from kechuang.screening.locking import locked_run
+from kechuang.screening.tables import Award, ScreeningRun
+from kechuang.store import config
+from kechuang.store.engine import make_sessionmaker
+
+OUTCOMES = ("eligible", "ineligible", "manual_review", "unknown")
+AWARD_INSERT_ROWS = 10_000
+
+
+class Progress:
+    """What a run tells a progress display; the default tells nobody."""
+
+    def start(self, stage: str, total: int | None) -> None: ...
+
+    def advance(self, amount: int) -> None: ...
+
+
+def runs_dir() -> Path:
+    path = config.var_dir() / "runs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def results_file(run_id: int) -> Path:
+    return runs_dir() / f"run-{run_id}.results.parquet"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_policy(policy_id: str, year: int, sets: Sequence[str]) -> tuple[Policy, dict[str, Value]]:
+    """The pack's version of the policy for the year, and the parsed `--set` overrides."""
+    from kechuang.policies.pack import load_pack
+    from kechuang.rules.errors import PolicyError
+    from kechuang.rules.overrides import OverrideError, parse_overrides
+
+    try:
+        policy = load_pack().get(policy_id, year)
+        overrides = parse_overrides(list(sets), [policy]).get(policy.id, {})
+    except (LookupError, PolicyError, OverrideError) as exc:
+        raise Refused(str(exc)) from None
+    return policy, overrides
+
+
+def fresh_snapshot(engine: Engine, progress: Progress) -> tuple[Path, int | None, int]:
+    """The snapshot path, rebuilt if missing or older than the latest import batch."""
+    with engine.connect() as connection:
+        latest, max_id, count = connection.execute(
+            select(
+                func.max(ImportBatch.imported_at), func.max(ImportBatch.id), func.count()
+            ).select_from(ImportBatch)
+        ).one()
+    if not count:
+        raise Refused("no enterprises have been imported: run `kechuang import PANEL` first")
+    path = snapshot_path()
+    if latest.tzinfo is None:  # SQLite hands back naive UTC
+        latest = latest.replace(tzinfo=dt.UTC)
+    stale = not path.exists() or dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC) < latest
+    if stale:
+        progress.start("writing snapshot", None)
+        write_snapshot(engine, path, advance=progress.advance)
+    return path, max_id, int(count)
+
+
+def start_run(
+    engine: Engine,
+    policy_id: str,
+    year: int,
+    actor: str,
+    sets: Sequence[str] = (),
+    budget_yuan: str | None = None,
+    progress: Progress | None = None,
+) -> int:
+    """Screen the stored population with a policy into a new run; its id (state `screened`)."""
+    progress = progress or Progress()
+    if not actor or not actor.strip():
+        raise Refused("a run names who starts it (--by)")
+    policy, overrides = load_policy(policy_id, year, sets)
+    budget_fen = policy.budget.amount_fen if policy.budget else None
+    if budget_yuan is not None:
+        try:
+            budget_fen = parse_yuan(budget_yuan)
+        except ValueError as exc:
+            raise Refused(f"--budget {budget_yuan!r}: {exc}") from None
+        if budget_fen < 0:
+            raise Refused("a budget must not be negative")
+    snapshot, max_batch, batches = fresh_snapshot(engine, progress)
+    sessions = make_sessionmaker(engine)
+    with sessions.begin() as session:
+        run = ScreeningRun(
+            policy_id=policy.id,
+            policy_version=policy.version,
+            policy_hash=policy.content_hash,
+            year=year,
+            overrides={name: json_value(value) for name, value in overrides.items()},
+            max_batch_id=max_batch,
+            batch_count=batches,
+            snapshot_sha256=sha256_of(snapshot),
+            budget_fen=budget_fen,
+            allocation=policy.budget.allocation.value if policy.budget else "pro_rata",
+            state="screening",
+            started_by=actor,
+            started_at=dt.datetime.now(dt.UTC),
+            loaded_rows=0,
+            counts={},
+            eligible_fen=0,
+            allocated_fen=0,
+            notice_provisional=False,
+            confirm_provisional=False,
+        )
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    _complete(engine, run_id, policy, overrides, snapshot, progress)
+    return run_id
+
+
+def resume_run(engine: Engine, run_id: int, actor: str, progress: Progress | None = None) -> int:
+    """Finish a run left in state `screening` (a crash, an interrupted load)."""
+    progress = progress or Progress()
+    with make_sessionmaker(engine)() as session:
+        run = session.get(ScreeningRun, run_id)
+        if run is None:
+            raise NotFound(f"no screening run {run_id}")
+        workflow.check(run, "finish")
+        policy, _ = load_policy(run.policy_id, run.year, ())
+        if policy.content_hash != run.policy_hash:
+            raise Refused(
+                f"run {run_id} screened policy {run.policy_id} {run.policy_version} "
+                f"({run.policy_hash[:12]}), which is no longer the pack's version: start a new run"
+            )
+        overrides = _parse_stored(policy, run.overrides)
+        recorded = run.snapshot_sha256
+    snapshot = snapshot_path()
+    if not results_file(run_id).exists() and (
+        not snapshot.exists() or sha256_of(snapshot) != recorded
+    ):
+        raise Refused(
+            f"run {run_id}: its results file is gone and the snapshot has changed since it "
+            "started; start a new run"
+        )
+    _complete(engine, run_id, policy, overrides, snapshot, progress, actor)
+    return run_id
+
+
+def _parse_stored(policy: Policy, stored: Mapping[str, object]) -> dict[str, Value]:
+    from kechuang.rules.overrides import parse_overrides
+
+    settings = [f"{policy.id}.{name}={value}" for name, value in stored.items()]
+    return parse_overrides(settings, [policy]).get(policy.id, {})
+
+
+def _complete(
+    engine: Engine,
+    run_id: int,
+    policy: Policy,
+    overrides: dict[str, Value],
+    snapshot: Path,
+    progress: Progress,
+    actor: str | None = None,
+) -> None:
+    sessions = make_sessionmaker(engine)
+    with sessions() as session:
+        run = session.get(ScreeningRun, run_id)
+        assert run is not None
+        year, already, actor = run.year, run.loaded_rows, actor or run.started_by
+    results = results_file(run_id)
+    if not results.exists():
+        progress.start(f"screening {policy.id}", 1)
+        screen(snapshot, year, [policy], results, {policy.id: overrides} if overrides else None,
+               step=lambda _pid: progress.advance(1))  # fmt: skip
+    con = duckdb.connect()
+    try:
+        counts = dict.fromkeys(OUTCOMES, 0)
+        for outcome, n in con.execute(
+            f"SELECT outcome, count(*) FROM read_parquet('{results}') GROUP BY outcome"
+        ).fetchall():
+            counts[str(outcome)] = int(n)
+        eligible = con.execute(
+            f"""
+            SELECT r.uscc, p.name, CAST(r.score AS VARCHAR),
+                   CAST(coalesce(r.benefit_yuan, 0) * 100 AS BIGINT)
+            FROM read_parquet('{results}') r
+            JOIN (SELECT uscc, name FROM read_parquet('{snapshot}') WHERE year = {int(year)}) p
+              USING (uscc)
+            WHERE r.outcome = 'eligible' ORDER BY r.uscc
+            """
+        ).fetchall()
+    finally:
+        con.close()
+    total = sum(counts.values())
+    progress.start("storing results", total)
+    progress.advance(already)
+    load_results(engine, run_id, results, already, progress.advance)
+    with sessions() as session:
+        run = locked_run(session, run_id)
+        workflow.check(run, "finish")
+        claims = [Claim(u, int(fen), Decimal(s) if s is not None else None)
+                  for u, _n, s, fen in eligible]  # fmt: skip
+        allocated = allocate(claims, run.budget_fen, run.allocation)
+        # A resume after a crash in this step finds no awards: they commit with the state.
+        rows = [
+            {"run_id": run_id, "uscc": u, "name": name, "score": s, "eligible_fen": int(fen),
+             "allocated_fen": allocated[u], "state": "proposed"}
+            for u, name, s, fen in eligible
+        ]  # fmt: skip
+        for start in range(0, len(rows), AWARD_INSERT_ROWS):
+            session.execute(insert(Award), rows[start : start + AWARD_INSERT_ROWS])
+        run.result_rows = total
+        run.counts = counts
+        run.eligible_fen = sum(c.eligible_fen for c in claims)
+        run.allocated_fen = sum(allocated.values())
+        run.finished_at = dt.datetime.now(dt.UTC)
+        workflow.fire(session, run, "finish", actor, f"{total} enterprises screened")
+        session.commit()

@@ -1,0 +1,174 @@
+"""Screening tables: runs, results, awards, the workflow log, objections, outbox, bank accounts.
+
+A run is one screening of one policy version over one snapshot of the stored population; its
+results are stored whole (one row per enterprise). Awards are the eligible enterprises' benefits
+with their own workflow state and their allocated amount in integer fen. `workflow_events` is
+append-only: every transition of a run or an award is one row saying who, when and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kechuang.store.base import Base
+
+USCC_LENGTH = 18
+ACTOR_LENGTH = 128
+
+
+class ScreeningRun(Base):
+    """One screening of a policy version over a data snapshot, and where its workflow stands."""
+
+    __tablename__ = "screening_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    policy_id: Mapped[str] = mapped_column(String(64), index=True)
+    policy_version: Mapped[str] = mapped_column(String(32))
+    policy_hash: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    overrides: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The data snapshot: the import batches it holds and the hash of the Parquet file screened.
+    max_batch_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    batch_count: Mapped[int] = mapped_column(Integer)
+    snapshot_sha256: Mapped[str] = mapped_column(String(64))
+    budget_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    allocation: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    started_by: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Resume marker: results are loaded in key order; this many are stored (committed with them).
+    loaded_rows: Mapped[int] = mapped_column(BigInteger, default=0)
+    result_rows: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    counts: Mapped[dict[str, int]] = mapped_column(JSON)
+    eligible_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    allocated_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    published_by: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH), nullable=True)
+    published_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    notice_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    notice_ends_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    notice_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    approved_by: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH), nullable=True)
+    approved_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    confirm_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    confirm_by: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    confirm_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ScreeningResult(Base):
+    """One enterprise's verdict in a run (RESULTS of shared/DATA-CONTRACT.md, benefit in fen)."""
+
+    __tablename__ = "screening_results"
+
+    # (run_id, uscc) is the key: a re-run chunk can never store an enterprise twice.
+    run_id: Mapped[int] = mapped_column(ForeignKey("screening_runs.id"), primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(USCC_LENGTH), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    # Exact decimal text: a score is compared and shown, never computed on in the store.
+    score: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    benefit_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    unmet: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Award(Base):
+    """An eligible enterprise's benefit in a run: eligible and allocated amounts, its own state."""
+
+    __tablename__ = "screening_awards"
+    __table_args__ = (
+        UniqueConstraint("run_id", "uscc"),
+        Index("ix_screening_awards_run_state", "run_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("screening_runs.id"))
+    uscc: Mapped[str] = mapped_column(String(USCC_LENGTH))
+    name: Mapped[str] = mapped_column(Text)
+    score: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    eligible_fen: Mapped[int] = mapped_column(BigInteger)
+    allocated_fen: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(16))
+    paid_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class WorkflowEvent(Base):
+    """One transition of a run or an award: append-only, never updated."""
+
+    __tablename__ = "workflow_events"
+    __table_args__ = (Index("ix_workflow_events_subject", "subject_type", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("screening_runs.id"), index=True)
+    subject_type: Mapped[str] = mapped_column(String(16))  # "run" or "award"
+    subject_id: Mapped[int] = mapped_column(Integer)
+    event: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    to_state: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class Objection(Base):
+    """An objection to an award during the public notice, and its decision."""
+
+    __tablename__ = "screening_objections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("screening_runs.id"), index=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("screening_awards.id"))
+    # An enterprise objects by its USCC; a member of the public by name and contact.
+    objector_uscc: Mapped[str | None] = mapped_column(String(USCC_LENGTH), nullable=True)
+    objector_name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    objector_contact: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    lodged_on: Mapped[dt.date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
+    decision: Mapped[str | None] = mapped_column(String(16), nullable=True)  # upheld | rejected
+    decided_by: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH), nullable=True)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Notification(Base):
+    """A message to an enterprise waiting to be sent (the outbox; a sender sets sent_at)."""
+
+    __tablename__ = "notifications_outbox"
+    __table_args__ = (UniqueConstraint("run_id", "uscc", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("screening_runs.id"))
+    uscc: Mapped[str] = mapped_column(String(USCC_LENGTH))
+    kind: Mapped[str] = mapped_column(String(32))
+    text_zh: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class BankAccount(Base):
+    """The bank account an enterprise confirmed for one award (the payment list reads it)."""
+
+    __tablename__ = "screening_bank_accounts"
+
+    award_id: Mapped[int] = mapped_column(ForeignKey("screening_awards.id"), primary_key=True)
+    account_name: Mapped[str] = mapped_column(Text)
+    bank: Mapped[str] = mapped_column(Text)
+    account_number: Mapped[str] = mapped_column(String(64))
+    confirmed_by: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
+    confirmed_on: Mapped[dt.date] = mapped_column(Date)
+    confirmed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
