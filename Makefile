@@ -62,5 +62,8 @@ format: install
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
+docs: install
+	$(KC) policy-docs --out docs/policies
+
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "kechuang.enterprises.commands",
     "kechuang.enterprises.generate_cli",
     "kechuang.policies.commands",
+    "kechuang.policies.docs_cli",
     "kechuang.screening.commands",
     "kechuang.ledger.commands",
     "kechuang.accounts.commands",
