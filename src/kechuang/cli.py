@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "kechuang.policies.commands",
     "kechuang.policies.docs_cli",
     "kechuang.screening.commands",
+    "kechuang.screening.runs_cli",
     "kechuang.ledger.commands",
     "kechuang.accounts.commands",
     "kechuang.web.commands",

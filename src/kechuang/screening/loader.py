@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import psycopg
 import pyarrow as pa
 from sqlalchemy import Connection, Engine, update
 
@@ -38,7 +39,8 @@ def results_query(results: Path, offset: int) -> str:
 
 def _copy(connection: Connection, run_id: int, batch: pa.RecordBatch) -> None:
     raw = connection.connection.dbapi_connection
-    assert raw is not None
+    # Only PostgreSQL comes here, and its driver is psycopg 3 (cursor.copy).
+    assert isinstance(raw, psycopg.Connection)
     columns = batch.to_pydict()
     with (
         raw.cursor() as cursor,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from kechuang.domain.money import format_yuan
@@ -91,5 +91,5 @@ def queue_publication(session: Session, run: ScreeningRun) -> int:
         for a in awards
     ]  # fmt: skip
     for start in range(0, len(rows), INSERT_ROWS):
-        session.execute(Notification.__table__.insert(), rows[start : start + INSERT_ROWS])
+        session.execute(insert(Notification), rows[start : start + INSERT_ROWS])
     return len(rows)
