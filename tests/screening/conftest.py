@@ -1,4 +1,4 @@
-"""Screening fixtures: a migrated store (SQLite and PostgreSQL) holding the constructed population."""
+"""Screening fixtures: a migrated store (SQLite, PostgreSQL) holding the constructed population."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from tests.screening.population import import_population
 
 from kechuang.store.engine import make_engine, make_sessionmaker
 from kechuang.store.migrate import upgrade
-from tests.screening.population import import_population
 
 POOL_SIZE = 12
 
