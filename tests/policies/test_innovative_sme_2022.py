@@ -9,6 +9,7 @@ could pass.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -173,6 +174,19 @@ def test_equity_route_over_three_years(check, latest: str, outcome: str) -> None
 )
 def test_general_conditions(check, by_year: dict, latest: dict, unmet: list[str]) -> None:
     check(ID, inno(by_year=by_year, **latest), "ineligible", unmet, score=80)
+
+
+def test_firm_founded_in_the_evaluation_year_scores_no_growth(check) -> None:
+    # growth 0 + debt 10 < 15: the score route is closed, a direct route still opens the door
+    panel = rows(years=(2024,), founded_on=dt.date(2024, 1, 1))
+    check(ID, panel, "ineligible", ["qualifies"], score=60)
+    panel = rows(years=(2024,), founded_on=dt.date(2024, 1, 1), is_hnte=True)
+    check(ID, panel, "manual_review", score=60)
+
+
+def test_older_firm_without_last_year_row_is_unknown(check) -> None:
+    panel = rows(years=(2024,), founded_on=dt.date(2023, 12, 31))
+    check(ID, panel, "unknown", score=None)
 
 
 def test_missing_assets_is_unknown_unless_a_route_holds(check) -> None:
