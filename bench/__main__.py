@@ -11,7 +11,7 @@ import importlib
 
 from bench.harness import report
 
-SUITES = ("generate", "import_panel", "screen")
+SUITES = ("generate", "import_panel", "screen", "runs")
 
 
 def main() -> None:
