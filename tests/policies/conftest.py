@@ -145,19 +145,25 @@ def scalar_result(
     )
 
 
-def write_parquet(panel: list[dict[str, Any]], path: Path) -> None:
+@functools.cache
+def _writer() -> duckdb.DuckDBPyConnection:
+    """One in-memory DuckDB for writing test panels (connecting costs more than writing)."""
     con = duckdb.connect()
-    try:
-        columns = ", ".join(f'"{f.name}" {f.sql_type}' for f in FIELDS)
-        con.execute(f"CREATE TABLE panel ({columns})")
-        names = [f.name for f in FIELDS]
-        placeholders = ", ".join("?" for _ in names)
-        con.executemany(
-            f"INSERT INTO panel VALUES ({placeholders})", [[r.get(n) for n in names] for r in panel]
-        )
-        con.execute(f"COPY panel TO '{path}' (FORMAT PARQUET)")
-    finally:
-        con.close()
+    columns = ", ".join(f'"{f.name}" {f.sql_type}' for f in FIELDS)
+    con.execute(f"CREATE TABLE panel ({columns})")
+    return con
+
+
+def write_parquet(panel: list[dict[str, Any]], path: Path) -> None:
+    """The rows as a Parquet file with the contract's column types."""
+    con = _writer()
+    names = [f.name for f in FIELDS]
+    placeholders = ", ".join("?" for _ in names)
+    con.execute("DELETE FROM panel")
+    con.executemany(
+        f"INSERT INTO panel VALUES ({placeholders})", [[r.get(n) for n in names] for r in panel]
+    )
+    con.execute(f"COPY panel TO '{path}' (FORMAT PARQUET)")
 
 
 HAVE_ENGINE = importlib.util.find_spec("kechuang.engines.duckdb") is not None
@@ -184,6 +190,46 @@ def sql_result(
     benefit = Decimal(row["benefit_yuan"]) if row["benefit_yuan"] else None
     unmet = row["unmet"].split(";") if row["unmet"] else []
     return Result(row["outcome"], unmet, score, benefit, policy.version)
+
+
+class _Compiled:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def sql(self, dialect: str = "duckdb") -> str:
+        return self.text
+
+
+@pytest.fixture(autouse=True)
+def _compile_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compile each (policy version, year, overrides) once per session: compiling dominates the
+    time of a one-enterprise screening, and the query does not depend on the data."""
+    if not HAVE_ENGINE:
+        return
+    import kechuang.engines.duckdb as engine
+
+    real = _REAL_COMPILE.setdefault("f", engine.compile_policy)
+
+    def cached(policy, year, overrides=None, explain_columns=False):  # type: ignore[no-untyped-def]
+        key = (
+            policy.id,
+            policy.version,
+            policy.content_hash,
+            year,
+            repr(sorted((overrides or {}).items())),
+            explain_columns,
+        )
+        if key not in _COMPILED:
+            _COMPILED[key] = _Compiled(
+                real(policy, year, overrides, explain_columns).sql(dialect="duckdb")
+            )
+        return _COMPILED[key]
+
+    monkeypatch.setattr(engine, "compile_policy", cached)
+
+
+_REAL_COMPILE: dict[str, Any] = {}
+_COMPILED: dict[tuple[Any, ...], _Compiled] = {}
 
 
 @pytest.fixture(params=["scalar", "sql"])
