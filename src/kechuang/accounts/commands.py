@@ -43,9 +43,15 @@ def create(
     try:
         with session_scope(_engine()) as session:
             create_account(
-                session, username, password, role, display_name=name, uscc=uscc, org=org,
+                session,
+                username,
+                password,
+                role,
+                display_name=name,
+                uscc=uscc,
+                org=org,
                 actor="cli",
-            )  # fmt: skip
+            )
     except (AccountError, WeakPasswordError) as exc:
         raise _fail(str(exc)) from None
     out.print(f"created {username} ({role})")

@@ -1,37 +1,61 @@
-"""The FastAPI application: the status page and its JSON twin.
+"""The FastAPI application: JSON API under /api/v1 (OpenAPI at /openapi.json) and the pages.
 
-Pages are zh-CN first; `?lang=en` switches to English (remembered in a cookie).
+Pages are zh-CN first; `?lang=en` switches to English (remembered in a cookie). Every error is
+RFC 9457 problem+json on the API. CSRF is checked app-wide on state-changing requests.
 """
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import asdict
 from importlib import resources
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
 from kechuang import __version__
-from kechuang.store.engine import make_engine
-from kechuang.web.i18n import LANG_COOKIE, pick_language, translator
+from kechuang.store.engine import make_engine, make_sessionmaker
+from kechuang.web import problems
+from kechuang.web.security import enforce_csrf, load_caller
 from kechuang.web.status import read_status
+from kechuang.web.templating import render
 
 _PACKAGE = resources.files("kechuang.web")
+
+# Each module has `router: APIRouter`; order is the order of the OpenAPI document.
+ROUTER_MODULES = (
+    "kechuang.accounts.router",
+    "kechuang.web.routers.auth",
+    "kechuang.web.routers.policies",
+    "kechuang.web.routers.enterprises",
+    "kechuang.web.routers.runs",
+    "kechuang.web.routers.whatif",
+    "kechuang.web.routers.dashboard",
+    "kechuang.web.routers.admin",
+)
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:
     app = FastAPI(
         title="Kechuang 科创",
         version=__version__,
-        description="A city's science-and-technology innovation service platform.",
+        description=(
+            "A city's science-and-technology innovation service platform. Log in with "
+            "`POST /api/v1/session`; send the token as `Authorization: Bearer`. Errors are "
+            "RFC 9457 problem details; every list is paginated with `limit` and `offset`."
+        ),
+        dependencies=[Depends(enforce_csrf)],
     )
     app.state.engine = engine or make_engine()
-    templates = Jinja2Templates(directory=str(_PACKAGE / "templates"))
+    app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.mount("/static", StaticFiles(directory=str(_PACKAGE / "static")), name="static")
+    problems.install(app)
+    for name in ROUTER_MODULES:
+        app.include_router(importlib.import_module(name).router)
+    _add_problem_schema(app)
 
     @app.get("/api/v1/status", tags=["status"])
     def status_api() -> dict[str, Any]:
@@ -39,20 +63,34 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         return asdict(read_status(app.state.engine))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def status_page(request: Request, lang: str | None = None) -> Response:
-        language = pick_language(lang, request.cookies.get(LANG_COOKIE))
-        response = templates.TemplateResponse(
-            request,
-            "status.html",
-            {
-                "status": read_status(app.state.engine),
-                "lang": language,
-                "t": translator(language),
-                "version": __version__,
-            },
-        )
-        if lang:
-            response.set_cookie(LANG_COOKIE, language, httponly=True, samesite="lax")
-        return response
+    def start_page(request: Request) -> Response:
+        caller = load_caller(request)
+        if caller is not None:
+            from kechuang.web.routers.auth import home_of
+
+            return RedirectResponse(home_of(caller.principal.role), status_code=303)
+        return render(request, "status.html", {"status": read_status(app.state.engine)})
 
     return app
+
+
+def _add_problem_schema(app: FastAPI) -> None:
+    """Put the Problem schema into the OpenAPI components (routes refer to it by $ref)."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Problem"] = problems.Problem.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        defs = components["Problem"].pop("$defs", {})
+        components.update(defs)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,68 @@
+"""Rendering pages: Jinja2 templates with the language, the translator, the caller and CSRF."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from importlib import resources
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+from fastapi.templating import Jinja2Templates
+
+from kechuang import __version__
+from kechuang.domain.money import format_yuan
+from kechuang.web.i18n import LANG_COOKIE, pick_language, translator
+
+_templates = Jinja2Templates(directory=str(resources.files("kechuang.web") / "templates"))
+
+
+def _yuan(fen: int | None) -> str:
+    # Money is integer fen everywhere; only the page turns it into yuan text.
+    return "—" if fen is None else format_yuan(fen)
+
+
+def _wan(fen: int) -> str:
+    # Chart values in 万元 as exact decimal text: ECharts reads it, no float ever holds money.
+    return str((Decimal(int(fen)) / Decimal(1_000_000)).quantize(Decimal("0.01")))
+
+
+_templates.env.filters["yuan"] = _yuan
+_templates.env.filters["round_wan"] = _wan
+_templates.env.filters["thousands"] = lambda n: "—" if n is None else f"{n:,}"
+
+
+def language(request: Request) -> str:
+    return pick_language(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE))
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    from kechuang.web.security import load_caller
+
+    lang = language(request)
+    caller = load_caller(request)
+    response = _templates.TemplateResponse(
+        request,
+        template,
+        {
+            "lang": lang,
+            "t": translator(lang),
+            "tt": (lambda zh, en: zh) if lang == "zh" else (lambda zh, en: en),
+            "version": __version__,
+            "caller": caller,
+            "me": caller.principal if caller else None,
+            "csrf": caller.csrf_token if caller else "",
+            **context,
+        },
+        status_code=status_code,
+        headers=headers,
+    )
+    if request.query_params.get("lang") in ("zh", "en"):
+        response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="lax")
+    return response

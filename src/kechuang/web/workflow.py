@@ -1,0 +1,91 @@
+"""What the pages and API share around the screening workflow (kechuang.screening.service):
+the app's clock, refusals as problems, and an enterprise's benefits as it may see them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from fastapi import Request
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kechuang.web.problems import ProblemError
+
+# Runs in these states have been published: before that an award is an internal proposal that
+# the enterprise must not see.
+VISIBLE_RUN_STATES = ("published", "approved", "closed")
+
+
+def clock(request: Request) -> dt.date:
+    """Today for the workflow rules (notice periods, deadlines); tests move it forward."""
+    from kechuang.screening.service import today
+
+    override = getattr(request.app.state, "clock", None)
+    return override() if override is not None else today()
+
+
+@contextmanager
+def refused() -> Iterator[None]:
+    """A workflow refusal becomes 404 (no such thing) or 409 (not allowed now), with its reason."""
+    from kechuang.screening.errors import NotFound, Refused
+
+    try:
+        yield
+    except NotFound as exc:
+        raise ProblemError(404, str(exc), "not-found") from None
+    except Refused as exc:
+        raise ProblemError(409, str(exc), "workflow-refused") from None
+
+
+class AwardOut(BaseModel):
+    id: int
+    run_id: int
+    policy_id: str
+    year: int
+    uscc: str
+    name: str
+    eligible_fen: int
+    allocated_fen: int
+    state: str
+    run_state: str
+    notice_ends_on: dt.date | None
+    confirm_by: dt.date | None
+    paid_at: dt.datetime | None
+    bank: str | None
+    account_tail: str | None
+
+
+def awards_of(session: Session, uscc: str) -> list[AwardOut]:
+    """An enterprise's awards in published (or later) runs, newest run first."""
+    from kechuang.screening.tables import Award, BankAccount, ScreeningRun
+
+    rows = session.execute(
+        select(Award, ScreeningRun, BankAccount)
+        .join(ScreeningRun, ScreeningRun.id == Award.run_id)
+        .outerjoin(BankAccount, BankAccount.award_id == Award.id)
+        .where(Award.uscc == uscc, ScreeningRun.state.in_(VISIBLE_RUN_STATES))
+        .order_by(ScreeningRun.id.desc())
+    ).all()
+    return [
+        AwardOut(
+            id=a.id,
+            run_id=r.id,
+            policy_id=r.policy_id,
+            year=r.year,
+            uscc=a.uscc,
+            name=a.name,
+            eligible_fen=a.eligible_fen,
+            allocated_fen=a.allocated_fen,
+            state=a.state,
+            run_state=r.state,
+            notice_ends_on=r.notice_ends_on,
+            confirm_by=r.confirm_by,
+            paid_at=a.paid_at,
+            bank=b.bank if b else None,
+            account_tail=b.account_number[-4:] if b else None,
+        )
+        for a, r, b in rows
+    ]
