@@ -88,3 +88,35 @@ def test_vectorised_and_per_cell_validators_agree(rows: list[dict[str, str | Non
         assert got == expected_values, row
         got_errors = sorted((e.column, e.reason) for e in validated.errors if e.row == index + 2)
         assert got_errors == sorted(expected_errors), row
+
+
+USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXYZIOSVabc -"
+
+
+def _near_uscc(code: str, edits: list[tuple[int, str]]) -> str:
+    chars = list(code)
+    for position, char in edits:
+        chars[position % len(chars)] = char
+    return "".join(chars)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    seeds=st.lists(st.integers(min_value=0, max_value=10**9 - 1), min_size=1, max_size=20),
+    edits=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=17), st.sampled_from(USCC_CHARS)), max_size=2
+    ),
+    noise=st.lists(st.text(alphabet=USCC_CHARS, min_size=0, max_size=20), max_size=5),
+)
+def test_fast_uscc_check_never_accepts_what_the_reference_refuses(
+    seeds: list[int], edits: list[tuple[int, str]], noise: list[str]
+) -> None:
+    from kechuang.domain import uscc
+    from kechuang.enterprises.validation import uscc_fast_valid
+
+    codes = [uscc_for(s) for s in seeds]
+    texts = [*codes, *(_near_uscc(c, edits) for c in codes), *noise, None]
+    fast = uscc_fast_valid(pa.array(texts, pa.string()))
+    for text, accepted in zip(texts, fast, strict=True):
+        valid = text is not None and uscc.is_valid(text) and uscc.normalise(text) == text
+        assert bool(accepted) == valid, text
