@@ -60,6 +60,9 @@ class Field:
     max_value: int | None = None
     max_field: str | None = None
     choices: tuple[str, ...] = ()
+    # A sourced fact is not in any panel file: the store view named here derives it per
+    # (uscc, year) from another package's records (see SOURCED_FIELDS).
+    source: str | None = None
 
     @property
     def sql_type(self) -> str:
@@ -173,7 +176,34 @@ FIELDS: tuple[Field, ...] = (
     Field("output_value", Kind.YUAN, "产值", "Industrial output", optional=True, min_value=0),
 )
 
-BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
+# Sourced facts: derived per enterprise and year from records the platform itself keeps, published
+# by the owning package as a store view `source` with columns uscc, year and one column per fact
+# (yuan as `<name>_fen` integers). They are not part of the contract's files (FIELDS/COLUMNS): the
+# policy language may read them, and a screening run joins them into its panel (engines.sourced).
+# The platform is the record of these facts, so an enterprise-year without a row has zero of them.
+LOAN_FACTS_VIEW = "finance_loan_facts"
+SOURCED_FIELDS: tuple[Field, ...] = (
+    Field(
+        "loan_premium_timely_paid",
+        Kind.YUAN,
+        "按期还款科技贷款已缴保费",
+        "Premium paid on tech loans repaid on time",
+        optional=True,
+        min_value=0,
+        source=LOAN_FACTS_VIEW,
+    ),
+    Field(
+        "loan_overdue_count",
+        Kind.COUNT,
+        "科技贷款逾期笔数",
+        "Tech loans that fell overdue",
+        optional=True,
+        min_value=0,
+        source=LOAN_FACTS_VIEW,
+    ),
+)
+
+BY_NAME: dict[str, Field] = {f.name: f for f in (*FIELDS, *SOURCED_FIELDS)}
 COLUMNS: tuple[str, ...] = tuple(f.name for f in FIELDS)
 KEY = ("uscc", "year")
 

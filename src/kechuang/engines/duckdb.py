@@ -90,11 +90,13 @@ def screen(
     explain_columns: bool = False,
     step: Callable[[str], None] | None = None,
     check: bool = True,
+    facts: Path | None = None,
 ) -> ScreenResult:
     """Screen `data` for `year` with `policies` (in pack order) into `out`.
 
     `overrides` maps a policy id to its parameter overrides. With `totals`, also writes
-    `<out stem>.totals.csv`. `step(policy_id)` is called as each policy finishes.
+    `<out stem>.totals.csv`. `step(policy_id)` is called as each policy finishes. `facts` is
+    the sourced-facts file joined into the panel (engines.sourced), if the policies read any.
     """
     fmt = output_format(out)
     overrides = overrides or {}
@@ -106,7 +108,7 @@ def screen(
     with tempfile.TemporaryDirectory(prefix="kechuang-screen-", dir=out.parent) as work:
         con = connect(work)
         try:
-            open_panel(con, data, check=check)
+            open_panel(con, data, check=check, facts=facts)
             for i, (policy, sql) in enumerate(zip(policies, queries, strict=True)):
                 con.execute(f"CREATE TEMP TABLE r{i} AS {sql}")
                 if step is not None:

@@ -9,20 +9,31 @@ for whatever the file's own types are; optional columns missing from the file ar
 column, a value that is not of its column's type (counted in SQL: TRY_CAST fails where the raw
 value is present), a missing key, and a (uscc, year) that occurs twice. Row-level business
 rules (check digits, bounds between columns) are the importer's job (`--validate` reuses it).
+
+Two checks are answered from the Parquet footer instead of a scan: a column the file declares
+REQUIRED with the contract's type has no missing or mistyped value, and a file whose key-value
+metadata `kechuang.unique_keys` names (uscc, year) for exactly its number of rows (written by
+Kechuang's generator and snapshot) has no duplicate key. The footer's min/max statistics give
+`numeric bounds` that let the compiler keep arithmetic in 64 bits.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from kechuang.domain.panel import FIELDS, Field, Kind
+from kechuang.domain.panel import BY_NAME, FIELDS, SOURCED_FIELDS, Field, Kind
 
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
 TRUE_TEXT = ("true", "1", "是", "t", "yes")
 FALSE_TEXT = ("false", "0", "否", "f", "no")
+UNIQUE_KEYS_METADATA = b"kechuang.unique_keys"
+_SCALE = {Kind.YUAN: 100, Kind.RATIO: 10**6, Kind.COUNT: 1, Kind.YEAR: 1}
 
 
 class PanelError(ValueError):
@@ -34,6 +45,69 @@ class PanelSource:
     path: Path
     format: str
     columns: tuple[str, ...]  # the file's own columns
+    footer: ParquetFooter | None = None
+
+
+@dataclass(frozen=True)
+class ParquetFooter:
+    """What a Parquet file's footer says (no data read)."""
+
+    rows: int
+    row_groups: int
+    required: frozenset[str]  # columns declared REQUIRED (never null)
+    unique_keys: bool  # written by Kechuang with unique (uscc, year) for exactly `rows` rows
+    bounds: dict[str, int] = field(default_factory=dict)  # max |numerator| per numeric fact
+
+
+def read_footer(path: Path) -> ParquetFooter | None:
+    """The footer facts of a Parquet panel, or None if pyarrow cannot read them."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.read_metadata(path)
+        arrow = meta.schema.to_arrow_schema()
+    except (OSError, ValueError, TypeError):
+        return None
+    required = frozenset(f.name for f in arrow if not f.nullable)
+    unique = False
+    kv = meta.metadata or {}
+    if UNIQUE_KEYS_METADATA in kv:
+        try:
+            flag = json.loads(kv[UNIQUE_KEYS_METADATA])
+            unique = flag.get("keys") == ["uscc", "year"] and flag.get("rows") == meta.num_rows
+        except (ValueError, AttributeError):
+            unique = False
+    return ParquetFooter(
+        meta.num_rows, meta.num_row_groups, required, unique, _bounds(meta, arrow)
+    )
+
+
+def _bounds(meta: Any, arrow: Any) -> dict[str, int]:
+    """Max |value| in numerator units (fen, millionths, count) of each numeric contract column
+    of the contract's file type whose every row group has min/max statistics."""
+    from kechuang.engines.arrow_types import contract_arrow_type
+
+    bounds: dict[str, int] = {}
+    index = {name: i for i, name in enumerate(arrow.names)}
+    for f in FIELDS:
+        scale = _SCALE.get(f.kind)
+        i = index.get(f.name)
+        if scale is None or i is None or arrow.field(f.name).type != contract_arrow_type(f):
+            continue
+        biggest = 0
+        for g in range(meta.num_row_groups):
+            group = meta.row_group(g)
+            stats = group.column(i).statistics
+            if stats is not None and stats.has_null_count and stats.null_count == group.num_rows:
+                continue  # all unknown
+            if stats is None or not stats.has_min_max:
+                biggest = -1
+                break
+            for value in (stats.min, stats.max):
+                biggest = max(biggest, abs(int(Decimal(value) * scale)))
+        if biggest >= 0:
+            bounds[f.name] = biggest
+    return bounds
 
 
 def _quote(name: str) -> str:
@@ -86,22 +160,48 @@ def describe(con: duckdb.DuckDBPyConnection, path: Path) -> PanelSource:
         raise PanelError(
             f"{path}: missing column(s) {', '.join(missing)} (see shared/DATA-CONTRACT.md)"
         )
-    return PanelSource(path, fmt, tuple(columns))
+    footer = read_footer(path) if fmt == "parquet" else None
+    return PanelSource(path, fmt, tuple(columns), footer)
 
 
-def open_panel(con: duckdb.DuckDBPyConnection, path: Path, check: bool = True) -> PanelSource:
-    """Create the view `panel` over `path`; with `check`, refuse a panel that is not usable."""
+def _absent(f: Field) -> str:
+    """What a sourced fact is for an enterprise-year its source has no row for: zero (or false)."""
+    return "FALSE" if f.kind == Kind.BOOL else f"CAST(0 AS {f.sql_type})"
+
+
+def open_panel(
+    con: duckdb.DuckDBPyConnection, path: Path, check: bool = True, facts: Path | None = None
+) -> PanelSource:
+    """Create the view `panel` over `path`; with `check`, refuse a panel that is not usable.
+
+    The view has the contract's columns and then the sourced facts (domain.panel.SOURCED_FIELDS):
+    from `facts` (a Parquet file of uscc, year and those columns, engines.sourced) when given,
+    else from the panel file if it has them, else NULL (unknown).
+    """
     source = describe(con, path)
     con.execute(
         f"CREATE OR REPLACE VIEW panel_raw AS SELECT * FROM {_source_sql(path, source.format)}"
     )
     items = []
-    for f in FIELDS:
-        if f.name in source.columns:
-            items.append(f"{_converted(f, _quote(f.name), source.format)} AS {_quote(f.name)}")
+    for f in (*FIELDS, *SOURCED_FIELDS):
+        if facts is not None and f.source is not None:
+            converted = f"TRY_CAST(facts.{_quote(f.name)} AS {f.sql_type})"
+            items.append(f"coalesce({converted}, {_absent(f)}) AS {_quote(f.name)}")
+        elif f.name in source.columns:
+            raw = "panel_raw." + _quote(f.name)
+            items.append(f"{_converted(f, raw, source.format)} AS {_quote(f.name)}")
         else:
             items.append(f"CAST(NULL AS {f.sql_type}) AS {_quote(f.name)}")
-    con.execute(f"CREATE OR REPLACE VIEW panel AS SELECT {', '.join(items)} FROM panel_raw")
+    joined = "panel_raw"
+    if facts is not None:
+        # The key columns of the file are converted the same way as the view's own.
+        uscc, year = BY_NAME["uscc"], BY_NAME["year"]
+        joined = (
+            f"panel_raw LEFT JOIN read_parquet({_literal(str(facts))}) facts "
+            f"ON facts.uscc = {_converted(uscc, 'panel_raw.uscc', source.format)} "
+            f"AND facts.year = {_converted(year, 'panel_raw.year', source.format)}"
+        )
+    con.execute(f"CREATE OR REPLACE VIEW panel AS SELECT {', '.join(items)} FROM {joined}")
     if check:
         check_panel(con, source)
     return source
@@ -124,11 +224,14 @@ def _typed_as_contract(con: duckdb.DuckDBPyConnection, source: PanelSource) -> s
 def check_panel(con: duckdb.DuckDBPyConnection, source: PanelSource) -> None:
     """Raise PanelError for bad types, missing keys or duplicate (uscc, year) rows."""
     exact = _typed_as_contract(con, source)
+    required = source.footer.required if source.footer is not None else frozenset()
     probes = []
     names = []
     for f in FIELDS:
         if f.name not in source.columns or (f.name in exact and not f.required):
             continue
+        if f.name in exact and f.name in required:
+            continue  # REQUIRED in the file and of the contract's type: present and typed
         raw = _quote(f.name)
         converted = _converted(f, raw, source.format)
         if f.required:
@@ -152,6 +255,8 @@ def check_panel(con: duckdb.DuckDBPyConnection, source: PanelSource) -> None:
                 )
         if problems:
             raise PanelError(f"{source.path}: " + "; ".join(problems))
+    if source.footer is not None and source.footer.unique_keys:
+        return  # the writer vouches for unique keys, for exactly this many rows
     duplicate = con.sql(
         "SELECT uscc, year, count(*) AS n FROM panel "
         "GROUP BY uscc, year HAVING count(*) > 1 LIMIT 1"

@@ -21,6 +21,7 @@ from sqlalchemy import Engine, func, insert, select
 
 from kechuang.domain.money import parse_yuan
 from kechuang.engines.duckdb import screen
+from kechuang.engines.sourced import sourced_fields_read, write_sourced_facts
 from kechuang.enterprises.snapshot import snapshot_path, write_snapshot
 from kechuang.enterprises.tables import ImportBatch
 from kechuang.rules.explain import json_value
@@ -204,8 +205,15 @@ def _complete(
     results = results_file(run_id)
     if not results.exists():
         progress.start(f"screening {policy.id}", 1)
+        # Facts the platform derives from its own records (e.g. loans) join the snapshot here.
+        sourced = sourced_fields_read(policy)
+        facts = (
+            write_sourced_facts(engine, sourced, runs_dir() / f"run-{run_id}.facts.parquet")
+            if sourced
+            else None
+        )
         screen(snapshot, year, [policy], results, {policy.id: overrides} if overrides else None,
-               step=lambda _pid: progress.advance(1))  # fmt: skip
+               step=lambda _pid: progress.advance(1), facts=facts)  # fmt: skip
     con = duckdb.connect()
     try:
         counts = dict.fromkeys(OUTCOMES, 0)

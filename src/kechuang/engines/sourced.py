@@ -1,0 +1,92 @@
+"""Sourced facts for a screening: the store's fact views written to Parquet, joined into the panel.
+
+A sourced fact (domain.panel.SOURCED_FIELDS) is derived per (uscc, year) by the package that
+keeps the records, as a store view named by the field's `source`. A policy that reads one is
+screened over the panel LEFT JOIN this file (engines.panel.open_panel `facts`), so the panel
+files and the snapshot keep exactly the contract's columns.
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy import Engine, text
+
+from kechuang.domain.panel import SOURCED_FIELDS, Field, Kind
+from kechuang.rules.ir import Fact, PeriodAggregate
+from kechuang.rules.policy import Policy
+from kechuang.rules.walk import walk
+
+_ARROW: dict[Kind, pa.DataType] = {
+    Kind.YUAN: pa.decimal128(18, 2),
+    Kind.COUNT: pa.int64(),
+    Kind.BOOL: pa.bool_(),
+    Kind.RATIO: pa.decimal128(9, 6),
+}
+
+
+def sourced_fields_read(policy: Policy) -> list[Field]:
+    """The sourced facts the policy's expressions read, in catalogue order."""
+    names: set[str] = set()
+    exprs = [
+        *(d.expr for d in policy.definitions),
+        *(s.expr for s in policy.scores),
+        *(c.expr for c in policy.conditions),
+    ]
+    if policy.benefit is not None:
+        exprs += [policy.benefit.amount, policy.benefit.cap]
+    for expr in exprs:
+        if expr is None:
+            continue
+        for node in walk(expr):
+            if isinstance(node, Fact):
+                names.add(node.name)
+            elif isinstance(node, PeriodAggregate):
+                names.add(node.fact)
+    return [f for f in SOURCED_FIELDS if f.name in names]
+
+
+def _column(f: Field) -> str:
+    return f"{f.name}_fen" if f.kind is Kind.YUAN else f.name
+
+
+def write_sourced_facts(engine: Engine, fields: list[Field], path: Path) -> Path:
+    """Write uscc, year and `fields` (every field of them) from their store views to `path`."""
+    by_source: dict[str, list[Field]] = {}
+    for f in fields:
+        assert f.source is not None
+        by_source.setdefault(f.source, []).append(f)
+    columns: dict[tuple[str, int], dict[str, object]] = {}
+    with engine.connect() as connection:
+        for source, wanted in by_source.items():
+            select = ", ".join(["uscc", "year", *(_column(f) for f in wanted)])
+            # The view name comes from the catalogue, never from input.
+            for row in connection.execute(text(f"SELECT {select} FROM {source}")):
+                record = columns.setdefault((str(row[0]), int(row[1])), {})
+                for f, value in zip(wanted, row[2:], strict=True):
+                    record[f.name] = value
+    keys = sorted(columns)
+    arrays: dict[str, pa.Array] = {
+        "uscc": pa.array([k[0] for k in keys], pa.string()),
+        "year": pa.array([k[1] for k in keys], pa.int32()),
+    }
+    for f in fields:
+        values = [columns[k].get(f.name) for k in keys]
+        if f.kind is Kind.YUAN:
+            # Stored in whole fen: the exact yuan is the same integer scaled by 10^-2.
+            arrays[f.name] = pa.array(
+                [None if v is None else Decimal(int(v)).scaleb(-2) for v in values],
+                _ARROW[Kind.YUAN],
+            )
+        elif f.kind is Kind.BOOL:
+            arrays[f.name] = pa.array([None if v is None else bool(v) for v in values], pa.bool_())
+        else:
+            arrays[f.name] = pa.array(values, _ARROW[f.kind])
+    partial = path.with_name(path.name + ".partial")
+    pq.write_table(pa.table(arrays), partial)
+    os.replace(partial, path)
+    return path
