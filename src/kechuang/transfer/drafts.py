@@ -1,0 +1,158 @@
+"""Validating a result before it enters the register. Pure: fields in, a draft or problems out.
+
+Shared by the API and the file import so that both refuse the same things with the same words.
+Inventors are written `name:share[:main]` separated by ';' in files, e.g. '张三:60:main;李四:40',
+shares in percent with up to two decimals (held as basis points).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from kechuang.domain import industry
+from kechuang.transfer import ipc, patent_number
+from kechuang.transfer.distribution import (
+    MAIN_CONTRIBUTORS_MINIMUM_BP,
+    Contributor,
+    InvalidShares,
+    check_contributors,
+)
+
+KINDS = ("patent", "software_copyright", "new_drug", "plant_variety", "know_how")
+PATENT_KINDS = ("patent",)
+TITLE_MAX = 200
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One refused field: the column, the value given and why it is refused."""
+
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class InventorDraft:
+    name: str
+    share_bp: int
+    main: bool
+
+
+@dataclass(frozen=True)
+class ResultDraft:
+    kind: str
+    title_zh: str
+    title_en: str
+    abstract_zh: str
+    keywords: str
+    application_number: str | None
+    ipc_codes: tuple[str, ...]
+    industry_code: str | None
+    disclosed_on: dt.date
+    inventors: tuple[InventorDraft, ...] = field(default_factory=tuple)
+
+
+def percent_to_bp(text: str) -> int:
+    """'60' or '33.33' percent -> basis points; more precision than 0.01% is refused."""
+    value = Decimal(text.strip().rstrip("%"))
+    bp = value * 100
+    if not value.is_finite() or bp != bp.to_integral_value():
+        raise ValueError(f"{text!r} is not a percentage with at most two decimals")
+    return int(bp)
+
+
+def parse_inventors(text: str) -> list[InventorDraft]:
+    """'张三:60:main;李四:40' -> inventor drafts; ValueError on a malformed entry."""
+    drafts = []
+    for entry in (e.strip() for e in text.replace("；", ";").split(";")):
+        if not entry:
+            continue
+        parts = [p.strip() for p in entry.replace("：", ":").split(":")]
+        if len(parts) not in (2, 3) or not parts[0] or (len(parts) == 3 and parts[2] != "main"):
+            raise ValueError(f"{entry!r} is not name:share or name:share:main")
+        try:
+            share = percent_to_bp(parts[1])
+        except (InvalidOperation, ValueError) as exc:
+            raise ValueError(f"{entry!r}: {exc}") from None
+        drafts.append(InventorDraft(parts[0], share, len(parts) == 3))
+    return drafts
+
+
+def check_result(
+    *,
+    kind: str,
+    title_zh: str,
+    title_en: str,
+    abstract_zh: str,
+    keywords: str,
+    application_number: str | None,
+    ipc_codes: str,
+    industry_code: str | None,
+    disclosed_on: dt.date | str,
+    inventors: list[InventorDraft] | str,
+) -> tuple[ResultDraft | None, list[Problem]]:
+    """A normalised draft, or None and every problem found (all fields are checked)."""
+    problems: list[Problem] = []
+
+    def bad(column: str, value: object, reason: str) -> None:
+        problems.append(Problem(column, "" if value is None else str(value), reason))
+
+    if kind not in KINDS:
+        bad("kind", kind, f"one of {', '.join(KINDS)}")
+    for column, text in (("title_zh", title_zh), ("title_en", title_en)):
+        if not text or not text.strip():
+            bad(column, text, "a listing needs a title in Chinese and in English")
+        elif len(text) > TITLE_MAX:
+            bad(column, text, f"at most {TITLE_MAX} characters")
+    number: str | None = None
+    if application_number and application_number.strip():
+        try:
+            number = str(patent_number.parse(application_number))
+        except patent_number.InvalidPatentNumber as exc:
+            bad("application_number", application_number, str(exc))
+    elif kind in PATENT_KINDS:
+        bad("application_number", application_number, "a patent needs its application number")
+    codes: tuple[str, ...] = ()
+    try:
+        codes = tuple(str(c) for c in ipc.parse_list(ipc_codes or ""))
+    except ipc.InvalidIpc as exc:
+        bad("ipc_codes", ipc_codes, str(exc))
+    if kind in PATENT_KINDS and not codes and not any(p.column == "ipc_codes" for p in problems):
+        bad("ipc_codes", ipc_codes, "a patent needs at least one IPC class")
+    industry_checked: str | None = None
+    if industry_code and industry_code.strip():
+        try:
+            industry_checked = industry.validate(industry_code.strip())
+        except industry.InvalidIndustryCode as exc:
+            bad("industry_code", industry_code, str(exc))
+    disclosed: dt.date | None = None
+    if isinstance(disclosed_on, dt.date):
+        disclosed = disclosed_on
+    else:
+        try:
+            disclosed = dt.date.fromisoformat(str(disclosed_on).strip())
+        except ValueError:
+            bad("disclosed_on", disclosed_on, "a date YYYY-MM-DD")
+    drafts: list[InventorDraft] = []
+    try:
+        drafts = parse_inventors(inventors) if isinstance(inventors, str) else list(inventors)
+        check_contributors(
+            [Contributor(d.name, d.share_bp, d.main) for d in drafts],
+            MAIN_CONTRIBUTORS_MINIMUM_BP,
+        )
+    except (ValueError, InvalidShares) as exc:
+        bad("inventors", inventors if isinstance(inventors, str) else len(drafts), str(exc))
+    if problems or disclosed is None:
+        return None, problems
+    return (
+        ResultDraft(
+            kind=kind, title_zh=title_zh.strip(), title_en=title_en.strip(),
+            abstract_zh=(abstract_zh or "").strip(), keywords=(keywords or "").strip(),
+            application_number=number, ipc_codes=codes, industry_code=industry_checked,
+            disclosed_on=disclosed, inventors=tuple(drafts),
+        ),
+        [],
+    )  # fmt: skip
