@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import kechuang.policies
-from kechuang.policies.pack import load_pack
+from kechuang.policies.pack import PackError, load_pack
 from kechuang.rules.load import load_policy_text
 from kechuang.rules.policy import ConditionKind
 
@@ -58,6 +58,14 @@ def test_the_version_in_force_on_31_december_is_used(year: int, version: str, am
     policy = load_pack().get("first-above-scale-reward", year)
     assert policy.version == version
     assert policy.parameter_values(year)["amount"] == amount
+
+
+@pytest.mark.parametrize("policy_id", ["innovative-sme-2022", "srdi-sme-2022", "little-giant-2022"])
+def test_sme_ladder_2022_ends_with_the_2026_revision(policy_id: str) -> None:
+    pack = load_pack()
+    assert pack.get(policy_id, 2025).version == "2022.1"
+    with pytest.raises(PackError, match="no version in force in 2026"):
+        pack.get(policy_id, 2026)
 
 
 def test_every_policy_has_a_version_for_the_demo_years() -> None:
