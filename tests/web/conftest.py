@@ -131,3 +131,120 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome = yield
     report = outcome.get_result()  # type: ignore[attr-defined]
     setattr(item, f"rep_{report.when}", report)
+
+
+# A small world for the workflow and access tests ------------------------------------------------
+
+PASSWORD = "pass-word-1"
+USCC_A = make_uscc(11)  # eligible for first-above-scale-reward in 2024
+USCC_B = make_uscc(12)  # eligible too: the "other enterprise" of the access tests
+USCC_C = make_uscc(13)  # not in section M: never eligible
+ACCOUNTS = {
+    "officer1": ("officer", None, None),
+    "officer2": ("officer", None, None),
+    "ent_a": ("enterprise", USCC_A, None),
+    "ent_b": ("enterprise", USCC_B, None),
+    "bank1": ("bank", None, "bank-one"),
+    "analyst1": ("analyst", None, None),
+    "admin1": ("admin", None, None),
+}
+
+
+class Clock:
+    """The app's workflow clock: tests move it past notice periods instead of waiting."""
+
+    def __init__(self) -> None:
+        from kechuang.screening.service import today
+
+        self.day = today()
+
+    def __call__(self) -> dt.date:
+        return self.day
+
+    def advance(self, days: int) -> None:
+        self.day += dt.timedelta(days=days)
+
+
+@pytest.fixture
+def world_engine(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Engine]:
+    """Three enterprises (two cross the section-M threshold in 2024) and one account per role."""
+    from kechuang.accounts.service import create_account
+    from kechuang.store.engine import session_scope
+
+    monkeypatch.setenv("KECHUANG_VAR_DIR", str(tmp_path / "var"))
+    revenues = {
+        USCC_A: (5_000_000, 12_000_000),
+        USCC_B: (6_000_000, 15_000_000),
+        USCC_C: (5_000_000, 50_000_000),
+    }
+    with engine.begin() as conn:
+        batch_id = conn.execute(
+            insert(ImportBatch).values(
+                file_name="world.csv",
+                sha256="cd" * 32,
+                format="csv",
+                imported_at=dt.datetime(2026, 11, 27, 9, 30, tzinfo=dt.UTC),
+                row_count=6,
+                enterprise_count=3,
+                years=[2023, 2024],
+            )
+        ).inserted_primary_key[0]
+        for n, (uscc, (y2023, y2024)) in enumerate(revenues.items(), start=1):
+            conn.execute(
+                insert(enterprises).values(
+                    uscc=uscc,
+                    name=f"上海世界{n}科技有限公司",
+                    district="310115" if n < 3 else "310112",
+                    industry_code="M7320" if uscc != USCC_C else "C2710",
+                    attributes_year=2024,
+                    batch_id=batch_id,
+                )
+            )
+            for year, revenue in ((2023, y2023), (2024, y2024)):
+                conn.execute(
+                    insert(annual_facts).values(
+                        uscc=uscc,
+                        year=year,
+                        employees=30,
+                        revenue_fen=revenue * 100,
+                        batch_id=batch_id,
+                    )
+                )
+    with session_scope(engine) as session:
+        for username, (role, uscc, org) in ACCOUNTS.items():
+            create_account(session, username, PASSWORD, role, uscc=uscc, org=org)
+    yield engine
+
+
+@pytest.fixture
+def world_app(world_engine: Engine) -> object:
+    app = create_app(world_engine)
+    app.state.clock = Clock()
+    return app
+
+
+def login(client: object, username: str) -> str:
+    """Log a TestClient in through the JSON API; returns the session's CSRF token."""
+    response = client.post(  # type: ignore[attr-defined]
+        "/api/v1/session", json={"username": username, "password": PASSWORD}
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["csrf_token"])
+
+
+@pytest.fixture
+def world_server(world_app: object) -> Iterator[str]:
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(world_app, host="127.0.0.1", port=port, log_level="warning")  # type: ignore[arg-type]
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
