@@ -12,6 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# Cheap argon2 parameters for the many logins of these tests (set before kechuang is imported).
+os.environ.setdefault("KECHUANG_PASSWORD_HASH", "fast")
+
 import uvicorn
 from sqlalchemy import Engine, insert
 
@@ -165,15 +169,11 @@ class Clock:
         self.day += dt.timedelta(days=days)
 
 
-@pytest.fixture
-def world_engine(
-    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Engine]:
+def build_world(engine: Engine) -> None:
     """Three enterprises (two cross the section-M threshold in 2024) and one account per role."""
     from kechuang.accounts.service import create_account
     from kechuang.store.engine import session_scope
 
-    monkeypatch.setenv("KECHUANG_VAR_DIR", str(tmp_path / "var"))
     revenues = {
         USCC_A: (5_000_000, 12_000_000),
         USCC_B: (6_000_000, 15_000_000),
@@ -215,6 +215,14 @@ def world_engine(
     with session_scope(engine) as session:
         for username, (role, uscc, org) in ACCOUNTS.items():
             create_account(session, username, PASSWORD, role, uscc=uscc, org=org)
+
+
+@pytest.fixture
+def world_engine(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Engine]:
+    monkeypatch.setenv("KECHUANG_VAR_DIR", str(tmp_path / "var"))
+    build_world(engine)
     yield engine
 
 

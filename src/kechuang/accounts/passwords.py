@@ -1,11 +1,22 @@
-"""Password hashing with argon2id (argon2-cffi's defaults, RFC 9106 low-memory profile)."""
+"""Password hashing with argon2id (argon2-cffi's defaults, RFC 9106 low-memory profile).
+
+KECHUANG_PASSWORD_HASH=fast selects argon2-cffi's cheapest profile: for test suites only, where
+hundreds of logins would otherwise cost minutes. A hash records its own parameters, so hashes of
+either profile verify under both.
+"""
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
+import os
+
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-_hasher = PasswordHasher()
+_hasher = (
+    PasswordHasher.from_parameters(profiles.CHEAPEST)
+    if os.environ.get("KECHUANG_PASSWORD_HASH") == "fast"
+    else PasswordHasher()
+)
 MIN_LENGTH = 8
 
 # Verified against when the username is unknown, so that a miss costs as long as a hit and
