@@ -1,0 +1,372 @@
+"""The loan actions a bank, insurer or officer takes, with their rules.
+
+Each action takes the actor and the day (`on`), checks the product's limits and the state
+machine, changes the rows, logs the transition and posts its money to the ledger in the
+caller's session; the caller commits. A refused action raises Refused (or IllegalTransition,
+NotFound) and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kechuang.domain.uscc import InvalidUSCC, validate
+from kechuang.domain.workdays import add_working_days
+from kechuang.finance import books, capacity, lifecycle
+from kechuang.finance.compensation import split_loss, split_recovery
+from kechuang.finance.errors import NotFound, Refused
+from kechuang.finance.facts import admit
+from kechuang.finance.products import Product, ProductError, get_product
+from kechuang.finance.schedule import build_schedule, round_half_up
+from kechuang.finance.tables import Claim, Instalment, Loan, Recovery, Repayment
+from kechuang.ledger.locking import begin_write
+
+
+@dataclass(frozen=True)
+class Application:
+    """What a bank submits for an enterprise."""
+
+    product_id: str
+    uscc: str
+    bank_org: str
+    partner_org: str
+    bank_ref: str
+    principal_fen: int
+    term_months: int
+    method: str
+    tier: str | None = None
+    annual_rate: Decimal | None = None
+
+
+def product_of(loan: Loan) -> Product:
+    return get_product(loan.product_id)
+
+
+def locked_loan(session: Session, loan_id: int) -> Loan:
+    begin_write(session)
+    loan = session.scalars(select(Loan).where(Loan.id == loan_id).with_for_update()).one_or_none()
+    if loan is None:
+        raise NotFound(f"no loan {loan_id}")
+    return loan
+
+
+def _check_terms(product: Product, app: Application) -> None:
+    limits = product.doc.limits
+    if not limits.amount_min_fen <= app.principal_fen <= limits.amount_max_fen:
+        raise Refused(
+            f"product {product.id} lends {limits.amount_min_yuan}..{limits.amount_max_yuan} yuan "
+            f"({limits.reference}); asked {Decimal(app.principal_fen) / 100} yuan"
+        )
+    if not 1 <= app.term_months <= limits.term_months_max:
+        raise Refused(f"product {product.id} has terms of 1..{limits.term_months_max} months")
+    if app.method not in product.doc.methods:
+        raise Refused(f"product {product.id} repays by {', '.join(product.doc.methods)}")
+    if product.kind == "guarantee" and app.tier is None:
+        raise Refused(f"product {product.id} shares risk by enterprise tier: give the tier")
+    for name, value in (("bank", app.bank_org), (product.counterparty, app.partner_org),
+                        ("bank_ref", app.bank_ref)):  # fmt: skip
+        if not value or not value.strip() or len(value) > 64:
+            raise Refused(f"{name} is required (1..64 characters)")
+
+
+def apply(
+    session: Session, app: Application, actor: str, on: dt.date, year: int | None = None
+) -> Loan:
+    """Record an application, pre-screened by the product's admission rule on the stored facts.
+
+    An enterprise that does not meet the rule is recorded as `refused`, with the explanation;
+    bad terms (amount, term, method) are refused outright and nothing is stored.
+    """
+    try:
+        product = get_product(app.product_id)
+        uscc = validate(app.uscc)
+    except (ProductError, InvalidUSCC) as exc:
+        raise Refused(str(exc)) from None
+    _check_terms(product, app)
+    single_cap = product.doc.limits.amount_max_fen
+    open_total = sum(
+        session.scalars(
+            select(Loan.principal_fen).where(
+                Loan.uscc == uscc, Loan.product_id == product.id,
+                Loan.state.in_(("applied", *capacity.AT_RISK)),
+            )
+        )
+    )  # fmt: skip
+    if open_total + app.principal_fen > single_cap:
+        raise Refused(
+            f"enterprise {uscc} would owe {open_total + app.principal_fen} fen under {product.id}, "
+            f"above its single-enterprise cap of {single_cap} fen ({product.doc.limits.reference})"
+        )
+    year = year if year is not None else on.year - 1
+    admission = admit(session.connection(), product.admission, uscc, year)
+    if admission is None:
+        raise Refused(f"enterprise {uscc} has no stored facts for {year}: import them first")
+    facts = admission.verdict
+    district = None
+    name = uscc
+    from kechuang.finance.facts import history
+
+    rows = history(session.connection(), uscc, year, year)
+    if year in rows:
+        district, name = rows[year].get("district"), str(rows[year].get("name") or uscc)
+    rate = app.annual_rate if app.annual_rate is not None else product.doc.rate.annual
+    loan = Loan(
+        product_id=product.id, product_version=product.doc.version,
+        fund_code=product.doc.fund.code, uscc=uscc, enterprise_name=name, district=district,
+        tier=app.tier, bank_org=app.bank_org.strip(), partner_org=app.partner_org.strip(),
+        bank_ref=app.bank_ref.strip(), principal_fen=app.principal_fen, annual_rate=str(rate),
+        term_months=app.term_months, method=app.method, state="applied", applied_on=on,
+        admission_year=year, admission_outcome=facts.outcome.value,
+        admission=admission.as_json(), premium_fen=0, outstanding_fen=0, ever_overdue=False,
+        claim_deadline_provisional=False, created_by=actor,
+    )  # fmt: skip
+    session.add(loan)
+    session.flush()
+    if admission.outcome != "eligible":
+        unmet = ", ".join(facts.unmet) or admission.outcome
+        lifecycle.fire(session, loan, "refuse", actor, on, f"准入规则未满足 admission: {unmet}")
+    return loan
+
+
+def approve(session: Session, loan_id: int, actor: str, on: dt.date) -> Loan:
+    """The bank approves: refused if the product's fund has no room left for the principal."""
+    loan = locked_loan(session, loan_id)
+    lifecycle.check(loan, "approve")
+    capacity.reserve(session, loan.fund_code, loan.principal_fen)
+    loan.approved_on = on
+    lifecycle.fire(session, loan, "approve", actor, on, "银行审批通过")
+    return loan
+
+
+def refuse(session: Session, loan_id: int, actor: str, on: dt.date, reason: str) -> Loan:
+    loan = locked_loan(session, loan_id)
+    if not reason.strip():
+        raise Refused("a refusal gives its reason")
+    lifecycle.fire(session, loan, "refuse", actor, on, reason)
+    return loan
+
+
+def _partner_charge_fen(product: Product, loan: Loan, interest_fen: int) -> int:
+    if product.doc.premium is not None:
+        premium = product.doc.premium
+        base = loan.principal_fen + (
+            interest_fen if premium.base == "principal_plus_interest" else 0
+        )
+        return round_half_up(base * Fraction(premium.rate))
+    assert product.doc.guarantee is not None
+    fee = Fraction(product.doc.guarantee.fee_rate) * loan.term_months / 12
+    return round_half_up(loan.principal_fen * fee)
+
+
+def disburse(session: Session, loan_id: int, actor: str, on: dt.date) -> Loan:
+    """Pay out the loan: schedule, shares fixed, premium or fee charged, all in the ledger."""
+    loan = locked_loan(session, loan_id)
+    lifecycle.check(loan, "disburse")
+    product = product_of(loan)
+    schedule = build_schedule(loan.principal_fen, Decimal(loan.annual_rate), loan.term_months,
+                              on, loan.method)  # type: ignore[arg-type]  # fmt: skip
+    session.add_all(
+        Instalment(loan_id=loan.id, seq=i.seq, due_on=i.due_on, principal_fen=i.principal_fen,
+                   interest_fen=i.interest_fen, paid_principal_fen=0, paid_interest_fen=0)
+        for i in schedule
+    )  # fmt: skip
+    shares = product.shares_on(on, loan.tier)
+    loan.shares = {party: str(share) for party, share in shares.items()}
+    loan.disbursed_on = on
+    loan.outstanding_fen = loan.principal_fen
+    loan.premium_fen = _partner_charge_fen(product, loan, sum(i.interest_fen for i in schedule))
+    loan.premium_paid_on = on
+    kind = "premium" if product.kind == "risk_shared_loan" else "guarantee_fee"
+    loan.charge_kind = kind
+    books.open_org(session, loan.bank_org, "bank")
+    books.open_org(session, loan.partner_org, product.counterparty)
+    books.open_loan(session, loan.id, loan.bank_org)
+    books.disburse(session, loan.id, loan.bank_org, loan.principal_fen, on, actor)
+    if loan.premium_fen:
+        books.partner_charge(session, loan.id, loan.partner_org, loan.premium_fen, kind, on, actor)
+    lifecycle.fire(session, loan, "disburse", actor, on, f"放款 {loan.principal_fen} fen")
+    return loan
+
+
+def instalments(session: Session, loan_id: int) -> list[Instalment]:
+    return list(
+        session.scalars(
+            select(Instalment).where(Instalment.loan_id == loan_id).order_by(Instalment.seq)
+        )
+    )
+
+
+def repay(
+    session: Session, loan_id: int, bank_ref: str, amount_fen: int, actor: str, on: dt.date
+) -> Repayment:
+    """A repayment, applied to the instalments in order (interest first, then principal).
+
+    Idempotent by the bank's reference: the same reference again returns the first record.
+    """
+    loan = locked_loan(session, loan_id)
+    found = session.scalars(
+        select(Repayment).where(Repayment.loan_id == loan_id, Repayment.bank_ref == bank_ref)
+    ).one_or_none()
+    if found is not None:
+        if found.principal_fen + found.interest_fen != amount_fen:
+            raise Refused(f"repayment {bank_ref} of loan {loan_id} had another amount")
+        return found
+    if loan.state not in ("disbursed", "overdue"):
+        raise Refused(f"loan {loan_id} is {loan.state}: it takes no repayments")
+    if amount_fen <= 0:
+        raise Refused("a repayment is a positive amount")
+    left = amount_fen
+    principal = interest = 0
+    rows = instalments(session, loan_id)
+    for row in rows:
+        for field, due in (("interest", row.interest_fen), ("principal", row.principal_fen)):
+            paid_attr = f"paid_{field}_fen"
+            owed = due - getattr(row, paid_attr)
+            take = min(owed, left)
+            if take > 0:
+                setattr(row, paid_attr, getattr(row, paid_attr) + take)
+                left -= take
+                if field == "interest":
+                    interest += take
+                else:
+                    principal += take
+        if (
+            row.paid_on is None
+            and row.paid_principal_fen == row.principal_fen
+            and (row.paid_interest_fen == row.interest_fen)
+        ):
+            row.paid_on = on
+            if on > row.due_on:
+                loan.ever_overdue = True
+                loan.overdue_year = loan.overdue_year or row.due_on.year
+    if left > 0:
+        raise Refused(f"loan {loan_id} owes {amount_fen - left} fen; {left} fen too much")
+    repayment = Repayment(loan_id=loan_id, bank_ref=bank_ref, paid_on=on, principal_fen=principal,
+                          interest_fen=interest, recorded_by=actor)  # fmt: skip
+    session.add(repayment)
+    loan.outstanding_fen -= principal
+    books.repayment(session, loan.id, loan.bank_org, bank_ref, principal, interest, on, actor)
+    if all(r.paid_on is not None for r in rows):
+        loan.settled_on, loan.settled_year = on, on.year
+        lifecycle.fire(session, loan, "settle", actor, on, "本息结清")
+    elif loan.state == "overdue" and not _past_due(rows, on):
+        lifecycle.fire(session, loan, "cure", actor, on, "逾期已补还")
+    return repayment
+
+
+def _past_due(rows: list[Instalment], as_of: dt.date) -> list[Instalment]:
+    return [r for r in rows if r.paid_on is None and r.due_on < as_of]
+
+
+def mark_overdue(session: Session, as_of: dt.date, actor: str, bank_org: str | None = None) -> int:
+    """Loans with an instalment unpaid after its due date fall overdue; how many did."""
+    query = select(Loan.id).where(Loan.state == "disbursed")
+    if bank_org is not None:
+        query = query.where(Loan.bank_org == bank_org)
+    moved = 0
+    for loan_id in session.scalars(query.order_by(Loan.id)).all():
+        loan = locked_loan(session, loan_id)
+        late = _past_due(instalments(session, loan_id), as_of)
+        if loan.state == "disbursed" and late:
+            loan.ever_overdue = True
+            loan.overdue_year = loan.overdue_year or late[0].due_on.year
+            lifecycle.fire(session, loan, "fall_overdue", actor, as_of,
+                           f"第{late[0].seq}期 {late[0].due_on} 未还")  # fmt: skip
+            moved += 1
+    return moved
+
+
+def declare_default(session: Session, loan_id: int, actor: str, on: dt.date) -> Loan:
+    """After the product's overdue days, the loan defaults; the claim deadline starts."""
+    loan = locked_loan(session, loan_id)
+    lifecycle.check(loan, "declare_default")
+    product = product_of(loan)
+    late = _past_due(instalments(session, loan_id), on)
+    days = product.doc.default_after_overdue_days.value
+    if not late or (on - late[0].due_on).days < days:
+        raise Refused(
+            f"loan {loan_id} defaults after {days} days overdue "
+            f"({product.doc.default_after_overdue_days.reference})"
+        )
+    deadline = add_working_days(on, product.doc.claim_deadline_working_days.value)
+    loan.defaulted_on = on
+    loan.defaulted_fen = loan.outstanding_fen
+    loan.claim_deadline = deadline.day
+    loan.claim_deadline_provisional = deadline.provisional
+    lifecycle.fire(session, loan, "declare_default", actor, on,
+                   f"逾期{(on - late[0].due_on).days}天；代偿申请截止 {deadline.day}")  # fmt: skip
+    return loan
+
+
+def orgs_of(loan: Loan, product: Product) -> dict[str, str]:
+    return {"bank": loan.bank_org, product.counterparty: loan.partner_org}
+
+
+def claim(session: Session, loan_id: int, actor: str, on: dt.date) -> Claim:
+    """The compensation claim: the defaulted principal split by the loan's shares, paid out."""
+    loan = locked_loan(session, loan_id)
+    lifecycle.check(loan, "compensate")
+    assert loan.claim_deadline is not None and loan.defaulted_fen is not None
+    if on > loan.claim_deadline:
+        raise Refused(
+            f"loan {loan_id}: compensation had to be claimed by {loan.claim_deadline} "
+            f"({product_of(loan).doc.claim_deadline_working_days.reference})"
+        )
+    product = product_of(loan)
+    shares = {party: Decimal(s) for party, s in (loan.shares or {}).items()}
+    parts = split_loss(loan.defaulted_fen, shares)
+    row = Claim(loan_id=loan_id, claimed_on=on, loss_fen=loan.defaulted_fen, parts=parts,
+                claimed_by=actor)  # fmt: skip
+    session.add(row)
+    books.compensation(session, loan.id, loan.fund_code, orgs_of(loan, product), parts,
+                       product.fund_party, on, actor)  # fmt: skip
+    lifecycle.fire(session, loan, "compensate", actor, on, f"代偿 {parts}")
+    return row
+
+
+def recover(
+    session: Session, loan_id: int, bank_ref: str, amount_fen: int, actor: str, on: dt.date
+) -> Recovery:
+    """Money recovered from the enterprise, shared back in the claim's shares (idempotent)."""
+    loan = locked_loan(session, loan_id)
+    found = session.scalars(
+        select(Recovery).where(Recovery.loan_id == loan_id, Recovery.bank_ref == bank_ref)
+    ).one_or_none()
+    if found is not None:
+        if found.amount_fen != amount_fen:
+            raise Refused(f"recovery {bank_ref} of loan {loan_id} was recorded with another amount")
+        return found
+    if loan.state != "compensated":
+        raise Refused(f"loan {loan_id} is {loan.state}: recoveries follow compensation")
+    claimed = session.scalars(select(Claim).where(Claim.loan_id == loan_id)).one()
+    open_parts = dict(claimed.parts)
+    for earlier in session.scalars(select(Recovery).where(Recovery.loan_id == loan_id)):
+        for party, part in earlier.parts.items():
+            open_parts[party] -= part
+    shares = {party: Decimal(s) for party, s in (loan.shares or {}).items()}
+    try:
+        parts = split_recovery(amount_fen, shares, open_parts)
+    except ValueError as exc:
+        raise Refused(f"loan {loan_id}: {exc}") from None
+    row = Recovery(loan_id=loan_id, bank_ref=bank_ref, recovered_on=on, amount_fen=amount_fen,
+                   parts=parts, recorded_by=actor)  # fmt: skip
+    session.add(row)
+    product = product_of(loan)
+    books.recovery(session, loan.id, loan.fund_code, orgs_of(loan, product), parts,
+                   product.fund_party, bank_ref, on, actor)  # fmt: skip
+    return row
+
+
+def close(session: Session, loan_id: int, actor: str, on: dt.date, reason: str) -> Loan:
+    """Recoveries are finished: the loan is closed with what is still lost written off."""
+    loan = locked_loan(session, loan_id)
+    if not reason.strip():
+        raise Refused("closing a loan gives its reason")
+    lifecycle.fire(session, loan, "close", actor, on, reason)
+    return loan
