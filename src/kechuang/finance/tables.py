@@ -64,7 +64,7 @@ class Loan(Base):
     __tablename__ = "finance_loans"
     __table_args__ = (
         CheckConstraint("principal_fen > 0", name="principal"),
-        UniqueConstraint("bank_org", "bank_ref", name="bank_ref"),
+        UniqueConstraint("bank_org", "bank_ref"),
         Index("ix_finance_loans_bank_state", "bank_org", "state"),
         Index("ix_finance_loans_product_state", "product_id", "state"),
     )
@@ -125,7 +125,7 @@ class Instalment(Base):
 
 class Repayment(Base):
     __tablename__ = "finance_repayments"
-    __table_args__ = (UniqueConstraint("loan_id", "bank_ref", name="bank_ref"),)
+    __table_args__ = (UniqueConstraint("loan_id", "bank_ref"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     loan_id: Mapped[int] = mapped_column(ForeignKey("finance_loans.id"), index=True)
@@ -153,7 +153,7 @@ class Recovery(Base):
     """Money recovered from a defaulted enterprise (追偿), shared back in the claim's shares."""
 
     __tablename__ = "finance_recoveries"
-    __table_args__ = (UniqueConstraint("loan_id", "bank_ref", name="bank_ref"),)
+    __table_args__ = (UniqueConstraint("loan_id", "bank_ref"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     loan_id: Mapped[int] = mapped_column(ForeignKey("finance_loans.id"), index=True)
@@ -208,7 +208,7 @@ class FofFlow(Base):
     __tablename__ = "fof_flows"
     __table_args__ = (
         CheckConstraint("amount_fen >= 0", name="amount"),
-        UniqueConstraint("key", name="key"),
+        UniqueConstraint("key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -96,7 +96,9 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(length=128), nullable=False),
         sa.CheckConstraint("principal_fen > 0", name=op.f("ck_finance_loans_principal")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_finance_loans")),
-        sa.UniqueConstraint("bank_org", "bank_ref", name="bank_ref"),
+        sa.UniqueConstraint(
+            "bank_org", "bank_ref", name=op.f("uq_finance_loans_bank_org_bank_ref")
+        ),
     )
     op.create_index("ix_finance_loans_bank_state", "finance_loans", ["bank_org", "state"])
     op.create_index(op.f("ix_finance_loans_fund_code"), "finance_loans", ["fund_code"])
@@ -185,7 +187,9 @@ def upgrade() -> None:
             name=op.f("fk_finance_recoveries_loan_id_finance_loans"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_finance_recoveries")),
-        sa.UniqueConstraint("loan_id", "bank_ref", name="bank_ref"),
+        sa.UniqueConstraint(
+            "loan_id", "bank_ref", name=op.f("uq_finance_recoveries_loan_id_bank_ref")
+        ),
     )
     op.create_index(op.f("ix_finance_recoveries_loan_id"), "finance_recoveries", ["loan_id"])
 
@@ -204,7 +208,9 @@ def upgrade() -> None:
             name=op.f("fk_finance_repayments_loan_id_finance_loans"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_finance_repayments")),
-        sa.UniqueConstraint("loan_id", "bank_ref", name="bank_ref"),
+        sa.UniqueConstraint(
+            "loan_id", "bank_ref", name=op.f("uq_finance_repayments_loan_id_bank_ref")
+        ),
     )
     op.create_index(op.f("ix_finance_repayments_loan_id"), "finance_repayments", ["loan_id"])
 
@@ -225,7 +231,7 @@ def upgrade() -> None:
             name=op.f("fk_fof_flows_sub_fund_id_fof_sub_funds"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_fof_flows")),
-        sa.UniqueConstraint("key", name="key"),
+        sa.UniqueConstraint("key", name=op.f("uq_fof_flows_key")),
     )
     op.create_index(op.f("ix_fof_flows_sub_fund_id"), "fof_flows", ["sub_fund_id"])
 
