@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "kechuang.screening.runs_cli",
     "kechuang.ledger.commands",
     "kechuang.accounts.commands",
+    "kechuang.transfer.commands",
     "kechuang.web.commands",
 )
 

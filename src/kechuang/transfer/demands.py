@@ -1,0 +1,162 @@
+"""Technology demands (出题) posted by enterprises, and matching them against the register.
+
+An enterprise posts and sees only its own demands; matching searches the public listing of
+results (listed, not withdrawn) of every institution and shows each match with its reasons.
+The index is rebuilt only when the listing changes (keyed by its size and newest row).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kechuang.domain import industry
+from kechuang.transfer import ipc
+from kechuang.transfer.access import Actor
+from kechuang.transfer.errors import NotFound, TransferError
+from kechuang.transfer.matching import Document, Index, Match
+from kechuang.transfer.tables import Demand, Result
+
+TITLE_MAX = 200
+TEXT_MAX = 5_000
+
+
+@dataclass(frozen=True)
+class DemandDraft:
+    title_zh: str
+    title_en: str
+    description_zh: str
+    ipc_codes: str = ""
+    industry_code: str | None = None
+    budget_fen: int | None = None
+
+
+def post(session: Session, who: Actor, draft: DemandDraft) -> Demand:
+    if not who.is_enterprise:
+        raise TransferError("a demand is posted by an enterprise account")
+    problems = []
+    for name, limit in (("title_zh", TITLE_MAX), ("title_en", TITLE_MAX),
+                        ("description_zh", TEXT_MAX)):  # fmt: skip
+        value = getattr(draft, name)
+        if not value.strip() or len(value) > limit:
+            problems.append(f"{name}: 1 to {limit} characters")
+    codes: list[str] = []
+    try:
+        codes = [str(c) for c in ipc.parse_list(draft.ipc_codes)]
+    except ipc.InvalidIpc as exc:
+        problems.append(f"ipc_codes: {exc}")
+    code = None
+    if draft.industry_code:
+        try:
+            code = industry.validate(draft.industry_code)
+        except industry.InvalidIndustryCode as exc:
+            problems.append(f"industry_code: {exc}")
+    budget = draft.budget_fen
+    if budget is not None and (
+        isinstance(budget, bool) or not isinstance(budget, int) or budget < 0
+    ):
+        problems.append("budget_fen: whole fen, not negative")
+    if problems:
+        raise TransferError("demand refused: " + "; ".join(problems))
+    demand = Demand(
+        uscc=who.uscc, title_zh=draft.title_zh.strip(), title_en=draft.title_en.strip(),
+        description_zh=draft.description_zh.strip(), ipc_codes=";".join(codes),
+        industry_code=code, budget_fen=budget, status="open", posted_at=dt.datetime.now(dt.UTC),
+    )  # fmt: skip
+    session.add(demand)
+    session.flush()
+    return demand
+
+
+def get(session: Session, who: Actor, demand_id: int) -> Demand:
+    demand = session.get(Demand, demand_id)
+    if demand is None:
+        raise NotFound(f"no demand {demand_id} here")
+    if not who.is_office:  # offices see open demands: that is what they are posted for
+        who.see_enterprise(demand.uscc, f"demand {demand_id}")
+    elif demand.status != "open":
+        raise NotFound(f"no demand {demand_id} here")
+    return demand
+
+
+def list_demands(
+    session: Session, who: Actor, *, limit: int = 50, offset: int = 0
+) -> tuple[int, list[Demand]]:
+    where = Demand.status == "open" if who.is_office else who.enterprise_filter(Demand.uscc)
+    total = session.scalar(select(func.count()).select_from(Demand).where(where)) or 0
+    rows = session.scalars(
+        select(Demand).where(where).order_by(Demand.id).limit(limit).offset(offset)
+    )
+    return total, list(rows)
+
+
+def close(session: Session, who: Actor, demand_id: int) -> Demand:
+    demand = get(session, who, demand_id)
+    who.act_for_enterprise(demand.uscc, f"demand {demand_id}")
+    demand.status = "closed"
+    return demand
+
+
+_LISTED = (Result.listed.is_(True), Result.status != "withdrawn")
+_cache: dict[object, tuple[tuple[int, int], Index]] = {}
+_lock = threading.Lock()
+
+
+def result_document(row: Result) -> Document:
+    text = f"{row.abstract_zh} {row.keywords.replace(';', ' ')}"
+    codes = tuple(c for c in row.ipc_codes.split(";") if c)
+    return Document(row.id, row.title_zh, text, codes, row.industry_code)
+
+
+def listing_index(session: Session) -> Index:
+    """The index of the public listing, rebuilt when rows were added or withdrawn."""
+    key = session.execute(
+        select(func.count(Result.id), func.coalesce(func.max(Result.id), 0)).where(*_LISTED)
+    ).one()
+    stamp = (int(key[0]), int(key[1]))
+    bind = session.get_bind()
+    cache_key = str(bind.url) if hasattr(bind, "url") else id(bind)
+    with _lock:
+        cached = _cache.get(cache_key)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+    rows = session.scalars(select(Result).where(*_LISTED).order_by(Result.id))
+    index = Index([result_document(r) for r in rows])
+    with _lock:
+        _cache[cache_key] = (stamp, index)
+    return index
+
+
+def match(session: Session, who: Actor, demand_id: int, k: int = 10) -> list[Match]:
+    """The listed results that best answer a demand, with the reasons for each."""
+    demand = get(session, who, demand_id)
+    index = listing_index(session)
+    return index.search(
+        f"{demand.title_zh} {demand.description_zh}",
+        ipc_codes=[c for c in demand.ipc_codes.split(";") if c],
+        industry_code=demand.industry_code, k=k,
+    )  # fmt: skip
+
+
+def demands_for_result(session: Session, who: Actor, result_id: int, k: int = 10) -> list[Match]:
+    """The open demands a result could answer (for the owning office), with reasons."""
+    from kechuang.transfer.register import get_result
+
+    result = get_result(session, who, result_id)
+    rows = session.scalars(select(Demand).where(Demand.status == "open").order_by(Demand.id))
+    index = Index(
+        [
+            Document(d.id, d.title_zh, d.description_zh,
+                     tuple(c for c in d.ipc_codes.split(";") if c), d.industry_code)
+            for d in rows
+        ]
+    )  # fmt: skip
+    document = result_document(result)
+    return index.search(
+        f"{document.title} {document.text}", ipc_codes=document.ipc_codes,
+        industry_code=document.industry_code, k=k,
+    )  # fmt: skip

@@ -1,0 +1,143 @@
+"""The transfer pages (zh first, English with ?lang=en): the register, one result with its
+inventors, history, deals and payouts, the demands with their matches and reasons, indicators.
+
+Templates live in transfer/templates and extend the web app's base.html; the same scoping as
+the API applies (transfer.access), and anything out of scope is a 404 page.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+import jinja2
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kechuang import __version__
+from kechuang.accounts.service import Principal
+from kechuang.domain.money import format_yuan
+from kechuang.transfer import deals, demands, flows, income, pilot, register
+from kechuang.transfer.access import Actor
+from kechuang.transfer.errors import NotFound
+from kechuang.transfer.tables import Deal, DealIncome
+from kechuang.web.i18n import translator
+from kechuang.web.problems import ProblemError
+from kechuang.web.security import authenticated, db, load_caller
+from kechuang.web.templating import language
+
+router = APIRouter(include_in_schema=False)
+_templates = Jinja2Templates(
+    env=jinja2.Environment(
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader(str(resources.files("kechuang.transfer") / "templates")),
+                jinja2.FileSystemLoader(str(resources.files("kechuang.web") / "templates")),
+            ]
+        ),
+        autoescape=True,
+    )
+)
+_templates.env.filters["yuan"] = lambda fen: "—" if fen is None else format_yuan(fen)
+_templates.env.filters["bp"] = lambda bp: "—" if bp is None else f"{bp / 100:g}%"
+
+
+def _actor(who: Principal = Depends(authenticated)) -> Actor:
+    return Actor(who.username, who.role, org=who.org, uscc=who.uscc)
+
+
+def _render(request: Request, template: str, context: dict[str, Any]) -> Response:
+    lang = language(request)
+    caller = load_caller(request)
+    return _templates.TemplateResponse(
+        request, template,
+        {
+            "lang": lang, "t": translator(lang),
+            "tt": (lambda zh, en: zh) if lang == "zh" else (lambda zh, en: en),
+            "version": __version__, "caller": caller,
+            "me": caller.principal if caller else None,
+            "csrf": caller.csrf_token if caller else "", **context,
+        },
+    )  # fmt: skip
+
+
+@router.get("/transfer", response_class=HTMLResponse)
+def register_page(
+    request: Request, offset: int = Query(0, ge=0), session: Session = Depends(db),
+    who: Actor = Depends(_actor),
+) -> Response:  # fmt: skip
+    if who.is_enterprise:
+        return RedirectResponse("/transfer/demands", status_code=303)
+    if not (who.reads_all or who.is_office):
+        raise ProblemError(403, "the register is kept by tech-transfer offices")
+    total, rows = register.list_results(session, who, limit=100, offset=offset)
+    return _render(request, "transfer_register.html",
+                   {"results": rows, "total": total, "offset": offset, "who": who})  # fmt: skip
+
+
+@router.get("/transfer/results/{result_id}", response_class=HTMLResponse)
+def result_page(
+    result_id: int, request: Request, session: Session = Depends(db), who: Actor = Depends(_actor)
+) -> Response:
+    try:
+        result = register.get_result(session, who, result_id)
+    except NotFound as exc:
+        raise ProblemError(404, str(exc)) from None
+    inventors = register.inventors_of(session, result_id)
+    result_deals = list(
+        session.scalars(select(Deal).where(Deal.result_id == result_id).order_by(Deal.id))
+    )
+    incomes = {
+        d.id: list(
+            session.scalars(
+                select(DealIncome).where(DealIncome.deal_id == d.id).order_by(DealIncome.id)
+            )
+        )
+        for d in result_deals
+    }
+    payouts = {i.id: {p.inventor_id: p for p in income.payouts_of(session, i.id)}
+                for rows in incomes.values() for i in rows}  # fmt: skip
+    return _render(request, "transfer_result.html", {
+        "result": result, "inventors": inventors, "deals": result_deals, "incomes": incomes,
+        "payouts": payouts, "history": flows.history(session, "result", result_id),
+        "rule": income.effective_rule(session, result_deals[0]) if result_deals
+        else register.rule_of(session, result.institution),
+    })  # fmt: skip
+
+
+@router.get("/transfer/demands", response_class=HTMLResponse)
+def demands_page(
+    request: Request, session: Session = Depends(db), who: Actor = Depends(_actor)
+) -> Response:
+    total, rows = demands.list_demands(session, who, limit=200)
+    return _render(request, "transfer_demands.html", {"demands": rows, "total": total})
+
+
+@router.get("/transfer/demands/{demand_id}", response_class=HTMLResponse)
+def demand_page(
+    demand_id: int, request: Request, session: Session = Depends(db), who: Actor = Depends(_actor)
+) -> Response:
+    try:
+        demand = demands.get(session, who, demand_id)
+        matches = demands.match(session, who, demand_id, k=10)
+    except NotFound as exc:
+        raise ProblemError(404, str(exc)) from None
+    return _render(request, "transfer_demand.html", {"demand": demand, "matches": matches})
+
+
+@router.get("/transfer/indicators", response_class=HTMLResponse)
+def indicators_page(
+    request: Request, year: int | None = Query(None, ge=2000, le=2100),
+    session: Session = Depends(db), who: Actor = Depends(_actor),
+) -> Response:  # fmt: skip
+    if not (who.reads_all or who.is_office):
+        raise ProblemError(403, "indicators are for offices, officers and analysts")
+    rows = pilot.indicators(session, who, year)
+    return _render(request, "transfer_indicators.html",
+                   {"rows": rows, "totals": pilot.totals(rows), "year": year})  # fmt: skip
+
+
+__all__ = ["deals", "router"]

@@ -1,0 +1,333 @@
+"""The JSON shapes of the transfer API (pydantic): requests in, rows out. Money is integer fen;
+foreign amounts are integer minor units with the day's rate as a decimal string."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Row(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class InventorIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    share_bp: int = Field(gt=0, le=10_000, description="Contribution share in basis points")
+    main: bool = False
+
+
+class ResultIn(BaseModel):
+    kind: Literal["patent", "software_copyright", "new_drug", "plant_variety", "know_how"]
+    title_zh: str = Field(max_length=200)
+    title_en: str = Field(max_length=200)
+    abstract_zh: str = Field("", max_length=5_000)
+    keywords: str = Field("", max_length=500)
+    application_number: str | None = Field(None, max_length=30)
+    ipc_codes: str = Field("", max_length=500)
+    industry_code: str | None = Field(None, max_length=8)
+    disclosed_on: dt.date
+    inventors: list[InventorIn] = Field(min_length=1, max_length=100)
+    listed: bool = True
+
+
+class InventorOut(Row):
+    id: int
+    name: str
+    share_bp: int
+    main: bool
+
+
+class ResultOut(Row):
+    id: int
+    institution: str
+    kind: str
+    title_zh: str
+    title_en: str
+    abstract_zh: str
+    keywords: str
+    application_number: str | None
+    ipc_codes: str
+    industry_code: str | None
+    status: str
+    listed: bool
+    disclosed_on: dt.date
+
+
+class EventOut(Row):
+    event: str
+    from_state: str | None
+    to_state: str
+    at: dt.datetime
+    actor: str
+    note: str
+
+
+class ResultDetail(ResultOut):
+    inventors: list[InventorOut]
+    history: list[EventOut]
+
+
+class RuleIO(BaseModel):
+    licence_bp: int = Field(5_000, ge=0, le=10_000)
+    transfer_bp: int = Field(5_000, ge=0, le=10_000)
+    equity_bp: int = Field(5_000, ge=0, le=10_000)
+    operating_profit_bp: int = Field(500, ge=0, le=10_000)
+    main_contributors_bp: int = Field(5_000, ge=0, le=10_000)
+
+
+class RequestIn(BaseModel):
+    note: str = Field("", max_length=2_000)
+
+
+class ChecklistIn(BaseModel):
+    pricing_method: Literal["listing", "auction", "agreement"]
+    notice_days: int | None = Field(None, ge=0, le=365)
+    venue: str | None = Field(None, max_length=200)
+    collective_decision: bool = False
+    conflict_of_interest_declared: bool = False
+    security_review: bool = False
+    inventors_consent: bool = False
+
+
+class AgreementIn(BaseModel):
+    checklist: ChecklistIn
+    kind: Literal["ownership", "co_ownership", "long_term_use"]
+    inventor_ownership_bp: int | None = Field(None, ge=0, le=10_000)
+    term_years: int | None = Field(None, ge=1, le=100)
+    licence_bp: int = Field(ge=0, le=10_000)
+    transfer_bp: int = Field(ge=0, le=10_000)
+    equity_bp: int = Field(ge=0, le=10_000)
+    decision_rights: str = Field(max_length=5_000)
+    costs: str = Field(max_length=5_000)
+    agreed_on: dt.date
+
+
+class RegistrationIn(BaseModel):
+    registration_number: str = Field(min_length=1, max_length=64)
+    registered_on: dt.date
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+class EmpowermentOut(Row):
+    id: int
+    result_id: int
+    institution: str
+    state: str
+    request_note: str
+    checklist: dict[str, Any] | None
+    agreement_kind: str | None
+    inventor_ownership_bp: int | None
+    term_years: int | None
+    licence_bp: int | None
+    transfer_bp: int | None
+    equity_bp: int | None
+    decision_rights: str | None
+    costs: str | None
+    agreed_on: dt.date | None
+    registration_number: str | None
+    registered_on: dt.date | None
+
+
+class MilestoneIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    amount_minor: int = Field(ge=0)
+
+
+class DealIn(BaseModel):
+    kind: Literal["licence", "transfer", "equity_investment", "own_implementation"]
+    counterparty_name: str = Field(min_length=1, max_length=200)
+    counterparty_uscc: str | None = Field(None, max_length=18)
+    counterparty_country: str = Field("CN", min_length=2, max_length=2)
+    exclusive: bool | None = None
+    territory: str | None = Field(None, max_length=200)
+    currency: str = Field("CNY", min_length=3, max_length=3)
+    fx_rate: Decimal | None = Field(None, description="CNY per unit of currency, the day's rate")
+    contract_amount_minor: int = Field(ge=0)
+    upfront_minor: int = Field(0, ge=0)
+    milestones: list[MilestoneIn] = Field(default_factory=list, max_length=50)
+    royalty_bp: int | None = Field(None, ge=0, le=10_000)
+    signed_on: dt.date
+    company_uscc: str | None = Field(None, max_length=18)
+    company_name: str | None = Field(None, max_length=200)
+    company_founded_on: dt.date | None = None
+    shares: int | None = Field(None, gt=0)
+    reward_years: int | None = Field(None, ge=1, le=10)
+
+
+class DealOut(Row):
+    id: int
+    result_id: int
+    institution: str
+    kind: str
+    counterparty_name: str
+    counterparty_uscc: str | None
+    counterparty_country: str
+    exclusive: bool | None
+    territory: str | None
+    currency: str
+    fx_rate: Decimal
+    contract_amount_minor: int
+    contract_amount_fen: int
+    upfront_minor: int
+    milestones: list[dict[str, Any]]
+    royalty_bp: int | None
+    signed_on: dt.date
+    export_control: str
+    export_licence_number: str | None
+    company_uscc: str | None
+    company_name: str | None
+    company_founded_on: dt.date | None
+    shares: int | None
+    reward_years: int | None
+
+
+class ExportClearanceIn(BaseModel):
+    licence_number: str = Field(min_length=1, max_length=64)
+
+
+class IncomeIn(BaseModel):
+    kind: Literal["upfront", "milestone", "royalty", "price", "equity", "operating_profit"]
+    receipt: str = Field(min_length=1, max_length=64)
+    received_on: dt.date
+    amount_minor: int = Field(ge=0)
+    fx_rate: Decimal | None = None
+    costs_fen: int = Field(0, ge=0)
+    shares: int | None = Field(None, gt=0)
+    year_index: int | None = Field(None, ge=1, le=5)
+
+
+class PayoutOut(Row):
+    inventor_id: int
+    amount_fen: int
+    shares: int | None
+
+
+class IncomeOut(Row):
+    id: int
+    deal_id: int
+    kind: str
+    receipt: str
+    received_on: dt.date
+    currency: str
+    fx_rate: Decimal
+    amount_minor: int
+    amount_fen: int
+    costs_fen: int
+    net_fen: int
+    shares: int | None
+    share_bp: int
+    inventors_fen: int
+    inventors_shares: int | None
+    payouts: list[PayoutOut] = Field(default_factory=list)
+
+
+class FinancingIn(BaseModel):
+    round_name: str = Field(min_length=1, max_length=32)
+    amount_fen: int = Field(gt=0)
+    raised_on: dt.date
+
+
+class DemandIn(BaseModel):
+    title_zh: str = Field(max_length=200)
+    title_en: str = Field(max_length=200)
+    description_zh: str = Field(max_length=5_000)
+    ipc_codes: str = Field("", max_length=500)
+    industry_code: str | None = Field(None, max_length=8)
+    budget_fen: int | None = Field(None, ge=0)
+
+
+class DemandOut(Row):
+    id: int
+    uscc: str
+    title_zh: str
+    title_en: str
+    description_zh: str
+    ipc_codes: str
+    industry_code: str | None
+    budget_fen: int | None
+    status: str
+
+
+class MatchOut(BaseModel):
+    id: int
+    title: str
+    score: float
+    text_score: float
+    terms: list[str]
+    ipc_subclasses: list[str]
+    ipc_classes: list[str]
+    industry: str | None
+    reasons: list[str]
+
+
+class ChallengeIn(BaseModel):
+    title_zh: str = Field(max_length=200)
+    title_en: str = Field(max_length=200)
+    problem_zh: str = Field(max_length=10_000)
+    budget_fen: int = Field(gt=0)
+    deadline: dt.date
+
+
+class ChallengeOut(Row):
+    id: int
+    uscc: str
+    title_zh: str
+    title_en: str
+    problem_zh: str
+    budget_fen: int
+    deadline: dt.date
+    state: str
+    awarded_answer_id: int | None
+
+
+class AnswerIn(BaseModel):
+    team_name: str = Field(min_length=1, max_length=200)
+    proposal_zh: str = Field(min_length=1, max_length=10_000)
+    asked_fen: int = Field(ge=0)
+
+
+class AnswerOut(Row):
+    id: int
+    challenge_id: int
+    team_name: str
+    institution: str | None
+    proposal_zh: str
+    asked_fen: int
+    score: int | None
+    comment: str | None
+
+
+class ScoreIn(BaseModel):
+    score: int = Field(ge=0, le=100)
+    comment: str = Field("", max_length=2_000)
+
+
+class AwardIn(BaseModel):
+    answer_id: int
+
+
+class PilotUnitIn(BaseModel):
+    institution: str = Field(min_length=1, max_length=64)
+    name_zh: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(min_length=1, max_length=200)
+    since_year: int = Field(ge=2000, le=2100)
+
+
+class IndicatorsOut(BaseModel):
+    institution: str
+    year: int
+    pilot_unit: bool
+    results_empowered: int
+    full_ownership: int
+    deals: int
+    transformation_amount_fen: int
+    companies_founded: int
+    financing_raised_fen: int
+    inventors_reward_fen: int
