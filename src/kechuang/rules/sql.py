@@ -40,6 +40,13 @@ SCORE_DECIMALS = 2
 
 # Fact numerators: yuan facts are counted in fen, ratios in millionths.
 _KIND_DENOMINATOR = {Kind.YUAN: 100, Kind.RATIO: 10**6, Kind.COUNT: 1, Kind.YEAR: 1}
+# Bounds on |numerator| that the panel's SQL types guarantee: DECIMAL(18,2) yuan is below
+# 10^18 fen, DECIMAL(9,6) ratios below 10^9 millionths, counts are BIGINT, years INTEGER.
+TYPE_BOUNDS = {Kind.YUAN: 10**18 - 1, Kind.RATIO: 10**9 - 1, Kind.COUNT: n.NARROW_MAX,
+               Kind.YEAR: 2**31 - 1}  # fmt: skip
+# Where the panel holds yuan as integer fen (`<fact>_fen` BIGINT, the stored tables).
+FEN_BOUND = n.NARROW_MAX
+WIDE_TYPES = {"postgres": "NUMERIC", "spark": "DECIMAL(38, 0)", "databricks": "DECIMAL(38, 0)"}
 
 
 class SqlCompileError(ValueError):
@@ -51,14 +58,43 @@ def compile_policy(
     year: int,
     overrides: Mapping[str, ir.Value] | None = None,
     explain_columns: bool = False,
+    bounds: Mapping[str, int] | None = None,
+    yuan_as_fen: bool = False,
 ) -> exp.Select:
     """The query returning RESULTS rows of `policy` for evaluation year `year`.
 
     With `explain_columns`, one status column `c_<condition id>` per evaluated condition
     (met/unmet/unknown/manual_review) follows the contract's columns.
+
+    `bounds` maps a numeric fact to a bound on |its numerator| (fen, millionths, count) that
+    the data is known to respect (e.g. from Parquet statistics); tighter bounds keep more of
+    the arithmetic in 64 bits. With `yuan_as_fen` the panel has yuan facts as BIGINT columns
+    `<fact>_fen` (the stored tables) instead of DECIMAL(18,2) yuan.
     """
     params = policy.parameter_values(year, dict(overrides or {}))
-    return _Compiler(policy, year, params).query(explain_columns)
+    compiler = _Compiler(policy, year, params)
+    compiler.bounds = dict(bounds or {})
+    compiler.yuan_as_fen = yuan_as_fen
+    return compiler.query(explain_columns)
+
+
+def to_sql(query: exp.Select, dialect: str = "duckdb", pretty: bool = False) -> str:
+    """The compiled query as SQL text of `dialect` (duckdb, postgres, spark).
+
+    The 128-bit integer type becomes NUMERIC in PostgreSQL (exact, unbounded) and
+    DECIMAL(38, 0) in Spark (ANSI mode raises on overflow).
+    """
+    wide = WIDE_TYPES.get(dialect)
+    if wide is not None:
+        target = exp.DataType.build(wide, dialect=dialect)
+
+        def retype(node: exp.Expression) -> exp.Expression:
+            if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.INT128:
+                return target.copy()
+            return node
+
+        query = query.transform(retype)
+    return query.sql(dialect=dialect, pretty=pretty)
 
 
 def to_fraction(value: object) -> Fraction:
@@ -78,6 +114,15 @@ class _Layers:
     layers: list[list[tuple[str, exp.Expression]]] = field(default_factory=lambda: [[]])
     layer_of: dict[str, int] = field(default_factory=dict)
     by_sql: dict[str, str] = field(default_factory=dict)
+    source: dict[str, exp.Expression] = field(default_factory=dict)
+
+    def column(self, name: str) -> exp.Column:
+        """A reference to column `name`, carrying the bound and width of what it holds."""
+        col = exp.column(name)
+        e = self.source.get(name)
+        if e is not None:
+            n.like(col, e)
+        return col
 
     def depth(self, e: exp.Expression) -> int:
         return max((self.layer_of.get(c.name, 0) for c in e.find_all(exp.Column)), default=0)
@@ -85,7 +130,7 @@ class _Layers:
     def add(self, e: exp.Expression, name: str | None = None) -> exp.Column:
         key = e.sql(dialect="duckdb")
         if name is None and key in self.by_sql:
-            return exp.column(self.by_sql[key])
+            return self.column(self.by_sql[key])
         level = self.depth(e) + 1
         while len(self.layers) <= level:
             self.layers.append([])
@@ -93,7 +138,8 @@ class _Layers:
         self.layers[level].append((name, e))
         self.layer_of[name] = level
         self.by_sql.setdefault(key, name)
-        return exp.column(name)
+        self.source[name] = e
+        return self.column(name)
 
 
 def _atomic(e: exp.Expression) -> bool:
@@ -118,6 +164,8 @@ class _Compiler:
         self.definitions = {d.id: d for d in policy.definitions}
         self.scores = {s.id: s for s in policy.scores}
         self.conditions = {c.id: c for c in policy.conditions}
+        self.bounds: dict[str, int] = {}
+        self.yuan_as_fen = False
 
     # ----- sharing -------------------------------------------------------------------
 
@@ -138,26 +186,41 @@ class _Compiler:
     def base_column(self, name: str, e: exp.Expression) -> exp.Column:
         self.base.setdefault(name, e)
         self.layers.layer_of.setdefault(name, 0)
-        return exp.column(name)
+        self.layers.source.setdefault(name, e)
+        return self.layers.column(name)
 
     def hist_column(self, name: str, e: exp.Expression, years: int) -> exp.Column:
         self.history = max(self.history, years)
         self.hist.setdefault(name, e)
         return exp.column(name, table="h")
 
-    def fact_value(self, raw: exp.Expression, kind: Kind) -> Compiled:
+    def fact_bound(self, name: str) -> int:
+        kind = _kind(name)
+        bound = FEN_BOUND if kind == Kind.YUAN and self.yuan_as_fen else TYPE_BOUNDS[kind]
+        known = self.bounds.get(name)
+        return bound if known is None else min(bound, known)
+
+    def raw_column(self, name: str, table: str | None = None) -> exp.Column:
+        """The panel's column of a fact (`<fact>_fen` for yuan when the panel holds fen)."""
+        if self.yuan_as_fen and _kind(name) == Kind.YUAN:
+            return exp.column(f"{name}_fen", table=table)
+        return exp.column(name, table=table)
+
+    def fact_value(self, raw: exp.Expression, name: str) -> Compiled:
         """A panel value as the compiler's representation (numbers as numerators)."""
+        kind = _kind(name)
         if kind in _KIND_DENOMINATOR:
-            return Num(_numerator(raw, kind), _KIND_DENOMINATOR[kind])
+            numerator = _numerator(raw, kind, self.fact_bound(name), self.yuan_as_fen)
+            return Num(numerator, _KIND_DENOMINATOR[kind])
         return raw
 
     def fact(self, node: ir.Fact) -> Compiled:
         kind = _kind(node.name)
         if node.years_ago == 0:
-            value = self.fact_value(exp.column(node.name, table="p"), kind)
+            value = self.fact_value(self.raw_column(node.name, table="p"), node.name)
             return self._as_base(f"f_{node.name}", value)
         earlier = self.year - node.years_ago
-        source: exp.Expression = exp.column(node.name)
+        source: exp.Expression = self.raw_column(node.name)
         if kind == Kind.BOOL:
             # MAX of booleans is not portable; carry them as 1/0.
             source = exp.Case(
@@ -172,7 +235,7 @@ class _Compiler:
             return self._as_base(
                 f"f{node.years_ago}_{node.name}", exp.EQ(this=col, expression=exp.Literal.number(1))
             )
-        return self._as_base(f"f{node.years_ago}_{node.name}", self.fact_value(col, kind))
+        return self._as_base(f"f{node.years_ago}_{node.name}", self.fact_value(col, node.name))
 
     def _as_base(self, name: str, value: Compiled) -> Compiled:
         if isinstance(value, Num):
@@ -193,25 +256,32 @@ class _Compiler:
         rows = self.hist_column(
             f"r{k}", exp.Count(this=self.since(k, exp.Literal.number(1))), k - 1
         )
-        rows_big = self.base_column(f"r{k}", exp.cast(rows, n.HUGEINT))
+        # At most k rows (one per year: duplicates are refused before screening).
+        rows_big = self.base_column(f"r{k}", n.narrow_cast(rows, k))
         if node.function == "count":
             return Num(rows_big, 1)
         kind = _kind(node.fact)
         if kind not in _KIND_DENOMINATOR:
             raise SqlCompileError(f"{node.function}_years of non-numeric fact {node.fact!r}")
         # Sum the exact integer numerators: a SUM of DECIMALs is a slow 128-bit decimal.
-        numerator = _numerator(exp.column(node.fact), kind)
-        total = self.hist_column(f"s{k}_{node.fact}", exp.Sum(this=self.since(k, numerator)), k - 1)
-        present = self.hist_column(
-            f"k{k}_{node.fact}", exp.Count(this=self.since(k, exp.column(node.fact))), k - 1
+        bound = self.fact_bound(node.fact)
+        numerator = _numerator(self.raw_column(node.fact), kind, bound, self.yuan_as_fen)
+        total = self.hist_column(
+            f"s{k}_{node.fact}",
+            n.narrow_cast(exp.Sum(this=self.since(k, numerator)), bound * k),
+            k - 1,
         )
-        value = Num(total, _KIND_DENOMINATOR[kind])
+        present = self.hist_column(
+            f"k{k}_{node.fact}", exp.Count(this=self.since(k, self.raw_column(node.fact))), k - 1
+        )
+        n.like(total, self.hist[f"s{k}_{node.fact}"])
         # Unknown if any of the existing years lacks the value.
         complete = exp.EQ(this=present, expression=rows)
-        summed = exp.Case(ifs=[exp.If(this=complete, true=value.num)])
+        summed = n.case([(complete, total)])
         s = self.base_column(f"s{k}_{node.fact}", summed)
+        value = Num(s, _KIND_DENOMINATOR[kind])
         if node.function == "sum":
-            return Num(s, value.den)
+            return value
         if node.function == "avg":
             return Num(s, self.share(n.scale(rows_big, value.den)))
         raise SqlCompileError(f"unknown period function {node.function!r}")
@@ -354,9 +424,13 @@ class _Compiler:
         branches: list[tuple[exp.Expression, Num]] = [
             (exp.Is(this=n.paren(code), expression=exp.Null()), n.unknown())
         ]
+        heads: dict[int, exp.Expression] = {}  # each prefix length's SUBSTRING, computed once
         for prefix, amount in sorted(node.table, key=lambda item: len(item[0]), reverse=True):
-            branches.append((_starts_with(code, exp.Literal.string(prefix), len(prefix)),
-                             n.constant(amount)))  # fmt: skip
+            if len(prefix) not in heads:
+                one, size = exp.Literal.number(1), exp.Literal.number(len(prefix))
+                heads[len(prefix)] = self.share(exp.Substring(this=code, start=one, length=size))
+            test = exp.EQ(this=heads[len(prefix)], expression=exp.Literal.string(prefix))
+            branches.append((test, n.constant(amount)))
         default = n.constant(node.default) if node.default is not None else n.unknown()
         return n.choose(branches, default)
 
@@ -447,7 +521,8 @@ class _Compiler:
                 exp.If(this=backward, true=exp.Neg(this=exp.Paren(this=whole(d2, d1)))),
             ]
         )
-        return Num(exp.cast(value, n.HUGEINT), 1)
+        # Dates are within years 1..9999.
+        return Num(n.narrow_cast(value, 10**4), 1)
 
     def value_or(self, value: Compiled, default: Compiled) -> Compiled:
         if isinstance(value, Num) and isinstance(default, Num):
@@ -689,28 +764,38 @@ def _decimal(scale: int) -> exp.DataType:
     return exp.DataType.build(f"DECIMAL(18, {scale})")
 
 
-def _numerator(raw: exp.Expression, kind: Kind) -> exp.Expression:
-    """The exact 128-bit numerator of a panel number over its kind's denominator.
+def _numerator(raw: exp.Expression, kind: Kind, bound: int, fen: bool = False) -> exp.Expression:
+    """The exact integer numerator of a panel number over its kind's denominator, as BIGINT
+    (every panel type fits 64 bits: DECIMAL(18,2) yuan is below 10^18 fen), tagged with
+    `bound`.
 
     Arithmetic on DECIMAL(38, s) is about twenty times slower in DuckDB than on 64-bit
     decimals, and `revenue * 100` overflows DECIMAL(18, 2) above 10^14 yuan; so a yuan amount
     becomes whole yuan * 100 plus its fen part, each computed in 64 bits.
     """
+    if kind == Kind.YUAN and fen:
+        return n.tag(exp.cast(raw, n.BIGINT), bound, False)
+    if kind == Kind.YUAN and bound < 10**16:
+        # x * 100 stays DECIMAL(18, 2), exact while |x| * 100 is below 10^16 yuan.
+        hundredfold = exp.Mul(this=raw, expression=exp.Literal.number(100))
+        return n.tag(exp.cast(hundredfold, n.BIGINT), bound, False)
     if kind == Kind.YUAN:
         whole = exp.func("TRUNC", raw)
-        fen = exp.Mul(
+        cents = exp.Mul(
             this=exp.Paren(this=exp.Sub(this=raw, expression=whole)),
             expression=exp.Literal.number(100),
         )
-        return exp.Add(
-            this=exp.Mul(this=exp.cast(whole, n.HUGEINT), expression=exp.Literal.number(100)),
-            expression=exp.cast(fen, n.HUGEINT),
+        value = exp.Add(
+            this=exp.Mul(this=exp.cast(whole, n.BIGINT), expression=exp.Literal.number(100)),
+            expression=exp.cast(cents, n.BIGINT),
         )
+        return n.tag(value, bound, False)
     if kind == Kind.RATIO:
         # At most 6 decimals and below 1000: millionths fit a 64-bit decimal.
         wide = exp.cast(raw, exp.DataType.build("DECIMAL(18, 6)"))
-        return exp.cast(exp.Mul(this=wide, expression=exp.Literal.number(10**6)), n.HUGEINT)
-    return exp.cast(raw, n.HUGEINT)
+        millionths = exp.Mul(this=wide, expression=exp.Literal.number(10**6))
+        return n.tag(exp.cast(millionths, n.BIGINT), bound, False)
+    return n.tag(exp.cast(raw, n.BIGINT), bound, False)
 
 
 def _kind(name: str) -> Kind:

@@ -10,6 +10,14 @@ overflow) and the SQL fast. Only a division by a column gives a per-row denomina
 Unknown is SQL NULL in the numerator; a denominator is only meaningful when its numerator is
 not NULL. Helpers here are pure functions of SQLGlot expressions; `share` is the hook the
 compiler passes in to hoist an expression into a column when it would be used twice.
+
+**Widths.** Every integer expression carries, in its SQLGlot `meta`, a bound on its magnitude
+(`bound`, from the column types or the file's statistics, propagated through +, -, *, CASE)
+and whether its SQL type is the wide 128-bit one (`wide`). An operation whose result bound
+exceeds BIGINT casts an operand to HUGEINT first; everything else stays in 64 bits, which is
+several times faster. An expression without a known bound is treated as wide and unbounded.
+Overflow is never silent: DuckDB and PostgreSQL raise on BIGINT/HUGEINT overflow (Spark runs
+with ANSI mode), and PostgreSQL's NUMERIC, which HUGEINT becomes there, is unbounded.
 """
 
 from __future__ import annotations
@@ -22,7 +30,96 @@ from fractions import Fraction
 import sqlglot.expressions as exp
 
 HUGEINT = exp.DataType.build("HUGEINT", dialect="duckdb")
+BIGINT = exp.DataType.build("BIGINT")
 SMALL = 2**62  # literals below this are plain SQL integers; larger ones are cast to HUGEINT
+NARROW_MAX = 2**63 - 1  # a bound up to this fits BIGINT
+
+
+def bound_of(e: exp.Expression) -> int | None:
+    """A bound on |e| for an integer expression, or None when none is known."""
+    if "bound" in e.meta:
+        found: int | None = e.meta["bound"]
+        return found
+    if isinstance(e, exp.Null):
+        return 0
+    if isinstance(e, exp.Paren):
+        return bound_of(e.this)
+    value = _int_value(e)
+    return abs(value) if value is not None else None
+
+
+def is_wide(e: exp.Expression) -> bool:
+    """True when e's SQL type may be the 128-bit one (or is not known to be 64-bit)."""
+    if "wide" in e.meta:
+        return bool(e.meta["wide"])
+    if isinstance(e, exp.Paren):
+        return is_wide(e.this)
+    if isinstance(e, exp.Cast):
+        return bool(e.to.this != exp.DataType.Type.BIGINT)
+    if isinstance(e, exp.Null):
+        return False
+    value = _int_value(e)
+    return value is None or abs(value) >= SMALL
+
+
+def tag(e: exp.Expression, bound: int | None, wide: bool) -> exp.Expression:
+    """Record e's bound and width in its meta (returns e)."""
+    e.meta["bound"] = bound
+    e.meta["wide"] = wide or bound is None or bound > NARROW_MAX
+    return e
+
+
+def like(e: exp.Expression, source: exp.Expression) -> exp.Expression:
+    """Give e (a column standing for `source`) the bound and width of source."""
+    return tag(e, bound_of(source), is_wide(source))
+
+
+def widen(e: exp.Expression) -> exp.Expression:
+    if is_wide(e):
+        return e
+    return tag(exp.cast(e, HUGEINT), bound_of(e), True)
+
+
+def narrow_cast(e: exp.Expression, bound: int | None) -> exp.Expression:
+    """CAST(e AS BIGINT) when `bound` allows, else CAST(e AS HUGEINT); tagged."""
+    if bound is not None and bound <= NARROW_MAX:
+        return tag(exp.cast(e, BIGINT), bound, False)
+    return tag(exp.cast(e, HUGEINT), bound, True)
+
+
+def _mul_bound(a: int | None, b: int | None) -> int | None:
+    return None if a is None or b is None else a * b
+
+
+def _add_bound(a: int | None, b: int | None) -> int | None:
+    return None if a is None or b is None else a + b
+
+
+def arith(
+    op: type[exp.Binary], a: exp.Expression, b: exp.Expression, bound: int | None
+) -> exp.Expression:
+    """a op b computed in a type wide enough for `bound` (an operand is widened if needed)."""
+    wide = is_wide(a) or is_wide(b)
+    if (bound is None or bound > NARROW_MAX) and not wide:
+        a, wide = widen(a), True
+    return tag(op(this=paren(a), expression=paren(b)), bound, wide)
+
+
+def mul(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    return arith(exp.Mul, a, b, _mul_bound(bound_of(a), bound_of(b)))
+
+
+def case(
+    ifs: list[tuple[exp.Expression, exp.Expression]], default: exp.Expression | None = None
+) -> exp.Expression:
+    """CASE over integer branches, tagged with the largest bound of its branches."""
+    values = [v for _, v in ifs] + ([default] if default is not None else [])
+    bounds = [bound_of(v) for v in values]
+    bound = None if any(b is None for b in bounds) else max([0, *(b or 0 for b in bounds)])
+    wide = any(is_wide(v) for v in values)
+    result = exp.Case(ifs=[exp.If(this=c, true=v) for c, v in ifs], default=default)
+    return tag(result, bound, wide)
+
 
 Den = int | exp.Expression
 Share = Callable[[exp.Expression], exp.Expression]
@@ -44,8 +141,8 @@ class Num:
 def int_lit(value: int) -> exp.Expression:
     if abs(value) < SMALL:
         literal = exp.Literal.number(abs(value))
-        return exp.Neg(this=literal) if value < 0 else literal
-    return exp.cast(exp.Literal.number(value), HUGEINT)
+        return tag(exp.Neg(this=literal) if value < 0 else literal, abs(value), False)
+    return tag(exp.cast(exp.Literal.number(value), HUGEINT), abs(value), True)
 
 
 def constant(value: Fraction) -> Num:
@@ -90,8 +187,8 @@ def scale(e: exp.Expression, factor: Den) -> exp.Expression:
     if isinstance(factor, int):
         if factor == 1:
             return e
-        return exp.Mul(this=paren(e), expression=int_lit(factor))
-    return exp.Mul(this=paren(e), expression=paren(factor))
+        return mul(e, int_lit(factor))
+    return mul(e, factor)
 
 
 def mul_den(a: Den, b: Den) -> Den:
@@ -101,7 +198,7 @@ def mul_den(a: Den, b: Den) -> Den:
         return b
     if isinstance(b, int) and b == 1:
         return a
-    return exp.Mul(this=paren(den_expr(a)), expression=paren(den_expr(b)))
+    return mul(den_expr(a), den_expr(b))
 
 
 def cross(a: Num, b: Num) -> tuple[exp.Expression, exp.Expression]:
@@ -148,9 +245,10 @@ def add(a: Num, b: Num, subtract: bool = False) -> Num:
     if isinstance(a.den, int) and isinstance(b.den, int):
         lcm = math.lcm(a.den, b.den)
         left, right = scale(a.num, lcm // a.den), scale(b.num, lcm // b.den)
-        return Num(op(this=paren(left), expression=paren(right)), lcm)
+        return Num(arith(op, left, right, _add_bound(bound_of(left), bound_of(right))), lcm)
     left, right = scale(a.num, b.den), scale(b.num, a.den)
-    return Num(op(this=paren(left), expression=paren(right)), mul_den(a.den, b.den))
+    total = arith(op, left, right, _add_bound(bound_of(left), bound_of(right)))
+    return Num(total, mul_den(a.den, b.den))
 
 
 def multiply(a: Num, b: Num) -> Num:
@@ -163,20 +261,19 @@ def multiply(a: Num, b: Num) -> Num:
         p, q = a.const.numerator, a.const.denominator
         g = math.gcd(p, b.den * q) or 1
         return Num(scale(b.num, p // g), b.den * q // g)
-    product = exp.Mul(this=paren(a.num), expression=paren(b.num))
-    return Num(product, mul_den(a.den, b.den))
+    return Num(mul(a.num, b.num), mul_den(a.den, b.den))
 
 
 def negate(a: Num) -> Num:
     if a.const is not None:
         return constant(-a.const)
-    return Num(exp.Neg(this=paren(a.num)), a.den)
+    return Num(like(exp.Neg(this=paren(a.num)), a.num), a.den)
 
 
 def absolute(a: Num) -> Num:
     if a.const is not None:
         return constant(abs(a.const))
-    return Num(exp.Abs(this=a.num), a.den)
+    return Num(like(exp.Abs(this=a.num), a.num), a.den)
 
 
 def divide(a: Num, b: Num, share: Share) -> Num:
@@ -189,8 +286,7 @@ def divide(a: Num, b: Num, share: Share) -> Num:
     if a.const is not None and a.const == 0:
         # 0 / b is 0 unless b is 0 or unknown.
         bn = share(b.num)
-        zero = exp.If(this=exp.NEQ(this=paren(bn), expression=int_lit(0)), true=int_lit(0))
-        return Num(exp.Case(ifs=[zero]), 1)
+        return Num(case([(exp.NEQ(this=paren(bn), expression=int_lit(0)), int_lit(0))]), 1)
     bn = share(b.num)
     bottom_factor: Den
     if isinstance(a.den, int) and isinstance(b.den, int):
@@ -198,9 +294,11 @@ def divide(a: Num, b: Num, share: Share) -> Num:
         top, bottom_factor = scale(a.num, b.den // g), a.den // g
     else:
         top, bottom_factor = scale(a.num, b.den), a.den
-    signed = exp.Mul(this=paren(top), expression=exp.func("SIGN", bn))
-    num = exp.Case(ifs=[exp.If(this=exp.NEQ(this=paren(bn), expression=int_lit(0)), true=signed)])
-    den = share(scale(exp.Abs(this=bn), bottom_factor))
+    # The sign of b moves to the numerator (no SIGN(): PostgreSQL's would be a float).
+    negated = like(exp.Neg(this=paren(top)), top)
+    positive = exp.GT(this=paren(bn), expression=int_lit(0))
+    num = case([(positive, top), (exp.LT(this=paren(bn), expression=int_lit(0)), negated)])
+    den = share(scale(like(exp.Abs(this=bn), bn), bottom_factor))
     return Num(num, den)
 
 
@@ -218,43 +316,38 @@ def choose(branches: list[tuple[exp.Expression, Num]], otherwise: Num | None) ->
                 return v.num
             return scale(v.num, lcm // v.den)
 
-        ifs = [exp.If(this=cond, true=numerator(v)) for cond, v in branches]
+        ifs = [(cond, numerator(v)) for cond, v in branches]
         default = numerator(otherwise) if otherwise is not None else None
-        return Num(exp.Case(ifs=ifs, default=default), lcm)
-    ifs = [exp.If(this=cond, true=v.num) for cond, v in branches]
-    dens_ifs = [exp.If(this=cond, true=den_expr(v.den)) for cond, v in branches]
-    num_case = exp.Case(ifs=ifs, default=otherwise.num if otherwise is not None else None)
-    den_case = exp.Case(
-        ifs=dens_ifs, default=den_expr(otherwise.den) if otherwise is not None else int_lit(1)
-    )
+        return Num(case(ifs, default), lcm)
+    ifs = [(cond, v.num) for cond, v in branches]
+    dens_ifs = [(cond, den_expr(v.den)) for cond, v in branches]
+    num_case = case(ifs, otherwise.num if otherwise is not None else None)
+    den_case = case(dens_ifs, den_expr(otherwise.den) if otherwise is not None else int_lit(1))
     return Num(num_case, den_case)
 
 
 def round_half_up(a: Num, unit: int) -> exp.Expression:
     """floor(a * unit + 1/2) as a 128-bit integer: the amount in 1/unit (fen for unit=100),
     rounded half up. `//` truncates toward zero in DuckDB, so negatives are floored by hand."""
-    top = exp.Add(
-        this=paren(scale(a.num, 2 * unit)), expression=paren(den_expr(a.den))
-    )  # 2*unit*num + den
+    scaled, den = scale(a.num, 2 * unit), den_expr(a.den)
+    top = arith(exp.Add, scaled, den, _add_bound(bound_of(scaled), bound_of(den)))
     bottom = int_lit(2 * a.den) if isinstance(a.den, int) else scale(a.den, 2)
     return floor_div(top, bottom)
 
 
 def floor_div(top: exp.Expression, bottom: exp.Expression) -> exp.Expression:
     """floor(top / bottom) for bottom > 0 without relying on a dialect's rounding of `//`."""
-    positive = exp.IntDiv(this=paren(top), expression=paren(bottom))
+    bt, bb = bound_of(top), bound_of(bottom)
+    positive = like(exp.IntDiv(this=paren(top), expression=paren(bottom)), top)
     # For top < 0: floor(t/b) = -ceil(-t/b) = -((-t + b - 1) // b)
-    negated = exp.Sub(
-        this=exp.Add(this=exp.Neg(this=paren(top)), expression=paren(bottom)),
-        expression=int_lit(1),
+    flipped = like(exp.Neg(this=paren(top)), top)
+    sum_bound = _add_bound(bt, bb)
+    negated = arith(
+        exp.Sub, arith(exp.Add, flipped, bottom, sum_bound), int_lit(1), _add_bound(sum_bound, 1)
     )
-    negative = exp.Neg(
-        this=exp.Paren(this=exp.IntDiv(this=exp.Paren(this=negated), expression=paren(bottom)))
-    )
-    return exp.Case(
-        ifs=[exp.If(this=exp.GTE(this=paren(top), expression=int_lit(0)), true=positive)],
-        default=negative,
-    )
+    quotient = like(exp.IntDiv(this=exp.Paren(this=negated), expression=paren(bottom)), negated)
+    negative = like(exp.Neg(this=exp.Paren(this=quotient)), quotient)
+    return case([(exp.GTE(this=paren(top), expression=int_lit(0)), positive)], negative)
 
 
 def fen_to_decimal(fen: exp.Expression, scale_digits: int = 2) -> exp.Expression:
