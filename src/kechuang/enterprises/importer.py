@@ -3,7 +3,10 @@
 Pass one streams the file batch by batch through the vectorised validator and stages the typed
 rows in a Parquet file next to the database; duplicates of (uscc, year) are found over the staged
 file with DuckDB, so memory stays bounded. Only a file without a single bad cell reaches pass
-two, which upserts the staged rows in one transaction; a failure there rolls everything back.
+two, which upserts the staged rows in one transaction (store_writer: the driver's executemany
+on SQLite, COPY and one upsert per table on PostgreSQL); a failure there rolls everything back.
+Then the Parquet snapshot is brought up to date by merging the staged rows into the previous
+one (snapshot.merge_snapshot), or rebuilt from the database when that is not safe.
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ from typing import IO
 
 import duckdb
 import pyarrow.parquet as pq
-from sqlalchemy import Engine, insert
+from sqlalchemy import Connection, Engine, insert
 
 from kechuang.domain import cells
 from kechuang.domain.panel import COLUMNS, FIELDS
+from kechuang.enterprises import snapshot as snapshots
 from kechuang.enterprises import store_writer
 from kechuang.enterprises.readers import PanelFileError, PanelReader, open_panel
 from kechuang.enterprises.tables import FACT_FIELDS, STATIC_FIELDS, ImportBatch
@@ -37,8 +41,9 @@ from kechuang.enterprises.validation import (
 from kechuang.store import config
 
 SHOWN_ERRORS = 200
-DUCKDB_MEMORY = "1GB"
-WRITE_BATCH_ROWS = 20_000
+DUCKDB_MEMORY = "256MB"  # DuckDB spills to the import's temporary directory beyond this
+DUCKDB_THREADS = 2
+WRITE_BATCH_ROWS = 50_000
 
 
 class ImportRefused(Exception):
@@ -109,6 +114,7 @@ def _duckdb(workdir: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute(f"SET memory_limit='{DUCKDB_MEMORY}'")
     con.execute("SET temp_directory=?", [str(workdir / "duckdb.tmp")])
+    con.execute(f"SET threads={DUCKDB_THREADS}")
     con.execute("SET preserve_insertion_order=false")
     return con
 
@@ -151,9 +157,12 @@ def import_panel(
     errors_out: IO[str] | None = None,
     progress: Progress | None = None,
     on_stored: Callable[[], None] | None = None,
+    snapshot: bool = True,
 ) -> ImportResult:
     """Validate path whole and, only if every row is good, store it in one transaction.
 
+    With `snapshot` (the default) the Parquet snapshot (var/panel.parquet) is then brought up to
+    date, so that a following write_snapshot of this process has nothing left to do.
     Raises PanelFileError for an unreadable file or header, ImportRefused for bad rows.
     """
     progress = progress or Progress()
@@ -170,7 +179,14 @@ def import_panel(
             if sink.count:
                 sink.shown.sort(key=lambda e: e.row)
                 raise ImportRefused(sink.shown, sink.count)
-            result = _store(con, str(staged), path, reader.format, row_count, engine, progress)
+            result, before = _store(
+                con, str(staged), path, reader.format, row_count, engine, progress
+            )
+            if snapshot:
+                progress.start("writing snapshot", before.rows + row_count)
+                snapshots.merge_snapshot(
+                    engine, con, str(staged), before, result.batch_id, advance=progress.advance
+                )
         finally:
             con.close()
     result.extra_columns = extras
@@ -187,7 +203,8 @@ def _store(
     row_count: int,
     engine: Engine,
     progress: Progress,
-) -> ImportResult:
+) -> tuple[ImportResult, snapshots.StoreState]:
+    """Store the staged rows as one import batch; returns it and the state found before it."""
     years = [
         y
         for (y,) in con.execute(
@@ -200,9 +217,16 @@ def _store(
     sha256 = sha256_of(path)
     static = ", ".join(["uscc", *(f.name for f in STATIC_FIELDS)])
     facts = ", ".join(["uscc", "year", *(f.name for f in FACT_FIELDS), EXTRA])
+    totals = {"storing enterprises": enterprise_count, "storing facts": row_count}
+
+    def stage(label: str) -> Callable[[int], None]:
+        progress.start(label, totals[label])
+        return progress.advance
+
     with engine.begin() as connection:
-        batch_id = connection.execute(
-            insert(ImportBatch).returning(ImportBatch.id),
+        before = snapshots.store_state(connection)
+        batch_id = _insert_batch(
+            connection,
             {
                 "file_name": path.name,
                 "sha256": sha256,
@@ -212,27 +236,29 @@ def _store(
                 "enterprise_count": enterprise_count,
                 "years": years,
             },
-        ).scalar_one()
-        progress.start("storing enterprises", enterprise_count)
+        )
+        # In key order, so that the primary-key indexes grow at their ends where they can.
         latest = con.execute(
             f"""
             SELECT {static}, year AS attributes_year FROM read_parquet(?)
             QUALIFY row_number() OVER (PARTITION BY uscc ORDER BY year DESC, {ROW} DESC) = 1
+            ORDER BY uscc
             """,
             [staged],
         ).to_arrow_reader(WRITE_BATCH_ROWS)
         store_writer.write(
             connection,
-            store_writer.enterprise_upsert(connection),
-            latest,
             batch_id,
-            progress.advance,
+            latest,
+            lambda: con.execute(
+                f"SELECT {facts} FROM read_parquet(?) ORDER BY uscc, year", [staged]
+            ).to_arrow_reader(WRITE_BATCH_ROWS),
+            stage,
         )
-        progress.start("storing facts", row_count)
-        rows = con.execute(f"SELECT {facts} FROM read_parquet(?)", [staged]).to_arrow_reader(
-            WRITE_BATCH_ROWS
-        )
-        store_writer.write(
-            connection, store_writer.fact_upsert(connection), rows, batch_id, progress.advance
-        )
-    return ImportResult(batch_id, row_count, enterprise_count, years)
+    return ImportResult(batch_id, row_count, enterprise_count, years), before
+
+
+def _insert_batch(connection: Connection, values: dict[str, object]) -> int:
+    return int(
+        connection.execute(insert(ImportBatch).returning(ImportBatch.id), values).scalar_one()
+    )

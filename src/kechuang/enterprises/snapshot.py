@@ -2,26 +2,38 @@
 
 Its schema is derived from domain.panel.FIELDS: exactly the contract's columns, in order, with
 the types of `Field.sql_type`. The generator writes files with the same schema.
+
+`write_snapshot` rebuilds the file from the database. After an import, `merge_snapshot` builds
+the same file faster from the previous snapshot and the import's staged rows in DuckDB, but
+only when the previous snapshot is known to show the database as it was before the import:
+each snapshot records the last import batch and the row count it reflects, and the merge
+checks both before (and the database's state again after) writing. Otherwise it rebuilds.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import Engine, Select, func, select
+from sqlalchemy import Connection, Engine, Select, func, select
 
 from kechuang.domain.panel import FIELDS, Field, Kind
-from kechuang.enterprises.tables import annual_facts, column_name, enterprises
+from kechuang.enterprises.tables import ImportBatch, annual_facts, column_name, enterprises
 from kechuang.enterprises.validation import fen_to_decimal
 from kechuang.store import config
 
+if TYPE_CHECKING:
+    import duckdb
+
 SNAPSHOT_NAME = "panel.parquet"
 SNAPSHOT_BATCH_ROWS = 50_000
+ROW_GROUP_ROWS = 131_072  # Parquet row group size (rows)
 
 _ARROW_TYPES: dict[Kind, pa.DataType] = {
     Kind.TEXT: pa.string(),
@@ -79,6 +91,70 @@ def snapshot_path() -> Path:
     return config.var_dir() / SNAPSHOT_NAME
 
 
+# The database state a snapshot shows: the last import batch in it and its row count.
+STATE_KEY = "kechuang.snapshot"
+
+
+@dataclass(frozen=True)
+class StoreState:
+    last_batch: int | None
+    rows: int
+
+
+def store_state(connection: Connection) -> StoreState:
+    last = connection.execute(select(func.max(ImportBatch.id))).scalar_one()
+    rows = connection.execute(select(func.count()).select_from(annual_facts)).scalar_one()
+    return StoreState(None if last is None else int(last), int(rows))
+
+
+def snapshot_state(path: Path) -> StoreState | None:
+    """The state recorded in the snapshot at path; None if missing, unreadable or unrecorded."""
+    try:
+        metadata = pq.read_metadata(path).metadata or {}
+        recorded = json.loads(metadata[STATE_KEY.encode()])
+        return StoreState(recorded["last_batch"], int(recorded["rows"]))
+    except (OSError, KeyError, ValueError, TypeError, pa.ArrowException):
+        return None
+
+
+def _writer(partial: Path, schema: pa.Schema) -> pq.ParquetWriter:
+    return pq.ParquetWriter(partial, schema, compression="zstd", store_decimal_as_integer=True)
+
+
+def _write(writer: pq.ParquetWriter, batch: pa.RecordBatch) -> None:
+    writer.write_batch(batch, row_group_size=ROW_GROUP_ROWS)
+
+
+def _finish(writer: pq.ParquetWriter, written: int, state: StoreState | None) -> None:
+    # (uscc, year) is the stored table's primary key: screening may skip its duplicate scan.
+    flag = json.dumps({"keys": ["uscc", "year"], "rows": written})
+    metadata = {"kechuang.unique_keys": flag}
+    if state is not None:
+        metadata[STATE_KEY] = json.dumps({"last_batch": state.last_batch, "rows": state.rows})
+    writer.add_key_value_metadata(metadata)
+
+
+# A snapshot this process has just written for a state of the database; write_snapshot with
+# the same path and state then has nothing to do (the import command writes it in the import).
+_fresh: tuple[Path, StoreState, int] | None = None
+
+
+def _is_fresh(engine: Engine, path: Path) -> bool:
+    global _fresh
+    fresh, _fresh = _fresh, None
+    if fresh is None or fresh[0] != path.resolve() or not path.exists():
+        return False
+    if path.stat().st_mtime_ns != fresh[2]:
+        return False
+    with engine.connect() as connection:
+        return store_state(connection) == fresh[1]
+
+
+def _mark_fresh(path: Path, state: StoreState) -> None:
+    global _fresh
+    _fresh = (path.resolve(), state, path.stat().st_mtime_ns)
+
+
 def write_snapshot(
     engine: Engine,
     path: Path | None = None,
@@ -87,23 +163,123 @@ def write_snapshot(
     """Write every stored (enterprise, year) to path (default var/panel.parquet) in key order.
 
     Streams from the database in batches; the file is replaced atomically when complete.
-    Returns the path and the number of rows written.
+    Returns the path and the number of rows written. If this process has just written the
+    snapshot at path for the database as it still is (an import does), it is kept as is.
     """
     path = path or snapshot_path()
+    if _is_fresh(engine, path):
+        rows = snapshot_state(path)
+        written = rows.rows if rows else pq.read_metadata(path).num_rows
+        advance(written)
+        return path, written
     schema = panel_arrow_schema()
     partial = path.with_name(path.name + ".partial")
     written = 0
-    with (
-        engine.connect() as connection,
-        pq.ParquetWriter(partial, schema, compression="zstd") as writer,
-    ):
+    with engine.connect() as connection, _writer(partial, schema) as writer:
+        before = store_state(connection)
         result = connection.execution_options(yield_per=SNAPSHOT_BATCH_ROWS).execute(_select())
         for rows in result.partitions():
-            writer.write_batch(_arrow_batch(rows, schema))
+            _write(writer, _arrow_batch(rows, schema))
             written += len(rows)
             advance(len(rows))
+        after = store_state(connection)
+        # Record the state only if nothing was imported while the rows streamed out.
+        state = after if before == after and after.rows == written else None
+        _finish(writer, written, state)
     os.replace(partial, path)
     return path, written
+
+
+def merge_snapshot(
+    engine: Engine,
+    con: duckdb.DuckDBPyConnection,
+    staged: str,
+    before: StoreState,
+    batch_id: int,
+    path: Path | None = None,
+    advance: Callable[[int], None] = lambda _n: None,
+) -> tuple[Path, int]:
+    """The snapshot after import batch_id, from the previous one and the staged rows.
+
+    `before` is the database's state just before the import (read in its transaction); `staged`
+    holds the import's validated rows (yuan as fen). Falls back to write_snapshot whenever the
+    previous snapshot does not show exactly that state, or the database has moved on since.
+    """
+    path = path or snapshot_path()
+    if before.rows and snapshot_state(path) != before:
+        return write_snapshot(engine, path, advance)
+    schema = panel_arrow_schema()
+    partial = path.with_name(path.name + ".partial")
+    written = 0
+    query = _merge_sql(previous=bool(before.rows))
+    params = [staged, str(path)] if before.rows else [staged]
+    with _writer(partial, schema) as writer:
+        reader = con.execute(query, params).to_arrow_reader(SNAPSHOT_BATCH_ROWS)
+        for batch in _batches(reader):
+            _write(writer, batch.cast(schema))
+            written += batch.num_rows
+            advance(batch.num_rows)
+        with engine.connect() as connection:
+            after = store_state(connection)
+        if after != StoreState(batch_id, written):
+            writer.close()
+            partial.unlink()
+            return write_snapshot(engine, path, advance)
+        _finish(writer, written, after)
+    os.replace(partial, path)
+    _mark_fresh(path, after)
+    return path, written
+
+
+def _batches(reader: Iterable[pa.RecordBatch]) -> Iterable[pa.RecordBatch]:
+    for batch in reader:
+        if batch.num_rows:
+            yield batch
+
+
+def _merge_sql(previous: bool) -> str:
+    """DuckDB over $1 = the staged Parquet and $2 = the previous snapshot (if `previous`).
+
+    Facts: the staged rows, and the previous rows of every (uscc, year) the import did not
+    carry. Static attributes, as the enterprises upsert keeps them: for an enterprise in the
+    import, those of the latest year's row of either file (the import's on a tie: a stored
+    enterprise's attributes year is the latest year of its stored facts); for any other, as
+    they were.
+    """
+    static = [f for f in FIELDS if f.static and f.name != "uscc"]
+    facts = [f for f in FIELDS if not f.static and f.name not in ("uscc", "year")]
+    statics = ", ".join(f.name for f in static)
+
+    def staged(f: Field) -> str:
+        if f.kind is Kind.YUAN:  # int64 fen -> DECIMAL(18,2) yuan, exactly
+            return f"CAST(CAST({f.name} AS DECIMAL(38,0)) * 0.01::DECIMAL(3,2) AS DECIMAL(18,2))"
+        return f.name
+
+    unknown = ", ".join(f"NULL::{f.sql_type} AS {f.name}" for f in static)
+    rows = f"""SELECT uscc, year, {unknown}, {", ".join(f"{staged(f)} AS {f.name}" for f in facts)}
+        FROM read_parquet($1)"""
+    candidates = f"SELECT uscc, {statics}, year AS latest, 1 AS mine FROM read_parquet($1)"
+    if previous:
+        rows += f"""
+        UNION ALL
+        SELECT uscc, year, {statics}, {", ".join(f.name for f in facts)} FROM read_parquet($2)
+        ANTI JOIN (SELECT uscc, year FROM read_parquet($1)) USING (uscc, year)"""
+        candidates += f"""
+        UNION ALL
+        SELECT uscc, {statics}, year AS latest, 0 AS mine FROM read_parquet($2)
+        SEMI JOIN (SELECT uscc FROM read_parquet($1)) USING (uscc)"""
+    chosen = ", ".join(
+        f"CASE WHEN s.uscc IS NULL THEN r.{f.name} ELSE s.{f.name} END AS {f.name}" for f in static
+    )
+    return f"""
+        WITH s AS (
+            SELECT * FROM ({candidates})
+            QUALIFY row_number() OVER (PARTITION BY uscc ORDER BY latest DESC, mine DESC) = 1
+        ), r AS ({rows})
+        SELECT {", ".join(f.name for f in FIELDS)} FROM (
+            SELECT r.uscc, r.year, {chosen}, {", ".join(f"r.{f.name}" for f in facts)}
+            FROM r LEFT JOIN s USING (uscc)
+        ) ORDER BY uscc, year"""
 
 
 def stored_rows(engine: Engine) -> int:
