@@ -90,6 +90,12 @@ def _add_problem_schema(app: FastAPI) -> None:
         )
         defs = components["Problem"].pop("$defs", {})
         components.update(defs)
+        # A body that is not JSON at all is refused before validation, with 400.
+        bad_body = problems.problem_responses(400)[400]
+        for item in schema.get("paths", {}).values():
+            for operation in item.values():
+                if isinstance(operation, dict) and "requestBody" in operation:
+                    operation.setdefault("responses", {}).setdefault("400", bad_body)
         app.openapi_schema = schema
         return schema
 

@@ -117,6 +117,25 @@ def _page_error(
     )
 
 
+def _flat(routes: list[Any]) -> list[Any]:
+    out = []
+    for route in routes:
+        if hasattr(route, "original_router"):
+            out.extend(_flat(route.original_router.routes))
+        else:
+            out.append(route)
+    return out
+
+
+def allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    methods: set[str] = set()
+    for route in _flat(app.routes):
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(request.url.path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into a problem (or an error page)."""
 
@@ -127,7 +146,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "")
-        return problem_response(request, exc.status_code, detail, headers=exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:
+            # Starlette names only the first route's methods; a path served by several routes
+            # (POST and DELETE /api/v1/session) must list them all.
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(app, request))}
+        return problem_response(request, exc.status_code, detail, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
