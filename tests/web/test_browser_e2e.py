@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from tests.web.conftest import PASSWORD, USCC_A
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -60,7 +59,7 @@ def test_screening_to_payment_in_the_browser(
     reward.locator(".explanation").wait_for()
     explanation = reward.locator(".explanation").inner_text()
     assert "✓" in explanation
-    assert "1000万元" in explanation  # the cited clause and condition  # the cited clause and condition
+    assert "1000万元" in explanation  # the cited clause and condition
     enterprise.goto(f"{world_server}/enterprises/{USCC_A}/benefits")
     enterprise.fill("#confirm-form input[name=bank]", "示例银行上海分行")
     enterprise.fill("#confirm-form input[name=account_number]", "6222000011112222")
