@@ -47,7 +47,8 @@ def test_every_file_loads_and_cites_its_clauses(path: Path) -> None:
 
 
 def test_the_pack_has_the_contract_ids() -> None:
-    assert set(load_pack().ids()) == CONTRACT_IDS
+    # the national pack's ids (shared/DATA-CONTRACT.md); city policies may be added alongside
+    assert set(load_pack().ids()) >= CONTRACT_IDS
 
 
 @pytest.mark.parametrize(
