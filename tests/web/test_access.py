@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.web.conftest import PASSWORD, USCC_A, Clock, build_world, login
 
 from kechuang.store.engine import make_engine
 from kechuang.store.migrate import upgrade
 from kechuang.web.app import create_app
+from tests.web.conftest import PASSWORD, USCC_A, Clock, build_world, login
 
 PUBLIC = {("GET", "/api/v1/status"), ("POST", "/api/v1/session")}
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from tests.web.conftest import PASSWORD, USCC_A
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from tests.web.conftest import PASSWORD, Clock, build_world
 
 from kechuang.store.engine import make_engine
 from kechuang.store.migrate import upgrade
 from kechuang.web.app import create_app
+from tests.web.conftest import PASSWORD, Clock, build_world
 
 pytestmark = pytest.mark.slow
 

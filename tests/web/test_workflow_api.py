@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+
 from tests.web.conftest import USCC_A, USCC_B, login
 
 
