@@ -93,11 +93,14 @@ def test_cli_import_reports_problems(tmp_path: Path, store_env: str) -> None:
 def _empower(session: Session, who: Actor, result_id: int, kind: str, on: dt.date) -> None:
     case = empowerment.request(session, who, result_id, "")
     empowerment.start_review(session, who, case.id)
-    terms = Agreement(kind=kind, inventor_ownership_bp=None, term_years=None, licence_bp=5_000,
-                      transfer_bp=5_000, equity_bp=5_000, decision_rights="约定", costs="约定")  # fmt: skip
-    checklist = {"pricing_method": "auction", "venue": "上海技术交易所", "collective_decision": True,
-                 "conflict_of_interest_declared": True, "security_review": True,
-                 "inventors_consent": True}  # fmt: skip
+    terms = Agreement(
+        kind=kind, inventor_ownership_bp=None, term_years=None, licence_bp=5_000,
+        transfer_bp=5_000, equity_bp=5_000, decision_rights="约定", costs="约定",
+    )  # fmt: skip
+    checklist = {
+        "pricing_method": "auction", "venue": "上海技术交易所", "collective_decision": True,
+        "conflict_of_interest_declared": True, "security_review": True, "inventors_consent": True,
+    }  # fmt: skip
     empowerment.agree(session, who, case.id, checklist, terms, on)
     empowerment.register_change(session, who, case.id, f"REG-{result_id}", on)
 
