@@ -32,15 +32,17 @@ def make_uscc(serial: int) -> str:
     return first_17 + check_digit(first_17)
 
 
-def seed_enterprises(engine: Engine, count: int, failing: tuple[int, ...] = ()) -> list[str]:
-    """`count` enterprises with 2024 facts that pass the admission rule, except `failing`."""
+def seed_enterprises(
+    engine: Engine, count: int, failing: tuple[int, ...] = (), years: tuple[int, ...] = (2024,)
+) -> list[str]:
+    """`count` enterprises with facts for `years` that pass the admission rule, except `failing`."""
     usccs = [make_uscc(n) for n in range(count)]
     with engine.begin() as conn:
         batch_id = conn.execute(
             insert(ImportBatch).values(
                 file_name="seed.csv", sha256="cd" * 32, format="csv",
                 imported_at=dt.datetime(2025, 1, 2, tzinfo=dt.UTC), row_count=count,
-                enterprise_count=count, years=[2024],
+                enterprise_count=count, years=list(years),
             )
         ).inserted_primary_key[0]  # fmt: skip
         conn.execute(
@@ -51,11 +53,11 @@ def seed_enterprises(engine: Engine, count: int, failing: tuple[int, ...] = ()) 
         )  # fmt: skip
         conn.execute(
             insert(annual_facts),
-            [{"uscc": u, "year": 2024, "employees": 50, "st_staff": 5 if n in failing else 20,
+            [{"uscc": u, "year": year, "employees": 50, "st_staff": 5 if n in failing else 20,
               "revenue_fen": 20_000_000_00, "rd_expense_fen": 100_000_00 if n in failing
               else 2_000_000_00, "ip_class1": 0 if n in failing else 3, "transformations": 1,
               "is_hnte": False, "dishonest_list": False, "abnormal_list": False,
-              "batch_id": batch_id} for n, u in enumerate(usccs)],
+              "batch_id": batch_id} for n, u in enumerate(usccs) for year in years],
         )  # fmt: skip
     return usccs
 

@@ -1,0 +1,63 @@
+"""Concurrent claims against a small fund: its balance never goes negative (real connections)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import Engine, select
+
+from kechuang.finance import capacity, loans
+from kechuang.finance.books import fund_account
+from kechuang.finance.tables import Claim, Loan
+from kechuang.ledger import FloorBreached, balance, trial_balance
+from kechuang.store.engine import make_sessionmaker
+from tests.finance.conftest import BANK, FUND, INSURER, OFFICER, seed_enterprises, setup_funds
+
+ON = dt.date(2025, 3, 3)
+DEFAULT_ON = dt.date(2025, 7, 7)
+
+
+def test_concurrent_claims_never_take_the_fund_below_zero(engine: Engine) -> None:
+    count = 8
+    usccs = seed_enterprises(engine, count)
+    sessions = make_sessionmaker(engine)
+    with sessions() as session:
+        # Each loss of 1,000,000 yuan costs the fund 250,000; the fund holds 600,000: two claims.
+        setup_funds(session, size_fen=600_000_00, leverage="100")
+        for n, uscc in enumerate(usccs):
+            app = loans.Application("performance-loan", uscc, BANK, INSURER, f"K{n}",
+                                    1_000_000_00, 12, "interest_only")  # fmt: skip
+            loan = loans.apply(session, app, BANK, ON)
+            loans.approve(session, loan.id, BANK, ON)
+            loans.disburse(session, loan.id, BANK, ON)
+        loans.mark_overdue(session, dt.date(2025, 4, 10), OFFICER)
+        ids = list(session.scalars(select(Loan.id).order_by(Loan.id)))
+        for loan_id in ids:
+            loans.declare_default(session, loan_id, BANK, DEFAULT_ON)
+        session.commit()
+
+    barrier = threading.Barrier(count)
+
+    def claim(loan_id: int) -> str:
+        with sessions() as session:
+            session.connection()
+            barrier.wait(timeout=30)
+            try:
+                loans.claim(session, loan_id, BANK, DEFAULT_ON)
+                session.commit()
+                return "paid"
+            except FloorBreached:
+                session.rollback()
+                return "refused"
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        outcomes = list(pool.map(claim, ids))
+    assert outcomes.count("paid") == 2 and outcomes.count("refused") == count - 2
+    with sessions() as session:
+        assert balance(session, fund_account(FUND)) == 100_000_00
+        assert len(session.scalars(select(Claim)).all()) == 2
+        assert trial_balance(session) == 0
+        fund = capacity.lock_fund(session, FUND)
+        assert capacity.capacity(session, fund).balance_fen >= 0
