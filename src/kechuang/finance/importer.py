@@ -1,0 +1,248 @@
+"""Import of a bank's loans and repayments (CSV, UTF-8 with a header, or .xlsx, first sheet).
+
+Like the enterprise import, the file is validated whole and stored atomically: every bad cell is
+reported (row, column, value, reason), then each row is applied through the same actions as the
+API (apply → approve → disburse; repay), in ONE transaction. A row the rules refuse (admission,
+capacity, limits) is reported as well, and if there is any error nothing is stored.
+The bank's organisation is the importer's, never a column: a bank cannot file another's loans.
+
+Loans:      bank_ref, product_id, uscc, partner_org, principal_yuan, term_months, method,
+            applied_on, disbursed_on; optional: tier, annual_rate, approved_on
+Repayments: loan_ref, repayment_ref, paid_on, amount_yuan
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kechuang.domain.money import InvalidAmount, parse_yuan
+from kechuang.domain.uscc import InvalidUSCC, validate
+from kechuang.enterprises.readers import cell_text
+from kechuang.finance import loans
+from kechuang.finance.errors import FinanceError
+from kechuang.finance.tables import Loan
+from kechuang.ledger import LedgerError
+
+LOAN_COLUMNS = ("bank_ref", "product_id", "uscc", "partner_org", "principal_yuan", "term_months",
+                "method", "applied_on", "disbursed_on")  # fmt: skip
+LOAN_OPTIONAL = ("tier", "annual_rate", "approved_on")
+REPAYMENT_COLUMNS = ("loan_ref", "repayment_ref", "paid_on", "amount_yuan")
+ROW = "(row)"
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # the file's row number (the header is row 1)
+    column: str
+    value: str | None
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    rows: int = 0
+    stored: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class ImportFileError(ValueError):
+    """The file itself cannot be read (format, header)."""
+
+
+def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str | None]]]]:
+    """The header and (row number, {column: text or None}) of every data row."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        handle = path.open(encoding="utf-8-sig", newline="")
+        reader = csv.reader(handle)
+        header = [h.strip() for h in next(reader, [])]
+
+        def rows_csv() -> Iterator[tuple[int, dict[str, str | None]]]:
+            with handle:
+                for n, values in enumerate(reader, start=2):
+                    if any(v.strip() for v in values):
+                        yield (
+                            n,
+                            {h: (v.strip() or None) for h, v in zip(header, values, strict=False)},
+                        )
+
+        return header, rows_csv()
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        book = load_workbook(path, read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        lines = sheet.iter_rows(values_only=True)
+        header = [str(cell_text(h) or "").strip() for h in next(lines, ())]
+
+        def rows_xlsx() -> Iterator[tuple[int, dict[str, str | None]]]:
+            try:
+                for n, values in enumerate(lines, start=2):
+                    texts = [cell_text(v) for v in values]
+                    if any(t for t in texts):
+                        yield n, dict(zip(header, texts, strict=False))
+            finally:
+                book.close()
+
+        return header, rows_xlsx()
+    raise ImportFileError(f"{path}: a loan file is .csv or .xlsx")
+
+
+def _date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def _int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise ValueError("must be a positive whole number")
+    return value
+
+
+def _fen(text: str) -> int:
+    fen = parse_yuan(text)
+    if fen <= 0:
+        raise InvalidAmount("must be positive")
+    return fen
+
+
+def _rate(text: str) -> Decimal:
+    value = Decimal(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    if not 0 <= value < 1:
+        raise ValueError("a yearly rate between 0 and 1 (or 0% to 100%)")
+    return value
+
+
+PARSERS: dict[str, Callable[[str], Any]] = {
+    "uscc": validate, "principal_yuan": _fen, "amount_yuan": _fen, "term_months": _int,
+    "applied_on": _date, "disbursed_on": _date, "approved_on": _date, "paid_on": _date,
+    "annual_rate": _rate,
+}  # fmt: skip
+
+
+def _parse(
+    n: int,
+    raw: dict[str, str | None],
+    required: tuple[str, ...],
+    optional: tuple[str, ...],
+    errors: list[RowError],
+) -> dict[str, Any] | None:
+    parsed: dict[str, Any] = {}
+    bad = False
+    for column in (*required, *optional):
+        text = raw.get(column)
+        if text is None:
+            if column in required:
+                errors.append(RowError(n, column, None, "required"))
+                bad = True
+            continue
+        try:
+            parsed[column] = PARSERS.get(column, str)(text)
+        except (ValueError, InvalidOperation, InvalidAmount, InvalidUSCC) as exc:
+            errors.append(RowError(n, column, text, str(exc) or "invalid"))
+            bad = True
+    return None if bad else parsed
+
+
+def _check_header(header: list[str], required: tuple[str, ...]) -> None:
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise ImportFileError(f"missing column(s): {', '.join(missing)}")
+
+
+def import_loans(session: Session, path: Path, bank_org: str, actor: str) -> ImportReport:
+    """Validate and store a bank's loans; nothing is stored if any row is bad."""
+    header, rows = read_rows(path)
+    _check_header(header, LOAN_COLUMNS)
+    report = ImportReport("loans")
+    parsed: list[tuple[int, dict[str, Any]]] = []
+    refs: dict[str, int] = {}
+    for n, raw in rows:
+        report.rows += 1
+        row = _parse(n, raw, LOAN_COLUMNS, LOAN_OPTIONAL, report.errors)
+        if row is None:
+            continue
+        if row["bank_ref"] in refs:
+            report.errors.append(RowError(n, "bank_ref", row["bank_ref"],
+                                          f"repeats row {refs[row['bank_ref']]}"))  # fmt: skip
+            continue
+        refs[row["bank_ref"]] = n
+        if row["disbursed_on"] < row["applied_on"]:
+            report.errors.append(RowError(n, "disbursed_on", str(row["disbursed_on"]),
+                                          "before applied_on"))  # fmt: skip
+            continue
+        parsed.append((n, row))
+    if report.errors:
+        return report
+    for n, row in parsed:
+        try:
+            app = loans.Application(
+                product_id=row["product_id"], uscc=row["uscc"], bank_org=bank_org,
+                partner_org=row["partner_org"], bank_ref=row["bank_ref"],
+                principal_fen=row["principal_yuan"], term_months=row["term_months"],
+                method=row["method"], tier=row.get("tier"), annual_rate=row.get("annual_rate"),
+            )  # fmt: skip
+            if session.scalars(
+                select(Loan.id).where(Loan.bank_org == bank_org, Loan.bank_ref == app.bank_ref)
+            ).first():
+                raise FinanceError(f"loan {app.bank_ref} of {bank_org} is already stored")
+            loan = loans.apply(session, app, actor, row["applied_on"])
+            if loan.state == "refused":
+                unmet = ", ".join(loan.admission["verdict"]["unmet"])
+                raise FinanceError(f"admission rule not met (unmet: {unmet})")
+            loans.approve(session, loan.id, actor, row.get("approved_on") or row["applied_on"])
+            loans.disburse(session, loan.id, actor, row["disbursed_on"])
+            report.stored += 1
+        except (FinanceError, LedgerError) as exc:
+            report.errors.append(RowError(n, ROW, row["bank_ref"], str(exc)))
+    if report.errors:
+        session.rollback()
+        report.stored = 0
+    return report
+
+
+def import_repayments(session: Session, path: Path, bank_org: str, actor: str) -> ImportReport:
+    """Validate and store a bank's repayments, in file order; nothing if any row is bad."""
+    header, rows = read_rows(path)
+    _check_header(header, REPAYMENT_COLUMNS)
+    report = ImportReport("repayments")
+    parsed = []
+    for n, raw in rows:
+        report.rows += 1
+        row = _parse(n, raw, REPAYMENT_COLUMNS, (), report.errors)
+        if row is not None:
+            parsed.append((n, row))
+    if report.errors:
+        return report
+    for n, row in parsed:
+        loan_id = session.scalars(
+            select(Loan.id).where(Loan.bank_org == bank_org, Loan.bank_ref == row["loan_ref"])
+        ).first()
+        if loan_id is None:
+            reason = f"no loan of {bank_org} with this reference"
+            report.errors.append(RowError(n, "loan_ref", row["loan_ref"], reason))
+            continue
+        try:
+            loans.repay(session, loan_id, row["repayment_ref"], row["amount_yuan"], actor,
+                        row["paid_on"])  # fmt: skip
+            report.stored += 1
+        except (FinanceError, LedgerError) as exc:
+            report.errors.append(RowError(n, ROW, row["repayment_ref"], str(exc)))
+    if report.errors:
+        session.rollback()
+        report.stored = 0
+    return report
