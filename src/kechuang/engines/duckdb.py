@@ -1,17 +1,21 @@
 """Screen a panel with DuckDB: compiled policy queries in, the RESULTS file out.
 
-One query per policy (`rules.sql.compile_policy`) runs into a temporary table (a progress step
-each); the RESULTS file is then written by one `COPY (...) TO` of their union, with the
-exclusions (不得重复享受) applied when screened policies exclude each other. DuckDB streams the
-panel and spills to a temporary directory past `memory_limit`, so memory stays bounded for any
-population. Every file is written under a temporary name and renamed at the end: a failed run
-leaves no output behind.
+When no screened policy excludes another, the RESULTS file is written by one `COPY (...) TO`
+of the union of the compiled policy queries (`rules.sql.compile_policy`), straight from the
+panel scan; the per-outcome counts are then read back from the written file. When exclusions
+(不得重复享受) apply, each policy's query runs into a temporary table (a progress step each) and
+the exclusions are resolved over them before the COPY. The compiler gets the numeric bounds of
+the Parquet footer, so most arithmetic stays in 64 bits. DuckDB streams the panel and spills
+to a temporary directory past `memory_limit` (KECHUANG_DUCKDB_MEMORY), so memory stays bounded
+for any population; `progress(fraction)` is called while a long statement runs. Every file is
+written under a temporary name and renamed at the end: a failed run leaves no output behind.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,13 +24,15 @@ from pathlib import Path
 import duckdb
 
 from kechuang.engines.exclusions import apply_exclusions, exclusion_pairs
-from kechuang.engines.panel import open_panel
+from kechuang.engines.panel import FORMATS, open_panel, read_footer
 from kechuang.rules.ir import Value
 from kechuang.rules.policy import Policy
-from kechuang.rules.sql import RESULT_COLUMNS, compile_policy
+from kechuang.rules.sql import RESULT_COLUMNS, compile_policy, to_sql
 
 OUTPUT_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 MEMORY_LIMIT = os.environ.get("KECHUANG_DUCKDB_MEMORY", "1500MB")
+THREADS = int(os.environ.get("KECHUANG_DUCKDB_THREADS", "2"))
+Progress = Callable[[float], None]
 OUTCOMES = ("eligible", "ineligible", "manual_review", "unknown")
 
 
@@ -64,7 +70,12 @@ def output_format(path: Path) -> str:
 
 
 def connect(temp_dir: str) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": temp_dir})
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "memory_limit": MEMORY_LIMIT,
+        "temp_directory": temp_dir,
+        "threads": THREADS,
+    }
+    con = duckdb.connect(config=config)
     # Output order is by enterprise within policy anyway; insertion order costs memory.
     con.execute("SET preserve_insertion_order = false")
     return con
@@ -91,6 +102,7 @@ def screen(
     step: Callable[[str], None] | None = None,
     check: bool = True,
     facts: Path | None = None,
+    progress: Progress | None = None,
 ) -> ScreenResult:
     """Screen `data` for `year` with `policies` (in pack order) into `out`.
 
@@ -100,35 +112,58 @@ def screen(
     """
     fmt = output_format(out)
     overrides = overrides or {}
-    # Compile first: a policy that cannot be compiled stops the run before anything is read.
-    queries = [
-        compile_policy(p, year, overrides.get(p.id), explain_columns).sql(dialect="duckdb")
+    # Compile first: a policy that cannot be compiled stops the run before any data is read
+    # (the Parquet footer's statistics only narrow the integer types).
+    footer = read_footer(data) if FORMATS.get(data.suffix.lower()) == "parquet" else None
+    bounds = footer.bounds if footer is not None else {}
+    compiled = [
+        compile_policy(p, year, overrides.get(p.id), explain_columns, bounds=bounds)
         for p in policies
     ]
+    queries = [to_sql(q, "duckdb") for q in compiled]
     with tempfile.TemporaryDirectory(prefix="kechuang-screen-", dir=out.parent) as work:
         con = connect(work)
         try:
             open_panel(con, data, check=check, facts=facts)
-            for i, (policy, sql) in enumerate(zip(policies, queries, strict=True)):
-                con.execute(f"CREATE TEMP TABLE r{i} AS {sql}")
-                if step is not None:
-                    step(policy.id)
-            union = " UNION ALL BY NAME ".join(f"SELECT * FROM r{i}" for i in range(len(policies)))
-            con.execute(f"CREATE TEMP VIEW screened AS {union}")
             with_exclusions = bool(exclusion_pairs(policies))
-            relation = _final_relation(con, policies, with_exclusions)
-            columns = [*RESULT_COLUMNS, *(["excluded_by"] if with_exclusions else [])]
-            if explain_columns:
-                columns = [c for c in _columns(con, relation) if c in columns or c.startswith("c_")]
-            select = ", ".join(
-                "NULLIF(unmet, '') AS unmet" if c == "unmet" and fmt == "csv" else c
-                for c in columns
-            )
             staged = Path(work) / f"results{out.suffix}"
-            con.execute(
-                f"COPY (SELECT {select} FROM {relation}) "
-                f"TO {_literal(str(staged))} {_copy_options(fmt)}"
+            if with_exclusions:
+                for i, (policy, sql) in enumerate(zip(policies, queries, strict=True)):
+                    _run(con, f"CREATE TEMP TABLE r{i} AS {sql}", progress)
+                    if step is not None:
+                        step(policy.id)
+                union = " UNION ALL BY NAME ".join(
+                    f"SELECT * FROM r{i}" for i in range(len(policies))
+                )
+                con.execute(f"CREATE TEMP VIEW screened AS {union}")
+                relation = _final_relation(con, policies, with_exclusions)
+                columns = [*RESULT_COLUMNS, "excluded_by"]
+                if explain_columns:
+                    columns = [
+                        c for c in _columns(con, relation) if c in columns or c.startswith("c_")
+                    ]
+                source = f"SELECT {_select_list(columns, fmt)} FROM {relation}"
+            else:
+                # One statement: the panel scan streams straight into the RESULTS file.
+                names = [list(q.named_selects) for q in compiled]
+                columns = list(dict.fromkeys(c for cs in names for c in cs))
+                parts = []
+                for sql, have in zip(queries, names, strict=True):
+                    items = [c if c in have else f"CAST(NULL AS VARCHAR) AS {c}" for c in columns]
+                    parts.append(f"SELECT {', '.join(items)} FROM ({sql})")
+                source = (
+                    f"SELECT {_select_list(columns, fmt)} FROM (" + " UNION ALL ".join(parts) + ")"
+                )
+            _run(
+                con,
+                f"COPY ({source}) TO {_literal(str(staged))} {_copy_options(fmt)}",
+                progress,
             )
+            if not with_exclusions:
+                if step is not None:
+                    for policy in policies:
+                        step(policy.id)
+                relation = _read_back(staged, fmt)
             staged_totals = None
             if totals:
                 staged_totals = Path(work) / "totals.csv"
@@ -147,6 +182,47 @@ def screen(
             totals_path = totals_file(out)
             os.replace(staged_totals, totals_path)
     return ScreenResult(out, year, summaries, rows, totals_path, with_exclusions)
+
+
+def _select_list(columns: Sequence[str], fmt: str) -> str:
+    return ", ".join(
+        "NULLIF(unmet, '') AS unmet" if c == "unmet" and fmt == "csv" else c for c in columns
+    )
+
+
+def _read_back(staged: Path, fmt: str) -> str:
+    """A relation over the written RESULTS file, for the counts and totals."""
+    if fmt == "parquet":
+        return f"read_parquet({_literal(str(staged))})"
+    types = "{'uscc': 'VARCHAR', 'policy_id': 'VARCHAR', 'outcome': 'VARCHAR', "
+    types += "'benefit_yuan': 'DECIMAL(18,2)'}"
+    return f"read_csv({_literal(str(staged))}, header = true, types = {types})"
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, progress: Progress | None) -> None:
+    """Execute `sql`, calling `progress(fraction)` about twice a second while it runs."""
+    if progress is None:
+        con.execute(sql)
+        return
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(0.5):
+            try:
+                fraction = con.query_progress()
+            except duckdb.Error:
+                continue
+            if fraction is not None and fraction >= 0:
+                progress(min(fraction / 100.0, 1.0))
+
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
+    try:
+        con.execute(sql)
+    finally:
+        done.set()
+        watcher.join()
+    progress(1.0)
 
 
 def totals_file(out: Path) -> Path:

@@ -13,6 +13,7 @@ handful of policies), so it runs inside DuckDB however large the population is.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 import duckdb
 
@@ -75,3 +76,95 @@ def apply_exclusions(
         "FROM exclusion_candidates WHERE excluded_by IS NOT NULL"
     )
     return "excluded"
+
+
+def exclusion_walk_sql(
+    table: str, run_id: str, policies: Sequence[Policy]
+) -> list[tuple[str, list[object]]]:
+    """The same walk as `apply_exclusions` as portable statements (PostgreSQL, `%s` parameters)
+    over the rows of `run_id` in `table`, which has `excluded_by` and `benefit_yuan` columns:
+    losing rows get `excluded_by` set and their benefit emptied."""
+    pairs = exclusion_pairs(policies)
+    exclusive = sorted({a for a, _ in pairs})
+    statements: list[tuple[str, list[object]]] = [
+        ("DROP TABLE IF EXISTS exclusion_pairs, policy_order, exclusion_candidates", []),
+        ("CREATE TEMP TABLE exclusion_pairs (a VARCHAR, b VARCHAR)", []),
+        ("CREATE TEMP TABLE policy_order (policy_id VARCHAR, ord INTEGER)", []),
+    ]
+    for a, b in pairs:
+        statements.append(("INSERT INTO exclusion_pairs VALUES (%s, %s)", [a, b]))
+    for i, p in enumerate(policies):
+        statements.append(("INSERT INTO policy_order VALUES (%s, %s)", [p.id, i]))
+    statements.append(
+        (
+            f"""
+            CREATE TEMP TABLE exclusion_candidates AS
+            WITH eligible AS (
+                SELECT r.uscc, r.policy_id, coalesce(r.benefit_yuan, 0) AS benefit, o.ord
+                FROM {table} r JOIN policy_order o ON o.policy_id = r.policy_id
+                WHERE r.run_id = %s AND r.outcome = 'eligible'
+                  AND r.policy_id IN (SELECT a FROM exclusion_pairs)
+            ),
+            contested AS (SELECT uscc FROM eligible GROUP BY uscc HAVING count(*) > 1)
+            SELECT e.uscc, e.policy_id,
+                   row_number() OVER (PARTITION BY e.uscc ORDER BY e.benefit DESC, e.ord) AS rank,
+                   CAST(NULL AS VARCHAR) AS excluded_by
+            FROM eligible e WHERE e.uscc IN (SELECT uscc FROM contested)
+            """,
+            [run_id],
+        )
+    )
+    for rank in range(1, len(exclusive)):
+        statements.append(
+            (
+                """
+                UPDATE exclusion_candidates AS loser SET excluded_by = winner.policy_id
+                FROM exclusion_candidates AS winner, exclusion_pairs AS x
+                WHERE winner.uscc = loser.uscc AND winner.rank = %s
+                  AND winner.excluded_by IS NULL
+                  AND loser.rank > %s AND loser.excluded_by IS NULL
+                  AND x.a = winner.policy_id AND x.b = loser.policy_id
+                """,
+                [rank, rank],
+            )
+        )
+    statements.append(
+        (
+            f"""
+            UPDATE {table} AS r SET excluded_by = c.excluded_by, benefit_yuan = NULL
+            FROM exclusion_candidates c
+            WHERE r.run_id = %s AND r.uscc = c.uscc AND r.policy_id = c.policy_id
+              AND c.excluded_by IS NOT NULL
+            """,
+            [run_id],
+        )
+    )
+    return statements
+
+
+def resolve_exclusions(
+    rows: Sequence[tuple[str, str, object]], policies: Sequence[Policy]
+) -> list[tuple[str, str, str]]:
+    """The walk in Python over the contested eligible rows (uscc, policy_id, benefit or None):
+    (uscc, policy_id, excluded_by) of each losing row. Used where SQL UPDATE is unavailable
+    (Spark); only enterprises eligible for two exclusive policies are passed in."""
+    pairs = set(exclusion_pairs(policies))
+    order = {p.id: i for i, p in enumerate(policies)}
+    by_uscc: dict[str, list[tuple[str, object]]] = {}
+    for uscc, policy_id, benefit in rows:
+        by_uscc.setdefault(uscc, []).append((policy_id, benefit))
+    losers: list[tuple[str, str, str]] = []
+    for uscc, items in by_uscc.items():
+        ranked = sorted(items, key=lambda item: (-_number(item[1]), order[item[0]]))
+        kept: list[str] = []
+        for policy_id, _ in ranked:
+            winner = next((k for k in kept if (k, policy_id) in pairs), None)
+            if winner is None:
+                kept.append(policy_id)
+            else:
+                losers.append((uscc, policy_id, winner))
+    return losers
+
+
+def _number(value: object) -> Decimal:
+    return Decimal(str(value)) if value is not None else Decimal(0)

@@ -77,9 +77,7 @@ def read_footer(path: Path) -> ParquetFooter | None:
             unique = flag.get("keys") == ["uscc", "year"] and flag.get("rows") == meta.num_rows
         except (ValueError, AttributeError):
             unique = False
-    return ParquetFooter(
-        meta.num_rows, meta.num_row_groups, required, unique, _bounds(meta, arrow)
-    )
+    return ParquetFooter(meta.num_rows, meta.num_row_groups, required, unique, _bounds(meta, arrow))
 
 
 def _bounds(meta: Any, arrow: Any) -> dict[str, int]:

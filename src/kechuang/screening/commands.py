@@ -3,13 +3,16 @@
 Both follow shared/DATA-CONTRACT.md. Every input is checked before anything is written:
 policies are all loaded (from the pack by id, or from a YAML file path), `--set` overrides
 parsed against them, the panel opened and checked; any problem exits 2 with the reason and
-leaves no output file. Screening itself is `engines.duckdb.screen`.
+leaves no output file. Screening itself is `engines.duckdb.screen` (the default),
+`engines.postgres.screen` (`--engine postgres`: inside the database at KECHUANG_DATABASE_URL,
+over the stored tables; no `--data`) or `engines.spark.screen` (`--engine spark`, master from
+KECHUANG_SPARK_MASTER, default local[2]).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -25,7 +28,7 @@ from kechuang.screening.inputs import InputError, load_policies, parse_sets, rea
 err = Console(stderr=True)
 out = Console()
 
-ENGINES = ("duckdb",)
+ENGINES = ("duckdb", "postgres", "spark")
 
 
 def fail(message: str) -> typer.Exit:
@@ -34,13 +37,18 @@ def fail(message: str) -> typer.Exit:
 
 
 def screen_command(
-    data: Annotated[Path, typer.Option("--data", help="Panel file (.parquet or .csv)")],
     year: Annotated[int, typer.Option("--year", help="Evaluation year")],
     policy: Annotated[
         list[str], typer.Option("--policy", help="Policy id, a policy YAML file, or 'all'")
     ],
     result: Annotated[Path, typer.Option("--out", help="RESULTS file (.csv or .parquet)")],
-    engine: Annotated[str, typer.Option("--engine", help="Screening engine")] = "duckdb",
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Panel file (.parquet or .csv); not with --engine postgres"),
+    ] = None,
+    engine: Annotated[
+        str, typer.Option("--engine", help="Screening engine: duckdb, postgres or spark")
+    ] = "duckdb",
     sets: Annotated[
         list[str] | None, typer.Option("--set", help="What-if: POLICY.PARAM=VALUE (repeatable)")
     ] = None,
@@ -49,11 +57,15 @@ def screen_command(
     ] = False,
 ) -> None:
     """Screen every enterprise of a panel against policies (免申即享 screening)."""
-    from kechuang.engines.duckdb import OutputError, output_format, screen
+    from kechuang.engines.duckdb import OutputError, output_format
     from kechuang.engines.panel import PanelError
 
     if engine not in ENGINES:
         raise fail(f"--engine {engine!r}: available engines are {', '.join(ENGINES)}")
+    if engine == "postgres" and data is not None:
+        raise fail("--engine postgres screens the stored panel: leave out --data")
+    if engine != "postgres" and data is None:
+        raise fail(f"--engine {engine} needs --data PANEL")
     try:
         output_format(result)
         policies = load_policies(policy, year)
@@ -66,19 +78,66 @@ def screen_command(
         TimeElapsedColumn(), console=err, transient=True,
     ) as progress:  # fmt: skip
         task = progress.add_task("screening", total=len(policies))
+        scan = progress.add_task("scanning", total=100, visible=False)
 
         def step(policy_id: str) -> None:
             progress.update(task, advance=1, description=f"screened {policy_id}")
 
+        def scanned(fraction: float) -> None:
+            progress.update(scan, completed=round(fraction * 100), visible=True)
+
         try:
-            run = screen(
-                data, year, policies, result, overrides, totals=whole_pack,
-                explain_columns=explain_columns, step=step,
+            run = _run_engine(
+                engine, data, year, policies, result, overrides, whole_pack, explain_columns,
+                step, scanned,
             )  # fmt: skip
         except (PanelError, OutputError) as exc:
             raise fail(str(exc)) from None
     meta = write_meta(result, year, policies, overrides, run)
     print_summary(run, overrides, meta)
+
+
+def _run_engine(
+    engine: str,
+    data: Path | None,
+    year: int,
+    policies: Sequence[Policy],
+    result: Path,
+    overrides: Mapping[str, Mapping[str, Value]],
+    totals: bool,
+    explain_columns: bool,
+    step: Callable[[str], None],
+    scanned: Callable[[float], None],
+) -> object:
+    """Run the chosen engine; engine-specific failures become exit-2 messages."""
+    if engine == "postgres":
+        from kechuang.engines import postgres
+        from kechuang.store.config import database_url
+
+        try:
+            return postgres.screen(
+                database_url(), year, policies, result, overrides, totals=totals,
+                explain_columns=explain_columns, step=step,
+            )  # fmt: skip
+        except postgres.DatabaseError as exc:
+            raise fail(str(exc)) from None
+    assert data is not None
+    if engine == "spark":
+        from kechuang.engines import spark
+
+        try:
+            return spark.screen(
+                data, year, policies, result, overrides, totals=totals,
+                explain_columns=explain_columns, step=step,
+            )  # fmt: skip
+        except spark.SparkUnavailable as exc:
+            raise fail(f"--engine spark: {exc}") from None
+    from kechuang.engines.duckdb import screen
+
+    return screen(
+        data, year, policies, result, overrides, totals=totals,
+        explain_columns=explain_columns, step=step, progress=scanned,
+    )  # fmt: skip
 
 
 def write_meta(

@@ -1,0 +1,244 @@
+"""Screen inside PostgreSQL: the compiled policies run over the stored tables, in the database.
+
+The panel is a temporary view over `annual_facts JOIN enterprises` with the contract's columns,
+yuan facts kept as their stored integer fen (`<fact>_fen`, BIGINT): the compiler reads them
+as numerators directly (`compile_policy(..., yuan_as_fen=True)`), so nothing is converted on
+the way. Each policy's query (SQLGlot, PostgreSQL dialect; the 128-bit integers become exact
+NUMERIC, 64-bit ones stay BIGINT) runs as one `INSERT ... SELECT` into
+`screening_engine_results` (migration 0005) under a run id; exclusions (不得重复享受) are then
+resolved by the same SQL walk as in DuckDB (`engines.exclusions`, portable statements), and the
+run's rows are exported to the RESULTS file (COPY ... TO STDOUT for CSV, a streamed cursor for
+Parquet) and deleted. The population never leaves the database; only the results do.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from kechuang.domain.panel import FIELDS, SOURCED_FIELDS, Kind
+from kechuang.engines.duckdb import (
+    PolicySummary,
+    ScreenResult,
+    output_format,
+    totals_file,
+)
+from kechuang.engines.exclusions import exclusion_pairs
+from kechuang.rules.ir import Value
+from kechuang.rules.policy import Policy
+from kechuang.rules.sql import RESULT_COLUMNS, STATUS_COLUMN_PREFIX, compile_policy, to_sql
+
+TABLE = "screening_engine_results"
+
+
+class DatabaseError(ValueError):
+    """The database cannot be screened (not PostgreSQL, not migrated, no data)."""
+
+
+def panel_view_sql() -> str:
+    """The contract's panel over the stored tables (yuan facts as `<fact>_fen`)."""
+    items = []
+    for f in FIELDS:
+        if f.name in ("uscc", "year"):
+            items.append(f"a.{f.name}")
+        elif f.static:
+            items.append(f"e.{f.name}")
+        elif f.kind == Kind.YUAN:
+            items.append(f"a.{f.name}_fen")
+        else:
+            items.append(f"a.{f.name}")
+    for f in SOURCED_FIELDS:
+        # Sourced facts (other packages' records) are not joined here: unknown.
+        name = f"{f.name}_fen" if f.kind == Kind.YUAN else f.name
+        sql_type = "BIGINT" if f.kind == Kind.YUAN else f.sql_type
+        items.append(f"CAST(NULL AS {sql_type}) AS {name}")
+    return (
+        "CREATE TEMP VIEW panel AS SELECT "
+        + ", ".join(items)
+        + " FROM annual_facts a JOIN enterprises e ON e.uscc = a.uscc"
+    )
+
+
+def screen(
+    url: str,
+    year: int,
+    policies: Sequence[Policy],
+    out: Path,
+    overrides: Mapping[str, Mapping[str, Value]] | None = None,
+    totals: bool = False,
+    explain_columns: bool = False,
+    step: Callable[[str], None] | None = None,
+) -> ScreenResult:
+    """Screen the stored population of the PostgreSQL database at `url` into `out`."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    fmt = output_format(out)
+    overrides = overrides or {}
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        raise DatabaseError(
+            f"--engine postgres needs a PostgreSQL KECHUANG_DATABASE_URL, not {url}"
+        )
+    compiled = [
+        compile_policy(p, year, overrides.get(p.id), explain_columns, yuan_as_fen=True)
+        for p in policies
+    ]
+    queries = [to_sql(q, "postgres") for q in compiled]
+    run_id = str(uuid.uuid4())
+    dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=False) as conn:
+        with conn.cursor() as cur:
+            cur.execute("SELECT to_regclass(%s), to_regclass('annual_facts')", [TABLE])
+            found = cur.fetchone()
+            if found is None or found[0] is None or found[1] is None:
+                raise DatabaseError(
+                    "the database has no screening_engine_results or annual_facts table: "
+                    "run `kechuang db upgrade` (and import a panel) first"
+                )
+            cur.execute(panel_view_sql())
+            for policy, sql, query in zip(policies, queries, compiled, strict=True):
+                statuses = [c for c in query.named_selects if c.startswith(STATUS_COLUMN_PREFIX)]
+                status_json = (
+                    "jsonb_build_object(" + ", ".join(f"'{c}', q.{c}" for c in statuses) + ")"
+                    if statuses
+                    else "NULL"
+                )
+                cur.execute(
+                    f"INSERT INTO {TABLE} (run_id, uscc, policy_id, year, outcome, score, "
+                    "benefit_yuan, unmet, statuses) "
+                    f"SELECT %s, q.uscc, q.policy_id, q.year, q.outcome, q.score, q.benefit_yuan, "
+                    f"NULLIF(q.unmet, ''), {status_json} FROM ({sql}) AS q",
+                    [run_id],
+                )
+                if step is not None:
+                    step(policy.id)
+            with_exclusions = bool(exclusion_pairs(policies))
+            if with_exclusions:
+                _apply_exclusions(cur, run_id, policies)
+        conn.commit()
+        try:
+            status_names = _status_names(compiled) if explain_columns else []
+            with tempfile.TemporaryDirectory(prefix="kechuang-pg-", dir=out.parent) as work:
+                staged = Path(work) / f"results{out.suffix}"
+                _export(conn, run_id, staged, fmt, with_exclusions, status_names)
+                summaries = _summaries(conn, run_id, policies)
+                staged_totals = None
+                if totals:
+                    staged_totals = Path(work) / "totals.csv"
+                    _export_totals(conn, run_id, year, staged_totals)
+                os.replace(staged, out)
+                totals_path = None
+                if staged_totals is not None:
+                    totals_path = totals_file(out)
+                    os.replace(staged_totals, totals_path)
+        finally:
+            with conn.cursor() as cur:
+                cur.execute(f"DELETE FROM {TABLE} WHERE run_id = %s", [run_id])
+            conn.commit()
+    rows = sum(sum(s.counts.values()) for s in summaries)
+    return ScreenResult(out, year, summaries, rows, totals_path, with_exclusions)
+
+
+def _status_names(compiled: Sequence[Any]) -> list[str]:
+    names: dict[str, None] = {}
+    for q in compiled:
+        for c in q.named_selects:
+            if c.startswith(STATUS_COLUMN_PREFIX):
+                names[c] = None
+    return list(names)
+
+
+def _select_columns(with_exclusions: bool, statuses: Sequence[str]) -> str:
+    items = [c for c in RESULT_COLUMNS]
+    if with_exclusions:
+        items.append("excluded_by")
+    items += [f"statuses ->> '{c}' AS {c}" for c in statuses]
+    return ", ".join(items)
+
+
+def _export(
+    conn: Any, run_id: str, staged: Path, fmt: str, with_exclusions: bool, statuses: Sequence[str]
+) -> None:
+    select = (
+        f"SELECT {_select_columns(with_exclusions, statuses)} FROM {TABLE} "
+        f"WHERE run_id = '{run_id}'"
+    )
+    if fmt == "csv":
+        _copy_out(conn, select, staged)
+        return
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    names = [*RESULT_COLUMNS, *(["excluded_by"] if with_exclusions else []), *statuses]
+    types = {
+        "year": pa.int32(),
+        "score": pa.decimal128(18, 2),
+        "benefit_yuan": pa.decimal128(18, 2),
+    }
+    schema = pa.schema([pa.field(n, types.get(n, pa.string())) for n in names])
+    with (
+        conn.cursor(name=f"export_{run_id.replace('-', '')}") as cur,
+        pq.ParquetWriter(staged, schema, compression="zstd") as writer,
+    ):
+        cur.itersize = 100_000
+        cur.execute(select)
+        while True:
+            rows = cur.fetchmany(100_000)
+            if not rows:
+                break
+            columns = list(zip(*rows, strict=True))
+            arrays = [pa.array(col, schema.field(i).type) for i, col in enumerate(columns)]
+            writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
+        conn.commit()
+
+
+def _export_totals(conn: Any, run_id: str, year: int, staged: Path) -> None:
+    select = (
+        f"SELECT uscc, CAST({int(year)} AS INTEGER) AS year, "
+        "count(*) FILTER (WHERE outcome = 'eligible') AS policies_eligible, "
+        "CAST(coalesce(sum(benefit_yuan), 0) AS NUMERIC(18, 2)) AS total_benefit_yuan "
+        f"FROM {TABLE} WHERE run_id = '{run_id}' GROUP BY uscc ORDER BY uscc"
+    )
+    _copy_out(conn, select, staged)
+
+
+def _copy_out(conn: Any, select: str, path: Path) -> None:
+    """COPY (select) TO STDOUT as CSV with a header, streamed into `path`."""
+    statement = f"COPY ({select}) TO STDOUT WITH (FORMAT CSV, HEADER TRUE)"
+    with conn.cursor() as cur, staged_open(path) as handle, cur.copy(statement) as copy:
+        for chunk in copy:
+            handle.write(chunk)
+
+
+def staged_open(path: Path) -> Any:
+    return path.open("wb")
+
+
+def _summaries(conn: Any, run_id: str, policies: Sequence[Policy]) -> list[PolicySummary]:
+    by_id = {p.id: PolicySummary(p.id, p.version, p.content_hash) for p in policies}
+    with conn.cursor() as cur:
+        cur.execute(
+            f"SELECT policy_id, outcome, count(*), sum(benefit_yuan), count(excluded_by) "
+            f"FROM {TABLE} WHERE run_id = %s GROUP BY policy_id, outcome",
+            [run_id],
+        )
+        for policy_id, outcome, count, benefit, n_excluded in cur.fetchall():
+            summary = by_id[policy_id]
+            summary.counts[outcome] = int(count)
+            summary.total_benefit_yuan += Decimal(benefit or 0)
+            summary.excluded += int(n_excluded)
+    return [by_id[p.id] for p in policies]
+
+
+def _apply_exclusions(cur: Any, run_id: str, policies: Sequence[Policy]) -> None:
+    """The walk of engines.exclusions over this run's rows, in PostgreSQL."""
+    from kechuang.engines.exclusions import exclusion_walk_sql
+
+    for statement, params in exclusion_walk_sql(TABLE, run_id, policies):
+        cur.execute(statement, params)
