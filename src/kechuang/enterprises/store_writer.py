@@ -21,8 +21,10 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
@@ -83,17 +85,37 @@ def _extra_json(column: pa.Array) -> pa.Array:
     return pa.array(["null" if t is None else json.dumps(json.loads(t)) for t in texts])
 
 
+def _python(column: pa.Array) -> list[Any]:
+    """column.to_pylist() for strings, integers, booleans and floats, through NumPy (faster)."""
+    if pa.types.is_string(column.type) or not column.null_count:
+        return list(column.to_numpy(zero_copy_only=False).tolist())
+    zero = pa.scalar(False if pa.types.is_boolean(column.type) else 0, column.type)
+    values = list(pc.fill_null(column, zero).to_numpy(zero_copy_only=False).tolist())
+    for position in np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False)).tolist():
+        values[position] = None
+    return values
+
+
 def _sqlite_column(name: str, column: pa.Array) -> list[Any]:
     kind = column.type
     if name == EXTRA:
-        return _extra_json(column).to_pylist()
+        return _python(_extra_json(column))
     if pa.types.is_date(kind):
-        return pc.cast(column, pa.string()).to_pylist()  # YYYY-MM-DD, as SQLAlchemy's Date
+        return _python(pc.cast(column, pa.string()))  # YYYY-MM-DD, as SQLAlchemy's Date
     if pa.types.is_boolean(kind):
-        return pc.cast(column, pa.int8()).to_pylist()
+        return _python(pc.cast(column, pa.int8()))
     if pa.types.is_decimal(kind):
-        return [None if v is None else float(v) for v in column.to_pylist()]  # Numeric on SQLite
-    return column.to_pylist()
+        # SQLAlchemy's Numeric binds float(Decimal) on SQLite: the correctly rounded quotient
+        # of the unscaled integer (exact in a double below 2**53) by 10**scale.
+        assert kind.precision <= 15, kind
+        unscaled = pc.cast(pc.multiply(column, _unscale(kind.scale)), pa.int64())
+        floats = pc.divide(pc.cast(unscaled, pa.float64()), float(10**kind.scale))
+        return _python(floats)
+    return _python(column)
+
+
+def _unscale(scale: int) -> pa.Scalar:
+    return pa.scalar(Decimal(10**scale), pa.decimal128(scale + 1, 0))
 
 
 def _sqlite_rows(batch: pa.RecordBatch, columns: list[str], batch_id: int) -> list[tuple[Any, ...]]:
