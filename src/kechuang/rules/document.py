@@ -76,6 +76,7 @@ class ConditionDoc(Strict):
     clause: str = ""
     kind: ConditionKind = ConditionKind.REQUIRED
     expr: ExprText | None = None
+    met_if: ExprText | None = None
 
 
 class BenefitDoc(Strict):

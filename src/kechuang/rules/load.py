@@ -247,13 +247,17 @@ class _Builder:
             for x in d.scores
         )
         conditions = []
+        met_ifs: list[Node] = []
         for i, c in enumerate(d.conditions):
             node = _node_at(self.root, ["conditions", i])
             line, column = _position(node)
+            met_if = self.met_if(i)
+            if met_if is not None:
+                met_ifs.append(met_if)
             conditions.append(
                 Condition(
                     c.id, _text(c.label), c.clause, c.kind, self.parsed.get(c.id),
-                    Span(line, column, c.id),
+                    Span(line, column, c.id), met_if,
                 )
             )  # fmt: skip
         benefit = self.benefit()
@@ -268,6 +272,7 @@ class _Builder:
         if d.id in d.exclusions:
             raise self.error(["exclusions"], "a policy cannot exclude itself")
         everything = [n for n in self.parsed.values() if n is not None]
+        everything.extend(met_ifs)
         if benefit is not None:
             everything.append(benefit.amount)
             if benefit.cap is not None:
@@ -293,6 +298,19 @@ class _Builder:
             source_file=self.file,
             history_years=history_years(everything),
         )
+
+    def met_if(self, i: int) -> Node | None:
+        """The data-decidable route of manual_review condition i, if it has one."""
+        c = self.doc.conditions[i]
+        if c.met_if is None:
+            return None
+        if c.kind != ConditionKind.MANUAL_REVIEW:
+            raise self.error(
+                ["conditions", i, "met_if"],
+                f"met_if belongs to manual_review conditions; '{c.id}' is {c.kind.value}",
+                key=True,
+            )
+        return self.expression(["conditions", i, "met_if"], Unit.BOOL, f"met_if of '{c.id}'")
 
     def node(self, name: str) -> Node:
         found = self.parsed[name]

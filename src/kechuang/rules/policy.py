@@ -114,6 +114,8 @@ class Condition:
 
     For MANUAL_REVIEW conditions `expr` is an optional pre-check: if it is false the condition
     is unmet (even full expert marks cannot meet it), otherwise the status is manual_review.
+    `met_if` (MANUAL_REVIEW only) is the part the data can decide on its own, such as a direct
+    route: when it is true the condition is met without review.
     ATTESTATION conditions have no expr.
     """
 
@@ -123,6 +125,7 @@ class Condition:
     kind: ConditionKind
     expr: Node | None
     span: Span = field(default=Span(), compare=False)
+    met_if: Node | None = None
 
 
 @dataclass(frozen=True)
@@ -168,7 +171,8 @@ class Policy:
         return bool(self.scores)
 
     def in_force(self, day: dt.date) -> bool:
-        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+        ends = self.effective_to
+        return self.effective_from <= day and (ends is None or day <= ends)
 
     def parameter_values(
         self, year: int, overrides: dict[str, Value] | None = None

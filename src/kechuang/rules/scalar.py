@@ -359,10 +359,16 @@ def compare(operator: str, left: Value, right: Value) -> Value:
     return a >= b  # type: ignore[operator]
 
 
-def condition_status(kind: ConditionKind, value: Value, has_expr: bool) -> Status | None:
+def condition_status(
+    kind: ConditionKind, value: Value, has_expr: bool, met_if: Value = None
+) -> Status | None:
     if kind == ConditionKind.ATTESTATION:
         return None
     if kind == ConditionKind.MANUAL_REVIEW:
+        # A route the data decides (met_if) settles the condition without experts; otherwise
+        # the pre-check can still rule it out, and what remains goes to review.
+        if met_if is True:
+            return Status.MET
         if has_expr and value is False:
             return Status.UNMET
         if has_expr and value is None:
@@ -410,8 +416,11 @@ def evaluate(
     conditions: list[ConditionResult] = []
     for c in policy.conditions:
         value = evaluator.reference(c.id) if c.expr is not None else None
-        status = condition_status(c.kind, value, c.expr is not None)
+        met_if = evaluator.value(c.met_if) if c.met_if is not None else None
+        status = condition_status(c.kind, value, c.expr is not None, met_if)
         values = evaluator.reads(c.expr) if c.expr is not None else {}
+        if c.met_if is not None:
+            values = {**evaluator.reads(c.met_if), **values}
         gap = None
         if gaps and status == Status.UNMET and c.expr is not None:
             gap = gaps_module.condition_gap(evaluator, c)

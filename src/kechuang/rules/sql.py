@@ -599,12 +599,16 @@ class _Compiler:
                 ifs=[exp.If(this=v, true=met), exp.If(this=nv, true=unmet)], default=unknown
             )
         if condition.kind == ConditionKind.MANUAL_REVIEW:
+            routes = []
+            if condition.met_if is not None:
+                routes.append(exp.If(this=self.share(self.expr(condition.met_if)), true=met))
             if condition.expr is None:
-                return review
+                return exp.Case(ifs=routes, default=review) if routes else review
             pre = self.share(self.expr(condition.expr))
             npre = exp.Not(this=n.paren(pre))
             return exp.Case(
-                ifs=[exp.If(this=pre, true=review), exp.If(this=npre, true=unmet)], default=unknown
+                ifs=[*routes, exp.If(this=pre, true=review), exp.If(this=npre, true=unmet)],
+                default=unknown,
             )
         return None
 
@@ -618,8 +622,25 @@ class _Compiler:
                 assert isinstance(v, exp.Expression)
                 found.append((c, v))
             elif c.kind == ConditionKind.MANUAL_REVIEW and c.expr is not None:
-                found.append((c, self.share(self.expr(c.expr))))
+                pre = self.share(self.expr(c.expr))
+                if c.met_if is not None:
+                    # A data-decided route meets the condition whatever the pre-check says.
+                    route = self.share(self.expr(c.met_if))
+                    pre = self.share(
+                        exp.Case(ifs=[exp.If(this=route, true=exp.true())], default=pre)
+                    )
+                found.append((c, pre))
         return found
+
+    def review_cleared(self) -> exp.Expression | None:
+        """True where every manual_review condition is met by its data route (met_if), so the
+        enterprise needs no review; None when some manual_review condition has no such route
+        (review is always needed) or there is nothing to review (never needed)."""
+        manual = [c for c in self.policy.conditions if c.kind == ConditionKind.MANUAL_REVIEW]
+        if not manual or any(c.met_if is None for c in manual):
+            return None
+        routes = [n.paren(self.share(self.expr(c.met_if))) for c in manual if c.met_if]
+        return self.share(exp.and_(*routes))
 
     # ----- the query -------------------------------------------------------------------
 
@@ -629,11 +650,23 @@ class _Compiler:
         has_review = any(c.kind == ConditionKind.MANUAL_REVIEW for c in policy.conditions)
         truths = [v for _, v in blocking]
         every = self.share(exp.and_(*[n.paren(t) for t in truths])) if truths else exp.true()
-        pass_outcome = "manual_review" if has_review else "eligible"
+        cleared = self.review_cleared()
+        pass_outcome: exp.Expression = exp.Literal.string(
+            "manual_review" if has_review else "eligible"
+        )
+        if cleared is not None:
+            pass_outcome = exp.Case(
+                ifs=[exp.If(this=cleared, true=exp.Literal.string("eligible"))],
+                default=exp.Literal.string("manual_review"),
+            )
+            every_paid = self.share(exp.and_(n.paren(every), n.paren(cleared)))
+            has_review = False
+        else:
+            every_paid = every
         outcome = self.layers.add(
             exp.Case(
                 ifs=[
-                    exp.If(this=every, true=exp.Literal.string(pass_outcome)),
+                    exp.If(this=every, true=pass_outcome),
                     exp.If(
                         this=exp.Not(this=n.paren(every)), true=exp.Literal.string("ineligible")
                     ),
@@ -662,7 +695,9 @@ class _Compiler:
             score = n.fen_to_decimal(n.round_half_up(s, 10**SCORE_DECIMALS), SCORE_DECIMALS)
         columns["score"] = self.layers.add(score, name="score_value")
 
-        columns["benefit_yuan"] = self.layers.add(self.benefit(every, has_review), name="benefit")
+        columns["benefit_yuan"] = self.layers.add(
+            self.benefit(every_paid, has_review), name="benefit"
+        )
         statuses: dict[str, exp.Expression] = {}
         if explain_columns:
             for c in policy.conditions:
