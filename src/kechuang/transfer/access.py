@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, true
+from sqlalchemy.orm import QueryableAttribute
 
 from kechuang.transfer.errors import NotFound, TransferError
 
 READERS = ("officer", "analyst", "admin")
+# A column or an ORM attribute (Model.column) to filter on.
+Column = ColumnElement[Any] | QueryableAttribute[Any]
 ACTORS = ("officer", "admin")
 
 
@@ -41,14 +44,14 @@ class Actor:
     def is_enterprise(self) -> bool:
         return self.role == "enterprise" and bool(self.uscc)
 
-    def institution_filter(self, column: ColumnElement[Any]) -> ColumnElement[bool]:
+    def institution_filter(self, column: Column) -> ColumnElement[bool]:
         if self.reads_all:
             return true()
         if self.is_office:
             return column == self.org
         return false()
 
-    def enterprise_filter(self, column: ColumnElement[Any]) -> ColumnElement[bool]:
+    def enterprise_filter(self, column: Column) -> ColumnElement[bool]:
         if self.reads_all:
             return true()
         if self.is_enterprise:

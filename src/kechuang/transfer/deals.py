@@ -71,7 +71,7 @@ def check_deal(draft: DealDraft) -> list[str]:
         fx.check_rate(draft.currency, draft.fx_rate)
     except fx.InvalidRate as exc:
         problems.append(f"fx_rate: {exc}")
-    amounts = [draft.contract_amount_minor, draft.upfront_minor]
+    amounts: list[object] = [draft.contract_amount_minor, draft.upfront_minor]
     amounts += [m.get("amount_minor") for m in draft.milestones]
     if not all(_is_count(a) for a in amounts):
         problems.append("amounts: whole minor units (fen, cents), not negative")

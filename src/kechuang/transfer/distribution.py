@@ -90,7 +90,7 @@ class Rule:
         ]
         if lower:
             raise BelowStatutoryMinimum("; ".join(lower))
-        return replace(self, **given).checked()  # type: ignore[arg-type]
+        return replace(self, **given).checked()
 
 
 STATUTORY = Rule()

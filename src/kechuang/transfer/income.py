@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kechuang.ledger import balance, post
+from kechuang.ledger.locking import begin_write
 from kechuang.transfer import books, deals, empowerment, fx, register
 from kechuang.transfer.access import Actor
 from kechuang.transfer.distribution import (
@@ -27,7 +29,6 @@ from kechuang.transfer.distribution import (
     Rule,
     check_own_implementation_year,
     distribute,
-    pool,
 )
 from kechuang.transfer.errors import TransferError
 from kechuang.transfer.tables import Deal, DealIncome, Inventor, Payout
@@ -100,18 +101,27 @@ def contributors(session: Session, result_id: int) -> list[tuple[Inventor, Contr
     return [(row, Contributor(str(row.id), row.share_bp, row.main)) for row in rows]
 
 
+def _recorded(session: Session, deal_id: int, draft: IncomeDraft) -> DealIncome | None:
+    """The income already recorded under this receipt, if it says the same thing."""
+    found = session.scalars(
+        select(DealIncome).where(DealIncome.deal_id == deal_id, DealIncome.receipt == draft.receipt)
+    ).one_or_none()
+    if found is not None and (found.kind, found.amount_minor, found.costs_fen, found.shares) != (
+        draft.kind, draft.amount_minor, draft.costs_fen, draft.shares,
+    ):  # fmt: skip
+        raise TransferError(f"receipt {draft.receipt} was recorded with other amounts")
+    return found
+
+
 def record(session: Session, who: Actor, deal_id: int, draft: IncomeDraft) -> DealIncome:
     """Record and distribute one income; the same receipt again returns the first record."""
     deal = deals.get(session, who, deal_id)
     who.act_for_institution(deal.institution, f"deal {deal_id}")
-    found = session.scalars(
-        select(DealIncome).where(DealIncome.deal_id == deal.id, DealIncome.receipt == draft.receipt)
-    ).one_or_none()
+    # Take the write lock first on SQLite (no-op elsewhere) so that two recordings of one
+    # receipt are serialised there; on PostgreSQL the unique (deal, receipt) decides below.
+    begin_write(session)
+    found = _recorded(session, deal.id, draft)
     if found is not None:
-        if (found.kind, found.amount_minor, found.costs_fen, found.shares) != (
-            draft.kind, draft.amount_minor, draft.costs_fen, draft.shares,
-        ):  # fmt: skip
-            raise TransferError(f"receipt {draft.receipt} was recorded with other amounts")
         return found
     kind = _check(deal, draft)
     rate = fx.check_rate(deal.currency, draft.fx_rate if deal.currency != "CNY" else None)
@@ -134,8 +144,15 @@ def record(session: Session, who: Actor, deal_id: int, draft: IncomeDraft) -> De
         inventors_shares=share_split.inventors_total if share_split else None,
         recorded_at=dt.datetime.now(dt.UTC), recorded_by=who.username,
     )  # fmt: skip
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        # Another request recorded this receipt first: answer with its record.
+        found = _recorded(session, deal.id, draft)
+        if found is None:
+            raise
+        return found
     for inventor, contributor in people:
         session.add(
             Payout(
@@ -219,6 +236,3 @@ def payouts_of(session: Session, income_id: int) -> list[Payout]:
 def owed_to(session: Session, org: str, inventor_id: int) -> int:
     """Cash still owed to an inventor (the payable account's credit balance, in fen)."""
     return -balance(session, books.inventor(session, org, inventor_id))
-
-
-__all__ = ["IncomeDraft", "effective_rule", "owed_to", "pay", "payouts_of", "pool", "record"]

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from kechuang import __version__
 from kechuang.accounts.service import Principal
 from kechuang.domain.money import format_yuan
-from kechuang.transfer import deals, demands, flows, income, pilot, register
+from kechuang.transfer import demands, flows, income, pilot, register
 from kechuang.transfer.access import Actor
 from kechuang.transfer.errors import NotFound
 from kechuang.transfer.tables import Deal, DealIncome
@@ -138,6 +138,3 @@ def indicators_page(
     rows = pilot.indicators(session, who, year)
     return _render(request, "transfer_indicators.html",
                    {"rows": rows, "totals": pilot.totals(rows), "year": year})  # fmt: skip
-
-
-__all__ = ["deals", "router"]

@@ -131,7 +131,7 @@ def indicators(session: Session, who: Actor, year: int | None = None) -> list[In
             who.institution_filter(PilotUnit.institution)
         )
     ).all()
-    since = dict(pilots)
+    since: dict[str, int] = {inst: int(first) for inst, first in pilots}
     for (inst, y), r in table.items():
         r.pilot_unit = inst in since and since[inst] <= y
     if year is not None:
