@@ -157,3 +157,49 @@ def test_disclosure_to_licence_and_equity(session: Session) -> None:
     assert income.owed_to(session, "fudan", zhang.id) == _names(session, wired.id)["张伟"]
     assert balance(session, f"transfer:shares:fudan:{zhang.id}") == -175_000_000
     assert trial_balance(session) == 0
+
+
+def test_own_implementation_and_refusals(session: Session) -> None:
+    result = add_patent(session, inventors="赵敏:100:main")
+    case = empowerment.request(session, FUDAN, result.id, "")
+    with pytest.raises(TransferError, match="already has"):
+        empowerment.request(session, FUDAN, result.id, "")
+    empowerment.start_review(session, FUDAN, case.id)
+    empowerment.reject(session, FUDAN, case.id, "涉及国家安全，不予赋权")
+    with pytest.raises(TransferError, match="rejected"):
+        empowerment.start_review(session, FUDAN, case.id)
+
+    own = deals.create(
+        session, FUDAN, result.id,
+        DealDraft(kind="own_implementation", counterparty_name="本单位自行实施",
+                  signed_on=dt.date(2024, 1, 1), contract_amount_minor=0, reward_years=3),
+    )  # fmt: skip
+    with pytest.raises(TransferError, match="reward_years"):
+        deals.create(
+            session, FUDAN, result.id,
+            DealDraft(kind="own_implementation", counterparty_name="x",
+                      signed_on=dt.date(2024, 1, 1), contract_amount_minor=0, reward_years=6),
+        )  # fmt: skip
+    profit = income.record(
+        session, FUDAN, own.id,
+        IncomeDraft("operating_profit", "FY2024", dt.date(2025, 3, 31), 123_456_789, year_index=1),
+    )  # fmt: skip
+    assert profit.inventors_fen == 6_172_840  # 5% of 123,456,789 = 6,172,839.45, rounded up
+    with pytest.raises(TransferError, match="outside the 3 rewarded years"):
+        income.record(
+            session, FUDAN, own.id,
+            IncomeDraft("operating_profit", "FY2027", dt.date(2028, 3, 31), 1, year_index=4),
+        )  # fmt: skip
+    with pytest.raises(TransferError, match="kind"):
+        income.record(session, FUDAN, own.id,
+                      IncomeDraft("royalty", "R", dt.date(2025, 1, 1), 1))  # fmt: skip
+    with pytest.raises(TransferError, match="domestic party"):
+        deals.create(
+            session, FUDAN, result.id,
+            DealDraft(kind="transfer", counterparty_name="无代码公司",
+                      signed_on=dt.date(2024, 1, 1), contract_amount_minor=1),
+        )  # fmt: skip
+    session.commit()
+    assert [e.to_state for e in flows.history(session, "result", result.id)] == [
+        "disclosed", "transformed",
+    ]  # fmt: skip

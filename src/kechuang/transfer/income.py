@@ -92,7 +92,10 @@ def _check(deal: Deal, draft: IncomeDraft) -> IncomeKind:
     elif draft.shares is not None:
         raise TransferError("only equity income carries shares")
     if kind is IncomeKind.OPERATING_PROFIT:
-        check_own_implementation_year(draft.year_index or 0, deal.reward_years or 0)
+        try:
+            check_own_implementation_year(draft.year_index or 0, deal.reward_years or 0)
+        except ValueError as exc:  # a refusal of this income, not a server fault
+            raise TransferError(str(exc)) from None
     return kind
 
 
