@@ -35,6 +35,7 @@ ROUTER_MODULES = (
     "kechuang.web.routers.whatif",
     "kechuang.web.routers.dashboard",
     "kechuang.web.routers.admin",
+    "kechuang.finance.router",
 )
 
 
