@@ -81,6 +81,44 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/api/v1/stats"): Case("/api/v1/stats"),
     ("GET", "/api/v1/stats.csv"): Case("/api/v1/stats.csv"),
+    # Finance (kechuang.finance.router; its own access tests are tests/finance/test_api.py).
+    ("GET", "/api/v1/finance/products"): Case("/api/v1/finance/products", shared=True),
+    ("GET", "/api/v1/finance/loans"): Case("/api/v1/finance/loans"),
+    ("GET", "/api/v1/finance/loans/{loan_id}"): Case("/api/v1/finance/loans/1"),
+    # A bank may apply for any enterprise; this one is not in the store (404).
+    ("POST", "/api/v1/finance/loans"): Case(
+        "/api/v1/finance/loans",
+        {
+            "product_id": "performance-loan",
+            "uscc": "91310115MA19999998",
+            "partner_org": "p",
+            "bank_ref": "r",
+            "principal_fen": 100_000_000,
+            "term_months": 12,
+            "method": "interest_only",
+        },
+    ),
+    **{
+        ("POST", f"/api/v1/finance/loans/{{loan_id}}/{step}"): Case(
+            f"/api/v1/finance/loans/1/{step}", {}
+        )
+        for step in ("approve", "disburse", "default", "claim")
+    },
+    **{
+        ("POST", f"/api/v1/finance/loans/{{loan_id}}/{kind}"): Case(
+            f"/api/v1/finance/loans/1/{kind}", {"ref": "r", "amount_fen": 1}
+        )
+        for kind in ("repayments", "recoveries")
+    },
+    ("GET", "/api/v1/finance/indicators"): Case("/api/v1/finance/indicators"),
+    ("GET", "/api/v1/finance/sub-funds"): Case("/api/v1/finance/sub-funds"),
+    ("GET", "/api/v1/finance/returns"): Case("/api/v1/finance/returns"),
+}
+# Lists scoped to the caller rather than refused: a 200 must hold nothing of enterprise A.
+SCOPED = {
+    ("GET", "/api/v1/enterprises"),
+    ("GET", "/api/v1/finance/loans"),
+    ("GET", "/api/v1/finance/indicators"),
 }
 
 
@@ -190,9 +228,13 @@ def test_another_party_cannot_reach_enterprise_a(
     if case.shared:
         assert response.status_code in (200, 204), response.text
         return
-    if (method, path) == ("GET", "/api/v1/enterprises") and response.status_code == 200:
+    if (method, path) in SCOPED and response.status_code == 200:
         # A list is scoped, not refused: it holds nothing of A.
-        assert all(item["uscc"] != USCC_A for item in response.json()["items"])
+        body = response.json()
+        if "items" in body:
+            assert all(item.get("uscc") != USCC_A for item in body["items"])
+        else:
+            assert USCC_A not in response.text
         return
     assert response.status_code in (403, 404), response.text
     assert response.headers["content-type"] == "application/problem+json"

@@ -21,7 +21,7 @@ from kechuang.domain.workdays import add_working_days
 from kechuang.finance import books, capacity, lifecycle
 from kechuang.finance.compensation import split_loss, split_recovery
 from kechuang.finance.errors import NotFound, Refused
-from kechuang.finance.facts import admit
+from kechuang.finance.facts import admit, history
 from kechuang.finance.products import Product, ProductError, get_product
 from kechuang.finance.schedule import build_schedule, round_half_up
 from kechuang.finance.tables import Claim, Instalment, Loan, Recovery, Repayment
@@ -106,12 +106,12 @@ def apply(
     year = year if year is not None else on.year - 1
     admission = admit(session.connection(), product.admission, uscc, year)
     if admission is None:
+        if not history(session.connection(), uscc, 1990, year + 1):
+            raise NotFound(f"no enterprise {uscc} in the store")
         raise Refused(f"enterprise {uscc} has no stored facts for {year}: import them first")
     facts = admission.verdict
     district = None
     name = uscc
-    from kechuang.finance.facts import history
-
     rows = history(session.connection(), uscc, year, year)
     if year in rows:
         district, name = rows[year].get("district"), str(rows[year].get("name") or uscc)
