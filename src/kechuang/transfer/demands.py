@@ -19,6 +19,7 @@ from kechuang.transfer import ipc
 from kechuang.transfer.access import Actor
 from kechuang.transfer.errors import NotFound, TransferError
 from kechuang.transfer.matching import Document, Index, Match
+from kechuang.transfer.register import get_result
 from kechuang.transfer.tables import Demand, Result
 
 TITLE_MAX = 200
@@ -144,8 +145,6 @@ def match(session: Session, who: Actor, demand_id: int, k: int = 10) -> list[Mat
 
 def demands_for_result(session: Session, who: Actor, result_id: int, k: int = 10) -> list[Match]:
     """The open demands a result could answer (for the owning office), with reasons."""
-    from kechuang.transfer.register import get_result
-
     result = get_result(session, who, result_id)
     rows = session.scalars(select(Demand).where(Demand.status == "open").order_by(Demand.id))
     index = Index(

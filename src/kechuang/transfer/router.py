@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kechuang.accounts import audit
@@ -36,6 +37,8 @@ from kechuang.transfer.drafts import InventorDraft, check_result
 from kechuang.transfer.due_diligence import Agreement, Incomplete
 from kechuang.transfer.errors import IllegalTransition, NotFound, TransferError
 from kechuang.transfer.fx import InvalidRate
+from kechuang.transfer.ipc import InvalidIpc, parse_list
+from kechuang.transfer.tables import DealIncome
 from kechuang.web.pagination import Page, PageParams, page, page_params
 from kechuang.web.problems import ProblemError, problem_responses
 from kechuang.web.security import authenticated, client_ip, db
@@ -325,10 +328,6 @@ def record_income(
 def list_incomes(
     deal_id: int, session: Session = Depends(db), who: Actor = Depends(actor)
 ) -> list[s.IncomeOut]:
-    from sqlalchemy import select
-
-    from kechuang.transfer.tables import DealIncome
-
     with refusals():
         deal = deals.get(session, who, deal_id)
         if who.is_enterprise:  # a counterparty sees the deal, not the inventors' rewards
@@ -428,8 +427,6 @@ def search_listing(
     session: Session = Depends(db), who: Actor = Depends(actor),
 ) -> list[s.MatchOut]:  # fmt: skip
     """Search the public listing of results (titles, abstracts, classes) in Chinese."""
-    from kechuang.transfer.ipc import InvalidIpc, parse_list
-
     try:
         codes = [str(c) for c in parse_list(ipc)]
     except InvalidIpc as exc:
