@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from kechuang.accounts.service import create_account
+from kechuang.accounts.tables import AuditEntry
 from kechuang.store.engine import session_scope
 from kechuang.transfer import router as transfer_router
 from kechuang.web.app import create_app
@@ -80,7 +81,7 @@ def world(engine: Engine) -> Iterator[World]:
     world.client.close()
 
 
-def test_offices_and_enterprises_stay_in_their_lanes(world: World) -> None:
+def test_offices_and_enterprises_stay_in_their_lanes(world: World, engine: Engine) -> None:
     call = world.call
     assert call(None, "GET", f"{API}/results").status_code == 401
     created = call("tto_fudan", "POST", f"{API}/results", RESULT)
@@ -182,6 +183,15 @@ def test_offices_and_enterprises_stay_in_their_lanes(world: World) -> None:
     assert [(r["institution"], r["results_empowered"]) for r in mine] == [("fudan", 1)]
     assert call("tto_tongji", "GET", f"{API}/indicators").json() == []
     assert call("ent_a", "GET", f"{API}/indicators").status_code == 403
+
+    # Every change is in the audit log, with who made it; refused calls left no line.
+    with engine.connect() as connection:
+        logged = connection.execute(
+            select(AuditEntry.actor, AuditEntry.action).where(AuditEntry.action.like("transfer.%"))
+        ).all()
+    assert ("tto_fudan", "transfer.income.record") in logged
+    assert ("tto_fudan", "transfer.empowerment.register") in logged
+    assert all(actor == "tto_fudan" for actor, _ in logged)
 
 
 def test_demands_matching_and_challenges_are_scoped(world: World) -> None:
