@@ -7,7 +7,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection
 
 from kechuang.rules.policy import Policy
 from kechuang.rules.scalar import evaluate
@@ -29,27 +29,28 @@ _cache: OrderedDict[tuple[str, int, int], Assessment] = OrderedDict()
 _lock = threading.Lock()
 
 
-def latest_year(engine: Engine, uscc: str) -> int:
-    with engine.connect() as conn:
-        years = facts.years(conn, uscc)
+def latest_year(conn: Connection, uscc: str) -> int:
+    years = facts.years(conn, uscc)
     if not years:
         raise ProblemError(404, f"no facts stored for enterprise {uscc}")
     return years[-1]
 
 
-def assess(engine: Engine, uscc: str, year: int) -> Assessment:
-    """Every policy in force in `year`, evaluated for `uscc` with explanation and gaps."""
-    with engine.connect() as conn:
-        version = facts.data_version(conn)
-        key = (uscc, year, version)
-        with _lock:
-            hit = _cache.get(key)
-            if hit is not None:
-                _cache.move_to_end(key)
-                return hit
-        policies = catalogue.in_force(year)
-        depth = max((p.history_years for p in policies), default=0)
-        history = facts.history(conn, uscc, year - depth, year)
+def assess(conn: Connection, uscc: str, year: int) -> Assessment:
+    """Every policy in force in `year`, evaluated for `uscc` with explanation and gaps.
+
+    Reads on the caller's connection: a request never holds two pooled connections at once.
+    """
+    version = facts.data_version(conn)
+    key = (uscc, year, version)
+    with _lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+            return hit
+    policies = catalogue.in_force(year)
+    depth = max((p.history_years for p in policies), default=0)
+    history = facts.history(conn, uscc, year - depth, year)
     if year not in history:
         raise ProblemError(404, f"enterprise {uscc} has no facts for {year}")
     items = [(p, evaluate(p, history, year)) for p in policies]
@@ -61,8 +62,8 @@ def assess(engine: Engine, uscc: str, year: int) -> Assessment:
     return result
 
 
-def one(engine: Engine, uscc: str, year: int, policy_id: str) -> tuple[Policy, Verdict]:
-    for policy, verdict in assess(engine, uscc, year).items:
+def one(conn: Connection, uscc: str, year: int, policy_id: str) -> tuple[Policy, Verdict]:
+    for policy, verdict in assess(conn, uscc, year).items:
         if policy.id == policy_id:
             return policy, verdict
     raise ProblemError(404, f"policy {policy_id!r} is not in force in {year}")

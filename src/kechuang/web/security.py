@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import Depends, Request
 from sqlalchemy import ColumnElement, false, true
 
-from kechuang.accounts.service import Principal, find_session, principal
+from kechuang.accounts.service import Principal, session_principal
 from kechuang.web.problems import ProblemError
 
 SESSION_COOKIE = "kc_session"
@@ -62,10 +62,9 @@ def load_caller(request: Request) -> Caller | None:
     token, via_cookie = _token(request)
     if token:
         with request.app.state.sessionmaker() as session:
-            found = find_session(session, token)
+            found = session_principal(session, token)
             if found is not None:
-                row, account = found
-                caller = Caller(principal(account), row.csrf_token, via_cookie)
+                caller = Caller(found[0], found[1], via_cookie)
     request.state.caller = caller
     return caller
 

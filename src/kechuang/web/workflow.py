@@ -62,30 +62,32 @@ def awards_of(session: Session, uscc: str) -> list[AwardOut]:
     """An enterprise's awards in published (or later) runs, newest run first."""
     from kechuang.screening.tables import Award, BankAccount, ScreeningRun
 
+    # Plain columns, not ORM entities: this runs on every enterprise home page.
     rows = session.execute(
-        select(Award, ScreeningRun, BankAccount)
+        select(
+            Award.id,
+            ScreeningRun.id,
+            ScreeningRun.policy_id,
+            ScreeningRun.year,
+            Award.uscc,
+            Award.name,
+            Award.eligible_fen,
+            Award.allocated_fen,
+            Award.state,
+            ScreeningRun.state,
+            ScreeningRun.notice_ends_on,
+            ScreeningRun.confirm_by,
+            Award.paid_at,
+            BankAccount.bank,
+            BankAccount.account_number,
+        )
         .join(ScreeningRun, ScreeningRun.id == Award.run_id)
         .outerjoin(BankAccount, BankAccount.award_id == Award.id)
         .where(Award.uscc == uscc, ScreeningRun.state.in_(VISIBLE_RUN_STATES))
         .order_by(ScreeningRun.id.desc())
     ).all()
+    fields = list(AwardOut.model_fields)
     return [
-        AwardOut(
-            id=a.id,
-            run_id=r.id,
-            policy_id=r.policy_id,
-            year=r.year,
-            uscc=a.uscc,
-            name=a.name,
-            eligible_fen=a.eligible_fen,
-            allocated_fen=a.allocated_fen,
-            state=a.state,
-            run_state=r.state,
-            notice_ends_on=r.notice_ends_on,
-            confirm_by=r.confirm_by,
-            paid_at=a.paid_at,
-            bank=b.bank if b else None,
-            account_tail=b.account_number[-4:] if b else None,
-        )
-        for a, r, b in rows
+        AwardOut(**dict(zip(fields, (*row[:14], row[14][-4:] if row[14] else None), strict=True)))
+        for row in rows
     ]

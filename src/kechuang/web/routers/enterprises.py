@@ -129,7 +129,7 @@ def verdict_out(policy: Any, verdict: Any) -> PolicyVerdictOut:
 
 
 def _year(session: Session, uscc: str, year: int | None) -> int:
-    return year if year is not None else eligibility.latest_year(session.get_bind(), uscc)
+    return year if year is not None else eligibility.latest_year(session.connection(), uscc)
 
 
 @router.get(api, response_model=Page[EnterpriseOut], tags=["enterprises"])
@@ -178,7 +178,7 @@ def enterprise_policies(
     """Every policy in force in `year` (default: the latest year with facts) for this enterprise:
     eligible, not yet (with the gap), needs review, or data missing."""
     _get_enterprise(session, Scope(who), uscc)
-    result = eligibility.assess(session.get_bind(), uscc, _year(session, uscc, year))
+    result = eligibility.assess(session.connection(), uscc, _year(session, uscc, year))
     items = [verdict_out(p, v) for p, v in result.items]
     if outcome:
         items = [i for i in items if i.outcome == outcome]
@@ -199,7 +199,7 @@ def enterprise_policy(
     """The explanation: each condition with its clause, the values read and the gap."""
     _get_enterprise(session, Scope(who), uscc)
     policy, verdict = eligibility.one(
-        session.get_bind(), uscc, _year(session, uscc, year), policy_id
+        session.connection(), uscc, _year(session, uscc, year), policy_id
     )
     return ExplanationOut(
         verdict=to_json(verdict), text=render_text(verdict, policy, language(request))
@@ -374,7 +374,7 @@ def enterprise_page(
     row = _get_enterprise(session, Scope(who), uscc)
     years = facts.years(session.connection(), uscc)
     chosen = year if year in years else (years[-1] if years else None)
-    items = eligibility.assess(session.get_bind(), uscc, chosen).items if chosen else []
+    items = eligibility.assess(session.connection(), uscc, chosen).items if chosen else []
     groups: dict[str, list[Any]] = {"eligible": [], "ineligible": [], "review": []}
     for policy, verdict in items:
         key = verdict.outcome.value
@@ -403,7 +403,7 @@ def explanation_fragment(
     who: Principal = Depends(Viewer),
 ) -> Response:
     _get_enterprise(session, Scope(who), uscc)
-    policy, verdict = eligibility.one(session.get_bind(), uscc, year, policy_id)
+    policy, verdict = eligibility.one(session.connection(), uscc, year, policy_id)
     template = "_explanation.html" if request.headers.get("hx-request") else "explanation.html"
     return render(request, template, {"policy": policy, "v": verdict, "uscc": uscc, "year": year})
 
