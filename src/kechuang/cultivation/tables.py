@@ -13,7 +13,7 @@ USCC_LENGTH = 18
 
 
 class Certificate(Base):
-    """A label an enterprise holds (高企证书, 专精特新 认定, ...) from `valid_from` to `valid_to`."""
+    """A label an enterprise holds (高企证书, 专精特新认定, ...) from valid_from to valid_to."""
 
     __tablename__ = "cultivation_certificates"
     # A certificate number is unique within its label; re-importing a file changes nothing.

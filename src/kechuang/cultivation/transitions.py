@@ -155,11 +155,12 @@ def moves(files: TierFiles, year: int, loss_limit: int = 500) -> Moves:
         gained_sql = lost_sql.replace("WHERE a.held AND NOT b.held", "WHERE NOT a.held AND b.held")
         lost_by_label = dict(con.sql(f"SELECT a.label, count(*) {lost_sql} GROUP BY 1").fetchall())
         gained = dict(con.sql(f"SELECT a.label, count(*) {gained_sql} GROUP BY 1").fetchall())
+        names_join = f"JOIN read_parquet({tiers}) t ON t.uscc = b.uscc AND t.year = b.year"
         rows = con.sql(
             f"""
             SELECT a.uscc, t.name, a.label, b.outcome, b.unmet,
                    a.certificate_no IS NOT NULL, a.certificate_valid_to, a.by_fact, a.by_listing
-            {lost_sql.replace("WHERE", f"JOIN read_parquet({tiers}) t ON t.uscc = b.uscc AND t.year = b.year WHERE")}
+            {lost_sql.replace("WHERE", f"{names_join} WHERE")}
             ORDER BY a.rank DESC, a.uscc LIMIT {int(loss_limit)}
             """
         ).fetchall()
