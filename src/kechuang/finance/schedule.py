@@ -43,43 +43,51 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 def round_half_up(value: Fraction) -> int:
     """The nearest whole number, halves away from zero (fen rounding of money)."""
-    sign = -1 if value < 0 else 1
-    magnitude = abs(value)
-    whole = int(magnitude)
-    return sign * (whole + (1 if magnitude - whole >= Fraction(1, 2) else 0))
+    return _div_half_up(value.numerator, value.denominator)
+
+
+def _div_half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator (denominator > 0) rounded half away from zero, in integers."""
+    sign = -1 if numerator < 0 else 1
+    quotient, remainder = divmod(abs(numerator), denominator)
+    return sign * (quotient + (1 if 2 * remainder >= denominator else 0))
 
 
 def period_rates(
     start: dt.date, months: int, annual_rate: Decimal, day_count: DayCount
-) -> list[tuple[dt.date, Fraction]]:
-    """(due date, the period's rate) of each month."""
+) -> tuple[list[dt.date], list[int], int]:
+    """Due dates, and each month's rate as numerator k_i over one common denominator D.
+
+    Integers throughout (a month's growth factor is (D + k_i) / D), so a schedule is exact and
+    fast: no float, and no Fraction normalisation in the loop.
+    """
     rate = Fraction(annual_rate)
-    out = []
-    previous = start
-    for k in range(1, months + 1):
-        due = add_months(start, k)
-        if day_count == "monthly":
-            out.append((due, rate / 12))
-        else:
-            out.append((due, rate * (due - previous).days / 365))
-        previous = due
-    return out
+    dues = [add_months(start, k) for k in range(1, months + 1)]
+    if day_count == "monthly":
+        return dues, [rate.numerator] * months, rate.denominator * 12
+    days = [(due - before).days for before, due in zip([start, *dues[:-1]], dues, strict=True)]
+    return dues, [rate.numerator * d for d in days], rate.denominator * 365
 
 
-def level_payment(principal_fen: int, rates: list[Fraction]) -> Fraction:
+def level_payment(principal_fen: int, numerators: list[int], denominator: int) -> Fraction:
     """The constant payment that repays the principal over periods with these rates, exactly.
 
-    The balance after the last period is P * prod(1 + r_k) - A * sum_j prod_{k > j}(1 + r_k) = 0.
+    With g_i = (D + k_i) / D the balance after the last period is
+    P * prod(g_i) - A * sum_j prod_{i > j}(g_i) = 0; multiplying through by D^m leaves integers:
+    A = P * prod(D + k_i) / sum_j (prod_{i > j}(D + k_i) * D^j).
     """
-    growth = Fraction(1)
-    for r in rates:
-        growth *= 1 + r
-    annuity = Fraction(0)
-    tail = Fraction(1)
-    for r in reversed(rates):
-        annuity += tail
-        tail *= 1 + r
-    return principal_fen * growth / annuity
+    months = len(numerators)
+    growth = 1
+    for k in numerators:
+        growth *= denominator + k
+    annuity = 0
+    tail = 1  # prod_{i > j}(D + k_i), for j from the last month down
+    power = denominator**months  # D^j
+    for j in range(months, 0, -1):
+        annuity += tail * power
+        tail *= denominator + numerators[j - 1]
+        power //= denominator
+    return Fraction(principal_fen * growth, annuity)
 
 
 def build_schedule(
@@ -95,20 +103,20 @@ def build_schedule(
         raise ValueError("a schedule needs a positive principal and at least one month")
     if annual_rate < 0:
         raise ValueError("the rate must not be negative")
-    periods = period_rates(start, months, annual_rate, day_count)
+    dues, numerators, denominator = period_rates(start, months, annual_rate, day_count)
     payment = (
-        level_payment(principal_fen, [r for _, r in periods])
+        round_half_up(level_payment(principal_fen, numerators, denominator))
         if method == "equal_instalment"
         else None
     )
     outstanding = principal_fen
     schedule = []
-    for seq, (due, rate) in enumerate(periods, start=1):
-        interest = round_half_up(outstanding * rate)
+    for seq, (due, k) in enumerate(zip(dues, numerators, strict=True), start=1):
+        interest = _div_half_up(outstanding * k, denominator)
         if seq == months:
             principal = outstanding
         elif payment is not None:
-            principal = min(outstanding, round_half_up(payment) - interest)
+            principal = min(outstanding, max(0, payment - interest))
         else:
             principal = 0
         outstanding -= principal
