@@ -11,7 +11,7 @@ import importlib
 
 from bench.harness import report
 
-SUITES = ("generate", "import_panel", "screen", "runs", "transfer")
+SUITES = ("generate", "import_panel", "screen", "runs", "transfer", "finance")
 
 
 def main() -> None:
