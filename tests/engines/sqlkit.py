@@ -13,7 +13,7 @@ import duckdb
 from kechuang.domain.panel import FIELDS
 from kechuang.rules.ir import Value
 from kechuang.rules.policy import Policy
-from kechuang.rules.sql import compile_policy
+from kechuang.rules.sql import compile_policy, to_sql
 
 BASE_ROW: dict[str, Any] = {
     "name": "测试企业",
@@ -53,10 +53,14 @@ def run_sql(
     rows: Iterable[Mapping[str, Any]],
     overrides: Mapping[str, Value] | None = None,
     explain: bool = False,
+    bounds: Mapping[str, int] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """{uscc: result row as a dict} of the compiled policy over `rows`."""
+    """{uscc: result row as a dict} of the compiled policy over `rows` (`bounds`: the value
+    bounds the compiler may assume, as `compile_policy` takes them)."""
+    rows = list(rows)
     con = panel_connection(rows)
-    sql = compile_policy(policy, year, overrides, explain_columns=explain).sql(dialect="duckdb")
+    query = compile_policy(policy, year, overrides, explain_columns=explain, bounds=bounds)
+    sql = to_sql(query, "duckdb")
     cursor = con.execute(sql)
     names = [d[0] for d in cursor.description]
     return {r[0]: dict(zip(names, r, strict=True)) for r in cursor.fetchall()}
@@ -64,3 +68,18 @@ def run_sql(
 
 def row(uscc: str, year: int, **facts: Any) -> dict[str, Any]:
     return {**BASE_ROW, "uscc": uscc, "year": year, **facts}
+
+
+_SCALE = {"yuan": 100, "ratio": 10**6, "count": 1, "year": 1}
+
+
+def tight_bounds(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """The smallest bounds the data respects: max |numerator| of each numeric column."""
+    bounds: dict[str, int] = {}
+    for f in FIELDS:
+        scale = _SCALE.get(f.kind.value)
+        if scale is None:
+            continue
+        values = [abs(Fraction(str(r[f.name])) * scale) for r in rows if r.get(f.name) is not None]
+        bounds[f.name] = int(max(values, default=0))
+    return bounds

@@ -182,3 +182,53 @@ def test_query_shape_and_literal_only_policy_text() -> None:
     assert [e.alias_or_name for e in select.expressions] == list(RESULT_COLUMNS)
     got = run_sql(p, 2024, [r("a", 2024, founded_on=dt.date(2020, 1, 1))])
     assert got["a"]["outcome"] == "ineligible"
+
+
+# ----- integer widths: 64 bits where the bounds allow, 128 where they do not -------------
+
+HUGE = Decimal("9999999999999999.99")  # the largest DECIMAL(18,2) yuan amount
+
+
+def test_largest_amounts_are_exact_with_the_types_bounds() -> None:
+    p = policy(conditions("ratio(rd_expense, revenue) >= 0.06", "revenue * 3 > rd_expense * 50"))
+    rows = [
+        r("a", 2024, rd_expense=Decimal("599999999999999.99"), revenue=HUGE),
+        r("b", 2024, rd_expense=Decimal("600000000000000.00"), revenue=HUGE),
+        r("c", 2024, rd_expense=HUGE, revenue=HUGE),
+    ]  # fmt: skip
+    got = outcomes(p, rows)
+    assert got == {"a": "ineligible", "b": "ineligible", "c": "ineligible"}
+    assert run_sql(p, 2024, rows)["c"]["unmet"] == "c1"
+
+
+def test_products_widen_to_hugeint_only_past_bigint() -> None:
+    from kechuang.rules.sql import to_sql
+
+    p = policy(conditions("ratio(rd_expense, revenue) >= 0.06"))
+    wide = to_sql(compile_policy(p, 2024), "duckdb")
+    narrow = to_sql(compile_policy(p, 2024, bounds={"revenue": 10**14, "rd_expense": 10**14}))
+    assert "INT128" in wide and "INT128" not in narrow
+    in_postgres = to_sql(compile_policy(p, 2024), "postgres")
+    assert "INT128" not in in_postgres and "AS DECIMAL)" in in_postgres  # NUMERIC
+    assert "DECIMAL(38, 0)" in to_sql(compile_policy(p, 2024), "spark")
+    assert "SIGN(" not in wide
+
+
+def test_bounds_the_data_breaks_fail_loudly() -> None:
+    import duckdb
+
+    p = policy(conditions("revenue * 1000 > rd_expense * 1000"))
+    rows = [r("a", 2024, rd_expense=Decimal("1"), revenue=HUGE)]
+    # Bounds that lie (a revenue of at most 1 fen) give an overflow error, never a result.
+    with pytest.raises(duckdb.OutOfRangeException):
+        run_sql(p, 2024, rows, bounds={"revenue": 1, "rd_expense": 100})
+
+
+def test_largest_amounts_unmet_lists() -> None:
+    p = policy(conditions("ratio(rd_expense, revenue) >= 0.06", "revenue * 3 > rd_expense * 50"))
+    rows = [
+        r("a", 2024, rd_expense=Decimal("599999999999999.99"), revenue=HUGE),
+        r("b", 2024, rd_expense=Decimal("600000000000000.00"), revenue=HUGE),
+    ]
+    got = run_sql(p, 2024, rows)
+    assert got["a"]["unmet"] == "c0" and got["b"]["unmet"] == "c1"

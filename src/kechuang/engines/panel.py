@@ -141,7 +141,9 @@ def _present(raw: str, fmt: str) -> str:
     return f"NULLIF(trim({raw}), '') IS NOT NULL" if fmt == "csv" else f"{raw} IS NOT NULL"
 
 
-def describe(con: duckdb.DuckDBPyConnection, path: Path) -> PanelSource:
+def describe(
+    con: duckdb.DuckDBPyConnection, path: Path, source_sql: str | None = None
+) -> PanelSource:
     if not path.is_file():
         raise PanelError(f"{path}: no such panel file")
     fmt = FORMATS.get(path.suffix.lower())
@@ -149,7 +151,10 @@ def describe(con: duckdb.DuckDBPyConnection, path: Path) -> PanelSource:
         raise PanelError(f"{path}: a panel is a .parquet or .csv file")
     try:
         columns = [
-            row[0] for row in con.sql(f"DESCRIBE SELECT * FROM {_source_sql(path, fmt)}").fetchall()
+            row[0]
+            for row in con.sql(
+                f"DESCRIBE SELECT * FROM {source_sql or _source_sql(path, fmt)}"
+            ).fetchall()
         ]
     except duckdb.Error as exc:
         raise PanelError(f"{path}: cannot be read as {fmt}: {exc}") from None
@@ -158,7 +163,7 @@ def describe(con: duckdb.DuckDBPyConnection, path: Path) -> PanelSource:
         raise PanelError(
             f"{path}: missing column(s) {', '.join(missing)} (see shared/DATA-CONTRACT.md)"
         )
-    footer = read_footer(path) if fmt == "parquet" else None
+    footer = read_footer(path) if fmt == "parquet" and source_sql is None else None
     return PanelSource(path, fmt, tuple(columns), footer)
 
 
@@ -168,7 +173,11 @@ def _absent(f: Field) -> str:
 
 
 def open_panel(
-    con: duckdb.DuckDBPyConnection, path: Path, check: bool = True, facts: Path | None = None
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    check: bool = True,
+    facts: Path | None = None,
+    source_sql: str | None = None,
 ) -> PanelSource:
     """Create the view `panel` over `path`; with `check`, refuse a panel that is not usable.
 
@@ -176,10 +185,10 @@ def open_panel(
     from `facts` (a Parquet file of uscc, year and those columns, engines.sourced) when given,
     else from the panel file if it has them, else NULL (unknown).
     """
-    source = describe(con, path)
-    con.execute(
-        f"CREATE OR REPLACE VIEW panel_raw AS SELECT * FROM {_source_sql(path, source.format)}"
-    )
+    source = describe(con, path, source_sql)
+    # `source_sql` (engines.lookup) reads a part of the file's rows with the file's columns.
+    raw = source_sql or _source_sql(path, source.format)
+    con.execute(f"CREATE OR REPLACE VIEW panel_raw AS SELECT * FROM {raw}")
     items = []
     for f in (*FIELDS, *SOURCED_FIELDS):
         if facts is not None and f.source is not None:

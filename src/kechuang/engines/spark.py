@@ -67,10 +67,13 @@ def session(master: str | None = None) -> Any:
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", os.environ.get("KECHUANG_SPARK_PARTITIONS", "8"))
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.memory", os.environ.get("KECHUANG_SPARK_DRIVER_MEMORY", "2g"))
         .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
     )
-    return builder.getOrCreate()
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
 
 
 def _spark_type(f: Field) -> str:

@@ -78,9 +78,12 @@ def read_history(
     data: Path, uscc: str, year: int, history_years: int
 ) -> dict[int, dict[str, object]]:
     """One enterprise's panel rows for the years a policy reads: {year: {column: value}}."""
+    from kechuang.engines.lookup import source_for
+
     con = duckdb.connect()
     try:
-        open_panel(con, data, check=False)
+        # Only the part of a large panel that can hold this code is read (engines.lookup).
+        open_panel(con, data, check=False, source_sql=source_for(data, uscc))
         names = list(BY_NAME)
         rows = con.execute(
             "SELECT * FROM panel WHERE uscc = ? AND year BETWEEN ? AND ?",

@@ -1,0 +1,90 @@
+"""engines.panel footer shortcuts and engines.lookup (explain reads one enterprise's rows)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from kechuang.engines import lookup
+from kechuang.engines.panel import PanelError, open_panel, read_footer
+from kechuang.enterprises.generator import write_panel
+from kechuang.screening.inputs import read_history
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from kechuang.enterprises import generator
+
+    path = tmp_path_factory.mktemp("gen") / "panel.parquet"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(generator, "ROW_GROUP_ROWS", 1000)  # several row groups, as at scale
+        write_panel(path, 3000, [2023, 2024], seed=5)
+    return path
+
+
+def test_generator_files_vouch_for_unique_keys(generated: Path) -> None:
+    footer = read_footer(generated)
+    assert footer is not None and footer.unique_keys
+    assert {"uscc", "name", "year"} <= footer.required
+    assert 0 < footer.bounds["revenue"] < 10**18
+
+
+def _duplicated(generated: Path, target: Path, flag_rows: int | None) -> Path:
+    table = pq.read_table(generated)
+    doubled = pa.concat_tables([table, table.slice(0, 1)])
+    metadata = dict(table.schema.metadata or {})
+    if flag_rows is not None:
+        metadata[b"kechuang.unique_keys"] = json.dumps(
+            {"keys": ["uscc", "year"], "rows": flag_rows}
+        ).encode()
+    pq.write_table(doubled.replace_schema_metadata(metadata), target)
+    return target
+
+
+def test_a_flag_for_another_row_count_is_not_trusted(generated: Path, tmp_path: Path) -> None:
+    # A file appended to after Kechuang wrote it keeps the old flag: the row count betrays it.
+    path = _duplicated(
+        generated, tmp_path / "p.parquet", flag_rows=pq.read_metadata(generated).num_rows
+    )
+    assert read_footer(path) is not None and not read_footer(path).unique_keys  # type: ignore[union-attr]
+    with pytest.raises(PanelError, match="rows"):
+        open_panel(duckdb.connect(), path)
+
+
+def test_unflagged_files_are_scanned_for_duplicates(generated: Path, tmp_path: Path) -> None:
+    path = _duplicated(generated, tmp_path / "p.parquet", flag_rows=None)
+    with pytest.raises(PanelError, match="one row per enterprise per year"):
+        open_panel(duckdb.connect(), path)
+
+
+def test_explain_reads_through_the_index(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KECHUANG_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setattr(lookup, "INDEX_MIN_ROWS", 100)
+    codes = [
+        r[0]
+        for r in duckdb.sql(f"SELECT uscc FROM '{generated}' WHERE year = 2024 LIMIT 5").fetchall()
+    ]
+    for uscc in codes:
+        source = lookup.source_for(generated, uscc)
+        assert "kc_bucket=" in source  # the generator's file is not in uscc order
+        via_index = read_history(generated, uscc, 2024, 1)
+        monkeypatch.setattr(lookup, "INDEX_MIN_ROWS", 10**9)
+        scanned = read_history(generated, uscc, 2024, 1)
+        monkeypatch.setattr(lookup, "INDEX_MIN_ROWS", 100)
+        assert via_index == scanned and 2024 in via_index
+    # A changed file gets a new index (keyed by size and modification time).
+    before = lookup.index_dir(generated)
+    sorted_path = tmp_path / "sorted.parquet"
+    pq.write_table(
+        pq.read_table(generated).sort_by([("uscc", "ascending")]), sorted_path, row_group_size=500
+    )
+    assert lookup.index_dir(sorted_path) != before
+    # A panel in uscc order needs no index: row-group statistics prune.
+    assert "kc_bucket" not in lookup.source_for(sorted_path, codes[0])
