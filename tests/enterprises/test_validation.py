@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -120,3 +123,68 @@ def test_fast_uscc_check_never_accepts_what_the_reference_refuses(
     for text, accepted in zip(texts, fast, strict=True):
         valid = text is not None and uscc.is_valid(text) and uscc.normalise(text) == text
         assert bool(accepted) == valid, text
+
+
+def typed_cell(kind: pa.DataType) -> st.SearchStrategy[object]:
+    """Values of a typed Parquet column, inside and outside the contract's bounds."""
+    if pa.types.is_boolean(kind):
+        return st.booleans()
+    if pa.types.is_date32(kind):
+        return st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31))
+    if pa.types.is_integer(kind):
+        top = 2 ** (kind.bit_width - 1) - 1
+        edges = [v for v in (2024, 2023, 1989, 2999, 0, -1, 5, 2**62, 10**18) if abs(v) <= top]
+        return st.one_of(st.sampled_from(edges), st.integers(min_value=-top - 1, max_value=top))
+    whole, scale = kind.precision - kind.scale, kind.scale
+    top = 10 ** (whole + scale) - 1
+    unscaled = st.one_of(
+        st.integers(min_value=-top, max_value=top),
+        st.integers(min_value=-(10**scale) * 3, max_value=10**scale * 3),
+    )
+    return unscaled.map(lambda n: Decimal(n).scaleb(-scale))
+
+
+TYPED_COLUMNS: dict[str, list[pa.DataType]] = {
+    "year": [pa.int32(), pa.int64()],
+    "founded_on": [pa.date32()],
+    "is_hnte": [pa.bool_()],
+    "employees": [pa.int64(), pa.int16()],
+    "st_staff": [pa.int64()],
+    "revenue": [pa.decimal128(18, 2), pa.decimal128(10, 0), pa.decimal128(20, 2)],
+    "main_business_revenue": [pa.decimal128(18, 2), pa.decimal128(12, 3)],
+    "net_assets": [pa.decimal128(18, 2)],
+    "market_share": [pa.decimal128(9, 6), pa.decimal128(5, 4), pa.decimal128(12, 6)],
+}
+
+
+@st.composite
+def typed_batches(draw: st.DrawFn) -> tuple[pa.Table, dict[str, pa.Array]]:
+    count = draw(st.integers(min_value=1, max_value=6))
+    rows = [valid_row(i % 3) for i in range(count)]
+    texts = {n: pa.array([r[n] for r in rows], pa.string()) for n in COLUMNS}
+    typed: dict[str, pa.Array] = {}
+    for name, kinds in TYPED_COLUMNS.items():
+        kind = draw(st.sampled_from(kinds))
+        cell = st.one_of(st.none(), typed_cell(kind))
+        values = draw(st.lists(cell, min_size=count, max_size=count))
+        typed[name] = pa.array(values, kind)
+        del texts[name]
+    return pa.table(texts), typed
+
+
+@settings(max_examples=50, deadline=None)
+@given(batch=typed_batches())
+def test_typed_parquet_columns_read_as_their_text_would_be(
+    batch: tuple[pa.Table, dict[str, pa.Array]],
+) -> None:
+    from kechuang.enterprises.readers import as_text
+
+    table, typed = batch
+    numbers = pa.array(range(2, 2 + table.num_rows), pa.int64())
+    as_texts = table
+    for name, column in typed.items():
+        as_texts = as_texts.append_column(name, as_text(column))
+    direct = validate_batch(Batch(table, numbers, typed), [])
+    through_text = validate_batch(Batch(as_texts, numbers), [])
+    assert direct.table.equals(through_text.table)
+    assert direct.errors == through_text.errors

@@ -38,10 +38,38 @@ class PanelFileError(ValueError):
 
 @dataclass
 class Batch:
-    """Text columns of consecutive rows; `rows` holds each row's number as the user sees it."""
+    """Text columns of consecutive rows; `rows` holds each row's number as the user sees it.
+
+    A Parquet reader leaves typed (non-text) columns as they are in `typed` instead of `table`;
+    their text is `as_text(column)`, which the validator uses whenever it cannot read the
+    typed values directly (the same values, not reparsed from text).
+    """
 
     table: pa.Table
     rows: pa.Array
+    typed: dict[str, pa.Array] = field(default_factory=dict)
+
+    def has(self, name: str) -> bool:
+        return name in self.typed or name in self.table.column_names
+
+    def text(self, name: str) -> pa.Array:
+        """The column's text (all null if the file has no such column)."""
+        if name in self.typed:
+            return as_text(self.typed[name])
+        if name not in self.table.column_names:
+            return pa.nulls(len(self.rows), pa.string())
+        return self.table.column(name).combine_chunks()
+
+    def cell(self, name: str, position: int) -> str | None:
+        """One cell's text as the user sees it in an error report."""
+        if not self.has(name):
+            return None
+        source = self.typed.get(name)
+        if source is not None:
+            value = as_text(source.slice(position, 1))[0].as_py()
+        else:
+            value = self.table.column(name)[position].as_py()
+        return None if value is None else str(value)
 
 
 @dataclass
@@ -251,6 +279,12 @@ def as_text(array: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     return pc.cast(array, pa.string())
 
 
+def _is_textual(kind: pa.DataType) -> bool:
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
 def _parquet_batches(reader: PanelReader) -> Iterator[Batch]:
     parquet = pq.ParquetFile(reader.path)
     done = 0
@@ -258,15 +292,17 @@ def _parquet_batches(reader: PanelReader) -> Iterator[Batch]:
     next_row = FIRST_DATA_ROW
     try:
         for record_batch in parquet.iter_batches(batch_size=BATCH_ROWS):
-            table = pa.table(
-                {
-                    name: as_text(column)
-                    for name, column in zip(reader.header, record_batch.columns, strict=True)
-                }
-            )
-            yield Batch(table, _row_numbers(next_row, table.num_rows))
-            next_row += table.num_rows
-            done += table.num_rows
+            texts: dict[str, pa.Array] = {}
+            typed: dict[str, pa.Array] = {}
+            for name, column in zip(reader.header, record_batch.columns, strict=True):
+                if _is_textual(column.type):
+                    texts[name] = as_text(column)
+                else:
+                    typed[name] = column
+            count = record_batch.num_rows
+            yield Batch(pa.table(texts), _row_numbers(next_row, count), typed)
+            next_row += count
+            done += count
     except pa.ArrowException as exc:
         raise PanelFileError(f"{reader.path.name}: cannot read the Parquet file ({exc})") from exc
     finally:

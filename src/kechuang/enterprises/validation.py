@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from kechuang.domain import cells
 from kechuang.domain.panel import FIELDS, Field, Kind
+from kechuang.domain.periods import FIRST_YEAR, current_year
 from kechuang.domain.values import InvalidValue
 from kechuang.enterprises.readers import Batch
 
@@ -176,19 +177,7 @@ def _numeric(f: Field, raw: pa.Array) -> tuple[pa.Array, _Errors]:
     else:
         typed = pc.cast(fast_text, pa.decimal128(9, 6))
 
-    errors: _Errors = []
-    scale = 100 if f.kind is Kind.YUAN else 1
-    checks = []
-    if f.min_value is not None:
-        checks.append((pc.less(typed, _bound(f, f.min_value * scale)), cells.below_min(f)))
-    if f.max_value is not None:
-        checks.append((pc.greater(typed, _bound(f, f.max_value * scale)), cells.above_max(f)))
-    bad_mask = np.zeros(len(raw), dtype=bool)
-    for mask, reason in checks:
-        hits = pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
-        errors.extend((int(p), reason) for p in np.flatnonzero(hits))
-        bad_mask |= hits
-
+    errors, bad_mask = _bound_errors(f, typed)
     unusual = pc.and_(pc.invert(canonical), pc.invert(blank)).to_numpy(zero_copy_only=False)
     positions = np.flatnonzero(unusual)
     if len(positions) == 0 and not bad_mask.any():
@@ -206,22 +195,66 @@ def _numeric(f: Field, raw: pa.Array) -> tuple[pa.Array, _Errors]:
     return pa.array(values, staged_type(f)), errors
 
 
+def _typed(f: Field, column: pa.Array) -> tuple[pa.Array, _Errors] | None:
+    """A typed Parquet column read directly, when its values are exactly what the reference
+    parser would make of their text; None when the column must go through its text."""
+    kind = column.type
+    if f.kind is Kind.BOOL and pa.types.is_boolean(kind):
+        return column, []
+    if f.kind is Kind.DATE and pa.types.is_date32(kind):
+        years = pc.year(column)  # four-digit years, as the text path and Python's dates have
+        low, high = pc.min(years).as_py(), pc.max(years).as_py()
+        return (column, []) if low is None or (low >= 1000 and high <= 9999) else None
+    if f.kind is Kind.YEAR and pa.types.is_integer(kind) and not column.null_count:
+        low, high = pc.min(column).as_py(), pc.max(column).as_py()
+        if low is not None and low >= FIRST_YEAR and high <= current_year():
+            return pc.cast(column, pa.int32()), []
+        return None
+    if f.kind is Kind.COUNT and pa.types.is_integer(kind) and kind != pa.uint64():
+        return _bounded(f, pc.cast(column, pa.int64()))
+    if pa.types.is_decimal(kind) and kind.bit_width == 128 and kind.scale >= 0:
+        whole, decimals = kind.precision - kind.scale, kind.scale
+        if f.kind is Kind.YUAN and decimals <= 2 and whole <= 16:
+            return _bounded(f, decimal_to_fen(pc.cast(column, pa.decimal128(18, 2))))
+        if f.kind is Kind.RATIO and decimals <= 6 and whole <= 3:
+            return _bounded(f, pc.cast(column, pa.decimal128(9, 6)))
+    return None
+
+
+def _bounded(f: Field, typed: pa.Array) -> tuple[pa.Array, _Errors]:
+    """Typed values with those outside the column's bounds made unknown and reported."""
+    errors, bad_mask = _bound_errors(f, typed)
+    if bad_mask.any():
+        typed = pc.if_else(pa.array(bad_mask), pa.scalar(None, typed.type), typed)
+    return typed, errors
+
+
+def _bound_errors(f: Field, typed: pa.Array) -> tuple[_Errors, np.ndarray]:
+    errors: _Errors = []
+    scale = 100 if f.kind is Kind.YUAN else 1
+    checks = []
+    if f.min_value is not None:
+        checks.append((pc.less(typed, _bound(f, f.min_value * scale)), cells.below_min(f)))
+    if f.max_value is not None:
+        checks.append((pc.greater(typed, _bound(f, f.max_value * scale)), cells.above_max(f)))
+    bad_mask = np.zeros(len(typed), dtype=bool)
+    for mask, reason in checks:
+        hits = pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+        errors.extend((int(p), reason) for p in np.flatnonzero(hits))
+        bad_mask |= hits
+    return errors, bad_mask
+
+
 def _bound(f: Field, value: int) -> pa.Scalar:
     if f.kind is Kind.RATIO:
         return pa.scalar(Decimal(value), pa.decimal128(9, 6))
     return pa.scalar(value, pa.int64())
 
 
-def _text_column(table: pa.Table, name: str) -> pa.Array:
-    if name not in table.column_names:
-        return pa.nulls(table.num_rows, pa.string())
-    return table.column(name).combine_chunks()
-
-
-def _extras(table: pa.Table, names: list[str]) -> pa.Array:
+def _extras(batch: Batch, names: list[str]) -> pa.Array:
     if not names:
-        return pa.nulls(table.num_rows, pa.string())
-    columns = [table.column(name).to_pylist() for name in names]
+        return pa.nulls(len(batch.rows), pa.string())
+    columns = [batch.text(name).to_pylist() for name in names]
     out: list[str | None] = []
     for texts in zip(*columns, strict=True):
         kept = {n: t for n, t in zip(names, texts, strict=True) if t is not None and t.strip()}
@@ -231,11 +264,15 @@ def _extras(table: pa.Table, names: list[str]) -> pa.Array:
 
 def validate_batch(batch: Batch, extra_columns: list[str]) -> Validated:
     """Parse and check every cell of batch, then the checks between columns of each row."""
-    table = batch.table
     typed: dict[str, pa.Array] = {}
     found: list[tuple[int, str, str]] = []
     for f in FIELDS:
-        raw = _text_column(table, f.name)
+        direct = _typed(f, batch.typed[f.name]) if f.name in batch.typed else None
+        if direct is not None:
+            typed[f.name], column_errors = direct
+            found.extend((position, f.name, reason) for position, reason in column_errors)
+            continue
+        raw = batch.text(f.name)
         if f.kind in _CANONICAL:
             typed[f.name], column_errors = _numeric(f, raw)
         else:
@@ -256,9 +293,9 @@ def validate_batch(batch: Batch, extra_columns: list[str]) -> Validated:
     order = {f.name: i for i, f in enumerate(FIELDS)}
     found.sort(key=lambda e: (e[0], order[e[1]]))
     errors = [
-        CellError(int(rows[p]), name, _cell(table, name, p), reason) for p, name, reason in found
+        CellError(int(rows[p]), name, batch.cell(name, p), reason) for p, name, reason in found
     ]
-    columns = [typed[f.name] for f in FIELDS] + [_extras(table, extra_columns), batch.rows]
+    columns = [typed[f.name] for f in FIELDS] + [_extras(batch, extra_columns), batch.rows]
     return Validated(pa.Table.from_arrays(columns, schema=staged_schema()), errors)
 
 
@@ -266,10 +303,3 @@ def _positions(mask: pa.Array) -> list[int]:
     return [
         int(p) for p in np.flatnonzero(pc.fill_null(mask, False).to_numpy(zero_copy_only=False))
     ]
-
-
-def _cell(table: pa.Table, name: str, position: int) -> str | None:
-    if name not in table.column_names:
-        return None
-    value = table.column(name)[position].as_py()
-    return None if value is None else str(value)
