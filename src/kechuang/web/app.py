@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from kechuang import __version__
 from kechuang.store.engine import make_engine, make_sessionmaker
 from kechuang.web import problems
+from kechuang.web.i18n import LANG_COOKIE
 from kechuang.web.security import enforce_csrf, load_caller
 from kechuang.web.status import read_status
 from kechuang.web.templating import render
@@ -54,6 +55,15 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.mount("/static", StaticFiles(directory=str(_PACKAGE / "static")), name="static")
     problems.install(app)
+
+    @app.middleware("http")
+    async def remember_language(request: Request, call_next: Any) -> Response:
+        # ?lang= on any page (even one that redirects) is remembered for the next ones.
+        response: Response = await call_next(request)
+        lang = request.query_params.get("lang")
+        if lang in ("zh", "en"):
+            response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="lax")
+        return response
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
     _add_problem_schema(app)

@@ -27,7 +27,17 @@ def _wan(fen: int) -> str:
     return str((Decimal(int(fen)) / Decimal(1_000_000)).quantize(Decimal("0.01")))
 
 
+def _policy_title(policy_id: str, lang: str) -> str:
+    from kechuang.web import catalogue
+
+    try:
+        return catalogue.version(policy_id).title.get(lang)
+    except Exception:  # a run of a policy no longer in the pack still shows its id
+        return policy_id
+
+
 _templates.env.filters["yuan"] = _yuan
+_templates.env.globals["policy_title"] = _policy_title
 _templates.env.filters["round_wan"] = _wan
 _templates.env.filters["thousands"] = lambda n: "—" if n is None else f"{n:,}"
 
@@ -63,6 +73,4 @@ def render(
         status_code=status_code,
         headers=headers,
     )
-    if request.query_params.get("lang") in ("zh", "en"):
-        response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="lax")
     return response
