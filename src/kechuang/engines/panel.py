@@ -54,7 +54,7 @@ class ParquetFooter:
 
     rows: int
     row_groups: int
-    required: frozenset[str]  # columns declared REQUIRED (never null)
+    required: frozenset[str]  # columns declared REQUIRED, or with a null count of 0 everywhere
     unique_keys: bool  # written by Kechuang with unique (uscc, year) for exactly `rows` rows
     bounds: dict[str, int] = field(default_factory=dict)  # max |numerator| per numeric fact
 
@@ -68,7 +68,7 @@ def read_footer(path: Path) -> ParquetFooter | None:
         arrow = meta.schema.to_arrow_schema()
     except (OSError, ValueError, TypeError):
         return None
-    required = frozenset(f.name for f in arrow if not f.nullable)
+    required = frozenset(f.name for f in arrow if not f.nullable) | _without_nulls(meta, arrow)
     unique = False
     kv = meta.metadata or {}
     if UNIQUE_KEYS_METADATA in kv:
@@ -78,6 +78,19 @@ def read_footer(path: Path) -> ParquetFooter | None:
         except (ValueError, AttributeError):
             unique = False
     return ParquetFooter(meta.num_rows, meta.num_row_groups, required, unique, _bounds(meta, arrow))
+
+
+def _without_nulls(meta: Any, arrow: Any) -> frozenset[str]:
+    """Key columns whose statistics give a null count of 0 in every row group."""
+    found = set()
+    for name in ("uscc", "name", "year"):
+        if name not in arrow.names:
+            continue
+        i = arrow.names.index(name)
+        counts = [meta.row_group(g).column(i).statistics for g in range(meta.num_row_groups)]
+        if all(c is not None and c.has_null_count and c.null_count == 0 for c in counts):
+            found.add(name)
+    return frozenset(found)
 
 
 def _bounds(meta: Any, arrow: Any) -> dict[str, int]:

@@ -1,0 +1,177 @@
+"""Scale benchmark: the whole pack on 1M and 10M enterprises (DuckDB), 1M on PostgreSQL and Spark.
+
+Measures `kechuang screen --policy all` as a user runs it (wall time, CPU time and peak RSS of
+the whole process and its children), and reports the load average of the (shared) machine
+next to each figure:
+- DuckDB over a generated 1M × 3-year Parquet panel, then over a 10M panel;
+- PostgreSQL: the 1M panel imported into a fresh schema of KECHUANG_BENCH_POSTGRES_URL
+  (default: KECHUANG_TEST_POSTGRES_URL), screened in the database (`--engine postgres`);
+- Spark local[2] (`--engine spark`, KECHUANG_SPARK_MASTER to change) over the 1M panel;
+and how the DuckDB time grows from 1M to 10M.
+
+The generator makes at most 7M distinct enterprises, so the 10M panel is the 1M population
+ten times over with distinct codes (the first character of the code is the copy number: the
+check digit no longer holds, which screening does not read), written by DuckDB with the same
+row groups and the unique-keys flag. Panels live under a temporary directory (KECHUANG_BENCH_DIR,
+default /tmp) and are deleted at the end. `--size` sets the small panel (default 1M); the large
+one is ten times it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from bench.harness import Measurement, kechuang
+
+TITLE = "scale"
+YEAR = 2024
+COPIES = 10
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.1f}/{five:.1f}/{fifteen:.1f}"
+
+
+def measure_full(
+    name: str, argv: list[str], env: dict[str, str] | None = None, note: str = ""
+) -> Measurement:
+    """Wall and CPU time (user + system, children included) and peak RSS of argv."""
+    before = load()
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        argv, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"benchmark command failed ({code}): {' '.join(argv)}\n{stderr[-2000:]}")
+    cpu = usage.ru_utime + usage.ru_stime
+    # Spark's JVM is a child of the Python driver: its RSS is not in ru_maxrss of the driver.
+    peak = usage.ru_maxrss / 1024
+    text = f"cpu {cpu:.1f} s; {before} → {load()}"
+    return Measurement(name, seconds, peak, f"{text}; {note}" if note else text,
+                       {"cpu_seconds": cpu, "load_before": before})  # fmt: skip
+
+
+def replicate(panel: Path, target: Path, copies: int) -> int:
+    """`copies` copies of the panel with distinct codes, one Parquet file; returns its rows."""
+    import duckdb
+
+    con = duckdb.connect(config={"threads": 2, "memory_limit": "2GB"})
+    con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")
+    columns = [r[0] for r in con.sql(f"DESCRIBE SELECT * FROM '{panel}'").fetchall()]
+    items = ", ".join(
+        "CAST(k AS VARCHAR) || substr(uscc, 2) AS uscc" if c == "uscc" else f'"{c}"'
+        for c in columns
+    )
+    rows = int(con.sql(f"SELECT count(*) FROM '{panel}'").fetchone()[0]) * copies  # type: ignore[index]
+    flag = json.dumps({"keys": ["uscc", "year"], "rows": rows}).replace("'", "''")
+    con.execute(
+        f"COPY (SELECT {items} FROM range({copies}) AS r(k), read_parquet('{panel}')) "
+        f"TO '{target}' (FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 131072, "
+        f"KV_METADATA {{'kechuang.unique_keys': '{flag}'}})"
+    )
+    con.close()
+    return rows
+
+
+def _screen(panel: Path | None, out: Path, engine: str, env: dict[str, str] | None = None,
+            label: str = "") -> Measurement:  # fmt: skip
+    args = ["screen", "--year", str(YEAR), "--policy", "all", "--out", str(out),
+            "--engine", engine]  # fmt: skip
+    if panel is not None:
+        args += ["--data", str(panel)]
+    return measure_full(label, kechuang(*args), env)
+
+
+def run(size: int) -> list[Measurement]:
+    base = Path(os.environ.get("KECHUANG_BENCH_DIR", "/tmp"))
+    work = Path(tempfile.mkdtemp(prefix="kechuang-bench-scale-", dir=base))
+    rows: list[Measurement] = []
+    try:
+        panel = work / "panel.parquet"
+        subprocess.run(
+            kechuang("generate", "--enterprises", str(size), "--years", "2022-2024",
+                     "--seed", "1", "--out", str(panel)),
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        small = _screen(panel, work / "r-duckdb.parquet", "duckdb",
+                        label=f"duckdb, whole pack, {size:,} enterprises")  # fmt: skip
+        rows.append(small)
+        if os.environ.get("KECHUANG_BENCH_SKIP_POSTGRES") != "1":
+            rows.extend(_postgres(panel, work, size))
+        if os.environ.get("KECHUANG_BENCH_SKIP_SPARK") != "1":
+            from kechuang.engines.spark import available
+
+            reason = available()
+            if reason is None:
+                rows.append(_screen(panel, work / "r-spark.parquet", "spark",
+                                    label=f"spark local[2], whole pack, {size:,}"))  # fmt: skip
+            else:
+                rows.append(Measurement(f"spark {size:,}", 0.0, 0.0, f"skipped: {reason}"))
+        if os.environ.get("KECHUANG_BENCH_SKIP_LARGE") != "1":
+            large = work / "panel-large.parquet"
+            total = replicate(panel, large, COPIES)
+            panel.unlink()
+            big = _screen(large, work / "r-large.parquet", "duckdb",
+                          label=f"duckdb, whole pack, {size * COPIES:,} enterprises "
+                                f"({total:,} rows)")  # fmt: skip
+            ratio = big.seconds / small.seconds if small.seconds else 0.0
+            cpu_small = float(small.extra["cpu_seconds"])  # type: ignore[arg-type]
+            cpu_big = float(big.extra["cpu_seconds"])  # type: ignore[arg-type]
+            big.note += (
+                f"; {ratio:.1f}× the wall time and {cpu_big / cpu_small:.1f}× the CPU time "
+                f"of {size:,} for {COPIES}× the enterprises"
+            )
+            rows.append(big)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return rows
+
+
+def _postgres(panel: Path, work: Path, size: int) -> list[Measurement]:
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = os.environ.get("KECHUANG_BENCH_POSTGRES_URL") or os.environ.get(
+        "KECHUANG_TEST_POSTGRES_URL"
+    )
+    if not base:
+        return [Measurement(f"postgres {size:,}", 0.0, 0.0,
+                            "skipped: KECHUANG_BENCH_POSTGRES_URL not set")]  # fmt: skip
+    schema = f"kc_bench_{secrets.token_hex(4)}"
+    admin = create_engine(base)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    env = {
+        "KECHUANG_DATABASE_URL": url.render_as_string(hide_password=False),
+        "KECHUANG_VAR_DIR": str(work / "var"),
+    }
+    try:
+        subprocess.run(kechuang("db", "upgrade"), env={**os.environ, **env}, check=True,
+                       stdout=subprocess.DEVNULL)  # fmt: skip
+        imported = measure_full(f"postgres: import {size:,} (setup, not screening)",
+                                kechuang("import", str(panel)), env)  # fmt: skip
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"ANALYZE {schema}.annual_facts")
+            connection.exec_driver_sql(f"ANALYZE {schema}.enterprises")
+        screened = _screen(None, work / "r-postgres.parquet", "postgres", env,
+                           label=f"postgres in-database, whole pack, {size:,}")  # fmt: skip
+        return [imported, screened]
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        admin.dispose()
