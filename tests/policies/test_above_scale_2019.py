@@ -2,6 +2,7 @@
 
 Industry, wholesale/retail and accommodation/catering are measured by main business revenue, the
 service trades by revenue; each threshold is "及以上" (the threshold itself is above scale).
+建筑业 E and 房地产开发经营 K701 are qualification-based: manual_review whatever their revenue.
 Each case sits exactly on the threshold and one fen below it; the other revenue measure is set
 far away so that a test also fails if the wrong measure were read.
 """
@@ -83,10 +84,35 @@ def test_service_revenue_one_fen_below_is_not(check, code: str, threshold: int) 
     check(ID, services_panel(code, Decimal(threshold) - FEN), "ineligible", ["meets_threshold"])
 
 
-@pytest.mark.parametrize("code", ["E4710", "K7010"])
-def test_qualification_based_trades_are_unknown(check, code: str) -> None:
-    # 有资质的建筑业 / 有开发经营活动的房地产开发经营业: no revenue decides them
-    check(ID, rows(industry_code=code, revenue=10**9, main_business_revenue=10**9), "unknown")
+QUALIFICATION_BASED = ["E4710", "E4811", "E5011", "K7010"]
+
+
+@pytest.mark.parametrize("code", QUALIFICATION_BASED)
+@pytest.mark.parametrize("amount", [10**9, 0, None])
+def test_qualification_based_trades_go_to_review_whatever_the_revenue(
+    check, code: str, amount: int | None
+) -> None:
+    # 有资质的建筑业 / 有开发经营活动的房地产开发经营业: no revenue decides them, the reviewers do
+    panel = rows(industry_code=code, revenue=amount, main_business_revenue=amount)
+    check(ID, panel, "manual_review")
+
+
+@pytest.mark.parametrize("code", QUALIFICATION_BASED)
+def test_qualification_based_condition_is_under_review(code: str) -> None:
+    from kechuang.rules.scalar import evaluate
+    from tests.policies.conftest import pack_policy
+
+    panel = rows(industry_code=code, revenue=10**9, main_business_revenue=10**9)
+    verdict = evaluate(pack_policy(ID), {r["year"]: r for r in panel}, 2024)
+    assert verdict.condition("meets_threshold").status == "manual_review"
+    assert verdict.condition("in_scope").status == "met"
+
+
+@pytest.mark.parametrize(("code", "threshold"), [("K7020", 10_000_000), ("K7090", 10_000_000)])
+def test_other_real_estate_stays_decided_by_revenue(check, code: str, threshold: int) -> None:
+    # K70 except K701 (物业管理, 中介, 租赁, 其他): a revenue threshold, not a qualification
+    check(ID, services_panel(code, Decimal(threshold)), "eligible")
+    check(ID, services_panel(code, Decimal(threshold) - FEN), "ineligible", ["meets_threshold"])
 
 
 @pytest.mark.parametrize("code", ["A0111", "J6620", "S9121", "T9600"])

@@ -1,10 +1,11 @@
 """Golden tests of innovative-sme-2022 (工信部企业〔2022〕63号 附件1 创新型中小企业评价标准).
 
 Base: two Class II IP (5), R&D 6% of revenue (20), main business growth 18.75% (20), debt ratio
-40% (10), other field (5), main business 95% of revenue (20): data score 80. The outcome is
-manual_review at best (the platform scores high-value IP and the field; see the file header).
-`qualifies` is unmet only when neither full platform marks nor a data-decidable direct route
-could pass.
+40% (10), other field (5), main business 95% of revenue (20): data score 80. `qualifies` is met
+without review (`met_if`, outcome eligible) when the data score alone reaches 60 with the category
+minima or a data-decidable direct route holds; it is unmet only when neither full platform marks
+nor such a route could pass; otherwise it is manual_review (the platform scores high-value IP and
+the field; see the file header).
 """
 
 from __future__ import annotations
@@ -26,12 +27,43 @@ def inno(by_year=None, base=None, **latest) -> list[dict]:
 
 
 def expect(score: int, innovation: int, growth: int, special: int) -> tuple[str, list[str]]:
+    by_data = score >= 60 and innovation >= 20 and growth >= 15 and special >= 15
     possible = score + 15 >= 60 and innovation + 10 >= 20 and growth >= 15 and special + 5 >= 15
+    if by_data:
+        return "eligible", []
     return ("manual_review", []) if possible else ("ineligible", ["qualifies"])
 
 
 def test_base(check) -> None:
-    check(ID, inno(), "manual_review", score=80)
+    check(ID, inno(), "eligible", score=80)
+
+
+def test_qualifies_is_met_by_data_without_review() -> None:
+    from kechuang.rules.scalar import evaluate
+    from tests.policies.conftest import pack_policy
+
+    verdict = evaluate(pack_policy(ID), {r["year"]: r for r in inno()}, 2024)
+    assert verdict.condition("qualifies").status == "met"
+    assert verdict.outcome == "eligible"
+
+
+# 一、公告条件 by data alone: 60 points exactly (IP 10 + R&D 10, growth 15 + debt 10, field 5 + main
+# business 10) is eligible; main business growth one fen under 10% (growth 10 points, 55) is not,
+# and with full platform marks it still could pass, so it goes to review.
+@pytest.mark.parametrize(
+    ("latest", "outcome", "score"),
+    [("11000000", "eligible", 60), ("10999999.99", "manual_review", 55)],
+)
+def test_data_score_route_exactly_sixty(check, latest: str, outcome: str, score: int) -> None:
+    base = {"revenue": "19000000", "hightech_revenue": "0", "ip_class1": 1}
+    panel = inno(
+        base=base,
+        by_year={2023: {"main_business_revenue": "10000000"}},
+        main_business_revenue=latest,
+        rd_expense="400000",
+        rd_expense_domestic="400000",
+    )
+    check(ID, panel, outcome, score=score)
 
 
 # 二（一）2 R&D share of revenue (revenue 20,000,000)
@@ -85,7 +117,8 @@ def test_growth_bands(check, latest: str, points: int) -> None:
     [("16500000", 10), ("16500000.01", 5), ("22499999.99", 5), ("22500000", 0)],
 )
 def test_debt_ratio_bands(check, liabilities: str, points: int) -> None:
-    check(ID, inno(total_liabilities=liabilities), "manual_review", score=70 + points)
+    outcome, unmet = expect(70 + points, 25, 20 + points, 25)
+    check(ID, inno(total_liabilities=liabilities), outcome, unmet, score=70 + points)
 
 
 # 二（三）6 main business share of revenue (revenue 20,000,000; 8,000,000 the year before)
@@ -111,7 +144,8 @@ def test_main_business_share_bands(check, mbr: str, points: int) -> None:
 # 二（一）1 IP (data part)
 @pytest.mark.parametrize(("ip_class1", "ip_class2", "points"), [(1, 0, 10), (0, 1, 5), (0, 0, 0)])
 def test_ip_bands(check, ip_class1: int, ip_class2: int, points: int) -> None:
-    check(ID, inno(ip_class1=ip_class1, ip_class2=ip_class2), "manual_review", score=75 + points)
+    outcome, unmet = expect(75 + points, 20 + points, 30, 25)
+    check(ID, inno(ip_class1=ip_class1, ip_class2=ip_class2), outcome, unmet, score=75 + points)
 
 
 # 一、公告条件 with the platform's maximum: 45 + 15 = 60 can pass, 40 + 15 cannot.
@@ -139,27 +173,54 @@ def test_score_40_cannot_pass(check) -> None:
 @pytest.mark.parametrize(
     ("facts", "outcome"),
     [
-        ({"is_hnte": True}, "manual_review"),
-        ({"provincial_rd_institution": True}, "manual_review"),
+        ({"is_hnte": True}, "eligible"),
+        ({"provincial_rd_institution": True}, "eligible"),
+        ({"is_hnte": None}, "unknown"),  # an unknown route is not a pass
         (
             {"national_award_5y": True},
             "ineligible",
         ),  # not a route here: 近三年 national or provincial
     ],
 )
-def test_direct_routes_rescue_a_low_score(check, facts: dict, outcome: str) -> None:
-    check(ID, weak(**facts), outcome, [] if outcome == "manual_review" else ["qualifies"], score=40)
+def test_direct_routes_make_a_low_score_eligible(check, facts: dict, outcome: str) -> None:
+    check(ID, weak(**facts), outcome, ["qualifies"] if outcome == "ineligible" else [], score=40)
 
 
 @pytest.mark.parametrize(
-    ("latest", "outcome"), [("1000000", "manual_review"), ("999999.99", "ineligible")]
+    ("facts", "outcome"),
+    [({"is_hnte": True}, "eligible"), ({"is_hnte": None}, "manual_review")],
 )
-def test_equity_route_over_three_years(check, latest: str, outcome: str) -> None:
-    panel = weak(equity_financing=latest)
+def test_direct_route_with_a_possible_score(check, facts: dict, outcome: str) -> None:
+    # 45 + 15 could pass: without a route the platform decides, an unknown route included
+    check(ID, weak(ip_class1=1, **facts), outcome, score=45)
+
+
+def equity_panel(latest: str, **facts) -> list[dict]:
+    panel = weak(equity_financing=latest, **facts)
     for row in panel:
         if row["year"] in (2022, 2023):
             row["equity_financing"] = Decimal("2000000")
-    check(ID, panel, outcome, [] if outcome == "manual_review" else ["qualifies"], score=40)
+    return panel
+
+
+@pytest.mark.parametrize(
+    ("latest", "outcome"), [("1000000", "eligible"), ("999999.99", "ineligible")]
+)
+def test_equity_route_over_three_years(check, latest: str, outcome: str) -> None:
+    check(
+        ID,
+        equity_panel(latest),
+        outcome,
+        ["qualifies"] if outcome == "ineligible" else [],
+        score=40,
+    )
+
+
+@pytest.mark.parametrize(
+    ("latest", "outcome"), [("1000000", "eligible"), ("999999.99", "manual_review")]
+)
+def test_equity_route_with_a_possible_score(check, latest: str, outcome: str) -> None:
+    check(ID, equity_panel(latest, ip_class1=1), outcome, score=45)
 
 
 @pytest.mark.parametrize(
@@ -181,7 +242,7 @@ def test_firm_founded_in_the_evaluation_year_scores_no_growth(check) -> None:
     panel = rows(years=(2024,), founded_on=dt.date(2024, 1, 1))
     check(ID, panel, "ineligible", ["qualifies"], score=60)
     panel = rows(years=(2024,), founded_on=dt.date(2024, 1, 1), is_hnte=True)
-    check(ID, panel, "manual_review", score=60)
+    check(ID, panel, "eligible", score=60)
 
 
 def test_older_firm_without_last_year_row_is_unknown(check) -> None:
@@ -191,4 +252,4 @@ def test_older_firm_without_last_year_row_is_unknown(check) -> None:
 
 def test_missing_assets_is_unknown_unless_a_route_holds(check) -> None:
     check(ID, inno(total_assets=None), "unknown", [], score=None)
-    check(ID, inno(total_assets=None, is_hnte=True), "manual_review", [], score=None)
+    check(ID, inno(total_assets=None, is_hnte=True), "eligible", [], score=None)

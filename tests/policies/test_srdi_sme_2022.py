@@ -1,8 +1,10 @@
 """Golden tests of srdi-sme-2022 (工信部企业〔2022〕63号 附件2 专精特新中小企业认定标准).
 
 Conditions (一)-(三) are decided from data; (四) (the platform's 60-point score or a direct route)
-is always manual_review, so a firm meeting (一)-(三) is manual_review. Base: 5 niche years,
-revenue 20,000,000 and R&D 1,200,000 (6%).
+is met without review when direct route 2 (近两年研发费用均值1000万元以上) or 3
+(近两年股权融资6000万元以上) holds (`met_if`), so a firm meeting (一)-(三) and one of them is
+eligible; otherwise (四) is manual_review. Base: 5 niche years, revenue 20,000,000 and
+R&D 1,200,000 (6%), no equity.
 """
 
 from __future__ import annotations
@@ -79,7 +81,7 @@ def test_equity_three_years_ago_does_not_count(check) -> None:
     check(ID, panel, "ineligible", ["revenue_or_equity"])
 
 
-def test_direct_routes_are_shown_not_decisive() -> None:
+def test_direct_routes_meet_the_evaluation_without_review() -> None:
     from kechuang.rules.scalar import evaluate
     from tests.policies.conftest import pack_policy
 
@@ -92,7 +94,47 @@ def test_direct_routes_are_shown_not_decisive() -> None:
     verdict = evaluate(pack_policy(ID), {r["year"]: r for r in panel}, 2024)
     assert verdict.condition("equity_route").status == "met"
     assert verdict.condition("rd_average_route").status == "met"  # (18,800,000 + 1,200,000) / 2
-    assert verdict.outcome == "manual_review"
+    assert verdict.condition("evaluation").status == "met"
+    assert verdict.outcome == "eligible"
+
+
+# 一（四）2: the two-year R&D average 1000万元 exactly, and one fen (of the sum) below it
+@pytest.mark.parametrize(
+    ("rd_2023", "outcome"), [("18800000", "eligible"), ("18799999.99", "manual_review")]
+)
+def test_rd_average_route(check, rd_2023: str, outcome: str) -> None:
+    panel = rows(by_year={2023: {"rd_expense": rd_2023, "rd_expense_domestic": rd_2023}})
+    check(ID, panel, outcome, score=0)
+
+
+# 一（四）3: equity financing over two years 6000万元 exactly, and one fen below it
+@pytest.mark.parametrize(
+    ("equity_2024", "outcome"), [("30000000", "eligible"), ("29999999.99", "manual_review")]
+)
+def test_equity_route(check, equity_2024: str, outcome: str) -> None:
+    panel = rows(by_year={2023: {"equity_financing": "30000000"}}, equity_financing=equity_2024)
+    check(ID, panel, outcome, score=0)
+
+
+def test_equity_route_three_years_ago_does_not_count(check) -> None:
+    panel = rows(by_year={2022: {"equity_financing": "60000000"}})
+    check(ID, panel, "manual_review")
+
+
+def test_unknown_route_goes_to_review(check) -> None:
+    panel = rows(by_year={2023: {"rd_expense": None, "rd_expense_domestic": None}})
+    check(ID, panel, "manual_review")
+
+
+def test_direct_route_does_not_replace_the_data_conditions(check) -> None:
+    # route 3 holds, but R&D is below 3% of revenue: (二) still rules the firm out
+    panel = rows(
+        by_year={2023: {"equity_financing": "30000000"}},
+        equity_financing="30000000",
+        rd_expense="599999.99",
+        rd_expense_domestic="599999.99",
+    )
+    check(ID, panel, "ineligible", ["rd_expense_amount", "rd_expense_share"])
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,8 @@
 
 `render(policy, source_text)` gives one page: metadata, the file's description (its header
 comment), parameters with their dated values and references, definitions, scores with their
-bands, conditions with kind, expression and cited clause, benefit, exclusions and budget.
+bands, conditions with kind, expression (and `met_if`) and cited clause, benefit, exclusions
+and budget.
 `render_index(policies)` lists every version. Output is deterministic (no dates, no paths) so
 that `kechuang policy-docs --check` can tell whether the checked-in pages are current.
 """
@@ -50,7 +51,8 @@ UNIT_TEXT = {
 OUTCOME_RULE = (
     "Outcome (docs/policy-language.md): `ineligible` if any required or manual_review condition "
     "is unmet; else `unknown` if any is unknown (missing data); else `manual_review` if any is "
-    "manual_review; else `eligible`. Attestations are shown to the enterprise and never block; "
+    "manual_review; else `eligible`. A manual_review condition whose `met_if` (met by data if) "
+    "is true is met without review. Attestations are shown to the enterprise and never block; "
     "helpers are shown and referenced but not themselves required."
 )
 
@@ -98,13 +100,18 @@ def _cjk(char: str) -> bool:
 
 
 def expressions(source_text: str) -> dict[tuple[str, str], str]:
-    """{(section, id): expression text} from the YAML, so pages show what the officer wrote."""
+    """{(section, id): expression text} from the YAML, so pages show what the officer wrote.
+
+    A condition's `met_if` is under ("met_if", condition id)."""
     data = yaml.safe_load(source_text) or {}
     found: dict[tuple[str, str], str] = {}
     for section in ("definitions", "scores", "conditions"):
         for item in data.get(section) or []:
             if isinstance(item, dict) and item.get("expr") is not None:
                 found[(section, str(item["id"]))] = _one_line(str(item["expr"]))
+            met_if = item.get("met_if") if isinstance(item, dict) else None
+            if section == "conditions" and met_if is not None:
+                found[("met_if", str(item["id"]))] = _one_line(str(met_if))
     benefit = data.get("benefit") or {}
     for key in ("amount", "cap"):
         if benefit.get(key) is not None:
@@ -287,6 +294,9 @@ def render(policy: Policy, source_text: str | None = None) -> str:
         add(f"- {c.label.en}")
         add(f"- 类型 Kind: {KIND_TEXT[c.kind]}")
         add(f"- 条款 Clause: {c.clause}")
+        met_if = exprs.get(("met_if", c.id))
+        if met_if:
+            add(f"- 数据可判定的直通条件 Met by data if (true → met, no review): {_code(met_if)}")
         cond_expr = exprs.get(("conditions", c.id))
         if cond_expr:
             what = (
