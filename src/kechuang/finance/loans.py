@@ -22,7 +22,7 @@ from kechuang.finance import books, capacity, lifecycle
 from kechuang.finance.compensation import split_loss, split_recovery
 from kechuang.finance.errors import NotFound, Refused
 from kechuang.finance.facts import admit, history
-from kechuang.finance.products import Product, ProductError, get_product
+from kechuang.finance.products import TIERS, Product, ProductError, get_product
 from kechuang.finance.schedule import build_schedule, round_half_up
 from kechuang.finance.tables import Claim, Instalment, Loan, Recovery, Repayment
 from kechuang.ledger.locking import begin_write
@@ -67,8 +67,8 @@ def _check_terms(product: Product, app: Application) -> None:
         raise Refused(f"product {product.id} has terms of 1..{limits.term_months_max} months")
     if app.method not in product.doc.methods:
         raise Refused(f"product {product.id} repays by {', '.join(product.doc.methods)}")
-    if product.kind == "guarantee" and app.tier is None:
-        raise Refused(f"product {product.id} shares risk by enterprise tier: give the tier")
+    if product.kind == "guarantee" and app.tier not in TIERS:
+        raise Refused(f"product {product.id} shares risk by enterprise tier: {', '.join(TIERS)}")
     for name, value in (("bank", app.bank_org), (product.counterparty, app.partner_org),
                         ("bank_ref", app.bank_ref)):  # fmt: skip
         if not value or not value.strip() or len(value) > 64:
