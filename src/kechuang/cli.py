@@ -26,6 +26,8 @@ COMMAND_MODULES = (
     "kechuang.accounts.commands",
     "kechuang.transfer.commands",
     "kechuang.finance.commands",
+    "kechuang.cultivation.commands",
+    "kechuang.stats.commands",
     "kechuang.web.commands",
 )
 

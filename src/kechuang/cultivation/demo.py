@@ -2,8 +2,9 @@
 
 Certificates: each year, a share of the enterprises that the SME ladder's policies find pending
 (`manual_review`: the data is met, the experts decide) are recognised, valid for the rung's
-`certificate_years` from a date late in the year; a label's first year spreads its issue dates over the
-years before it, so that certificates run out inside the demo's years and some labels are lost.
+`certificate_years` from a date late in the year; a label's first year spreads its issue dates
+over the years before it, so that certificates run out inside the demo's years and some
+labels are lost.
 Incubators: a few per district, in its parks. Tenants: young enterprises of the panel, entering
 an incubator of their district (a few past the age limit), graduating, leaving or staying.
 Everything is written in one transaction; running it again replaces the demo rows only.
