@@ -76,12 +76,20 @@ class Indicator:
     def description(self, lang: str) -> str:
         return self.description_zh if lang == "zh" else self.description_en
 
+    @property
+    def additive(self) -> bool:
+        """A count or a sum: zero (not unknown) in a year without rows."""
+        measure = self.measure.strip().lower()
+        return self.denominator is None and measure.startswith(("count(", "sum("))
+
     def formula(self, dimension: str | None = None) -> str:
         """The SQL that computes the indicator by year (and by `dimension`)."""
         key = f", {BREAKDOWNS[dimension]} AS key" if dimension else ""
         value = self.measure
         if self.denominator:
-            value = f"({self.measure}) / ({self.denominator}) * {self.multiplier}"
+            value = f"({self.measure}) / ({self.denominator})"
+            if self.multiplier != 1:
+                value += f" * {self.multiplier}"
         where = f"\nWHERE {self.where}" if self.where else ""
         group = "year, key" if dimension else "year"
         return f"SELECT year{key}, {value} AS value\nFROM {self.source}{where}\nGROUP BY {group}"

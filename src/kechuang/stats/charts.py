@@ -107,10 +107,11 @@ def funnel(rows: Sequence[tuple[str, int]], lang: str) -> dict[str, Any]:
         {
             "type": "funnel",
             "sort": "descending",
-            "left": "10%",
-            "width": "80%",
-            "minSize": "8%",
-            "label": {"show": True, "position": "inside", "formatter": "{b}: {c}"},
+            "left": "4%",
+            "width": "58%",
+            "minSize": "6%",
+            "label": {"show": True, "position": "right", "formatter": "{b}  {c}"},
+            "labelLine": {"length": 14},
             "data": [{"name": name, "value": value} for name, value in rows],
         }
     ]

@@ -110,6 +110,10 @@ def compute(
                 for year, key, m, d in rows
                 if year is not None
             }
+            if dimension is None and indicator.additive:
+                # No rows in a year means none counted, not an unknown figure.
+                for year in wanted:
+                    values.setdefault((year, None), Decimal(0))
             comparable = _comparable(con, indicator, dimension) if indicator.comparable else {}
             for (year, key), value in sorted(
                 values.items(), key=lambda kv: (kv[0][0], str(kv[0][1]))

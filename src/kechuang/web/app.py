@@ -37,6 +37,8 @@ ROUTER_MODULES = (
     "kechuang.web.routers.dashboard",
     "kechuang.web.routers.admin",
     "kechuang.finance.router",
+    "kechuang.stats.router",
+    "kechuang.cultivation.router",
 )
 
 
