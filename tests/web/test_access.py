@@ -80,6 +80,15 @@ CASES: dict[tuple[str, str], Case] = {
         "/api/v1/whatif", {"policy_id": "first-above-scale-reward", "year": 2024}
     ),
     ("GET", "/api/v1/stats"): Case("/api/v1/stats"),
+    # kechuang.stats and kechuang.cultivation: analysts' aggregates, no party's own data.
+    ("GET", "/api/v1/indicators"): Case("/api/v1/indicators"),
+    ("GET", "/api/v1/indicators/{indicator_id}/values"): Case(
+        "/api/v1/indicators/enterprises/values"
+    ),
+    ("GET", "/api/v1/cultivation/funnel"): Case("/api/v1/cultivation/funnel"),
+    ("GET", "/api/v1/cultivation/moves"): Case("/api/v1/cultivation/moves"),
+    ("GET", "/api/v1/cultivation/watch"): Case("/api/v1/cultivation/watch"),
+    ("GET", "/api/v1/cultivation/incubators"): Case("/api/v1/cultivation/incubators"),
     ("GET", "/api/v1/stats.csv"): Case("/api/v1/stats.csv"),
     # Finance (kechuang.finance.router; its own access tests are tests/finance/test_api.py).
     ("GET", "/api/v1/finance/products"): Case("/api/v1/finance/products", shared=True),

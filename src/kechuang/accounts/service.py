@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from kechuang.accounts import audit
@@ -194,24 +194,31 @@ def find_session(session: Session, token: str) -> tuple[WebSession, Account] | N
     return row, account
 
 
+# Built once: this runs on every request, and a prepared statement skips SQLAlchemy's per-call
+# construction and cache-key work.
+_SESSION_PRINCIPAL = (
+    select(
+        Account.id,
+        Account.username,
+        Account.display_name,
+        Account.role,
+        Account.uscc,
+        Account.org,
+        WebSession.csrf_token,
+    )
+    .join(WebSession, WebSession.account_id == Account.id)
+    .where(
+        WebSession.token_sha256 == bindparam("token_sha256"),
+        WebSession.expires_at > bindparam("now"),
+        Account.active.is_(True),
+    )
+)
+
+
 def session_principal(session: Session, token: str) -> tuple[Principal, str] | None:
     """The principal and CSRF token of a live session: one indexed query (every request runs it)."""
     row = session.execute(
-        select(
-            Account.id,
-            Account.username,
-            Account.display_name,
-            Account.role,
-            Account.uscc,
-            Account.org,
-            WebSession.csrf_token,
-        )
-        .join(WebSession, WebSession.account_id == Account.id)
-        .where(
-            WebSession.token_sha256 == token_hash(token),
-            WebSession.expires_at > _now(),
-            Account.active.is_(True),
-        )
+        _SESSION_PRINCIPAL, {"token_sha256": token_hash(token), "now": _now()}
     ).first()
     if row is None:
         return None

@@ -66,6 +66,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         if lang in ("zh", "en"):
             response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="lax")
         return response
+
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
     _add_problem_schema(app)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from kechuang.domain.panel import FIELDS, Kind
 from kechuang.enterprises.snapshot import _select as panel_select
@@ -36,20 +36,24 @@ def history(
     return out
 
 
+# Built once: these run on every enterprise page and API call.
+_YEARS = (
+    select(annual_facts.c.year)
+    .where(annual_facts.c.uscc == bindparam("uscc"))
+    .order_by(annual_facts.c.year)
+)
+_ENTERPRISE = select(enterprises).where(enterprises.c.uscc == bindparam("uscc"))
+_VERSION = select(func.max(ImportBatch.id))
+
+
 def years(conn: Connection, uscc: str) -> list[int]:
-    return list(
-        conn.scalars(
-            select(annual_facts.c.year)
-            .where(annual_facts.c.uscc == uscc)
-            .order_by(annual_facts.c.year)
-        )
-    )
+    return list(conn.scalars(_YEARS, {"uscc": uscc}))
 
 
 def enterprise_row(conn: Connection, uscc: str) -> Any:
-    return conn.execute(select(enterprises).where(enterprises.c.uscc == uscc)).first()
+    return conn.execute(_ENTERPRISE, {"uscc": uscc}).first()
 
 
 def data_version(conn: Connection) -> int:
     """The newest import batch: cached verdicts are valid while it stays the same."""
-    return int(conn.scalar(select(func.max(ImportBatch.id))) or 0)
+    return int(conn.scalar(_VERSION) or 0)

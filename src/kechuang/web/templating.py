@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from decimal import Decimal
 from importlib import resources
 from typing import Any
@@ -42,6 +43,18 @@ _templates.env.filters["round_wan"] = _wan
 _templates.env.filters["thousands"] = lambda n: "—" if n is None else f"{n:,}"
 
 
+# The language of the page being rendered. A global `tt` reads it, so that macros imported
+# without context (which Jinja caches) still speak the page's language.
+_lang: ContextVar[str] = ContextVar("kechuang_page_language", default="zh")
+
+
+def _tt(zh: str, en: str) -> str:
+    return zh if _lang.get() == "zh" else en
+
+
+_templates.env.globals["tt"] = _tt
+
+
 def language(request: Request) -> str:
     return pick_language(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE))
 
@@ -56,6 +69,7 @@ def render(
     from kechuang.web.security import load_caller
 
     lang = language(request)
+    _lang.set(lang)
     caller = load_caller(request)
     response = _templates.TemplateResponse(
         request,
@@ -63,7 +77,6 @@ def render(
         {
             "lang": lang,
             "t": translator(lang),
-            "tt": (lambda zh, en: zh) if lang == "zh" else (lambda zh, en: en),
             "version": __version__,
             "caller": caller,
             "me": caller.principal if caller else None,

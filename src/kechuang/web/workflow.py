@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
 
 from fastapi import Request
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from kechuang.web.problems import ProblemError
@@ -58,12 +60,12 @@ class AwardOut(BaseModel):
     account_tail: str | None
 
 
-def awards_of(session: Session, uscc: str) -> list[AwardOut]:
-    """An enterprise's awards in published (or later) runs, newest run first."""
+@lru_cache(maxsize=1)
+def _awards_query() -> Any:
     from kechuang.screening.tables import Award, BankAccount, ScreeningRun
 
-    # Plain columns, not ORM entities: this runs on every enterprise home page.
-    rows = session.execute(
+    # Plain columns, not ORM entities, built once: this runs on every enterprise home page.
+    return (
         select(
             Award.id,
             ScreeningRun.id,
@@ -83,11 +85,18 @@ def awards_of(session: Session, uscc: str) -> list[AwardOut]:
         )
         .join(ScreeningRun, ScreeningRun.id == Award.run_id)
         .outerjoin(BankAccount, BankAccount.award_id == Award.id)
-        .where(Award.uscc == uscc, ScreeningRun.state.in_(VISIBLE_RUN_STATES))
+        .where(Award.uscc == bindparam("uscc"), ScreeningRun.state.in_(VISIBLE_RUN_STATES))
         .order_by(ScreeningRun.id.desc())
-    ).all()
-    fields = list(AwardOut.model_fields)
+    )
+
+
+_FIELDS = list(AwardOut.model_fields)
+
+
+def awards_of(session: Session, uscc: str) -> list[AwardOut]:
+    """An enterprise's awards in published (or later) runs, newest run first."""
+    rows = session.execute(_awards_query(), {"uscc": uscc}).all()
     return [
-        AwardOut(**dict(zip(fields, (*row[:14], row[14][-4:] if row[14] else None), strict=True)))
+        AwardOut(**dict(zip(_FIELDS, (*row[:14], row[14][-4:] if row[14] else None), strict=True)))
         for row in rows
     ]
