@@ -72,7 +72,7 @@ def results(engine: Engine) -> Results:
         hit = _cache.get(state)
         if hit is not None:
             return hit
-        con = sources.connect(engine, str(panel), files)
+        con = sources.connect(sources.store_tables(engine), str(panel), files)
         try:
             years = list(files.years)
             values = compute(con, catalogue.catalogue(), years)

@@ -64,7 +64,7 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _store_tables(engine: Engine) -> dict[str, tuple[Select[Any], dict[str, pa.DataType]]]:
+def _store_tables() -> dict[str, tuple[Select[Any], dict[str, pa.DataType]]]:
     text, date, big, num, flag = pa.string(), pa.date32(), pa.int64(), pa.int32(), pa.bool_()
     stamp = pa.timestamp("us", tz="UTC")
     return {
@@ -264,11 +264,21 @@ VIEWS: dict[str, Callable[[str, str], str]] = {
 }
 
 
-def connect(engine: Engine, panel: str, files: TierFiles) -> duckdb.DuckDBPyConnection:
+def store_tables(engine: Engine) -> dict[str, pa.Table]:
+    """The stored rows the relations read, as Arrow tables named `<relation>_in`."""
+    return {name: fetch(engine, query, types) for name, (query, types) in _store_tables().items()}
+
+
+def table_types() -> dict[str, dict[str, pa.DataType]]:
+    """The columns and types of each `<relation>_in` table (to build one by hand)."""
+    return {name: dict(types) for name, (_, types) in _store_tables().items()}
+
+
+def connect(tables: dict[str, pa.Table], panel: str, files: TierFiles) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with every relation of SOURCES (and `firms`) as a view."""
     con = duckdb.connect()
-    for name, (query, types) in _store_tables(engine).items():
-        con.register(name, fetch(engine, query, types))
+    for name, table in tables.items():
+        con.register(name, table)
     panel_sql, tiers_sql = _literal(panel), _literal(str(files.tiers))
     for name, build in VIEWS.items():
         sql = build(panel_sql, tiers_sql)
