@@ -13,11 +13,18 @@ from kechuang.stats.tables import Admission, Product
 from kechuang.store.engine import make_engine
 from kechuang.store.migrate import upgrade
 
-PRODUCTS = """approval_number,kind,name_zh,name_en,approved_on,holder_name,holder_uscc,district,national_list_on
+HEADER = (
+    "approval_number,kind,name_zh,name_en,approved_on,holder_name,holder_uscc,district,"
+    "national_list_on"
+)
+PRODUCTS = (
+    HEADER
+    + """
 国药准字H20240001,drug,示例替尼片,Example tinib,2024-09-27,上海示例医药有限公司,,310115,
 国械注准20243010001,device,示例手术机器人,Example robot,2024-03-01,上海示例医疗有限公司,,310112,
 国药准字H20240002,drug,示例单抗,Example mab,2024-05-06,上海示例生物有限公司,,310115,2024-11-28
 """
+)
 ADMISSIONS = """approval_number,hospital_code,hospital_name,district,listed_on
 国药准字H20240001,H1,上海市瑞金医院,310101,2024-10-15
 国药准字H20240002,H1,上海市瑞金医院,310101,2024-12-20

@@ -15,7 +15,7 @@ from kechuang.stats.catalogue import catalogue
 from kechuang.stats.compute import compute
 from tests.stats.world import World
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def _table(name: str, rows: list[dict[str, object]]) -> pa.Table:
