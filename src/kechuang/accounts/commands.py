@@ -7,13 +7,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
 
 accounts_app = typer.Typer(help="Accounts and roles of the web app.", no_args_is_help=True)
 out = Console()
 err = Console(stderr=True)
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine() -> Engine:
     from kechuang.store.engine import make_engine
 
     return make_engine()

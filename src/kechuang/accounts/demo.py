@@ -36,7 +36,8 @@ class DemoAccount:
 
 def latest_year(engine: Engine) -> int | None:
     with engine.connect() as conn:
-        return conn.scalar(select(func.max(annual_facts.c.year)))
+        year = conn.scalar(select(func.max(annual_facts.c.year)))
+    return int(year) if year is not None else None
 
 
 def eligible_enterprise(engine: Engine, policy_id: str = DEMO_POLICY) -> tuple[str, int] | None:

@@ -12,7 +12,7 @@ else is 404, so it cannot even learn what exists), a bank only rows of its own o
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,7 +104,7 @@ def authenticated(request: Request) -> Principal:
     return caller.principal
 
 
-def require(*roles: str) -> Callable[..., Principal]:
+def require(*roles: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
     """A dependency that lets only the given roles through (403 for the others)."""
 
     # async: it does no I/O, so it need not cost a hop to the thread pool on every request.

@@ -131,10 +131,10 @@ class PayOut(BaseModel):
 
 
 def _jobs(request: Request) -> Jobs:
-    jobs = getattr(request.app.state, "jobs", None)
+    jobs: Jobs | None = getattr(request.app.state, "jobs", None)
     if jobs is None:
         jobs = request.app.state.jobs = Jobs()
-    return jobs  # type: ignore[no-any-return]
+    return jobs
 
 
 def _job_out(job: Job) -> JobOut:
@@ -665,7 +665,9 @@ def publish_form(
 def approve_form(
     request: Request, run_id: int, session: Session = Depends(db), who: Principal = Depends(Officer)
 ) -> Response:
-    return _form_action(run_id, lambda: do_approve(request, session, who, run_id, ApproveIn()))
+    return _form_action(
+        run_id, lambda: do_approve(request, session, who, run_id, ApproveIn(confirm_days=10))
+    )
 
 
 @router.post("/officer/runs/{run_id}/pay", include_in_schema=False)
@@ -686,8 +688,10 @@ def decide_form(
     who: Principal = Depends(Officer),
 ) -> Response:
     def act() -> None:
-        if decision not in ("upheld", "rejected") or not reason.strip():
-            raise ProblemError(422, "choose upheld or rejected and give a reason")
-        do_decide(request, session, who, objection_id, DecisionIn(decision=decision, reason=reason))
+        try:
+            body = DecisionIn.model_validate({"decision": decision, "reason": reason})
+        except ValueError:
+            raise ProblemError(422, "choose upheld or rejected and give a reason") from None
+        do_decide(request, session, who, objection_id, body)
 
     return _form_action(run_id, act)
