@@ -1,0 +1,25 @@
+"""Migration 0004 creates the account tables and its downgrade removes them, on both stores."""
+
+from __future__ import annotations
+
+from alembic import command
+from sqlalchemy import inspect
+
+from kechuang.store.engine import make_engine
+from kechuang.store.migrate import alembic_config, upgrade
+
+TABLES = {"accounts", "account_sessions", "login_failures", "audit_log"}
+
+
+def test_upgrade_and_downgrade(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine, "0004")
+        assert set(inspect(engine).get_table_names()) >= TABLES
+        cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.downgrade(cfg, "0003")
+        assert not TABLES & set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
