@@ -79,7 +79,7 @@ def write_sourced_facts(engine: Engine, fields: list[Field], path: Path) -> Path
         if f.kind is Kind.YUAN:
             # Stored in whole fen: the exact yuan is the same integer scaled by 10^-2.
             arrays[f.name] = pa.array(
-                [None if v is None else Decimal(int(v)).scaleb(-2) for v in values],
+                [None if v is None else Decimal(int(str(v))).scaleb(-2) for v in values],
                 _ARROW[Kind.YUAN],
             )
         elif f.kind is Kind.BOOL:

@@ -9,7 +9,6 @@ of recoveries, and each fund's usage. Every query can be limited to what a calle
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -20,7 +19,11 @@ from sqlalchemy.orm import Session
 from kechuang.finance.capacity import capacity
 from kechuang.finance.tables import Claim, FinanceFund, Loan, Recovery
 
-DIMENSIONS = {"product": Loan.product_id, "bank": Loan.bank_org, "district": Loan.district}
+DIMENSIONS: dict[str, ColumnElement[Any]] = {
+    "product": Loan.product_id.expression,
+    "bank": Loan.bank_org.expression,
+    "district": Loan.district.expression,
+}
 DISBURSED = ("disbursed", "overdue", "repaid", "defaulted", "compensated", "closed")
 
 
@@ -85,7 +88,8 @@ def table(
     for record in session.execute(query):
         values = list(record)
         name = values.pop(0) if key is not None else None
-        rows[name] = Row(name, *(int(v) for v in values))
+        enterprises, count, granted, outstanding, npl = (int(v) for v in values)
+        rows[name] = Row(name, enterprises, count, granted, outstanding, npl)
     _add_compensation(session, rows, key, where)
     return list(rows.values()) or [Row(None)]
 
@@ -121,10 +125,10 @@ def report(
     session: Session, where: ColumnElement[bool] | None = None, with_funds: bool = True
 ) -> dict[str, Any]:
     """Everything the portfolio page shows, as JSON-ready data."""
-    tables: dict[str, Callable[[], list[Row]]] = {
-        "total": lambda: table(session, None, where),
-        **{name: (lambda n=name: table(session, n, where)) for name in DIMENSIONS},
+    dimensions: list[tuple[str, str | None]] = [("total", None)]
+    dimensions += [(name, name) for name in DIMENSIONS]
+    out: dict[str, Any] = {
+        name: [r.as_json() for r in table(session, by, where)] for name, by in dimensions
     }
-    out: dict[str, Any] = {name: [r.as_json() for r in build()] for name, build in tables.items()}
     out["funds"] = fund_usage(session) if with_funds else []
     return out
