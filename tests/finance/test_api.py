@@ -138,10 +138,18 @@ def test_indicators_are_scoped_and_the_officer_page_has_charts(world: World) -> 
     assert icbc["total"][0]["loans"] == 1 and icbc["total"][0]["granted_fen"] == 1_000_000_00
     assert icbc["funds"] == []
     assert world.client("ent_a").get("/api/v1/finance/indicators").status_code == 403
+    with make_sessionmaker(world.app.state.engine)() as session:
+        from kechuang.finance import fund_of_funds as fof
+
+        criteria = {"team": 90, "industry_fit": 80, "fundraising": 70, "local_investment": 70,
+                    "governance": 70}  # fmt: skip
+        fof.apply(session, "量子一号", "某创投", "量子", 100_000_00, 50_000_00, criteria, ON)
+        session.commit()
     page = world.client("officer").get("/finance")
-    assert page.status_code == 200
+    assert page.status_code == 200 and "量子一号" in page.text
     assert 'id="chart-product"' in page.text and "echarts.min.js" in page.text
     assert world.client("ent_a").get("/finance").status_code == 403
+    assert "量子一号" not in world.client("icbc").get("/finance").text
 
 
 def test_refusals_are_problems_with_the_reason(world: World) -> None:

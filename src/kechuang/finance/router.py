@@ -397,8 +397,16 @@ def returns_api(
 def portfolio_page(
     request: Request, who: Principal = Depends(PortfolioViewer), session: Session = Depends(db)
 ) -> Response:
-    report = indicators.report(session, loan_filter(who), with_funds=who.role in READERS)
-    return render(request, "finance/portfolio.html", {"report": report})
+    official = who.role in READERS
+    report = indicators.report(session, loan_filter(who), with_funds=official)
+    sub_funds = (
+        [(row, fund_of_funds.returns(session, row.id))
+         for row in session.scalars(select(SubFund).order_by(SubFund.id).limit(200))]
+        if official else []
+    )  # fmt: skip
+    total = fund_of_funds.returns(session) if official else None
+    return render(request, "finance/portfolio.html",
+                  {"report": report, "sub_funds": sub_funds, "fof_total": total})  # fmt: skip
 
 
 @router.get("/finance/loans", include_in_schema=False)
