@@ -40,6 +40,31 @@ def load() -> str:
     return f"load {one:.1f}/{five:.1f}/{fifteen:.1f}"
 
 
+def _tree_rss_mb(root: int) -> float:
+    """Resident memory of `root` and all its descendants (from /proc), in MB."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                rss[int(entry.name)] = int(line.split()[1])
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total / 1024
+
+
 def measure_full(
     name: str, argv: list[str], env: dict[str, str] | None = None, note: str = ""
 ) -> Measurement:
@@ -50,15 +75,22 @@ def measure_full(
         argv, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )  # fmt: skip
-    _, status, usage = os.wait4(proc.pid, 0)
+    peak_tree = 0.0
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        peak_tree = max(peak_tree, _tree_rss_mb(proc.pid))
+        time.sleep(0.5)
     seconds = time.perf_counter() - started
     stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise SystemExit(f"benchmark command failed ({code}): {' '.join(argv)}\n{stderr[-2000:]}")
     cpu = usage.ru_utime + usage.ru_stime
-    # Spark's JVM is a child of the Python driver: its RSS is not in ru_maxrss of the driver.
-    peak = usage.ru_maxrss / 1024
+    # Spark's JVM is a child of the Python driver and is not waited for, so ru_maxrss misses
+    # it: the peak is the larger of ru_maxrss and the polled RSS of the whole process tree.
+    peak = max(usage.ru_maxrss / 1024, peak_tree)
     text = f"cpu {cpu:.1f} s; {before} → {load()}"
     return Measurement(name, seconds, peak, f"{text}; {note}" if note else text,
                        {"cpu_seconds": cpu, "load_before": before})  # fmt: skip
@@ -117,8 +149,8 @@ def run(size: int) -> list[Measurement]:
 
             reason = available()
             if reason is None:
-                rows.append(_screen(panel, work / "r-spark.parquet", "spark",
-                                    label=f"spark local[2], whole pack, {size:,}"))  # fmt: skip
+                label = f"spark local[2], whole pack, {size:,} (cpu: the Python driver only)"
+                rows.append(_screen(panel, work / "r-spark.parquet", "spark", label=label))
             else:
                 rows.append(Measurement(f"spark {size:,}", 0.0, 0.0, f"skipped: {reason}"))
         if os.environ.get("KECHUANG_BENCH_SKIP_LARGE") != "1":

@@ -60,7 +60,9 @@ def panel_view_sql() -> str:
     return (
         "CREATE TEMP VIEW panel AS SELECT "
         + ", ".join(items)
-        + " FROM annual_facts a JOIN enterprises e ON e.uscc = a.uscc"
+        # LEFT JOIN on the enterprises' key: the same rows (every fact row has its enterprise,
+        # by foreign key), and PostgreSQL drops the join where no attribute is read.
+        + " FROM annual_facts a LEFT JOIN enterprises e ON e.uscc = a.uscc"
     )
 
 
@@ -102,6 +104,10 @@ def screen(
                     "run `kechuang db upgrade` (and import a panel) first"
                 )
             cur.execute(panel_view_sql())
+            # Period aggregates group the population by enterprise: let the hash fit in memory.
+            cur.execute("SET LOCAL work_mem = '256MB'")
+            # JIT-compiling the policies' large CASE trees costs more than it saves (2x here).
+            cur.execute("SET LOCAL jit = off")
             for policy, sql, query in zip(policies, queries, compiled, strict=True):
                 statuses = [c for c in query.named_selects if c.startswith(STATUS_COLUMN_PREFIX)]
                 status_json = (

@@ -40,6 +40,9 @@ def upgrade() -> None:
             "run_id", "policy_id", "uscc", name=op.f("pk_screening_engine_results")
         ),
     )
+    if op.get_bind().dialect.name == "postgresql":
+        # Staging rows, deleted once exported: no need to write them to the WAL.
+        op.execute("ALTER TABLE screening_engine_results SET UNLOGGED")
 
 
 def downgrade() -> None:
