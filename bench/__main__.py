@@ -11,7 +11,7 @@ import importlib
 
 from bench.harness import report
 
-SUITES = ("generate", "import_panel", "screen", "runs", "transfer", "finance", "scale")
+SUITES = ("generate", "import_panel", "screen", "runs", "transfer", "finance", "scale", "report")
 
 
 def main() -> None:

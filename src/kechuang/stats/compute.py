@@ -79,7 +79,7 @@ def _comparable(
     key = BREAKDOWNS[dimension] if dimension else "NULL"
     where = f"WHERE {indicator.where}" if indicator.where else ""
     base = f"SELECT *, CAST({key} AS VARCHAR) AS key_ FROM {indicator.source} {where}"
-    present = "(SELECT DISTINCT uscc, year FROM panel)"
+    present = "present"  # sources.connect: DISTINCT (uscc, year) of the panel
     now = con.sql(
         f"SELECT b.year, b.key_, {indicator.measure} FROM ({base}) b SEMI JOIN {present} p "
         "ON p.uscc = b.uscc AND p.year = b.year - 1 GROUP BY ALL"

@@ -285,13 +285,16 @@ def connect(tables: dict[str, pa.Table], panel: str, files: TierFiles) -> duckdb
         if "district_" in sql:
             # The record's own district wins; the holder's is the fallback.
             sql = f"SELECT * EXCLUDE (district, district_), district_ AS district FROM ({sql})"
-        con.execute(f"CREATE VIEW {name} AS {sql}")
+        # Materialised once: the catalogue's hundred-odd queries then read memory, not Parquet.
+        con.execute(f"CREATE TEMP TABLE {name} AS {sql}")
     con.execute(
-        f"""CREATE VIEW labels AS
+        f"""CREATE TEMP TABLE labels AS
         SELECT l.*, t.district, t.park, t.industry_code
         FROM read_parquet({_literal(str(files.labels))}) l
         JOIN read_parquet({tiers_sql}) t USING (uscc, year)"""
     )
+    # Who has a row in which year: the same-enterprises set of comparable growth.
+    con.execute("CREATE TEMP TABLE present AS SELECT DISTINCT uscc, year FROM panel")
     return con
 
 
