@@ -11,7 +11,7 @@ DEMO_SEED ?= 2024
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install db demo demo-accounts serve bench lint format docs clean
+.PHONY: run test install db demo demo-accounts demo-extras serve bench lint format docs clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +44,15 @@ var/.demo-accounts: var/.demo-loaded
 
 demo-accounts: var/.demo-accounts
 
-run: demo demo-accounts
+# Cultivation (certificates, incubators, tenants) and biomedicine (drugs, devices, admissions).
+var/.demo-extras: var/.demo-loaded
+	$(KC) cultivation demo --seed $(DEMO_SEED)
+	$(KC) stats demo --seed $(DEMO_SEED)
+	touch $@
+
+demo-extras: var/.demo-extras
+
+run: demo demo-accounts demo-extras
 	$(KC) serve --host $(HOST) --port $(PORT)
 
 test: install
