@@ -12,7 +12,9 @@ checks both before (and the database's state again after) writing. Otherwise it 
 
 from __future__ import annotations
 
+import itertools
 import json
+import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -31,8 +33,12 @@ from kechuang.store import config
 if TYPE_CHECKING:
     import duckdb
 
+log = logging.getLogger(__name__)
+
 SNAPSHOT_NAME = "panel.parquet"
 SNAPSHOT_BATCH_ROWS = 50_000
+MERGE_CHUNK_ROWS = 400_000
+MERGE_SAMPLE_ROWS = 100_000
 ROW_GROUP_ROWS = 131_072  # Parquet row group size (rows)
 
 _ARROW_TYPES: dict[Kind, pa.DataType] = {
@@ -212,13 +218,21 @@ def merge_snapshot(
     partial = path.with_name(path.name + ".partial")
     written = 0
     query = _merge_sql(previous=bool(before.rows))
-    params = [staged, str(path)] if before.rows else [staged]
+    files = {"staged": staged, **({"previous": str(path)} if before.rows else {})}
     with _writer(partial, schema) as writer:
-        reader = con.execute(query, params).to_arrow_reader(SNAPSHOT_BATCH_ROWS)
-        for batch in _batches(reader):
-            _write(writer, batch.cast(schema))
-            written += batch.num_rows
-            advance(batch.num_rows)
+        try:
+            for low, high in _ranges(con, list(files.values())):
+                params = {**files, "low": low, "high": high}
+                reader = con.execute(query, params).to_arrow_reader(SNAPSHOT_BATCH_ROWS)
+                for batch in _batches(reader):
+                    _write(writer, batch.cast(schema))
+                    written += batch.num_rows
+                    advance(batch.num_rows)
+        except duckdb_error() as exc:  # the import is stored: rebuild rather than fail
+            log.warning("merging the snapshot failed (%s); rebuilding it", exc)
+            writer.close()
+            partial.unlink()
+            return write_snapshot(engine, path, advance)
         with engine.connect() as connection:
             after = store_state(connection)
         if after != StoreState(batch_id, written):
@@ -231,6 +245,33 @@ def merge_snapshot(
     return path, written
 
 
+def duckdb_error() -> type[Exception]:
+    import duckdb
+
+    return duckdb.Error
+
+
+def _ranges(con: duckdb.DuckDBPyConnection, files: list[str]) -> list[tuple[str, str]]:
+    """Ranges of uscc [low, high) of about MERGE_CHUNK_ROWS rows, in order: merged and sorted
+    one at a time, they keep DuckDB within its memory limit. USCCs are [0-9A-Z] text."""
+    scans = " UNION ALL ".join(
+        f"SELECT uscc FROM read_parquet(${i + 1})" for i in range(len(files))
+    )
+    (rows,) = con.execute(f"SELECT count(*) FROM ({scans})", files).fetchone() or (0,)
+    chunks = -(-int(rows) // MERGE_CHUNK_ROWS)
+    cuts: list[str] = []
+    if chunks > 1:
+        fractions = [i / chunks for i in range(1, chunks)]
+        (found,) = con.execute(
+            f"SELECT quantile_disc(uscc, {fractions}) FROM "
+            f"(SELECT uscc FROM ({scans}) USING SAMPLE {MERGE_SAMPLE_ROWS} ROWS)",
+            files,
+        ).fetchone() or ([],)
+        cuts = sorted(set(found or []))
+    bounds = ["", *cuts, "~"]
+    return list(itertools.pairwise(bounds))
+
+
 def _batches(reader: Iterable[pa.RecordBatch]) -> Iterable[pa.RecordBatch]:
     for batch in reader:
         if batch.num_rows:
@@ -238,7 +279,8 @@ def _batches(reader: Iterable[pa.RecordBatch]) -> Iterable[pa.RecordBatch]:
 
 
 def _merge_sql(previous: bool) -> str:
-    """DuckDB over $1 = the staged Parquet and $2 = the previous snapshot (if `previous`).
+    """DuckDB over $staged (the staged Parquet) and $previous (the previous snapshot, if
+    `previous`), for the enterprises with $low <= uscc < $high.
 
     Facts: the staged rows, and the previous rows of every (uscc, year) the import did not
     carry. Static attributes, as the enterprises upsert keeps them: for an enterprise in the
@@ -257,24 +299,32 @@ def _merge_sql(previous: bool) -> str:
 
     unknown = ", ".join(f"NULL::{f.sql_type} AS {f.name}" for f in static)
     rows = f"""SELECT uscc, year, {unknown}, {", ".join(f"{staged(f)} AS {f.name}" for f in facts)}
-        FROM read_parquet($1)"""
-    candidates = f"SELECT uscc, {statics}, year AS latest, 1 AS mine FROM read_parquet($1)"
+        FROM n"""
+    candidates = f"SELECT uscc, {statics}, year AS latest, 1 AS mine FROM n"
     if previous:
         rows += f"""
         UNION ALL
-        SELECT uscc, year, {statics}, {", ".join(f.name for f in facts)} FROM read_parquet($2)
-        ANTI JOIN (SELECT uscc, year FROM read_parquet($1)) USING (uscc, year)"""
+        SELECT uscc, year, {statics}, {", ".join(f.name for f in facts)} FROM p
+        ANTI JOIN (SELECT uscc, year FROM n) USING (uscc, year)"""
         candidates += f"""
         UNION ALL
-        SELECT uscc, {statics}, year AS latest, 0 AS mine FROM read_parquet($2)
-        SEMI JOIN (SELECT uscc FROM read_parquet($1)) USING (uscc)"""
+        SELECT uscc, {statics}, year AS latest, 0 AS mine FROM p
+        SEMI JOIN (SELECT uscc FROM n) USING (uscc)"""
     chosen = ", ".join(
-        f"CASE WHEN s.uscc IS NULL THEN r.{f.name} ELSE s.{f.name} END AS {f.name}" for f in static
+        f"CASE WHEN s.uscc IS NULL THEN r.{f.name} ELSE s.a.{f.name} END AS {f.name}"
+        for f in static
     )
+    pack = ", ".join(f"{f.name} := {f.name}" for f in static)
+    # An aggregate rather than a window: DuckDB spills it to disk under its memory limit.
+    within = "uscc >= $low AND uscc < $high"
+    scans = f"n AS (SELECT * FROM read_parquet($staged) WHERE {within})"
+    if previous:
+        scans += f", p AS (SELECT * FROM read_parquet($previous) WHERE {within})"
     return f"""
-        WITH s AS (
-            SELECT * FROM ({candidates})
-            QUALIFY row_number() OVER (PARTITION BY uscc ORDER BY latest DESC, mine DESC) = 1
+        WITH {scans},
+        s AS (
+            SELECT uscc, arg_max(struct_pack({pack}), latest * 2 + mine) AS a
+            FROM ({candidates}) GROUP BY uscc
         ), r AS ({rows})
         SELECT {", ".join(f.name for f in FIELDS)} FROM (
             SELECT r.uscc, r.year, {chosen}, {", ".join(f"r.{f.name}" for f in facts)}
