@@ -1,4 +1,8 @@
-"""Import benchmark: whole-process `kechuang import` of N enterprises × 3 years into fresh SQLite.
+"""Import benchmark: whole-process `kechuang import` of N enterprises × 3 years into a fresh store.
+
+SQLite always; PostgreSQL too when KECHUANG_BENCH_POSTGRES_URL (or KECHUANG_TEST_POSTGRES_URL) is
+set, into a fresh schema that is dropped afterwards. Each note carries the load average before
+and after, since the machine is shared.
 
 The panel comes from `kechuang generate` when that command exists, else from a simple random
 but valid writer here. The baseline is a naive importer (csv rows, per-cell reference parser,
@@ -8,9 +12,12 @@ one ORM object per row, session.add) run on a slice and extrapolated; it is labe
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -153,6 +160,42 @@ def naive_import(path: Path, url: str) -> int:
     return rows
 
 
+def _load() -> str:
+    return "/".join(f"{v:.1f}" for v in os.getloadavg())
+
+
+def _measure_import(name: str, panel: Path, note: str, env: dict[str, str]) -> Measurement:
+    before = _load()
+    m = measure(name, kechuang("import", str(panel)), note=note, env=env)
+    m.note = f"{note}; load avg {before} → {_load()}"
+    return m
+
+
+@contextmanager
+def _postgres_schema() -> Iterator[str | None]:
+    """A URL of a fresh PostgreSQL schema (dropped afterwards), or None when none is set up."""
+    base = os.environ.get("KECHUANG_BENCH_POSTGRES_URL") or os.environ.get(
+        "KECHUANG_TEST_POSTGRES_URL"
+    )
+    if not base:
+        yield None
+        return
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    schema = f"kc_bench_{secrets.token_hex(4)}"
+    admin = create_engine(base)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    try:
+        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        admin.dispose()
+
+
 def run(size: int) -> list[Measurement]:
     results: list[Measurement] = []
     with tempfile.TemporaryDirectory(prefix="kc-bench-import-") as tmp:
@@ -183,14 +226,24 @@ def run(size: int) -> list[Measurement]:
             "KECHUANG_VAR_DIR": str(work / "var"),
             "KECHUANG_DATABASE_URL": f"sqlite:///{work / 'var' / 'kechuang.db'}",
         }
-        m = measure(
+        m = _measure_import(
             f"kechuang import ({size:,} × 3 = {rows:,} rows, parquet)",
-            kechuang("import", str(panel)),
-            note=f"SQLite, panel from {source}, incl. snapshot",
-            env=env,
+            panel,
+            f"SQLite, panel from {source}, incl. snapshot",
+            env,
         )
         m.extra = {"rows": rows, "enterprises": size}
         results.append(m)
+        with _postgres_schema() as postgres:
+            if postgres:
+                pg = _measure_import(
+                    f"kechuang import ({size:,} × 3 = {rows:,} rows, parquet) into PostgreSQL",
+                    panel,
+                    f"PostgreSQL (fresh schema), panel from {source}, incl. snapshot",
+                    {"KECHUANG_VAR_DIR": str(work / "var-pg"), "KECHUANG_DATABASE_URL": postgres},
+                )
+                pg.extra = {"rows": rows, "enterprises": size, "store": "postgresql"}
+                results.append(pg)
 
         slice_n = min(size, BASELINE_ENTERPRISES)
         import duckdb
