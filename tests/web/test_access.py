@@ -75,6 +75,9 @@ CASES: dict[tuple[str, str], Case] = {
         "/api/v1/objections/{objection_id}/decision", {"decision": "rejected", "reason": "r"}
     ),
     ("POST", "/api/v1/runs/{run_id}/pay"): Case("/api/v1/runs/{run_id}/pay"),
+    ("POST", "/api/v1/runs/{run_id}/awards/{uscc}/clawback"): Case(
+        "/api/v1/runs/{run_id}/awards/{uscc}/clawback", {"reason": "r"}
+    ),
     ("GET", "/api/v1/runs/{run_id}/export/{kind}"): Case("/api/v1/runs/{run_id}/export/notice"),
     ("POST", "/api/v1/whatif"): Case(
         "/api/v1/whatif", {"policy_id": "first-above-scale-reward", "year": 2024}

@@ -125,6 +125,20 @@ def test_screen_publish_approve_confirm_pay(any_app: Any) -> None:
     officer_view = officer1.get(f"/api/v1/runs/{run_id}/awards", params={"state": "paid"}).json()
     assert [a["uscc"] for a in officer_view["items"]] == [USCC_A]
 
+    clawed = officer2.post(
+        f"/api/v1/runs/{run_id}/awards/{USCC_A}/clawback",
+        json={"reason": "数据核查不实"},
+        headers={"X-CSRF-Token": csrf2},
+    )
+    assert clawed.status_code == 200, clawed.text
+    assert clawed.json()["state"] == "clawed_back"
+    twice = officer2.post(
+        f"/api/v1/runs/{run_id}/awards/{USCC_A}/clawback",
+        json={"reason": "again"},
+        headers={"X-CSRF-Token": csrf2},
+    )
+    assert twice.status_code == 409  # a clawed-back award cannot be clawed back again
+
     notice = officer1.get(f"/api/v1/runs/{run_id}/export/notice")
     assert notice.status_code == 200
     sheet = load_workbook(io.BytesIO(notice.content)).active
@@ -137,7 +151,14 @@ def test_screen_publish_approve_confirm_pay(any_app: Any) -> None:
     actions = [
         e["action"] for e in admin.get("/api/v1/audit", params={"limit": 100}).json()["items"]
     ]
-    for action in ("run.start", "run.publish", "run.approve", "award.confirm_account", "run.pay"):
+    for action in (
+        "run.start",
+        "run.publish",
+        "run.approve",
+        "award.confirm_account",
+        "run.pay",
+        "award.claw_back",
+    ):
         assert action in actions
 
 

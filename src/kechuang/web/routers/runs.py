@@ -124,6 +124,10 @@ class DecisionIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class ClawbackIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
 class PayOut(BaseModel):
     paid: int
     paid_fen: int
@@ -525,6 +529,53 @@ def pay_api(
 ) -> PayOut:
     """Pay every confirmed award once (re-running pays nothing twice)."""
     return do_pay(request, session, who, run_id)
+
+
+def do_claw_back(
+    request: Request, session: Session, who: Principal, run_id: int, uscc: str, body: ClawbackIn
+) -> RunAwardOut:
+    from kechuang.screening import service
+
+    with refused():
+        award = service.claw_back(session, run_id, uscc, body.reason, who.username)
+    audit.record(
+        session,
+        who.username,
+        "award.claw_back",
+        "award",
+        award.id,
+        {"state": "paid"},
+        {"state": award.state, "reason": body.reason},
+        client_ip(request),
+    )
+    session.commit()
+    return RunAwardOut(
+        id=award.id,
+        uscc=award.uscc,
+        name=award.name,
+        eligible_fen=award.eligible_fen,
+        allocated_fen=award.allocated_fen,
+        state=award.state,
+        paid_at=award.paid_at,
+    )
+
+
+@router.post(
+    "/api/v1/runs/{run_id}/awards/{uscc}/clawback",
+    response_model=RunAwardOut,
+    tags=["runs"],
+    responses=_action_errors,
+)
+def claw_back_api(
+    request: Request,
+    run_id: int,
+    uscc: str,
+    body: ClawbackIn,
+    session: Session = Depends(db),
+    who: Principal = Depends(Officer),
+) -> RunAwardOut:
+    """追回: a later finding voids a paid award; the ledger is reversed and the enterprise told."""
+    return do_claw_back(request, session, who, run_id, uscc, body)
 
 
 @router.get(
