@@ -73,7 +73,7 @@ HOSPITALS = (
     ("东方医院", "310115"),
     ("第十人民医院", "310106"),
     ("同仁医院", "310105"),
-    ("市中医医院", "310106"),
+    ("上海市中医医院", "310106"),
     ("闵行区中心医院", "310112"),
     ("嘉定区中心医院", "310114"),
     ("松江区中心医院", "310117"),
@@ -176,7 +176,7 @@ def load_demo(engine: Engine, panel: Path, seed: int = 2024) -> BiomedCounts:
                     (
                         product,
                         code,
-                        f"上海市{name}" if "区" not in name else name,
+                        name if name.startswith("上海") or "区" in name else f"上海市{name}",
                         district,
                         listed_on,
                     )

@@ -51,6 +51,7 @@ def trend(
     """Bars of the value by year, with a growth line (percent) on a second axis if given."""
     option = _base()
     option["legend"] = {"top": 0, "right": 0}
+    option["grid"]["top"] = 56  # room for the legend above the axis names
     option["xAxis"] = {"type": "category", "data": [str(y) for y, _ in series]}
     option["yAxis"] = [{"type": "value", "name": indicator.unit(lang)}]
     option["series"] = [
