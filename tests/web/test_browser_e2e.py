@@ -71,6 +71,8 @@ def test_screening_to_payment_in_the_browser(
     officer.click("#pay")
     officer.wait_for_selector("#flash")
     assert "拨付" in officer.inner_text(".steps") and "¥200,000.00" in officer.inner_text(".steps")
+    paid_row = officer.locator("#awards tr", has_text=USCC_A)
+    assert "已拨付" in paid_row.inner_text()
 
     enterprise.reload()
     assert "已拨付" in enterprise.inner_text("main")

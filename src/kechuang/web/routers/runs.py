@@ -682,6 +682,7 @@ def run_page(
             "offset": offset,
             "filters": {"outcome": outcome or "", "q": q or "", "district": district or ""},
             "objections": objections_of(session, run_id),
+            "awards": _awards_page(session, run_id) if run.state != "screened" else [],
             "districts": sorted(districts.SHANGHAI.items()),
             "message": request.query_params.get("message"),
             "policy": catalogue.version(run.policy_id, run.policy_version),
@@ -719,6 +720,32 @@ def approve_form(
     return _form_action(
         run_id, lambda: do_approve(request, session, who, run_id, ApproveIn(confirm_days=10))
     )
+
+
+def _awards_page(session: Session, run_id: int) -> list[Any]:
+    from kechuang.screening.tables import Award
+
+    # Paid and confirmed first: what an officer acts on after approval.
+    order = {"paid": 0, "confirmed": 1, "approved": 2}
+    awards = session.scalars(select(Award).where(Award.run_id == run_id)).all()
+    return sorted(awards, key=lambda a: (order.get(a.state, 3), a.uscc))[:100]
+
+
+@router.post("/officer/runs/{run_id}/awards/{uscc}/clawback", include_in_schema=False)
+def claw_back_form(
+    request: Request,
+    run_id: int,
+    uscc: str,
+    reason: str = Form(""),
+    session: Session = Depends(db),
+    who: Principal = Depends(Officer),
+) -> Response:
+    def act() -> None:
+        if not reason.strip():
+            raise ProblemError(422, "a clawback needs its reason")
+        do_claw_back(request, session, who, run_id, uscc, ClawbackIn(reason=reason))
+
+    return _form_action(run_id, act)
 
 
 @router.post("/officer/runs/{run_id}/pay", include_in_schema=False)
