@@ -120,9 +120,7 @@ def test_scalar_evaluator_agrees_with_duckdb(panel: Path, duckdb_result: Path) -
 
 
 @pytest.fixture
-def postgres_env(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, panel: Path
-) -> Iterator[Path]:
+def postgres_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, panel: Path) -> Iterator[Path]:
     base = os.environ.get("KECHUANG_TEST_POSTGRES_URL")
     if not base:
         pytest.skip("PostgreSQL part: KECHUANG_TEST_POSTGRES_URL not set")
