@@ -87,7 +87,8 @@ def prepare(var: Path, enterprises: int) -> tuple[str, dict[str, str]]:
 def serve(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
     argv = kechuang("serve", "--port", str(port), "--workers", str(workers), "--quiet")
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
+    # Generous: on a loaded machine the first import of the app alone can take many seconds.
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
             httpx.get(f"http://127.0.0.1:{port}/api/v1/status", timeout=1)
