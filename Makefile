@@ -11,7 +11,7 @@ DEMO_SEED ?= 2024
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install db demo demo-accounts demo-extras serve bench lint format docs clean
+.PHONY: run test install db demo demo-accounts demo-extras demo-pillars serve bench lint format docs clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,14 @@ var/.demo-extras: var/.demo-loaded
 
 demo-extras: var/.demo-extras
 
-run: demo demo-accounts demo-extras
+# Policy payments, tech loans and transfer deals, through the services (re-runnable).
+var/.demo-pillars: var/.demo-extras
+	$(KC) demo pillars --seed $(DEMO_SEED)
+	touch $@
+
+demo-pillars: var/.demo-pillars
+
+run: demo demo-accounts demo-extras demo-pillars
 	$(KC) serve --host $(HOST) --port $(PORT)
 
 test: install

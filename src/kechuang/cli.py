@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "kechuang.finance.commands",
     "kechuang.cultivation.commands",
     "kechuang.stats.commands",
+    "kechuang.demo.commands",
     "kechuang.web.commands",
 )
 
