@@ -11,7 +11,17 @@ import importlib
 
 from bench.harness import report
 
-SUITES = ("generate", "import_panel", "screen", "runs", "transfer", "finance", "scale", "report")
+SUITES = (
+    "generate",
+    "import_panel",
+    "screen",
+    "runs",
+    "web",
+    "transfer",
+    "finance",
+    "scale",
+    "report",
+)
 
 
 def main() -> None:
