@@ -44,7 +44,6 @@ SHOWN_ERRORS = 200
 DUCKDB_MEMORY = "256MB"  # DuckDB spills to the import's temporary directory beyond this
 DUCKDB_THREADS = 2
 WRITE_BATCH_ROWS = 50_000
-SORTED_ROW_GROUP_ROWS = 50_000
 
 
 class ImportRefused(Exception):
@@ -180,13 +179,13 @@ def import_panel(
             if sink.count:
                 sink.shown.sort(key=lambda e: e.row)
                 raise ImportRefused(sink.shown, sink.count)
-            progress.start("sorting", None)
-            ordered = _sorted(con, staged, workdir / "sorted.parquet")
-            result, before = _store(con, ordered, path, reader.format, row_count, engine, progress)
+            result, before = _store(
+                con, str(staged), path, reader.format, row_count, engine, progress
+            )
             if snapshot:
                 progress.start("writing snapshot", before.rows + row_count)
                 snapshots.merge_snapshot(
-                    engine, con, ordered, before, result.batch_id, advance=progress.advance
+                    engine, con, str(staged), before, result.batch_id, advance=progress.advance
                 )
         finally:
             con.close()
@@ -194,18 +193,6 @@ def import_panel(
     if on_stored:
         on_stored()
     return result
-
-
-def _sorted(con: duckdb.DuckDBPyConnection, staged: Path, out: Path) -> str:
-    """The staged rows again in (uscc, year) order, in small row groups: the stores take them in
-    key order, and the snapshot merge reads one range of USCCs at a time by their statistics."""
-    literal = "'" + str(out).replace("'", "''") + "'"
-    source = "'" + str(staged).replace("'", "''") + "'"
-    con.execute(
-        f"COPY (SELECT * FROM read_parquet({source}) ORDER BY uscc, year) TO {literal} "
-        f"(FORMAT parquet, ROW_GROUP_SIZE {SORTED_ROW_GROUP_ROWS})"
-    )
-    return str(out)
 
 
 def _store(
@@ -250,8 +237,7 @@ def _store(
                 "years": years,
             },
         )
-        # In key order, so that the primary-key indexes grow at their ends where they can (the
-        # facts are read in the sorted file's order).
+        # In key order, so that the primary-key indexes grow at their ends where they can.
         latest = con.execute(
             f"""
             SELECT {static}, year AS attributes_year FROM read_parquet(?)

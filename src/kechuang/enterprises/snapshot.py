@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 SNAPSHOT_NAME = "panel.parquet"
 SNAPSHOT_BATCH_ROWS = 50_000
-MERGE_CHUNK_ROWS = 400_000
+MERGE_CHUNK_ROWS = 1_500_000  # rows of both files per USCC range
 MERGE_SAMPLE_ROWS = 100_000
 ROW_GROUP_ROWS = 131_072  # Parquet row group size (rows)
 

@@ -211,6 +211,9 @@ def _typed(f: Field, column: pa.Array) -> tuple[pa.Array, _Errors] | None:
             return pc.cast(column, pa.int32()), []
         return None
     if f.kind is Kind.COUNT and pa.types.is_integer(kind) and kind != pa.uint64():
+        low = pc.min(column).as_py()
+        if low is not None and low < -cells.MAX_COUNT:  # -2**63: "too large to store"
+            return None
         return _bounded(f, pc.cast(column, pa.int64()))
     if pa.types.is_decimal(kind) and kind.bit_width == 128 and kind.scale >= 0:
         whole, decimals = kind.precision - kind.scale, kind.scale
