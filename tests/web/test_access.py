@@ -22,7 +22,41 @@ from fastapi.testclient import TestClient
 from kechuang.store.engine import make_engine
 from kechuang.store.migrate import upgrade
 from kechuang.web.app import create_app
-from tests.web.conftest import PASSWORD, USCC_A, Clock, build_world, login
+from tests.web.conftest import PASSWORD, USCC_A, USCC_B, Clock, build_world, login
+
+ORG_A = "fudan"  # the institution whose tech-transfer office deals with enterprise A
+T = "/api/v1/transfer"
+RESULT = {
+    "kind": "patent",
+    "title_zh": "一种用于肺结节CT影像的深度学习辅助诊断方法",
+    "title_en": "Deep-learning aided diagnosis of lung nodules on CT",
+    "abstract_zh": "基于三维卷积神经网络对胸部CT影像中的肺结节进行自动检测与良恶性分类。",
+    "keywords": "肺结节;CT;深度学习",
+    "application_number": "ZL201710601862.3",
+    "ipc_codes": "G06T 7/00; A61B 6/03",
+    "industry_code": "I6513",
+    "disclosed_on": "2024-03-01",
+    "inventors": [
+        {"name": "张伟", "share_bp": 5000, "main": True},
+        {"name": "王芳", "share_bp": 3000, "main": True},
+        {"name": "李强", "share_bp": 2000},
+    ],
+}
+DEMAND = {
+    "title_zh": "胸部CT肺结节智能识别",
+    "title_en": "AI lung nodule detection on chest CT",
+    "description_zh": "医院信息化厂商寻求胸部CT肺部结节自动识别算法，辅助影像科医生筛查早期肺癌。",
+    "industry_code": "I6513",
+    "budget_fen": 50_000_000,
+}
+CHALLENGE = {
+    "title_zh": "晶圆缺陷检测揭榜",
+    "title_en": "Wafer defect inspection challenge",
+    "problem_zh": "12英寸晶圆表面30纳米颗粒检测",
+    "budget_fen": 100_000_000,
+    "deadline": "2099-12-31",
+}
+ANSWER = {"team_name": "光学检测团队", "proposal_zh": "暗场散射加深度学习分类", "asked_fen": 1}
 
 PUBLIC = {("GET", "/api/v1/status"), ("POST", "/api/v1/session")}
 
@@ -35,6 +69,12 @@ class Case:
     body: dict[str, Any] | None = None
     shared: bool = False  # data every logged-in role may read (no party owns it)
     query: dict[str, Any] = field(default_factory=dict)
+    # Acts in the caller's own name (its register, its demand, its answer): another party
+    # acts for itself (2xx, nothing of A's in the answer) or is refused (403, 404 or 422).
+    own: bool = False
+    # Published to every tech-transfer office: an open demand is posted for offices to answer.
+    offices: bool = False
+    refused: tuple[int, ...] = (403, 404)  # how another party is refused
 
 
 CASES: dict[tuple[str, str], Case] = {
@@ -125,12 +165,114 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/finance/indicators"): Case("/api/v1/finance/indicators"),
     ("GET", "/api/v1/finance/sub-funds"): Case("/api/v1/finance/sub-funds"),
     ("GET", "/api/v1/finance/returns"): Case("/api/v1/finance/returns"),
+    # Technology transfer (kechuang.transfer.router; its own access tests are
+    # tests/transfer/test_api_access.py): fudan's office holds the result, the 赋权 case and a
+    # licence to enterprise A; enterprise A posted a demand and a challenge.
+    ("GET", f"{T}/results"): Case(f"{T}/results"),
+    ("POST", f"{T}/results"): Case(
+        f"{T}/results", {**RESULT, "kind": "know_how", "application_number": None}, own=True
+    ),
+    ("GET", f"{T}/results/{{result_id}}"): Case(f"{T}/results/{{result_id}}"),
+    ("GET", f"{T}/rule"): Case(f"{T}/rule", own=True),
+    ("PUT", f"{T}/rule"): Case(f"{T}/rule", {"licence_bp": 6000}, own=True),
+    ("POST", f"{T}/results/{{result_id}}/empowerments"): Case(
+        f"{T}/results/{{result_id}}/empowerments", {"note": "n"}
+    ),
+    ("GET", f"{T}/empowerments/{{case_id}}"): Case(f"{T}/empowerments/{{case_id}}"),
+    ("POST", f"{T}/empowerments/{{case_id}}/review"): Case(f"{T}/empowerments/{{case_id}}/review"),
+    ("POST", f"{T}/empowerments/{{case_id}}/rejection"): Case(
+        f"{T}/empowerments/{{case_id}}/rejection", {"reason": "r"}
+    ),
+    ("POST", f"{T}/empowerments/{{case_id}}/agreement"): Case(
+        f"{T}/empowerments/{{case_id}}/agreement",
+        {
+            "checklist": {"pricing_method": "listing", "venue": "上海技术交易所"},
+            "kind": "long_term_use",
+            "term_years": 10,
+            "licence_bp": 6000,
+            "transfer_bp": 5000,
+            "equity_bp": 5000,
+            "decision_rights": "d",
+            "costs": "c",
+            "agreed_on": "2024-05-01",
+        },
+    ),
+    ("POST", f"{T}/empowerments/{{case_id}}/registration"): Case(
+        f"{T}/empowerments/{{case_id}}/registration",
+        {"registration_number": "BA-1", "registered_on": "2024-06-01"},
+    ),
+    ("POST", f"{T}/results/{{result_id}}/deals"): Case(
+        f"{T}/results/{{result_id}}/deals",
+        {
+            "kind": "transfer",
+            "counterparty_name": "x",
+            "counterparty_uscc": USCC_B,
+            "contract_amount_minor": 1,
+            "signed_on": "2024-07-01",
+        },
+    ),
+    ("GET", f"{T}/deals"): Case(f"{T}/deals"),
+    ("GET", f"{T}/deals/{{deal_id}}"): Case(f"{T}/deals/{{deal_id}}"),
+    ("POST", f"{T}/deals/{{deal_id}}/export-clearance"): Case(
+        f"{T}/deals/{{deal_id}}/export-clearance", {"licence_number": "L-1"}
+    ),
+    ("POST", f"{T}/deals/{{deal_id}}/incomes"): Case(
+        f"{T}/deals/{{deal_id}}/incomes",
+        {"kind": "upfront", "receipt": "R-2", "received_on": "2024-07-02", "amount_minor": 1},
+    ),
+    ("GET", f"{T}/deals/{{deal_id}}/incomes"): Case(f"{T}/deals/{{deal_id}}/incomes"),
+    ("POST", f"{T}/incomes/{{income_id}}/payment"): Case(f"{T}/incomes/{{income_id}}/payment"),
+    ("POST", f"{T}/deals/{{deal_id}}/financings"): Case(
+        f"{T}/deals/{{deal_id}}/financings",
+        {"round_name": "A轮", "amount_fen": 1, "raised_on": "2024-08-01"},
+    ),
+    ("POST", f"{T}/demands"): Case(f"{T}/demands", DEMAND, own=True),
+    ("GET", f"{T}/demands"): Case(f"{T}/demands", offices=True),
+    ("GET", f"{T}/demands/{{demand_id}}/matches"): Case(
+        f"{T}/demands/{{demand_id}}/matches", offices=True
+    ),
+    ("GET", f"{T}/results/{{result_id}}/demands"): Case(f"{T}/results/{{result_id}}/demands"),
+    # The public listing of results (titles, abstracts, classes) is there to be searched.
+    ("GET", f"{T}/listing"): Case(f"{T}/listing", shared=True, query={"q": "肺结节"}),
+    ("POST", f"{T}/challenges"): Case(f"{T}/challenges", CHALLENGE, own=True),
+    # An open challenge (揭榜挂帅) is public; answering it is what other parties do.
+    ("GET", f"{T}/challenges"): Case(f"{T}/challenges", shared=True),
+    ("POST", f"{T}/challenges/{{challenge_id}}/answers"): Case(
+        f"{T}/challenges/{{challenge_id}}/answers", {**ANSWER, "team_name": "其他团队"}, own=True
+    ),
+    ("GET", f"{T}/challenges/{{challenge_id}}/answers"): Case(
+        f"{T}/challenges/{{challenge_id}}/answers"
+    ),
+    ("POST", f"{T}/challenges/{{challenge_id}}/evaluation"): Case(
+        f"{T}/challenges/{{challenge_id}}/evaluation"
+    ),
+    ("POST", f"{T}/challenges/{{challenge_id}}/answers/{{answer_id}}/score"): Case(
+        f"{T}/challenges/{{challenge_id}}/answers/{{answer_id}}/score", {"score": 90}
+    ),
+    ("POST", f"{T}/challenges/{{challenge_id}}/award"): Case(
+        f"{T}/challenges/{{challenge_id}}/award", {"answer_id": 0}
+    ),
+    ("POST", f"{T}/challenges/{{challenge_id}}/close"): Case(
+        f"{T}/challenges/{{challenge_id}}/close", {"reason": "r"}
+    ),
+    # Designating a pilot unit is an officer's act; the service refuses other roles with 422.
+    ("PUT", f"{T}/pilot-units"): Case(
+        f"{T}/pilot-units",
+        {"institution": ORG_A, "name_zh": "复旦大学", "name_en": "Fudan", "since_year": 2024},
+        refused=(403, 404, 422),
+    ),
+    ("GET", f"{T}/indicators"): Case(f"{T}/indicators"),
 }
 # Lists scoped to the caller rather than refused: a 200 must hold nothing of enterprise A.
 SCOPED = {
     ("GET", "/api/v1/enterprises"),
     ("GET", "/api/v1/finance/loans"),
     ("GET", "/api/v1/finance/indicators"),
+    ("GET", f"{T}/results"),
+    ("GET", f"{T}/deals"),
+    ("GET", f"{T}/demands"),
+    ("GET", f"{T}/challenges/{{challenge_id}}/answers"),
+    ("GET", f"{T}/indicators"),
 }
 
 
@@ -192,8 +334,52 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         world.ids.update(
             job_id=job["id"], run_id=run_id, award_id=award_id, objection_id=objection["id"]
         )
+        world.ids.update(_transfer_world(engine, world))
         yield world
         engine.dispose()
+
+
+def _transfer_world(engine: Any, world: World) -> dict[str, int]:
+    """Fudan's office: a result, a 赋权 case, a licence to A with an income; A: a demand and a
+    challenge that fudan's office answered. Tongji's office is the other institution."""
+    from kechuang.accounts.service import create_account
+    from kechuang.store.engine import session_scope
+
+    with session_scope(engine) as session:
+        for username, org in (("tto_a", ORG_A), ("tto_other", "tongji")):
+            create_account(session, username, PASSWORD, "tech_transfer", org=org)
+
+    def ok(response: Any) -> dict[str, Any]:
+        assert response.status_code in (200, 201), response.text
+        return dict(response.json())
+
+    tto, enterprise = world.client("tto_a"), world.client("ent_a")
+    result_id = ok(tto.post(f"{T}/results", json=RESULT))["id"]
+    case_id = ok(tto.post(f"{T}/results/{result_id}/empowerments", json={"note": "n"}))["id"]
+    deal = {
+        "kind": "licence",
+        "counterparty_name": "A公司",
+        "counterparty_uscc": USCC_A,
+        "exclusive": False,
+        "territory": "中国",
+        "contract_amount_minor": 10_000_000,
+        "signed_on": "2024-07-01",
+    }
+    deal_id = ok(tto.post(f"{T}/results/{result_id}/deals", json=deal))["id"]
+    income = {"kind": "upfront", "receipt": "R-1", "received_on": "2024-07-02", "amount_minor": 1}
+    income_id = ok(tto.post(f"{T}/deals/{deal_id}/incomes", json=income))["id"]
+    demand_id = ok(enterprise.post(f"{T}/demands", json=DEMAND))["id"]
+    challenge_id = ok(enterprise.post(f"{T}/challenges", json=CHALLENGE))["id"]
+    answer_id = ok(tto.post(f"{T}/challenges/{challenge_id}/answers", json=ANSWER))["id"]
+    return {
+        "result_id": result_id,
+        "case_id": case_id,
+        "deal_id": deal_id,
+        "income_id": income_id,
+        "demand_id": demand_id,
+        "challenge_id": challenge_id,
+        "answer_id": answer_id,
+    }
 
 
 def _call(client: TestClient, method: str, case: Case, ids: dict[str, Any]) -> Any:
@@ -229,26 +415,39 @@ def test_state_change_without_csrf_token_is_refused(world: World, method: str, p
         assert _call(client, method, CASES[(method, path)], world.ids).status_code == 403
 
 
-@pytest.mark.parametrize("username", ["ent_b", "bank1"])
+def _nothing_of_a(response: Any) -> None:
+    body = response.json()
+    if isinstance(body, dict) and "items" in body:
+        for item in body["items"]:
+            assert item.get("uscc") != USCC_A and item.get("counterparty_uscc") != USCC_A, item
+            assert item.get("institution") != ORG_A, item
+    else:
+        assert USCC_A not in response.text and ORG_A not in response.text, response.text
+
+
+@pytest.mark.parametrize("username", ["ent_b", "bank1", "tto_other"])
 @pytest.mark.parametrize(("method", "path"), sorted(CASES))
 def test_another_party_cannot_reach_enterprise_a(
     world: World, username: str, method: str, path: str
 ) -> None:
+    """ent_b: another enterprise; bank1: a bank; tto_other: another institution's office."""
     case = CASES[(method, path)]
     client = world.client(username)
     response = _call(client, method, case, world.ids)
-    if case.shared:
-        assert response.status_code in (200, 204), response.text
+    if case.shared or (case.offices and username == "tto_other"):
+        # Shared outside transfer means shared by the roles it serves: an office may be refused.
+        outsider = username == "tto_other" and not path.startswith(T)
+        assert response.status_code in ((200, 204, 403) if outsider else (200, 204)), response.text
+        return
+    if case.own and response.status_code in (200, 201):
+        _nothing_of_a(response)
         return
     if (method, path) in SCOPED and response.status_code == 200:
         # A list is scoped, not refused: it holds nothing of A.
-        body = response.json()
-        if "items" in body:
-            assert all(item.get("uscc") != USCC_A for item in body["items"])
-        else:
-            assert USCC_A not in response.text
+        _nothing_of_a(response)
         return
-    assert response.status_code in (403, 404), response.text
+    refused = (*case.refused, 422) if case.own else case.refused
+    assert response.status_code in refused, response.text
     assert response.headers["content-type"] == "application/problem+json"
 
 

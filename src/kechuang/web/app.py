@@ -39,6 +39,7 @@ ROUTER_MODULES = (
     "kechuang.finance.router",
     "kechuang.stats.router",
     "kechuang.cultivation.router",
+    "kechuang.transfer.router",
 )
 
 
