@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import Engine
+from tests.enterprises.panels import uscc_for, valid_row, write_csv
 
 from kechuang.enterprises.importer import import_panel
-from tests.enterprises.panels import uscc_for, valid_row, write_csv
 
 ELIGIBLE = (1, 2, 4, 5, 7)
 ABOVE_ALREADY = (8,)  # above scale in 2023 too: not a first time

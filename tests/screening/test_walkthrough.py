@@ -12,6 +12,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
+from tests.enterprises.panels import uscc_for
+from tests.screening.population import COUNT, eligible_usccs
 
 from kechuang.ledger import balance, trial_balance
 from kechuang.screening import books, service
@@ -25,8 +27,6 @@ from kechuang.screening.tables import (
     ScreeningRun,
     WorkflowEvent,
 )
-from tests.enterprises.panels import uscc_for
-from tests.screening.population import COUNT, eligible_usccs
 
 POLICY = "first-above-scale-reward"
 PUBLISHED = dt.date(2025, 9, 26)  # a Friday before the National Day holiday
@@ -47,9 +47,7 @@ def awards(session: Session, run_id: int) -> dict[str, Award]:
 
 
 def test_walk_a_run_to_payment(engine: Engine, session: Session) -> None:
-    run_id = start_run(
-        engine, POLICY, 2024, "officer-li", sets=[f"{POLICY}.amount=5000000"]
-    )
+    run_id = start_run(engine, POLICY, 2024, "officer-li", sets=[f"{POLICY}.amount=5000000"])
     run = session.get(ScreeningRun, run_id)
     assert run is not None and run.state == "screened"
     assert run.result_rows == COUNT and run.counts["eligible"] == 5
