@@ -41,7 +41,9 @@ from kechuang.enterprises.validation import (
 from kechuang.store import config
 
 SHOWN_ERRORS = 200
-DUCKDB_MEMORY = "256MB"  # DuckDB spills to the import's temporary directory beyond this
+# Bounded, spilling to the import's temporary directory beyond it; 256MB was too little for the
+# snapshot merge of a 1M-enterprise import (it fell back to a full rebuild).
+DUCKDB_MEMORY = "1GB"
 DUCKDB_THREADS = 2
 WRITE_BATCH_ROWS = 50_000
 
