@@ -37,6 +37,7 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -731,12 +732,12 @@ def write_panel(
     return Written(path, enterprises, rows)
 
 
-class _Writer:
-    def write(self, batch: pa.RecordBatch) -> None:
-        raise NotImplementedError
+class _Writer(Protocol):
+    """What the panel writers for each file format have in common."""
 
-    def close(self) -> None:
-        raise NotImplementedError
+    def write(self, batch: pa.RecordBatch) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class _ArrowWriter(_Writer):
