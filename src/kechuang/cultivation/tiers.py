@@ -26,6 +26,7 @@ import pyarrow as pa
 from kechuang.cultivation import ladder
 from kechuang.domain.panel import BY_NAME, Kind
 from kechuang.engines.duckdb import screen
+from kechuang.engines.sqltext import string_literal
 
 CERTIFICATE_TYPES: dict[str, pa.DataType] = {
     "uscc": pa.string(),
@@ -43,10 +44,6 @@ class TierFiles:
     years: tuple[int, ...]
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _fact_sql(fact: str | None) -> str:
     if fact is None:
         return "false"
@@ -58,7 +55,7 @@ def _fact_sql(fact: str | None) -> str:
 
 def panel_years(panel: Path) -> list[int]:
     rows = duckdb.sql(
-        f"SELECT DISTINCT year FROM read_parquet({_literal(str(panel))}) ORDER BY year"
+        f"SELECT DISTINCT year FROM read_parquet({string_literal(str(panel))}) ORDER BY year"
     ).fetchall()
     return [int(y) for (y,) in rows]
 
@@ -82,7 +79,7 @@ def compute(
         con = duckdb.connect()
         try:
             con.register("certificates_in", certificates)
-            files = ", ".join(_literal(f) for f in screened)
+            files = ", ".join(string_literal(f) for f in screened)
             if screened:
                 con.execute(
                     "CREATE TEMP TABLE screened AS SELECT uscc, policy_id, year, outcome, unmet "
@@ -96,7 +93,7 @@ def compute(
             year_list = ", ".join(str(int(y)) for y in years) or "NULL"
             con.execute(
                 "CREATE TEMP VIEW facts AS SELECT * FROM "
-                f"read_parquet({_literal(str(panel))}) WHERE year IN ({year_list})"
+                f"read_parquet({string_literal(str(panel))}) WHERE year IN ({year_list})"
             )
             # The certificate that covers 31 December of each year (the one lasting longest).
             con.execute(
@@ -114,11 +111,11 @@ def compute(
             )
             parts = []
             for rung in rungs:
-                policy = _literal(rung.policy) if rung.policy else "NULL"
+                policy = string_literal(rung.policy) if rung.policy else "NULL"
                 listed = "f.listed_board IS NOT NULL" if rung.listed else "false"
                 parts.append(
                     f"""
-                    SELECT f.uscc, f.year, {_literal(rung.id)} AS label, {rung.rank} AS rank,
+                    SELECT f.uscc, f.year, {string_literal(rung.id)} AS label, {rung.rank} AS rank,
                            s.outcome, s.unmet,
                            coalesce(s.outcome = 'eligible', false) AS by_rule,
                            {_fact_sql(rung.fact)} AS by_fact,
@@ -128,14 +125,14 @@ def compute(
                     LEFT JOIN screened s
                       ON s.uscc = f.uscc AND s.year = f.year AND s.policy_id = {policy}
                     LEFT JOIN held_certificates h
-                      ON h.uscc = f.uscc AND h.year = f.year AND h.label = {_literal(rung.id)}
+                      ON h.uscc = f.uscc AND h.year = f.year AND h.label = {string_literal(rung.id)}
                     """
                 )
             labels = Path(work) / "labels.parquet"
             con.execute(
                 "COPY (SELECT *, (by_rule OR by_fact OR by_listing OR certificate_no IS NOT NULL)"
                 " AS held FROM (" + " UNION ALL ".join(parts) + ") ORDER BY uscc, year, rank) "
-                f"TO {_literal(str(labels))} (FORMAT PARQUET, COMPRESSION ZSTD)"
+                f"TO {string_literal(str(labels))} (FORMAT PARQUET, COMPRESSION ZSTD)"
             )
             tiers = Path(work) / "tiers.parquet"
             con.execute(
@@ -147,10 +144,10 @@ def compute(
                          arg_max(l.label, l.rank) FILTER (WHERE l.held) AS tier,
                          coalesce(list(l.label ORDER BY l.rank) FILTER (WHERE l.held), [])
                            AS labels
-                  FROM facts f JOIN read_parquet({_literal(str(labels))}) l
+                  FROM facts f JOIN read_parquet({string_literal(str(labels))}) l
                     ON l.uscc = f.uscc AND l.year = f.year
                   GROUP BY ALL ORDER BY f.uscc, f.year
-                ) TO {_literal(str(tiers))} (FORMAT PARQUET, COMPRESSION ZSTD)
+                ) TO {string_literal(str(tiers))} (FORMAT PARQUET, COMPRESSION ZSTD)
                 """
             )
         finally:

@@ -16,10 +16,7 @@ import duckdb
 
 from kechuang.cultivation import ladder
 from kechuang.cultivation.tiers import TierFiles
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+from kechuang.engines.sqltext import string_literal
 
 
 @dataclass(frozen=True)
@@ -33,7 +30,7 @@ class FunnelRow:
 
 
 def funnel(files: TierFiles) -> list[FunnelRow]:
-    labels, tiers = _literal(str(files.labels)), _literal(str(files.tiers))
+    labels, tiers = string_literal(str(files.labels)), string_literal(str(files.tiers))
     rows = duckdb.sql(
         f"""
         SELECT l.year, l.label, l.rank,
@@ -125,7 +122,7 @@ def _reasons(
 
 def moves(files: TierFiles, year: int, loss_limit: int = 500) -> Moves:
     """What changed from year-1 to `year` (losses listed up to `loss_limit`, largest rung first)."""
-    labels, tiers = _literal(str(files.labels)), _literal(str(files.tiers))
+    labels, tiers = string_literal(str(files.labels)), string_literal(str(files.tiers))
     con = duckdb.connect()
     try:
         pairs = con.sql(
@@ -196,7 +193,7 @@ class Cohort:
 
 def cohort(files: TierFiles) -> Cohort:
     """Enterprises by their tier in the first year, followed through every later year."""
-    tiers = _literal(str(files.tiers))
+    tiers = string_literal(str(files.tiers))
     years = sorted(files.years)
     if not years:
         return Cohort(0, [], [])

@@ -21,6 +21,7 @@ import duckdb
 from kechuang.cultivation import ladder
 from kechuang.cultivation.tiers import TierFiles
 from kechuang.domain.panel import FIELDS
+from kechuang.engines.sqltext import string_literal
 from kechuang.rules.scalar import evaluate
 
 # The scalar evaluator with its gap search costs milliseconds per enterprise: bound the work.
@@ -43,10 +44,6 @@ class WatchItem:
     closeness: Decimal  # |change| / |target| (0 = already there); points missing / pass mark
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _histories(panel: Path, usccs: list[str], first: int, last: int) -> dict[str, dict[int, Any]]:
     if not usccs:
         return {}
@@ -56,7 +53,7 @@ def _histories(panel: Path, usccs: list[str], first: int, last: int) -> dict[str
         con.execute("CREATE TEMP TABLE wanted (uscc VARCHAR)")
         con.executemany("INSERT INTO wanted VALUES (?)", [(u,) for u in usccs])
         rows = con.sql(
-            f"SELECT {', '.join(names)} FROM read_parquet({_literal(str(panel))}) p "
+            f"SELECT {', '.join(names)} FROM read_parquet({string_literal(str(panel))}) p "
             f"SEMI JOIN wanted w ON w.uscc = p.uscc WHERE p.year BETWEEN {first} AND {last}"
         ).fetchall()
     finally:
@@ -77,7 +74,7 @@ def _ratio(change: Fraction, target: Fraction) -> Decimal:
 def watch_list(files: TierFiles, panel: Path, year: int, limit: int = 100) -> list[WatchItem]:
     policies = ladder.policies(year)
     rungs = ladder.rungs()
-    labels, tiers = _literal(str(files.labels)), _literal(str(files.tiers))
+    labels, tiers = string_literal(str(files.labels)), string_literal(str(files.tiers))
     found: list[WatchItem] = []
     for rung in rungs:
         policy = policies.get(rung.id)
@@ -90,7 +87,7 @@ def watch_list(files: TierFiles, panel: Path, year: int, limit: int = 100) -> li
             SELECT t.uscc, t.name, t.district, t.tier, l.unmet
             FROM read_parquet({labels}) l JOIN read_parquet({tiers}) t
               ON t.uscc = l.uscc AND t.year = l.year
-            WHERE l.year = {year} AND l.label = {_literal(rung.id)} AND NOT l.held
+            WHERE l.year = {year} AND l.label = {string_literal(rung.id)} AND NOT l.held
               AND l.outcome = 'ineligible' AND l.unmet IS NOT NULL
               AND NOT contains(l.unmet, ';')
               AND t.rank >= {lower} AND t.rank < {rung.rank}

@@ -25,6 +25,7 @@ import duckdb
 
 from kechuang.engines.exclusions import apply_exclusions, exclusion_pairs
 from kechuang.engines.panel import FORMATS, open_panel, read_footer
+from kechuang.engines.sqltext import string_literal
 from kechuang.rules.ir import Value
 from kechuang.rules.policy import Policy
 from kechuang.rules.sql import RESULT_COLUMNS, compile_policy, to_sql
@@ -85,10 +86,6 @@ def _copy_options(fmt: str) -> str:
     if fmt == "parquet":
         return "(FORMAT PARQUET, COMPRESSION ZSTD)"
     return "(FORMAT CSV, HEADER TRUE)"
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def screen(
@@ -156,7 +153,7 @@ def screen(
                 )
             _run(
                 con,
-                f"COPY ({source}) TO {_literal(str(staged))} {_copy_options(fmt)}",
+                f"COPY ({source}) TO {string_literal(str(staged))} {_copy_options(fmt)}",
                 progress,
             )
             if not with_exclusions:
@@ -168,7 +165,7 @@ def screen(
             if totals:
                 staged_totals = Path(work) / "totals.csv"
                 con.execute(
-                    f"COPY ({_totals_sql(relation, year)}) TO {_literal(str(staged_totals))} "
+                    f"COPY ({_totals_sql(relation, year)}) TO {string_literal(str(staged_totals))} "
                     "(FORMAT CSV, HEADER TRUE)"
                 )
             summaries = _summaries(con, relation, policies)
@@ -193,10 +190,10 @@ def _select_list(columns: Sequence[str], fmt: str) -> str:
 def _read_back(staged: Path, fmt: str) -> str:
     """A relation over the written RESULTS file, for the counts and totals."""
     if fmt == "parquet":
-        return f"read_parquet({_literal(str(staged))})"
+        return f"read_parquet({string_literal(str(staged))})"
     types = "{'uscc': 'VARCHAR', 'policy_id': 'VARCHAR', 'outcome': 'VARCHAR', "
     types += "'benefit_yuan': 'DECIMAL(18,2)'}"
-    return f"read_csv({_literal(str(staged))}, header = true, types = {types})"
+    return f"read_csv({string_literal(str(staged))}, header = true, types = {types})"
 
 
 def _run(con: duckdb.DuckDBPyConnection, sql: str, progress: Progress | None) -> None:

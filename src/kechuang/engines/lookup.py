@@ -16,14 +16,11 @@ import os
 import shutil
 from pathlib import Path
 
+from kechuang.engines.sqltext import string_literal
 from kechuang.store import config
 
 INDEX_MIN_ROWS = 200_000  # below this a scan is as fast as the index
 USCC_LENGTH = 18
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _bucket(uscc: str) -> str:
@@ -72,7 +69,7 @@ def build_index(path: Path) -> Path:
     try:
         con.execute(
             f"COPY (SELECT *, substr(uscc, {USCC_LENGTH - 1}, 2) AS kc_bucket "
-            f"FROM read_parquet({_literal(str(path))})) TO {_literal(str(partial))} "
+            f"FROM read_parquet({string_literal(str(path))})) TO {string_literal(str(partial))} "
             "(FORMAT PARQUET, PARTITION_BY (kc_bucket), COMPRESSION ZSTD)"
         )
     finally:
@@ -87,7 +84,7 @@ def build_index(path: Path) -> Path:
 def source_for(path: Path, uscc: str) -> str:
     """A DuckDB table expression holding at least `uscc`'s rows of the panel at `path`,
     with the panel file's own columns (so the panel view's conversions apply unchanged)."""
-    whole = f"read_parquet({_literal(str(path))})"
+    whole = f"read_parquet({string_literal(str(path))})"
     if path.suffix.lower() not in (".parquet", ".pq") or len(uscc) != USCC_LENGTH:
         return whole
     import pyarrow.parquet as pq
@@ -102,5 +99,5 @@ def source_for(path: Path, uscc: str) -> str:
     if not files:
         # No enterprise has these check digits: an empty relation of the panel's columns.
         return f"(SELECT * FROM {whole} LIMIT 0)"
-    listed = ", ".join(_literal(str(f)) for f in files)
+    listed = ", ".join(string_literal(str(f)) for f in files)
     return f"read_parquet([{listed}], hive_partitioning = false)"

@@ -28,6 +28,7 @@ from typing import Any
 import duckdb
 
 from kechuang.domain.panel import BY_NAME, FIELDS, SOURCED_FIELDS, Field, Kind
+from kechuang.engines.sqltext import string_literal
 
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
 TRUE_TEXT = ("true", "1", "是", "t", "yes")
@@ -125,23 +126,20 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _source_sql(path: Path, fmt: str) -> str:
     if fmt == "parquet":
-        return f"read_parquet({_literal(str(path))})"
+        return f"read_parquet({string_literal(str(path))})"
     # Everything as text: the contract's booleans (是/否) and empty cells are read below.
-    return f"read_csv({_literal(str(path))}, header = true, all_varchar = true, auto_detect = true)"
+    options = "header = true, all_varchar = true, auto_detect = true"
+    return f"read_csv({string_literal(str(path))}, {options})"
 
 
 def _converted(f: Field, raw: str, fmt: str) -> str:
     """SQL converting the file's column `raw` to the contract type of `f` (NULL if not)."""
     if f.kind == Kind.BOOL and fmt == "csv":
         text = f"lower(trim({raw}))"
-        yes = ", ".join(_literal(t) for t in TRUE_TEXT)
-        no = ", ".join(_literal(t) for t in FALSE_TEXT)
+        yes = ", ".join(string_literal(t) for t in TRUE_TEXT)
+        no = ", ".join(string_literal(t) for t in FALSE_TEXT)
         return f"CASE WHEN {text} IN ({yes}) THEN TRUE WHEN {text} IN ({no}) THEN FALSE END"
     if fmt == "csv" and f.kind in (Kind.TEXT, Kind.CODE):
         return f"NULLIF(trim({raw}), '')"
@@ -217,7 +215,7 @@ def open_panel(
         # The key columns of the file are converted the same way as the view's own.
         uscc, year = BY_NAME["uscc"], BY_NAME["year"]
         joined = (
-            f"panel_raw LEFT JOIN read_parquet({_literal(str(facts))}) facts "
+            f"panel_raw LEFT JOIN read_parquet({string_literal(str(facts))}) facts "
             f"ON facts.uscc = {_converted(uscc, 'panel_raw.uscc', source.format)} "
             f"AND facts.year = {_converted(year, 'panel_raw.year', source.format)}"
         )

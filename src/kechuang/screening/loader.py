@@ -17,14 +17,11 @@ import psycopg
 import pyarrow as pa
 from sqlalchemy import Connection, Engine, update
 
+from kechuang.engines.sqltext import string_literal
 from kechuang.screening.tables import ScreeningRun
 
 CHUNK_ROWS = 100_000
 COLUMNS = ("run_id", "uscc", "outcome", "score", "benefit_fen", "unmet")
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def results_query(results: Path, offset: int) -> str:
@@ -33,7 +30,7 @@ def results_query(results: Path, offset: int) -> str:
         "SELECT uscc, outcome, CAST(score AS VARCHAR) AS score, "
         # benefit_yuan is DECIMAL(…, 2): times 100 is an exact whole number of fen.
         "CAST(benefit_yuan * 100 AS BIGINT) AS benefit_fen, NULLIF(unmet, '') AS unmet "
-        f"FROM read_parquet({_literal(str(results))}) ORDER BY uscc OFFSET {int(offset)}"
+        f"FROM read_parquet({string_literal(str(results))}) ORDER BY uscc OFFSET {int(offset)}"
     )
 
 

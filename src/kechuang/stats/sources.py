@@ -30,6 +30,7 @@ from sqlalchemy import Engine, Select, func, select
 
 from kechuang.cultivation.frames import fetch
 from kechuang.cultivation.tiers import TierFiles
+from kechuang.engines.sqltext import string_literal
 from kechuang.finance.tables import Loan
 from kechuang.screening.tables import Award, ScreeningRun
 from kechuang.stats.tables import Admission, Product
@@ -58,10 +59,6 @@ SOURCES: dict[str, Source] = {
         Source("deals", "成果转化交易（按签约年度）", "Transformation deals", False),
     )
 }
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _store_tables() -> dict[str, tuple[Select[Any], dict[str, pa.DataType]]]:
@@ -279,7 +276,7 @@ def connect(tables: dict[str, pa.Table], panel: str, files: TierFiles) -> duckdb
     con = duckdb.connect()
     for name, table in tables.items():
         con.register(name, table)
-    panel_sql, tiers_sql = _literal(panel), _literal(str(files.tiers))
+    panel_sql, tiers_sql = string_literal(panel), string_literal(str(files.tiers))
     for name, build in VIEWS.items():
         sql = build(panel_sql, tiers_sql)
         if "district_" in sql:
@@ -290,7 +287,7 @@ def connect(tables: dict[str, pa.Table], panel: str, files: TierFiles) -> duckdb
     con.execute(
         f"""CREATE TEMP TABLE labels AS
         SELECT l.*, t.district, t.park, t.industry_code
-        FROM read_parquet({_literal(str(files.labels))}) l
+        FROM read_parquet({string_literal(str(files.labels))}) l
         JOIN read_parquet({tiers_sql}) t USING (uscc, year)"""
     )
     # Who has a row in which year: the same-enterprises set of comparable growth.
