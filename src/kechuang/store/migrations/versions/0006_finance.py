@@ -1,6 +1,9 @@
 """Finance: funds, loans, instalments, repayments, claims, recoveries, the loan event log, the
 fund of funds (sub-funds and their flows), and the view `finance_loan_facts` (sourced facts).
 
+File names give the apply order (applied sixth, as databases
+already migrated hold that id).
+
 Revision ID: 0006
 Revises: 0007
 Create Date: 2026-11-27 23:40:00

@@ -2,6 +2,9 @@
 
 The day's exchange rate is exact decimal text (String), read back as Decimal by the model.
 
+File names give the apply order (applied fifth; its revision id stays "0007", as databases
+already migrated hold that id).
+
 Revision ID: 0007
 Revises: 0004
 Create Date: 2026-11-27 23:00:00

@@ -5,6 +5,9 @@ policy queries over annual_facts and enterprises, then exported to the RESULTS f
 holds the per-condition status columns (`--explain-columns`) as JSON. Rows of a run are deleted
 once exported.
 
+File names give the apply order (applied seventh; its revision id stays "0005", as databases
+already migrated hold that id).
+
 Revision ID: 0005
 Revises: 0006
 Create Date: 2026-11-27 23:15:00
