@@ -39,6 +39,7 @@ from kechuang.workflow.steps import (
     Step,
     StepInput,
     Subject,
+    Whole,
     perform,
 )
 
@@ -102,7 +103,7 @@ TICKETS = Subject("ticket", (), lambda s, a, k: None, api_path="/api/v1/tickets"
 
 class CloseIn(StepInput):
     note: str = Field(min_length=1, max_length=200, description="Why it is closed")
-    days: int = Field(default=5, ge=1, le=60, description="Working days of notice")
+    days: Whole = Field(default=5, ge=1, le=60, description="Working days of notice")
 
 
 class OpenIn(StepInput):
@@ -133,7 +134,7 @@ FINISH = Step(
 )  # fmt: skip
 OPEN = Step(
     "ticket.open", subject=TICKETS, roles=("officer",), input=OpenIn, act=_open,
-    summary="Open a ticket", label=Label("新建", "Open"), status_code=201,
+    summary="Open a ticket", label=Label("新建", "Open"), status_code=201, path="",
 )  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from kechuang import __version__
 from kechuang.domain.money import format_yuan
+from kechuang.http.steps import offered_steps
 from kechuang.web.i18n import LANG_COOKIE, pick_language, translator
 
 _templates = Jinja2Templates(directory=str(resources.files("kechuang.web") / "templates"))
@@ -53,6 +54,7 @@ def _tt(zh: str, en: str) -> str:
 
 
 _templates.env.globals["tt"] = _tt
+_templates.env.globals["offered_steps"] = offered_steps
 
 
 def language(request: Request) -> str:

@@ -15,9 +15,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Strict
 from sqlalchemy.orm import Session
 
 from kechuang.accounts import audit
@@ -28,6 +28,12 @@ from kechuang.workflow.machines import Flow, check
 S = TypeVar("S")
 I = TypeVar("I", bound=BaseModel)  # noqa: E741 - the conventional name of an input type
 Surface = Literal["api", "form", "cli"]
+
+
+# Numbers and flags of step inputs are strict in JSON (`"100"` and `true` are not amounts); the
+# form and CLI adapters parse their strings with the same models through model_validate_strings.
+Whole = Annotated[int, Strict()]
+Flag = Annotated[bool, Strict()]
 
 
 class StepInput(BaseModel):
@@ -101,11 +107,20 @@ class Subject(Generic[S]):
     page_path: str | None = None
     flow: Flow[S] | None = None
     ident: Callable[[S], str] = lambda subject: str(getattr(subject, "id", ""))
-    page_url: Callable[[S], str] | None = None
+    # Where a form sends the person back: a template of the keys (and `id` of what a
+    # collection step created), e.g. "/officer/runs/{run_id}"; default: page_path.
+    return_to: str | None = None
 
     @property
     def is_collection(self) -> bool:
         return not self.keys
+
+    def address(self, subject: S) -> dict[str, Any]:
+        """The key values of a loaded subject: its attributes of those names, else its id."""
+        values = {key.name: getattr(subject, key.name, None) for key in self.keys}
+        if len(self.keys) == 1 and values[self.keys[0].name] is None:
+            values[self.keys[0].name] = getattr(subject, "id", None)
+        return values
 
 
 @dataclass(frozen=True)
@@ -132,7 +147,11 @@ class Step(Generic[S, I]):
     label: Label
     event: str | None = None
     output: type[BaseModel] | None = None
+    # Builds the output model from what `act` returned, where that is not the model itself.
+    present: Callable[[Session, Any], BaseModel] | None = None
     status_code: int = 200
+    # The URL suffix when it is not "/{verb}" (kept where an API path predates the step).
+    path: str | None = None
     # Officers may replay history from the CLI with --on (audited; never moves a deadline).
     replayable: bool = False
     # A form shows these fields; the others keep their defaults (None: every field).
