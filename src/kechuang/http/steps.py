@@ -32,6 +32,7 @@ from kechuang.web.problems import ProblemError, problem_responses
 from kechuang.web.security import authenticated, client_ip, db
 from kechuang.workflow import clock
 from kechuang.workflow.steps import Actor, Step, Surface, perform
+from kechuang.workflow.strings import from_strings
 
 # Steps by the name of their subject, in the order they were mounted (the order of buttons).
 _REGISTRY: dict[str, list[Step[Any, Any]]] = {}
@@ -123,7 +124,7 @@ def _mount_api(router: APIRouter, step: Step[Any, Any]) -> None:
     router.add_api_route(
         api_path(step),
         endpoint,
-        methods=["POST"],
+        methods=[step.method],
         response_model=step.output or StepDone,
         status_code=step.status_code,
         tags=list(step.tags) or [step.subject.name],
@@ -160,7 +161,7 @@ def _mount_form(router: APIRouter, step: Step[Any, Any]) -> None:
             if isinstance(value := form.get(name), str) and value != ""
         }
         try:
-            data = step.input.model_validate_strings(raw)
+            data = step.input.model_validate(from_strings(step.input, raw))
         except ValidationError as exc:
             raise ProblemError(422, _describe(exc), "validation") from None
         actor = actor_of(request, kwargs["who"], "form")

@@ -1,4 +1,5 @@
-"""CLI commands of kechuang.transfer: `kechuang transfer import|match|indicators|check-number`.
+"""CLI commands of kechuang.transfer: `kechuang transfer import|match|indicators|check-number`,
+and one command per declared step (`kechuang transfer empowerment review 3 --by tto1`).
 
 Heavy imports (jieba, the store) happen inside the commands so `kechuang --help` stays fast.
 """
@@ -132,5 +133,21 @@ def check_number(number: Annotated[str, typer.Argument(help="e.g. ZL201710601862
     out.print(f"{parsed} valid: {parsed.kind}, filed {parsed.year}")
 
 
+SUBJECT_HELP = {
+    "result": "The results register: disclose a result, 赋权 request, deals.",
+    "institution": "The institution's distribution rule and pilot-unit designation.",
+    "empowerment": "赋权 cases: review, reject, agree, register.",
+    "deal": "Deals: export clearance, income, financing rounds.",
+    "income": "Income of a deal: pay the inventors' reward.",
+    "demand": "Technology demands posted by enterprises.",
+    "challenge": "揭榜挂帅 challenges: post, answer, evaluate, award, close.",
+    "answer": "Answers to a challenge: score one.",
+}
+
+
 def register(app: typer.Typer) -> None:
+    from kechuang.transfer.steps import STEPS
+    from kechuang.workflow.cli_adapter import add_step_groups
+
+    add_step_groups(transfer_app, STEPS, SUBJECT_HELP)
     app.add_typer(transfer_app, name="transfer")

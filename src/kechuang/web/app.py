@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from kechuang import __version__
+from kechuang.http import refusals
 from kechuang.store.engine import make_engine, make_sessionmaker
 from kechuang.web import problems
 from kechuang.web.i18n import LANG_COOKIE
@@ -58,6 +59,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.mount("/static", StaticFiles(directory=str(_PACKAGE / "static")), name="static")
     problems.install(app)
+    refusals.install(app)
 
     @app.middleware("http")
     async def remember_language(request: Request, call_next: Any) -> Response:

@@ -10,7 +10,6 @@ Every refusal and every invalid input exits 2 with the reason; nothing is change
 from __future__ import annotations
 
 import inspect
-import json
 import types
 import typing
 from collections.abc import Callable, Iterator, Sequence
@@ -25,7 +24,8 @@ from sqlalchemy import Engine
 
 from kechuang.workflow import clock
 from kechuang.workflow.errors import Invalid, Refusal
-from kechuang.workflow.steps import Actor, Step, perform
+from kechuang.workflow.steps import Actor, Step, by_subject, perform
+from kechuang.workflow.strings import from_strings
 
 EXIT_REFUSED = 2
 REPLAY_ROLES = ("officer", "admin")
@@ -37,6 +37,17 @@ def add_step_commands(group: typer.Typer, steps: Sequence[Step[Any, Any]]) -> No
     """Add one command per step to `group` (e.g. the `runs` group), named by the step's verb."""
     for step in steps:
         group.command(step.verb, help=step.summary)(step_command(step))
+
+
+def add_step_groups(
+    group: typer.Typer, steps: Sequence[Step[Any, Any]], help_of: dict[str, str]
+) -> None:
+    """One sub-command group per subject (`kechuang transfer empowerment review 3`), for a
+    feature whose subjects share verbs; `help_of` gives each group's help text."""
+    for subject, subject_steps in by_subject(steps).items():
+        sub = typer.Typer(help=help_of.get(subject, subject), no_args_is_help=True)
+        add_step_commands(sub, subject_steps)
+        group.add_typer(sub, name=subject)
 
 
 def fail(message: str) -> typer.Exit:
@@ -122,12 +133,35 @@ def _parameters(step: Step[Any, Any]) -> list[inspect.Parameter]:
 def _option(name: str, info: FieldInfo) -> Any:
     flag = "--" + name.replace("_", "-")
     help_text = info.description or ""
+    if info.is_required():
+        help_text = f"{help_text} [required]".strip()
     if _is_bool(info.annotation):
         no_flag = "--no-" + name.replace("_", "-")
         return Annotated[bool | None, typer.Option(f"{flag}/{no_flag}", help=help_text)]
+    metavar = _metavar(info.annotation)
     if _is_list(info.annotation):
-        return Annotated[list[str] | None, typer.Option(flag, help=help_text)]
-    return Annotated[str | None, typer.Option(flag, help=help_text)]
+        return Annotated[list[str] | None, typer.Option(flag, help=help_text, metavar=metavar)]
+    return Annotated[str | None, typer.Option(flag, help=help_text, metavar=metavar)]
+
+
+def _metavar(annotation: Any) -> str:
+    import datetime as dt
+    from decimal import Decimal
+
+    kind = _args(annotation)[0] if _args(annotation) else annotation
+    if typing.get_origin(kind) in (list, tuple):
+        inner = typing.get_args(kind)[:1]
+        if inner and isinstance(inner[0], type) and issubclass(inner[0], BaseModel):
+            return "JSON"
+        return _metavar(inner[0]) if inner else "TEXT"
+    if typing.get_origin(kind) is typing.Literal:
+        return "|".join(str(v) for v in typing.get_args(kind))
+    if isinstance(kind, type):
+        if issubclass(kind, BaseModel):
+            return "JSON"
+        names = {int: "INT", Decimal: "DECIMAL", float: "NUMBER", dt.date: "YYYY-MM-DD"}
+        return names.get(kind, "TEXT")
+    return "TEXT"
 
 
 def _args(annotation: Any) -> tuple[Any, ...]:
@@ -144,16 +178,19 @@ def _is_bool(annotation: Any) -> bool:
 
 
 def _is_list(annotation: Any) -> bool:
-    return any(typing.get_origin(a) in (list, tuple) for a in _args(annotation))
+    """A list of plain values (repeat the option); a list of objects is one JSON option."""
+    for arg in _args(annotation):
+        if typing.get_origin(arg) in (list, tuple):
+            inner = typing.get_args(arg)[:1]
+            return not (inner and isinstance(inner[0], type) and issubclass(inner[0], BaseModel))
+    return False
 
 
 def _input(model: type[BaseModel], raw: dict[str, Any]) -> BaseModel:
     """Validate command-line strings with the step's own model (the API's bounds)."""
     given = {name: value for name, value in raw.items() if value is not None}
     try:
-        return model.model_validate_strings(
-            {k: v if isinstance(v, (str, list)) else json.dumps(v) for k, v in given.items()}
-        )
+        return model.model_validate(from_strings(model, given))
     except ValidationError as exc:
         raise fail(_describe(exc)) from None
 

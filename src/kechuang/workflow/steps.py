@@ -80,6 +80,8 @@ class Context:
 
     session: Session
     actor: Actor
+    # The subject's address (path parameters, CLI arguments), for steps on a part of it.
+    keys: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,7 @@ class Step(Generic[S, I]):
     status_code: int = 200
     # The URL suffix when it is not "/{verb}" (kept where an API path predates the step).
     path: str | None = None
+    method: Literal["POST", "PUT"] = "POST"
     # Officers may replay history from the CLI with --on (audited; never moves a deadline).
     replayable: bool = False
     # A form shows these fields; the others keep their defaults (None: every field).
@@ -197,7 +200,7 @@ def perform(
         before = flow.state_of(subject) if flow is not None and subject is not None else None
         if step.event is not None and flow is not None:
             check(flow, subject, step.event)
-        result = step.act(Context(session, actor), subject, data)
+        result = step.act(Context(session, actor, keys), subject, data)
         audit.record(
             session,
             actor.name,
