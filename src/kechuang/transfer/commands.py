@@ -134,11 +134,13 @@ def check_number(number: Annotated[str, typer.Argument(help="e.g. ZL201710601862
 
 
 SUBJECT_HELP = {
-    "result": "The results register: disclose a result, 赋权 request, deals.",
-    "institution": "The institution's distribution rule and pilot-unit designation.",
-    "empowerment": "赋权 cases: review, reject, agree, register.",
-    "deal": "Deals: export clearance, income, financing rounds.",
-    "income": "Income of a deal: pay the inventors' reward.",
+    "result": "The results register: disclose a result.",
+    "rule": "The institution's income distribution rule.",
+    "pilot-unit": "Designate 赋权 pilot units (officers).",
+    "empowerment": "赋权: request, review, reject, agree, register.",
+    "deal": "Deals: record one, export clearance.",
+    "income": "Income of a deal: record it, pay the inventors' reward.",
+    "financing": "Financing rounds of companies founded by equity investment.",
     "demand": "Technology demands posted by enterprises.",
     "challenge": "揭榜挂帅 challenges: post, answer, evaluate, award, close.",
     "answer": "Answers to a challenge: score one.",

@@ -36,7 +36,6 @@ API = "/api/v1/transfer"
 OFFICE = ("tech_transfer",)
 OFFICE_OR_OFFICER = ("tech_transfer", "officer", "admin")
 ENTERPRISE = ("enterprise",)
-ENTERPRISE_OR_OFFICER = ("enterprise", "officer", "admin")
 OFFICER = ("officer", "admin")
 TAGS = ("transfer",)
 
@@ -63,7 +62,8 @@ def _result(session: Session, actor: Actor, keys: Mapping[str, Any]) -> Any:
 
 
 def _case(session: Session, actor: Actor, keys: Mapping[str, Any]) -> Any:
-    return empowerment.get(session, party(actor), keys["case_id"])
+    # The acting scope (the case's own institution), so that nothing of another's case shows.
+    return empowerment.acting(session, party(actor), keys["case_id"])
 
 
 def _deal(session: Session, actor: Actor, keys: Mapping[str, Any]) -> Any:
@@ -80,6 +80,12 @@ def _income(session: Session, actor: Actor, keys: Mapping[str, Any]) -> DealInco
 
 def _challenge(session: Session, actor: Actor, keys: Mapping[str, Any]) -> Any:
     return challenges.get(session, party(actor), keys["challenge_id"])
+
+
+def _own_challenge(session: Session, actor: Actor, keys: Mapping[str, Any]) -> Any:
+    # Only the posting enterprise evaluates, scores and awards: others learn nothing, not even
+    # the challenge's state.
+    return challenges.own(session, party(actor), keys["challenge_id"])
 
 
 INSTITUTION = Subject("institution", (), _none, api_path=API)
@@ -107,9 +113,13 @@ CHALLENGE = Subject(
     "challenge", (Key("challenge_id", help="Challenge id"),), _challenge,
     api_path=f"{API}/challenges/{{challenge_id}}", flow=flows.CHALLENGE,
 )  # fmt: skip
+OWN_CHALLENGE = Subject(
+    "challenge", (Key("challenge_id", help="Challenge id"),), _own_challenge,
+    api_path=f"{API}/challenges/{{challenge_id}}", flow=flows.CHALLENGE,
+)  # fmt: skip
 ANSWER = Subject(
     "answer", (Key("challenge_id", help="Challenge id"), Key("answer_id", help="Answer id")),
-    _challenge, api_path=f"{API}/challenges/{{challenge_id}}/answers/{{answer_id}}",
+    _own_challenge, api_path=f"{API}/challenges/{{challenge_id}}/answers/{{answer_id}}",
 )  # fmt: skip
 
 
@@ -291,19 +301,19 @@ STEPS: tuple[Step[Any, Any], ...] = (
     Step("challenge.answer", subject=CHALLENGE, roles=("tech_transfer", "enterprise"),
          input=s.AnswerIn, act=_answer, output=s.AnswerOut, status_code=201, path="/answers",
          tags=TAGS, summary="Answer an open challenge (揭榜).", label=Label("揭榜", "Answer")),
-    Step("challenge.evaluate", subject=CHALLENGE, roles=ENTERPRISE_OR_OFFICER, input=NoInput,
+    Step("challenge.evaluate", subject=OWN_CHALLENGE, roles=ENTERPRISE, input=NoInput,
          act=lambda ctx, c, _: challenges.start_evaluation(ctx.session, _who(ctx), c.id),
          event="evaluate",
          output=s.ChallengeOut, path="/evaluation", tags=TAGS,
          summary="Close the answers and start 阅卷.", label=Label("开始阅卷", "Start evaluation")),
-    Step("answer.score", subject=ANSWER, roles=ENTERPRISE_OR_OFFICER, input=s.ScoreIn,
+    Step("answer.score", subject=ANSWER, roles=ENTERPRISE, input=s.ScoreIn,
          act=_score, output=s.AnswerOut, path="/score", tags=TAGS,
          summary="Score one answer (0 to 100) with a comment.", label=Label("评分", "Score")),
-    Step("challenge.award", subject=CHALLENGE, roles=ENTERPRISE_OR_OFFICER, input=s.AwardIn,
+    Step("challenge.award", subject=OWN_CHALLENGE, roles=ENTERPRISE, input=s.AwardIn,
          act=lambda ctx, c, body: challenges.award(
              ctx.session, _who(ctx), c.id, body.answer_id), event="award", output=s.ChallengeOut,
          tags=TAGS, summary="Award the challenge to one answer.", label=Label("揭榜成功", "Award")),
-    Step("challenge.close", subject=CHALLENGE, roles=ENTERPRISE_OR_OFFICER, input=s.ReasonIn,
+    Step("challenge.close", subject=OWN_CHALLENGE, roles=ENTERPRISE, input=s.ReasonIn,
          act=lambda ctx, c, body: challenges.close(ctx.session, _who(ctx), c.id, body.reason),
          event="close", output=s.ChallengeOut,
          tags=TAGS, danger=True, summary="Close the challenge without an award.",

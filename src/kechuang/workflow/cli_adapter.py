@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 
 from kechuang.workflow import clock
 from kechuang.workflow.errors import Invalid, Refusal
-from kechuang.workflow.steps import Actor, Step, by_subject, perform
+from kechuang.workflow.steps import Actor, Step, perform
 from kechuang.workflow.strings import from_strings
 
 EXIT_REFUSED = 2
@@ -42,12 +42,15 @@ def add_step_commands(group: typer.Typer, steps: Sequence[Step[Any, Any]]) -> No
 def add_step_groups(
     group: typer.Typer, steps: Sequence[Step[Any, Any]], help_of: dict[str, str]
 ) -> None:
-    """One sub-command group per subject (`kechuang transfer empowerment review 3`), for a
-    feature whose subjects share verbs; `help_of` gives each group's help text."""
-    for subject, subject_steps in by_subject(steps).items():
-        sub = typer.Typer(help=help_of.get(subject, subject), no_args_is_help=True)
-        add_step_commands(sub, subject_steps)
-        group.add_typer(sub, name=subject)
+    """One sub-command group per noun of the step names, for a feature whose steps share verbs:
+    `deal.create` on a result is `kechuang transfer deal create RESULT_ID`."""
+    nouns: dict[str, list[Step[Any, Any]]] = {}
+    for step in steps:
+        nouns.setdefault(step.name.rsplit(".", 1)[0], []).append(step)
+    for noun, noun_steps in nouns.items():
+        sub = typer.Typer(help=help_of.get(noun, noun), no_args_is_help=True)
+        add_step_commands(sub, noun_steps)
+        group.add_typer(sub, name=noun)
 
 
 def fail(message: str) -> typer.Exit:
