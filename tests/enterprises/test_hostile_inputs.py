@@ -210,3 +210,45 @@ def test_parquet_dictionary_expanding_to_gigabytes_is_read_in_bounded_memory(
     outcome = imported(path)
     refused(outcome, "longer than 200 characters")
     nothing_stored(store_env, tmp_path, stored)
+
+
+# Policy YAML ---------------------------------------------------------------------------------
+
+# Ten levels of nine aliases each: 9^10 (3.5 billion) strings once expanded.
+LAUGHS = (
+    "[&l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol], "
+    + ", ".join(f"&l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, 10))
+    + "]"
+)
+SHIPPED = Path(__file__).parents[2] / "src" / "kechuang" / "policies" / "tsme-2017.yaml"
+
+
+def _policy_with(tmp_path: Path, name: str, value: str) -> tuple[Path, int]:
+    """tsme-2017 with the value of its parameter max_employees replaced; the value's line."""
+    text = SHIPPED.read_text(encoding="utf-8")
+    old = "- {from: 2017-05-03, value: 500}"
+    line = text[: text.index(old)].count("\n") + 1
+    path = tmp_path / name
+    path.write_text(text.replace(old, "- {from: 2017-05-03, value: " + value + "}", 1))
+    return path, line
+
+
+def test_policy_yaml_billion_laughs_in_a_parameter_value_is_refused(tmp_path: Path) -> None:
+    path, line = _policy_with(tmp_path, "laughs.yaml", LAUGHS)
+    refused(run_cli("policies", "validate", str(path)), f"laughs.yaml:{line}:", "anchors (&l0)")
+
+
+def test_policy_yaml_nested_100k_deep_is_refused_by_validate(tmp_path: Path) -> None:
+    path, line = _policy_with(tmp_path, "deep.yaml", "[" * 100_000 + "]" * 100_000)
+    refused(run_cli("policies", "validate", str(path)), f"deep.yaml:{line}:", "nested more than")
+
+
+def test_policy_file_given_to_screen_is_refused_the_same_way(tmp_path: Path) -> None:
+    path, line = _policy_with(tmp_path, "laughs.yaml", LAUGHS)
+    panel = write_csv(tmp_path / "panel.csv", valid_rows(2))
+    outcome = run_cli(
+        "screen", "--data", str(panel), "--year", "2024", "--policy", str(path),
+        "--out", str(tmp_path / "results.csv"),
+    )  # fmt: skip
+    refused(outcome, f"laughs.yaml:{line}:", "anchors (&l0)")
+    assert not (tmp_path / "results.csv").exists()

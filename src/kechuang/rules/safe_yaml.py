@@ -18,7 +18,7 @@ from typing import Any, cast
 import yaml
 from yaml.composer import ComposerError
 
-MAX_DEPTH = 32
+MAX_DEPTH = 32  # levels of nodes: the top mapping is level 1, a leaf value counts as one
 MAX_CHARS = 1 << 20  # a policy file is about 10 KB
 
 
