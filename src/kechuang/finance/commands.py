@@ -328,6 +328,9 @@ def fof_apply(
     except json.JSONDecodeError as exc:
         err.print(f"[red]--criteria: {exc}[/red]")
         raise typer.Exit(BAD_INPUT) from None
+    except RecursionError:  # the decoder recurses once per level
+        err.print("[red]--criteria: nested too deeply; give an object of scores[/red]")
+        raise typer.Exit(BAD_INPUT) from None
     with _session() as session:
         row = fund_of_funds.apply(session, name, manager, industry, _fen(size, "--size"),
                                   _fen(request, "--request"), scores, _today(on))  # fmt: skip

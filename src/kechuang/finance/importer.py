@@ -13,7 +13,6 @@ Repayments: loan_ref, repayment_ref, paid_on, amount_yuan
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,7 +25,8 @@ from sqlalchemy.orm import Session
 
 from kechuang.domain.money import InvalidAmount, parse_yuan
 from kechuang.domain.uscc import InvalidUSCC, validate
-from kechuang.enterprises.readers import cell_text
+from kechuang.enterprises import readers
+from kechuang.enterprises.readers import PanelFileError, cell_text
 from kechuang.finance import loans
 from kechuang.finance.errors import FinanceError
 from kechuang.finance.tables import Loan
@@ -64,42 +64,37 @@ class ImportFileError(ValueError):
 
 
 def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str | None]]]]:
-    """The header and (row number, {column: text or None}) of every data row."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        handle = path.open(encoding="utf-8-sig", newline="")
-        reader = csv.reader(handle)
-        header = [h.strip() for h in next(reader, [])]
+    """The header and (row number, {column: text or None}) of every data row.
 
-        def rows_csv() -> Iterator[tuple[int, dict[str, str | None]]]:
-            with handle:
-                for n, values in enumerate(reader, start=2):
-                    if any(v.strip() for v in values):
-                        yield (
-                            n,
-                            {h: (v.strip() or None) for h, v in zip(header, values, strict=False)},
-                        )
+    The file is read by the shared reader (enterprises.readers.read_rows) and its limits;
+    a file it refuses is an ImportFileError naming the file, row and column."""
+    if path.suffix.lower() not in (".csv", ".xlsx"):
+        raise ImportFileError(f"{path}: a loan file is .csv or .xlsx")
+    lines = readers.read_rows(path)
+    try:
+        first = next(lines, (1, ()))[1]
+    except PanelFileError as exc:
+        raise ImportFileError(str(exc)) from None
+    header = [str(cell_text(h) or "").strip() for h in first]
 
-        return header, rows_csv()
-    if suffix == ".xlsx":
-        from openpyxl import load_workbook
+    def rows() -> Iterator[tuple[int, dict[str, str | None]]]:
+        try:
+            for n, values in lines:
+                texts = [_text(v) for v in values]
+                if any(texts):
+                    yield n, dict(zip(header, texts, strict=False))
+        except PanelFileError as exc:
+            raise ImportFileError(str(exc)) from None
 
-        book = load_workbook(path, read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        lines = sheet.iter_rows(values_only=True)
-        header = [str(cell_text(h) or "").strip() for h in next(lines, ())]
+    return header, rows()
 
-        def rows_xlsx() -> Iterator[tuple[int, dict[str, str | None]]]:
-            try:
-                for n, values in enumerate(lines, start=2):
-                    texts = [cell_text(v) for v in values]
-                    if any(t for t in texts):
-                        yield n, dict(zip(header, texts, strict=False))
-            finally:
-                book.close()
 
-        return header, rows_xlsx()
-    raise ImportFileError(f"{path}: a loan file is .csv or .xlsx")
+def _text(value: object) -> str | None:
+    """A cell as text, None when empty (CSV cells are stripped, as a bank's clerk expects)."""
+    text = cell_text(value)
+    if text is None or not text.strip():
+        return None
+    return text.strip() if isinstance(value, str) else text
 
 
 def _date(text: str) -> dt.date:
