@@ -238,3 +238,16 @@ def test_a_replayed_loan_keeps_every_rule_on_its_own_days(engine: Engine, sessio
                                          "compensate"]  # fmt: skip
     assert {e.replayed_by for e in events} == {OFFICER} and loan.live_since is None
     assert Decimal(loan.principal_fen) == Decimal(1_000_000_00)
+
+
+def test_the_loan_page_shows_the_received_day_beside_the_recorded_day(bank: Bank) -> None:
+    loan_id = bank.disbursed()
+    bank.clock.day = dt.date(2025, 4, 10)
+    assert bank.money(loan_id, "R1", INTEREST_1, "2025-04-02").status_code == 200
+    page = bank.client.get(f"/finance/loans/{loan_id}")
+    assert page.status_code == 200
+    assert "到账日" in page.text and "登记日" in page.text and 'id="repayments"' in page.text
+    row = page.text.split('id="repayments"')[1]
+    assert row.index("2025-04-02") < row.index("2025-04-10")
+    english = bank.client.get(f"/finance/loans/{loan_id}", params={"lang": "en"})
+    assert "Received on" in english.text and "Recorded on" in english.text

@@ -24,15 +24,16 @@ down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# (table, the old day column, the ledger idempotency key of a row, as SQL)
+# (table, the old day column, the ledger idempotency key of a row, as SQL). Columns are
+# qualified: the key is compared inside a subquery on ledger_entries, which has a `kind` too.
 MONEY_FACTS = (
-    ("finance_repayments", "paid_on",
-     "'finance:loan:' || CAST(loan_id AS VARCHAR) || ':repayment:' || bank_ref"),
-    ("finance_recoveries", "recovered_on",
-     "'finance:loan:' || CAST(loan_id AS VARCHAR) || ':recovery:' || bank_ref"),
+    ("finance_repayments", "paid_on", "'finance:loan:' || CAST(finance_repayments.loan_id "
+     "AS VARCHAR) || ':repayment:' || finance_repayments.bank_ref"),
+    ("finance_recoveries", "recovered_on", "'finance:loan:' || CAST(finance_recoveries.loan_id "
+     "AS VARCHAR) || ':recovery:' || finance_recoveries.bank_ref"),
 )  # fmt: skip
-FOF_KEY = "CASE kind WHEN 'capital_call' THEN 'fof:call:' || key " \
-          "WHEN 'distribution' THEN 'fof:distribution:' || key END"  # fmt: skip
+FOF_KEY = "CASE fof_flows.kind WHEN 'capital_call' THEN 'fof:call:' || fof_flows.key " \
+          "WHEN 'distribution' THEN 'fof:distribution:' || fof_flows.key END"  # fmt: skip
 
 
 def _posted_at(key_sql: str) -> str:
@@ -70,17 +71,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("finance_loans", "fof_sub_funds"):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column("live_since")
-    with op.batch_alter_table("finance_loan_events") as batch:
-        batch.drop_column("replayed_by")
-    with op.batch_alter_table("fof_flows") as batch:
-        batch.drop_column("replayed_by")
-        batch.drop_column("recorded_at")
+    # Plain DROP COLUMN (SQLite >= 3.35 and PostgreSQL): a batch copy of finance_loans would
+    # drop a table that other tables' rows and the finance_loan_facts view refer to.
+    drops = [("finance_loans", "live_since"), ("fof_sub_funds", "live_since"),
+             ("finance_loan_events", "replayed_by"), ("fof_flows", "replayed_by"),
+             ("fof_flows", "recorded_at")]  # fmt: skip
+    for table, _, _ in MONEY_FACTS:
+        drops += [(table, "replayed_by"), (table, "recorded_at"), (table, "recorded_on")]
+    for table, column in drops:
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     for table, old, _ in MONEY_FACTS:
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column("replayed_by")
-            batch.drop_column("recorded_at")
-            batch.drop_column("recorded_on")
         op.execute(f"ALTER TABLE {table} RENAME COLUMN received_on TO {old}")
