@@ -292,3 +292,17 @@ def test_cli_has_no_replay_option_on_other_steps(cli: Any) -> None:
 
 def test_cli_collection_step_takes_no_key(cli: Any) -> None:
     assert "ticket.open: done" in cli("open", "--owner", "x", "--by", "officer1")
+
+
+def test_money_is_typed_in_yuan_and_kept_in_fen() -> None:
+    from kechuang.workflow.strings import from_strings, person_name
+
+    class GrantIn(StepInput):
+        amount_fen: Whole = Field(gt=0)
+
+    assert person_name("amount_fen") == "amount_yuan"
+    assert GrantIn.model_validate(
+        from_strings(GrantIn, {"amount_yuan": "1,234.56"})
+    ).amount_fen == (123_456)
+    with pytest.raises(ValueError, match="amount_fen"):
+        GrantIn.model_validate(from_strings(GrantIn, {"amount_yuan": "0.001"}))

@@ -32,7 +32,7 @@ from kechuang.web.problems import ProblemError, problem_responses
 from kechuang.web.security import authenticated, client_ip, db
 from kechuang.workflow import clock
 from kechuang.workflow.steps import Actor, Step, Surface, perform
-from kechuang.workflow.strings import from_strings
+from kechuang.workflow.strings import from_strings, person_name
 
 # Steps by the name of their subject, in the order they were mounted (the order of buttons).
 _REGISTRY: dict[str, list[Step[Any, Any]]] = {}
@@ -156,9 +156,9 @@ def _mount_form(router: APIRouter, step: Step[Any, Any]) -> None:
         request: Request = kwargs["request"]
         form = await request.form()
         raw = {
-            name: value
-            for name in step.input.model_fields
-            if isinstance(value := form.get(name), str) and value != ""
+            shown: value
+            for shown in map(person_name, step.input.model_fields)
+            if isinstance(value := form.get(shown), str) and value != ""
         }
         try:
             data = step.input.model_validate(from_strings(step.input, raw))
@@ -211,7 +211,7 @@ class FormField:
 
     name: str
     label: str
-    kind: str  # text | textarea | number | date | select | checkbox
+    kind: str  # text | textarea | number | yuan | date | select | checkbox
     required: bool
     default: Any
     minimum: Any = None
@@ -286,8 +286,12 @@ def _form_field(name: str, info: FieldInfo, lang: str) -> FormField:
         options = tuple((str(m.value), str(m.value)) for m in annotation)
     elif bounds.get("max_length") and bounds["max_length"] > 200:
         kind = "textarea"
+    if name.endswith("_fen"):
+        kind = "yuan"
+        bounds = {k: _yuan_text(v) for k, v in bounds.items() if k in ("ge", "le", "gt", "lt")}
+        default = None if default is None else _yuan_text(default)
     return FormField(
-        name=name,
+        name=person_name(name),
         label=label,
         kind=kind,
         required=info.is_required(),
@@ -297,6 +301,11 @@ def _form_field(name: str, info: FieldInfo, lang: str) -> FormField:
         max_length=bounds.get("max_length"),
         options=options,
     )
+
+
+def _yuan_text(fen: int) -> str:
+    whole, part = divmod(int(fen), 100)
+    return f"{whole}.{part:02d}"
 
 
 def _plain(annotation: Any) -> Any:

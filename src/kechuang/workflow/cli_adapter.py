@@ -24,11 +24,10 @@ from sqlalchemy import Engine
 
 from kechuang.workflow import clock
 from kechuang.workflow.errors import Invalid, Refusal
-from kechuang.workflow.steps import Actor, Step, perform
-from kechuang.workflow.strings import from_strings
+from kechuang.workflow.steps import REPLAY_ROLES, Actor, Step, perform
+from kechuang.workflow.strings import from_strings, person_name
 
 EXIT_REFUSED = 2
-REPLAY_ROLES = ("officer", "admin")
 err = Console(stderr=True)
 out = Console()
 
@@ -81,7 +80,7 @@ def step_command(step: Step[Any, Any]) -> Callable[..., None]:
         keys = {name: kwargs.pop(name) for name in key_names}
         by = kwargs.pop("by")
         replay = kwargs.pop("on", None)
-        data = _input(step.input, {name: kwargs[name] for name in fields if name in kwargs})
+        data = _input(step.input, {person_name(name): kwargs[person_name(name)] for name in fields})
         with migrated_engine() as engine:
             from kechuang.store.engine import make_sessionmaker
 
@@ -136,12 +135,14 @@ def _parameters(step: Step[Any, Any]) -> list[inspect.Parameter]:
 def _option(name: str, info: FieldInfo) -> Any:
     flag = "--" + name.replace("_", "-")
     help_text = info.description or ""
+    if name.endswith("_yuan"):
+        help_text = f"{help_text} (yuan, to the fen)".strip()
     if info.is_required():
         help_text = f"{help_text} [required]".strip()
     if _is_bool(info.annotation):
         no_flag = "--no-" + name.replace("_", "-")
         return Annotated[bool | None, typer.Option(f"{flag}/{no_flag}", help=help_text)]
-    metavar = _metavar(info.annotation)
+    metavar = "YUAN" if name.endswith("_yuan") else _metavar(info.annotation)
     if _is_list(info.annotation):
         return Annotated[list[str] | None, typer.Option(flag, help=help_text, metavar=metavar)]
     return Annotated[str | None, typer.Option(flag, help=help_text, metavar=metavar)]
@@ -202,7 +203,7 @@ def _describe(exc: ValidationError) -> str:
     parts = []
     for error in exc.errors():
         where = ".".join(str(part) for part in error["loc"]) or "input"
-        parts.append(f"--{where.replace('_', '-')}: {error['msg']}")
+        parts.append(f"--{person_name(where).replace('_', '-')}: {error['msg']}")
     return "; ".join(parts)
 
 

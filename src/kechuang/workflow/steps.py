@@ -28,6 +28,8 @@ from kechuang.workflow.machines import Flow, check
 S = TypeVar("S")
 I = TypeVar("I", bound=BaseModel)  # noqa: E741 - the conventional name of an input type
 Surface = Literal["api", "form", "cli"]
+# Who may replay a past day from the CLI: officers entering history kept on paper.
+REPLAY_ROLES = ("officer", "admin")
 
 
 # Numbers and flags of step inputs are strict in JSON (`"100"` and `true` are not amounts); the
@@ -171,6 +173,12 @@ class Step(Generic[S, I]):
     def allows_role(self, role: str) -> bool:
         return role in self.roles
 
+    def allows(self, actor: Actor) -> bool:
+        """The actor's role takes this step, or an officer replays it (replayable steps only)."""
+        if self.allows_role(actor.role):
+            return True
+        return self.replayable and actor.replay_on is not None and actor.role in REPLAY_ROLES
+
     def available(self, subject: S, role: str) -> bool:
         """Whether a page should offer this step to this role on this subject now."""
         if not self.allows_role(role):
@@ -192,7 +200,7 @@ def perform(
 
     Anything refused raises a Refusal and rolls the whole step back; nothing half-done stays.
     """
-    if not step.allows_role(actor.role):
+    if not step.allows(actor):
         raise Forbidden(f"role {actor.role} may not {step.verb} a {step.subject.name}")
     try:
         subject = step.subject.load(session, actor, keys)

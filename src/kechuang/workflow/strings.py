@@ -5,6 +5,10 @@ strings. `from_strings` reads each string by the type of the model field it is f
 number, a flag, a list, a nested object as JSON text), then the step's own model validates the
 result with the same bounds as the API. Text that is not what the field needs is passed on as it
 is, so the model's error names the field.
+
+Money is integer fen in every model (`principal_fen`); a person types yuan. So a field named
+`<x>_fen` is offered on a form and the command line as `<x>_yuan`, and its text is read as yuan
+to the exact fen (kechuang.domain.money.parse_yuan: more precision than a fen is refused).
 """
 
 from __future__ import annotations
@@ -17,18 +21,44 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel
 
+from kechuang.domain.money import InvalidAmount, parse_yuan
+
 _WHOLE = re.compile(r"^[+-]?[0-9]+$")
 _TRUE = {"true", "1", "yes", "on", "是"}
 _FALSE = {"false", "0", "no", "off", "否"}
 
 
+FEN = "_fen"
+YUAN = "_yuan"
+
+
+def person_name(field: str) -> str:
+    """The name a person types a field under: `principal_fen` is given as `principal_yuan`."""
+    return field[: -len(FEN)] + YUAN if field.endswith(FEN) else field
+
+
 def from_strings(model: type[BaseModel], raw: dict[str, Any]) -> dict[str, Any]:
-    """Values for `model.model_validate` from text values (str, or list of str for lists)."""
+    """Values for `model.model_validate` from text values (str, or list of str for lists),
+    keyed by the person's names (`principal_yuan`) or the model's (`principal_fen`)."""
     fields = model.model_fields
-    return {
-        name: _read(fields[name].annotation, value) if name in fields else value
-        for name, value in raw.items()
-    }
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name.endswith(YUAN) and (fen := name[: -len(YUAN)] + FEN) in fields:
+            values[fen] = _yuan(value)
+        elif name in fields:
+            values[name] = _read(fields[name].annotation, value)
+        else:
+            values[name] = value
+    return values
+
+
+def _yuan(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return parse_yuan(value.strip())
+    except InvalidAmount:
+        return value  # the model says it is not a whole number of fen
 
 
 def _read(annotation: Any, value: Any) -> Any:
