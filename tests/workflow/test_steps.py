@@ -306,3 +306,19 @@ def test_money_is_typed_in_yuan_and_kept_in_fen() -> None:
     ).amount_fen == (123_456)
     with pytest.raises(ValueError, match="amount_fen"):
         GrantIn.model_validate(from_strings(GrantIn, {"amount_yuan": "0.001"}))
+
+
+def test_a_refusal_speaks_chinese_with_the_flows_names() -> None:
+    named = Flow(
+        TicketMachine, label=lambda t: f"ticket {t.id}", history=_log,
+        names={"open": ("待处理", "open"), "finish": ("办结", "finish"),
+               "close": ("关闭", "close")},
+        label_zh=lambda t: f"工单{t.id}",
+    )  # fmt: skip
+    ticket = Ticket(id=7, owner="x", state="open")
+    with pytest.raises(IllegalTransition) as refused:
+        from kechuang.workflow.machines import check
+
+        check(named, ticket, "finish")
+    assert refused.value.text("zh") == "工单7当前为「待处理」，不能办结；现在可以：关闭"
+    assert refused.value.text("en") == "ticket 7 is open: cannot finish; allowed now: close"

@@ -36,10 +36,13 @@ def kind_of(exc: Exception) -> str:
 
 
 def refusal_response(request: Request, exc: Exception) -> Response:
+    from kechuang.web.templating import language
+
+    detail = exc.text(language(request)) if isinstance(exc, Refusal) else str(exc)
     errors = None
     if isinstance(exc, Invalid) and exc.field:
-        errors = [{"loc": ["body", exc.field], "msg": str(exc), "type": "invalid"}]
-    return problem_response(request, status_of(exc), str(exc), kind_of(exc), errors)
+        errors = [{"loc": ["body", exc.field], "msg": detail, "type": "invalid"}]
+    return problem_response(request, status_of(exc), detail, kind_of(exc), errors)
 
 
 def install(app: FastAPI) -> None:

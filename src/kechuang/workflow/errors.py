@@ -12,9 +12,20 @@ from typing import ClassVar
 
 
 class Refusal(ValueError):
-    """Base of every refusal; `kind` is the machine-readable name shown to API clients."""
+    """Base of every refusal; `kind` is the machine-readable name shown to API clients.
+
+    The message is English; `zh` is the same in Chinese where the raiser gives it, so that a
+    page shows the refusal in its own language (the API's `detail` follows ?lang= too).
+    """
 
     kind: ClassVar[str] = "refused"
+
+    def __init__(self, message: str, *, zh: str | None = None) -> None:
+        super().__init__(message)
+        self.zh = zh
+
+    def text(self, lang: str) -> str:
+        return self.zh if lang == "zh" and self.zh else str(self)
 
 
 class NotFound(Refusal):
@@ -34,8 +45,8 @@ class Invalid(Refusal):
 
     kind = "invalid"
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, field: str | None = None, *, zh: str | None = None) -> None:
+        super().__init__(message, zh=zh)
         self.field = field
 
 
@@ -50,10 +61,15 @@ class IllegalTransition(Conflict):
 
     kind = "illegal-transition"
 
-    def __init__(self, subject: str, state: str, event: str, allowed: list[str]) -> None:
+    def __init__(
+        self, subject: str, state: str, event: str, allowed: list[str], *, zh: str | None = None
+    ) -> None:
         self.subject = subject
         self.state = state
         self.event = event
         self.allowed = allowed
         choices = ", ".join(allowed) if allowed else "none (final state)"
-        super().__init__(f"{subject} is {state}: cannot {event}; allowed now: {choices}")
+        super().__init__(
+            f"{subject} is {state}: cannot {event}; allowed now: {choices}",
+            zh=zh or f"{subject} 当前状态为 {state}，不能执行 {event}；现在可以：{choices}",
+        )

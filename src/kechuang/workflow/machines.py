@@ -10,8 +10,8 @@ current state allows. Features keep only their machines and their event tables.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Generic, TypeVar
 
@@ -48,6 +48,22 @@ class Flow(Generic[S]):
     label: Callable[[S], str]
     history: Callable[[Session, S, Transition], None]
     state_field: str = "state"
+    # Names of states and events for people, code -> (zh, en); a refusal uses them in Chinese.
+    names: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    label_zh: Callable[[S], str] | None = None
+
+    def name(self, code: str, lang: str = "zh") -> str:
+        pair = self.names.get(code)
+        if pair is None:
+            return code
+        return pair[0] if lang == "zh" else pair[1]
+
+    def refusal(self, subject: S, state: str, event: str, allowed: list[str]) -> IllegalTransition:
+        """The refusal of `event` in `state`, in English and in Chinese."""
+        who = self.label_zh(subject) if self.label_zh else self.label(subject)
+        choices = "、".join(self.name(e) for e in allowed) or "无（已结束）"
+        zh = f"{who}当前为「{self.name(state)}」，不能{self.name(event)}；现在可以：{choices}"
+        return IllegalTransition(self.label(subject), state, event, allowed, zh=zh)
 
     def state_of(self, subject: S) -> str:
         return str(getattr(subject, self.state_field))
@@ -78,7 +94,7 @@ def check(flow: Flow[Any], subject: Any, event: str) -> None:
     state = flow.state_of(subject)
     allowed = flow.allowed(state)
     if event not in allowed:
-        raise IllegalTransition(flow.label(subject), state, event, allowed)
+        raise flow.refusal(subject, state, event, allowed)
 
 
 def fire(
@@ -98,7 +114,7 @@ def fire(
     try:
         machine.send(event)
     except TransitionNotAllowed:
-        raise IllegalTransition(flow.label(subject), before, event, flow.allowed(before)) from None
+        raise flow.refusal(subject, before, event, flow.allowed(before)) from None
     transition = Transition(
         event=event,
         before=before,
