@@ -34,7 +34,7 @@ FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
 TRUE_TEXT = ("true", "1", "是", "t", "yes")
 FALSE_TEXT = ("false", "0", "否", "f", "no")
 UNIQUE_KEYS_METADATA = b"kechuang.unique_keys"
-_SCALE = {Kind.YUAN: 100, Kind.RATIO: 10**6, Kind.COUNT: 1, Kind.YEAR: 1}
+_SCALE = {Kind.YUAN: 100, Kind.RATIO: 10**6, Kind.NUMBER: 10**6, Kind.COUNT: 1, Kind.YEAR: 1}
 
 
 class PanelError(ValueError):

@@ -26,6 +26,7 @@ _ARROW: dict[Kind, pa.DataType] = {
     Kind.COUNT: pa.int64(),
     Kind.BOOL: pa.bool_(),
     Kind.RATIO: pa.decimal128(9, 6),
+    Kind.NUMBER: pa.decimal128(9, 6),
 }
 
 

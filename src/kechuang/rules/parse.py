@@ -66,6 +66,7 @@ KIND_UNITS: dict[Kind, Unit] = {
     Kind.COUNT: Unit.COUNT,
     Kind.YUAN: Unit.YUAN,
     Kind.RATIO: Unit.RATIO,
+    Kind.NUMBER: Unit.NUMBER,
 }
 
 CONTEXT_UNITS: dict[str, Unit] = {

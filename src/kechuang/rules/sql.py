@@ -39,10 +39,13 @@ DATE = exp.DataType.build("DATE")
 SCORE_DECIMALS = 2
 
 # Fact numerators: yuan facts are counted in fen, ratios in millionths.
-_KIND_DENOMINATOR = {Kind.YUAN: 100, Kind.RATIO: 10**6, Kind.COUNT: 1, Kind.YEAR: 1}
+_KIND_DENOMINATOR = {
+    Kind.YUAN: 100, Kind.RATIO: 10**6, Kind.NUMBER: 10**6, Kind.COUNT: 1, Kind.YEAR: 1,
+}  # fmt: skip
 # Bounds on |numerator| that the panel's SQL types guarantee: DECIMAL(18,2) yuan is below
 # 10^18 fen, DECIMAL(9,6) ratios below 10^9 millionths, counts are BIGINT, years INTEGER.
-TYPE_BOUNDS = {Kind.YUAN: 10**18 - 1, Kind.RATIO: 10**9 - 1, Kind.COUNT: n.NARROW_MAX,
+TYPE_BOUNDS = {Kind.YUAN: 10**18 - 1, Kind.RATIO: 10**9 - 1, Kind.NUMBER: 10**9 - 1,
+               Kind.COUNT: n.NARROW_MAX,
                Kind.YEAR: 2**31 - 1}  # fmt: skip
 # Where the panel holds yuan as integer fen (`<fact>_fen` BIGINT, the stored tables).
 FEN_BOUND = n.NARROW_MAX
@@ -825,7 +828,7 @@ def _numerator(raw: exp.Expression, kind: Kind, bound: int, fen: bool = False) -
             expression=exp.cast(cents, n.BIGINT),
         )
         return n.tag(value, bound, False)
-    if kind == Kind.RATIO:
+    if kind in (Kind.RATIO, Kind.NUMBER):
         # At most 6 decimals and below 1000: millionths fit a 64-bit decimal.
         wide = exp.cast(raw, exp.DataType.build("DECIMAL(18, 6)"))
         millionths = exp.Mul(this=wide, expression=exp.Literal.number(10**6))
