@@ -37,9 +37,10 @@ def test_every_file_loads_and_cites_its_clauses(path: Path) -> None:
     for score in policy.scores:
         assert score.clause.strip(), f"{policy.id}: score {score.id} cites no clause"
     for parameter in policy.parameters.values():
-        assert parameter.reference.strip(), (
-            f"{policy.id}: parameter {parameter.name} has no reference"
-        )
+        for dated in parameter.values:
+            assert dated.reference.strip(), (
+                f"{policy.id}: parameter {parameter.name} from {dated.effective_from} cites nothing"
+            )
     for definition in policy.definitions:
         assert definition.clause.strip(), f"{policy.id}: definition {definition.id} cites no clause"
     if policy.benefit is not None:
@@ -53,7 +54,7 @@ def test_the_pack_has_the_contract_ids() -> None:
 
 @pytest.mark.parametrize(
     ("year", "version", "amount"),
-    [(2024, "2024.1", 200000), (2025, "2024.1", 200000), (2026, "2026.1", 300000)],
+    [(2024, "2026.2", 200000), (2025, "2026.2", 200000), (2026, "2026.2", 300000)],
 )
 def test_the_version_in_force_on_31_december_is_used(year: int, version: str, amount: int) -> None:
     policy = load_pack().get("first-above-scale-reward", year)

@@ -332,8 +332,13 @@ class _Builder:
                     raise self.error(
                         ["parameters", name, "values", i, "value"], f"{exc} (unit {p.unit})"
                     ) from None
-                values.append(ParameterValue(dated.from_, value))
+                values.append(ParameterValue(dated.from_, value, dated.reference or p.reference))
             values.sort(key=lambda v: v.effective_from)
+            if len({v.effective_from for v in values}) != len(values):
+                raise self.error(
+                    ["parameters", name, "values"],
+                    f"parameter '{name}' has two values from the same date",
+                )
             result[name] = ParameterDef(name, _text(p.label), p.unit, tuple(values), p.reference)
         return result
 

@@ -413,12 +413,20 @@ class _Compiler:
         return exp.Not(this=n.paren(found)) if node.negated else found
 
     def n_Band(self, node: ir.Band) -> Compiled:
+        bands = node.bands
+        if node.scale:
+            # Parameters are known when the query is compiled (the year's value or the
+            # what-if override), so a scale's edges are constants like a literal table's.
+            scale = self.params.get(node.scale)
+            if not isinstance(scale, ir.Scale):
+                return n.unknown()
+            bands = scale.bands
         x = self.share_value(self.num(node.input))
         assert isinstance(x, Num)
         branches: list[tuple[exp.Expression, Num]] = [
             (exp.Is(this=n.paren(x.num), expression=exp.Null()), n.unknown())
         ]
-        for lower, points in sorted(node.bands, key=lambda band: band[0], reverse=True):
+        for lower, points in sorted(bands, key=lambda band: band[0], reverse=True):
             branches.append((n.compare(">=", x, n.constant(lower)), n.constant(points)))
         return n.choose(branches, n.constant(node.otherwise))
 
