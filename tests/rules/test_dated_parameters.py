@@ -138,3 +138,42 @@ def _scale_unit():  # type: ignore[no-untyped-def]
     from kechuang.rules.ir import Unit
 
     return Unit.SCALE
+
+
+WINDOWED = """\
+parameters:
+  window_from:
+    label: {zh: 起, en: From}
+    unit: date
+    reference: 第二条
+    values:
+      - {from: 2025-01-01, value: 2024-08-01}
+  window_to:
+    label: {zh: 止, en: To}
+    unit: date
+    reference: 第二条
+    values:
+      - {from: 2025-01-01, value: 2025-08-31}
+conditions:
+  - id: paid
+    label: {zh: 已缴保费, en: Premium paid}
+    clause: 第一条
+    expr: loan_charge_timely_paid > 0
+"""
+
+
+def test_a_windowed_fact_needs_the_window_parameters() -> None:
+    assert make(WINDOWED).history_years == 0
+    without = WINDOWED.replace("window_to:", "window_until:")
+    with pytest.raises(PolicyError) as caught:
+        make(without)
+    assert "add the date parameter window_to" in caught.value.message
+
+
+def test_a_windowed_fact_is_read_for_the_evaluation_year_only() -> None:
+    earlier = WINDOWED.replace(
+        "expr: loan_charge_timely_paid > 0", "expr: years_ago(loan_charge_timely_paid, 1) > 0"
+    )
+    with pytest.raises(PolicyError) as caught:
+        make(earlier)
+    assert "read it for the evaluation year only" in caught.value.message

@@ -65,6 +65,11 @@ class Field:
     # A sourced fact is not in any panel file: the store view named here derives it per
     # (uscc, year) from another package's records (see SOURCED_FIELDS).
     source: str | None = None
+    # A windowed sourced fact's view has one row per record (uscc, day, value) instead: an
+    # evaluation sums the records whose day falls in the policy's window, the dates of its
+    # parameters `window_from` and `window_to` in force for the evaluation year (a subsidy round
+    # that is not a calendar year).
+    windowed: bool = False
 
     @property
     def sql_type(self) -> str:
@@ -258,6 +263,8 @@ FIELDS: tuple[Field, ...] = (
 # policy language may read them, and a screening run joins them into its panel (engines.sourced).
 # The platform is the record of these facts, so an enterprise-year without a row has zero of them.
 LOAN_FACTS_VIEW = "finance_loan_facts"
+LOAN_CHARGES_VIEW = "finance_loan_charges"
+WINDOW_PARAMETERS = ("window_from", "window_to")
 SOURCED_FIELDS: tuple[Field, ...] = (
     Field(
         "loan_premium_timely_paid",
@@ -276,6 +283,16 @@ SOURCED_FIELDS: tuple[Field, ...] = (
         optional=True,
         min_value=0,
         source=LOAN_FACTS_VIEW,
+    ),
+    Field(
+        "loan_charge_timely_paid",
+        Kind.YUAN,
+        "期间内按期还清的科技贷款已缴保费或担保费",
+        "Premium or guarantee fee paid on tech loans repaid on time within the window",
+        optional=True,
+        min_value=0,
+        source=LOAN_CHARGES_VIEW,
+        windowed=True,
     ),
 )
 

@@ -1,5 +1,6 @@
 """Panel contract version 2: the annual facts that the documents' alternative routes read
-(award ranks, 创客中国 rank, honours, the SRDI development score, 六基, titles held).
+(award ranks, 创客中国 rank, honours, the SRDI development score, 六基, titles held); and the view
+`finance_loan_charges`, the windowed sourced fact of the premium subsidy (沪科〔2025〕212号).
 
 Every column is nullable: a version 1 file leaves them unknown. Added with add_column only,
 which SQLite supports without batch mode.
@@ -56,12 +57,27 @@ COLUMNS: tuple[tuple[str, sa.types.TypeEngine[object], str], ...] = (
 )
 
 
+# domain.panel's windowed sourced fact `loan_charge_timely_paid`, one row per loan: the
+# premium (履约保证保险) or guarantee fee (担保) the enterprise paid on a risk-shared tech loan
+# it repaid with every instalment on time, on the day it was settled; a screening sums the rows
+# of its policy's window (for 沪科〔2025〕212号, repayments from 2024-08-01 to 2025-08-31).
+LOAN_CHARGES_VIEW = """
+CREATE VIEW finance_loan_charges AS
+SELECT uscc, settled_on AS day, premium_fen AS loan_charge_timely_paid_fen
+FROM finance_loans
+WHERE state = 'repaid' AND NOT ever_overdue AND settled_on IS NOT NULL
+  AND charge_kind IN ('premium', 'guarantee_fee')
+"""
+
+
 def upgrade() -> None:
     for name, kind, comment in COLUMNS:
         op.add_column("annual_facts", sa.Column(name, kind, nullable=True, comment=comment))
+    op.execute(LOAN_CHARGES_VIEW)
 
 
 def downgrade() -> None:
+    op.execute("DROP VIEW IF EXISTS finance_loan_charges")
     with op.batch_alter_table("annual_facts") as batch:
         for name, _kind, _comment in reversed(COLUMNS):
             batch.drop_column(name)
