@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from fractions import Fraction
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -365,9 +366,84 @@ def render_index(policies: Sequence[Policy]) -> str:
     return "\n".join(lines)
 
 
+VERIFICATION_PAGE = "VERIFICATION.md"
+VERIFICATION_FILE = "src/kechuang/policies/verification/checks.yaml"
+STATUS_TEXT = {
+    "verified": "verified against",
+    "partly": "partly verified against",
+    "not_verified": "not verified",
+}
+
+
+def verification_checks() -> dict[str, Any]:
+    """The verification record shipped beside the pack (verification/checks.yaml)."""
+    root = resources.files("kechuang.policies") / "verification" / "checks.yaml"
+    data: dict[str, Any] = yaml.safe_load(root.read_text(encoding="utf-8"))
+    return data
+
+
+def _verdict(entry: dict[str, Any], sources: dict[str, Any]) -> str:
+    status = STATUS_TEXT[entry["status"]]
+    if entry["status"] == "not_verified":
+        return status
+    addresses = ", ".join(f"[{key}]({sources[key]['url']})" for key in entry.get("sources", []))
+    return f"{status} {addresses}"
+
+
+def render_verification(policies: Sequence[Policy], checks: dict[str, Any]) -> str:
+    """Every condition of the policies issue 21 added or changed: where it was checked."""
+    sources = checks["sources"]
+    by_id = {p.id: p for p in sorted(policies, key=lambda p: p.effective_from)}
+    lines = [
+        GENERATED.format(source=VERIFICATION_FILE),
+        "",
+        "# 条件核对记录 Verification of the conditions",
+        "",
+        "Every condition of the policies that issue 21 (the law in force today) added or "
+        "changed, with the source its text was checked against, or `not verified` and what the "
+        "rule rests on. No official text of 工信部企业〔2026〕2号 was available: its items were "
+        "checked against third-party summaries that quote them, and its dates against news "
+        "reports. Sources are listed at the end.",
+        "",
+    ]
+    for policy_id, record in checks["checks"].items():
+        policy = by_id[policy_id]
+        lines += [f"## `{policy.id}` {policy.version} — {policy.title.zh}", ""]
+        effective = record.get("effective")
+        if effective:
+            to = policy.effective_to.isoformat() if policy.effective_to else "…"
+            lines += [
+                f"- 有效期 Effective {policy.effective_from.isoformat()} – {to}: "
+                f"{_verdict(effective, sources)}. {effective.get('note', '')}",
+                "",
+            ]
+        lines += [
+            "| 条件 Condition | 条款 Clause | 核对 Verification | 说明 Note |",
+            "|---|---|---|---|",
+        ]
+        for condition in policy.conditions:
+            entry = record["conditions"][condition.id]
+            lines.append(
+                f"| `{condition.id}` {_cell(condition.label.zh)} | {_cell(condition.clause)} | "
+                f"{_verdict(entry, sources)} | {_cell(entry.get('note', ''))} |"
+            )
+        lines.append("")
+        for note in record.get("notes", []):
+            lines.append(f"- {note['item']}: {_verdict(note, sources)}. {note.get('note', '')}")
+        if record.get("notes"):
+            lines.append("")
+    lines += ["## 来源 Sources", "", "| id | 内容 What | 地址 Address |", "|---|---|---|"]
+    for key, source in sources.items():
+        lines.append(f"| `{key}` | {_cell(source['what'])} | {source['url']} |")
+    lines.append("")
+    return "\n".join(lines)
+
+
 def pages(policies: Iterable[Policy]) -> dict[str, str]:
-    """{file name: Markdown} for every version and the index (README.md)."""
+    """{file name: Markdown} for every version, the index (README.md) and the verification
+    record (VERIFICATION.md)."""
     policies = list(policies)
     out = {page_name(p): render(p) for p in policies}
     out["README.md"] = render_index(policies)
+    out[VERIFICATION_PAGE] = render_verification(policies, verification_checks())
     return out
