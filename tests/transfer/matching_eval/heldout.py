@@ -1,5 +1,5 @@
 # ruff: noqa: E501
-"""The held-out test set for demand matching: 60 demands, 300 results. Score it only to report.
+"""The held-out test set for demand matching: 106 demands, 300 results. Score it only to report.
 
 How it was written: by hand, in one sitting, before any matching technique was tried or tuned,
 by the engineer of task 16. Each group is one laboratory or field: the answer to a demand and
@@ -7,7 +7,8 @@ four near-duplicates from the same lab (the same keywords, a different problem: 
 beside porosity, thermal error beside tool wear). Each demand is written as a factory manager,
 a farm owner or a clinician would say it: the symptom, the cost, the complaint, never the
 solution's technical terms where the person would not know them. The matchers have never been
-run on this file while they were being changed; the tuning set is dev.py, written apart, with
+run on this file while they were being changed (46 demands were added as a second wording,
+see SECOND, after only the mechanical `hard` count had been computed, never a score); the tuning set is dev.py, written apart, with
 other problems. Whether a demand is `hard` (it shares no key term with its answer) is computed
 by the harness after segmentation, not chosen here. `text_en` gives some demands as an overseas
 enterprise would write them, for the English matching figures.
@@ -3640,3 +3641,248 @@ _group(
         "Higher survival after thawing.",
     ),
 )
+
+# --- second wording of some demands ----------------------------------------------------------
+# The same needs as another person in the firm would put them (a sales manager, a finance
+# officer, a head nurse), often without naming the part or the process: only what is seen,
+# what it costs and who complains. Written in the same sitting, before any matcher was run.
+
+SECOND: tuple[D, ...] = (
+    D(
+        "h01a",
+        "C3311",
+        "",
+        "客户验收拍片子，说我们交的钢结构件里面全是小洞，整批拒收，返工返到工人都不干了。",
+    ),
+    D(
+        "h02a",
+        "C3392",
+        "",
+        "发动机壳体装上车做密封试验老是冒泡，客户三次退货，我们自己也查不出是哪里不密实。",
+    ),
+    D(
+        "h03a",
+        "C3421",
+        "",
+        "零件尺寸突然就做大了，一看是铣刀已经钝了，可谁也不知道它什么时候钝的，一天要报废好几个件。",
+    ),
+    D(
+        "h05a",
+        "C3831",
+        "",
+        "卖出去的风扇用半年就有嗡嗡的怪声，转速也上不去，售后拆回来发现是里面转的那部分坏了。",
+    ),
+    D(
+        "h06a",
+        "C3441",
+        "",
+        "财务算了一下，车间用气那部分电费一年三百多万，晚上下班了机器还轰轰响，能不能省点。",
+    ),
+    D(
+        "h07a",
+        "C3311",
+        "",
+        "海上风电的塔筒和平台栏杆，风吹浪打的，没两年就一片片红锈，重新刷一遍要停机还要请船。",
+    ),
+    D(
+        "h08a",
+        "C3451",
+        "",
+        "矿上的破碎机转着转着突然就卡死了，事先一点征兆都没有，一停就影响整条线，能不能提前知道它要坏。",
+    ),
+    D(
+        "h09a",
+        "C1713",
+        "",
+        "同一个订单分几缸做，拼起来一块深一块浅，服装厂裁出来的衣服前后片颜色都不一样。",
+    ),
+    D(
+        "h11a",
+        "E4813",
+        "",
+        "地铁站的侧墙完工没多久就出现一条条裂纹往外渗水，业主要我们保修期内全部处理好。",
+    ),
+    D(
+        "h12a",
+        "C3130",
+        "",
+        "客户拿到的卷板开卷一看表面一道一道的印子，只能降级当次品卖，每吨亏好几百。",
+    ),
+    D(
+        "h13a",
+        "C3360",
+        "",
+        "环保局在我们排口抽检发现重金属超标，罚款加停产整改，委外处置一吨好几千块。",
+    ),
+    D(
+        "h15a",
+        "C2710",
+        "",
+        "车间里那口锅做硝化的时候温度一失控就很危险，安监部门要求我们把这道工序换成更安全的做法。",
+    ),
+    D("h16a", "C3440", "", "注塑机、压力机下面地上全是油，一个月要补好几桶油，工人还滑倒过一次。"),
+    D(
+        "h18a",
+        "C3990",
+        "",
+        "我们的控制板装到客户机器里，用三个月就有一批出现时好时坏的毛病，拆下来检查又一切正常。",
+    ),
+    D(
+        "h19a",
+        "G5990",
+        "",
+        "大促期间发出去的包裹，顾客收到的东西不对或者少件，客服每天接几百个投诉电话。",
+    ),
+    D(
+        "h20a",
+        "C3990",
+        "",
+        "手机屏幕前面那块面板，边缘一摔就碎，跌落测试老是通不过，客户要求我们换工艺。",
+    ),
+    D("h21a", "Q8411", "", "内分泌科的病人脚趾头发黑溃烂，几个月都长不好，最后只能去外科截掉。"),
+    D(
+        "h22a",
+        "Q8411",
+        "",
+        "夜班只有一个护士，老年病房夜里摔了两个病人，一个股骨颈骨折，家属要求赔偿。",
+    ),
+    D(
+        "h23a",
+        "Q8411",
+        "",
+        "社区医院拍的片子，等三甲医院的专家看完要一周，有的人等来结果已经是晚期。",
+    ),
+    D(
+        "h24a",
+        "Q8411",
+        "",
+        "髋膝手术做得挺成功，可有几个病人术后半年又红又肿高烧不退，最后只能把假体取出来再做一次。",
+    ),
+    D(
+        "h26a",
+        "Q8411",
+        "",
+        "儿科门诊发烧的孩子太多，家长都要求输液打抗生素，我们需要很快知道到底是不是细菌引起的。",
+    ),
+    D(
+        "h27a",
+        "Q8411",
+        "",
+        "有病人一年前在我们这里做过检查说没事，今年就确诊晚期，家属来闹，说是我们看漏了。",
+    ),
+    D(
+        "h28a",
+        "Q8411",
+        "",
+        "偏瘫病人出院以后在家手指头越来越僵，根本没人指导锻炼，回来复查的时候功能已经很差了。",
+    ),
+    D(
+        "h30a",
+        "Q8411",
+        "",
+        "肿瘤科病人说最怕的不是掉头发，是打完药那几天吐到胆汁都出来了，什么也吃不下。",
+    ),
+    D(
+        "h31a",
+        "Q8411",
+        "",
+        "那些不足月出生的小宝宝，出院后要反复回来查眼底，我们医院只有一个会看的医生，经常排不上。",
+    ),
+    D(
+        "h33a",
+        "Q8411",
+        "",
+        "外科做微创手术的时候画面一会儿就模糊看不清，只能停下来拿出去擦干净再放进去，一台手术要反复好几次。",
+    ),
+    D(
+        "h34a",
+        "Q8411",
+        "",
+        "病人的爱人说他晚上鼾声特别响，还会憋气好一会儿，白天开车都打瞌睡，差点出事故。",
+    ),
+    D("h36a", "C1520", "", "我们酿酒剩下的那些水，颜色黑、味道大，环保在线监测一超标就被约谈。"),
+    D(
+        "h38a",
+        "N7723",
+        "",
+        "垃圾堆放场下面渗出来的水越来越多，周边村民说井水都有味了，拉出去处理一吨上百块。",
+    ),
+    D("h39a", "C2614", "", "环保督察说我们的供暖设备排放不达标，两个月内不整改就要关停。"),
+    D(
+        "h41a",
+        "C2230",
+        "",
+        "生产线跑着跑着就断了，一断就得停下来重新引纸，一个月断十几次，产量上不去。",
+    ),
+    D(
+        "h42a",
+        "D4610",
+        "",
+        "夏天一到，老百姓打电话说家里水龙头放出来的水有股土腥味、霉味，烧开了也有。",
+    ),
+    D("h43a", "C2927", "", "我们卖的户外桌椅晒一个夏天就变色、一坐就裂，电商差评一大堆。"),
+    D(
+        "h44a",
+        "C3841",
+        "",
+        "仓库里搬运车用的动力包，一年多就只能撑两三个钟头，换新的太贵了，有没有办法让它们多用几年。",
+    ),
+    D(
+        "h45a",
+        "D4415",
+        "",
+        "屋顶电站去年的收益比预期少了两成，几千块板子，不知道是哪几块出了问题。",
+    ),
+    D(
+        "h47a",
+        "C3415",
+        "",
+        "风场的机组用了五六年，迎风那一面被风沙雨水打得坑坑洼洼，出力明显下降。",
+    ),
+    D("h48a", "C3670", "", "东北的用户说冬天开一会儿车电就掉得飞快，暖风一开更快，要求我们退车。"),
+    D(
+        "h49a",
+        "C3825",
+        "",
+        "夏天最热的时候柜子里就报警限功率，一年有好几十天满不了负荷，还怕出安全事故。",
+    ),
+    D("h51a", "A0141", "", "刚离开母猪的小猪崽一批批拉肚子死掉，用药又受限制，养殖户损失很大。"),
+    D("h53a", "C1371", "", "盒装的苹果块、梨块第二天就变成褐色，看着不新鲜，超市下架退货。"),
+    D(
+        "h54a",
+        "C1310",
+        "",
+        "收来的一批粮食抽检不合格，饲料厂拒收，几千吨堆在仓库里不知道怎么处理。",
+    ),
+    D(
+        "h55a",
+        "A0412",
+        "",
+        "夏天闷热的夜里，塘里的鱼全浮到水面张嘴，天一亮就死一片，养了一年的鱼一晚上没了。",
+    ),
+    D(
+        "h57a",
+        "I6513",
+        "",
+        "热线坐席每天被问几千遍同样的事，培养一个能独立接电话的人要一个多月，干半年就走了。",
+    ),
+    D(
+        "h58a",
+        "C3990",
+        "",
+        "厂里最要紧的那几台机器一出故障整条线就停，配件要从国外等半个月，老板天天骂。",
+    ),
+    D(
+        "h59a",
+        "C3990",
+        "",
+        "东北和俄罗斯的客户反映，零下二三十度的时候我们的对讲机用一会儿就没电关机了，拿回屋里又能开。",
+    ),
+    D(
+        "h60a",
+        "M7320",
+        "",
+        "研究生养的东西隔三差五就坏了，几周的实验白做，也不知道是哪一步带进去的。",
+    ),
+)
+DEMANDS.extend(SECOND)
