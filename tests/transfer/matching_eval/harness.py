@@ -7,16 +7,33 @@ abstract. That is computed here, mechanically, never written into a set by hand.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from kechuang.transfer.matching import tokens
+import jieba
+
+from kechuang.transfer.matching import STOPWORDS, english_tokens
 from tests.transfer.matching_eval.sets import Demand, Result
 
 
+@lru_cache(maxsize=1)
+def _plain_jieba() -> jieba.Tokenizer:
+    """jieba with its own dictionary only: the matcher's added words must not decide hardness."""
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
+
+
 def key_terms(text: str) -> set[str]:
-    """The key terms of a text: search-mode tokens of two or more characters, no stopwords."""
-    return {t for t in tokens(text) if len(t) >= 2}
+    """The key terms of a text: search-mode tokens of two or more characters, no stopwords;
+    English words by their stems."""
+    if text.isascii():
+        return set(english_tokens(text))
+    words = (t.strip().lower() for t in _plain_jieba().cut_for_search(text))
+    return {w for w in words if len(w) >= 2 and w not in STOPWORDS and any(c.isalnum() for c in w)}
 
 
 def is_hard(demand: Demand, answer: Result, *, english: bool = False) -> bool:
