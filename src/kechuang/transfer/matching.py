@@ -167,7 +167,7 @@ class _ConceptTagger:
     """Which concepts a document answers: one of a concept's result-side terms is in it."""
 
     def __init__(self, thesaurus: Thesaurus, lang: str, tokenize: TokenizerFn) -> None:
-        self.by_token: dict[str, list[tuple[tuple[str, ...], Concept]]] = defaultdict(list)
+        self.by_token: dict[str, list[tuple[tuple[str, ...], Concept, str]]] = defaultdict(list)
         self.by_text: list[tuple[str, Concept]] = []
         for concept in thesaurus.concepts:
             for term in concept.means_in(lang):
@@ -176,15 +176,15 @@ class _ConceptTagger:
                     continue
                 parts = tuple(tokenize(term)) if lang == "en" else (term,)
                 if parts:
-                    self.by_token[parts[0]].append((parts, concept))
+                    self.by_token[parts[0]].append((parts, concept, term))
 
     def answered(self, words: set[str], lowered: str) -> dict[str, str]:
-        """concept id -> the first term of the document that answers it."""
+        """concept id -> the first term (as the thesaurus writes it) that answers it."""
         found: dict[str, str] = {}
         for word in words:
-            for parts, concept in self.by_token.get(word, ()):
+            for parts, concept, term in self.by_token.get(word, ()):
                 if concept.id not in found and all(p in words for p in parts):
-                    found[concept.id] = " ".join(parts)
+                    found[concept.id] = term
         for term, concept in self.by_text:
             if concept.id not in found and term in lowered:
                 found[concept.id] = term

@@ -9,6 +9,7 @@ the concepts to expand a demand and to explain a match ("which need, and why").
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -94,13 +95,19 @@ class Thesaurus:
         self.by_id = {c.id: c for c in concepts}
 
     def stated(self, text: str, lang: str = "zh") -> list[Stated]:
-        """The concepts whose `says` phrases occur in text (longest phrase first), in order."""
-        lowered = (text or "").lower()
+        """The concepts whose `says` phrases occur in text, each with the longest phrase that
+        states it (in English the whole words of the text around it: 'bubbl' -> 'bubbles')."""
+        text = text or ""
+        lowered = text.lower()
         found = []
         for concept in self.concepts:
             hits = [p for p in concept.says_in(lang) if p in lowered]
             if hits:
-                found.append(Stated(concept, max(hits, key=len)))
+                phrase = max(hits, key=len)
+                if lang == "en":
+                    span = re.search(rf"[\w'-]*{re.escape(phrase)}[\w'-]*", lowered)
+                    phrase = text[span.start() : span.end()] if span else phrase
+                found.append(Stated(concept, phrase))
         return found
 
     def result_terms(self, lang: str = "zh") -> set[str]:
