@@ -3,6 +3,7 @@ and its search, English demand matching, on both stores, with the same scoping a
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 from sqlalchemy import select
@@ -27,6 +28,18 @@ WELDING = {
     "industry_code": "C3311",
     "keywords": "",
 }
+
+
+def _one_row_csv(tmp_path: Path, **fields: str) -> Path:
+    """A results file of one know-how row with the given fields."""
+    row = dict.fromkeys(COLUMNS, "")
+    row.update(kind="know_how", disclosed_on="2024-01-02", inventors="赵敏:100:main", **fields)
+    path = tmp_path / "results.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        writer.writerow([row[c] for c in COLUMNS])
+    return path
 
 
 def test_english_listing_search_and_demand_matching(world: World) -> None:  # noqa: F811
@@ -87,13 +100,37 @@ def test_listing_pages_in_both_languages(world: World) -> None:  # noqa: F811
 
 
 def test_import_keeps_the_english_summary(session: Session, tmp_path: Path) -> None:
-    path = tmp_path / "results.csv"
-    row = dict.fromkeys(COLUMNS, "")
-    row.update(kind="know_how", title_zh="作物氮素诊断方法", title_en="Crop nitrogen diagnosis",
-               abstract_zh="叶色图像诊断作物氮素", abstract_en="Diagnoses crop nitrogen from leaf "
-               "colour images.", disclosed_on="2024-01-02", inventors="赵敏:100:main")  # fmt: skip
-    path.write_text(",".join(COLUMNS) + "\n" + ",".join(row[c] for c in COLUMNS) + "\n",
-                    encoding="utf-8")  # fmt: skip
+    path = _one_row_csv(
+        tmp_path, title_zh="作物氮素诊断方法", title_en="Crop nitrogen diagnosis",
+        abstract_zh="叶色图像诊断作物氮素",
+        abstract_en="Diagnoses crop nitrogen from leaf colour images.",
+    )  # fmt: skip
     (rid,) = import_results(session, "fudan", path, "tto-fudan")
     stored = session.scalars(select(Result).where(Result.id == rid)).one()
     assert stored.abstract_en == "Diagnoses crop nitrogen from leaf colour images."
+
+
+def test_cli_matches_in_english_and_explains(tmp_path: Path, store_env: str) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from kechuang.cli import app
+    from kechuang.store.migrate import upgrade_url
+
+    upgrade_url(store_env)
+    path = _one_row_csv(
+        tmp_path, title_zh=WELDING["title_zh"], title_en=WELDING["title_en"],
+        abstract_zh=WELDING["abstract_zh"],
+        abstract_en="Lets bubbles escape the weld pool and cuts porosity.",
+    )  # fmt: skip
+    runner = CliRunner()
+    done = runner.invoke(app, ["transfer", "import", str(path), "--institution", "sjtu"])
+    assert done.exit_code == 0, done.output
+    found = runner.invoke(app, ["transfer", "match", "welds full of tiny holes", "--lang", "en"])
+    assert found.exit_code == 0 and WELDING["title_en"] in found.output
+    assert "You mention" in found.output
+    as_json = runner.invoke(app, ["transfer", "match", "焊缝老有小孔眼", "--json"])
+    assert json.loads(as_json.output)[0]["needs"][0]["concept"] == "porosity"
+    bad = runner.invoke(app, ["transfer", "match", "x", "--lang", "fr"])
+    assert bad.exit_code == 2 and "--lang" in bad.output
