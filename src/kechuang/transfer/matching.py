@@ -256,14 +256,28 @@ class Index:
             return np.zeros(n)
         return _scaled(np.asarray(self._bm25.get_scores(query), dtype=np.float64))
 
+    def _read(self, text: str) -> tuple[list[str], list[Stated]]:
+        """A query's own words, and the needs it states that some document answers."""
+        query = list(dict.fromkeys(self._tokenize(text)))
+        stated = [s for s in self.thesaurus.stated(text, self.lang)
+                  if s.concept.id in self._concept_docs]  # fmt: skip
+        return query, stated
+
     def signals(
         self, text: str, *, ipc_codes: Sequence[str] = (), industry_code: str | None = None
     ) -> dict[str, np.ndarray]:
         """Each signal of every document for a query, scaled to 0..1 (for scoring and fitting)."""
+        query, stated = self._read(text)
+        return self._signals(query, stated, ipc_codes, industry_code)
+
+    def _signals(
+        self,
+        query: list[str],
+        stated: list[Stated],
+        ipc_codes: Sequence[str],
+        industry_code: str | None,
+    ) -> dict[str, np.ndarray]:
         n = len(self.documents)
-        query = list(dict.fromkeys(self._tokenize(text)))
-        stated = [s for s in self.thesaurus.stated(text, self.lang)
-                  if s.concept.id in self._concept_docs]  # fmt: skip
         expansion = list(dict.fromkeys(
             t for s in stated for term in s.concept.means_in(self.lang)
             for t in self._tokenize(term) if t not in query
@@ -300,7 +314,8 @@ class Index:
         n = len(self.documents)
         if n == 0:
             return []
-        signals = self.signals(text, ipc_codes=ipc_codes, industry_code=industry_code)
+        query, stated = self._read(text)
+        signals = self._signals(query, stated, ipc_codes, industry_code)
         scores = sum(getattr(self.weights, name) * value for name, value in signals.items())
         assert isinstance(scores, np.ndarray)
         if exclude:
@@ -309,8 +324,6 @@ class Index:
         take = min(k, n)
         top = np.argpartition(-scores, take - 1)[:take]
         top = top[np.argsort(-scores[top], kind="stable")]
-        query = list(dict.fromkeys(self._tokenize(text)))
-        stated = self.thesaurus.stated(text, self.lang)
         return [
             self._explain(int(i), float(scores[i]), float(signals["text"][i]), query, stated,
                           ipc_codes, industry_code)
