@@ -25,6 +25,7 @@ class ResultIn(BaseModel):
     title_zh: str = Field(max_length=200)
     title_en: str = Field(max_length=200)
     abstract_zh: str = Field("", max_length=5_000)
+    abstract_en: str = Field("", max_length=5_000, description="English summary (cross-border)")
     keywords: str = Field("", max_length=500)
     application_number: str | None = Field(None, max_length=30)
     ipc_codes: str = Field("", max_length=500)
@@ -48,6 +49,7 @@ class ResultOut(Row):
     title_zh: str
     title_en: str
     abstract_zh: str
+    abstract_en: str
     keywords: str
     application_number: str | None
     ipc_codes: str
@@ -238,6 +240,7 @@ class DemandIn(BaseModel):
     title_zh: str = Field(max_length=200)
     title_en: str = Field(max_length=200)
     description_zh: str = Field(max_length=5_000)
+    description_en: str = Field("", max_length=5_000, description="matched in English")
     ipc_codes: str = Field("", max_length=500)
     industry_code: str | None = Field(None, max_length=8)
     budget_fen: int | None = Field(None, ge=0)
@@ -249,10 +252,21 @@ class DemandOut(Row):
     title_zh: str
     title_en: str
     description_zh: str
+    description_en: str
     ipc_codes: str
     industry_code: str | None
     budget_fen: int | None
     status: str
+
+
+class NeedOut(BaseModel):
+    """A need of the demand that the result answers: the demand's phrase, the result's term."""
+
+    concept: str
+    need_zh: str
+    need_en: str
+    demand_phrase: str
+    result_term: str
 
 
 class MatchOut(BaseModel):
@@ -264,7 +278,22 @@ class MatchOut(BaseModel):
     ipc_subclasses: list[str]
     ipc_classes: list[str]
     industry: str | None
-    reasons: list[str]
+    reasons: list[str] = Field(description="evidence: shared terms, classes, industry")
+    needs: list[NeedOut] = Field(default_factory=list)
+    explanation_zh: str = ""
+    explanation_en: str = ""
+
+
+class ListedResultOut(BaseModel):
+    """A result of the public listing, in the language asked for (cross-border listing)."""
+
+    id: int
+    institution: str
+    kind: str
+    title: str
+    summary: str
+    ipc_codes: str
+    industry_code: str | None
 
 
 class ChallengeIn(BaseModel):
