@@ -20,6 +20,7 @@ from kechuang.accounts.service import (
     open_session,
 )
 from kechuang.accounts.tables import Account
+from kechuang.domain.text import CleanLine
 from kechuang.web.pagination import Page, PageParams, page, page_params
 from kechuang.web.problems import ProblemError, problem_responses
 from kechuang.web.security import (
@@ -35,8 +36,8 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=problem_respon
 
 
 class LoginRequest(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
+    username: CleanLine = Field(min_length=1, max_length=64)
+    password: CleanLine = Field(min_length=1, max_length=256)
 
 
 class SessionOut(BaseModel):
