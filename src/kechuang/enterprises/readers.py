@@ -25,6 +25,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
+from kechuang.domain import text as clean
+
 BATCH_ROWS = 50_000
 CSV_BLOCK_BYTES = 8 << 20
 FIRST_DATA_ROW = 2  # the header is row 1, as a spreadsheet shows it
@@ -114,7 +116,7 @@ def open_panel(path: Path) -> PanelReader:
         parquet = pq.ParquetFile(path)
     except (pa.ArrowException, OSError) as exc:
         raise PanelFileError(f"{path.name}: not a readable Parquet file ({exc})") from exc
-    header = [name.strip() for name in parquet.schema_arrow.names]
+    header = _check_header(path, parquet.schema_arrow.names)
     return PanelReader(path, fmt, header, total=parquet.metadata.num_rows)
 
 
@@ -125,6 +127,14 @@ def _check_header(path: Path, header: list[str]) -> list[str]:
         raise PanelFileError(f"{path.name}: columns appear more than once: {', '.join(repeated)}")
     if any(name == "" for name in header):
         raise PanelFileError(f"{path.name}: a column of the header has no name")
+    for number, name in enumerate(header, start=1):
+        # Extra columns' names are stored (as JSON keys), so they must be clean text too.
+        bad = clean.forbidden_character(name)
+        if bad is not None:
+            raise PanelFileError(
+                f"{path.name}: column {number} of the header ({clean.visible(name)}) "
+                + clean.reason(*bad)
+            )
     return header
 
 
