@@ -1,4 +1,4 @@
-"""CLI commands of kechuang.accounts: `kechuang accounts create|list|passwd|demo`."""
+"""CLI commands of kechuang.accounts: `kechuang accounts create|list|passwd|unlock|demo`."""
 
 from __future__ import annotations
 
@@ -104,6 +104,20 @@ def passwd(
     except (AccountError, WeakPasswordError) as exc:
         raise _fail(str(exc)) from None
     out.print(f"password of {username} changed")
+
+
+@accounts_app.command("unlock")
+def unlock_(username: Annotated[str, typer.Argument(help="Login name")]) -> None:
+    """Unlock an account locked by failed logins, so its owner can log in at once (audited)."""
+    from kechuang.accounts.service import AccountError, unlock
+    from kechuang.store.engine import session_scope
+
+    try:
+        with session_scope(_engine()) as session:
+            was_locked = unlock(session, username, actor="cli")
+    except AccountError as exc:
+        raise _fail(str(exc)) from None
+    out.print(f"{username} unlocked" if was_locked else f"{username} was not locked")
 
 
 @accounts_app.command("demo")

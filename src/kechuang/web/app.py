@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from kechuang import __version__
+from kechuang.accounts.throttle import ThrottleSettings
 from kechuang.store.engine import make_engine, make_sessionmaker
 from kechuang.web import problems
 from kechuang.web.i18n import LANG_COOKIE
@@ -56,6 +57,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     )
     app.state.engine = engine or make_engine()
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    # Read once: a bad KECHUANG_LOGIN_* value stops the app at start, not at the first login.
+    app.state.login_throttle = ThrottleSettings.from_environ()
     app.mount("/static", StaticFiles(directory=str(_PACKAGE / "static")), name="static")
     problems.install(app)
 
