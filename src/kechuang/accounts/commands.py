@@ -53,7 +53,9 @@ def create(
                 org=org,
                 actor="cli",
             )
-    except (AccountError, WeakPasswordError) as exc:
+    except WeakPasswordError as exc:
+        raise _fail(f"{exc.en}\n{exc.zh}") from None
+    except AccountError as exc:
         raise _fail(str(exc)) from None
     out.print(f"created {username} ({role})")
 
@@ -101,7 +103,9 @@ def passwd(
     try:
         with session_scope(_engine()) as session:
             set_password(session, username, password, actor="cli")
-    except (AccountError, WeakPasswordError) as exc:
+    except WeakPasswordError as exc:
+        raise _fail(f"{exc.en}\n{exc.zh}") from None
+    except AccountError as exc:
         raise _fail(str(exc)) from None
     out.print(f"password of {username} changed")
 

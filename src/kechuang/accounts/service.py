@@ -90,6 +90,10 @@ def create_account(
         raise AccountError("only an enterprise account is bound to a USCC")
     if role in ORG_ROLES and not org:
         raise AccountError(f"a {role} account needs --org (its organisation code)")
+    for label, value in (("display name", display_name), ("org", org or "")):
+        bad = clean.forbidden_character(value)
+        if bad is not None:
+            raise AccountError(f"{label} {clean.visible(value)!r}: {clean.reason(*bad)}")
     if session.scalar(select(Account.id).where(Account.username == username)) is not None:
         raise AccountError(f"username {username!r} is taken")
     now = _now()
@@ -99,7 +103,7 @@ def create_account(
         role=role,
         uscc=uscc,
         org=org if role in ORG_ROLES else None,
-        password_hash=hash_password(password),
+        password_hash=hash_password(password, (username, display_name)),
         active=True,
         created_at=now,
         password_changed_at=now,
@@ -118,7 +122,7 @@ def set_password(session: Session, username: str, password: str, actor: str = "s
     account = session.scalar(select(Account).where(Account.username == username))
     if account is None:
         raise AccountError(f"no account {username!r}")
-    account.password_hash = hash_password(password)
+    account.password_hash = hash_password(password, (username, account.display_name))
     account.password_changed_at = _now()
     # A new password ends every session opened with the old one.
     session.execute(delete(WebSession).where(WebSession.account_id == account.id))
