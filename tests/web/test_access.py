@@ -82,6 +82,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/me"): Case("/api/v1/me", shared=True),
     ("GET", "/api/v1/accounts"): Case("/api/v1/accounts"),
     ("GET", "/api/v1/audit"): Case("/api/v1/audit"),
+    ("POST", "/api/v1/accounts/{username}/unlock"): Case("/api/v1/accounts/ent_a/unlock"),
     ("GET", "/api/v1/policies"): Case("/api/v1/policies", shared=True),
     ("GET", "/api/v1/policies/{policy_id}"): Case(
         "/api/v1/policies/first-above-scale-reward", shared=True
