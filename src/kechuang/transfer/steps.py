@@ -132,7 +132,7 @@ def _add_result(ctx: Context, _: None, body: s.ResultIn) -> Any:
         raise TransferError("only a tech-transfer office keeps a register")
     draft, problems = check_result(
         kind=body.kind, title_zh=body.title_zh, title_en=body.title_en,
-        abstract_zh=body.abstract_zh, keywords=body.keywords,
+        abstract_zh=body.abstract_zh, abstract_en=body.abstract_en, keywords=body.keywords,
         application_number=body.application_number, ipc_codes=body.ipc_codes,
         industry_code=body.industry_code, disclosed_on=body.disclosed_on,
         inventors=[InventorDraft(i.name, i.share_bp, i.main) for i in body.inventors],
