@@ -12,7 +12,7 @@ import math
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from kechuang.accounts import audit, throttle
