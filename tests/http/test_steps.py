@@ -18,11 +18,11 @@ from sqlalchemy import Engine, select
 
 from kechuang.accounts.tables import AuditEntry
 from kechuang.http import refusals
+from kechuang.http.security import load_caller
 from kechuang.http.steps import mount_steps, offered_steps
+from kechuang.http.templating import _templates
 from kechuang.store.engine import make_sessionmaker
 from kechuang.web.app import create_app
-from kechuang.web.security import load_caller
-from kechuang.web.templating import _templates
 from tests.workflow.test_steps import CLOSE, FINISH, OPEN, TICKET, Ticket, engine  # noqa: F401
 
 # A page showing a ticket's buttons through the shared macro, as a feature's page would.

@@ -9,8 +9,8 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
+from kechuang.http.problems import problem_response
 from kechuang.ledger.errors import LedgerError
-from kechuang.web.problems import problem_response
 from kechuang.workflow.errors import Conflict, Forbidden, Invalid, NotFound, Refusal
 
 # Most specific first: IllegalTransition is a Conflict, so it is found by its own kind below.
@@ -36,7 +36,7 @@ def kind_of(exc: Exception) -> str:
 
 
 def refusal_response(request: Request, exc: Exception) -> Response:
-    from kechuang.web.templating import language
+    from kechuang.http.templating import language
 
     detail = exc.text(language(request)) if isinstance(exc, Refusal) else str(exc)
     errors = None

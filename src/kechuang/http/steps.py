@@ -28,8 +28,8 @@ from pydantic.fields import FieldInfo
 from sqlalchemy.orm import Session
 
 from kechuang.accounts.service import Principal
-from kechuang.web.problems import ProblemError, problem_responses
-from kechuang.web.security import authenticated, client_ip, db
+from kechuang.http.problems import ProblemError, problem_responses
+from kechuang.http.security import authenticated, client_ip, db
 from kechuang.workflow import clock
 from kechuang.workflow.steps import Actor, Step, Surface, perform
 from kechuang.workflow.strings import from_strings, person_name

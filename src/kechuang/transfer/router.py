@@ -16,6 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kechuang.accounts.service import Principal
+from kechuang.http.pagination import Page, PageParams, page, page_params
+from kechuang.http.problems import ProblemError, problem_responses
+from kechuang.http.security import authenticated, db
 from kechuang.http.steps import mount_steps
 from kechuang.transfer import challenges, deals, demands, empowerment, flows, pages, pilot, register
 from kechuang.transfer import schemas as s
@@ -24,9 +27,6 @@ from kechuang.transfer.errors import NotFound
 from kechuang.transfer.ipc import InvalidIpc, parse_list
 from kechuang.transfer.steps import STEPS, income_out
 from kechuang.transfer.tables import DealIncome
-from kechuang.web.pagination import Page, PageParams, page, page_params
-from kechuang.web.problems import ProblemError, problem_responses
-from kechuang.web.security import authenticated, db
 
 API = "/api/v1/transfer"
 router = APIRouter(tags=["transfer"], responses=problem_responses(401, 403, 404, 409, 422))
