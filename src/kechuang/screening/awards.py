@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from kechuang.web.problems import ProblemError
+from kechuang.http.problems import ProblemError
 
 # Runs in these states have been published: before that an award is an internal proposal that
 # the enterprise must not see.
