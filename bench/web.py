@@ -54,6 +54,7 @@ def prepare(var: Path, enterprises: int) -> tuple[str, dict[str, str]]:
             str(panel),
         ),
         kechuang("import", str(panel)),
+        kechuang("accounts", "bootstrap-admin", "bench-admin", "--password", PASSWORD),
     ]
     for argv in steps:
         subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
@@ -69,7 +70,10 @@ def prepare(var: Path, enterprises: int) -> tuple[str, dict[str, str]]:
         kechuang(
             "accounts",
             "create",
+            "--username",
             "bench-ent",
+            "--by",
+            "bench-admin",
             "--role",
             "enterprise",
             "--uscc",

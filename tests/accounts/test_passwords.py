@@ -59,8 +59,12 @@ def test_random_demo_style_passwords_always_pass() -> None:
 def test_the_cli_refuses_a_common_password_in_both_languages(store_env: str) -> None:
     runner = CliRunner()
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    admin = ["accounts", "bootstrap-admin", "root", "--password", "first-admin-pass"]
+    assert runner.invoke(app, admin).exit_code == 0
     result = runner.invoke(
-        app, ["accounts", "create", "x1", "--role", "officer", "--password", "iloveyou1"]
-    )
+        app,
+        ["accounts", "create", "--username", "x1", "--role", "officer",
+         "--password", "iloveyou1", "--by", "root"],
+    )  # fmt: skip
     assert result.exit_code == 2
     assert "most common passwords" in result.output and "最常见的密码" in result.output

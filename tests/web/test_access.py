@@ -83,6 +83,14 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/accounts"): Case("/api/v1/accounts"),
     ("GET", "/api/v1/audit"): Case("/api/v1/audit"),
     ("POST", "/api/v1/accounts/{username}/unlock"): Case("/api/v1/accounts/ent_a/unlock"),
+    ("POST", "/api/v1/accounts"): Case(
+        "/api/v1/accounts",
+        {"username": "intruder", "role": "admin", "password": "a-strong-pass-9"},
+        refused=(403,),
+    ),
+    ("POST", "/api/v1/accounts/{username}/password"): Case(
+        "/api/v1/accounts/ent_a/password", {"password": "taken-over-9x"}, refused=(403,)
+    ),
     ("GET", "/api/v1/policies"): Case("/api/v1/policies", shared=True),
     ("GET", "/api/v1/policies/{policy_id}"): Case(
         "/api/v1/policies/first-above-scale-reward", shared=True

@@ -1,14 +1,13 @@
 """Administration pages: the audit log and the accounts, with an unlock button for an account
-locked by failed logins (the APIs are in kechuang.accounts.router)."""
+locked by failed logins (its form route is made from the step `account.unlock`)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from kechuang.accounts import audit, throttle
-from kechuang.accounts.router import unlock_committed
 from kechuang.accounts.service import Principal, list_accounts
 from kechuang.http.security import db, require
 from kechuang.http.templating import register_templates, render
@@ -37,18 +36,7 @@ def audit_page(
             "locks": throttle.locked_until(
                 session, throttle.ACCOUNT, [a.username for a in accounts]
             ),
-            "unlocked": request.query_params.get("unlocked"),
+            "done": request.query_params.get("done"),
+            "subject": request.query_params.get("subject", ""),
         },
     )
-
-
-@router.post("/admin/accounts/{username}/unlock")
-def unlock_form(
-    request: Request,
-    username: str,
-    session: Session = Depends(db),
-    who: Principal = Depends(require("admin")),
-) -> Response:
-    # enforce_csrf (app-wide) has checked the form's token already.
-    unlock_committed(request, session, who, username)
-    return RedirectResponse(f"/admin/audit?unlocked={username}#accounts", status_code=303)

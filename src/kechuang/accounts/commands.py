@@ -1,4 +1,5 @@
-"""CLI commands of kechuang.accounts: `kechuang accounts create|list|passwd|unlock|demo`."""
+"""CLI commands of kechuang.accounts: `kechuang accounts create|passwd|unlock` (declared steps,
+accounts.steps), `list`, `bootstrap-admin` and `demo`."""
 
 from __future__ import annotations
 
@@ -25,39 +26,32 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-@accounts_app.command("create")
-def create(
-    username: Annotated[str, typer.Argument(help="Login name")],
-    role: Annotated[str, typer.Option("--role", help="officer, enterprise, bank, ...")],
-    uscc: Annotated[str | None, typer.Option("--uscc", help="Enterprise accounts: USCC")] = None,
-    org: Annotated[str | None, typer.Option("--org", help="Bank/office organisation")] = None,
-    name: Annotated[str, typer.Option("--name", help="Display name")] = "",
+@accounts_app.command("bootstrap-admin")
+def bootstrap_admin(
+    username: Annotated[str, typer.Argument(help="Login name of the first admin")],
     password: Annotated[
         str, typer.Option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
     ] = "",
 ) -> None:
-    """Create an account (the password is asked for unless --password is given)."""
+    """Create the first admin of a new installation (refused once any admin exists); every
+    later account is created by an admin (`kechuang accounts create ... --by ADMIN`)."""
+    from sqlalchemy import select
+
     from kechuang.accounts.passwords import WeakPasswordError
     from kechuang.accounts.service import AccountError, create_account
+    from kechuang.accounts.tables import Account
     from kechuang.store.engine import session_scope
 
     try:
         with session_scope(_engine()) as session:
-            create_account(
-                session,
-                username,
-                password,
-                role,
-                display_name=name,
-                uscc=uscc,
-                org=org,
-                actor="cli",
-            )
+            if session.scalar(select(Account.id).where(Account.role == "admin").limit(1)):
+                raise AccountError("an admin exists already: ask an admin to create accounts")
+            create_account(session, username, password, "admin", actor="bootstrap")
     except WeakPasswordError as exc:
         raise _fail(f"{exc.en}\n{exc.zh}") from None
     except AccountError as exc:
         raise _fail(str(exc)) from None
-    out.print(f"created {username} ({role})")
+    out.print(f"created the first admin, {username}")
 
 
 @accounts_app.command("list")
@@ -88,42 +82,6 @@ def list_(
     out.print(table)
 
 
-@accounts_app.command("passwd")
-def passwd(
-    username: Annotated[str, typer.Argument(help="Login name")],
-    password: Annotated[
-        str, typer.Option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-    ] = "",
-) -> None:
-    """Set an account's password (ends its open sessions)."""
-    from kechuang.accounts.passwords import WeakPasswordError
-    from kechuang.accounts.service import AccountError, set_password
-    from kechuang.store.engine import session_scope
-
-    try:
-        with session_scope(_engine()) as session:
-            set_password(session, username, password, actor="cli")
-    except WeakPasswordError as exc:
-        raise _fail(f"{exc.en}\n{exc.zh}") from None
-    except AccountError as exc:
-        raise _fail(str(exc)) from None
-    out.print(f"password of {username} changed")
-
-
-@accounts_app.command("unlock")
-def unlock_(username: Annotated[str, typer.Argument(help="Login name")]) -> None:
-    """Unlock an account locked by failed logins, so its owner can log in at once (audited)."""
-    from kechuang.accounts.service import AccountError, unlock
-    from kechuang.store.engine import session_scope
-
-    try:
-        with session_scope(_engine()) as session:
-            was_locked = unlock(session, username, actor="cli")
-    except AccountError as exc:
-        raise _fail(str(exc)) from None
-    out.print(f"{username} unlocked" if was_locked else f"{username} was not locked")
-
-
 @accounts_app.command("demo")
 def demo() -> None:
     """Create the demo accounts once and print their passwords (shown only this time)."""
@@ -131,7 +89,9 @@ def demo() -> None:
 
     created = create_demo_accounts(_engine())
     if not created:
-        out.print("demo accounts exist already (kechuang accounts passwd NAME to reset one)")
+        out.print(
+            "demo accounts exist already (kechuang accounts passwd NAME --by ADMIN to reset one)"
+        )
         return
     table = Table(title="Demo accounts 演示账号 — passwords are shown only once")
     for column in ("username", "password", "role", "uscc / org"):
@@ -142,5 +102,10 @@ def demo() -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add this package's commands to the `kechuang` command."""
+    """Add this package's commands to the `kechuang` command: the declared steps (create,
+    passwd, unlock, each `--by` an admin) beside list, bootstrap-admin and demo."""
+    from kechuang.accounts.steps import STEPS
+    from kechuang.workflow.cli_adapter import add_step_commands
+
+    add_step_commands(accounts_app, STEPS)
     app.add_typer(accounts_app, name="accounts")

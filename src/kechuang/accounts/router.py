@@ -13,14 +13,13 @@ from sqlalchemy.orm import Session
 from kechuang.accounts import audit, throttle
 from kechuang.accounts.service import (
     SESSION_LIFETIME,
-    AccountError,
     LoginThrottled,
     Principal,
     authenticate,
     close_session,
     open_session,
-    unlock,
 )
+from kechuang.accounts.steps import STEPS
 from kechuang.accounts.tables import Account
 from kechuang.accounts.throttle import ThrottleSettings
 from kechuang.domain.text import CleanLine
@@ -34,8 +33,9 @@ from kechuang.http.security import (
     load_caller,
     require,
 )
+from kechuang.http.steps import mount_steps
 
-router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=problem_responses(401, 422))
+api = APIRouter(prefix="/api/v1", tags=["accounts"], responses=problem_responses(401, 422))
 
 
 class LoginRequest(BaseModel):
@@ -68,11 +68,6 @@ class AccountOut(Me):
     locked_until: dt.datetime | None = Field(
         None, description="Set while too many failed logins keep the account locked"
     )
-
-
-class UnlockOut(BaseModel):
-    username: str
-    was_locked: bool
 
 
 class AuditOut(BaseModel):
@@ -136,7 +131,7 @@ def log_in(
     return token, row, account
 
 
-@router.post(
+@api.post(
     "/session",
     response_model=SessionOut,
     status_code=201,
@@ -161,7 +156,7 @@ def create_session(
     )
 
 
-@router.delete("/session", status_code=204, responses=problem_responses(403), summary="Log out")
+@api.delete("/session", status_code=204, responses=problem_responses(403), summary="Log out")
 def delete_session(
     request: Request,
     session: Session = Depends(db),
@@ -175,7 +170,7 @@ def delete_session(
     return response
 
 
-@router.get("/me", response_model=Me, summary="Who am I")
+@api.get("/me", response_model=Me, summary="Who am I")
 def me(request: Request, who: Principal = Depends(authenticated)) -> Me:
     assert load_caller(request) is not None
     return Me(
@@ -187,7 +182,7 @@ def me(request: Request, who: Principal = Depends(authenticated)) -> Me:
     )
 
 
-@router.get(
+@api.get(
     "/accounts",
     response_model=Page[AccountOut],
     responses=problem_responses(403),
@@ -220,35 +215,7 @@ def list_accounts(
     return page(request, items, total, params)
 
 
-@router.post(
-    "/accounts/{username}/unlock",
-    response_model=UnlockOut,
-    responses=problem_responses(403, 404),
-    summary="Unlock an account locked by failed logins (admin)",
-)
-def unlock_account(
-    username: str,
-    request: Request,
-    session: Session = Depends(db),
-    who: Principal = Depends(require("admin")),
-) -> UnlockOut:
-    """Clear the account's failed-login count so its owner can log in at once; audited."""
-    return UnlockOut(
-        username=username, was_locked=unlock_committed(request, session, who, username)
-    )
-
-
-def unlock_committed(request: Request, session: Session, who: Principal, username: str) -> bool:
-    """Unlock username as `who` and commit (API and admin page); 404 for an unknown name."""
-    try:
-        was_locked = unlock(session, username, who.username, client_ip(request))
-    except AccountError:
-        raise ProblemError(404, f"no account {username}", "not-found") from None
-    session.commit()
-    return was_locked
-
-
-@router.get(
+@api.get(
     "/audit",
     response_model=Page[AuditOut],
     responses=problem_responses(403),
@@ -275,3 +242,10 @@ def audit_log(
         for r in rows
     ]
     return page(request, items, total, params)
+
+
+# The module's router: the session and reading routes above, and the declared steps (their API
+# routes and their admin-page forms, which live outside /api/v1).
+router = APIRouter()
+router.include_router(api)
+mount_steps(router, STEPS)

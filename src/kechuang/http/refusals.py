@@ -9,6 +9,8 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
+from kechuang.accounts.passwords import WeakPasswordError
+from kechuang.accounts.service import AccountError
 from kechuang.http.problems import problem_response
 from kechuang.ledger.errors import LedgerError
 from kechuang.workflow.errors import Conflict, Forbidden, Invalid, NotFound, Refusal
@@ -20,6 +22,8 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
     (Invalid, 422),
     (Conflict, 409),
     (LedgerError, 409),
+    (AccountError, 422),
+    (WeakPasswordError, 422),
     (Refusal, 409),
 )
 
@@ -32,13 +36,21 @@ def status_of(exc: Exception) -> int:
 
 
 def kind_of(exc: Exception) -> str:
-    return exc.kind if isinstance(exc, Refusal) else "ledger-refused"
+    if isinstance(exc, Refusal):
+        return exc.kind
+    return "ledger-refused" if isinstance(exc, LedgerError) else "invalid"
 
 
 def refusal_response(request: Request, exc: Exception) -> Response:
     from kechuang.http.templating import language
 
-    detail = exc.text(language(request)) if isinstance(exc, Refusal) else str(exc)
+    lang = language(request)
+    if isinstance(exc, Refusal):
+        detail = exc.text(lang)
+    elif isinstance(exc, WeakPasswordError):
+        detail = exc.message(lang)
+    else:
+        detail = str(exc)
     errors = None
     if isinstance(exc, Invalid) and exc.field:
         errors = [{"loc": ["body", exc.field], "msg": detail, "type": "invalid"}]
@@ -51,5 +63,5 @@ def install(app: FastAPI) -> None:
     async def handler(request: Request, exc: Exception) -> Response:
         return refusal_response(request, exc)
 
-    app.add_exception_handler(Refusal, handler)
-    app.add_exception_handler(LedgerError, handler)
+    for kind, _ in STATUS:
+        app.add_exception_handler(kind, handler)

@@ -20,6 +20,7 @@ import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Body, Depends, Path, Request
 from fastapi.responses import RedirectResponse, Response
@@ -31,7 +32,7 @@ from kechuang.accounts.service import Principal
 from kechuang.http.problems import ProblemError, problem_responses
 from kechuang.http.security import authenticated, client_ip, db
 from kechuang.workflow import clock
-from kechuang.workflow.steps import Actor, Step, Surface, perform
+from kechuang.workflow.steps import Actor, Step, Surface, is_secret, perform
 from kechuang.workflow.strings import from_strings, person_name
 
 # Steps by the name of their subject, in the order they were mounted (the order of buttons).
@@ -130,7 +131,7 @@ def _mount_api(router: APIRouter, step: Step[Any, Any]) -> None:
         tags=list(step.tags) or [step.subject.name],
         summary=step.summary,
         name=endpoint.__name__,
-        responses=problem_responses(403, 404, 409, 422),
+        responses=problem_responses(401, 403, 404, 409, 422),
     )
 
 
@@ -187,11 +188,14 @@ async def _in_thread(function: Any, *args: Any) -> Any:
 
 
 def _after_form(step: Step[Any, Any], result: Any, kwargs: dict[str, Any]) -> str:
+    """Back to the subject's page, saying which step was taken on what (`?done=&subject=`)."""
     template = step.subject.return_to or step.subject.page_path or "/"
     values = {key.name: kwargs[key.name] for key in step.subject.keys}
     if step.subject.is_collection and getattr(result, "id", None) is not None:
         values["id"] = result.id
-    return f"{template.format(**values)}?done={step.name}"
+    target, _, fragment = template.format(**values).partition("#")
+    query = urlencode({"done": step.name, "subject": "/".join(str(v) for v in values.values())})
+    return f"{target}?{query}" + (f"#{fragment}" if fragment else "")
 
 
 def _describe(exc: ValidationError) -> str:
@@ -211,7 +215,7 @@ class FormField:
 
     name: str
     label: str
-    kind: str  # text | textarea | number | yuan | date | select | checkbox
+    kind: str  # text | textarea | number | yuan | date | select | checkbox | password
     required: bool
     default: Any
     minimum: Any = None
@@ -268,7 +272,9 @@ def _form_field(name: str, info: FieldInfo, lang: str) -> FormField:
     default = None if info.is_required() else info.default
     options: tuple[tuple[str, str], ...] = ()
     kind = "text"
-    if annotation is bool:
+    if is_secret(info):
+        kind = "password"
+    elif annotation is bool:
         kind = "checkbox"
     elif annotation in (int,) or annotation is float:
         kind = "number"

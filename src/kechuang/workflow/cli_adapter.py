@@ -23,8 +23,8 @@ from rich.console import Console
 from sqlalchemy import Engine
 
 from kechuang.workflow import clock
-from kechuang.workflow.errors import Invalid, Refusal
-from kechuang.workflow.steps import REPLAY_ROLES, Actor, Step, perform
+from kechuang.workflow.errors import Invalid, Refusal, lower_refusals
+from kechuang.workflow.steps import REPLAY_ROLES, Actor, Step, is_secret, perform
 from kechuang.workflow.strings import from_strings, person_name
 
 EXIT_REFUSED = 2
@@ -50,6 +50,12 @@ def add_step_groups(
         sub = typer.Typer(help=help_of.get(noun, noun), no_args_is_help=True)
         add_step_commands(sub, noun_steps)
         group.add_typer(sub, name=noun)
+
+
+def both_languages(exc: Exception) -> str:
+    """A refusal as the command line shows it: English, then Chinese where there is one."""
+    zh = getattr(exc, "zh", None)
+    return f"{exc}\n{zh}" if zh and zh != str(exc) else str(exc)
 
 
 def fail(message: str) -> typer.Exit:
@@ -88,8 +94,8 @@ def step_command(step: Step[Any, Any]) -> Callable[..., None]:
                 try:
                     actor = _actor(session, by, replay)
                     result = perform(session, step, actor, keys, data)
-                except Refusal as exc:
-                    raise fail(str(exc)) from None
+                except (Refusal, *lower_refusals()) as exc:
+                    raise fail(both_languages(exc)) from None
         show(step, result)
 
     command.__name__ = f"{step.subject.name}_{step.verb}".replace("-", "_")
@@ -138,7 +144,11 @@ def _option(name: str, info: FieldInfo) -> Any:
     if name.endswith("_yuan"):
         help_text = f"{help_text} (yuan, to the fen)".strip()
     if info.is_required():
-        help_text = f"{help_text} [required]".strip()
+        help_text = f"{help_text} (required)".strip()
+    if is_secret(info):
+        option = typer.Option(flag, help=help_text, prompt=True, hide_input=True,
+                              confirmation_prompt=True)  # fmt: skip
+        return Annotated[str, option]
     if _is_bool(info.annotation):
         no_flag = "--no-" + name.replace("_", "-")
         return Annotated[bool | None, typer.Option(f"{flag}/{no_flag}", help=help_text)]

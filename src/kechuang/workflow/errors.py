@@ -73,3 +73,14 @@ class IllegalTransition(Conflict):
             f"{subject} is {state}: cannot {event}; allowed now: {choices}",
             zh=zh or f"{subject} 当前状态为 {state}，不能执行 {event}；现在可以：{choices}",
         )
+
+
+def lower_refusals() -> tuple[type[Exception], ...]:
+    """Refusals of the layers below the kernel, which cannot subclass its kinds: the ledger's
+    and the accounts' (a refused posting, a taken username, a weak password). The HTTP map and
+    the CLI adapter treat them as refusals too (409 and 422; exit 2)."""
+    from kechuang.accounts.passwords import WeakPasswordError
+    from kechuang.accounts.service import AccountError
+    from kechuang.ledger.errors import LedgerError
+
+    return (LedgerError, AccountError, WeakPasswordError)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Strict
+from pydantic.fields import FieldInfo
 from sqlalchemy.orm import Session
 
 from kechuang.accounts import audit
@@ -36,6 +37,23 @@ REPLAY_ROLES = ("officer", "admin")
 # form and CLI adapters parse their strings with the same models through model_validate_strings.
 Whole = Annotated[int, Strict()]
 Flag = Annotated[bool, Strict()]
+
+
+def described(en: str, zh: str, *, secret: bool = False) -> dict[str, Any]:
+    """Field(...) keywords naming an input for people: `Field(max_length=64, **described(
+    "Login name", "登录名"))`. English is the description (CLI help, API docs), Chinese the
+    form's label; `secret` marks a password."""
+    extra: dict[str, Any] = {"label_zh": zh}
+    if secret:
+        extra["secret"] = True
+    return {"description": en, "json_schema_extra": extra}
+
+
+def is_secret(info: FieldInfo) -> bool:
+    """A field declared `json_schema_extra={"secret": True}` (a password): never echoed on the
+    command line, a password box on a form, and never written to the audit log."""
+    extra = info.json_schema_extra
+    return isinstance(extra, dict) and bool(extra.get("secret"))
 
 
 class StepInput(BaseModel):
@@ -163,6 +181,9 @@ class Step(Generic[S, I]):
     form_fields: tuple[str, ...] | None = None
     confirm: Label | None = None
     danger: bool = False
+    # False when the service writes the audit row itself (its own before/after detail), so that
+    # every caller of the service, surface or not, leaves exactly one row.
+    audit: bool = True
     tags: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -209,16 +230,17 @@ def perform(
         if step.event is not None and flow is not None:
             check(flow, subject, step.event)
         result = step.act(Context(session, actor, keys), subject, data)
-        audit.record(
-            session,
-            actor.name,
-            step.name,
-            step.subject.name,
-            _ident(step, subject, result),
-            before=None if before is None else {"state": before},
-            after=_after(step, subject, data, actor),
-            ip=actor.ip,
-        )
+        if step.audit:
+            audit.record(
+                session,
+                actor.name,
+                step.name,
+                step.subject.name,
+                _ident(step, subject, result),
+                before=None if before is None else {"state": before},
+                after=_after(step, subject, data, actor),
+                ip=actor.ip,
+            )
         session.commit()
     except BaseException:
         session.rollback()
@@ -233,7 +255,8 @@ def _ident(step: Step[Any, Any], subject: Any, result: Any) -> str:
 
 
 def _after(step: Step[Any, Any], subject: Any, data: BaseModel, actor: Actor) -> dict[str, Any]:
-    after: dict[str, Any] = {"input": data.model_dump(mode="json")}
+    secret = {name for name, info in type(data).model_fields.items() if is_secret(info)}
+    after: dict[str, Any] = {"input": data.model_dump(mode="json", exclude=secret)}
     flow = step.subject.flow
     if flow is not None and subject is not None:
         after["state"] = flow.state_of(subject)
