@@ -151,9 +151,10 @@ def test_benefit_amount_may_be_a_literal_or_a_lookup() -> None:
         + "benefit:\n"
         + """  amount: 'lookup(industry_code, {"M": 300000, "C": 200000}, 100000)'\n"""
         + "  cap: 250000\n"
+        + "  once: per_period\n"
     )
     assert policy.benefit is not None
     assert policy.benefit.amount.unit == "yuan" and policy.benefit.cap is not None
     assert policy.benefit.cap.unit == "yuan"
     with pytest.raises(PolicyError, match="the benefit amount must be yuan, not count"):
-        make(CONDITIONS + "benefit:\n  amount: employees\n")
+        make(CONDITIONS + "benefit:\n  amount: employees\n  once: ever\n")

@@ -41,6 +41,7 @@ benefit:
   label: {zh: a, en: a}
   clause: x
   amount: amount
+  once: per_year
 """
 runner = CliRunner()
 

@@ -7,11 +7,11 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from kechuang.accounts.service import Principal
 from kechuang.rules.format import show
-from kechuang.rules.policy import Policy
+from kechuang.rules.policy import ONCE_SCOPE_TEXT, OnceScope, Policy
 from kechuang.web import catalogue
 from kechuang.web.pagination import Page, PageParams, page, page_params
 from kechuang.web.problems import problem_responses
@@ -53,6 +53,8 @@ class ParameterOut(BaseModel):
     unit: str
     reference: str
     values: list[ParameterValueOut]
+    minimum: str | None = Field(None, description="Inclusive lower bound, in the unit")
+    maximum: str | None = Field(None, description="Inclusive upper bound, in the unit")
 
 
 class ClauseOut(BaseModel):
@@ -73,6 +75,10 @@ class PolicyDetail(PolicySummary):
     scores: list[ClauseOut]
     conditions: list[ClauseOut]
     benefit: ClauseOut | None
+    once_scope: OnceScope | None = Field(
+        None, description="What 'once' means for the benefit: ever, per_year or per_period"
+    )
+    once_text: Bilingual | None = None
     content_hash: str
 
 
@@ -116,6 +122,8 @@ def detail(p: Policy) -> PolicyDetail:
                     ParameterValueOut(effective_from=v.effective_from, value=show(v.value, x.unit))
                     for v in x.values
                 ],
+                minimum=show(x.minimum, x.unit) if x.minimum is not None else None,
+                maximum=show(x.maximum, x.unit) if x.maximum is not None else None,
             )
             for x in p.parameters.values()
         ],
@@ -158,6 +166,8 @@ def detail(p: Policy) -> PolicyDetail:
         )
         if b
         else None,
+        once_scope=b.once if b else None,
+        once_text=_text(ONCE_SCOPE_TEXT[b.once]) if b else None,
         content_hash=p.content_hash,
     )
 
