@@ -1,0 +1,155 @@
+"""Once scope: each award's claim on (policy, enterprise, scope), one live-or-paid claim per scope
+(a partial unique index), exclusions of later runs, and a run's scope and start reason.
+
+Existing runs get the scope of the pack version they screened (none if the pack no longer has
+it). Existing awards still open or paid get claims, the first per scope winning (a paid award
+before an open one, then the earliest run); an award that loses (the duplicate this revision
+exists to stop) holds no claim, so paying it is refused when its turn comes.
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-02 10:00:00
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0009"
+down_revision: str | None = "0008"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+HELD = sa.text("state IN ('live', 'paid')")
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("screening_runs", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("once_scope", sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column("scope_key", sa.String(length=40), nullable=True))
+        batch_op.add_column(sa.Column("start_reason", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("duplicate_of", sa.Integer(), nullable=True))
+
+    op.create_table(
+        "screening_once_claims",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("award_id", sa.Integer(), nullable=False),
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("policy_id", sa.String(length=64), nullable=False),
+        sa.Column("uscc", sa.String(length=18), nullable=False),
+        sa.Column("scope_key", sa.String(length=40), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "state IN ('live', 'paid', 'released')", name=op.f("ck_screening_once_claims_state")
+        ),
+        sa.ForeignKeyConstraint(
+            ["award_id"],
+            ["screening_awards.id"],
+            name=op.f("fk_screening_once_claims_award_id_screening_awards"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["run_id"],
+            ["screening_runs.id"],
+            name=op.f("fk_screening_once_claims_run_id_screening_runs"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_screening_once_claims")),
+        sa.UniqueConstraint("award_id", name=op.f("uq_screening_once_claims_award_id")),
+    )
+    op.create_index(op.f("ix_screening_once_claims_run_id"), "screening_once_claims", ["run_id"])
+    op.create_index(
+        "uq_screening_once_claims_held",
+        "screening_once_claims",
+        ["policy_id", "uscc", "scope_key"],
+        unique=True,
+        sqlite_where=HELD,
+        postgresql_where=HELD,
+    )
+    op.create_table(
+        "screening_once_exclusions",
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("uscc", sa.String(length=18), nullable=False),
+        sa.Column("scope_key", sa.String(length=40), nullable=False),
+        sa.Column("held_by_award_id", sa.Integer(), nullable=False),
+        sa.Column("held_by_run_id", sa.Integer(), nullable=False),
+        sa.Column("held_state", sa.String(length=16), nullable=False),
+        sa.Column("eligible_fen", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["held_by_award_id"],
+            ["screening_awards.id"],
+            name=op.f("fk_screening_once_exclusions_held_by_award_id_screening_awards"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["held_by_run_id"],
+            ["screening_runs.id"],
+            name=op.f("fk_screening_once_exclusions_held_by_run_id_screening_runs"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["run_id"],
+            ["screening_runs.id"],
+            name=op.f("fk_screening_once_exclusions_run_id_screening_runs"),
+        ),
+        sa.PrimaryKeyConstraint("run_id", "uscc", name=op.f("pk_screening_once_exclusions")),
+    )
+    _backfill(op.get_bind())
+
+
+def _backfill(connection: sa.Connection) -> None:
+    """Scopes of the runs already stored, then claims of their open and paid awards."""
+    runs = connection.execute(
+        sa.text("SELECT id, policy_id, policy_version, year FROM screening_runs")
+    ).all()
+    if not runs:
+        return
+    from kechuang.policies.pack import load_pack
+
+    versions = {(p.id, p.version): p for p in load_pack().policies}
+    for run_id, policy_id, version, year in runs:
+        policy = versions.get((policy_id, version))
+        key = policy.once_scope_key(int(year)) if policy is not None else None
+        if policy is None or policy.benefit is None or key is None:
+            continue
+        connection.execute(
+            sa.text(
+                "UPDATE screening_runs SET once_scope = :once, scope_key = :key WHERE id = :id"
+            ),
+            {"once": policy.benefit.once.value, "key": key, "id": run_id},
+        )
+    connection.execute(
+        sa.text(
+            """
+            INSERT INTO screening_once_claims
+                (award_id, run_id, policy_id, uscc, scope_key, state, claimed_at, changed_at)
+            SELECT id, run_id, policy_id, uscc, scope_key, claim_state, :now, :now FROM (
+                SELECT a.id, a.run_id, r.policy_id, a.uscc, r.scope_key,
+                       CASE WHEN a.state = 'paid' THEN 'paid' ELSE 'live' END AS claim_state,
+                       ROW_NUMBER() OVER (
+                           PARTITION BY r.policy_id, a.uscc, r.scope_key
+                           ORDER BY CASE WHEN a.state = 'paid' THEN 0 ELSE 1 END, a.run_id, a.id
+                       ) AS n
+                FROM screening_awards a JOIN screening_runs r ON r.id = a.run_id
+                WHERE r.scope_key IS NOT NULL
+                  AND a.state IN ('proposed', 'approved', 'confirmed', 'paid')
+            ) held
+            WHERE n = 1
+            """
+        ),
+        {"now": dt.datetime.now(dt.UTC)},
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("screening_once_exclusions")
+    op.drop_index("uq_screening_once_claims_held", table_name="screening_once_claims")
+    op.drop_index(op.f("ix_screening_once_claims_run_id"), table_name="screening_once_claims")
+    op.drop_table("screening_once_claims")
+    with op.batch_alter_table("screening_runs", schema=None) as batch_op:
+        batch_op.drop_column("duplicate_of")
+        batch_op.drop_column("start_reason")
+        batch_op.drop_column("scope_key")
+        batch_op.drop_column("once_scope")
