@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 
 class Row(BaseModel):
@@ -137,7 +137,7 @@ class EmpowermentOut(Row):
 
 class MilestoneIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
-    amount_minor: int = Field(ge=0)
+    amount_minor: StrictInt = Field(ge=0)
 
 
 class DealIn(BaseModel):
@@ -149,8 +149,8 @@ class DealIn(BaseModel):
     territory: str | None = Field(None, max_length=200)
     currency: str = Field("CNY", min_length=3, max_length=3)
     fx_rate: Decimal | None = Field(None, description="CNY per unit of currency, the day's rate")
-    contract_amount_minor: int = Field(ge=0)
-    upfront_minor: int = Field(0, ge=0)
+    contract_amount_minor: StrictInt = Field(ge=0)
+    upfront_minor: StrictInt = Field(0, ge=0)
     milestones: list[MilestoneIn] = Field(default_factory=list, max_length=50)
     royalty_bp: int | None = Field(None, ge=0, le=10_000)
     signed_on: dt.date
@@ -196,9 +196,9 @@ class IncomeIn(BaseModel):
     kind: Literal["upfront", "milestone", "royalty", "price", "equity", "operating_profit"]
     receipt: str = Field(min_length=1, max_length=64)
     received_on: dt.date
-    amount_minor: int = Field(ge=0)
+    amount_minor: StrictInt = Field(ge=0)
     fx_rate: Decimal | None = None
-    costs_fen: int = Field(0, ge=0)
+    costs_fen: StrictInt = Field(0, ge=0)
     shares: int | None = Field(None, gt=0)
     year_index: int | None = Field(None, ge=1, le=5)
 
@@ -230,7 +230,7 @@ class IncomeOut(Row):
 
 class FinancingIn(BaseModel):
     round_name: str = Field(min_length=1, max_length=32)
-    amount_fen: int = Field(gt=0)
+    amount_fen: StrictInt = Field(gt=0)
     raised_on: dt.date
 
 
@@ -240,7 +240,7 @@ class DemandIn(BaseModel):
     description_zh: str = Field(max_length=5_000)
     ipc_codes: str = Field("", max_length=500)
     industry_code: str | None = Field(None, max_length=8)
-    budget_fen: int | None = Field(None, ge=0)
+    budget_fen: StrictInt | None = Field(None, ge=0)
 
 
 class DemandOut(Row):
@@ -271,7 +271,7 @@ class ChallengeIn(BaseModel):
     title_zh: str = Field(max_length=200)
     title_en: str = Field(max_length=200)
     problem_zh: str = Field(max_length=10_000)
-    budget_fen: int = Field(gt=0)
+    budget_fen: StrictInt = Field(gt=0)
     deadline: dt.date
 
 
@@ -290,7 +290,7 @@ class ChallengeOut(Row):
 class AnswerIn(BaseModel):
     team_name: str = Field(min_length=1, max_length=200)
     proposal_zh: str = Field(min_length=1, max_length=10_000)
-    asked_fen: int = Field(ge=0)
+    asked_fen: StrictInt = Field(ge=0)
 
 
 class AnswerOut(Row):
