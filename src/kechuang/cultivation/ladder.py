@@ -12,9 +12,8 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from kechuang.policies.pack import Pack, PackError, load_pack
+from kechuang.rules import safe_yaml
 from kechuang.rules.load import load_policy_text
 from kechuang.rules.policy import Policy
 
@@ -40,7 +39,7 @@ class Rung:
 
 @lru_cache(maxsize=1)
 def rungs() -> tuple[Rung, ...]:
-    data = yaml.safe_load((_HERE / "ladder.yaml").read_text(encoding="utf-8"))
+    data = safe_yaml.load((_HERE / "ladder.yaml").read_text(encoding="utf-8"))
     return tuple(
         Rung(
             id=r["id"],

@@ -38,6 +38,20 @@ SQL_TYPES: dict[Kind, str] = {
 
 RATIO_DECIMALS = 6
 
+# The longest text a cell of each kind may hold. Any cell of a file holds at most 32,767
+# characters (enterprises.limits); the contract's own columns are far shorter: an enterprise
+# name runs to about 50 characters, a number or a code to a few dozen with its spaces.
+MAX_CHARS: dict[Kind, int] = {
+    Kind.TEXT: 200,
+    Kind.CODE: 64,
+    Kind.YEAR: 16,
+    Kind.DATE: 32,
+    Kind.BOOL: 16,
+    Kind.COUNT: 64,
+    Kind.YUAN: 64,
+    Kind.RATIO: 32,
+}
+
 
 @dataclass(frozen=True)
 class Field:
@@ -67,6 +81,10 @@ class Field:
     @property
     def sql_type(self) -> str:
         return SQL_TYPES[self.kind]
+
+    @property
+    def max_chars(self) -> int:
+        return MAX_CHARS[self.kind]
 
 
 LISTED_BOARDS = ("科创板", "主板", "创业板", "北交所", "港股", "境外")

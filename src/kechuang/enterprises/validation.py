@@ -54,6 +54,18 @@ _HUNDRED = pa.scalar(Decimal(100), pa.decimal128(3, 0))
 _CENT = pa.scalar(Decimal("0.01"), pa.decimal128(3, 2))
 
 
+# A bad cell's value is reported as far as this (a cell may hold 32,767 characters): enough to
+# recognise it, without the report of a hostile file growing to gigabytes.
+SHOWN_VALUE_CHARS = 200
+
+
+def shown(value: str | None) -> str | None:
+    """value as an error report shows it: cut after SHOWN_VALUE_CHARS characters, marked …"""
+    if value is None or len(value) <= SHOWN_VALUE_CHARS:
+        return value
+    return value[:SHOWN_VALUE_CHARS] + "…"
+
+
 @dataclass(frozen=True)
 class CellError:
     """One bad cell: the row number as the user sees it in the file, column, text, reason."""
@@ -296,7 +308,8 @@ def validate_batch(batch: Batch, extra_columns: list[str]) -> Validated:
     order = {f.name: i for i, f in enumerate(FIELDS)}
     found.sort(key=lambda e: (e[0], order[e[1]]))
     errors = [
-        CellError(int(rows[p]), name, batch.cell(name, p), reason) for p, name, reason in found
+        CellError(int(rows[p]), name, shown(batch.cell(name, p)), reason)
+        for p, name, reason in found
     ]
     columns = [typed[f.name] for f in FIELDS] + [_extras(batch, extra_columns), batch.rows]
     return Validated(pa.Table.from_arrays(columns, schema=staged_schema()), errors)

@@ -17,8 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from kechuang.rules import safe_yaml
 from kechuang.rules.format import decimal_text, money
 from kechuang.rules.ir import Band, Node, Unit, Value
 from kechuang.rules.policy import ONCE_SCOPE_TEXT, ConditionKind, Mode, Policy
@@ -103,7 +102,7 @@ def expressions(source_text: str) -> dict[tuple[str, str], str]:
     """{(section, id): expression text} from the YAML, so pages show what the officer wrote.
 
     A condition's `met_if` is under ("met_if", condition id)."""
-    data = yaml.safe_load(source_text) or {}
+    data = safe_yaml.load(source_text) or {}
     found: dict[tuple[str, str], str] = {}
     for section in ("definitions", "scores", "conditions"):
         for item in data.get(section) or []:

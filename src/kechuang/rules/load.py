@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from kechuang.rules import document as doc
+from kechuang.rules import safe_yaml
 from kechuang.rules.errors import PolicyError
 from kechuang.rules.ir import (
     Arithmetic,
@@ -64,16 +65,17 @@ def load_policy_text(text: str, filename: str = "<policy>") -> Policy:
 
 
 def _compose(text: str, filename: str) -> tuple[yaml.Node, Any]:
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = safe_yaml.loader(text)
+    except yaml.MarkedYAMLError as exc:
+        raise _yaml_error(exc, filename) from None
     try:
         node: yaml.Node | None = loader.get_single_node()
         if node is None:
             raise PolicyError("the policy file is empty", filename, 1, 1)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise PolicyError(f"YAML: {exc.problem or exc.context}", filename, line, column) from None
+        raise _yaml_error(exc, filename) from None
     except yaml.YAMLError as exc:
         raise PolicyError(f"YAML: {exc}", filename, 1, 1) from None
     finally:
@@ -81,6 +83,12 @@ def _compose(text: str, filename: str) -> tuple[yaml.Node, Any]:
     if not isinstance(node, yaml.MappingNode):
         raise PolicyError("a policy file is a mapping of keys (id, version, ...)", filename, 1, 1)
     return node, data
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError, filename: str) -> PolicyError:
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    return PolicyError(f"YAML: {exc.problem or exc.context}", filename, line, column)
 
 
 def _child(node: yaml.Node, part: object, key: bool = False) -> yaml.Node | None:
