@@ -28,11 +28,12 @@ HELD = sa.text("state IN ('live', 'paid')")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("screening_runs", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("once_scope", sa.String(length=16), nullable=True))
-        batch_op.add_column(sa.Column("scope_key", sa.String(length=40), nullable=True))
-        batch_op.add_column(sa.Column("start_reason", sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column("duplicate_of", sa.Integer(), nullable=True))
+    # Plain ADD/DROP COLUMN (SQLite >= 3.35): a batch copy of screening_runs would trip the
+    # foreign keys of the rows that refer to it.
+    op.add_column("screening_runs", sa.Column("once_scope", sa.String(length=16), nullable=True))
+    op.add_column("screening_runs", sa.Column("scope_key", sa.String(length=40), nullable=True))
+    op.add_column("screening_runs", sa.Column("start_reason", sa.Text(), nullable=True))
+    op.add_column("screening_runs", sa.Column("duplicate_of", sa.Integer(), nullable=True))
 
     op.create_table(
         "screening_once_claims",
@@ -148,8 +149,5 @@ def downgrade() -> None:
     op.drop_index("uq_screening_once_claims_held", table_name="screening_once_claims")
     op.drop_index(op.f("ix_screening_once_claims_run_id"), table_name="screening_once_claims")
     op.drop_table("screening_once_claims")
-    with op.batch_alter_table("screening_runs", schema=None) as batch_op:
-        batch_op.drop_column("duplicate_of")
-        batch_op.drop_column("start_reason")
-        batch_op.drop_column("scope_key")
-        batch_op.drop_column("once_scope")
+    for column in ("duplicate_of", "start_reason", "scope_key", "once_scope"):
+        op.drop_column("screening_runs", column)
