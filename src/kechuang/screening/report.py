@@ -25,7 +25,7 @@ class RunReport:
     by_state: dict[str, tuple[int, int]]  # state -> (awards, allocated fen)
     objections: list[Objection]
     events: list[WorkflowEvent]
-    exclusions: list[OnceExclusion]
+    excluded: int  # eligible enterprises given no award: their once scope was held
 
 
 def list_runs(session: Session) -> list[ScreeningRun]:
@@ -53,9 +53,7 @@ def run_report(session: Session, run_id: int) -> RunReport:
             select(WorkflowEvent).where(WorkflowEvent.run_id == run_id).order_by(WorkflowEvent.id)
         )
     )
-    exclusions = list(
-        session.scalars(
-            select(OnceExclusion).where(OnceExclusion.run_id == run_id).order_by(OnceExclusion.uscc)
-        )
+    excluded = session.scalar(
+        select(func.count()).select_from(OnceExclusion).where(OnceExclusion.run_id == run_id)
     )
-    return RunReport(run, awards, by_state, objections, events, exclusions)
+    return RunReport(run, awards, by_state, objections, events, int(excluded or 0))

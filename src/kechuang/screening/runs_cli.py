@@ -228,16 +228,18 @@ def _show(run_id: int, awards: bool = True, events: bool = False) -> None:
                 a.state,
             )
         out.print(table)
-    if report.exclusions:
+    if report.excluded:
         out.print(
-            f"  excluded by the once scope: {len(report.exclusions)} eligible enterprise(s) "
+            f"  excluded by the once scope: {report.excluded} eligible enterprise(s) "
             "already paid or holding a live award"
         )
         if awards:
+            from kechuang.screening.once import exclusions
+
             table = Table(title="excluded (paid once already)")
             for column in ("uscc", "eligible", "held by", "held as"):
                 table.add_column(column)
-            for x in report.exclusions:
+            for x in _in_session(lambda s: list(exclusions(s, run_id))):
                 table.add_row(
                     x.uscc,
                     format_yuan(x.eligible_fen),

@@ -219,7 +219,7 @@ def _run_out(session: Session, run_id: int) -> RunOut:
         scope_key=r.scope_key,
         start_reason=r.start_reason,
         duplicate_of=r.duplicate_of,
-        excluded=len(report.exclusions),
+        excluded=report.excluded,
     )
 
 
