@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kechuang.domain import cells
+from kechuang.domain import text as clean
 from kechuang.domain.panel import FIELDS, Field, Kind
 from kechuang.domain.periods import FIRST_YEAR, current_year
 from kechuang.domain.values import InvalidValue
@@ -41,6 +42,7 @@ _STAGED_TYPES: dict[Kind, pa.DataType] = {
     Kind.COUNT: pa.int64(),
     Kind.YUAN: pa.int64(),  # fen
     Kind.RATIO: pa.decimal128(9, 6),
+    Kind.NUMBER: pa.decimal128(9, 6),
 }
 
 # Text the Arrow fast path reads itself; everything else goes to the reference parser.
@@ -48,6 +50,7 @@ _CANONICAL: dict[Kind, str] = {
     Kind.COUNT: r"^[0-9]{1,18}$",
     Kind.YUAN: r"^-?[0-9]{1,16}(\.[0-9]{1,2})?$",
     Kind.RATIO: r"^-?[0-9]{1,3}(\.[0-9]{1,6})?$",
+    Kind.NUMBER: r"^-?[0-9]{1,3}(\.[0-9]{1,6})?$",
 }
 _BLANK = r"^[ \t\r\n]*$"
 _HUNDRED = pa.scalar(Decimal(100), pa.decimal128(3, 0))
@@ -231,7 +234,7 @@ def _typed(f: Field, column: pa.Array) -> tuple[pa.Array, _Errors] | None:
         whole, decimals = kind.precision - kind.scale, kind.scale
         if f.kind is Kind.YUAN and decimals <= 2 and whole <= 16:
             return _bounded(f, decimal_to_fen(pc.cast(column, pa.decimal128(18, 2))))
-        if f.kind is Kind.RATIO and decimals <= 6 and whole <= 3:
+        if f.kind in (Kind.RATIO, Kind.NUMBER) and decimals <= 6 and whole <= 3:
             return _bounded(f, pc.cast(column, pa.decimal128(9, 6)))
     return None
 
@@ -261,20 +264,31 @@ def _bound_errors(f: Field, typed: pa.Array) -> tuple[_Errors, np.ndarray]:
 
 
 def _bound(f: Field, value: int) -> pa.Scalar:
-    if f.kind is Kind.RATIO:
+    if f.kind in (Kind.RATIO, Kind.NUMBER):
         return pa.scalar(Decimal(value), pa.decimal128(9, 6))
     return pa.scalar(value, pa.int64())
 
 
-def _extras(batch: Batch, names: list[str]) -> pa.Array:
+def _extras(batch: Batch, names: list[str]) -> tuple[pa.Array, list[tuple[int, str, str]]]:
+    """The extra columns of each row as JSON text, and their cells that hold a character no
+    stored text may (extras are free text: tab and line feed are allowed)."""
     if not names:
-        return pa.nulls(len(batch.rows), pa.string())
+        return pa.nulls(len(batch.rows), pa.string()), []
     columns = [batch.text(name).to_pylist() for name in names]
     out: list[str | None] = []
-    for texts in zip(*columns, strict=True):
-        kept = {n: t for n, t in zip(names, texts, strict=True) if t is not None and t.strip()}
+    errors: list[tuple[int, str, str]] = []
+    for position, texts in enumerate(zip(*columns, strict=True)):
+        kept = {
+            n: clean.normalise_line_ends(t)
+            for n, t in zip(names, texts, strict=True)
+            if t is not None and t.strip()
+        }
+        for name, text in kept.items():
+            bad = clean.forbidden_character(text, multiline=True)
+            if bad is not None:
+                errors.append((position, name, clean.reason(*bad)))
         out.append(json.dumps(kept, ensure_ascii=False) if kept else None)
-    return pa.array(out, pa.string())
+    return pa.array(out, pa.string()), errors
 
 
 def validate_batch(batch: Batch, extra_columns: list[str]) -> Validated:
@@ -304,14 +318,17 @@ def validate_batch(batch: Batch, extra_columns: list[str]) -> Validated:
         (p, "founded_on", cells.founded_after_year(int(years[p]))) for p in _positions(founded_late)
     )
 
+    extras, extra_errors = _extras(batch, extra_columns)
+    found.extend(extra_errors)
+
     rows = batch.rows.to_numpy(zero_copy_only=False)
-    order = {f.name: i for i, f in enumerate(FIELDS)}
+    order = {name: i for i, name in enumerate([f.name for f in FIELDS] + extra_columns)}
     found.sort(key=lambda e: (e[0], order[e[1]]))
     errors = [
         CellError(int(rows[p]), name, shown(batch.cell(name, p)), reason)
         for p, name, reason in found
     ]
-    columns = [typed[f.name] for f in FIELDS] + [_extras(batch, extra_columns), batch.rows]
+    columns = [typed[f.name] for f in FIELDS] + [extras, batch.rows]
     return Validated(pa.Table.from_arrays(columns, schema=staged_schema()), errors)
 
 

@@ -141,7 +141,10 @@ def describe(policy: Policy, lang: str = "zh") -> str:
             out.append(f"  {p.name} ({p.unit.value}) {p.label.get(lang)}{ref}")
             for dated in p.values:
                 since = "自" if zh else "from"
-                out.append(f"    {since} {dated.effective_from}: {show(dated.value, p.unit)}")
+                cited = f" [{dated.reference}]" if dated.reference != p.reference else ""
+                out.append(
+                    f"    {since} {dated.effective_from}: {show(dated.value, p.unit)}{cited}"
+                )
     if policy.definitions:
         out.append("")
         out.append("定义 Definitions:" if zh else "Definitions:")

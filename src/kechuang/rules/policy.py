@@ -82,8 +82,12 @@ ONCE_SCOPE_TEXT = {
 
 @dataclass(frozen=True)
 class ParameterValue:
+    """One dated value and its citation (as openfisca-core's parameter_at_instant): an amended
+    amount is one more value with the amending document, not a copied policy."""
+
     effective_from: dt.date
     value: Value
+    reference: str = ""  # the clause or document that set it (the parameter's, if it says none)
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,7 @@ class ParameterDef:
     label: Text
     unit: Unit
     values: tuple[ParameterValue, ...]  # sorted by effective_from
-    reference: str = ""  # the clause or document the value comes from
+    reference: str = ""  # the clause or document of the parameter as a whole
     # Inclusive bounds every value must respect (the file's and a what-if's); None: unbounded.
     minimum: Fraction | None = None
     maximum: Fraction | None = None
@@ -107,13 +111,23 @@ class ParameterDef:
             return f"{self.name} must be at most {decimal_text(self.maximum)}"
         return None
 
-    def value_on(self, day: dt.date) -> Value:
-        """The value in force on `day` (the latest whose effective_from <= day), else None."""
-        current: Value = None
+    def at(self, day: dt.date) -> ParameterValue | None:
+        """The dated value in force on `day` (the latest whose effective_from <= day)."""
+        current: ParameterValue | None = None
         for dated in self.values:
             if dated.effective_from <= day:
-                current = dated.value
+                current = dated
         return current
+
+    def value_on(self, day: dt.date) -> Value:
+        """The value in force on `day`, else None."""
+        found = self.at(day)
+        return None if found is None else found.value
+
+    def reference_on(self, day: dt.date) -> str:
+        """The citation of the value in force on `day` (the parameter's when it has none)."""
+        found = self.at(day)
+        return found.reference if found is not None and found.reference else self.reference
 
 
 @dataclass(frozen=True)

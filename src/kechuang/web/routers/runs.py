@@ -23,6 +23,7 @@ from starlette.background import BackgroundTask
 
 from kechuang.accounts import audit
 from kechuang.accounts.service import Principal
+from kechuang.domain.text import CleanLine, CleanText
 from kechuang.enterprises.tables import enterprises
 from kechuang.rules.policy import ONCE_SCOPE_TEXT, OnceScope
 from kechuang.web import catalogue
@@ -42,11 +43,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class RunIn(BaseModel):
-    policy_id: str = Field(min_length=1, max_length=64)
+    policy_id: CleanLine = Field(min_length=1, max_length=64)
     year: int = Field(ge=1990, le=2100)
     budget_yuan: str | None = Field(None, pattern=r"^[0-9]{1,13}(\.[0-9]{1,2})?$")
-    sets: list[str] = Field(default_factory=list, max_length=20)
-    reason: str | None = Field(
+    sets: list[CleanLine] = Field(default_factory=list, max_length=20)
+    reason: CleanText | None = Field(
         None,
         max_length=2000,
         description="Why another run: required when a live run of this policy version and "
@@ -148,15 +149,15 @@ class ApproveIn(BaseModel):
 
 class DecisionIn(BaseModel):
     decision: Literal["upheld", "rejected"]
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: CleanText = Field(min_length=1, max_length=2000)
 
 
 class ClawbackIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: CleanText = Field(min_length=1, max_length=2000)
 
 
 class WithdrawIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: CleanText = Field(min_length=1, max_length=2000)
 
 
 class PayOut(BaseModel):
@@ -864,7 +865,7 @@ def run_page(
             "awards": _awards_page(session, run_id) if run.state != "screened" else [],
             "districts": sorted(districts.SHANGHAI.items()),
             "message": request.query_params.get("message"),
-            "policy": catalogue.version(run.policy_id, run.policy_version),
+            "policy": catalogue.of_run(run.policy_id, run.policy_version, run.year),
             "once_text": ONCE_SCOPE_TEXT[OnceScope(run.once_scope)] if run.once_scope else None,
             "excluded": {
                 r.uscc: exclusion_reason(r.held_state, r.held_by_run_id)
@@ -881,6 +882,9 @@ def _form_action(run_id: int, action: Any) -> Response:
         message = "ok"
     except ProblemError as exc:
         message = exc.detail
+    except ValidationError as exc:
+        # A form field the API model refuses (e.g. a control character in a reason).
+        message = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in exc.errors())
     return RedirectResponse(f"/officer/runs/{run_id}?message={message}", status_code=303)
 
 

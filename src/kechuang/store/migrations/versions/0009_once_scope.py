@@ -1,10 +1,11 @@
 """Once scope: each award's claim on (policy, enterprise, scope), one live-or-paid claim per scope
 (a partial unique index), exclusions of later runs, and a run's scope and start reason.
 
-Existing runs get the scope of the pack version they screened (none if the pack no longer has
-it). Existing awards still open or paid get claims, the first per scope winning (a paid award
-before an open one, then the earliest run); an award that loses (the duplicate this revision
-exists to stop) holds no claim, so paying it is refused when its turn comes.
+Existing runs get the scope of the pack version they screened (or, where the pack replaced that
+version, of the one in force for the run's year; none if the pack has neither). Existing awards
+still open or paid get claims, the first per scope winning (a paid award before an open one, then
+the earliest run); an award that loses (the duplicate this revision exists to stop) holds no
+claim, so paying it is refused when its turn comes.
 
 Revision ID: 0009
 Revises: 0008
@@ -109,9 +110,17 @@ def _backfill(connection: sa.Connection) -> None:
         return
     from kechuang.policies.pack import load_pack
 
-    versions = {(p.id, p.version): p for p in load_pack().policies}
+    pack = load_pack()
+    versions = {(p.id, p.version): p for p in pack.policies}
     for run_id, policy_id, version, year in runs:
+        # The version the run screened; if the pack replaced it, the one now in force for the
+        # run's year (a consolidated file keeps the policy and its meaning of once).
         policy = versions.get((policy_id, version))
+        if policy is None:
+            try:
+                policy = pack.get(policy_id, int(year))
+            except LookupError:
+                policy = None
         key = policy.once_scope_key(int(year)) if policy is not None else None
         if policy is None or policy.benefit is None or key is None:
             continue
