@@ -49,7 +49,7 @@ def test_a_second_run_after_payment_pays_nobody_again(engine: Engine, session: S
 def test_a_repeated_live_run_needs_a_reason(engine: Engine, session: Session) -> None:
     kc(*START, "--by", "officer-li")
     refused = kc(*START, "--by", "officer-zhao", code=2)
-    assert "run 1 already screens first-above-scale-reward 2024.1 for 2024" in refused
+    assert "run 1 already screens first-above-scale-reward 2026.2 for 2024" in refused
     assert "--reason" in refused
     assert session.scalar(select(func.count()).select_from(ScreeningRun)) == 1
     shown = kc(*START, "--by", "officer-zhao", "--reason", "更正数据后复核")
