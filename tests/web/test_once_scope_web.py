@@ -203,10 +203,10 @@ def test_the_policy_page_says_what_once_means(any_app: Any) -> None:
     detail = client.get("/api/v1/policies/first-above-scale-reward").json()
     assert detail["once_scope"] == "ever"
     assert detail["once_text"] == {"zh": "每家企业只享受一次", "en": "once per enterprise, ever"}
-    premium = client.get("/api/v1/policies/premium-subsidy").json()
+    premium = client.get("/api/v1/policies/premium-subsidy-2025").json()
     assert premium["once_scope"] == "per_period"
     share = next(p for p in premium["parameters"] if p["name"] == "subsidy_share")
     assert (share["minimum"], share["maximum"]) == ("0%", "100%")
     assert client.get("/api/v1/policies/tsme-2017").json()["once_scope"] is None
-    page = client.get("/policies/premium-subsidy").text
+    page = client.get("/policies/premium-subsidy-2025").text
     assert "每家企业在本版本有效期内享受一次" in page

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
+from kechuang.http.problems import ProblemError
 from kechuang.policies.pack import Pack, PackError, load_pack
 from kechuang.rules.policy import Policy
-from kechuang.web.problems import ProblemError
 
 STATUSES = ("in_force", "expired", "upcoming")
 

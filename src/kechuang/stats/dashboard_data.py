@@ -17,8 +17,8 @@ import duckdb
 from sqlalchemy import Engine
 
 from kechuang.domain import district
-from kechuang.web import catalogue
-from kechuang.web.whatif import panel
+from kechuang.policies import catalogue
+from kechuang.screening.whatif import panel
 
 DIMENSIONS = ("policy", "district", "park", "industry")
 _lock = threading.Lock()

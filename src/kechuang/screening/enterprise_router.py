@@ -20,14 +20,15 @@ from kechuang.accounts import audit
 from kechuang.accounts.service import Principal
 from kechuang.domain import district
 from kechuang.domain.text import CleanLine, CleanText
+from kechuang.enterprises import facts
 from kechuang.enterprises.tables import enterprises
+from kechuang.http.pagination import Page, PageParams, page, page_params
+from kechuang.http.problems import ProblemError, problem_responses
+from kechuang.http.security import Scope, client_ip, db, require
+from kechuang.http.templating import language, register_templates, render
 from kechuang.rules.explain import render_text, to_json
-from kechuang.web import eligibility, facts
-from kechuang.web.pagination import Page, PageParams, page, page_params
-from kechuang.web.problems import ProblemError, problem_responses
-from kechuang.web.security import Scope, client_ip, db, require
-from kechuang.web.templating import language, render
-from kechuang.web.workflow import (
+from kechuang.screening import eligibility
+from kechuang.screening.awards import (
     AwardOut,
     awards_of,
     clock,
@@ -36,6 +37,7 @@ from kechuang.web.workflow import (
 )
 
 router = APIRouter(responses=problem_responses(401, 403, 404, 422))
+register_templates("kechuang.screening")
 api = "/api/v1/enterprises"
 USCC = r"^[0-9A-HJ-NPQRTUWXY]{18}$"
 Viewer = require("officer", "analyst", "admin", "enterprise")

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from kechuang.enterprises import facts
+from kechuang.http.problems import ProblemError
+from kechuang.policies import catalogue
 from kechuang.rules.policy import Policy
 from kechuang.rules.scalar import evaluate
 from kechuang.rules.verdict import Verdict
-from kechuang.web import catalogue, facts
-from kechuang.web.problems import ProblemError
 
 CACHE_SIZE = 2048
 

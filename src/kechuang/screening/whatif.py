@@ -18,11 +18,11 @@ from sqlalchemy import Engine
 
 from kechuang.domain import district
 from kechuang.enterprises.snapshot import snapshot_path, write_snapshot
+from kechuang.http.problems import ProblemError
+from kechuang.policies import catalogue
 from kechuang.rules.ir import Value
 from kechuang.rules.overrides import OverrideError, parse_overrides
 from kechuang.rules.policy import Policy
-from kechuang.web import catalogue
-from kechuang.web.problems import ProblemError
 
 _lock = threading.Lock()
 _base_files: dict[tuple[str, str, int, str], Path] = {}

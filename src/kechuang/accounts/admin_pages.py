@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 from kechuang.accounts import audit, throttle
 from kechuang.accounts.router import unlock_committed
 from kechuang.accounts.service import Principal, list_accounts
-from kechuang.web.security import db, require
-from kechuang.web.templating import render
+from kechuang.http.security import db, require
+from kechuang.http.templating import register_templates, render
 
 router = APIRouter(include_in_schema=False)
+register_templates("kechuang.accounts")
 
 
 @router.get("/admin/audit")

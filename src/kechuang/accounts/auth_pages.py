@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 
 from kechuang.accounts.router import log_in, login_settings, set_session_cookie
 from kechuang.accounts.service import close_session
-from kechuang.web.problems import ProblemError
-from kechuang.web.security import SESSION_COOKIE, client_ip, db, load_caller
-from kechuang.web.templating import language, render
+from kechuang.http.problems import ProblemError
+from kechuang.http.security import SESSION_COOKIE, client_ip, db, load_caller
+from kechuang.http.templating import language, register_templates, render
 
 router = APIRouter(include_in_schema=False)
+register_templates("kechuang.accounts")
 LOGIN_CSRF_COOKIE = "kc_login_csrf"
 
 

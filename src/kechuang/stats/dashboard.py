@@ -13,13 +13,14 @@ from pydantic import BaseModel
 
 from kechuang.accounts.service import Principal
 from kechuang.domain.money import fen_to_yuan
-from kechuang.web import stats
-from kechuang.web.pagination import Page, PageParams, page, page_params
-from kechuang.web.problems import problem_responses
-from kechuang.web.security import require
-from kechuang.web.templating import language, render
+from kechuang.http.pagination import Page, PageParams, page, page_params
+from kechuang.http.problems import problem_responses
+from kechuang.http.security import require
+from kechuang.http.templating import language, register_templates, render
+from kechuang.stats import dashboard_data
 
 router = APIRouter(responses=problem_responses(401, 403, 422))
+register_templates("kechuang.stats")
 Analyst = require("analyst", "officer", "admin")
 Dimension = Literal["policy", "district", "park", "industry"]
 
@@ -34,8 +35,8 @@ class StatOut(BaseModel):
     benefit_fen: int
 
 
-async def _rows(request: Request, dimension: str, year: int | None) -> list[stats.StatRow]:
-    rows = await run_in_threadpool(stats.indicators, request.app.state.engine)
+async def _rows(request: Request, dimension: str, year: int | None) -> list[dashboard_data.StatRow]:
+    rows = await run_in_threadpool(dashboard_data.indicators, request.app.state.engine)
     return [r for r in rows if r.dimension == dimension and (year is None or r.year == year)]
 
 
@@ -98,7 +99,7 @@ async def dashboard_page(
     year: int | None = None,
     _: Principal = Depends(Analyst),
 ) -> Response:
-    dimension = dimension if dimension in stats.DIMENSIONS else "policy"
+    dimension = dimension if dimension in dashboard_data.DIMENSIONS else "policy"
     every = await _rows(request, dimension, None)
     years = sorted({r.year for r in every})
     chosen = year if year in years else (years[-1] if years else None)
@@ -114,7 +115,7 @@ async def dashboard_page(
         "dashboard.html",
         {
             "dimension": dimension,
-            "dimensions": stats.DIMENSIONS,
+            "dimensions": dashboard_data.DIMENSIONS,
             "years": years,
             "year": chosen,
             "rows": sorted(current, key=lambda r: -r.benefit_fen),

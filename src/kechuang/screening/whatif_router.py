@@ -12,14 +12,16 @@ from sqlalchemy.orm import Session
 from kechuang.accounts.service import Principal
 from kechuang.domain.text import CleanLine
 from kechuang.enterprises.tables import annual_facts
+from kechuang.http.problems import ProblemError, problem_responses
+from kechuang.http.security import db, require
+from kechuang.http.templating import register_templates, render
+from kechuang.policies import catalogue
 from kechuang.rules.format import show
 from kechuang.rules.policy import reference_date
-from kechuang.web import catalogue, whatif
-from kechuang.web.problems import ProblemError, problem_responses
-from kechuang.web.security import db, require
-from kechuang.web.templating import render
+from kechuang.screening import whatif
 
 router = APIRouter(responses=problem_responses(401, 403, 404, 422))
+register_templates("kechuang.screening")
 Planner = require("officer", "analyst", "admin")
 
 

@@ -10,15 +10,27 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from kechuang.accounts.service import Principal
+from kechuang.http.pagination import Page, PageParams, page, page_params
+from kechuang.http.problems import problem_responses
+from kechuang.http.security import authenticated
+from kechuang.http.templating import register_templates, render, template_env
+from kechuang.policies import catalogue
 from kechuang.rules.format import show
 from kechuang.rules.policy import ONCE_SCOPE_TEXT, OnceScope, Policy
-from kechuang.web import catalogue
-from kechuang.web.pagination import Page, PageParams, page, page_params
-from kechuang.web.problems import problem_responses
-from kechuang.web.security import authenticated
-from kechuang.web.templating import render
 
 router = APIRouter(responses=problem_responses(401, 404, 422))
+register_templates("kechuang.policies")
+
+
+def _policy_title(policy_id: str, lang: str) -> str:
+    try:
+        return catalogue.version(policy_id).title.get(lang)
+    except Exception:  # a run of a policy no longer in the pack still shows its id
+        return policy_id
+
+
+# Pages of every feature name policies by their title (runs, benefits, the dashboard).
+template_env().globals["policy_title"] = _policy_title
 api = "/api/v1/policies"
 StatusFilter = Literal["in_force", "expired", "upcoming"]
 ModeFilter = Literal["automatic", "application", "on_threshold"]

@@ -106,7 +106,7 @@ def _page_error(
     if status == 401:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-    from kechuang.web.templating import render
+    from kechuang.http.templating import render
 
     return render(
         request,

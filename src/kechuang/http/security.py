@@ -20,7 +20,7 @@ from fastapi import Depends, Request
 from sqlalchemy import ColumnElement, false, true
 
 from kechuang.accounts.service import Principal, session_principal
-from kechuang.web.problems import ProblemError
+from kechuang.http.problems import ProblemError
 
 SESSION_COOKIE = "kc_session"
 CSRF_HEADER = "X-CSRF-Token"

@@ -17,7 +17,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from kechuang.web.problems import problem_response
+from kechuang.http.problems import problem_response
 
 MAX_JSON_DEPTH = 32
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from kechuang.web.problems import ProblemError
+from kechuang.http.problems import ProblemError
 
 # An award is the enterprise's to see once its run was published (公示): before that it is an
 # internal proposal. A run withdrawn after publication stays visible (its withdrawal was

@@ -25,17 +25,18 @@ from kechuang.accounts import audit
 from kechuang.accounts.service import Principal
 from kechuang.domain.text import CleanLine, CleanText
 from kechuang.enterprises.tables import enterprises
+from kechuang.http.pagination import Page, PageParams, page, page_params
+from kechuang.http.problems import ProblemError, problem_responses
+from kechuang.http.security import client_ip, db, require
+from kechuang.http.templating import register_templates, render
+from kechuang.policies import catalogue
 from kechuang.rules.policy import ONCE_SCOPE_TEXT, OnceScope
-from kechuang.web import catalogue
-from kechuang.web.jobs import Job, Jobs
-from kechuang.web.pagination import Page, PageParams, page, page_params
-from kechuang.web.problems import ProblemError, problem_responses
-from kechuang.web.routers.whatif import panel_years
-from kechuang.web.security import client_ip, db, require
-from kechuang.web.templating import render
-from kechuang.web.workflow import clock, refused
+from kechuang.screening.awards import clock, refused
+from kechuang.screening.jobs import Job, Jobs
+from kechuang.screening.whatif_router import panel_years
 
 router = APIRouter(responses=problem_responses(401, 403, 404, 422))
+register_templates("kechuang.screening")
 Officer = require("officer")
 Reader = require("officer", "admin")
 Outcome = Literal["eligible", "ineligible", "manual_review", "unknown"]

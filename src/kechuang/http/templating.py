@@ -7,15 +7,41 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any
 
+import jinja2
 from fastapi import Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from kechuang import __version__
 from kechuang.domain.money import format_yuan
-from kechuang.web.i18n import LANG_COOKIE, pick_language, translator
+from kechuang.http.i18n import LANG_COOKIE, pick_language, translator
+from kechuang.http.steps import offered_steps
 
-_templates = Jinja2Templates(directory=str(resources.files("kechuang.web") / "templates"))
+# One environment for every page. The kit's own templates (base.html, error.html, the shared
+# macros) come first; each feature adds its package's templates/ with `register_templates`.
+_loader = jinja2.ChoiceLoader(
+    [jinja2.FileSystemLoader(str(resources.files("kechuang.http") / "templates"))]
+)
+_templates = Jinja2Templates(env=jinja2.Environment(loader=_loader, autoescape=True))
+_registered: set[str] = {"kechuang.http"}
+
+
+def register_templates(package: str) -> None:
+    """Make `package`'s templates/ folder visible to every page (a feature's extension point)."""
+    if package in _registered:
+        return
+    _registered.add(package)
+    _loader.loaders.append(jinja2.FileSystemLoader(str(resources.files(package) / "templates")))
+
+
+def template_env() -> jinja2.Environment:
+    """The pages' environment, for features that add filters or globals."""
+    return _templates.env
+
+
+def template_folders() -> list[str]:
+    """The folders pages are loaded from, for environments that render files (the report)."""
+    return [str(resources.files(package) / "templates") for package in sorted(_registered)]
 
 
 def _yuan(fen: int | None) -> str:
@@ -28,17 +54,7 @@ def _wan(fen: int) -> str:
     return str((Decimal(int(fen)) / Decimal(1_000_000)).quantize(Decimal("0.01")))
 
 
-def _policy_title(policy_id: str, lang: str) -> str:
-    from kechuang.web import catalogue
-
-    try:
-        return catalogue.version(policy_id).title.get(lang)
-    except Exception:  # a run of a policy no longer in the pack still shows its id
-        return policy_id
-
-
 _templates.env.filters["yuan"] = _yuan
-_templates.env.globals["policy_title"] = _policy_title
 _templates.env.filters["round_wan"] = _wan
 _templates.env.filters["thousands"] = lambda n: "—" if n is None else f"{n:,}"
 
@@ -53,6 +69,7 @@ def _tt(zh: str, en: str) -> str:
 
 
 _templates.env.globals["tt"] = _tt
+_templates.env.globals["offered_steps"] = offered_steps
 
 
 def language(request: Request) -> str:
@@ -66,7 +83,7 @@ def render(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    from kechuang.web.security import load_caller
+    from kechuang.http.security import load_caller
 
     lang = language(request)
     _lang.set(lang)
