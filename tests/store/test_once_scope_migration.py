@@ -75,3 +75,19 @@ def test_claims_of_a_store_that_paid_twice_go_to_the_first(database_url: str) ->
         assert "scope_key" not in meta.tables["screening_runs"].c
     finally:
         engine.dispose()
+
+
+def test_the_scopes_written_into_0009_are_the_shipped_packs() -> None:
+    """The migration spells out the pack's once scopes (the store does not import policies):
+    every paying policy of the pack is there, with the same scope and period start."""
+    from importlib import import_module
+
+    from kechuang.policies.pack import load_pack
+
+    shipped = import_module("kechuang.store.migrations.versions.0009_once_scope").SHIPPED_ONCE
+    for policy in load_pack().policies:
+        if policy.benefit is None:
+            continue
+        once = policy.benefit.once.value
+        start = policy.effective_from.isoformat() if once == "per_period" else None
+        assert shipped[policy.id] == (once, start), policy.id

@@ -1,11 +1,11 @@
 """Once scope: each award's claim on (policy, enterprise, scope), one live-or-paid claim per scope
 (a partial unique index), exclusions of later runs, and a run's scope and start reason.
 
-Existing runs get the scope of the pack version they screened (or, where the pack replaced that
-version, of the one in force for the run's year; none if the pack has neither). Existing awards
-still open or paid get claims, the first per scope winning (a paid award before an open one, then
-the earliest run); an award that loses (the duplicate this revision exists to stop) holds no
-claim, so paying it is refused when its turn comes.
+Existing runs of the paying policies get the once scope the shipped pack gives them (SHIPPED_ONCE;
+none for a policy that pays nothing). Existing awards still open or paid get claims, the first
+per scope winning (a paid award before an open one, then the earliest run); an award that loses
+(the duplicate this revision exists to stop) holds no claim, so paying it is refused when its
+turn comes.
 
 Revision ID: 0009
 Revises: 0008
@@ -26,6 +26,15 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 HELD = sa.text("state IN ('live', 'paid')")
+# The once scopes of the paying policies the pack shipped when this revision was written, with
+# the start of the effective period a per_period key names. Written out here rather than read
+# from the pack: a migration must mean the same thing whenever it runs, and the store does not
+# import the policies. The premium subsidy's runs may carry its earlier id too.
+SHIPPED_ONCE: dict[str, tuple[str, str | None]] = {
+    "first-above-scale-reward": ("ever", None),
+    "premium-subsidy-2025": ("per_period", "2025-01-01"),
+    "premium-subsidy": ("per_period", "2025-01-01"),
+}
 
 
 def upgrade() -> None:
@@ -101,34 +110,30 @@ def upgrade() -> None:
     _backfill(op.get_bind())
 
 
+def _scope_key(policy_id: str, year: int) -> str | None:
+    once = SHIPPED_ONCE.get(policy_id)
+    if once is None:
+        return None
+    scope, period_start = once
+    if scope == "ever":
+        return "ever"
+    if scope == "per_year":
+        return f"year:{year}"
+    return f"period:{period_start}"
+
+
 def _backfill(connection: sa.Connection) -> None:
     """Scopes of the runs already stored, then claims of their open and paid awards."""
-    runs = connection.execute(
-        sa.text("SELECT id, policy_id, policy_version, year FROM screening_runs")
-    ).all()
-    if not runs:
-        return
-    from kechuang.policies.pack import load_pack
-
-    pack = load_pack()
-    versions = {(p.id, p.version): p for p in pack.policies}
-    for run_id, policy_id, version, year in runs:
-        # The version the run screened; if the pack replaced it, the one now in force for the
-        # run's year (a consolidated file keeps the policy and its meaning of once).
-        policy = versions.get((policy_id, version))
-        if policy is None:
-            try:
-                policy = pack.get(policy_id, int(year))
-            except LookupError:
-                policy = None
-        key = policy.once_scope_key(int(year)) if policy is not None else None
-        if policy is None or policy.benefit is None or key is None:
+    runs = connection.execute(sa.text("SELECT id, policy_id, year FROM screening_runs")).all()
+    for run_id, policy_id, year in runs:
+        key = _scope_key(str(policy_id), int(year))
+        if key is None:
             continue
         connection.execute(
             sa.text(
                 "UPDATE screening_runs SET once_scope = :once, scope_key = :key WHERE id = :id"
             ),
-            {"once": policy.benefit.once.value, "key": key, "id": run_id},
+            {"once": SHIPPED_ONCE[str(policy_id)][0], "key": key, "id": run_id},
         )
     connection.execute(
         sa.text(
