@@ -35,6 +35,7 @@ benefit:
   label: {{zh: a, en: a}}
   clause: x
   amount: {amount}
+  once: per_year
 """
 
 

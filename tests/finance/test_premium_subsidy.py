@@ -25,6 +25,7 @@ from kechuang.ledger import trial_balance
 from kechuang.policies.pack import load_pack
 from kechuang.rules.scalar import evaluate
 from kechuang.screening import service
+from kechuang.screening.once import exclusions
 from kechuang.screening.runs import start_run
 from kechuang.screening.tables import Award
 from kechuang.store.engine import make_engine, make_sessionmaker
@@ -188,10 +189,14 @@ def test_the_round_window_guarantee_fees_and_the_dishonesty_list_decide(store_en
     for uscc, fen in charges.items():
         assert scalar[uscc].benefit_fen == awards[uscc].eligible_fen
         assert abs(awards[uscc].eligible_fen - Decimal(fen) / 2) <= Decimal("0.5")
-    # An officer widens the window by a day: the loan settled on 2024-07-31 now counts.
+    # An officer widens the window by a day (a second run of the round, so it says why): the
+    # loan settled on 2024-07-31 now counts; the others hold awards in the first run already and
+    # are paid once per round, so this run excludes them.
     wider = start_run(engine, "premium-subsidy-2025", 2025, "officer-li",
-                      sets=["premium-subsidy-2025.window_from=2024-07-31"])  # fmt: skip
+                      sets=["premium-subsidy-2025.window_from=2024-07-31"],
+                      reason="还款期间放宽一天")  # fmt: skip
     with sessions() as session:
         found = {a.uscc for a in session.scalars(select(Award).where(Award.run_id == wider))}
-    assert found == {*charges, usccs[1]}
+        held = {x.uscc for x in exclusions(session, wider)}
+    assert (found, held) == ({usccs[1]}, set(charges))
     engine.dispose()

@@ -50,4 +50,5 @@ benefit:
   clause: 第三条
   amount: amount
   cap: 500000
+  once: ever
 """

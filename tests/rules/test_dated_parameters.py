@@ -51,6 +51,7 @@ conditions:
 benefit:
   clause: 第三条
   amount: amount
+  once: ever
 """
 
 

@@ -151,9 +151,69 @@ def test_benefit_amount_may_be_a_literal_or_a_lookup() -> None:
         + "benefit:\n"
         + """  amount: 'lookup(industry_code, {"M": 300000, "C": 200000}, 100000)'\n"""
         + "  cap: 250000\n"
+        + "  once: per_period\n"
     )
     assert policy.benefit is not None
     assert policy.benefit.amount.unit == "yuan" and policy.benefit.cap is not None
     assert policy.benefit.cap.unit == "yuan"
     with pytest.raises(PolicyError, match="the benefit amount must be yuan, not count"):
-        make(CONDITIONS + "benefit:\n  amount: employees\n")
+        make(CONDITIONS + "benefit:\n  amount: employees\n  once: ever\n")
+
+
+BENEFIT = "benefit:\n  amount: 1000\n"
+
+
+@pytest.mark.parametrize(
+    ("once", "keys"),
+    [
+        ("ever", ("ever", "ever")),
+        ("per_year", ("year:2023", "year:2024")),
+        ("per_period", ("period:2000-01-01", "period:2000-01-01")),
+    ],
+)
+def test_a_benefit_says_what_once_means(once: str, keys: tuple[str, str]) -> None:
+    policy = load_policy_text(HEADER + CONDITIONS + BENEFIT + f"  once: {once}\n", "p.yaml")
+    assert policy.benefit is not None and policy.benefit.once == once
+    assert (policy.once_scope_key(2023), policy.once_scope_key(2024)) == keys
+
+
+def test_a_benefit_without_once_is_refused_at_the_benefit() -> None:
+    error = error_of(HEADER + CONDITIONS + BENEFIT)
+    assert error.message == "missing key 'once' in benefit"
+    assert error.line == HEADER_LINES + 6  # the benefit mapping, under `benefit:`
+    error = error_of(HEADER + CONDITIONS + BENEFIT + "  once: twice\n")
+    assert "ever" in error.message and "per_year" in error.message
+
+
+def test_a_policy_without_benefit_has_no_once_scope() -> None:
+    assert load_policy_text(HEADER + CONDITIONS, "p.yaml").once_scope_key(2024) is None
+
+
+def _parameter(lines: str) -> str:
+    return (
+        "parameters:\n  amount:\n    label: {zh: 金额, en: Amount}\n"
+        + lines
+        + "    values:\n      - {from: 2016-01-01, value: 10}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        ("    unit: yuan\n    min: 20\n", "amount must be at least 20 (unit yuan)"),
+        ("    unit: count\n    max: 5\n", "amount must be at most 5 (unit count)"),
+        ("    unit: ratio\n    min: 1\n    max: 0\n", "max is below min"),
+        ("    unit: bool\n    min: 0\n", "bounds belong to numeric parameters, not bool"),
+    ],
+)
+def test_parameter_bounds_are_checked_on_the_files_own_values(lines: str, message: str) -> None:
+    assert message in error_of(HEADER + _parameter(lines) + CONDITIONS).message
+
+
+def test_amounts_counts_and_ratios_are_never_negative_unless_declared() -> None:
+    for unit in ("yuan", "count", "ratio"):
+        text = HEADER + _parameter(f"    unit: {unit}\n").replace("value: 10", "value: -1")
+        assert "amount must be at least 0" in error_of(text + CONDITIONS).message
+    lowered = _parameter("    unit: ratio\n    min: -1\n").replace("value: 10", "value: -0.5")
+    policy = load_policy_text(HEADER + lowered + CONDITIONS, "p.yaml")
+    assert policy.parameters["amount"].minimum == -1

@@ -77,6 +77,7 @@ WITH_BENEFIT = (
     + """
 benefit:
   amount: 1000
+  once: ever
 """
 )
 

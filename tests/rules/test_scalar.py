@@ -153,6 +153,7 @@ conditions:
 benefit:
   amount: amount + revenue * 0
   cap: 100000.125
+  once: per_year
 """
 
 

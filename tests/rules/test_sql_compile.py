@@ -144,6 +144,7 @@ def test_benefit_rounds_half_up_to_the_fen(revenue: str, expected: str) -> None:
           label: {zh: a, en: a}
           clause: x
           amount: revenue * 0.01
+          once: per_year
         """
     )
     got = run_sql(policy(body), 2024, [r("a", 2024, revenue=Decimal(revenue))])
@@ -158,6 +159,7 @@ def test_benefit_cap_and_only_when_eligible() -> None:
           clause: x
           amount: revenue / 3
           cap: 1000
+          once: per_year
         """
     )
     rows = [r("a", 2024, revenue=Decimal(200)), r("b", 2024, revenue=Decimal(9000)),

@@ -41,6 +41,7 @@ benefit:
   label: {zh: a, en: a}
   clause: x
   amount: amount
+  once: per_year
 """
 runner = CliRunner()
 
@@ -97,7 +98,15 @@ def test_set_changes_the_result_and_is_recorded(files: dict[str, Path]) -> None:
 
 @pytest.mark.parametrize(
     "mutate",
-    ["missing_panel", "missing_column", "bad_policy", "bad_set", "unknown_policy", "bad_out"],
+    [
+        "missing_panel",
+        "missing_column",
+        "bad_policy",
+        "bad_set",
+        "negative_set",
+        "unknown_policy",
+        "bad_out",
+    ],
 )
 def test_bad_input_exits_2_without_output(files: dict[str, Path], mutate: str) -> None:
     out = files["dir"] / "r.csv"
@@ -111,12 +120,16 @@ def test_bad_input_exits_2_without_output(files: dict[str, Path], mutate: str) -
         files["policy"].write_text(POLICY.replace("revenue >=", "revenu >="), encoding="utf-8")
     elif mutate == "bad_set":
         extra = ["--set", "cli-test.amount=lots"]
+    elif mutate == "negative_set":
+        extra = ["--set", "cli-test.amount=-5"]
     elif mutate == "unknown_policy":
         files["policy"] = files["dir"] / "missing.yaml"
     else:
         out = files["dir"] / "r.txt"
     result = screen(files, out, *extra)
     assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
+    if mutate == "negative_set":
+        assert "amount must be at least 0" in result.output  # type: ignore[attr-defined]
     assert not out.exists()
     assert list(files["dir"].glob("r.*")) == []
 

@@ -48,7 +48,7 @@ def test_illegal_award_transitions(state: str, event: str) -> None:
 
 
 def test_legal_transitions_are_the_documented_ones() -> None:
-    assert workflow.allowed_events(RunFlow, "published") == ["approve"]
+    assert workflow.allowed_events(RunFlow, "published") == ["approve", "withdraw"]
     assert workflow.allowed_events(AwardFlow, "approved") == ["confirm", "lapse"]
     assert workflow.allowed_events(AwardFlow, "clawed_back") == []
 

@@ -162,6 +162,6 @@ def test_walk_a_run_to_payment(engine: Engine, session: Session) -> None:
         select(WorkflowEvent).where(WorkflowEvent.run_id == run_id).order_by(WorkflowEvent.id)
     ).all()
     run_events = [e.event for e in events if e.subject_type == "run"]
-    assert run_events == ["finish", "publish", "approve", "close"]
+    assert run_events == ["start", "finish", "publish", "approve", "close"]
     assert all(e.actor and e.at for e in events)
     assert sum(1 for e in events if e.event == "pay") == 3

@@ -124,6 +124,9 @@ CASES: dict[tuple[str, str], Case] = {
         "/api/v1/objections/{objection_id}/decision", {"decision": "rejected", "reason": "r"}
     ),
     ("POST", "/api/v1/runs/{run_id}/pay"): Case("/api/v1/runs/{run_id}/pay"),
+    ("POST", "/api/v1/runs/{run_id}/withdraw"): Case(
+        "/api/v1/runs/{run_id}/withdraw", {"reason": "r"}
+    ),
     ("POST", "/api/v1/runs/{run_id}/awards/{uscc}/clawback"): Case(
         "/api/v1/runs/{run_id}/awards/{uscc}/clawback", {"reason": "r"}
     ),

@@ -116,7 +116,7 @@ def test_screen_publish_approve_confirm_pay(any_app: Any) -> None:
     assert confirmed.json()["state"] == "confirmed"
 
     paid = officer1.post(f"/api/v1/runs/{run_id}/pay", headers={"X-CSRF-Token": csrf1}).json()
-    assert paid == {"paid": 1, "paid_fen": 20_000_000, "waiting": 1}
+    assert paid == {"paid": 1, "paid_fen": 20_000_000, "waiting": 1, "excluded": 0}
     again = officer1.post(f"/api/v1/runs/{run_id}/pay", headers={"X-CSRF-Token": csrf1}).json()
     assert again["paid"] == 0  # paying twice pays nothing more
 

@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy import ColumnElement, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
@@ -156,7 +156,7 @@ class ApplicationIn(BaseModel):
     uscc: str = Field(pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$")
     partner_org: CleanLine = Field(min_length=1, max_length=64)
     bank_ref: CleanLine = Field(min_length=1, max_length=64)
-    principal_fen: int = Field(gt=0, le=10**13)
+    principal_fen: StrictInt = Field(gt=0, le=10**13)
     term_months: int = Field(ge=1, le=360)
     method: Literal["equal_instalment", "interest_only"]
     tier: Literal["tier_a", "tier_b", "tier_c"] | None = None
@@ -169,7 +169,7 @@ class MoneyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ref: CleanLine = Field(min_length=1, max_length=64)
-    amount_fen: int = Field(gt=0, le=10**13)
+    amount_fen: StrictInt = Field(gt=0, le=10**13)
     received_on: dt.date | None = None
 
 

@@ -14,7 +14,7 @@ from kechuang.policies.pack import Pack, PackError, load_pack, read_policy_file
 from kechuang.rules.errors import PolicyError
 from kechuang.rules.format import show
 from kechuang.rules.load import load_policy_text
-from kechuang.rules.policy import Policy
+from kechuang.rules.policy import ONCE_SCOPE_TEXT, Policy
 
 console = Console()
 errors = Console(stderr=True)
@@ -179,6 +179,7 @@ def describe(policy: Policy, lang: str = "zh") -> str:
         out.append(f"  amount: {_source(b.amount.span.source)}")
         if b.cap is not None:
             out.append(f"  cap: {_source(b.cap.span.source)}")
+        out.append(f"  once: {b.once} ({ONCE_SCOPE_TEXT[b.once].get(lang)})")
     return "\n".join(out)
 
 

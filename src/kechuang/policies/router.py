@@ -7,7 +7,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from kechuang.accounts.service import Principal
 from kechuang.http.pagination import Page, PageParams, page, page_params
@@ -16,7 +16,7 @@ from kechuang.http.security import authenticated
 from kechuang.http.templating import register_templates, render, template_env
 from kechuang.policies import catalogue
 from kechuang.rules.format import show
-from kechuang.rules.policy import Policy
+from kechuang.rules.policy import ONCE_SCOPE_TEXT, OnceScope, Policy
 
 router = APIRouter(responses=problem_responses(401, 404, 422))
 register_templates("kechuang.policies")
@@ -66,6 +66,8 @@ class ParameterOut(BaseModel):
     unit: str
     reference: str
     values: list[ParameterValueOut]
+    minimum: str | None = Field(None, description="Inclusive lower bound, in the unit")
+    maximum: str | None = Field(None, description="Inclusive upper bound, in the unit")
 
 
 class ClauseOut(BaseModel):
@@ -86,6 +88,10 @@ class PolicyDetail(PolicySummary):
     scores: list[ClauseOut]
     conditions: list[ClauseOut]
     benefit: ClauseOut | None
+    once_scope: OnceScope | None = Field(
+        None, description="What 'once' means for the benefit: ever, per_year or per_period"
+    )
+    once_text: Bilingual | None = None
     content_hash: str
 
 
@@ -133,6 +139,8 @@ def detail(p: Policy) -> PolicyDetail:
                     )
                     for v in x.values
                 ],
+                minimum=show(x.minimum, x.unit) if x.minimum is not None else None,
+                maximum=show(x.maximum, x.unit) if x.maximum is not None else None,
             )
             for x in p.parameters.values()
         ],
@@ -175,6 +183,8 @@ def detail(p: Policy) -> PolicyDetail:
         )
         if b
         else None,
+        once_scope=b.once if b else None,
+        once_text=_text(ONCE_SCOPE_TEXT[b.once]) if b else None,
         content_hash=p.content_hash,
     )
 

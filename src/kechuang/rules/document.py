@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from kechuang.rules.ir import Unit
-from kechuang.rules.policy import Allocation, ConditionKind, Mode
+from kechuang.rules.policy import Allocation, ConditionKind, Mode, OnceScope
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 PolicyId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
@@ -51,6 +51,10 @@ class ParameterDoc(Strict):
     label: TextDoc
     unit: Unit
     reference: str = ""
+    # Inclusive bounds of a numeric parameter; yuan, count and ratio are at least 0 unless
+    # `min` says otherwise. Every value (the file's and a what-if's) must lie within them.
+    min: Decimal | None = None
+    max: Decimal | None = None
     values: list[DatedValueDoc] = Field(min_length=1)
 
 
@@ -85,6 +89,8 @@ class BenefitDoc(Strict):
     clause: str = ""
     amount: ExprText
     cap: ExprText | None = None
+    # Required: a policy that pays says what "once" means (ever, per_year, per_period).
+    once: OnceScope
 
 
 class PolicyDoc(Strict):

@@ -48,6 +48,8 @@ from kechuang.rules.values import to_value
 from kechuang.rules.walk import walk
 
 RESERVED = frozenset({"score", "score_manual_max", "true", "false", *CONTEXT_UNITS})
+# Lower bounds a parameter has unless it declares `min`: no amount, count or ratio is negative.
+UNIT_MINIMUM = {Unit.YUAN: Fraction(0), Unit.COUNT: Fraction(0), Unit.RATIO: Fraction(0)}
 
 
 def load_policy_text(text: str, filename: str = "<policy>") -> Policy:
@@ -361,6 +363,7 @@ class _Builder:
                 raise self.error(
                     ["parameters", name], f"parameter '{name}' hides a built-in name", key=True
                 )
+            minimum, maximum = self.bounds(name, p)
             values = []
             for i, dated in enumerate(p.values):
                 try:
@@ -376,8 +379,34 @@ class _Builder:
                     ["parameters", name, "values"],
                     f"parameter '{name}' has two values from the same date",
                 )
-            result[name] = ParameterDef(name, _text(p.label), p.unit, tuple(values), p.reference)
+            definition = ParameterDef(
+                name, _text(p.label), p.unit, tuple(values), p.reference, minimum, maximum
+            )
+            for i, dated in enumerate(p.values):
+                problem = definition.out_of_bounds(to_value(dated.value, p.unit))
+                if problem is not None:
+                    raise self.error(
+                        ["parameters", name, "values", i, "value"], f"{problem} (unit {p.unit})"
+                    )
+            result[name] = definition
         return result
+
+    def bounds(self, name: str, p: doc.ParameterDoc) -> tuple[Fraction | None, Fraction | None]:
+        """The parameter's inclusive bounds: declared, else the unit's (amounts, counts and
+        ratios are never negative)."""
+        if (p.min is not None or p.max is not None) and not p.unit.numeric:
+            key = "min" if p.min is not None else "max"
+            raise self.error(
+                ["parameters", name, key], f"bounds belong to numeric parameters, not {p.unit}"
+            )
+        for key, bound in (("min", p.min), ("max", p.max)):
+            if bound is not None and not bound.is_finite():
+                raise self.error(["parameters", name, key], f"{key} is not a finite number")
+        minimum = Fraction(p.min) if p.min is not None else UNIT_MINIMUM.get(p.unit)
+        maximum = Fraction(p.max) if p.max is not None else None
+        if minimum is not None and maximum is not None and maximum < minimum:
+            raise self.error(["parameters", name, "max"], "max is below min")
+        return minimum, maximum
 
     def collect_names(self, parameters: dict[str, ParameterDef]) -> None:
         sections: list[tuple[str, Sequence[Any]]] = [
@@ -525,7 +554,7 @@ class _Builder:
             if b.cap is not None
             else None
         )
-        return Benefit(amount, cap, _text(b.label), b.clause)
+        return Benefit(amount, cap, _text(b.label), b.clause, b.once)
 
 
 def _text(t: doc.TextDoc) -> Text:

@@ -1,8 +1,9 @@
 """What-if overrides: `--set POLICY.PARAMETER=VALUE` text -> {policy_id: {parameter: Value}}.
 
 Each value is parsed in the unit the parameter declares (yuan with at most two decimals,
-whole counts, ratios also as "10%", true/false, dates), so an override can never give a
-parameter a value its rules could not have had from the file.
+whole counts, ratios also as "10%", true/false, dates) and checked against the parameter's
+bounds (amounts, counts and ratios are at least 0 unless the file says otherwise), so an
+override can never give a parameter a value its rules could not have had from the file.
 """
 
 from __future__ import annotations
@@ -52,5 +53,8 @@ def parse_overrides(
             value = to_value(text.strip(), definition.unit)
         except ValueError as exc:
             raise OverrideError(f"--set {setting!r}: {exc} (unit {definition.unit})") from None
+        problem = definition.out_of_bounds(value)
+        if problem is not None:
+            raise OverrideError(f"--set {setting!r}: {problem} (unit {definition.unit})")
         result.setdefault(policy_id, {})[parameter] = value
     return result

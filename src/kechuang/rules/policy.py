@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
 
+from kechuang.rules.format import decimal_text
 from kechuang.rules.ir import Node, Span, Unit, Value
 
 
@@ -50,6 +51,14 @@ class Allocation(StrEnum):
     BY_SCORE = "by_score"
 
 
+class OnceScope(StrEnum):
+    """What "once" means for a benefit (享受一次): the scope an enterprise is paid once within."""
+
+    EVER = "ever"  # once per enterprise, ever, under this policy id (every version)
+    PER_YEAR = "per_year"  # once per enterprise per evaluation year
+    PER_PERIOD = "per_period"  # once per enterprise per effective period of a policy version
+
+
 @dataclass(frozen=True)
 class Text:
     zh: str
@@ -57,6 +66,18 @@ class Text:
 
     def get(self, lang: str) -> str:
         return self.zh if lang.startswith("zh") else self.en
+
+
+ONCE_SCOPE_TEXT = {
+    OnceScope.EVER: Text("每家企业只享受一次", "once per enterprise, ever"),
+    OnceScope.PER_YEAR: Text(
+        "每家企业每个评价年度享受一次", "once per enterprise per evaluation year"
+    ),
+    OnceScope.PER_PERIOD: Text(
+        "每家企业在本版本有效期内享受一次",
+        "once per enterprise per effective period of the version",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -76,6 +97,19 @@ class ParameterDef:
     unit: Unit
     values: tuple[ParameterValue, ...]  # sorted by effective_from
     reference: str = ""  # the clause or document of the parameter as a whole
+    # Inclusive bounds every value must respect (the file's and a what-if's); None: unbounded.
+    minimum: Fraction | None = None
+    maximum: Fraction | None = None
+
+    def out_of_bounds(self, value: Value) -> str | None:
+        """Why `value` lies outside the parameter's bounds, or None if it is within them."""
+        if not isinstance(value, Fraction):
+            return None
+        if self.minimum is not None and value < self.minimum:
+            return f"{self.name} must be at least {decimal_text(self.minimum)}"
+        if self.maximum is not None and value > self.maximum:
+            return f"{self.name} must be at most {decimal_text(self.maximum)}"
+        return None
 
     def at(self, day: dt.date) -> ParameterValue | None:
         """The dated value in force on `day` (the latest whose effective_from <= day)."""
@@ -144,12 +178,14 @@ class Condition:
 
 @dataclass(frozen=True)
 class Benefit:
-    """The amount paid to an eligible enterprise, in yuan, rounded half up to the fen."""
+    """The amount paid to an eligible enterprise, in yuan, rounded half up to the fen, and what
+    "once" means for it (the screening ledger pays an enterprise once within that scope)."""
 
     amount: Node
     cap: Node | None = None
     label: Text = Text("", "")
     clause: str = ""
+    once: OnceScope = OnceScope.EVER
 
 
 @dataclass(frozen=True)
@@ -183,6 +219,21 @@ class Policy:
     @property
     def has_score(self) -> bool:
         return bool(self.scores)
+
+    def once_scope_key(self, year: int) -> str | None:
+        """The scope an award of evaluation year `year` is paid once within (None: no benefit).
+
+        Keys are per policy id: `ever`, `year:2024`, or `period:2024-01-01` (the start of this
+        version's effective period, which a later amendment of its end date does not move).
+        """
+        if self.benefit is None:
+            return None
+        once = self.benefit.once
+        if once == OnceScope.EVER:
+            return "ever"
+        if once == OnceScope.PER_YEAR:
+            return f"year:{year}"
+        return f"period:{self.effective_from.isoformat()}"
 
     def in_force(self, day: dt.date) -> bool:
         ends = self.effective_to

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from kechuang.http.problems import ProblemError
 
-# Runs in these states have been published: before that an award is an internal proposal that
-# the enterprise must not see.
-VISIBLE_RUN_STATES = ("published", "approved", "closed")
+# An award is the enterprise's to see once its run was published (公示): before that it is an
+# internal proposal. A run withdrawn after publication stays visible (its withdrawal was
+# announced); one withdrawn before publication never becomes visible.
 
 
 def clock(request: Request) -> dt.date:
@@ -85,12 +85,24 @@ def _awards_query() -> Any:
         )
         .join(ScreeningRun, ScreeningRun.id == Award.run_id)
         .outerjoin(BankAccount, BankAccount.award_id == Award.id)
-        .where(Award.uscc == bindparam("uscc"), ScreeningRun.state.in_(VISIBLE_RUN_STATES))
+        .where(Award.uscc == bindparam("uscc"), ScreeningRun.published_on.is_not(None))
         .order_by(ScreeningRun.id.desc())
     )
 
 
 _FIELDS = list(AwardOut.model_fields)
+
+
+def visible_award(session: Session, uscc: str, award_id: int) -> Any:
+    """The award if `uscc` may see it (its own, in a published run); else 404, worded exactly
+    as for an id that does not exist, so that guessing ids tells an enterprise nothing."""
+    from kechuang.screening.tables import Award, ScreeningRun
+
+    award = session.get(Award, award_id)
+    run = session.get(ScreeningRun, award.run_id) if award is not None else None
+    if award is None or run is None or award.uscc != uscc or run.published_on is None:
+        raise ProblemError(404, f"no award {award_id} for {uscc}")
+    return award
 
 
 def awards_of(session: Session, uscc: str) -> list[AwardOut]:

@@ -14,6 +14,8 @@ Entries (idempotency key screening:run:R[:USCC]:STEP, so every step posts at mos
   confirm    payable  Dr expense      Cr payable         the enterprise confirmed its account
   pay        pay      Dr payable      Cr committed       money leaves for the enterprise
   lapse      release  Dr budget       Cr committed       the commitment returns to the budget
+  pay        exclude  Dr payable      Cr expense         not paid: its once scope was paid under
+                      Dr budget       Cr committed       another award; both entries undone
   clawback   clawback Dr receivable   Cr expense         the payment is voided, to be recovered
 The floors make over-commitment and paying more than was committed impossible.
 """
@@ -187,6 +189,24 @@ def release(session: Session, run: ScreeningRun, award: Award, actor: str) -> No
         ],
         "screening_release",
         f"run {run.id} release {award.uscc}",
+        reference=_reference(run),
+        created_by=actor,
+    )
+
+
+def exclude(session: Session, run: ScreeningRun, award: Award, actor: str, reason: str) -> None:
+    """Undo a confirmed award that may not be paid: its payable and its commitment."""
+    post(
+        session,
+        key(run.id, "exclude", award.uscc),
+        [
+            (_payable(session, run, award.uscc), award.allocated_fen),
+            (expense_code(run.policy_id), -award.allocated_fen),
+            (run_code(run.id, "budget"), award.allocated_fen),
+            (run_code(run.id, "committed"), -award.allocated_fen),
+        ],
+        "screening_exclude",
+        f"run {run.id} exclude {award.uscc}: {reason}",
         reference=_reference(run),
         created_by=actor,
     )

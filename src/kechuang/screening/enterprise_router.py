@@ -33,6 +33,7 @@ from kechuang.screening.awards import (
     awards_of,
     clock,
     refused,
+    visible_award,
 )
 
 router = APIRouter(responses=problem_responses(401, 403, 404, 422))
@@ -223,15 +224,6 @@ def enterprise_awards(
     return page(request, items[params.offset : params.offset + params.limit], len(items), params)
 
 
-def _award_for(session: Session, uscc: str, award_id: int) -> Any:
-    from kechuang.screening.tables import Award
-
-    award = session.get(Award, award_id)
-    if award is None or award.uscc != uscc:
-        raise ProblemError(404, f"no award {award_id} for {uscc}")
-    return award
-
-
 def confirm_bank_account(
     request: Request,
     session: Session,
@@ -244,7 +236,7 @@ def confirm_bank_account(
 
     if who.role != "enterprise":
         raise ProblemError(403, "only the enterprise itself confirms its bank account")
-    award = _award_for(session, uscc, award_id)
+    award = visible_award(session, uscc, award_id)
     before = {"state": award.state}
     with refused():
         service.confirm_account(
@@ -283,7 +275,7 @@ def object_to(
 
     if who.role != "enterprise":
         raise ProblemError(403, "an officer records others' objections in the run's page")
-    award = _award_for(session, uscc, award_id)
+    award = visible_award(session, uscc, award_id)
     with refused():
         objection = service.lodge_objection(
             session,

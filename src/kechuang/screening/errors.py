@@ -21,3 +21,18 @@ class IllegalTransition(Refused):
 
 class NotFound(Refused):
     """A run, award or objection that does not exist."""
+
+
+class DuplicateRun(Refused):
+    """A run that would repeat a live run (same policy, version and year) without a reason."""
+
+    def __init__(self, run_id: int, policy_id: str, version: str, year: int, state: str) -> None:
+        self.run_id = run_id
+        self.policy_id = policy_id
+        self.version = version
+        self.year = year
+        self.state = state
+        super().__init__(
+            f"run {run_id} already screens {policy_id} {version} for {year} and is {state}: "
+            f"give the reason for another run (--reason), or withdraw run {run_id} first"
+        )

@@ -26,7 +26,7 @@ from kechuang.screening.errors import NotFound, Refused
 from kechuang.screening.notices import policy_title
 from kechuang.screening.tables import Award, BankAccount, ScreeningRun
 
-NOTICE_STATES = ("proposed", "approved", "confirmed", "lapsed", "paid", "clawed_back")
+NOTICE_STATES = ("proposed", "approved", "confirmed", "lapsed", "excluded", "paid", "clawed_back")
 PAYMENT_STATES = ("confirmed", "paid")
 MONEY_FORMAT = "#,##0.00"
 

@@ -66,18 +66,25 @@ class Jobs:
         sets: list[str],
         budget_yuan: str | None,
         on_done: Any = None,
+        reason: str | None = None,
     ) -> Job:
         job = Job(uuid.uuid4().hex, policy_id, year, actor)
         with self._lock:
             self._jobs[job.id] = job
         thread = threading.Thread(
-            target=self._work, args=(job, engine, sets, budget_yuan, on_done), daemon=True
+            target=self._work, args=(job, engine, sets, budget_yuan, on_done, reason), daemon=True
         )
         thread.start()
         return job
 
     def _work(
-        self, job: Job, engine: Engine, sets: list[str], budget_yuan: str | None, on_done: Any
+        self,
+        job: Job,
+        engine: Engine,
+        sets: list[str],
+        budget_yuan: str | None,
+        on_done: Any,
+        reason: str | None,
     ) -> None:
         from kechuang.screening.errors import Refused
         from kechuang.screening.runs import start_run
@@ -85,7 +92,14 @@ class Jobs:
 
         try:
             run_id = start_run(
-                engine, job.policy_id, job.year, job.actor, sets, budget_yuan, _JobProgress(job)
+                engine,
+                job.policy_id,
+                job.year,
+                job.actor,
+                sets,
+                budget_yuan,
+                _JobProgress(job),
+                reason,
             )
             with job.lock:
                 job.run_id, job.stage = run_id, "done"

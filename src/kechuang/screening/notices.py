@@ -59,6 +59,17 @@ def withdrawn_text(run: ScreeningRun, award: Award, reason: str) -> str:
     return f"经公示期异议核查，您的{_title(run)}拟奖励已撤销。理由：{reason}"
 
 
+def run_withdrawn_text(run: ScreeningRun, award: Award, reason: str) -> str:
+    return f"{_title(run)}（{run.year}年度）本批次已撤回，您的拟奖励随之撤销。理由：{reason}"
+
+
+def excluded_text(run: ScreeningRun, award: Award) -> str:
+    return (
+        f"您已享受{_title(run)}，按政策规定只享受一次，本批次奖励"
+        f"{format_yuan(award.allocated_fen)}不予拨付。"
+    )
+
+
 def paid_text(run: ScreeningRun, award: Award) -> str:
     return f"{_title(run)}奖励{format_yuan(award.allocated_fen)}已拨付，请注意查收。"
 

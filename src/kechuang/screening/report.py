@@ -1,4 +1,5 @@
-"""Reading runs back: the list of runs, one run's report (who got what) and its transition log."""
+"""Reading runs back: the list of runs, one run's report (who got what, who was excluded by the
+once scope) and its transition log."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kechuang.screening.errors import NotFound
-from kechuang.screening.tables import Award, Objection, ScreeningRun, WorkflowEvent
+from kechuang.screening.tables import (
+    Award,
+    Objection,
+    OnceExclusion,
+    ScreeningRun,
+    WorkflowEvent,
+)
 
 
 @dataclass(frozen=True)
@@ -18,6 +25,7 @@ class RunReport:
     by_state: dict[str, tuple[int, int]]  # state -> (awards, allocated fen)
     objections: list[Objection]
     events: list[WorkflowEvent]
+    excluded: int  # eligible enterprises given no award: their once scope was held
 
 
 def list_runs(session: Session) -> list[ScreeningRun]:
@@ -45,4 +53,7 @@ def run_report(session: Session, run_id: int) -> RunReport:
             select(WorkflowEvent).where(WorkflowEvent.run_id == run_id).order_by(WorkflowEvent.id)
         )
     )
-    return RunReport(run, awards, by_state, objections, events)
+    excluded = session.scalar(
+        select(func.count()).select_from(OnceExclusion).where(OnceExclusion.run_id == run_id)
+    )
+    return RunReport(run, awards, by_state, objections, events, int(excluded or 0))

@@ -6,6 +6,11 @@ awards of the eligible ones with the budget allocated. The run row is written fi
 crash leaves a run in state `screening` that `resume_run` finishes: it reuses the run's
 RESULTS file (or screens again if the snapshot is still the one recorded) and loads only the
 rows not yet stored.
+
+A run of a paying policy records its once scope; an eligible enterprise whose scope is already
+held (paid, or a live award in another run) gets no award but an exclusion row saying by whom
+(screening.once). A run that repeats a live run of the same policy, version and year needs a
+reason, which is stored on the run and logged as its first workflow event.
 """
 
 from __future__ import annotations
@@ -13,11 +18,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from kechuang.domain.money import parse_yuan
 from kechuang.engines.duckdb import screen
@@ -27,17 +35,22 @@ from kechuang.enterprises.tables import ImportBatch
 from kechuang.rules.explain import json_value
 from kechuang.rules.ir import Value
 from kechuang.rules.policy import Policy
-from kechuang.screening import workflow
+from kechuang.screening import once, workflow
 from kechuang.screening.allocation import Claim, allocate
-from kechuang.screening.errors import NotFound, Refused
+from kechuang.screening.errors import DuplicateRun, NotFound, Refused
 from kechuang.screening.loader import load_results
-from kechuang.screening.locking import locked_run
+from kechuang.screening.locking import begin_write, locked_run
 from kechuang.screening.tables import Award, ScreeningRun
 from kechuang.store import config
 from kechuang.store.engine import make_sessionmaker
 
 OUTCOMES = ("eligible", "ineligible", "manual_review", "unknown")
 AWARD_INSERT_ROWS = 10_000
+# Runs not closed or withdrawn: another run of the same policy, version and year repeats one.
+LIVE_RUN_STATES = ("screening", "screened", "published", "approved")
+REASON_LENGTH = 2000
+# Storing awards retries when a concurrent run of the same policy took a scope meanwhile.
+CLAIM_ATTEMPTS = 3
 
 
 class Progress:
@@ -100,17 +113,42 @@ def fresh_snapshot(engine: Engine, progress: Progress) -> tuple[Path, int | None
     return path, max_id, int(count)
 
 
-def start_run(
-    engine: Engine,
+@dataclass(frozen=True)
+class StartPlan:
+    """A run that may start: the policy version, overrides, budget and why it repeats one."""
+
+    policy: Policy
+    overrides: dict[str, Value]
+    budget_fen: int | None
+    reason: str | None
+    duplicate_of: int | None
+
+
+def live_duplicate(session: Session, policy: Policy, year: int) -> ScreeningRun | None:
+    """The earliest live run of this policy version and year, if there is one."""
+    return session.scalars(
+        select(ScreeningRun)
+        .where(
+            ScreeningRun.policy_id == policy.id,
+            ScreeningRun.policy_version == policy.version,
+            ScreeningRun.year == year,
+            ScreeningRun.state.in_(LIVE_RUN_STATES),
+        )
+        .order_by(ScreeningRun.id)
+        .limit(1)
+    ).one_or_none()
+
+
+def plan_start(
+    session: Session,
     policy_id: str,
     year: int,
     actor: str,
     sets: Sequence[str] = (),
     budget_yuan: str | None = None,
-    progress: Progress | None = None,
-) -> int:
-    """Screen the stored population with a policy into a new run; its id (state `screened`)."""
-    progress = progress or Progress()
+    reason: str | None = None,
+) -> StartPlan:
+    """Every check of starting a run, changing nothing: Refused (DuplicateRun) if it may not."""
     if not actor or not actor.strip():
         raise Refused("a run names who starts it (--by)")
     policy, overrides = load_policy(policy_id, year, sets)
@@ -122,9 +160,40 @@ def start_run(
             raise Refused(f"--budget {budget_yuan!r}: {exc}") from None
         if budget_fen < 0:
             raise Refused("a budget must not be negative")
-    snapshot, max_batch, batches = fresh_snapshot(engine, progress)
+    reason = reason.strip() if reason and reason.strip() else None
+    if reason is not None and len(reason) > REASON_LENGTH:
+        raise Refused(f"a reason has at most {REASON_LENGTH} characters")
+    duplicate = live_duplicate(session, policy, year)
+    if duplicate is not None and reason is None:
+        raise DuplicateRun(duplicate.id, policy.id, policy.version, year, duplicate.state)
+    return StartPlan(
+        policy, overrides, budget_fen, reason, duplicate.id if duplicate is not None else None
+    )
+
+
+def start_run(
+    engine: Engine,
+    policy_id: str,
+    year: int,
+    actor: str,
+    sets: Sequence[str] = (),
+    budget_yuan: str | None = None,
+    progress: Progress | None = None,
+    reason: str | None = None,
+) -> int:
+    """Screen the stored population with a policy into a new run; its id (state `screened`).
+
+    A run repeating a live run of the same policy version and year needs `reason`."""
+    progress = progress or Progress()
     sessions = make_sessionmaker(engine)
+    with sessions() as session:
+        plan_start(session, policy_id, year, actor, sets, budget_yuan, reason)
+    snapshot, max_batch, batches = fresh_snapshot(engine, progress)
     with sessions.begin() as session:
+        # Checked again under the write lock (SQLite): a run started meanwhile counts.
+        begin_write(session)
+        plan = plan_start(session, policy_id, year, actor, sets, budget_yuan, reason)
+        policy, overrides = plan.policy, plan.overrides
         run = ScreeningRun(
             policy_id=policy.id,
             policy_version=policy.version,
@@ -134,7 +203,7 @@ def start_run(
             max_batch_id=max_batch,
             batch_count=batches,
             snapshot_sha256=sha256_of(snapshot),
-            budget_fen=budget_fen,
+            budget_fen=plan.budget_fen,
             allocation=policy.budget.allocation.value if policy.budget else "pro_rata",
             state="screening",
             started_by=actor,
@@ -145,10 +214,16 @@ def start_run(
             allocated_fen=0,
             notice_provisional=False,
             confirm_provisional=False,
+            once_scope=policy.benefit.once.value if policy.benefit else None,
+            scope_key=policy.once_scope_key(year),
+            start_reason=plan.reason,
+            duplicate_of=plan.duplicate_of,
         )
         session.add(run)
         session.flush()
         run_id = run.id
+        note = f"repeats run {plan.duplicate_of}: {plan.reason}" if plan.duplicate_of else ""
+        workflow.log_start(session, run, actor, note or plan.reason or "")
     _complete(engine, run_id, policy, overrides, snapshot, progress)
     return run_id
 
@@ -244,23 +319,64 @@ def _complete(
     progress.advance(already)
     load_results(engine, run_id, results, already, progress.advance)
     with sessions() as session:
-        run = locked_run(session, run_id)
-        workflow.check(run, "finish")
-        claims = [Claim(u, int(fen), Decimal(s) if s is not None else None)
-                  for u, _n, s, fen in eligible]  # fmt: skip
-        allocated = allocate(claims, run.budget_fen, run.allocation)
-        # A resume after a crash in this step finds no awards: they commit with the state.
-        rows = [
-            {"run_id": run_id, "uscc": u, "name": name, "score": s, "eligible_fen": int(fen),
-             "allocated_fen": allocated[u], "state": "proposed"}
-            for u, name, s, fen in eligible
-        ]  # fmt: skip
-        for start in range(0, len(rows), AWARD_INSERT_ROWS):
-            session.execute(insert(Award), rows[start : start + AWARD_INSERT_ROWS])
-        run.result_rows = total
-        run.counts = counts
-        run.eligible_fen = sum(c.eligible_fen for c in claims)
-        run.allocated_fen = sum(allocated.values())
-        run.finished_at = dt.datetime.now(dt.UTC)
-        workflow.fire(session, run, "finish", actor, f"{total} enterprises screened")
-        session.commit()
+        for attempt in range(1, CLAIM_ATTEMPTS + 1):
+            try:
+                _store_awards(session, run_id, eligible, counts, actor)
+                session.commit()
+                return
+            except _ScopeTaken:
+                # A concurrent run of this policy claimed one of these scopes first (the
+                # unique index said so): read the holders again and store the rest.
+                session.rollback()
+                if attempt == CLAIM_ATTEMPTS:
+                    raise Refused(
+                        f"run {run_id}: other runs of {policy.id} kept claiming the same "
+                        "enterprises; resume it when they are done (`kechuang runs resume`)"
+                    ) from None
+
+
+class _ScopeTaken(Exception):
+    """A concurrent transaction holds a scope this run was about to claim."""
+
+
+def _store_awards(
+    session: Session,
+    run_id: int,
+    eligible: Sequence[tuple[str, str, str | None, int]],
+    counts: dict[str, int],
+    actor: str,
+) -> None:
+    """The run's awards with their claims, its exclusions and its `finish`, in one transaction."""
+    run = locked_run(session, run_id)
+    workflow.check(run, "finish")
+    holders = once.held(session, run.policy_id, run.scope_key) if run.scope_key else {}
+    kept = [row for row in eligible if row[0] not in holders]
+    claims = [Claim(u, int(fen), Decimal(s) if s is not None else None)
+              for u, _n, s, fen in kept]  # fmt: skip
+    allocated = allocate(claims, run.budget_fen, run.allocation)
+    # A resume after a crash in this step finds no awards: they commit with the state.
+    rows = [
+        {"run_id": run_id, "uscc": u, "name": name, "score": s, "eligible_fen": int(fen),
+         "allocated_fen": allocated[u], "state": "proposed"}
+        for u, name, s, fen in kept
+    ]  # fmt: skip
+    for start in range(0, len(rows), AWARD_INSERT_ROWS):
+        session.execute(insert(Award), rows[start : start + AWARD_INSERT_ROWS])
+    try:
+        once.claim_awards(session, run)
+    except IntegrityError:
+        raise _ScopeTaken from None
+    excluded = [(u, int(fen)) for u, _n, _s, fen in eligible if u in holders]
+    if excluded:
+        once.exclude(session, run, excluded, holders)
+    total = sum(counts.values())
+    run.result_rows = total
+    run.counts = counts
+    run.eligible_fen = sum(c.eligible_fen for c in claims)
+    run.allocated_fen = sum(allocated.values())
+    run.finished_at = dt.datetime.now(dt.UTC)
+    note = f"{total} enterprises screened"
+    if excluded:
+        note += f"; {len(excluded)} excluded: paid or awarded before in scope {run.scope_key}"
+    workflow.fire(session, run, "finish", actor, note)
+    session.flush()

@@ -118,12 +118,21 @@ def start_command(
     budget: Annotated[
         str | None, typer.Option("--budget", help="Budget cap in yuan (default: the policy's)")
     ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            "--reason", help="Why, when a live run of this policy version and year exists"
+        ),
+    ] = None,
 ) -> None:
-    """Screen the stored population with a policy and store the run (resumable)."""
+    """Screen the stored population with a policy and store the run (resumable).
+
+    An enterprise already paid under the policy's once scope (or holding a live award in
+    another run) is excluded from the new run's awards, with the reason shown."""
     with _engine() as engine, _bars() as bars:
         try:
             run_id = runs_module.start_run(
-                engine, policy, year, by, sets or [], budget, _RichProgress(bars)
+                engine, policy, year, by, sets or [], budget, _RichProgress(bars), reason
             )
         except Refused as exc:
             raise _fail(str(exc)) from None
@@ -179,6 +188,10 @@ def _show(run_id: int, awards: bool = True, events: bool = False) -> None:
     )
     if run.overrides:
         out.print(f"  overrides: {run.overrides}")
+    if run.scope_key:
+        out.print(f"  once scope: {run.once_scope} (key {run.scope_key})")
+    if run.duplicate_of:
+        out.print(f"  repeats run {run.duplicate_of}: {run.start_reason}")
     counts = ", ".join(f"{k} {v:,}" for k, v in run.counts.items())
     out.print(f"  results: {run.loaded_rows:,} stored; {counts}")
     budget = format_yuan(run.budget_fen) if run.budget_fen is not None else "none"
@@ -215,6 +228,25 @@ def _show(run_id: int, awards: bool = True, events: bool = False) -> None:
                 a.state,
             )
         out.print(table)
+    if report.excluded:
+        out.print(
+            f"  excluded by the once scope: {report.excluded} eligible enterprise(s) "
+            "already paid or holding a live award"
+        )
+        if awards:
+            from kechuang.screening.once import exclusions
+
+            table = Table(title="excluded (paid once already)")
+            for column in ("uscc", "eligible", "held by", "held as"):
+                table.add_column(column)
+            for x in _in_session(lambda s: list(exclusions(s, run_id))):
+                table.add_row(
+                    x.uscc,
+                    format_yuan(x.eligible_fen),
+                    f"run {x.held_by_run_id}, award {x.held_by_award_id}",
+                    x.held_state,
+                )
+            out.print(table)
     if report.objections:
         table = Table(title="objections")
         for column in ("id", "award", "by", "reason", "decision", "decided by", "why"):
@@ -372,15 +404,33 @@ def lapse_command(
     out.print(f"{len(lapsed)} award(s) lapsed" + (f": {', '.join(lapsed)}" if lapsed else ""))
 
 
+@runs_app.command("withdraw")
+def withdraw_command(
+    run_id: Annotated[int, typer.Argument(help="Run id")],
+    reason: Annotated[str, typer.Option("--reason")],
+    by: By,
+) -> None:
+    """Withdraw a run before approval: its proposed awards are withdrawn, scopes released."""
+    from kechuang.screening.service import withdraw_run
+
+    _in_session(lambda s: withdraw_run(s, run_id, reason, by))
+    out.print(f"run {run_id} withdrawn")
+
+
 @runs_app.command("pay")
 def pay_command(run_id: Annotated[int, typer.Argument(help="Run id")], by: By) -> None:
     """Pay every confirmed award once (safe to repeat: pays nothing more)."""
     from kechuang.screening.service import pay
 
     result = _in_session(lambda s: pay(s, run_id, by))
+    excluded = (
+        f"; {result.excluded} not paid: already paid under the policy's once scope"
+        if result.excluded
+        else ""
+    )
     out.print(
         f"paid {result.paid} award(s), {format_yuan(result.paid_fen)}; "
-        f"{result.waiting} still awaiting a bank account"
+        f"{result.waiting} still awaiting a bank account{excluded}"
     )
 
 

@@ -1,5 +1,8 @@
 """Officer workflow: start a screening run and watch it, review results with explanations,
-publish, decide objections, approve (four-eyes), pay, export the lists as .xlsx.
+publish, decide objections, approve (four-eyes), pay, withdraw, export the lists as .xlsx.
+
+A run repeating a live run (same policy, version, year) needs a reason (409 without one); an
+eligible enterprise the policy's once scope excludes is shown with the award that holds it.
 
 Every action calls kechuang.screening.service (the rules live there) and is audited here.
 """
@@ -27,6 +30,7 @@ from kechuang.http.problems import ProblemError, problem_responses
 from kechuang.http.security import client_ip, db, require
 from kechuang.http.templating import register_templates, render
 from kechuang.policies import catalogue
+from kechuang.rules.policy import ONCE_SCOPE_TEXT, OnceScope
 from kechuang.screening.awards import clock, refused
 from kechuang.screening.jobs import Job, Jobs
 from kechuang.screening.whatif_router import panel_years
@@ -44,6 +48,12 @@ class RunIn(BaseModel):
     year: int = Field(ge=1990, le=2100)
     budget_yuan: str | None = Field(None, pattern=r"^[0-9]{1,13}(\.[0-9]{1,2})?$")
     sets: list[CleanLine] = Field(default_factory=list, max_length=20)
+    reason: CleanText | None = Field(
+        None,
+        max_length=2000,
+        description="Why another run: required when a live run of this policy version and "
+        "year exists (else 409); stored on the run and in its log",
+    )
 
 
 class JobOut(BaseModel):
@@ -79,6 +89,22 @@ class RunOut(BaseModel):
     approved_on: dt.date | None
     confirm_by: dt.date | None
     by_state: dict[str, list[int]]
+    once_scope: str | None = Field(description="ever | per_year | per_period; null: no benefit")
+    scope_key: str | None
+    start_reason: str | None
+    duplicate_of: int | None
+    excluded: int = Field(description="Eligible enterprises given no award: once scope held")
+
+
+class ExclusionOut(BaseModel):
+    """Why an eligible enterprise has no award in this run: its once scope is held."""
+
+    scope_key: str
+    held_by_run_id: int
+    held_by_award_id: int
+    held_state: Literal["live", "paid"]
+    reason_zh: str
+    reason_en: str
 
 
 class ResultOut(BaseModel):
@@ -89,6 +115,7 @@ class ResultOut(BaseModel):
     score: str | None
     benefit_fen: int | None
     unmet: list[str]
+    excluded: ExclusionOut | None = None
 
 
 class RunAwardOut(BaseModel):
@@ -130,10 +157,15 @@ class ClawbackIn(BaseModel):
     reason: CleanText = Field(min_length=1, max_length=2000)
 
 
+class WithdrawIn(BaseModel):
+    reason: CleanText = Field(min_length=1, max_length=2000)
+
+
 class PayOut(BaseModel):
     paid: int
     paid_fen: int
     waiting: int
+    excluded: int = Field(0, description="Not paid: already paid under the once scope")
 
 
 def _jobs(request: Request) -> Jobs:
@@ -185,11 +217,69 @@ def _run_out(session: Session, run_id: int) -> RunOut:
         approved_on=r.approved_on,
         confirm_by=r.confirm_by,
         by_state={k: [n, fen] for k, (n, fen) in report.by_state.items()},
+        once_scope=r.once_scope,
+        scope_key=r.scope_key,
+        start_reason=r.start_reason,
+        duplicate_of=r.duplicate_of,
+        excluded=report.excluded,
     )
+
+
+def exclusion_reason(held_state: str, run_id: int) -> tuple[str, str]:
+    """The reason an enterprise is excluded, in Chinese and English."""
+    if held_state == "paid":
+        return (
+            f"已在批次 #{run_id} 获拨付，按政策只享受一次",
+            f"already paid in run #{run_id}; the policy pays once",
+        )
+    return (
+        f"已在批次 #{run_id} 有在办奖励，按政策只享受一次",
+        f"holds a live award in run #{run_id}; the policy pays once",
+    )
+
+
+def _exclusion_out(scope_key: str | None, run_id: int | None, award_id: int | None,
+                   state: str | None) -> ExclusionOut | None:  # fmt: skip
+    if scope_key is None or run_id is None or award_id is None or state is None:
+        return None
+    zh, en = exclusion_reason(state, run_id)
+    return ExclusionOut(
+        scope_key=scope_key,
+        held_by_run_id=run_id,
+        held_by_award_id=award_id,
+        held_state="paid" if state == "paid" else "live",
+        reason_zh=zh,
+        reason_en=en,
+    )
+
+
+def check_start(request: Request, body: RunIn, who: Principal) -> None:
+    """Every check of a start, before a thread starts: 409 for a repeated live run without a
+    reason (naming the run it repeats), 422 for a bad override or budget."""
+    from kechuang.screening.errors import DuplicateRun, Refused
+    from kechuang.screening.runs import plan_start
+
+    with request.app.state.sessionmaker() as session:
+        try:
+            plan_start(session, body.policy_id, body.year, who.username, body.sets,
+                       body.budget_yuan, body.reason)  # fmt: skip
+        except DuplicateRun as exc:
+            raise DuplicateProblem(exc) from None
+        except Refused as exc:
+            raise ProblemError(422, str(exc), "bad-run") from None
+
+
+class DuplicateProblem(ProblemError):
+    """409: the run would repeat a live one; the page reads the run it repeats from here."""
+
+    def __init__(self, duplicate: Any) -> None:
+        super().__init__(409, str(duplicate), "duplicate-run")
+        self.duplicate = duplicate
 
 
 def start(request: Request, body: RunIn, who: Principal) -> Job:
     catalogue.version(body.policy_id, year=body.year)  # 404 before a thread starts
+    check_start(request, body, who)
     engine = request.app.state.engine
 
     def on_done(job: Job) -> None:
@@ -207,11 +297,24 @@ def start(request: Request, body: RunIn, who: Principal) -> Job:
             session.commit()
 
     return _jobs(request).start(
-        engine, body.policy_id, body.year, who.username, body.sets, body.budget_yuan, on_done
+        engine,
+        body.policy_id,
+        body.year,
+        who.username,
+        body.sets,
+        body.budget_yuan,
+        on_done,
+        body.reason,
     )
 
 
-@router.post("/api/v1/runs", response_model=JobOut, status_code=202, tags=["runs"])
+@router.post(
+    "/api/v1/runs",
+    response_model=JobOut,
+    status_code=202,
+    tags=["runs"],
+    responses=problem_responses(409),
+)
 def start_run_api(request: Request, body: RunIn, who: Principal = Depends(Officer)) -> JobOut:
     """Start screening the stored population with a policy; poll the job for progress."""
     return _job_out(start(request, body, who))
@@ -250,6 +353,7 @@ def run_api(run_id: int, session: Session = Depends(db), _: Principal = Depends(
 
 
 def results_query(run_id: int, outcome: str | None, q: str | None, district: str | None) -> Any:
+    from kechuang.screening.tables import OnceExclusion as X
     from kechuang.screening.tables import ScreeningResult as R
 
     query = (
@@ -261,8 +365,13 @@ def results_query(run_id: int, outcome: str | None, q: str | None, district: str
             R.score,
             R.benefit_fen,
             R.unmet,
+            X.scope_key,
+            X.held_by_run_id,
+            X.held_by_award_id,
+            X.held_state,
         )
         .outerjoin(enterprises, enterprises.c.uscc == R.uscc)
+        .outerjoin(X, (X.run_id == R.run_id) & (X.uscc == R.uscc))
         .where(R.run_id == run_id)
     )
     if outcome:
@@ -299,8 +408,9 @@ def results_api(
             score=s,
             benefit_fen=b,
             unmet=[x for x in (m or "").split(";") if x],
+            excluded=_exclusion_out(*held),
         )
-        for u, n, d, o, s, b, m in rows
+        for u, n, d, o, s, b, m, *held in rows
     ]
     return page(request, items, total, params)
 
@@ -470,7 +580,30 @@ def do_pay(request: Request, session: Session, who: Principal, run_id: int) -> P
         client_ip(request),
     )
     session.commit()
-    return PayOut(paid=result.paid, paid_fen=result.paid_fen, waiting=result.waiting)
+    return PayOut(
+        paid=result.paid, paid_fen=result.paid_fen, waiting=result.waiting, excluded=result.excluded
+    )
+
+
+def do_withdraw(
+    request: Request, session: Session, who: Principal, run_id: int, body: WithdrawIn
+) -> None:
+    from kechuang.screening import service
+
+    before = _state(session, run_id)
+    with refused():
+        run = service.withdraw_run(session, run_id, body.reason, who.username)
+    audit.record(
+        session,
+        who.username,
+        "run.withdraw",
+        "run",
+        run_id,
+        before,
+        {"state": run.state, "reason": body.reason},
+        client_ip(request),
+    )
+    session.commit()
 
 
 _action_errors = problem_responses(409)
@@ -529,8 +662,25 @@ def decide_api(
 def pay_api(
     request: Request, run_id: int, session: Session = Depends(db), who: Principal = Depends(Officer)
 ) -> PayOut:
-    """Pay every confirmed award once (re-running pays nothing twice)."""
+    """Pay every confirmed award once (re-running pays nothing twice). An award whose once
+    scope was paid under another award is not paid (`excluded`)."""
     return do_pay(request, session, who, run_id)
+
+
+@router.post(
+    "/api/v1/runs/{run_id}/withdraw", response_model=RunOut, tags=["runs"], responses=_action_errors
+)
+def withdraw_api(
+    request: Request,
+    run_id: int,
+    body: WithdrawIn,
+    session: Session = Depends(db),
+    who: Principal = Depends(Officer),
+) -> RunOut:
+    """撤回: abandon a run before approval; its proposed awards are withdrawn and the once
+    scopes they held are free again."""
+    do_withdraw(request, session, who, run_id, body)
+    return _run_out(session, run_id)
 
 
 def do_claw_back(
@@ -619,13 +769,22 @@ def export_api(
 def runs_page(
     request: Request, session: Session = Depends(db), who: Principal = Depends(Reader)
 ) -> Response:
+    return _runs_page(request, session)
+
+
+def _runs_page(
+    request: Request, session: Session, form: dict[str, Any] | None = None, status_code: int = 200
+) -> Response:
     from kechuang.screening.tables import ScreeningRun
 
     ids = session.scalars(select(ScreeningRun.id).order_by(ScreeningRun.id.desc()).limit(100))
     runs = [_run_out(session, i) for i in ids]
     policies = [p for p in catalogue.search(mode="automatic")]
     return render(
-        request, "runs.html", {"runs": runs, "policies": policies, "years": panel_years(session)}
+        request,
+        "runs.html",
+        {"runs": runs, "policies": policies, "years": panel_years(session), "form": form or {}},
+        status_code=status_code,
     )
 
 
@@ -635,10 +794,30 @@ def start_form(
     policy_id: str = Form(...),
     year: int = Form(...),
     budget_yuan: str = Form(""),
+    reason: str = Form(""),
+    session: Session = Depends(db),
     who: Principal = Depends(Officer),
 ) -> Response:
-    body = RunIn(policy_id=policy_id, year=year, budget_yuan=budget_yuan.strip() or None)
-    job = start(request, body, who)
+    form: dict[str, Any] = {"policy_id": policy_id, "year": year, "budget_yuan": budget_yuan,
+                            "reason": reason}  # fmt: skip
+    try:
+        body = RunIn(
+            policy_id=policy_id,
+            year=year,
+            budget_yuan=budget_yuan.strip() or None,
+            reason=reason.strip() or None,
+        )
+        job = start(request, body, who)
+    except ValidationError:
+        form["error"] = "invalid"
+        return _runs_page(request, session, form, 422)
+    except DuplicateProblem as exc:
+        # The page says which run it repeats, in its own language, and asks for the reason.
+        form["duplicate"] = exc.duplicate
+        return _runs_page(request, session, form, 409)
+    except ProblemError as exc:
+        form["error"] = exc.detail
+        return _runs_page(request, session, form, exc.status)
     return RedirectResponse(f"/officer/jobs/{job.id}", status_code=303)
 
 
@@ -688,6 +867,12 @@ def run_page(
             "districts": sorted(districts.SHANGHAI.items()),
             "message": request.query_params.get("message"),
             "policy": catalogue.of_run(run.policy_id, run.policy_version, run.year),
+            "once_text": ONCE_SCOPE_TEXT[OnceScope(run.once_scope)] if run.once_scope else None,
+            "excluded": {
+                r.uscc: exclusion_reason(r.held_state, r.held_by_run_id)
+                for r in rows
+                if r.held_state is not None
+            },
         },
     )
 
@@ -704,6 +889,17 @@ def _form_action(run_id: int, action: Any) -> Response:
     return RedirectResponse(f"/officer/runs/{run_id}?message={message}", status_code=303)
 
 
+def _with_reason(run_id: int, reason: str, what: str, action: Any) -> Response:
+    """A form action that needs a reason: 422 (shown on the run's page) without one."""
+
+    def act() -> None:
+        if not reason.strip():
+            raise ProblemError(422, f"{what} needs its reason")
+        action()
+
+    return _form_action(run_id, act)
+
+
 @router.post("/officer/runs/{run_id}/publish", include_in_schema=False)
 def publish_form(
     request: Request,
@@ -715,6 +911,22 @@ def publish_form(
     days = int(notice_days) if notice_days.strip().isdigit() else None
     return _form_action(
         run_id, lambda: do_publish(request, session, who, run_id, PublishIn(notice_days=days))
+    )
+
+
+@router.post("/officer/runs/{run_id}/withdraw", include_in_schema=False)
+def withdraw_form(
+    request: Request,
+    run_id: int,
+    reason: str = Form(""),
+    session: Session = Depends(db),
+    who: Principal = Depends(Officer),
+) -> Response:
+    return _with_reason(
+        run_id,
+        reason,
+        "a withdrawal",
+        lambda: do_withdraw(request, session, who, run_id, WithdrawIn(reason=reason)),
     )
 
 
@@ -745,12 +957,12 @@ def claw_back_form(
     session: Session = Depends(db),
     who: Principal = Depends(Officer),
 ) -> Response:
-    def act() -> None:
-        if not reason.strip():
-            raise ProblemError(422, "a clawback needs its reason")
-        do_claw_back(request, session, who, run_id, uscc, ClawbackIn(reason=reason))
-
-    return _form_action(run_id, act)
+    return _with_reason(
+        run_id,
+        reason,
+        "a clawback",
+        lambda: do_claw_back(request, session, who, run_id, uscc, ClawbackIn(reason=reason)),
+    )
 
 
 @router.post("/officer/runs/{run_id}/pay", include_in_schema=False)

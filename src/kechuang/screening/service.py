@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from kechuang.domain.uscc import InvalidUSCC, validate
 from kechuang.domain.workdays import add_working_days
-from kechuang.screening import books, notices, workflow
+from kechuang.screening import books, notices, once, workflow
 from kechuang.screening.errors import IllegalTransition, NotFound, Refused
 from kechuang.screening.locking import locked_award, locked_run
 from kechuang.screening.tables import Award, BankAccount, Objection, ScreeningRun
@@ -39,6 +40,18 @@ def _need(text: str | None, what: str) -> str:
     if text is None or not text.strip():
         raise Refused(f"{what} is required")
     return text.strip()
+
+
+def same_person(a: str | None, b: str | None) -> bool:
+    """Whether two actor names name one person: compared as NFKC text, case-folded, trimmed,
+    so that `OFFICER2`, ` officer2 ` and the full-width `ｏｆｆｉｃｅｒ２` are officer2."""
+    if a is None or b is None:
+        return False
+    return _person_key(a) == _person_key(b)
+
+
+def _person_key(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).casefold().strip()
 
 
 def _award(session: Session, run_id: int, uscc: str) -> Award:
@@ -192,9 +205,10 @@ def approve(
     on = on or today()
     run = locked_run(session, run_id)
     workflow.check(run, "approve")
-    if actor == run.published_by:
+    if same_person(actor, run.published_by):
         raise Refused(
-            f"run {run_id} was published by {actor}: another officer approves it (four-eyes)"
+            f"run {run_id} was published by {run.published_by}: another officer approves it "
+            "(four-eyes)"
         )
     assert run.notice_ends_on is not None
     if on <= run.notice_ends_on:
@@ -300,11 +314,31 @@ def lapse(session: Session, run_id: int, actor: str, as_of: dt.date | None = Non
     return list(awards)
 
 
+def withdraw_run(session: Session, run_id: int, reason: str, actor: str) -> ScreeningRun:
+    """Abandon a run before approval (e.g. screened on wrong data): its proposed awards are
+    withdrawn, their once scopes released, and enterprises told if it was published."""
+    reason = _need(reason, "the reason of a withdrawal")
+    run = locked_run(session, run_id)
+    was_published = run.state == "published"
+    workflow.fire(session, run, "withdraw", actor, reason)
+    awards = session.scalars(
+        select(Award).where(Award.run_id == run_id, Award.state == "proposed").order_by(Award.uscc)
+    ).all()
+    for award in awards:
+        workflow.fire(session, award, "withdraw", actor, f"run {run_id} withdrawn: {reason}")
+        if was_published:
+            notices.queue(
+                session, award, "withdrawn", notices.run_withdrawn_text(run, award, reason)
+            )
+    return run
+
+
 @dataclass(frozen=True)
 class PayResult:
     paid: int
     paid_fen: int
     waiting: int  # approved awards still without a confirmed account
+    excluded: int = 0  # confirmed awards not paid: their once scope was paid under another award
 
 
 def pay(session: Session, run_id: int, actor: str) -> PayResult:
@@ -321,7 +355,7 @@ def pay(session: Session, run_id: int, actor: str) -> PayResult:
         .order_by(Award.uscc)
     ).all()
     session.rollback()
-    paid = paid_fen = 0
+    paid = paid_fen = excluded = 0
     for award_id in ids:
         try:
             award = locked_award(session, award_id)
@@ -330,6 +364,20 @@ def pay(session: Session, run_id: int, actor: str) -> PayResult:
                 continue
             run = session.get(ScreeningRun, run_id)
             assert run is not None
+            # The once scope first, in the payment's transaction: the database refuses a second
+            # paid claim, so two payments in one scope cannot both commit, whatever the timing.
+            holder = once.settle(session, run, award)
+            if holder is not None:
+                why = (
+                    f"once scope {run.scope_key} of {run.policy_id} is {holder.state} under "
+                    f"award {holder.award_id} of run {holder.run_id}"
+                )
+                workflow.fire(session, award, "exclude", actor, why)
+                books.exclude(session, run, award, actor, why)
+                notices.queue(session, award, "excluded", notices.excluded_text(run, award))
+                session.commit()
+                excluded += 1
+                continue
             if books.pay(session, run, award, actor):
                 paid += 1
                 paid_fen += award.allocated_fen
@@ -348,7 +396,7 @@ def pay(session: Session, run_id: int, actor: str) -> PayResult:
         .where(Award.run_id == run_id, Award.state == "approved")
     )
     session.commit()
-    return PayResult(paid, paid_fen, int(waiting or 0))
+    return PayResult(paid, paid_fen, int(waiting or 0), excluded)
 
 
 def claw_back(session: Session, run_id: int, uscc: str, reason: str, actor: str) -> Award:

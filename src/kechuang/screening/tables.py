@@ -1,9 +1,16 @@
-"""Screening tables: runs, results, awards, the workflow log, objections, outbox, bank accounts.
+"""Screening tables: runs, results, awards, once-scope claims and exclusions, the workflow log,
+objections, outbox, bank accounts.
 
 A run is one screening of one policy version over one snapshot of the stored population; its
 results are stored whole (one row per enterprise). Awards are the eligible enterprises' benefits
 with their own workflow state and their allocated amount in integer fen. `workflow_events` is
 append-only: every transition of a run or an award is one row saying who, when and why.
+
+A policy's benefit is paid once per enterprise within its once scope (ever, a year, a period).
+Every award of a paying policy holds a claim on (policy, enterprise, scope); a partial unique
+index lets at most one claim per scope be live or paid, so the database itself refuses a second
+award or payment in that scope, on SQLite and PostgreSQL, whatever the timing. An eligible
+enterprise whose scope is already held gets no award in a later run: an exclusion row says why.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -23,6 +31,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -30,6 +39,11 @@ from kechuang.store.base import Base
 
 USCC_LENGTH = 18
 ACTOR_LENGTH = 128
+SCOPE_KEY_LENGTH = 40
+# Claims in these states hold their scope; a released claim (the award ended without money
+# kept) holds nothing, so the scope is free for a later award.
+HELD_CLAIM_STATES = ("live", "paid")
+_HELD = text("state IN ('live', 'paid')")
 
 
 class ScreeningRun(Base):
@@ -69,6 +83,13 @@ class ScreeningRun(Base):
     confirm_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     confirm_by: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     confirm_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The benefit's once scope (ever | per_year | per_period) and this run's key in it
+    # ("ever", "year:2024", "period:2024-01-01"); NULL when the policy pays no benefit.
+    once_scope: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    scope_key: Mapped[str | None] = mapped_column(String(SCOPE_KEY_LENGTH), nullable=True)
+    # A run that repeats a live run (same policy, version, year) says why, and which one.
+    start_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    duplicate_of: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class ScreeningResult(Base):
@@ -104,6 +125,52 @@ class Award(Base):
     allocated_fen: Mapped[int] = mapped_column(BigInteger)
     state: Mapped[str] = mapped_column(String(16))
     paid_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class OnceClaim(Base):
+    """An award's hold on its policy's once scope: live while the award may still be paid, paid
+    once it is, released when it ends with no money kept (withdrawn, unfunded, lapsed,
+    excluded, clawed back). Written in the transaction that changes the award."""
+
+    __tablename__ = "screening_once_claims"
+    __table_args__ = (
+        CheckConstraint("state IN ('live', 'paid', 'released')", name="state"),
+        # The rule itself: one live-or-paid claim per policy, enterprise and scope.
+        Index(
+            "uq_screening_once_claims_held",
+            "policy_id",
+            "uscc",
+            "scope_key",
+            unique=True,
+            sqlite_where=_HELD,
+            postgresql_where=_HELD,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("screening_awards.id"), unique=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("screening_runs.id"), index=True)
+    policy_id: Mapped[str] = mapped_column(String(64))
+    uscc: Mapped[str] = mapped_column(String(USCC_LENGTH))
+    scope_key: Mapped[str] = mapped_column(String(SCOPE_KEY_LENGTH))
+    state: Mapped[str] = mapped_column(String(16))
+    claimed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OnceExclusion(Base):
+    """An eligible enterprise that a run gives no award: its once scope was already held by
+    another award (paid, or live in another run) when the run stored its awards."""
+
+    __tablename__ = "screening_once_exclusions"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("screening_runs.id"), primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(USCC_LENGTH), primary_key=True)
+    scope_key: Mapped[str] = mapped_column(String(SCOPE_KEY_LENGTH))
+    held_by_award_id: Mapped[int] = mapped_column(ForeignKey("screening_awards.id"))
+    held_by_run_id: Mapped[int] = mapped_column(ForeignKey("screening_runs.id"))
+    held_state: Mapped[str] = mapped_column(String(16))  # the claim's state then: live | paid
+    eligible_fen: Mapped[int] = mapped_column(BigInteger)
 
 
 class WorkflowEvent(Base):

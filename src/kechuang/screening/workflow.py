@@ -1,13 +1,17 @@
 """The 免申即享 workflow as two state machines (python-statemachine), and its transition log.
 
 Run:   screening → screened → published → approved → closed
-Award: proposed → withdrawn (objection upheld) | approved → confirmed → paid → clawed_back
-                                                approved → lapsed (no bank account in time)
+       screening | screened | published → withdrawn (abandoned before approval, with a reason)
+Award: proposed → withdrawn (objection upheld, or its run withdrawn)
+       proposed → approved → confirmed → paid → clawed_back
+                  approved → lapsed (no bank account in time)
+                             confirmed → excluded (its once scope was paid under another award)
        proposed → unfunded (allocated nothing under a budget cut, at approval)
 
 `fire` drives a machine over the ORM row's `state` column and appends a WorkflowEvent (who,
-when, why) in the same transaction, so a state never changes without its log line. A refused
-event raises IllegalTransition naming the current state and the events allowed in it.
+when, why) in the same transaction, so a state never changes without its log line; an award's
+once-scope claim follows its state in that transaction too (screening.once). A refused event
+raises IllegalTransition naming the current state and the events allowed in it.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from sqlalchemy.orm import Session
 from statemachine import State, StateMachine
 from statemachine.exceptions import TransitionNotAllowed
 
+from kechuang.screening import once
 from kechuang.screening.errors import IllegalTransition, Refused
 from kechuang.screening.tables import Award, ScreeningRun, WorkflowEvent
 
@@ -30,11 +35,13 @@ class RunFlow(StateMachine):
     published = State()
     approved = State()
     closed = State(final=True)
+    withdrawn = State(final=True)
 
     finish = screening.to(screened)
     publish = screened.to(published)
     approve = published.to(approved)
     close = approved.to(closed)
+    withdraw = screening.to(withdrawn) | screened.to(withdrawn) | published.to(withdrawn)
 
 
 class AwardFlow(StateMachine):
@@ -46,6 +53,7 @@ class AwardFlow(StateMachine):
     approved = State()
     confirmed = State()
     lapsed = State(final=True)
+    excluded = State(final=True)
     paid = State()
     clawed_back = State(final=True)
 
@@ -55,6 +63,7 @@ class AwardFlow(StateMachine):
     confirm = approved.to(confirmed)
     lapse = approved.to(lapsed)
     pay = confirmed.to(paid)
+    exclude = confirmed.to(excluded)
     claw_back = paid.to(clawed_back)
 
 
@@ -96,6 +105,8 @@ def fire(
         machine.send(event)
     except TransitionNotAllowed:
         raise IllegalTransition(label, before, event, allowed_events(flow, before)) from None
+    if isinstance(subject, Award):
+        once.follow(session, subject, before)
     run_id = subject.id if isinstance(subject, ScreeningRun) else subject.run_id
     session.add(
         WorkflowEvent(
@@ -107,6 +118,23 @@ def fire(
             to_state=subject.state,
             actor=actor,
             at=at or dt.datetime.now(dt.UTC),
+            reason=reason,
+        )
+    )
+
+
+def log_start(session: Session, run: ScreeningRun, actor: str, reason: str = "") -> None:
+    """The first line of a run's log: who started it and, for a repeated run, why."""
+    session.add(
+        WorkflowEvent(
+            run_id=run.id,
+            subject_type="run",
+            subject_id=run.id,
+            event="start",
+            from_state=None,
+            to_state=run.state,
+            actor=actor,
+            at=dt.datetime.now(dt.UTC),
             reason=reason,
         )
     )

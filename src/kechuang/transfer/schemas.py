@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from kechuang.domain.text import CleanLine, CleanText
 
@@ -143,7 +143,7 @@ class EmpowermentOut(Row):
 
 class MilestoneIn(BaseModel):
     name: CleanLine = Field(min_length=1, max_length=200)
-    amount_minor: int = Field(ge=0)
+    amount_minor: StrictInt = Field(ge=0)
 
 
 class DealIn(BaseModel):
@@ -155,8 +155,8 @@ class DealIn(BaseModel):
     territory: CleanLine | None = Field(None, max_length=200)
     currency: CleanLine = Field("CNY", min_length=3, max_length=3)
     fx_rate: Decimal | None = Field(None, description="CNY per unit of currency, the day's rate")
-    contract_amount_minor: int = Field(ge=0)
-    upfront_minor: int = Field(0, ge=0)
+    contract_amount_minor: StrictInt = Field(ge=0)
+    upfront_minor: StrictInt = Field(0, ge=0)
     milestones: list[MilestoneIn] = Field(default_factory=list, max_length=50)
     royalty_bp: int | None = Field(None, ge=0, le=10_000)
     signed_on: dt.date
@@ -202,9 +202,9 @@ class IncomeIn(BaseModel):
     kind: Literal["upfront", "milestone", "royalty", "price", "equity", "operating_profit"]
     receipt: CleanLine = Field(min_length=1, max_length=64)
     received_on: dt.date
-    amount_minor: int = Field(ge=0)
+    amount_minor: StrictInt = Field(ge=0)
     fx_rate: Decimal | None = None
-    costs_fen: int = Field(0, ge=0)
+    costs_fen: StrictInt = Field(0, ge=0)
     shares: int | None = Field(None, gt=0)
     year_index: int | None = Field(None, ge=1, le=5)
 
@@ -236,7 +236,7 @@ class IncomeOut(Row):
 
 class FinancingIn(BaseModel):
     round_name: CleanLine = Field(min_length=1, max_length=32)
-    amount_fen: int = Field(gt=0)
+    amount_fen: StrictInt = Field(gt=0)
     raised_on: dt.date
 
 
@@ -247,7 +247,7 @@ class DemandIn(BaseModel):
     description_en: CleanText = Field("", max_length=5_000, description="matched in English")
     ipc_codes: CleanLine = Field("", max_length=500)
     industry_code: CleanLine | None = Field(None, max_length=8)
-    budget_fen: int | None = Field(None, ge=0)
+    budget_fen: StrictInt | None = Field(None, ge=0)
 
 
 class DemandOut(Row):
@@ -304,7 +304,7 @@ class ChallengeIn(BaseModel):
     title_zh: CleanLine = Field(max_length=200)
     title_en: CleanLine = Field(max_length=200)
     problem_zh: CleanText = Field(max_length=10_000)
-    budget_fen: int = Field(gt=0)
+    budget_fen: StrictInt = Field(gt=0)
     deadline: dt.date
 
 
@@ -323,7 +323,7 @@ class ChallengeOut(Row):
 class AnswerIn(BaseModel):
     team_name: CleanLine = Field(min_length=1, max_length=200)
     proposal_zh: CleanText = Field(min_length=1, max_length=10_000)
-    asked_fen: int = Field(ge=0)
+    asked_fen: StrictInt = Field(ge=0)
 
 
 class AnswerOut(Row):
