@@ -139,7 +139,7 @@ class OnceScopeMachine(RuleBasedStateMachine):
 
     @rule()
     def start_as_before_once_scopes(self) -> None:
-        """A run stored as the code before claims did: its awards hold no claim (as 0009 leaves
+        """A run stored as the code before claims did: its awards hold no claim (as 0015 leaves
         the duplicates of a store that already paid twice); only payment can stop them."""
         with (
             mock.patch.object(once, "held", lambda *_: {}),

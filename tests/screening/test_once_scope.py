@@ -62,7 +62,7 @@ def payments_per_enterprise(session: Session) -> dict[str, int]:
 @contextmanager
 def stored_as_before_claims_existed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Runs started inside store their awards as the code before once scopes did: nobody is
-    excluded and no claim is taken (a store upgraded by 0009 holds such duplicates)."""
+    excluded and no claim is taken (a store upgraded by 0015 holds such duplicates)."""
     with monkeypatch.context() as patch:
         patch.setattr(once, "held", lambda *_: {})
         patch.setattr(once, "claim_awards", lambda *_: None)

@@ -1,4 +1,4 @@
-"""Migration 0009 (once scope) on a store that already paid twice, on both stores.
+"""Migration 0015 (once scope) on a store that already paid twice, on both stores.
 
 Runs get the once scope of the pack version they screened; open and paid awards get claims, the
 first per scope winning (a paid award before an open one, then the earlier run); the duplicate
@@ -53,7 +53,7 @@ def _old_rows(engine: Engine) -> None:
 def test_claims_of_a_store_that_paid_twice_go_to_the_first(database_url: str) -> None:
     engine = make_engine(database_url)
     try:
-        upgrade(engine, "0008")
+        upgrade(engine, "0014")
         _old_rows(engine)
         upgrade(engine)
         meta = MetaData()
@@ -68,7 +68,7 @@ def test_claims_of_a_store_that_paid_twice_go_to_the_first(database_url: str) ->
         config = alembic_config(engine.url.render_as_string(hide_password=False))
         with engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.downgrade(config, "0008")
+            command.downgrade(config, "0014")
         meta = MetaData()
         meta.reflect(engine)
         assert "screening_once_claims" not in meta.tables
@@ -77,14 +77,14 @@ def test_claims_of_a_store_that_paid_twice_go_to_the_first(database_url: str) ->
         engine.dispose()
 
 
-def test_the_scopes_written_into_0009_are_the_shipped_packs() -> None:
+def test_the_scopes_written_into_0015_are_the_shipped_packs() -> None:
     """The migration spells out the pack's once scopes (the store does not import policies):
     every paying policy of the pack is there, with the same scope and period start."""
     from importlib import import_module
 
     from kechuang.policies.pack import load_pack
 
-    shipped = import_module("kechuang.store.migrations.versions.0009_once_scope").SHIPPED_ONCE
+    shipped = import_module("kechuang.store.migrations.versions.0015_once_scope").SHIPPED_ONCE
     for policy in load_pack().policies:
         if policy.benefit is None:
             continue

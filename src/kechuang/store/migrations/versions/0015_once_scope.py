@@ -7,8 +7,8 @@ per scope winning (a paid award before an open one, then the earliest run); an a
 (the duplicate this revision exists to stop) holds no claim, so paying it is refused when its
 turn comes.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-02 10:00:00
 """
 
@@ -20,8 +20,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
