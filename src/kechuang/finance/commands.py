@@ -8,6 +8,7 @@ Each command is one transaction: it commits on success and changes nothing on a 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from rich.console import Console
 from sqlalchemy.orm import Session
 
 from kechuang.domain.money import InvalidAmount, format_yuan, parse_yuan
+from kechuang.domain.spreadsheet import csv_row
 from kechuang.finance import capacity, fund_of_funds, importer, indicators, loans
 from kechuang.finance.errors import FinanceError
 from kechuang.finance.products import ProductError, get_product, load_products
@@ -293,9 +295,9 @@ def prescreen_command(
             engine.dispose()
     rows = prescreen(path, rule, year)
     with out.open("w", encoding="utf-8", newline="") as handle:
-        handle.write("uscc,outcome,unmet\n")
-        for uscc, outcome, unmet in rows:
-            handle.write(f"{uscc},{outcome},{unmet}\n")
+        writer = csv.writer(handle)
+        writer.writerow(["uscc", "outcome", "unmet"])
+        writer.writerows(csv_row(row) for row in rows)
     eligible = sum(1 for _, o, _ in rows if o == "eligible")
     typer.echo(f"{eligible} of {len(rows)} enterprises meet {rule.id}: {out}")
 
