@@ -21,8 +21,10 @@ from kechuang.accounts.service import Principal
 from kechuang.stats import catalogue, charts, sources
 from kechuang.stats.compute import TOTAL, Value
 from kechuang.stats.report import build_html
+from kechuang.stats.report import policy as report_policy
 from kechuang.stats.service import Results, key_label, results
 from kechuang.stats.templating import render
+from kechuang.web.headers import FRAME_ANCESTORS
 from kechuang.web.pagination import Page, PageParams, page, page_params
 from kechuang.web.problems import ProblemError, problem_responses
 from kechuang.web.security import require
@@ -224,4 +226,7 @@ async def report_page(
         raise ProblemError(404, "no stored facts: import a panel first")
     chosen = year if year in found.years else found.years[-1]
     html = await run_in_threadpool(build_html, request.app.state.engine, chosen)
-    return HTMLResponse(html)
+    # The report's own policy (its inline scripts by hash), not framed like every page.
+    return HTMLResponse(
+        html, headers={"Content-Security-Policy": f"{report_policy()}; {FRAME_ANCESTORS}"}
+    )

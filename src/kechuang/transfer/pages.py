@@ -24,6 +24,7 @@ from kechuang.transfer import demands, flows, income, pilot, register
 from kechuang.transfer.access import Actor
 from kechuang.transfer.errors import NotFound
 from kechuang.transfer.tables import Deal, DealIncome
+from kechuang.web import htmlsafe
 from kechuang.web.i18n import translator
 from kechuang.web.problems import ProblemError
 from kechuang.web.security import authenticated, db, load_caller
@@ -41,6 +42,7 @@ _templates = Jinja2Templates(
         autoescape=True,
     )
 )
+htmlsafe.register(_templates.env)
 _templates.env.filters["yuan"] = lambda fen: "—" if fen is None else format_yuan(fen)
 _templates.env.filters["bp"] = lambda bp: "—" if bp is None else f"{bp / 100:g}%"
 

@@ -1,7 +1,8 @@
 """The FastAPI application: JSON API under /api/v1 (OpenAPI at /openapi.json) and the pages.
 
 Pages are zh-CN first; `?lang=en` switches to English (remembered in a cookie). Every error is
-RFC 9457 problem+json on the API. CSRF is checked app-wide on state-changing requests.
+RFC 9457 problem+json on the API. CSRF is checked app-wide on state-changing requests; every
+response carries the security headers of web.headers (CSP, no framing, no-store).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import Engine
 
 from kechuang import __version__
 from kechuang.store.engine import make_engine, make_sessionmaker
-from kechuang.web import problems
+from kechuang.web import headers, problems
 from kechuang.web.i18n import LANG_COOKIE
 from kechuang.web.security import enforce_csrf, load_caller
 from kechuang.web.status import read_status
@@ -53,11 +54,15 @@ def create_app(engine: Engine | None = None) -> FastAPI:
             "RFC 9457 problem details; every list is paginated with `limit` and `offset`."
         ),
         dependencies=[Depends(enforce_csrf)],
+        # Served by web.headers under their own Content-Security-Policy.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.engine = engine or make_engine()
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.mount("/static", StaticFiles(directory=str(_PACKAGE / "static")), name="static")
     problems.install(app)
+    headers.install(app)
 
     @app.middleware("http")
     async def remember_language(request: Request, call_next: Any) -> Response:

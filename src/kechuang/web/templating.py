@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from kechuang import __version__
 from kechuang.domain.money import format_yuan
+from kechuang.web import htmlsafe
 from kechuang.web.i18n import LANG_COOKIE, pick_language, translator
 
 _templates = Jinja2Templates(directory=str(resources.files("kechuang.web") / "templates"))
@@ -37,6 +38,7 @@ def _policy_title(policy_id: str, lang: str) -> str:
         return policy_id
 
 
+htmlsafe.register(_templates.env)
 _templates.env.filters["yuan"] = _yuan
 _templates.env.globals["policy_title"] = _policy_title
 _templates.env.filters["round_wan"] = _wan
