@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import yaml
 from sqlalchemy import Engine, select
 
 from kechuang.cultivation.tables import Incubator, Tenant
 from kechuang.cultivation.tiers import TierFiles
+from kechuang.rules import safe_yaml
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Limits:
 @lru_cache(maxsize=1)
 def _document() -> dict[str, Any]:
     text = (resources.files("kechuang.cultivation") / "incubation.yaml").read_text("utf-8")
-    return dict(yaml.safe_load(text))
+    return dict(safe_yaml.load(text))
 
 
 def limits_on(day: dt.date) -> Limits:

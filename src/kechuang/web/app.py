@@ -21,6 +21,7 @@ from kechuang import __version__
 from kechuang.store.engine import make_engine, make_sessionmaker
 from kechuang.web import headers, problems
 from kechuang.web.i18n import LANG_COOKIE
+from kechuang.web.nesting import JsonDepthLimit
 from kechuang.web.security import enforce_csrf, load_caller
 from kechuang.web.status import read_status
 from kechuang.web.templating import render
@@ -62,6 +63,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.mount("/static", StaticFiles(directory=str(_PACKAGE / "static")), name="static")
     problems.install(app)
+    app.add_middleware(JsonDepthLimit)
+    # Added last, so outermost: its headers are on every answer, a refused body's too.
     headers.install(app)
 
     @app.middleware("http")
