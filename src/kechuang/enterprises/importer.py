@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import Connection, Engine, insert
 
 from kechuang.domain import cells
+from kechuang.domain import text as clean
 from kechuang.domain.panel import COLUMNS, FIELDS
 from kechuang.domain.spreadsheet import csv_row
 from kechuang.enterprises import snapshot as snapshots
@@ -115,7 +116,7 @@ class _ErrorSink:
             self.shown.extend(errors[:room])
         if self._writer:
             self._writer.writerows(
-                csv_row((e.row, e.column, e.value or "", e.reason)) for e in errors
+                csv_row((e.row, e.column, clean.visible(e.value or ""), e.reason)) for e in errors
             )
 
 
