@@ -9,7 +9,8 @@ Injection"), applied by every writer of the project:
 - CSV has no types. A text value that begins with one of FORMULA_PREFIXES is written with one
   leading apostrophe, which spreadsheets show as text; any other text is written as it is.
   Numbers are passed to the writer as numbers (int, Decimal) and stay numbers: a negative
-  amount is never touched.
+  amount is never touched. Text that is nothing but a plain number (`-1`, `+2.5`, `-3e2`, as a
+  refused cell of an import is echoed) is no formula either and is written as it is.
 - .xlsx has types. Every text cell is stored as a string (openpyxl data_type "s"), so that it is
   never a formula, and its text is kept exactly.
 
@@ -19,6 +20,7 @@ openpyxl cell (the TextCell protocol).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Protocol
 
@@ -28,9 +30,13 @@ NEUTRALISER = "'"
 STRING = "s"
 
 
+# A signed decimal number, ASCII digits only: what a spreadsheet reads as a number, not a formula.
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+
+
 def starts_like_formula(text: str) -> bool:
     """True if a spreadsheet could read `text` as a formula."""
-    return text.startswith(FORMULA_PREFIXES)
+    return text.startswith(FORMULA_PREFIXES) and _PLAIN_NUMBER.fullmatch(text) is None
 
 
 def csv_text(text: str) -> str:
