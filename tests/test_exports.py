@@ -14,7 +14,6 @@ import csv
 import re
 from collections import Counter
 from collections.abc import Iterator
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pytest
@@ -27,6 +26,7 @@ from kechuang.cli import app as cli
 from kechuang.domain.spreadsheet import FORMULA_PREFIXES
 from kechuang.store.engine import make_engine, make_sessionmaker
 from kechuang.web.app import create_app
+from tests.domain.test_spreadsheet import is_plain_number
 from tests.enterprises.panels import write_csv
 from tests.screening.population import ELIGIBLE, eligible_usccs, rows
 
@@ -114,24 +114,13 @@ def assert_xlsx_safe(path: Path) -> list[str]:
 
 
 def assert_csv_safe(path: Path) -> list[str]:
-    """No field starts with a formula character; returns every field."""
+    """No field starts with a formula character (a plain number aside); returns every field."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
         fields = [field for row in csv.reader(handle) for field in row]
     for field in fields:
-        live = field.startswith(FORMULA_PREFIXES) and not plain_number(field)
+        live = field.startswith(FORMULA_PREFIXES) and not is_plain_number(field)
         assert not live, f"{path.name}: {field!r} is live"
     return fields
-
-
-def plain_number(text: str) -> bool:
-    """A signed number in decimal notation: a spreadsheet reads it as a number, not a formula."""
-    if not set(text.lower()) <= set("0123456789+-.e"):
-        return False
-    try:
-        Decimal(text)
-    except InvalidOperation:
-        return False
-    return True
 
 
 @pytest.fixture
