@@ -72,6 +72,7 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src/kechuang/domain src/kechuang/rules
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format src tests bench

@@ -71,7 +71,7 @@ WRITER = re.compile(
 )
 WRITERS = {
     "screening/export.py": (2, "notice.xlsx and payments.xlsx"),
-    "web/routers/dashboard.py": (3, "stats.csv (writer, media type and OpenAPI entry)"),
+    "stats/dashboard.py": (3, "stats.csv (writer, media type and OpenAPI entry)"),
     "enterprises/importer.py": (1, "errors.csv of a refused import"),
     "finance/commands.py": (1, "admission.csv of `finance prescreen`"),
     "engines/duckdb.py": (2, "results.csv and results.totals.csv (DuckDB)"),

@@ -13,9 +13,7 @@ from sqlalchemy import Engine
 
 from kechuang.domain.panel import COLUMNS
 from tests.enterprises.panels import text_table, valid_rows, write_csv, write_parquet, write_xlsx
-from tests.enterprises.test_import import engine, errors_of, facts, run_import
-
-__all__ = ["engine"]  # the fixture, shared with test_import
+from tests.enterprises.test_import import errors_of, facts, run_import
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,9 @@ from sqlalchemy import Engine, func, select
 from kechuang.finance import capacity, loans
 from kechuang.finance.books import fund_account
 from kechuang.finance.tables import Claim, Loan, LoanEvent
+from kechuang.http.security import SESSION_COOKIE
 from kechuang.ledger import FloorBreached, balance, trial_balance
 from kechuang.store.engine import make_sessionmaker
-from kechuang.web.security import SESSION_COOKIE
 from tests.finance.conftest import (
     BANK,
     FUND,

@@ -102,7 +102,7 @@ def test_the_premium_subsidy_runs_through_the_workflow(store_env: str) -> None:
         session.commit()
         premiums = {timely.uscc: timely.premium_fen, capped.uscc: capped.premium_fen}
         # The scalar evaluator explains one enterprise on the same facts.
-        policy = load_pack().get("premium-subsidy", 2025)
+        policy = load_pack().get("premium-subsidy-2025", 2025)
         window = policy_window(policy, 2025)
         facts = history(session.connection(), usccs[0], 2025, 2025, window)
         verdict = evaluate(policy, facts, 2025)
@@ -112,8 +112,8 @@ def test_the_premium_subsidy_runs_through_the_workflow(store_env: str) -> None:
         )
     # An officer tries a lower cap than the illustrative 200,000 yuan: the big loan's half
     # premium (about 101,259 yuan) is cut to it.
-    run_id = start_run(engine, "premium-subsidy", 2025, "officer-li",
-                       sets=["premium-subsidy.annual_cap=100000"])  # fmt: skip
+    run_id = start_run(engine, "premium-subsidy-2025", 2025, "officer-li",
+                       sets=["premium-subsidy-2025.annual_cap=100000"])  # fmt: skip
     with sessions() as session:
         found = {a.uscc: a for a in session.scalars(select(Award).where(Award.run_id == run_id))}
         assert sorted(found) == sorted([usccs[0], usccs[1]])
@@ -164,7 +164,7 @@ def test_the_round_window_guarantee_fees_and_the_dishonesty_list_decide(store_en
         session.commit()
         charges = {loan.uscc: loan.premium_fen for loan in (opening, guarantee)}
         assert guarantee.charge_kind == "guarantee_fee" and guarantee.premium_fen > 0
-        policy = load_pack().get("premium-subsidy", 2025)
+        policy = load_pack().get("premium-subsidy-2025", 2025)
         window = policy_window(policy, 2025)
         assert window == (dt.date(2024, 8, 1), dt.date(2025, 8, 31))
         scalar = {}
@@ -181,7 +181,7 @@ def test_the_round_window_guarantee_fees_and_the_dishonesty_list_decide(store_en
     }
     for uscc, (outcome, unmet) in expected.items():
         assert (scalar[uscc].outcome.value, list(scalar[uscc].unmet)) == (outcome, unmet), uscc
-    run_id = start_run(engine, "premium-subsidy", 2025, "officer-li")
+    run_id = start_run(engine, "premium-subsidy-2025", 2025, "officer-li")
     with sessions() as session:
         awards = {a.uscc: a for a in session.scalars(select(Award).where(Award.run_id == run_id))}
     assert sorted(awards) == sorted(charges)
@@ -189,8 +189,8 @@ def test_the_round_window_guarantee_fees_and_the_dishonesty_list_decide(store_en
         assert scalar[uscc].benefit_fen == awards[uscc].eligible_fen
         assert abs(awards[uscc].eligible_fen - Decimal(fen) / 2) <= Decimal("0.5")
     # An officer widens the window by a day: the loan settled on 2024-07-31 now counts.
-    wider = start_run(engine, "premium-subsidy", 2025, "officer-li",
-                      sets=["premium-subsidy.window_from=2024-07-31"])  # fmt: skip
+    wider = start_run(engine, "premium-subsidy-2025", 2025, "officer-li",
+                      sets=["premium-subsidy-2025.window_from=2024-07-31"])  # fmt: skip
     with sessions() as session:
         found = {a.uscc for a in session.scalars(select(Award).where(Award.run_id == wider))}
     assert found == {*charges, usccs[1]}

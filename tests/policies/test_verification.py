@@ -15,7 +15,7 @@ CHANGED = {
     "srdi-sme-2022",
     "little-giant-2022",
     "hnte-2016",
-    "premium-subsidy",
+    "premium-subsidy-2025",
     "above-scale-shanghai-2022",
 }
 

@@ -16,7 +16,7 @@ from kechuang.transfer import deals, empowerment, flows, income, register
 from kechuang.transfer.deals import DealDraft
 from kechuang.transfer.distribution import BelowStatutoryMinimum, Rule
 from kechuang.transfer.due_diligence import Agreement, Incomplete
-from kechuang.transfer.errors import TransferError
+from kechuang.transfer.errors import IllegalTransition, TransferError
 from kechuang.transfer.income import IncomeDraft
 from tests.transfer.conftest import FUDAN, add_patent, make_uscc
 
@@ -49,7 +49,7 @@ def test_disclosure_to_licence_and_equity(session: Session) -> None:
 
     # 赋权: request, review, agree (the checklist and the written terms), register.
     case = empowerment.request(session, FUDAN, result.id, "完成人申请赋予70%所有权")
-    with pytest.raises(TransferError):
+    with pytest.raises(IllegalTransition, match="requested: cannot agree"):
         empowerment.agree(session, FUDAN, case.id, CHECKLIST, AGREEMENT, dt.date(2024, 5, 1))
     empowerment.start_review(session, FUDAN, case.id)
     with pytest.raises(Incomplete, match="notice_days"):
@@ -166,7 +166,7 @@ def test_own_implementation_and_refusals(session: Session) -> None:
         empowerment.request(session, FUDAN, result.id, "")
     empowerment.start_review(session, FUDAN, case.id)
     empowerment.reject(session, FUDAN, case.id, "涉及国家安全，不予赋权")
-    with pytest.raises(TransferError, match="rejected"):
+    with pytest.raises(IllegalTransition, match="rejected"):
         empowerment.start_review(session, FUDAN, case.id)
 
     own = deals.create(

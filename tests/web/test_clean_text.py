@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Engine, select
 
+from kechuang.http.problems import _flat
 from kechuang.store.engine import make_engine
 from kechuang.web.app import create_app
-from kechuang.web.problems import _flat
 from tests.web.conftest import USCC_A, login
 
 HOSTILE = ("上海\x00科技", "上海\u202e科技", "a\u2066b", "x\u200fy", "a\x1bb")

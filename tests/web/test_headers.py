@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from markupsafe import escape
 from starlette.routing import Route
 
-from kechuang.web.headers import CONTENT_SECURITY_POLICY
+from kechuang.http.headers import CONTENT_SECURITY_POLICY
 from tests.web.conftest import USCC_A, login
 
 # Path parameters of the routes, by name; anything else gets "1".

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kechuang.http import templating as web_templating
+from kechuang.http.htmlsafe import json_for_html, source_hash
 from kechuang.stats import report
 from kechuang.stats import templating as stats_templating
 from kechuang.transfer import pages as transfer_pages
-from kechuang.web import templating as web_templating
-from kechuang.web.htmlsafe import json_for_html, source_hash
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "kechuang"
 TEMPLATES = sorted(SRC.glob("*/templates/**/*.html"))

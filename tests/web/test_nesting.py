@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
+from kechuang.http.nesting import MAX_JSON_DEPTH, json_depth
 from kechuang.web.app import create_app
-from kechuang.web.nesting import MAX_JSON_DEPTH, json_depth
 
 
 def _client(engine: Engine) -> TestClient:

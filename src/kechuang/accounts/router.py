@@ -24,9 +24,9 @@ from kechuang.accounts.service import (
 from kechuang.accounts.tables import Account
 from kechuang.accounts.throttle import ThrottleSettings
 from kechuang.domain.text import CleanLine
-from kechuang.web.pagination import Page, PageParams, page, page_params
-from kechuang.web.problems import ProblemError, problem_responses
-from kechuang.web.security import (
+from kechuang.http.pagination import Page, PageParams, page, page_params
+from kechuang.http.problems import ProblemError, problem_responses
+from kechuang.http.security import (
     SESSION_COOKIE,
     authenticated,
     client_ip,

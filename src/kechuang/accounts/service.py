@@ -12,7 +12,7 @@ import math
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from kechuang.accounts import audit, throttle
@@ -304,3 +304,17 @@ def close_session(session: Session, token: str, ip: str = "") -> None:
     row, account = found
     session.delete(row)
     audit.record(session, account.username, "session.close", "account", account.id, ip=ip)
+
+
+def principal_by_username(session: Session, username: str) -> Principal | None:
+    """The active account of that name, whatever its case (`OFFICER2` is officer2), or None.
+
+    The CLI names who acts with `--by`; comparing names case-insensitively here is what keeps
+    four-eyes rules from being passed by a change of case.
+    """
+    account = session.scalars(
+        select(Account).where(func.lower(Account.username) == username.strip().lower())
+    ).one_or_none()
+    if account is None or not account.active:
+        return None
+    return principal(account)

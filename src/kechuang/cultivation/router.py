@@ -15,11 +15,11 @@ from pydantic import BaseModel
 from kechuang.accounts.service import Principal
 from kechuang.cultivation import incubation, ladder, service, transitions, watch
 from kechuang.cultivation.tiers import TierFiles
+from kechuang.http.problems import ProblemError, problem_responses
+from kechuang.http.security import require
+from kechuang.http.templating import language
 from kechuang.stats import charts
 from kechuang.stats.templating import render
-from kechuang.web.problems import ProblemError, problem_responses
-from kechuang.web.security import require
-from kechuang.web.templating import language
 
 router = APIRouter(responses=problem_responses(401, 403, 404, 422))
 Analyst = require("analyst", "officer", "admin")

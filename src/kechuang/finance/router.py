@@ -36,14 +36,15 @@ from kechuang.finance import fund_of_funds, indicators, loans
 from kechuang.finance.errors import BadDay, FinanceError, IllegalTransition, NotFound
 from kechuang.finance.products import ProductError, load_products
 from kechuang.finance.tables import Claim, Loan, Recovery, Repayment, SubFund
+from kechuang.http.pagination import Page, PageParams, page, page_params
+from kechuang.http.problems import ProblemError, problem_responses
+from kechuang.http.security import READERS, client_ip, db, require
+from kechuang.http.templating import register_templates, render
 from kechuang.ledger import LedgerError
-from kechuang.web.pagination import Page, PageParams, page, page_params
-from kechuang.web.problems import ProblemError, problem_responses
-from kechuang.web.security import READERS, client_ip, db, require
-from kechuang.web.templating import render
-from kechuang.web.workflow import clock
+from kechuang.screening.awards import clock
 
 router = APIRouter(responses=problem_responses(401, 403, 404, 422))
+register_templates("kechuang.finance")
 API = "/api/v1/finance"
 Viewer = require("officer", "analyst", "admin", "bank", "enterprise")
 Lender = require("bank")

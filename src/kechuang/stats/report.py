@@ -6,7 +6,7 @@ file opens anywhere without a network. `write_pdf(html, pdf)` prints it with Chr
 Playwright once the charts have rendered.
 
 The file is a page like any other for its reader: chart data sits in JSON blocks escaped by
-web.htmlsafe.json_for_html, and a Content-Security-Policy in the file itself (`policy()`) lets
+http.htmlsafe.json_for_html, and a Content-Security-Policy in the file itself (`policy()`) lets
 exactly its two inline scripts and its style sheet run, by their hashes, and nothing else. The
 web app serves the same HTML with the same policy as a header.
 """
@@ -24,9 +24,9 @@ import jinja2
 from markupsafe import Markup
 from sqlalchemy import Engine
 
+from kechuang.http import htmlsafe
 from kechuang.stats import charts
 from kechuang.stats.report_data import gather
-from kechuang.web import htmlsafe
 
 CHROMIUM = os.environ.get("KECHUANG_CHROMIUM", "/usr/bin/chromium")
 

@@ -18,17 +18,17 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from kechuang.accounts.service import Principal
+from kechuang.http.headers import FRAME_ANCESTORS
+from kechuang.http.pagination import Page, PageParams, page, page_params
+from kechuang.http.problems import ProblemError, problem_responses
+from kechuang.http.security import require
+from kechuang.http.templating import language
 from kechuang.stats import catalogue, charts, sources
 from kechuang.stats.compute import TOTAL, Value
 from kechuang.stats.report import build_html
 from kechuang.stats.report import policy as report_policy
 from kechuang.stats.service import Results, key_label, results
 from kechuang.stats.templating import render
-from kechuang.web.headers import FRAME_ANCESTORS
-from kechuang.web.pagination import Page, PageParams, page, page_params
-from kechuang.web.problems import ProblemError, problem_responses
-from kechuang.web.security import require
-from kechuang.web.templating import language
 
 router = APIRouter(responses=problem_responses(401, 403, 404, 422))
 Analyst = require("analyst", "officer", "admin")

@@ -16,18 +16,18 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from kechuang import __version__
+from kechuang.http import htmlsafe
+from kechuang.http.i18n import LANG_COOKIE, translator
+from kechuang.http.security import load_caller
+from kechuang.http.templating import language
 from kechuang.stats.report import fmt, pct
-from kechuang.web import htmlsafe
-from kechuang.web.i18n import LANG_COOKIE, translator
-from kechuang.web.security import load_caller
-from kechuang.web.templating import language
 
 _templates = Jinja2Templates(
     env=jinja2.Environment(
         loader=jinja2.ChoiceLoader(
             [
                 jinja2.FileSystemLoader(str(resources.files(package) / "templates"))
-                for package in ("kechuang.stats", "kechuang.cultivation", "kechuang.web")
+                for package in ("kechuang.stats", "kechuang.cultivation", "kechuang.http")
             ]
         ),
         autoescape=True,

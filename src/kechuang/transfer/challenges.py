@@ -99,7 +99,7 @@ def answers(session: Session, who: Actor, challenge_id: int) -> list[ChallengeAn
     return list(session.scalars(query.order_by(ChallengeAnswer.id)))
 
 
-def _own(session: Session, who: Actor, challenge_id: int) -> Challenge:
+def own(session: Session, who: Actor, challenge_id: int) -> Challenge:
     challenge = get(session, who, challenge_id)
     if not (who.is_enterprise and who.uscc == challenge.uscc):
         raise NotFound(f"no challenge {challenge_id} here")
@@ -107,7 +107,7 @@ def _own(session: Session, who: Actor, challenge_id: int) -> Challenge:
 
 
 def start_evaluation(session: Session, who: Actor, challenge_id: int) -> Challenge:
-    challenge = _own(session, who, challenge_id)
+    challenge = own(session, who, challenge_id)
     count = session.scalar(
         select(func.count())
         .select_from(ChallengeAnswer)
@@ -123,7 +123,7 @@ def evaluate(
     session: Session, who: Actor, challenge_id: int, answer_id: int, score: int, comment: str
 ) -> ChallengeAnswer:
     """阅卷: the enterprise scores one answer 0..100 with a comment."""
-    challenge = _own(session, who, challenge_id)
+    challenge = own(session, who, challenge_id)
     if challenge.state != "evaluating":
         raise TransferError(f"challenge {challenge_id} is {challenge.state}, not evaluating")
     row = session.get(ChallengeAnswer, answer_id)
@@ -138,7 +138,7 @@ def evaluate(
 
 def award(session: Session, who: Actor, challenge_id: int, answer_id: int) -> Challenge:
     """Award the challenge to one answer; every answer must have been evaluated."""
-    challenge = _own(session, who, challenge_id)
+    challenge = own(session, who, challenge_id)
     rows = answers(session, who, challenge_id)
     if any(r.score is None for r in rows):
         raise TransferError("evaluate every answer before awarding")
@@ -151,6 +151,6 @@ def award(session: Session, who: Actor, challenge_id: int, answer_id: int) -> Ch
 
 
 def close(session: Session, who: Actor, challenge_id: int, reason: str) -> Challenge:
-    challenge = _own(session, who, challenge_id)
+    challenge = own(session, who, challenge_id)
     flows.fire(session, challenge, "close", who.username, reason)
     return challenge

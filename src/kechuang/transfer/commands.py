@@ -1,4 +1,5 @@
-"""CLI commands of kechuang.transfer: `kechuang transfer import|match|indicators|check-number`.
+"""CLI commands of kechuang.transfer: `kechuang transfer import|match|indicators|check-number`,
+and one command per declared step (`kechuang transfer empowerment review 3 --by tto1`).
 
 Heavy imports (jieba, the store) happen inside the commands so `kechuang --help` stays fast.
 """
@@ -137,5 +138,23 @@ def check_number(number: Annotated[str, typer.Argument(help="e.g. ZL201710601862
     out.print(f"{parsed} valid: {parsed.kind}, filed {parsed.year}")
 
 
+SUBJECT_HELP = {
+    "result": "The results register: disclose a result.",
+    "rule": "The institution's income distribution rule.",
+    "pilot-unit": "Designate 赋权 pilot units (officers).",
+    "empowerment": "赋权: request, review, reject, agree, register.",
+    "deal": "Deals: record one, export clearance.",
+    "income": "Income of a deal: record it, pay the inventors' reward.",
+    "financing": "Financing rounds of companies founded by equity investment.",
+    "demand": "Technology demands posted by enterprises.",
+    "challenge": "揭榜挂帅 challenges: post, answer, evaluate, award, close.",
+    "answer": "Answers to a challenge: score one.",
+}
+
+
 def register(app: typer.Typer) -> None:
+    from kechuang.transfer.steps import STEPS
+    from kechuang.workflow.cli_adapter import add_step_groups
+
+    add_step_groups(transfer_app, STEPS, SUBJECT_HELP)
     app.add_typer(transfer_app, name="transfer")

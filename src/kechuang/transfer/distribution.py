@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from kechuang.domain.money import allocate
+from kechuang.workflow.errors import Invalid
 
 FULL_BP = 10_000
 
@@ -41,11 +42,11 @@ MAIN_CONTRIBUTORS_MINIMUM_BP = 5_000
 OWN_IMPLEMENTATION_YEARS = (3, 5)
 
 
-class BelowStatutoryMinimum(ValueError):
+class BelowStatutoryMinimum(Invalid):
     """A rule or an agreement gives the inventors less than the law requires."""
 
 
-class InvalidShares(ValueError):
+class InvalidShares(Invalid):
     """Inventors' contribution shares do not sum to 100% or the main contributors get < 50%."""
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kechuang.transfer.distribution import FULL_BP, Rule
+from kechuang.workflow.errors import Invalid
 
 PRICING_METHODS = ("listing", "auction", "agreement")
 AGREEMENT_NOTICE_DAYS = 15
@@ -27,7 +28,7 @@ CONFIRMATIONS = (
 )
 
 
-class Incomplete(ValueError):
+class Incomplete(Invalid):
     """The checklist or the agreement misses something the rules require."""
 
 

@@ -53,20 +53,20 @@ def get(session: Session, who: Actor, case_id: int) -> Empowerment:
     return case
 
 
-def _acting(session: Session, who: Actor, case_id: int) -> Empowerment:
+def acting(session: Session, who: Actor, case_id: int) -> Empowerment:
     case = get(session, who, case_id)
     who.act_for_institution(case.institution, f"赋权 case {case_id}")
     return case
 
 
 def start_review(session: Session, who: Actor, case_id: int) -> Empowerment:
-    case = _acting(session, who, case_id)
+    case = acting(session, who, case_id)
     flows.fire(session, case, "review", who.username)
     return case
 
 
 def reject(session: Session, who: Actor, case_id: int, reason: str) -> Empowerment:
-    case = _acting(session, who, case_id)
+    case = acting(session, who, case_id)
     if not reason.strip():
         raise TransferError("a rejection gives its reason")
     flows.fire(session, case, "reject", who.username, reason)
@@ -82,7 +82,7 @@ def agree(
     agreed_on: dt.date,
 ) -> Empowerment:
     """Record the checklist and the signed agreement; refused if either is incomplete."""
-    case = _acting(session, who, case_id)
+    case = acting(session, who, case_id)
     flows.check_allowed(case, "agree")
     rule = register.rule_of(session, case.institution)
     checked_list = check_checklist(checklist)
@@ -105,7 +105,7 @@ def register_change(
     session: Session, who: Actor, case_id: int, registration_number: str, registered_on: dt.date
 ) -> Empowerment:
     """The ownership change (or the use-right filing) is registered: the result is empowered."""
-    case = _acting(session, who, case_id)
+    case = acting(session, who, case_id)
     if not registration_number.strip() or len(registration_number) > 64:
         raise TransferError("registration needs its number (1 to 64 characters)")
     flows.check_allowed(case, "register")

@@ -1,22 +1,21 @@
-"""The refusals of kechuang.transfer: each says what was refused and why; nothing was changed."""
+"""The refusals of kechuang.transfer: the workflow kernel's kinds under transfer's names.
+
+Bad or incomplete input is `TransferError` (an Invalid, 422); a row the caller may not see is
+`NotFound` (404); a step its subject's state does not allow is the kernel's IllegalTransition
+(409). Nothing was changed in any of these cases.
+"""
 
 from __future__ import annotations
 
+from kechuang.workflow.errors import IllegalTransition, Invalid
+from kechuang.workflow.errors import NotFound as KernelNotFound
 
-class TransferError(ValueError):
-    """An action the rules do not allow (API 422/409, CLI exit 2)."""
+__all__ = ["IllegalTransition", "NotFound", "TransferError"]
 
 
-class NotFound(TransferError):
+class TransferError(Invalid):
+    """An action the rules do not allow with this input (API 422, CLI exit 2)."""
+
+
+class NotFound(KernelNotFound, TransferError):
     """No such row, or not one the caller may see (the two are not told apart)."""
-
-
-class IllegalTransition(TransferError):
-    """A workflow event that the subject's current state does not allow."""
-
-    def __init__(self, subject: str, state: str, event: str, allowed: list[str]) -> None:
-        self.state = state
-        self.event = event
-        self.allowed = allowed
-        choices = ", ".join(allowed) if allowed else "none (final state)"
-        super().__init__(f"{subject} is {state}: cannot {event}; allowed now: {choices}")

@@ -5,21 +5,23 @@ Result:      disclosed → empowered (赋权 registered) → transformed (first 
 Empowerment: requested → under_review → agreed → registered ; under_review → rejected
 Challenge:   open → evaluating (阅卷) → awarded ; open | evaluating → closed (no award)
 
-`fire` moves the row's `state`/`status` column and appends a TransferEvent in the same
-transaction, so a state never changes without its history line.
+Each machine is driven by the workflow kernel (kechuang.workflow.machines) through its `Flow`,
+which appends a TransferEvent in the same transaction, so a state never changes without its
+history line.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from statemachine import State, StateMachine
-from statemachine.exceptions import TransitionNotAllowed
 
-from kechuang.transfer.errors import IllegalTransition, TransferError
 from kechuang.transfer.tables import Challenge, Empowerment, Result, TransferEvent
+from kechuang.workflow import machines
+from kechuang.workflow.machines import Flow, Transition
 
 
 class ResultFlow(StateMachine):
@@ -57,32 +59,35 @@ class ChallengeFlow(StateMachine):
     close = open.to(closed) | evaluating.to(closed)
 
 
+def _history_writer(subject_type: str) -> Any:
+    def write(session: Session, subject: Any, move: Transition) -> None:
+        log(session, subject_type, subject.id, move.event, move.before, move.after, move.actor,
+            move.reason)  # fmt: skip
+
+    return write
+
+
+RESULT = Flow(ResultFlow, label=lambda r: f"result {r.id}", history=_history_writer("result"),
+              state_field="status")  # fmt: skip
+EMPOWERMENT = Flow(
+    EmpowermentFlow, label=lambda c: f"empowerment {c.id}", history=_history_writer("empowerment")
+)
+CHALLENGE = Flow(
+    ChallengeFlow, label=lambda c: f"challenge {c.id}", history=_history_writer("challenge")
+)
+_FLOWS: dict[type, Flow[Any]] = {Result: RESULT, Empowerment: EMPOWERMENT, Challenge: CHALLENGE}
+
 Subject = Result | Empowerment | Challenge
-_FLOWS: dict[type, tuple[type[StateMachine], str, str]] = {
-    Result: (ResultFlow, "status", "result"),
-    Empowerment: (EmpowermentFlow, "state", "empowerment"),
-    Challenge: (ChallengeFlow, "state", "challenge"),
-}
-
-
-def allowed_events(flow: type[StateMachine], state: str) -> list[str]:
-    return [event.id for event in flow(start_value=state).allowed_events]
 
 
 def fire(session: Session, subject: Subject, event: str, actor: str, note: str = "") -> None:
-    """Move subject by event and log it; IllegalTransition if its state does not allow it."""
-    if not actor or not actor.strip():
-        raise TransferError("every action names who takes it")
-    flow, field, label = _FLOWS[type(subject)]
-    before = getattr(subject, field)
-    machine = flow(model=subject, state_field=field, start_value=before)
-    try:
-        machine.send(event)
-    except TransitionNotAllowed:
-        raise IllegalTransition(
-            f"{label} {subject.id}", before, event, allowed_events(flow, before)
-        ) from None
-    log(session, label, subject.id, event, before, getattr(subject, field), actor, note)
+    """Move subject by event and log it (the kernel's fire with transfer's history table)."""
+    machines.fire(session, subject, _FLOWS[type(subject)], event, actor, note)
+
+
+def check_allowed(subject: Subject, event: str) -> None:
+    """IllegalTransition unless event is allowed now (checked before any field is changed)."""
+    machines.check(_FLOWS[type(subject)], subject, event)
 
 
 def log(
@@ -113,12 +118,3 @@ def history(session: Session, subject_type: str, subject_id: int) -> list[Transf
             .order_by(TransferEvent.id)
         )
     )
-
-
-def check_allowed(subject: Subject, event: str) -> None:
-    """IllegalTransition unless event is allowed now (checked before any field is changed)."""
-    flow, field, label = _FLOWS[type(subject)]
-    state = getattr(subject, field)
-    allowed = allowed_events(flow, state)
-    if event not in allowed:
-        raise IllegalTransition(f"{label} {subject.id}", state, event, allowed)

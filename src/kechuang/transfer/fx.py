@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from kechuang.workflow.errors import Invalid
+
 # ISO 4217 minor-unit exponents of the currencies deals are written in.
 MINOR_UNITS = {
     "CNY": 2, "USD": 2, "EUR": 2, "GBP": 2, "HKD": 2, "MOP": 2, "TWD": 2, "SGD": 2, "CHF": 2,
@@ -17,7 +19,7 @@ MINOR_UNITS = {
 RATE_PLACES = 6
 
 
-class InvalidRate(ValueError):
+class InvalidRate(Invalid):
     """Unknown currency, a missing or non-positive rate, or one too precise to record."""
 
 

@@ -12,11 +12,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from kechuang.workflow.errors import Invalid
+
 SECTIONS = "ABCDEFGH"
 _SYMBOL = re.compile(r"^([A-H])(\d{2})([A-Z])(?:\s*(\d{1,4})\s*/\s*(\d{2,6}))?$")
 
 
-class InvalidIpc(ValueError):
+class InvalidIpc(Invalid):
     """The text is not an IPC symbol."""
 
 

@@ -23,15 +23,15 @@ from kechuang import __version__
 from kechuang.accounts.service import Principal
 from kechuang.domain import industry
 from kechuang.domain.money import format_yuan
+from kechuang.http import htmlsafe
+from kechuang.http.i18n import translator
+from kechuang.http.problems import ProblemError
+from kechuang.http.security import authenticated, db, load_caller
+from kechuang.http.templating import language
 from kechuang.transfer import demands, flows, income, pilot, register
 from kechuang.transfer.access import Actor
 from kechuang.transfer.errors import NotFound
 from kechuang.transfer.tables import Deal, DealIncome, Result
-from kechuang.web import htmlsafe
-from kechuang.web.i18n import translator
-from kechuang.web.problems import ProblemError
-from kechuang.web.security import authenticated, db, load_caller
-from kechuang.web.templating import language
 
 router = APIRouter(include_in_schema=False)
 _templates = Jinja2Templates(
@@ -39,7 +39,7 @@ _templates = Jinja2Templates(
         loader=jinja2.ChoiceLoader(
             [
                 jinja2.FileSystemLoader(str(resources.files("kechuang.transfer") / "templates")),
-                jinja2.FileSystemLoader(str(resources.files("kechuang.web") / "templates")),
+                jinja2.FileSystemLoader(str(resources.files("kechuang.http") / "templates")),
             ]
         ),
         autoescape=True,

@@ -353,6 +353,20 @@ class PilotUnitIn(BaseModel):
     since_year: int = Field(ge=2000, le=2100)
 
 
+class PilotUnitOut(BaseModel):
+    institution: str
+
+
+class PaymentOut(BaseModel):
+    """Whether this call paid the reward (false when it had been paid before)."""
+
+    paid: bool
+
+
+class CreatedOut(BaseModel):
+    id: int
+
+
 class IndicatorsOut(BaseModel):
     institution: str
     year: int

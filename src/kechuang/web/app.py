@@ -2,7 +2,7 @@
 
 Pages are zh-CN first; `?lang=en` switches to English (remembered in a cookie). Every error is
 RFC 9457 problem+json on the API. CSRF is checked app-wide on state-changing requests; every
-response carries the security headers of web.headers (CSP, no framing, no-store).
+response carries the security headers of http.headers (CSP, no framing, no-store).
 """
 
 from __future__ import annotations
@@ -19,26 +19,27 @@ from sqlalchemy import Engine
 
 from kechuang import __version__
 from kechuang.accounts.throttle import ThrottleSettings
+from kechuang.enterprises.status import StatusOut, read_batches, read_status
+from kechuang.http import headers, problems, refusals
+from kechuang.http.i18n import LANG_COOKIE
+from kechuang.http.nesting import JsonDepthLimit
+from kechuang.http.security import OFFICIALS, enforce_csrf, load_caller
+from kechuang.http.templating import register_templates, render
 from kechuang.store.engine import make_engine, make_sessionmaker
-from kechuang.web import headers, problems
-from kechuang.web.i18n import LANG_COOKIE
-from kechuang.web.nesting import JsonDepthLimit
-from kechuang.web.security import OFFICIALS, enforce_csrf, load_caller
-from kechuang.web.status import StatusOut, read_batches, read_status
-from kechuang.web.templating import render
 
 _PACKAGE = resources.files("kechuang.web")
+register_templates("kechuang.enterprises")
 
 # Each module has `router: APIRouter`; order is the order of the OpenAPI document.
 ROUTER_MODULES = (
     "kechuang.accounts.router",
-    "kechuang.web.routers.auth",
-    "kechuang.web.routers.policies",
-    "kechuang.web.routers.enterprises",
-    "kechuang.web.routers.runs",
-    "kechuang.web.routers.whatif",
-    "kechuang.web.routers.dashboard",
-    "kechuang.web.routers.admin",
+    "kechuang.accounts.auth_pages",
+    "kechuang.policies.router",
+    "kechuang.screening.enterprise_router",
+    "kechuang.screening.runs_router",
+    "kechuang.screening.whatif_router",
+    "kechuang.stats.dashboard",
+    "kechuang.accounts.admin_pages",
     "kechuang.finance.router",
     "kechuang.stats.router",
     "kechuang.cultivation.router",
@@ -56,7 +57,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
             "RFC 9457 problem details; every list is paginated with `limit` and `offset`."
         ),
         dependencies=[Depends(enforce_csrf)],
-        # Served by web.headers under their own Content-Security-Policy.
+        # Served by http.headers under their own Content-Security-Policy.
         docs_url=None,
         redoc_url=None,
     )
@@ -66,6 +67,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.state.login_throttle = ThrottleSettings.from_environ()
     app.mount("/static", StaticFiles(directory=str(_PACKAGE / "static")), name="static")
     problems.install(app)
+    refusals.install(app)
     app.add_middleware(JsonDepthLimit)
     # Added last, so outermost: its headers are on every answer, a refused body's too.
     headers.install(app)
@@ -102,7 +104,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     def start_page(request: Request) -> Response:
         caller = load_caller(request)
         if caller is not None:
-            from kechuang.web.routers.auth import home_of
+            from kechuang.accounts.auth_pages import home_of
 
             return RedirectResponse(home_of(caller.principal.role), status_code=303)
         return render(request, "status.html", {"status": read_status(app.state.engine)})

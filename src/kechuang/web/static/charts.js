@@ -1,6 +1,6 @@
 // Kechuang charts: draw every [data-chart] element with ECharts, on load and after each htmx
 // swap. Its data is the JSON of the <script type="application/json"> block inside it (escaped
-// on the server by web.htmlsafe.json_for_html), never an attribute and never code:
+// on the server by http.htmlsafe.json_for_html), never an attribute and never code:
 // data-chart="option" holds a whole ECharts option (indicators, cultivation, annual report),
 // data-chart="spec" a few bar or line series over categories (dashboard, what-if, portfolio).
 // The annual report file inlines this script (allowed by its hash), so it needs no server.

@@ -1,0 +1,328 @@
+"""Routes, forms and page buttons made from step declarations (kechuang.workflow.steps).
+
+`mount_steps(router, steps)` gives each step
+- an API route `POST {subject.api_path}/{verb}` whose body is the step's input model (JSON, strict
+  types) and whose answer is the step's output model;
+- a form route `POST {subject.page_path}/{verb}` (when the subject has pages) whose fields are
+  validated by the same model from strings, answering with a redirect to the subject's page or
+  with the error page in the page's language;
+- an entry in the registry that `offered_steps` reads, so a page shows exactly the buttons that
+  the state machine and the caller's role allow.
+Refusals are answered by kechuang.http.refusals, the one place that maps them to statuses.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+import types
+import typing
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, Path, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+from sqlalchemy.orm import Session
+
+from kechuang.accounts.service import Principal
+from kechuang.http.problems import ProblemError, problem_responses
+from kechuang.http.security import authenticated, client_ip, db
+from kechuang.workflow import clock
+from kechuang.workflow.steps import Actor, Step, Surface, perform
+from kechuang.workflow.strings import from_strings, person_name
+
+# Steps by the name of their subject, in the order they were mounted (the order of buttons).
+_REGISTRY: dict[str, list[Step[Any, Any]]] = {}
+
+
+class StepDone(BaseModel):
+    """The answer of a step that has no output model of its own."""
+
+    step: str
+    subject: str
+
+
+def today(request: Request) -> Any:
+    """The business day for this app: its test clock if one is set, else the server's."""
+    override = getattr(request.app.state, "clock", None)
+    return override() if override is not None else clock.today()
+
+
+def actor_of(request: Request, who: Principal, surface: Surface) -> Actor:
+    return Actor(principal=who, surface=surface, today=today(request), ip=client_ip(request))
+
+
+def api_path(step: Step[Any, Any]) -> str:
+    return step.subject.api_path + _suffix(step)
+
+
+def form_path(step: Step[Any, Any]) -> str | None:
+    base = step.subject.page_path
+    return None if base is None else base + _suffix(step)
+
+
+def _suffix(step: Step[Any, Any]) -> str:
+    return f"/{step.verb}" if step.path is None else step.path
+
+
+def mount_steps(router: APIRouter, steps: Sequence[Step[Any, Any]]) -> None:
+    """Add the API route and the form route of every step to `router`."""
+    for step in steps:
+        _mount_api(router, step)
+        if step.subject.page_path is not None:
+            _mount_form(router, step)
+        offered = _REGISTRY.setdefault(step.subject.name, [])
+        if all(existing.name != step.name for existing in offered):
+            offered.append(step)
+
+
+def _key_parameters(step: Step[Any, Any]) -> list[inspect.Parameter]:
+    return [
+        inspect.Parameter(
+            key.name,
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=Annotated[key.type, Path(description=key.help or key.name)],
+        )
+        for key in step.subject.keys
+    ]
+
+
+def _common_parameters() -> list[inspect.Parameter]:
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    return [
+        inspect.Parameter("request", keyword, annotation=Request),
+        inspect.Parameter("who", keyword, annotation=Principal, default=Depends(authenticated)),
+        inspect.Parameter("session", keyword, annotation=Session, default=Depends(db)),
+    ]
+
+
+def _mount_api(router: APIRouter, step: Step[Any, Any]) -> None:
+    keys = [key.name for key in step.subject.keys]
+    has_fields = bool(step.input.model_fields)
+
+    def endpoint(**kwargs: Any) -> Any:
+        request: Request = kwargs["request"]
+        data = kwargs.get("body") or step.input()
+        actor = actor_of(request, kwargs["who"], "api")
+        result = perform(kwargs["session"], step, actor, {k: kwargs[k] for k in keys}, data)
+        return _answer(step, result, kwargs)
+
+    body = inspect.Parameter(
+        "body",
+        inspect.Parameter.KEYWORD_ONLY,
+        annotation=Annotated[step.input, Body()] if has_fields else step.input | None,
+        default=inspect.Parameter.empty if _body_required(step) else None,
+    )
+    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [*_key_parameters(step), body, *_common_parameters()]
+    )
+    endpoint.__name__ = step.name.replace(".", "_").replace("-", "_")
+    endpoint.__doc__ = step.summary
+    router.add_api_route(
+        api_path(step),
+        endpoint,
+        methods=[step.method],
+        response_model=step.output or StepDone,
+        status_code=step.status_code,
+        tags=list(step.tags) or [step.subject.name],
+        summary=step.summary,
+        name=endpoint.__name__,
+        responses=problem_responses(403, 404, 409, 422),
+    )
+
+
+def _body_required(step: Step[Any, Any]) -> bool:
+    return any(info.is_required() for info in step.input.model_fields.values())
+
+
+def _answer(step: Step[Any, Any], result: Any, kwargs: dict[str, Any]) -> Any:
+    if step.output is None:
+        subject = "/".join(str(kwargs[key.name]) for key in step.subject.keys)
+        return StepDone(step=step.name, subject=subject or str(getattr(result, "id", "")))
+    if isinstance(result, step.output):
+        return result
+    if step.present is not None:
+        return step.present(kwargs["session"], result)
+    return step.output.model_validate(result, from_attributes=True)
+
+
+def _mount_form(router: APIRouter, step: Step[Any, Any]) -> None:
+    keys = [key.name for key in step.subject.keys]
+
+    async def endpoint(**kwargs: Any) -> Response:
+        request: Request = kwargs["request"]
+        form = await request.form()
+        raw = {
+            shown: value
+            for shown in map(person_name, step.input.model_fields)
+            if isinstance(value := form.get(shown), str) and value != ""
+        }
+        try:
+            data = step.input.model_validate(from_strings(step.input, raw))
+        except ValidationError as exc:
+            raise ProblemError(422, _describe(exc), "validation") from None
+        actor = actor_of(request, kwargs["who"], "form")
+        result = await _in_thread(
+            perform, kwargs["session"], step, actor, {k: kwargs[k] for k in keys}, data
+        )
+        return RedirectResponse(_after_form(step, result, kwargs), status_code=303)
+
+    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [*_key_parameters(step), *_common_parameters()]
+    )
+    endpoint.__name__ = "form_" + step.name.replace(".", "_").replace("-", "_")
+    path = form_path(step)
+    assert path is not None
+    router.add_api_route(path, endpoint, methods=["POST"], include_in_schema=False)
+
+
+async def _in_thread(function: Any, *args: Any) -> Any:
+    # perform() does blocking database work; keep it off the event loop like a sync route.
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(function, *args)
+
+
+def _after_form(step: Step[Any, Any], result: Any, kwargs: dict[str, Any]) -> str:
+    template = step.subject.return_to or step.subject.page_path or "/"
+    values = {key.name: kwargs[key.name] for key in step.subject.keys}
+    if step.subject.is_collection and getattr(result, "id", None) is not None:
+        values["id"] = result.id
+    return f"{template.format(**values)}?done={step.name}"
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"]) or "input"
+        parts.append(f"{where}: {error['msg']}")
+    return "; ".join(parts)
+
+
+# Page buttons -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input of a step's form, described for the template."""
+
+    name: str
+    label: str
+    kind: str  # text | textarea | number | yuan | date | select | checkbox
+    required: bool
+    default: Any
+    minimum: Any = None
+    maximum: Any = None
+    max_length: int | None = None
+    options: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A step a page offers now: its button label, where its form posts, and its fields."""
+
+    step: Step[Any, Any]
+    url: str
+    label: str
+    fields: tuple[FormField, ...]
+    confirm: str | None
+
+
+def offered_steps(subject_name: str, subject: Any, role: str | None, lang: str) -> list[Offer]:
+    """The steps on this subject that its state and this role allow, as forms to show."""
+    if role is None:
+        return []
+    offers = []
+    for step in _REGISTRY.get(subject_name, []):
+        base = step.subject.page_path
+        if base is None or not step.available(subject, role):
+            continue
+        url = base.format(**step.subject.address(subject)) + _suffix(step)
+        offers.append(
+            Offer(
+                step=step,
+                url=url,
+                label=step.label(lang),
+                fields=tuple(form_fields(step, lang)),
+                confirm=step.confirm(lang) if step.confirm else None,
+            )
+        )
+    return offers
+
+
+def form_fields(step: Step[Any, Any], lang: str) -> list[FormField]:
+    names = step.form_fields or tuple(step.input.model_fields)
+    return [_form_field(name, step.input.model_fields[name], lang) for name in names]
+
+
+def _form_field(name: str, info: FieldInfo, lang: str) -> FormField:
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    label = str(extra.get("label_zh") or info.description or name)
+    if lang == "en":
+        label = info.description or name
+    annotation = _plain(info.annotation)
+    bounds = _bounds(info)
+    default = None if info.is_required() else info.default
+    options: tuple[tuple[str, str], ...] = ()
+    kind = "text"
+    if annotation is bool:
+        kind = "checkbox"
+    elif annotation in (int,) or annotation is float:
+        kind = "number"
+    elif getattr(annotation, "__name__", "") == "date":
+        kind = "date"
+    elif typing.get_origin(annotation) is Literal:
+        kind = "select"
+        choices = extra.get("choices_zh" if lang == "zh" else "choices_en") or {}
+        options = tuple(
+            (str(v), str(choices.get(str(v), v)))  # type: ignore[union-attr]
+            for v in typing.get_args(annotation)
+        )
+    elif isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        kind = "select"
+        options = tuple((str(m.value), str(m.value)) for m in annotation)
+    elif bounds.get("max_length") and bounds["max_length"] > 200:
+        kind = "textarea"
+    if name.endswith("_fen"):
+        kind = "yuan"
+        bounds = {k: _yuan_text(v) for k, v in bounds.items() if k in ("ge", "le", "gt", "lt")}
+        default = None if default is None else _yuan_text(default)
+    return FormField(
+        name=person_name(name),
+        label=label,
+        kind=kind,
+        required=info.is_required(),
+        default=default,
+        minimum=bounds.get("ge"),
+        maximum=bounds.get("le"),
+        max_length=bounds.get("max_length"),
+        options=options,
+    )
+
+
+def _yuan_text(fen: int) -> str:
+    whole, part = divmod(int(fen), 100)
+    return f"{whole}.{part:02d}"
+
+
+def _plain(annotation: Any) -> Any:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _plain(args[0]) if len(args) == 1 else annotation
+    if origin is Annotated:
+        return _plain(typing.get_args(annotation)[0])
+    return annotation
+
+
+def _bounds(info: FieldInfo) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for item in info.metadata:
+        for attribute in ("ge", "le", "gt", "lt", "max_length", "min_length"):
+            value = getattr(item, attribute, None)
+            if value is not None:
+                found[attribute] = value
+    return found

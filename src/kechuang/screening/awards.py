@@ -1,0 +1,102 @@
+"""What the pages and API share around the screening workflow (kechuang.screening.service):
+the app's clock, refusals as problems, and an enterprise's benefits as it may see them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
+
+from fastapi import Request
+from pydantic import BaseModel
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from kechuang.http.problems import ProblemError
+
+# Runs in these states have been published: before that an award is an internal proposal that
+# the enterprise must not see.
+VISIBLE_RUN_STATES = ("published", "approved", "closed")
+
+
+def clock(request: Request) -> dt.date:
+    """Today for the workflow rules (notice periods, deadlines); tests move it forward."""
+    from kechuang.screening.service import today
+
+    override = getattr(request.app.state, "clock", None)
+    return override() if override is not None else today()
+
+
+@contextmanager
+def refused() -> Iterator[None]:
+    """A workflow refusal becomes 404 (no such thing) or 409 (not allowed now), with its reason."""
+    from kechuang.screening.errors import NotFound, Refused
+
+    try:
+        yield
+    except NotFound as exc:
+        raise ProblemError(404, str(exc), "not-found") from None
+    except Refused as exc:
+        raise ProblemError(409, str(exc), "workflow-refused") from None
+
+
+class AwardOut(BaseModel):
+    id: int
+    run_id: int
+    policy_id: str
+    year: int
+    uscc: str
+    name: str
+    eligible_fen: int
+    allocated_fen: int
+    state: str
+    run_state: str
+    notice_ends_on: dt.date | None
+    confirm_by: dt.date | None
+    paid_at: dt.datetime | None
+    bank: str | None
+    account_tail: str | None
+
+
+@lru_cache(maxsize=1)
+def _awards_query() -> Any:
+    from kechuang.screening.tables import Award, BankAccount, ScreeningRun
+
+    # Plain columns, not ORM entities, built once: this runs on every enterprise home page.
+    return (
+        select(
+            Award.id,
+            ScreeningRun.id,
+            ScreeningRun.policy_id,
+            ScreeningRun.year,
+            Award.uscc,
+            Award.name,
+            Award.eligible_fen,
+            Award.allocated_fen,
+            Award.state,
+            ScreeningRun.state,
+            ScreeningRun.notice_ends_on,
+            ScreeningRun.confirm_by,
+            Award.paid_at,
+            BankAccount.bank,
+            BankAccount.account_number,
+        )
+        .join(ScreeningRun, ScreeningRun.id == Award.run_id)
+        .outerjoin(BankAccount, BankAccount.award_id == Award.id)
+        .where(Award.uscc == bindparam("uscc"), ScreeningRun.state.in_(VISIBLE_RUN_STATES))
+        .order_by(ScreeningRun.id.desc())
+    )
+
+
+_FIELDS = list(AwardOut.model_fields)
+
+
+def awards_of(session: Session, uscc: str) -> list[AwardOut]:
+    """An enterprise's awards in published (or later) runs, newest run first."""
+    rows = session.execute(_awards_query(), {"uscc": uscc}).all()
+    return [
+        AwardOut(**dict(zip(_FIELDS, (*row[:14], row[14][-4:] if row[14] else None), strict=True)))
+        for row in rows
+    ]

@@ -1,0 +1,780 @@
+"""Officer workflow: start a screening run and watch it, review results with explanations,
+publish, decide objections, approve (four-eyes), pay, export the lists as .xlsx.
+
+Every action calls kechuang.screening.service (the rules live there) and is audited here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
+
+from kechuang.accounts import audit
+from kechuang.accounts.service import Principal
+from kechuang.domain.text import CleanLine, CleanText
+from kechuang.enterprises.tables import enterprises
+from kechuang.http.pagination import Page, PageParams, page, page_params
+from kechuang.http.problems import ProblemError, problem_responses
+from kechuang.http.security import client_ip, db, require
+from kechuang.http.templating import register_templates, render
+from kechuang.policies import catalogue
+from kechuang.screening.awards import clock, refused
+from kechuang.screening.jobs import Job, Jobs
+from kechuang.screening.whatif_router import panel_years
+
+router = APIRouter(responses=problem_responses(401, 403, 404, 422))
+register_templates("kechuang.screening")
+Officer = require("officer")
+Reader = require("officer", "admin")
+Outcome = Literal["eligible", "ineligible", "manual_review", "unknown"]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class RunIn(BaseModel):
+    policy_id: CleanLine = Field(min_length=1, max_length=64)
+    year: int = Field(ge=1990, le=2100)
+    budget_yuan: str | None = Field(None, pattern=r"^[0-9]{1,13}(\.[0-9]{1,2})?$")
+    sets: list[CleanLine] = Field(default_factory=list, max_length=20)
+
+
+class JobOut(BaseModel):
+    id: str
+    policy_id: str
+    year: int
+    stage: str
+    done: int
+    total: int | None
+    run_id: int | None
+    error: str | None
+    finished: bool
+
+
+class RunOut(BaseModel):
+    id: int
+    policy_id: str
+    policy_version: str
+    year: int
+    state: str
+    overrides: dict[str, Any]
+    budget_fen: int | None
+    allocation: str
+    counts: dict[str, int]
+    eligible_fen: int
+    allocated_fen: int
+    started_by: str
+    started_at: dt.datetime
+    published_by: str | None
+    published_on: dt.date | None
+    notice_ends_on: dt.date | None
+    approved_by: str | None
+    approved_on: dt.date | None
+    confirm_by: dt.date | None
+    by_state: dict[str, list[int]]
+
+
+class ResultOut(BaseModel):
+    uscc: str
+    name: str | None
+    district: str | None
+    outcome: str
+    score: str | None
+    benefit_fen: int | None
+    unmet: list[str]
+
+
+class RunAwardOut(BaseModel):
+    id: int
+    uscc: str
+    name: str
+    eligible_fen: int
+    allocated_fen: int
+    state: str
+    paid_at: dt.datetime | None
+
+
+class ObjectionOut(BaseModel):
+    id: int
+    award_id: int
+    uscc: str
+    objector: str
+    reason: str
+    lodged_on: dt.date
+    decision: str | None
+    decided_by: str | None
+    decision_reason: str | None
+
+
+class PublishIn(BaseModel):
+    notice_days: int | None = Field(None, ge=1, le=60)
+
+
+class ApproveIn(BaseModel):
+    confirm_days: int = Field(10, ge=1, le=90)
+
+
+class DecisionIn(BaseModel):
+    decision: Literal["upheld", "rejected"]
+    reason: CleanText = Field(min_length=1, max_length=2000)
+
+
+class ClawbackIn(BaseModel):
+    reason: CleanText = Field(min_length=1, max_length=2000)
+
+
+class PayOut(BaseModel):
+    paid: int
+    paid_fen: int
+    waiting: int
+
+
+def _jobs(request: Request) -> Jobs:
+    jobs: Jobs | None = getattr(request.app.state, "jobs", None)
+    if jobs is None:
+        jobs = request.app.state.jobs = Jobs()
+    return jobs
+
+
+def _job_out(job: Job) -> JobOut:
+    with job.lock:
+        return JobOut(
+            id=job.id,
+            policy_id=job.policy_id,
+            year=job.year,
+            stage=job.stage,
+            done=job.done,
+            total=job.total,
+            run_id=job.run_id,
+            error=job.error,
+            finished=job.finished,
+        )
+
+
+def _run_out(session: Session, run_id: int) -> RunOut:
+    from kechuang.screening.report import run_report
+
+    with refused():
+        report = run_report(session, run_id)
+    r = report.run
+    return RunOut(
+        id=r.id,
+        policy_id=r.policy_id,
+        policy_version=r.policy_version,
+        year=r.year,
+        state=r.state,
+        overrides=r.overrides or {},
+        budget_fen=r.budget_fen,
+        allocation=r.allocation,
+        counts=r.counts or {},
+        eligible_fen=r.eligible_fen,
+        allocated_fen=r.allocated_fen,
+        started_by=r.started_by,
+        started_at=r.started_at,
+        published_by=r.published_by,
+        published_on=r.published_on,
+        notice_ends_on=r.notice_ends_on,
+        approved_by=r.approved_by,
+        approved_on=r.approved_on,
+        confirm_by=r.confirm_by,
+        by_state={k: [n, fen] for k, (n, fen) in report.by_state.items()},
+    )
+
+
+def start(request: Request, body: RunIn, who: Principal) -> Job:
+    catalogue.version(body.policy_id, year=body.year)  # 404 before a thread starts
+    engine = request.app.state.engine
+
+    def on_done(job: Job) -> None:
+        with request.app.state.sessionmaker() as session:
+            audit.record(
+                session,
+                who.username,
+                "run.start",
+                "run",
+                job.run_id,
+                None,
+                body.model_dump(),
+                client_ip(request),
+            )
+            session.commit()
+
+    return _jobs(request).start(
+        engine, body.policy_id, body.year, who.username, body.sets, body.budget_yuan, on_done
+    )
+
+
+@router.post("/api/v1/runs", response_model=JobOut, status_code=202, tags=["runs"])
+def start_run_api(request: Request, body: RunIn, who: Principal = Depends(Officer)) -> JobOut:
+    """Start screening the stored population with a policy; poll the job for progress."""
+    return _job_out(start(request, body, who))
+
+
+@router.get("/api/v1/jobs/{job_id}", response_model=JobOut, tags=["runs"])
+def job_api(request: Request, job_id: str, _: Principal = Depends(Reader)) -> JobOut:
+    job = _jobs(request).get(job_id)
+    if job is None:
+        raise ProblemError(404, f"no job {job_id}")
+    return _job_out(job)
+
+
+@router.get("/api/v1/runs", response_model=Page[RunOut], tags=["runs"])
+def list_runs_api(
+    request: Request,
+    params: PageParams = Depends(page_params),
+    session: Session = Depends(db),
+    _: Principal = Depends(Reader),
+) -> Page[RunOut]:
+    from kechuang.screening.tables import ScreeningRun
+
+    total = session.scalar(select(func.count()).select_from(ScreeningRun)) or 0
+    ids = session.scalars(
+        select(ScreeningRun.id)
+        .order_by(ScreeningRun.id.desc())
+        .limit(params.limit)
+        .offset(params.offset)
+    ).all()
+    return page(request, [_run_out(session, i) for i in ids], total, params)
+
+
+@router.get("/api/v1/runs/{run_id}", response_model=RunOut, tags=["runs"])
+def run_api(run_id: int, session: Session = Depends(db), _: Principal = Depends(Reader)) -> RunOut:
+    return _run_out(session, run_id)
+
+
+def results_query(run_id: int, outcome: str | None, q: str | None, district: str | None) -> Any:
+    from kechuang.screening.tables import ScreeningResult as R
+
+    query = (
+        select(
+            R.uscc,
+            enterprises.c.name,
+            enterprises.c.district,
+            R.outcome,
+            R.score,
+            R.benefit_fen,
+            R.unmet,
+        )
+        .outerjoin(enterprises, enterprises.c.uscc == R.uscc)
+        .where(R.run_id == run_id)
+    )
+    if outcome:
+        query = query.where(R.outcome == outcome)
+    if q:
+        query = query.where((R.uscc == q.upper()) | enterprises.c.name.contains(q))
+    if district:
+        query = query.where(enterprises.c.district == district)
+    return query
+
+
+@router.get("/api/v1/runs/{run_id}/results", response_model=Page[ResultOut], tags=["runs"])
+def results_api(
+    request: Request,
+    run_id: int,
+    outcome: Outcome | None = None,
+    q: str | None = Query(None, max_length=100),
+    district: str | None = Query(None, max_length=6),
+    params: PageParams = Depends(page_params),
+    session: Session = Depends(db),
+    _: Principal = Depends(Reader),
+) -> Page[ResultOut]:
+    """One row per screened enterprise, filtered by outcome, name/USCC and district."""
+    _run_out(session, run_id)
+    query = results_query(run_id, outcome, q, district)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(query.order_by("uscc").limit(params.limit).offset(params.offset))
+    items = [
+        ResultOut(
+            uscc=u,
+            name=n,
+            district=d,
+            outcome=o,
+            score=s,
+            benefit_fen=b,
+            unmet=[x for x in (m or "").split(";") if x],
+        )
+        for u, n, d, o, s, b, m in rows
+    ]
+    return page(request, items, total, params)
+
+
+@router.get("/api/v1/runs/{run_id}/awards", response_model=Page[RunAwardOut], tags=["runs"])
+def awards_api(
+    request: Request,
+    run_id: int,
+    state: str | None = Query(None, max_length=16),
+    params: PageParams = Depends(page_params),
+    session: Session = Depends(db),
+    _: Principal = Depends(Reader),
+) -> Page[RunAwardOut]:
+    from kechuang.screening.tables import Award
+
+    _run_out(session, run_id)
+    where = [Award.run_id == run_id] + ([Award.state == state] if state else [])
+    total = session.scalar(select(func.count()).select_from(Award).where(*where)) or 0
+    rows = session.scalars(
+        select(Award).where(*where).order_by(Award.uscc).limit(params.limit).offset(params.offset)
+    )
+    items = [
+        RunAwardOut(
+            id=a.id,
+            uscc=a.uscc,
+            name=a.name,
+            eligible_fen=a.eligible_fen,
+            allocated_fen=a.allocated_fen,
+            state=a.state,
+            paid_at=a.paid_at,
+        )
+        for a in rows
+    ]
+    return page(request, items, total, params)
+
+
+def objections_of(session: Session, run_id: int) -> list[ObjectionOut]:
+    from kechuang.screening.tables import Award, Objection
+
+    rows = session.execute(
+        select(Objection, Award.uscc)
+        .join(Award, Award.id == Objection.award_id)
+        .where(Objection.run_id == run_id)
+        .order_by(Objection.id)
+    ).all()
+    return [
+        ObjectionOut(
+            id=o.id,
+            award_id=o.award_id,
+            uscc=uscc,
+            objector=o.objector_uscc or f"{o.objector_name} ({o.objector_contact})",
+            reason=o.reason,
+            lodged_on=o.lodged_on,
+            decision=o.decision,
+            decided_by=o.decided_by,
+            decision_reason=o.decision_reason,
+        )
+        for o, uscc in rows
+    ]
+
+
+@router.get("/api/v1/runs/{run_id}/objections", response_model=Page[ObjectionOut], tags=["runs"])
+def objections_api(
+    request: Request,
+    run_id: int,
+    params: PageParams = Depends(page_params),
+    session: Session = Depends(db),
+    _: Principal = Depends(Reader),
+) -> Page[ObjectionOut]:
+    _run_out(session, run_id)
+    items = objections_of(session, run_id)
+    return page(request, items[params.offset : params.offset + params.limit], len(items), params)
+
+
+# Actions: each one service call, its audit row, one commit -------------------------------------
+
+
+def _state(session: Session, run_id: int) -> dict[str, Any]:
+    from kechuang.screening.tables import ScreeningRun
+
+    run = session.get(ScreeningRun, run_id)
+    if run is None:
+        raise ProblemError(404, f"no screening run {run_id}")
+    return {"state": run.state}
+
+
+def do_publish(
+    request: Request, session: Session, who: Principal, run_id: int, body: PublishIn
+) -> None:
+    from kechuang.screening import service
+
+    before = _state(session, run_id)
+    with refused():
+        run = service.publish(session, run_id, who.username, clock(request), body.notice_days)
+    audit.record(
+        session,
+        who.username,
+        "run.publish",
+        "run",
+        run_id,
+        before,
+        {"state": run.state, "notice_ends_on": str(run.notice_ends_on)},
+        client_ip(request),
+    )
+    session.commit()
+
+
+def do_approve(
+    request: Request, session: Session, who: Principal, run_id: int, body: ApproveIn
+) -> None:
+    from kechuang.screening import service
+
+    before = _state(session, run_id)
+    with refused():
+        run = service.approve(session, run_id, who.username, clock(request), body.confirm_days)
+    audit.record(
+        session,
+        who.username,
+        "run.approve",
+        "run",
+        run_id,
+        before,
+        {"state": run.state, "confirm_by": str(run.confirm_by)},
+        client_ip(request),
+    )
+    session.commit()
+
+
+def do_decide(
+    request: Request, session: Session, who: Principal, objection_id: int, body: DecisionIn
+) -> int:
+    from kechuang.screening import service
+
+    with refused():
+        objection = service.decide_objection(
+            session, objection_id, body.decision, body.reason, who.username
+        )
+    audit.record(
+        session,
+        who.username,
+        "objection.decide",
+        "objection",
+        objection_id,
+        {"decision": None},
+        {"decision": body.decision, "reason": body.reason},
+        client_ip(request),
+    )
+    run_id = objection.run_id
+    session.commit()
+    return run_id
+
+
+def do_pay(request: Request, session: Session, who: Principal, run_id: int) -> PayOut:
+    from kechuang.screening import service
+
+    before = _state(session, run_id)
+    with refused():
+        result = service.pay(session, run_id, who.username)
+    audit.record(
+        session,
+        who.username,
+        "run.pay",
+        "run",
+        run_id,
+        before,
+        {**_state(session, run_id), "paid": result.paid, "paid_fen": result.paid_fen},
+        client_ip(request),
+    )
+    session.commit()
+    return PayOut(paid=result.paid, paid_fen=result.paid_fen, waiting=result.waiting)
+
+
+_action_errors = problem_responses(409)
+
+
+@router.post(
+    "/api/v1/runs/{run_id}/publish", response_model=RunOut, tags=["runs"], responses=_action_errors
+)
+def publish_api(
+    request: Request,
+    run_id: int,
+    body: PublishIn,
+    session: Session = Depends(db),
+    who: Principal = Depends(Officer),
+) -> RunOut:
+    """公示: put the run's proposed awards on public notice."""
+    do_publish(request, session, who, run_id, body)
+    return _run_out(session, run_id)
+
+
+@router.post(
+    "/api/v1/runs/{run_id}/approve", response_model=RunOut, tags=["runs"], responses=_action_errors
+)
+def approve_api(
+    request: Request,
+    run_id: int,
+    body: ApproveIn,
+    session: Session = Depends(db),
+    who: Principal = Depends(Officer),
+) -> RunOut:
+    """Four-eyes approval after the notice period, by an officer other than the publisher."""
+    do_approve(request, session, who, run_id, body)
+    return _run_out(session, run_id)
+
+
+@router.post(
+    "/api/v1/objections/{objection_id}/decision",
+    response_model=RunOut,
+    tags=["runs"],
+    responses=_action_errors,
+)
+def decide_api(
+    request: Request,
+    objection_id: int,
+    body: DecisionIn,
+    session: Session = Depends(db),
+    who: Principal = Depends(Officer),
+) -> RunOut:
+    """Uphold (the award is withdrawn) or reject an objection, with reasons."""
+    return _run_out(session, do_decide(request, session, who, objection_id, body))
+
+
+@router.post(
+    "/api/v1/runs/{run_id}/pay", response_model=PayOut, tags=["runs"], responses=_action_errors
+)
+def pay_api(
+    request: Request, run_id: int, session: Session = Depends(db), who: Principal = Depends(Officer)
+) -> PayOut:
+    """Pay every confirmed award once (re-running pays nothing twice)."""
+    return do_pay(request, session, who, run_id)
+
+
+def do_claw_back(
+    request: Request, session: Session, who: Principal, run_id: int, uscc: str, body: ClawbackIn
+) -> RunAwardOut:
+    from kechuang.screening import service
+
+    with refused():
+        award = service.claw_back(session, run_id, uscc, body.reason, who.username)
+    audit.record(
+        session,
+        who.username,
+        "award.claw_back",
+        "award",
+        award.id,
+        {"state": "paid"},
+        {"state": award.state, "reason": body.reason},
+        client_ip(request),
+    )
+    session.commit()
+    return RunAwardOut(
+        id=award.id,
+        uscc=award.uscc,
+        name=award.name,
+        eligible_fen=award.eligible_fen,
+        allocated_fen=award.allocated_fen,
+        state=award.state,
+        paid_at=award.paid_at,
+    )
+
+
+@router.post(
+    "/api/v1/runs/{run_id}/awards/{uscc}/clawback",
+    response_model=RunAwardOut,
+    tags=["runs"],
+    responses=_action_errors,
+)
+def claw_back_api(
+    request: Request,
+    run_id: int,
+    uscc: str,
+    body: ClawbackIn,
+    session: Session = Depends(db),
+    who: Principal = Depends(Officer),
+) -> RunAwardOut:
+    """追回: a later finding voids a paid award; the ledger is reversed and the enterprise told."""
+    return do_claw_back(request, session, who, run_id, uscc, body)
+
+
+@router.get(
+    "/api/v1/runs/{run_id}/export/{kind}",
+    tags=["runs"],
+    response_class=FileResponse,
+    responses={200: {"content": {XLSX: {}}, "description": "The list as .xlsx"}, **_action_errors},
+)
+def export_api(
+    request: Request,
+    run_id: int,
+    kind: Literal["notice", "payment"],
+    session: Session = Depends(db),
+    who: Principal = Depends(Reader),
+) -> Response:
+    """The public notice list (公示名单) or the payment list, as an .xlsx download."""
+    from kechuang.screening import export
+
+    work = Path(tempfile.mkdtemp(prefix="kechuang-export-"))
+    path = work / f"run-{run_id}-{kind}.xlsx"
+    with refused():
+        (export.notice_list if kind == "notice" else export.payment_list)(session, run_id, path)
+    audit.record(session, who.username, f"run.export_{kind}", "run", run_id, ip=client_ip(request))
+    session.commit()
+
+    def cleanup() -> None:
+        path.unlink(missing_ok=True)
+        work.rmdir()
+
+    return FileResponse(
+        path, media_type=XLSX, filename=path.name, background=BackgroundTask(cleanup)
+    )
+
+
+# Pages ---------------------------------------------------------------------------------------
+
+
+@router.get("/officer/runs", include_in_schema=False)
+def runs_page(
+    request: Request, session: Session = Depends(db), who: Principal = Depends(Reader)
+) -> Response:
+    from kechuang.screening.tables import ScreeningRun
+
+    ids = session.scalars(select(ScreeningRun.id).order_by(ScreeningRun.id.desc()).limit(100))
+    runs = [_run_out(session, i) for i in ids]
+    policies = [p for p in catalogue.search(mode="automatic")]
+    return render(
+        request, "runs.html", {"runs": runs, "policies": policies, "years": panel_years(session)}
+    )
+
+
+@router.post("/officer/runs", include_in_schema=False)
+def start_form(
+    request: Request,
+    policy_id: str = Form(...),
+    year: int = Form(...),
+    budget_yuan: str = Form(""),
+    who: Principal = Depends(Officer),
+) -> Response:
+    body = RunIn(policy_id=policy_id, year=year, budget_yuan=budget_yuan.strip() or None)
+    job = start(request, body, who)
+    return RedirectResponse(f"/officer/jobs/{job.id}", status_code=303)
+
+
+@router.get("/officer/jobs/{job_id}", include_in_schema=False)
+def job_page(request: Request, job_id: str, who: Principal = Depends(Reader)) -> Response:
+    job = _jobs(request).get(job_id)
+    if job is None:
+        raise ProblemError(404, f"no job {job_id}")
+    out = _job_out(job)
+    if request.headers.get("hx-request"):
+        response = render(request, "_job.html", {"job": out})
+        if out.finished and out.run_id and not out.error:
+            response.headers["HX-Redirect"] = f"/officer/runs/{out.run_id}"
+        return response
+    return render(request, "job.html", {"job": out})
+
+
+@router.get("/officer/runs/{run_id}", include_in_schema=False)
+def run_page(
+    request: Request,
+    run_id: int,
+    outcome: str | None = None,
+    q: str | None = None,
+    district: str | None = None,
+    offset: int = 0,
+    session: Session = Depends(db),
+    who: Principal = Depends(Reader),
+) -> Response:
+    run = _run_out(session, run_id)
+    query = results_query(run_id, outcome or None, q or None, district or None)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    offset = max(0, offset)
+    rows = session.execute(query.order_by("uscc").limit(50).offset(offset)).all()
+    from kechuang.domain import district as districts
+
+    return render(
+        request,
+        "run.html",
+        {
+            "run": run,
+            "rows": rows,
+            "total": total,
+            "offset": offset,
+            "filters": {"outcome": outcome or "", "q": q or "", "district": district or ""},
+            "objections": objections_of(session, run_id),
+            "awards": _awards_page(session, run_id) if run.state != "screened" else [],
+            "districts": sorted(districts.SHANGHAI.items()),
+            "message": request.query_params.get("message"),
+            "policy": catalogue.of_run(run.policy_id, run.policy_version, run.year),
+        },
+    )
+
+
+def _form_action(run_id: int, action: Any) -> Response:
+    try:
+        action()
+        message = "ok"
+    except ProblemError as exc:
+        message = exc.detail
+    except ValidationError as exc:
+        # A form field the API model refuses (e.g. a control character in a reason).
+        message = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in exc.errors())
+    return RedirectResponse(f"/officer/runs/{run_id}?message={message}", status_code=303)
+
+
+@router.post("/officer/runs/{run_id}/publish", include_in_schema=False)
+def publish_form(
+    request: Request,
+    run_id: int,
+    notice_days: str = Form(""),
+    session: Session = Depends(db),
+    who: Principal = Depends(Officer),
+) -> Response:
+    days = int(notice_days) if notice_days.strip().isdigit() else None
+    return _form_action(
+        run_id, lambda: do_publish(request, session, who, run_id, PublishIn(notice_days=days))
+    )
+
+
+@router.post("/officer/runs/{run_id}/approve", include_in_schema=False)
+def approve_form(
+    request: Request, run_id: int, session: Session = Depends(db), who: Principal = Depends(Officer)
+) -> Response:
+    return _form_action(
+        run_id, lambda: do_approve(request, session, who, run_id, ApproveIn(confirm_days=10))
+    )
+
+
+def _awards_page(session: Session, run_id: int) -> list[Any]:
+    from kechuang.screening.tables import Award
+
+    # Paid and confirmed first: what an officer acts on after approval.
+    order = {"paid": 0, "confirmed": 1, "approved": 2}
+    awards = session.scalars(select(Award).where(Award.run_id == run_id)).all()
+    return sorted(awards, key=lambda a: (order.get(a.state, 3), a.uscc))[:100]
+
+
+@router.post("/officer/runs/{run_id}/awards/{uscc}/clawback", include_in_schema=False)
+def claw_back_form(
+    request: Request,
+    run_id: int,
+    uscc: str,
+    reason: str = Form(""),
+    session: Session = Depends(db),
+    who: Principal = Depends(Officer),
+) -> Response:
+    def act() -> None:
+        if not reason.strip():
+            raise ProblemError(422, "a clawback needs its reason")
+        do_claw_back(request, session, who, run_id, uscc, ClawbackIn(reason=reason))
+
+    return _form_action(run_id, act)
+
+
+@router.post("/officer/runs/{run_id}/pay", include_in_schema=False)
+def pay_form(
+    request: Request, run_id: int, session: Session = Depends(db), who: Principal = Depends(Officer)
+) -> Response:
+    return _form_action(run_id, lambda: do_pay(request, session, who, run_id))
+
+
+@router.post("/officer/objections/{objection_id}/decision", include_in_schema=False)
+def decide_form(
+    request: Request,
+    objection_id: int,
+    run_id: int = Form(...),
+    decision: str = Form(""),
+    reason: str = Form(""),
+    session: Session = Depends(db),
+    who: Principal = Depends(Officer),
+) -> Response:
+    def act() -> None:
+        try:
+            body = DecisionIn.model_validate({"decision": decision, "reason": reason})
+        except ValueError:
+            raise ProblemError(422, "choose upheld or rejected and give a reason") from None
+        do_decide(request, session, who, objection_id, body)
+
+    return _form_action(run_id, act)
