@@ -44,6 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kechuang.domain.panel import COLUMNS, RATIO_DECIMALS
+from kechuang.domain.spreadsheet import keep_text
 from kechuang.enterprises import boundaries, names
 from kechuang.enterprises.snapshot import panel_arrow_schema
 
@@ -892,7 +893,8 @@ class _ArrowWriter(_Writer):
 
 
 class _XlsxWriter(_Writer):
-    """First sheet, header row; amounts as exact Decimal cells, dates as dates."""
+    """First sheet, header row; amounts as exact Decimal cells, dates as dates, text as strings
+    (domain.spreadsheet: never a formula, whatever a name starts with)."""
 
     def __init__(self, path: Path, schema: pa.Schema):
         from openpyxl import Workbook
@@ -900,11 +902,19 @@ class _XlsxWriter(_Writer):
         self.path = path
         self.book = Workbook(write_only=True)
         self.sheet = self.book.create_sheet("panel")
-        self.sheet.append(list(schema.names))
+        self.sheet.append(self._cells(schema.names))
+
+    def _cells(self, values: Sequence[object]) -> list[object]:
+        from openpyxl.cell import WriteOnlyCell
+
+        text = [WriteOnlyCell(self.sheet, v) for v in values if isinstance(v, str)]
+        keep_text(text)
+        cells = iter(text)
+        return [next(cells) if isinstance(v, str) else v for v in values]
 
     def write(self, batch: pa.RecordBatch) -> None:
         for row in zip(*(column.to_pylist() for column in batch.columns), strict=True):
-            self.sheet.append(list(row))
+            self.sheet.append(self._cells(row))
 
     def close(self) -> None:
         self.book.save(self.path)

@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine, insert
 from kechuang.domain import cells
 from kechuang.domain import text as clean
 from kechuang.domain.panel import COLUMNS, FIELDS
+from kechuang.domain.spreadsheet import csv_row
 from kechuang.enterprises import snapshot as snapshots
 from kechuang.enterprises import store_writer
 from kechuang.enterprises.readers import PanelFileError, PanelReader, open_panel
@@ -95,7 +96,11 @@ def sha256_of(path: Path) -> str:
 
 
 class _ErrorSink:
-    """Keeps the first errors for display and writes all of them to the --errors CSV."""
+    """Keeps the first errors for display and writes all of them to the --errors CSV.
+
+    A bad cell's value is the importing file's own text: it is neutralised like every export
+    (domain.spreadsheet), so that `=HYPERLINK(...)` in a refused file is not live in the report.
+    """
 
     def __init__(self, out: IO[str] | None) -> None:
         self.shown: list[CellError] = []
@@ -111,7 +116,7 @@ class _ErrorSink:
             self.shown.extend(errors[:room])
         if self._writer:
             self._writer.writerows(
-                (e.row, e.column, clean.visible(e.value or ""), e.reason) for e in errors
+                csv_row((e.row, e.column, clean.visible(e.value or ""), e.reason)) for e in errors
             )
 
 

@@ -12,6 +12,7 @@ history kept on paper (backfill, the demo). `import-loans` replays the file's da
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from rich.console import Console
 from sqlalchemy.orm import Session
 
 from kechuang.domain.money import InvalidAmount, format_yuan, parse_yuan
+from kechuang.domain.spreadsheet import csv_row
 from kechuang.finance import capacity, dating, fund_of_funds, importer, indicators, loans
 from kechuang.finance.errors import FinanceError
 from kechuang.finance.products import ProductError, get_product, load_products
@@ -380,9 +382,9 @@ def prescreen_command(
             engine.dispose()
     rows = prescreen(path, rule, year)
     with out.open("w", encoding="utf-8", newline="") as handle:
-        handle.write("uscc,outcome,unmet\n")
-        for uscc, outcome, unmet in rows:
-            handle.write(f"{uscc},{outcome},{unmet}\n")
+        writer = csv.writer(handle)
+        writer.writerow(["uscc", "outcome", "unmet"])
+        writer.writerows(csv_row(row) for row in rows)
     eligible = sum(1 for _, o, _ in rows if o == "eligible")
     typer.echo(f"{eligible} of {len(rows)} enterprises meet {rule.id}: {out}")
 

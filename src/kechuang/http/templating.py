@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from kechuang import __version__
 from kechuang.domain.money import format_yuan
+from kechuang.http import htmlsafe
 from kechuang.http.i18n import LANG_COOKIE, pick_language, translator
 from kechuang.http.steps import offered_steps
 
@@ -54,6 +55,7 @@ def _wan(fen: int) -> str:
     return str((Decimal(int(fen)) / Decimal(1_000_000)).quantize(Decimal("0.01")))
 
 
+htmlsafe.register(_templates.env)
 _templates.env.filters["yuan"] = _yuan
 _templates.env.filters["round_wan"] = _wan
 _templates.env.filters["thousands"] = lambda n: "—" if n is None else f"{n:,}"

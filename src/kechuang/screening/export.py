@@ -4,7 +4,9 @@ The notice list shows the enterprise name, the masked USCC (domain.uscc.mask), t
 amount, under a title row naming the policy and the notice period. The payment list is for the
 finance bureau: full USCC, confirmed bank account, amount and the idempotency key of the ledger
 payment, so that a payment instructed twice is recognised as one.
-Amounts are written as exact decimals of yuan (openpyxl writes a Decimal as its digits).
+Amounts are written as exact decimals of yuan (openpyxl writes a Decimal as its digits). Every
+text cell is stored as a string (domain.spreadsheet): an enterprise or account name that starts
+like a formula stays text.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kechuang.domain.money import fen_to_yuan
+from kechuang.domain.spreadsheet import keep_text
 from kechuang.domain.uscc import mask
 from kechuang.screening import books
 from kechuang.screening.errors import NotFound, Refused
@@ -45,13 +48,18 @@ def _save(workbook: Workbook, path: Path) -> None:
     os.replace(staged, path)
 
 
+def _append(sheet: Worksheet, row: Sequence[object]) -> None:
+    sheet.append(list(row))
+    keep_text(sheet[sheet.max_row])
+
+
 def _sheet(workbook: Workbook, title: str, header: Sequence[str], heading: str) -> Worksheet:
     sheet = workbook.active
     assert isinstance(sheet, Worksheet)
     sheet.title = title
-    sheet.append([heading])
+    _append(sheet, [heading])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(list(header))
+    _append(sheet, header)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     return sheet
@@ -81,8 +89,8 @@ def notice_list(session: Session, run_id: int, path: Path) -> int:
         .order_by(Award.uscc)
     ).all()
     for number, award in enumerate(awards, start=1):
-        sheet.append(
-            [number, award.name, mask(award.uscc), title, fen_to_yuan(award.allocated_fen)]
+        _append(
+            sheet, [number, award.name, mask(award.uscc), title, fen_to_yuan(award.allocated_fen)]
         )
         sheet.cell(row=sheet.max_row, column=5).number_format = MONEY_FORMAT
     _save(workbook, path)
@@ -119,7 +127,7 @@ def payment_list(session: Session, run_id: int, path: Path) -> int:
         .order_by(Award.uscc)
     ).all()
     for number, (award, account) in enumerate(rows, start=1):
-        sheet.append([
+        _append(sheet, [
             number, award.name, award.uscc, account.account_name, account.bank,
             account.account_number, fen_to_yuan(award.allocated_fen), award.state,
             books.key(run.id, "pay", award.uscc),

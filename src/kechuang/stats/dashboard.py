@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from kechuang.accounts.service import Principal
 from kechuang.domain.money import fen_to_yuan
+from kechuang.domain.spreadsheet import csv_row
 from kechuang.http.pagination import Page, PageParams, page, page_params
 from kechuang.http.problems import problem_responses
 from kechuang.http.security import require
@@ -66,7 +67,10 @@ async def stats_csv(
     year: int | None = Query(None, ge=1990, le=2100),
     _: Principal = Depends(Analyst),
 ) -> Response:
-    """The same numbers as CSV (UTF-8 with BOM so that Excel reads the Chinese labels)."""
+    """The same numbers as CSV (UTF-8 with BOM so that Excel reads the Chinese labels).
+
+    Keys and labels come from imported data (park names): text that starts like a formula is
+    written with a leading apostrophe (domain.spreadsheet)."""
     rows = await _rows(request, dimension, year)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -75,15 +79,17 @@ async def stats_csv(
     )
     for r in rows:
         writer.writerow(
-            [
-                r.dimension,
-                r.year,
-                r.key,
-                r.label_zh,
-                r.label_en,
-                r.enterprises,
-                fen_to_yuan(r.benefit_fen),
-            ]
+            csv_row(
+                [
+                    r.dimension,
+                    r.year,
+                    r.key,
+                    r.label_zh,
+                    r.label_en,
+                    r.enterprises,
+                    fen_to_yuan(r.benefit_fen),
+                ]
+            )
         )
     return Response(
         "\ufeff" + buffer.getvalue(),

@@ -1,16 +1,21 @@
 """The annual report: one self-contained bilingual HTML file (and a PDF printed by Chromium).
 
 `build_html(engine, year)` renders templates/report.html with the gathered data (report_data)
-and the chart options (charts); ECharts is inlined from the web app's static/vendor copy, so the
+and the chart options (charts); ECharts and the web app's static/charts.js are inlined, so the
 file opens anywhere without a network. `write_pdf(html, pdf)` prints it with Chromium through
 Playwright once the charts have rendered.
+
+The file is a page like any other for its reader: chart data sits in JSON blocks escaped by
+http.htmlsafe.json_for_html, and a Content-Security-Policy in the file itself (`policy()`) lets
+exactly its two inline scripts and its style sheet run, by their hashes, and nothing else. The
+web app serves the same HTML with the same policy as a header.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from decimal import Decimal
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,6 +24,7 @@ import jinja2
 from markupsafe import Markup
 from sqlalchemy import Engine
 
+from kechuang.http import htmlsafe
 from kechuang.stats import charts
 from kechuang.stats.report_data import gather
 
@@ -49,13 +55,39 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["fmt"] = fmt
     env.filters["pct"] = pct
-    env.filters["json"] = lambda o: Markup(json.dumps(o, ensure_ascii=False).replace("</", "<\\/"))
+    htmlsafe.register(env)
     return env
 
 
-def _echarts() -> str:
-    path = resources.files("kechuang.web") / "static" / "vendor" / "echarts.min.js"
-    return path.read_text(encoding="utf-8")
+def _static(name: str) -> Markup:
+    # Inlined into a <script>: a "</script" inside would end it early.
+    text = (resources.files("kechuang.web") / "static" / name).read_text(encoding="utf-8")
+    return Markup(text.replace("</script", "<\\/script"))
+
+
+@cache
+def _assets() -> dict[str, Markup]:
+    """The inlined ECharts, chart script and style sheet of the report (read once)."""
+    css = (resources.files("kechuang.stats") / "templates" / "report.css").read_text("utf-8")
+    return {
+        "echarts": _static("vendor/echarts.min.js"),
+        "charts_js": _static("charts.js"),
+        "css": Markup(css.replace("</style", "<\\/style")),
+    }
+
+
+@cache
+def policy() -> str:
+    """The report's Content-Security-Policy: its own inline scripts and style, nothing else.
+
+    ECharts' SVG renderer positions its elements with style attributes (style-src-attr)."""
+    assets = _assets()
+    scripts = " ".join(htmlsafe.source_hash(assets[k]) for k in ("echarts", "charts_js"))
+    return (
+        f"default-src 'none'; script-src {scripts}; "
+        f"style-src {htmlsafe.source_hash(assets['css'])}; style-src-attr 'unsafe-inline'; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
 
 
 def _charts(data: dict[str, Any]) -> dict[str, Any]:
@@ -128,7 +160,7 @@ def build_html(engine: Engine, year: int) -> str:
     if year not in data["found"].years:
         raise ValueError(f"no stored facts for {year} (stored: {data['found'].years})")
     data["charts"] = _charts(data)
-    data["echarts"] = Markup(_echarts().replace("</script", "<\\/script"))
+    data.update(_assets(), csp=policy())
     return _environment().get_template("report.html").render(**data)
 
 

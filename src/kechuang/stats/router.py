@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from kechuang.accounts.service import Principal
+from kechuang.http.headers import FRAME_ANCESTORS
 from kechuang.http.pagination import Page, PageParams, page, page_params
 from kechuang.http.problems import ProblemError, problem_responses
 from kechuang.http.security import require
@@ -25,6 +26,7 @@ from kechuang.http.templating import language
 from kechuang.stats import catalogue, charts, sources
 from kechuang.stats.compute import TOTAL, Value
 from kechuang.stats.report import build_html
+from kechuang.stats.report import policy as report_policy
 from kechuang.stats.service import Results, key_label, results
 from kechuang.stats.templating import render
 
@@ -224,4 +226,7 @@ async def report_page(
         raise ProblemError(404, "no stored facts: import a panel first")
     chosen = year if year in found.years else found.years[-1]
     html = await run_in_threadpool(build_html, request.app.state.engine, chosen)
-    return HTMLResponse(html)
+    # The report's own policy (its inline scripts by hash), not framed like every page.
+    return HTMLResponse(
+        html, headers={"Content-Security-Policy": f"{report_policy()}; {FRAME_ANCESTORS}"}
+    )

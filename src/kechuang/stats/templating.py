@@ -7,7 +7,6 @@ of the report.
 
 from __future__ import annotations
 
-import json
 from importlib import resources
 from typing import Any
 
@@ -15,9 +14,9 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup
 
 from kechuang import __version__
+from kechuang.http import htmlsafe
 from kechuang.http.i18n import LANG_COOKIE, translator
 from kechuang.http.security import load_caller
 from kechuang.http.templating import language
@@ -36,9 +35,7 @@ _templates = Jinja2Templates(
 )
 _templates.env.filters["fmt"] = fmt
 _templates.env.filters["pct"] = pct
-_templates.env.filters["json"] = lambda o: Markup(
-    json.dumps(o, ensure_ascii=False).replace("</", "<\\/")
-)
+htmlsafe.register(_templates.env)
 
 
 def render(request: Request, template: str, context: dict[str, Any]) -> Response:

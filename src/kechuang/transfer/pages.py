@@ -23,6 +23,7 @@ from kechuang import __version__
 from kechuang.accounts.service import Principal
 from kechuang.domain import industry
 from kechuang.domain.money import format_yuan
+from kechuang.http import htmlsafe
 from kechuang.http.i18n import translator
 from kechuang.http.problems import ProblemError
 from kechuang.http.security import authenticated, db, load_caller
@@ -44,6 +45,7 @@ _templates = Jinja2Templates(
         autoescape=True,
     )
 )
+htmlsafe.register(_templates.env)
 _templates.env.filters["yuan"] = lambda fen: "—" if fen is None else format_yuan(fen)
 _templates.env.filters["bp"] = lambda bp: "—" if bp is None else f"{bp / 100:g}%"
 KIND_NAMES = {

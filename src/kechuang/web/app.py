@@ -1,7 +1,8 @@
 """The FastAPI application: JSON API under /api/v1 (OpenAPI at /openapi.json) and the pages.
 
 Pages are zh-CN first; `?lang=en` switches to English (remembered in a cookie). Every error is
-RFC 9457 problem+json on the API. CSRF is checked app-wide on state-changing requests.
+RFC 9457 problem+json on the API. CSRF is checked app-wide on state-changing requests; every
+response carries the security headers of http.headers (CSP, no framing, no-store).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy import Engine
 from kechuang import __version__
 from kechuang.accounts.throttle import ThrottleSettings
 from kechuang.enterprises.status import StatusOut, read_batches, read_status
-from kechuang.http import problems, refusals
+from kechuang.http import headers, problems, refusals
 from kechuang.http.i18n import LANG_COOKIE
 from kechuang.http.nesting import JsonDepthLimit
 from kechuang.http.security import OFFICIALS, enforce_csrf, load_caller
@@ -56,6 +57,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
             "RFC 9457 problem details; every list is paginated with `limit` and `offset`."
         ),
         dependencies=[Depends(enforce_csrf)],
+        # Served by http.headers under their own Content-Security-Policy.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.engine = engine or make_engine()
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
@@ -65,6 +69,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     problems.install(app)
     refusals.install(app)
     app.add_middleware(JsonDepthLimit)
+    # Added last, so outermost: its headers are on every answer, a refused body's too.
+    headers.install(app)
 
     @app.middleware("http")
     async def remember_language(request: Request, call_next: Any) -> Response:
