@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -20,6 +19,7 @@ from kechuang.accounts.service import (
     open_session,
 )
 from kechuang.accounts.tables import Account
+from kechuang.web.fields import Instant
 from kechuang.web.pagination import Page, PageParams, page, page_params
 from kechuang.web.problems import ProblemError, problem_responses
 from kechuang.web.security import (
@@ -45,7 +45,7 @@ class SessionOut(BaseModel):
 
     token: str
     csrf_token: str
-    expires_at: dt.datetime
+    expires_at: Instant
     username: str
     role: str
 
@@ -60,12 +60,12 @@ class Me(BaseModel):
 
 class AccountOut(Me):
     active: bool
-    created_at: dt.datetime
+    created_at: Instant
 
 
 class AuditOut(BaseModel):
     id: int
-    at: dt.datetime
+    at: Instant
     actor: str
     action: str
     subject_type: str

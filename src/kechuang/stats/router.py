@@ -23,6 +23,7 @@ from kechuang.stats.compute import TOTAL, Value
 from kechuang.stats.report import build_html
 from kechuang.stats.service import Results, key_label, results
 from kechuang.stats.templating import render
+from kechuang.web.fields import Year
 from kechuang.web.pagination import Page, PageParams, page, page_params
 from kechuang.web.problems import ProblemError, problem_responses
 from kechuang.web.security import require
@@ -149,7 +150,7 @@ async def values_api(
 
 @router.get("/indicators", include_in_schema=False)
 async def indicators_page(
-    request: Request, year: int | None = None, _: Principal = Depends(Analyst)
+    request: Request, year: Year | None = None, _: Principal = Depends(Analyst)
 ) -> Response:
     found = await _results(request)
     chosen = year if year in found.years else (found.years[-1] if found.years else None)
@@ -172,7 +173,7 @@ async def indicator_page(
     request: Request,
     indicator_id: str,
     dimension: str | None = None,
-    year: int | None = None,
+    year: Year | None = None,
     _: Principal = Depends(Analyst),
 ) -> Response:
     ind = _indicator(indicator_id)
@@ -217,7 +218,7 @@ class _Empty:
 
 @router.get("/report", include_in_schema=False, response_class=HTMLResponse)
 async def report_page(
-    request: Request, year: int | None = None, _: Principal = Depends(Analyst)
+    request: Request, year: Year | None = None, _: Principal = Depends(Analyst)
 ) -> Response:
     found = await _results(request)
     if not found.years:

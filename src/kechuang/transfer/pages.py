@@ -24,7 +24,9 @@ from kechuang.transfer import demands, flows, income, pilot, register
 from kechuang.transfer.access import Actor
 from kechuang.transfer.errors import NotFound
 from kechuang.transfer.tables import Deal, DealIncome
+from kechuang.web.fields import Id
 from kechuang.web.i18n import translator
+from kechuang.web.pagination import Offset
 from kechuang.web.problems import ProblemError
 from kechuang.web.security import authenticated, db, load_caller
 from kechuang.web.templating import language
@@ -66,7 +68,7 @@ def _render(request: Request, template: str, context: dict[str, Any]) -> Respons
 
 @router.get("/transfer", response_class=HTMLResponse)
 def register_page(
-    request: Request, offset: int = Query(0, ge=0), session: Session = Depends(db),
+    request: Request, offset: Offset = 0, session: Session = Depends(db),
     who: Actor = Depends(_actor),
 ) -> Response:  # fmt: skip
     if who.is_enterprise:
@@ -80,7 +82,7 @@ def register_page(
 
 @router.get("/transfer/results/{result_id}", response_class=HTMLResponse)
 def result_page(
-    result_id: int, request: Request, session: Session = Depends(db), who: Actor = Depends(_actor)
+    result_id: Id, request: Request, session: Session = Depends(db), who: Actor = Depends(_actor)
 ) -> Response:
     try:
         result = register.get_result(session, who, result_id)
@@ -118,7 +120,7 @@ def demands_page(
 
 @router.get("/transfer/demands/{demand_id}", response_class=HTMLResponse)
 def demand_page(
-    demand_id: int, request: Request, session: Session = Depends(db), who: Actor = Depends(_actor)
+    demand_id: Id, request: Request, session: Session = Depends(db), who: Actor = Depends(_actor)
 ) -> Response:
     try:
         demand = demands.get(session, who, demand_id)

@@ -39,6 +39,7 @@ from kechuang.transfer.errors import IllegalTransition, NotFound, TransferError
 from kechuang.transfer.fx import InvalidRate
 from kechuang.transfer.ipc import InvalidIpc, parse_list
 from kechuang.transfer.tables import DealIncome
+from kechuang.web.fields import Id
 from kechuang.web.pagination import Page, PageParams, page, page_params
 from kechuang.web.problems import ProblemError, problem_responses
 from kechuang.web.security import authenticated, client_ip, db
@@ -122,7 +123,7 @@ def add_result(
 
 @router.get(f"{API}/results/{{result_id}}", response_model=s.ResultDetail)
 def get_result(
-    result_id: int, session: Session = Depends(db), who: Actor = Depends(actor)
+    result_id: Id, session: Session = Depends(db), who: Actor = Depends(actor)
 ) -> s.ResultDetail:
     with refusals():
         result = register.get_result(session, who, result_id)
@@ -161,7 +162,7 @@ def put_rule(
 @router.post(f"{API}/results/{{result_id}}/empowerments", response_model=s.EmpowermentOut,
              status_code=201)  # fmt: skip
 def request_empowerment(
-    result_id: int, body: s.RequestIn, request: Request, session: Session = Depends(db),
+    result_id: Id, body: s.RequestIn, request: Request, session: Session = Depends(db),
     who: Actor = Depends(actor),
 ) -> s.EmpowermentOut:  # fmt: skip
     with refusals():
@@ -173,7 +174,7 @@ def request_empowerment(
 
 @router.get(f"{API}/empowerments/{{case_id}}", response_model=s.EmpowermentOut)
 def get_empowerment(
-    case_id: int, session: Session = Depends(db), who: Actor = Depends(actor)
+    case_id: Id, session: Session = Depends(db), who: Actor = Depends(actor)
 ) -> s.EmpowermentOut:
     with refusals():
         return s.EmpowermentOut.model_validate(empowerment.get(session, who, case_id))
@@ -192,7 +193,7 @@ def _case_step(
 
 @router.post(f"{API}/empowerments/{{case_id}}/review", response_model=s.EmpowermentOut)
 def review_empowerment(
-    case_id: int, request: Request, session: Session = Depends(db), who: Actor = Depends(actor)
+    case_id: Id, request: Request, session: Session = Depends(db), who: Actor = Depends(actor)
 ) -> s.EmpowermentOut:
     return _case_step(
         session,
@@ -206,7 +207,7 @@ def review_empowerment(
 
 @router.post(f"{API}/empowerments/{{case_id}}/rejection", response_model=s.EmpowermentOut)
 def reject_empowerment(
-    case_id: int, body: s.ReasonIn, request: Request, session: Session = Depends(db),
+    case_id: Id, body: s.ReasonIn, request: Request, session: Session = Depends(db),
     who: Actor = Depends(actor),
 ) -> s.EmpowermentOut:  # fmt: skip
     return _case_step(
@@ -221,7 +222,7 @@ def reject_empowerment(
 
 @router.post(f"{API}/empowerments/{{case_id}}/agreement", response_model=s.EmpowermentOut)
 def agree_empowerment(
-    case_id: int, body: s.AgreementIn, request: Request, session: Session = Depends(db),
+    case_id: Id, body: s.AgreementIn, request: Request, session: Session = Depends(db),
     who: Actor = Depends(actor),
 ) -> s.EmpowermentOut:  # fmt: skip
     """Record the due-diligence checklist and the signed agreement (refused if incomplete)."""
@@ -238,7 +239,7 @@ def agree_empowerment(
 
 @router.post(f"{API}/empowerments/{{case_id}}/registration", response_model=s.EmpowermentOut)
 def register_empowerment(
-    case_id: int, body: s.RegistrationIn, request: Request, session: Session = Depends(db),
+    case_id: Id, body: s.RegistrationIn, request: Request, session: Session = Depends(db),
     who: Actor = Depends(actor),
 ) -> s.EmpowermentOut:  # fmt: skip
     return _case_step(session, request, who, case_id, "register",
@@ -252,7 +253,7 @@ def register_empowerment(
 
 @router.post(f"{API}/results/{{result_id}}/deals", response_model=s.DealOut, status_code=201)
 def create_deal(
-    result_id: int, body: s.DealIn, request: Request, session: Session = Depends(db),
+    result_id: Id, body: s.DealIn, request: Request, session: Session = Depends(db),
     who: Actor = Depends(actor),
 ) -> s.DealOut:  # fmt: skip
     """A licence, transfer, equity investment or own implementation; a foreign counterparty
@@ -277,16 +278,14 @@ def list_deals(
 
 
 @router.get(f"{API}/deals/{{deal_id}}", response_model=s.DealOut)
-def get_deal(
-    deal_id: int, session: Session = Depends(db), who: Actor = Depends(actor)
-) -> s.DealOut:
+def get_deal(deal_id: Id, session: Session = Depends(db), who: Actor = Depends(actor)) -> s.DealOut:
     with refusals():
         return s.DealOut.model_validate(deals.get(session, who, deal_id))
 
 
 @router.post(f"{API}/deals/{{deal_id}}/export-clearance", response_model=s.DealOut)
 def clear_export(
-    deal_id: int, body: s.ExportClearanceIn, request: Request, session: Session = Depends(db),
+    deal_id: Id, body: s.ExportClearanceIn, request: Request, session: Session = Depends(db),
     who: Actor = Depends(actor),
 ) -> s.DealOut:  # fmt: skip
     with refusals():
@@ -312,7 +311,7 @@ def _income_out(session: Session, row: Any) -> s.IncomeOut:
 
 @router.post(f"{API}/deals/{{deal_id}}/incomes", response_model=s.IncomeOut, status_code=201)
 def record_income(
-    deal_id: int, body: s.IncomeIn, request: Request, session: Session = Depends(db),
+    deal_id: Id, body: s.IncomeIn, request: Request, session: Session = Depends(db),
     who: Actor = Depends(actor),
 ) -> s.IncomeOut:  # fmt: skip
     """Record income (idempotent by receipt) and distribute it to the inventors by the rule."""
@@ -326,7 +325,7 @@ def record_income(
 
 @router.get(f"{API}/deals/{{deal_id}}/incomes", response_model=list[s.IncomeOut])
 def list_incomes(
-    deal_id: int, session: Session = Depends(db), who: Actor = Depends(actor)
+    deal_id: Id, session: Session = Depends(db), who: Actor = Depends(actor)
 ) -> list[s.IncomeOut]:
     with refusals():
         deal = deals.get(session, who, deal_id)
@@ -340,7 +339,7 @@ def list_incomes(
 
 @router.post(f"{API}/incomes/{{income_id}}/payment", status_code=200)
 def pay_income(
-    income_id: int, request: Request, session: Session = Depends(db), who: Actor = Depends(actor)
+    income_id: Id, request: Request, session: Session = Depends(db), who: Actor = Depends(actor)
 ) -> dict[str, bool]:
     """Pay the inventors' cash reward of one income (idempotent: `paid` false the second time)."""
     with refusals():
@@ -352,7 +351,7 @@ def pay_income(
 
 @router.post(f"{API}/deals/{{deal_id}}/financings", status_code=201)
 def add_financing(
-    deal_id: int, body: s.FinancingIn, request: Request, session: Session = Depends(db),
+    deal_id: Id, body: s.FinancingIn, request: Request, session: Session = Depends(db),
     who: Actor = Depends(actor),
 ) -> dict[str, int]:  # fmt: skip
     with refusals():
@@ -402,7 +401,7 @@ def list_demands(
 
 @router.get(f"{API}/demands/{{demand_id}}/matches", response_model=list[s.MatchOut])
 def match_demand(
-    demand_id: int, k: int = Query(10, ge=1, le=50), session: Session = Depends(db),
+    demand_id: Id, k: int = Query(10, ge=1, le=50), session: Session = Depends(db),
     who: Actor = Depends(actor),
 ) -> list[s.MatchOut]:  # fmt: skip
     """Listed results that answer the demand, best first, each with its reasons."""
@@ -412,7 +411,7 @@ def match_demand(
 
 @router.get(f"{API}/results/{{result_id}}/demands", response_model=list[s.MatchOut])
 def match_result(
-    result_id: int, k: int = Query(10, ge=1, le=50), session: Session = Depends(db),
+    result_id: Id, k: int = Query(10, ge=1, le=50), session: Session = Depends(db),
     who: Actor = Depends(actor),
 ) -> list[s.MatchOut]:  # fmt: skip
     """Open demands that the office's result could answer."""
@@ -461,7 +460,7 @@ def list_challenges(
 @router.post(f"{API}/challenges/{{challenge_id}}/answers", response_model=s.AnswerOut,
              status_code=201)  # fmt: skip
 def answer_challenge(
-    challenge_id: int, body: s.AnswerIn, request: Request, session: Session = Depends(db),
+    challenge_id: Id, body: s.AnswerIn, request: Request, session: Session = Depends(db),
     who: Actor = Depends(actor),
 ) -> s.AnswerOut:  # fmt: skip
     with refusals():
@@ -473,7 +472,7 @@ def answer_challenge(
 
 @router.get(f"{API}/challenges/{{challenge_id}}/answers", response_model=list[s.AnswerOut])
 def list_answers(
-    challenge_id: int, session: Session = Depends(db), who: Actor = Depends(actor)
+    challenge_id: Id, session: Session = Depends(db), who: Actor = Depends(actor)
 ) -> list[s.AnswerOut]:
     with refusals():
         return [
@@ -492,7 +491,7 @@ def _challenge_step(session: Session, request: Request, who: Actor, ident: int, 
 
 @router.post(f"{API}/challenges/{{challenge_id}}/evaluation", response_model=s.ChallengeOut)
 def start_evaluation(
-    challenge_id: int, request: Request, session: Session = Depends(db),
+    challenge_id: Id, request: Request, session: Session = Depends(db),
     who: Actor = Depends(actor),
 ) -> s.ChallengeOut:  # fmt: skip
     """Close the answers and start 阅卷."""
@@ -509,7 +508,7 @@ def start_evaluation(
 @router.post(f"{API}/challenges/{{challenge_id}}/answers/{{answer_id}}/score",
              response_model=s.AnswerOut)  # fmt: skip
 def score_answer(
-    challenge_id: int, answer_id: int, body: s.ScoreIn, request: Request,
+    challenge_id: Id, answer_id: Id, body: s.ScoreIn, request: Request,
     session: Session = Depends(db), who: Actor = Depends(actor),
 ) -> s.AnswerOut:  # fmt: skip
     with refusals():
@@ -522,7 +521,7 @@ def score_answer(
 
 @router.post(f"{API}/challenges/{{challenge_id}}/award", response_model=s.ChallengeOut)
 def award_challenge(
-    challenge_id: int, body: s.AwardIn, request: Request, session: Session = Depends(db),
+    challenge_id: Id, body: s.AwardIn, request: Request, session: Session = Depends(db),
     who: Actor = Depends(actor),
 ) -> s.ChallengeOut:  # fmt: skip
     return _challenge_step(
@@ -537,7 +536,7 @@ def award_challenge(
 
 @router.post(f"{API}/challenges/{{challenge_id}}/close", response_model=s.ChallengeOut)
 def close_challenge(
-    challenge_id: int, body: s.ReasonIn, request: Request, session: Session = Depends(db),
+    challenge_id: Id, body: s.ReasonIn, request: Request, session: Session = Depends(db),
     who: Actor = Depends(actor),
 ) -> s.ChallengeOut:  # fmt: skip
     return _challenge_step(

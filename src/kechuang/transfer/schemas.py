@@ -9,6 +9,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kechuang.web.fields import Amount, Id, Instant, PositiveAmount
+
+# CNY per unit of a deal's currency: the dearest currency of fx.MINOR_UNITS costs about 10 yuan.
+MAX_RATE = Decimal(1000)
+
 
 class Row(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -61,7 +66,7 @@ class EventOut(Row):
     event: str
     from_state: str | None
     to_state: str
-    at: dt.datetime
+    at: Instant
     actor: str
     note: str
 
@@ -137,7 +142,7 @@ class EmpowermentOut(Row):
 
 class MilestoneIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
-    amount_minor: int = Field(ge=0)
+    amount_minor: Amount
 
 
 class DealIn(BaseModel):
@@ -148,16 +153,18 @@ class DealIn(BaseModel):
     exclusive: bool | None = None
     territory: str | None = Field(None, max_length=200)
     currency: str = Field("CNY", min_length=3, max_length=3)
-    fx_rate: Decimal | None = Field(None, description="CNY per unit of currency, the day's rate")
-    contract_amount_minor: int = Field(ge=0)
-    upfront_minor: int = Field(0, ge=0)
+    fx_rate: Decimal | None = Field(
+        None, gt=0, le=MAX_RATE, description="CNY per unit of currency, the day's rate"
+    )
+    contract_amount_minor: Amount
+    upfront_minor: Amount = 0
     milestones: list[MilestoneIn] = Field(default_factory=list, max_length=50)
     royalty_bp: int | None = Field(None, ge=0, le=10_000)
     signed_on: dt.date
     company_uscc: str | None = Field(None, max_length=18)
     company_name: str | None = Field(None, max_length=200)
     company_founded_on: dt.date | None = None
-    shares: int | None = Field(None, gt=0)
+    shares: PositiveAmount | None = None
     reward_years: int | None = Field(None, ge=1, le=10)
 
 
@@ -196,10 +203,10 @@ class IncomeIn(BaseModel):
     kind: Literal["upfront", "milestone", "royalty", "price", "equity", "operating_profit"]
     receipt: str = Field(min_length=1, max_length=64)
     received_on: dt.date
-    amount_minor: int = Field(ge=0)
-    fx_rate: Decimal | None = None
-    costs_fen: int = Field(0, ge=0)
-    shares: int | None = Field(None, gt=0)
+    amount_minor: Amount
+    fx_rate: Decimal | None = Field(None, gt=0, le=MAX_RATE)
+    costs_fen: Amount = 0
+    shares: PositiveAmount | None = None
     year_index: int | None = Field(None, ge=1, le=5)
 
 
@@ -230,7 +237,7 @@ class IncomeOut(Row):
 
 class FinancingIn(BaseModel):
     round_name: str = Field(min_length=1, max_length=32)
-    amount_fen: int = Field(gt=0)
+    amount_fen: PositiveAmount
     raised_on: dt.date
 
 
@@ -240,7 +247,7 @@ class DemandIn(BaseModel):
     description_zh: str = Field(max_length=5_000)
     ipc_codes: str = Field("", max_length=500)
     industry_code: str | None = Field(None, max_length=8)
-    budget_fen: int | None = Field(None, ge=0)
+    budget_fen: Amount | None = None
 
 
 class DemandOut(Row):
@@ -271,7 +278,7 @@ class ChallengeIn(BaseModel):
     title_zh: str = Field(max_length=200)
     title_en: str = Field(max_length=200)
     problem_zh: str = Field(max_length=10_000)
-    budget_fen: int = Field(gt=0)
+    budget_fen: PositiveAmount
     deadline: dt.date
 
 
@@ -290,7 +297,7 @@ class ChallengeOut(Row):
 class AnswerIn(BaseModel):
     team_name: str = Field(min_length=1, max_length=200)
     proposal_zh: str = Field(min_length=1, max_length=10_000)
-    asked_fen: int = Field(ge=0)
+    asked_fen: Amount
 
 
 class AnswerOut(Row):
@@ -310,7 +317,7 @@ class ScoreIn(BaseModel):
 
 
 class AwardIn(BaseModel):
-    answer_id: int
+    answer_id: Id
 
 
 class PilotUnitIn(BaseModel):

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from kechuang.web.fields import Instant
 from kechuang.web.problems import ProblemError
 
 # Runs in these states have been published: before that an award is an internal proposal that
@@ -55,7 +56,7 @@ class AwardOut(BaseModel):
     run_state: str
     notice_ends_on: dt.date | None
     confirm_by: dt.date | None
-    paid_at: dt.datetime | None
+    paid_at: Instant | None
     bank: str | None
     account_tail: str | None
 

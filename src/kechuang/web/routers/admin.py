@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from kechuang.accounts import audit
 from kechuang.accounts.service import Principal, list_accounts
+from kechuang.web.pagination import Offset
 from kechuang.web.security import db, require
 from kechuang.web.templating import render
 
@@ -17,7 +18,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/admin/audit")
 def audit_page(
     request: Request,
-    offset: int = 0,
+    offset: Offset = 0,
     session: Session = Depends(db),
     _: Principal = Depends(require("admin")),
 ) -> Response:

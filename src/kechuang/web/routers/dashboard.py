@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from kechuang.accounts.service import Principal
 from kechuang.domain.money import fen_to_yuan
 from kechuang.web import stats
+from kechuang.web.fields import Year
 from kechuang.web.pagination import Page, PageParams, page, page_params
 from kechuang.web.problems import problem_responses
 from kechuang.web.security import require
@@ -95,7 +96,7 @@ async def stats_csv(
 async def dashboard_page(
     request: Request,
     dimension: str = "policy",
-    year: int | None = None,
+    year: Year | None = None,
     _: Principal = Depends(Analyst),
 ) -> Response:
     dimension = dimension if dimension in stats.DIMENSIONS else "policy"

@@ -22,6 +22,7 @@ from kechuang.domain import district
 from kechuang.enterprises.tables import enterprises
 from kechuang.rules.explain import render_text, to_json
 from kechuang.web import eligibility, facts
+from kechuang.web.fields import Id, Year
 from kechuang.web.pagination import Page, PageParams, page, page_params
 from kechuang.web.problems import ProblemError, problem_responses
 from kechuang.web.security import Scope, client_ip, db, require
@@ -320,7 +321,7 @@ def object_to(
 def confirm_bank_account_api(
     request: Request,
     uscc: str,
-    award_id: int,
+    award_id: Id,
     body: BankAccountIn,
     session: Session = Depends(db),
     who: Principal = Depends(Viewer),
@@ -340,7 +341,7 @@ def confirm_bank_account_api(
 def object_api(
     request: Request,
     uscc: str,
-    award_id: int,
+    award_id: Id,
     body: ObjectionIn,
     session: Session = Depends(db),
     who: Principal = Depends(Viewer),
@@ -367,7 +368,7 @@ def my_benefits(who: Principal = Depends(require("enterprise"))) -> Response:
 def enterprise_page(
     request: Request,
     uscc: str,
-    year: int | None = None,
+    year: Year | None = None,
     session: Session = Depends(db),
     who: Principal = Depends(Viewer),
 ) -> Response:
@@ -398,7 +399,7 @@ def explanation_fragment(
     request: Request,
     uscc: str,
     policy_id: str,
-    year: int,
+    year: Year,
     session: Session = Depends(db),
     who: Principal = Depends(Viewer),
 ) -> Response:
@@ -431,7 +432,7 @@ def benefits_page(
 def confirm_form(
     request: Request,
     uscc: str,
-    award_id: int,
+    award_id: Id,
     account_name: str = Form(""),
     bank: str = Form(""),
     account_number: str = Form(""),
@@ -453,7 +454,7 @@ def confirm_form(
 def objection_form(
     request: Request,
     uscc: str,
-    award_id: int,
+    award_id: Id,
     reason: str = Form(""),
     session: Session = Depends(db),
     who: Principal = Depends(Viewer),

@@ -14,6 +14,7 @@ from kechuang.enterprises.tables import annual_facts
 from kechuang.rules.format import show
 from kechuang.rules.policy import reference_date
 from kechuang.web import catalogue, whatif
+from kechuang.web.fields import Year
 from kechuang.web.problems import ProblemError, problem_responses
 from kechuang.web.security import db, require
 from kechuang.web.templating import render
@@ -90,7 +91,7 @@ def panel_years(session: Session) -> list[int]:
 def whatif_page(
     request: Request,
     policy_id: str = Query("first-above-scale-reward"),
-    year: int | None = None,
+    year: Year | None = None,
     session: Session = Depends(db),
     _: Principal = Depends(Planner),
 ) -> Response:

@@ -1,0 +1,38 @@
+"""Bounded types shared by every route: ids and amounts that callers send, instants the API returns.
+
+Stored ids are 64-bit signed integers on both stores, so an id outside 1..2^63-1 cannot name
+anything. Such an id is refused with 422 naming the parameter before it reaches a query:
+SQLite cannot even bind it (OverflowError) and PostgreSQL answers "bigint out of range".
+The constraints are `annotated_types` metadata, so one alias serves a path parameter, a query
+parameter, a form field and a field of a body model alike.
+
+SQLite hands back timestamps without their zone; the store writes them in UTC, so `Instant`
+reads a naive value as UTC and every instant leaves the API with its offset (RFC 3339
+`date-time`, as the OpenAPI document says).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from annotated_types import Interval
+from pydantic import AfterValidator
+
+MAX_ID = 2**63 - 1
+# The largest amount (fen, or minor units of a foreign currency) a route takes: 100 billion
+# yuan, above any real deal or loan and far below 2^63, so sums of many still fit a BIGINT.
+MAX_AMOUNT = 10**13
+
+Id = Annotated[int, Interval(ge=1, le=MAX_ID)]
+# The years of the panel (shared/DATA-CONTRACT.md) with room for plans ahead.
+Year = Annotated[int, Interval(ge=1990, le=2100)]
+Amount = Annotated[int, Interval(ge=0, le=MAX_AMOUNT)]
+PositiveAmount = Annotated[int, Interval(gt=0, le=MAX_AMOUNT)]
+
+
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+Instant = Annotated[dt.datetime, AfterValidator(_as_utc)]

@@ -1,0 +1,148 @@
+"""Ids and instants at the edge of the API (kechuang.web.fields).
+
+Generated from app.routes: every integer path parameter of every route (API and pages) is tried
+with ids that cannot exist (2^63, -1, 0, 10^30) by every role, on SQLite and PostgreSQL; the
+answer is 404 or 422 naming the parameter, never a server error. Other integer query parameters
+get the same values and must not crash either.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+from kechuang.accounts.service import create_account
+from kechuang.store.engine import make_engine, session_scope
+from kechuang.web.app import create_app
+from kechuang.web.fields import MAX_ID, Instant
+from kechuang.web.problems import _flat
+from tests.web.conftest import PASSWORD, USCC_A
+
+IMPOSSIBLE_IDS = (2**63, -1, 0, 10**30)
+# Who calls: one account per role that owns routes with ids (the enterprise and the bank own
+# their awards and loans, the office its transfer cases, officers the runs).
+ROLES = ("officer1", "ent_a", "bank1", "tto1", "admin1")
+
+
+def _int_params(route: APIRoute, where: str) -> list[Any]:
+    def walk(dependant: Any) -> list[Any]:
+        found = list(getattr(dependant, f"{where}_params"))
+        for sub in dependant.dependencies:
+            found += walk(sub)
+        return found
+
+    return [
+        p
+        for p in walk(route.dependant)
+        if int in (typing.get_args(p.field_info.annotation) or (p.field_info.annotation,))
+    ]
+
+
+def _routes(app: FastAPI) -> list[APIRoute]:
+    return [r for r in _flat(app.routes) if isinstance(r, APIRoute)]
+
+
+def _path(route: APIRoute, values: dict[str, object]) -> str:
+    filled = {}
+    for param in route.dependant.path_params:
+        if param.name in values:
+            filled[param.name] = values[param.name]
+        elif param.name == "uscc":
+            filled[param.name] = USCC_A
+        else:
+            choices = typing.get_args(param.field_info.annotation)
+            filled[param.name] = choices[0] if choices else "x"
+    return route.path_format.format(**filled)
+
+
+@pytest.fixture
+def id_app(any_app: FastAPI) -> FastAPI:
+    """The world of tests/web/conftest.py and a tech-transfer office, on both stores."""
+    with session_scope(any_app.state.engine) as session:
+        create_account(session, "tto1", PASSWORD, "tech_transfer", org="fudan")
+    return any_app
+
+
+def _tokens(client: TestClient) -> dict[str, str]:
+    tokens = {}
+    for username in ROLES:
+        response = client.post("/api/v1/session", json={"username": username, "password": PASSWORD})
+        assert response.status_code == 201, response.text
+        tokens[username] = str(response.json()["token"])
+        client.cookies.clear()  # the calls below ride on the Bearer token alone
+    return tokens
+
+
+def test_every_integer_path_parameter_is_a_bounded_id() -> None:
+    app = create_app(make_engine("sqlite://"))
+    checked = 0
+    for route in _routes(app):
+        for param in _int_params(route, "path"):
+            bounds = {(c.ge, c.le) for c in param.field_info.metadata if hasattr(c, "le")}
+            assert bounds == {(1, MAX_ID)}, f"{route.path}: {param.name} is not a web.fields.Id"
+            checked += 1
+    assert checked > 40  # runs, awards, objections, loans, transfer cases, pages
+
+
+def test_impossible_ids_answer_404_or_422_on_every_route(id_app: FastAPI) -> None:
+    client = TestClient(id_app, raise_server_exceptions=False)
+    tokens = _tokens(client)
+    tried = 0
+    for route in _routes(id_app):
+        names = [p.name for p in _int_params(route, "path")]
+        if not names:
+            continue
+        for method in sorted(route.methods or ()):
+            for value in IMPOSSIBLE_IDS:
+                path = _path(route, dict.fromkeys(names, value))
+                reached = []
+                for username, token in tokens.items():
+                    response = client.request(
+                        method, path, json={}, headers={"Authorization": f"Bearer {token}"}
+                    )
+                    where = f"{method} {path} as {username}"
+                    assert response.status_code in (401, 403, 404, 422), where
+                    if response.status_code == 422 and route.path.startswith("/api/"):
+                        bad = {tuple(e["loc"]) for e in response.json()["errors"]}
+                        assert any(("path", n) in bad for n in names), (where, bad)
+                    if response.status_code in (404, 422):
+                        reached.append(username)
+                assert reached, f"{method} {path}: no role got past authorisation"
+                tried += 1
+    assert tried >= 4 * 40
+
+
+def test_huge_integer_query_parameters_never_crash(id_app: FastAPI) -> None:
+    client = TestClient(id_app, raise_server_exceptions=False)
+    token = _tokens(client)["officer1"]
+    for route in _routes(id_app):
+        params = _int_params(route, "query")
+        if not params or "GET" not in (route.methods or ()):
+            continue
+        path = _path(route, {p.name: 1 for p in _int_params(route, "path")})
+        for param in params:
+            for value in (10**30, -(2**63) - 1):
+                response = client.get(
+                    path,
+                    params={param.name: value},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                assert response.status_code < 500, f"{path}?{param.name}={value}"
+
+
+class _Stamp(BaseModel):
+    at: Instant
+
+
+def test_a_naive_instant_from_sqlite_leaves_the_api_as_utc() -> None:
+    naive = dt.datetime(2026, 12, 6, 0, 26, 28, 400215)
+    assert _Stamp(at=naive).model_dump_json() == '{"at":"2026-12-06T00:26:28.400215Z"}'
+    shanghai = dt.datetime(2026, 12, 6, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    assert _Stamp(at=shanghai).model_dump_json() == '{"at":"2026-12-06T08:00:00+08:00"}'
