@@ -13,10 +13,10 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 from sqlalchemy import Engine
 
 from kechuang.domain import district
+from kechuang.engines import duckdb_cursor
 from kechuang.enterprises.snapshot import snapshot_path, write_snapshot
 from kechuang.rules.ir import Value
 from kechuang.rules.overrides import OverrideError, parse_overrides
@@ -113,7 +113,7 @@ def simulate(engine: Engine, policy_id: str, year: int, settings: dict[str, str]
     with tempfile.TemporaryDirectory(dir=_work) as work:
         scenario = Path(work) / "scenario.parquet"
         _screen(data, policy, year, overrides, scenario)
-        rows = duckdb.sql(
+        rows = duckdb_cursor.fetchall(
             f"""
             WITH p AS (SELECT uscc, district FROM read_parquet('{data}') WHERE year = {year}),
                  b AS (SELECT uscc, outcome = 'eligible' AS ok, coalesce(benefit_yuan, 0) AS y
@@ -129,7 +129,7 @@ def simulate(engine: Engine, policy_id: str, year: int, settings: dict[str, str]
             FROM b JOIN n USING (uscc) LEFT JOIN p USING (uscc)
             GROUP BY 1 ORDER BY 1
             """
-        ).fetchall()
+        )
     changes = []
     for code, bc, nc, bf, nf, gained, lost in rows:
         known = code in district.SHANGHAI
