@@ -20,6 +20,7 @@ from kechuang import __version__
 from kechuang.store.engine import make_engine, make_sessionmaker
 from kechuang.web import problems
 from kechuang.web.i18n import LANG_COOKIE
+from kechuang.web.limits import BodyLimit
 from kechuang.web.security import enforce_csrf, load_caller
 from kechuang.web.status import read_status
 from kechuang.web.templating import render
@@ -67,6 +68,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         if lang in ("zh", "en"):
             response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="lax")
         return response
+
+    # Added last, so outermost: an oversized body is refused before any other work.
+    app.add_middleware(BodyLimit)
 
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)

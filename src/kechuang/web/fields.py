@@ -26,7 +26,8 @@ MAX_AMOUNT = 10**13
 
 Id = Annotated[int, Interval(ge=1, le=MAX_ID)]
 # The years of the panel (shared/DATA-CONTRACT.md) with room for plans ahead.
-Year = Annotated[int, Interval(ge=1990, le=2100)]
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+Year = Annotated[int, Interval(ge=FIRST_YEAR, le=LAST_YEAR)]
 Amount = Annotated[int, Interval(ge=0, le=MAX_AMOUNT)]
 PositiveAmount = Annotated[int, Interval(gt=0, le=MAX_AMOUNT)]
 

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import duckdb
 from sqlalchemy import Engine
 
 from kechuang.domain import district
@@ -97,12 +101,39 @@ def _base(data: Path, policy: Policy, year: int) -> Path:
         return out
 
 
+def _field(name: str, message: str) -> dict[str, Any]:
+    return {"loc": ["body", "overrides", name], "msg": message, "type": "value_error"}
+
+
 def parse(policy: Policy, settings: dict[str, str]) -> dict[str, Value]:
-    lines = [f"{policy.id}.{name}={value}" for name, value in settings.items() if value.strip()]
+    """The overrides as Values of their parameters' units; 422 naming every bad one."""
+    overrides: dict[str, Value] = {}
+    errors = []
+    for name, value in settings.items():
+        if not value.strip():
+            continue
+        try:
+            parsed = parse_overrides([f"{policy.id}.{name}={value}"], [policy])
+        except OverrideError as exc:
+            errors.append(_field(name, str(exc).replace("--set ", "")))
+            continue
+        overrides.update(parsed.get(policy.id, {}))
+    if errors:
+        detail = "; ".join(e["msg"] for e in errors)
+        raise ProblemError(422, detail, "bad-override", errors)
+    return overrides
+
+
+@contextmanager
+def _in_range(settings: dict[str, str]) -> Iterator[None]:
+    """Values each within its bounds can still multiply past what an amount can hold (a rate
+    of 10^17 times a revenue): DuckDB refuses the arithmetic, and the overrides are at fault."""
     try:
-        return parse_overrides(lines, [policy]).get(policy.id, {})
-    except OverrideError as exc:
-        raise ProblemError(422, str(exc).replace("--set ", ""), "bad-override") from None
+        yield
+    except duckdb.DataError:
+        detail = "with these values an amount is out of range (10^16 yuan)"
+        errors = [_field(name, detail) for name, value in settings.items() if value.strip()]
+        raise ProblemError(422, detail, "out-of-range", errors) from None
 
 
 def simulate(engine: Engine, policy_id: str, year: int, settings: dict[str, str]) -> WhatIf:
@@ -110,7 +141,7 @@ def simulate(engine: Engine, policy_id: str, year: int, settings: dict[str, str]
     overrides = parse(policy, settings)
     data = panel(engine)
     base = _base(data, policy, year)
-    with tempfile.TemporaryDirectory(dir=_work) as work:
+    with tempfile.TemporaryDirectory(dir=_work) as work, _in_range(settings):
         scenario = Path(work) / "scenario.parquet"
         _screen(data, policy, year, overrides, scenario)
         rows = duckdb_cursor.fetchall(

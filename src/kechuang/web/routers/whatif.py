@@ -14,10 +14,10 @@ from kechuang.enterprises.tables import annual_facts
 from kechuang.rules.format import show
 from kechuang.rules.policy import reference_date
 from kechuang.web import catalogue, whatif
-from kechuang.web.fields import Year
+from kechuang.web.fields import FIRST_YEAR, LAST_YEAR, Year
 from kechuang.web.problems import ProblemError, problem_responses
 from kechuang.web.security import db, require
-from kechuang.web.templating import render
+from kechuang.web.templating import language, render
 
 router = APIRouter(responses=problem_responses(401, 403, 404, 422))
 Planner = require("officer", "analyst", "admin")
@@ -118,7 +118,15 @@ def whatif_page(
 async def whatif_fragment(request: Request, _: Principal = Depends(Planner)) -> Response:
     form = await request.form()
     policy_id = str(form.get("policy_id", ""))
-    year = int(str(form.get("year", "0")) or 0)
+    text = str(form.get("year", "")).strip()
+    if not (text.isdigit() and FIRST_YEAR <= int(text[:5]) <= LAST_YEAR):
+        detail = (
+            f"年度应在 {FIRST_YEAR}–{LAST_YEAR} 之间"
+            if language(request) == "zh"
+            else f"the year must be between {FIRST_YEAR} and {LAST_YEAR}"
+        )
+        return render(request, "_whatif_error.html", {"detail": detail}, status_code=200)
+    year = int(text)
     settings = {
         str(k)[6:]: str(v)
         for k, v in form.items()
