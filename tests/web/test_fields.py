@@ -146,3 +146,50 @@ def test_a_naive_instant_from_sqlite_leaves_the_api_as_utc() -> None:
     assert _Stamp(at=naive).model_dump_json() == '{"at":"2026-12-06T00:26:28.400215Z"}'
     shanghai = dt.datetime(2026, 12, 6, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     assert _Stamp(at=shanghai).model_dump_json() == '{"at":"2026-12-06T08:00:00+08:00"}'
+
+
+def test_instants_read_back_from_either_store_carry_their_offset(id_app: FastAPI) -> None:
+    client = TestClient(id_app)
+    token = _tokens(client)["admin1"]
+    headers = {"Authorization": f"Bearer {token}"}
+    accounts = client.get("/api/v1/accounts", headers=headers).json()["items"]
+    audit = client.get("/api/v1/audit", headers=headers).json()["items"]
+    stamps = [a["created_at"] for a in accounts] + [a["at"] for a in audit]
+    assert stamps and all(dt.datetime.fromisoformat(s).tzinfo is not None for s in stamps)
+
+
+def _unbounded_int_fields() -> list[str]:
+    import kechuang.transfer.schemas as transfer
+    from kechuang.finance import router as finance
+    from kechuang.web.routers import enterprises, runs, whatif
+
+    found = []
+    for module in (transfer, finance, enterprises, runs, whatif):
+        for name, model in vars(module).items():
+            if not (isinstance(model, type) and issubclass(model, BaseModel)):
+                continue
+            if not name.endswith("In"):
+                continue
+            for field_name, field in model.model_fields.items():
+                if int not in (typing.get_args(field.annotation) or (field.annotation,)):
+                    continue
+                if not any(hasattr(c, "le") or hasattr(c, "lt") for c in field.metadata):
+                    found.append(f"{module.__name__}.{name}.{field_name}")
+    return found
+
+
+def test_every_integer_a_request_body_takes_has_an_upper_bound() -> None:
+    # An unbounded int reaches the store as 2^63 and SQLite cannot bind it (a 500).
+    assert _unbounded_int_fields() == []
+
+
+def test_an_amount_of_2_to_the_63_fen_is_refused_naming_the_field(id_app: FastAPI) -> None:
+    client = TestClient(id_app)
+    token = _tokens(client)["tto1"]
+    response = client.post(
+        "/api/v1/transfer/deals/1/financings",
+        json={"round_name": "A", "amount_fen": 2**63, "raised_on": "2024-01-01"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 422
+    assert [e["loc"] for e in response.json()["errors"]] == [["body", "amount_fen"]]
