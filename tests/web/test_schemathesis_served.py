@@ -119,6 +119,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 
 def _schemathesis(served: Served, username: str) -> subprocess.CompletedProcess[str]:
+    # Run in the demo's directory: schemathesis keeps a cache of its findings in the cwd.
     return subprocess.run(
         [
             str(BIN / "schemathesis"),
@@ -135,6 +136,7 @@ def _schemathesis(served: Served, username: str) -> subprocess.CompletedProcess[
         capture_output=True,
         text=True,
         timeout=1200,
+        cwd=served.log.parent,
     )  # fmt: skip
 
 
