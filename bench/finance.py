@@ -22,6 +22,7 @@ from bench.harness import Measurement, kechuang, measure
 
 TITLE = "finance"
 START = dt.date(2025, 1, 15)
+RECORDED_AT = dt.datetime(2025, 1, 15, 4, tzinfo=dt.UTC)
 BANKS = ("icbc-sh", "boc-sh", "ccb-sh", "abc-sh", "bocom-sh", "spdb")
 DISTRICTS = ("310115", "310112", "310104", "310105", "310106", "310107", "310110", "310113")
 
@@ -109,6 +110,7 @@ def populate(url: str, n: int) -> None:
             "settled_on": None, "settled_year": None, "defaulted_on": None,
             "defaulted_fen": principal if state == "compensated" else None,
             "claim_deadline": None, "claim_deadline_provisional": False, "created_by": "bench",
+            "live_since": START,
         })  # fmt: skip
         if state == "compensated":
             parts = {"compensation_fund": principal // 4, "insurer": principal * 45 // 100}
@@ -117,9 +119,10 @@ def populate(url: str, n: int) -> None:
                            "parts": parts, "claimed_by": "bench"})  # fmt: skip
             if i % 3 == 1:
                 back = {k: v // 10 for k, v in parts.items()}
-                recoveries.append({"loan_id": i, "bank_ref": "R", "recovered_on": START,
+                recoveries.append({"loan_id": i, "bank_ref": "R", "received_on": START,
                                    "amount_fen": sum(back.values()), "parts": back,
-                                   "recorded_by": "bench"})  # fmt: skip
+                                   "recorded_by": "bench", "recorded_on": START,
+                                   "recorded_at": RECORDED_AT})  # fmt: skip
     with engine.begin() as connection:
         for table, batch in ((Loan, rows), (Claim, claims), (Recovery, recoveries)):
             for start in range(0, len(batch), 20_000):

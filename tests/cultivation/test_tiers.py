@@ -135,3 +135,15 @@ def test_ladder_policies_by_year(year: int) -> None:
     found = ladder.policies(year)
     assert "potential_unicorn" in found
     assert all(p.in_force(dt.date(year, 12, 31)) for p in found.values())
+
+
+@pytest.mark.parametrize(
+    ("year", "srdi", "giant"),
+    [(2025, "srdi-sme-2022", "little-giant-2022"), (2026, "srdi-sme-2026", "little-giant-2026")],
+)
+def test_the_srdi_rungs_follow_the_standard_in_force(year: int, srdi: str, giant: str) -> None:
+    # 工信部企业〔2026〕2号 replaces the 2022 standards from 2026-04-01; the innovative-SME
+    # standard of 2022 stays in force.
+    found = ladder.policies(year)
+    assert (found["srdi_sme"].id, found["little_giant"].id) == (srdi, giant)
+    assert found["innovative_sme"].id == "innovative-sme-2022"

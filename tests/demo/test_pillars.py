@@ -11,10 +11,11 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from kechuang.demo.pillars import seed_pillars
+from kechuang.accounts.tables import AuditEntry
+from kechuang.demo.pillars import FINANCE, seed_pillars
 from kechuang.enterprises.generator import write_panel
 from kechuang.enterprises.importer import import_panel
-from kechuang.finance.tables import Claim, Loan, Recovery, Repayment
+from kechuang.finance.tables import Claim, Loan, LoanEvent, Recovery, Repayment
 from kechuang.ledger import trial_balance
 from kechuang.ledger.tables import LedgerEntry
 from kechuang.screening.tables import Award, Objection, ScreeningRun
@@ -58,6 +59,17 @@ def test_demo_pillars_seed_each_pillar_once(store_env: str, tmp_path: Path) -> N
             run = session.scalars(select(ScreeningRun)).one()
             assert run.state == "closed" and run.published_by != run.approved_by
             assert trial_balance(session) == 0
+            # The loans' past days are an officer's audited replay, never a bank's choice.
+            replayers = set(session.scalars(select(LoanEvent.replayed_by).distinct()))
+            replayers |= set(session.scalars(select(Repayment.replayed_by).distinct()))
+            assert replayers == {FINANCE}
+            assert session.scalar(select(func.count()).where(Loan.live_since.is_not(None))) == 0
+            audited = session.scalars(
+                select(AuditEntry).where(AuditEntry.action == "finance.disburse")
+            ).all()
+            disbursed = select(func.count()).where(Loan.disbursed_on.is_not(None))
+            assert len(audited) == session.scalar(disbursed) > 0
+            assert all(a.after and a.after["replayed_by"] == FINANCE for a in audited)
         # Payments: objections decided, most awards confirmed and paid through the ledger.
         assert counts["Objection"] >= 1 and states.get("paid", 0) >= 3
         # Loans: both products, repayments, an overdue loan compensated.

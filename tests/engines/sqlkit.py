@@ -70,7 +70,7 @@ def row(uscc: str, year: int, **facts: Any) -> dict[str, Any]:
     return {**BASE_ROW, "uscc": uscc, "year": year, **facts}
 
 
-_SCALE = {"yuan": 100, "ratio": 10**6, "count": 1, "year": 1}
+_SCALE = {"yuan": 100, "ratio": 10**6, "number": 10**6, "count": 1, "year": 1}
 
 
 def tight_bounds(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:

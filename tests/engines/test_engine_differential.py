@@ -5,6 +5,10 @@ Spark (local[2], over the same Parquet) and the scalar evaluator (enterprise by 
 must write the same CSV rows, byte for byte once sorted (no engine promises a row order), and
 the same per-enterprise totals file. PostgreSQL needs KECHUANG_TEST_POSTGRES_URL and Spark needs
 pyspark and Java; each part skips with the reason when they are missing (CI has both).
+
+Two evaluation years: 2024 (the 2022 SME ladder, whose alternative routes read the data
+contract's version 2 columns) and 2026 (the 2026 ladder, in force from 2026-04-01, which reads
+the development score and the titles held).
 """
 
 from __future__ import annotations
@@ -26,29 +30,34 @@ from kechuang.enterprises.generator import write_panel
 from kechuang.rules.scalar import evaluate
 from kechuang.screening.inputs import load_policies
 
-YEAR = 2024
 ENTERPRISES = 400
 runner = CliRunner()
+
+
+@pytest.fixture(scope="module", params=[2024, 2026])
+def year(request: pytest.FixtureRequest) -> int:
+    value: int = request.param
+    return value
 
 
 @pytest.fixture(scope="module")
 def panel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("panel") / "panel.parquet"
-    write_panel(path, ENTERPRISES, [2021, 2022, 2023, 2024], seed=7)
+    write_panel(path, ENTERPRISES, list(range(2021, 2027)), seed=7)
     return path
 
 
 @pytest.fixture(scope="module")
-def duckdb_result(panel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("duckdb") / "results.csv"
-    _screen(["--data", str(panel)], out)
+def duckdb_result(panel: Path, year: int, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp(f"duckdb{year}") / "results.csv"
+    _screen(["--data", str(panel)], out, year)
     return out
 
 
-def _screen(args: list[str], out: Path, engine: str = "duckdb") -> None:
+def _screen(args: list[str], out: Path, year: int, engine: str = "duckdb") -> None:
     result = runner.invoke(
         app,
-        ["screen", *args, "--year", str(YEAR), "--policy", "all", "--out", str(out),
+        ["screen", *args, "--year", str(year), "--policy", "all", "--out", str(out),
          "--engine", engine],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -76,18 +85,18 @@ def _decimal2(value: Fraction) -> str:
     return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
 
 
-def test_scalar_evaluator_agrees_with_duckdb(panel: Path, duckdb_result: Path) -> None:
+def test_scalar_evaluator_agrees_with_duckdb(panel: Path, year: int, duckdb_result: Path) -> None:
     import duckdb
 
     from kechuang.domain.panel import BY_NAME
     from kechuang.engines.panel import open_panel
 
-    policies = load_policies(["all"], YEAR)
+    policies = load_policies(["all"], year)
     history_years = max(p.history_years for p in policies)
     con = duckdb.connect()
     open_panel(con, panel)
     cursor = con.execute(
-        "SELECT * FROM panel WHERE year BETWEEN ? AND ?", [YEAR - history_years, YEAR]
+        "SELECT * FROM panel WHERE year BETWEEN ? AND ?", [year - history_years, year]
     )
     names = list(BY_NAME)
     histories: dict[str, dict[int, dict[str, object]]] = {}
@@ -96,17 +105,17 @@ def test_scalar_evaluator_agrees_with_duckdb(panel: Path, duckdb_result: Path) -
         histories.setdefault(str(record["uscc"]), {})[int(str(record["year"]))] = record
     lines = ["uscc,policy_id,year,outcome,score,benefit_yuan,unmet"]
     for uscc, history in histories.items():
-        if YEAR not in history:
+        if year not in history:
             continue
         for policy in policies:
-            verdict = evaluate(policy, history, YEAR, gaps=False)
+            verdict = evaluate(policy, history, year, gaps=False)
             score = "" if verdict.score is None else _decimal2(verdict.score)
             benefit = (
                 "" if verdict.benefit_fen is None else _decimal2(Fraction(verdict.benefit_fen, 100))
             )
             unmet = ";".join(verdict.unmet)
             lines.append(
-                f"{uscc},{policy.id},{YEAR},{verdict.outcome.value},{score},{benefit},{unmet}"
+                f"{uscc},{policy.id},{year},{verdict.outcome.value},{score},{benefit},{unmet}"
             )
     scalar = duckdb_result.with_name("scalar.csv")
     scalar.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -143,9 +152,11 @@ def postgres_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, panel: Path) -
 
 
 @pytest.mark.postgres
-def test_postgres_in_database_agrees_with_duckdb(postgres_env: Path, duckdb_result: Path) -> None:
+def test_postgres_in_database_agrees_with_duckdb(
+    postgres_env: Path, year: int, duckdb_result: Path
+) -> None:
     out = postgres_env / "results.csv"
-    _screen([], out, engine="postgres")
+    _screen([], out, year, engine="postgres")
     _same(duckdb_result, out)
     # The engine's staging rows are gone once exported.
     engine = create_engine(os.environ["KECHUANG_DATABASE_URL"])
@@ -171,12 +182,14 @@ def test_postgres_refuses_data_and_sqlite(tmp_path: Path, monkeypatch: pytest.Mo
     assert not out.exists()
 
 
-def test_spark_agrees_with_duckdb(panel: Path, duckdb_result: Path, tmp_path: Path) -> None:
+def test_spark_agrees_with_duckdb(
+    panel: Path, year: int, duckdb_result: Path, tmp_path: Path
+) -> None:
     from kechuang.engines import spark
 
     reason = spark.available()
     if reason is not None:
         pytest.skip(f"Spark part: {reason}")
     out = tmp_path / "results.csv"
-    _screen(["--data", str(panel)], out, engine="spark")
+    _screen(["--data", str(panel)], out, year, engine="spark")
     _same(duckdb_result, out)

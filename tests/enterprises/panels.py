@@ -59,6 +59,17 @@ def valid_row(i: int, year: int = 2024) -> dict[str, str]:
         "listed_board": "科创板" if i % 5 == 0 else "",
         "valuation": "",
         "output_value": "12000000",
+        # Version 2 columns.
+        "award_national_rank": "0",
+        "award_provincial_rank": str(i % 4),
+        "makers_china_rank": "0" if i % 3 else "120",
+        "tech_innovation_demo": "false",
+        "ip_demo_enterprise": "false",
+        "development_score": f"{55 + i % 40}.25",
+        "six_basics_or_key_link": "true",
+        "is_tsme": "true",
+        "is_innovative_sme": "true",
+        "is_srdi_sme": "false",
     }
 
 

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from kechuang.cli import app
 from kechuang.domain import district, industry, uscc
-from kechuang.domain.panel import COLUMNS, FIELDS, Kind
+from kechuang.domain.panel import BY_NAME, COLUMNS, FIELDS, Kind
 from kechuang.enterprises import boundaries, names
 from kechuang.enterprises.generator import (
     TWO_CHARACTER_NAMES,
@@ -309,6 +309,10 @@ def test_national_threshold_boundaries_are_present(panel: pa.Table) -> None:
     assert 5 in _values(panel, "ip_class1")
 
 
+# Boundary cases give amounts in fen, shares in millionths and scores in hundredths.
+_CASE_SCALE = {Kind.YUAN: 100, Kind.RATIO: 10**6, Kind.NUMBER: 100}
+
+
 def test_every_boundary_case_occurs(panel: pa.Table) -> None:
     latest = panel.filter(pc.equal(panel["year"], 2024)).to_pylist()
     for case in boundaries.CASES:
@@ -317,8 +321,9 @@ def test_every_boundary_case_occurs(panel: pa.Table) -> None:
         def matches(row: dict[str, object], wanted: dict[str, int] = wanted) -> bool:
             for column, value in wanted.items():
                 cell = row[column]
-                actual = int(cell * 100) if isinstance(cell, Decimal) else cell
-                if actual != value:
+                if isinstance(cell, Decimal):
+                    cell = int(cell * _CASE_SCALE[BY_NAME[column].kind])
+                if cell != value:
                     return False
             return True
 

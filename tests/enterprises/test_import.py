@@ -21,7 +21,6 @@ from kechuang.cli import app
 from kechuang.domain.panel import COLUMNS
 from kechuang.enterprises.snapshot import panel_arrow_schema
 from kechuang.enterprises.tables import ImportBatch, annual_facts, enterprises
-from kechuang.store.engine import make_engine
 from kechuang.store.registry import load_all_tables
 from tests.enterprises.panels import (
     text_table,
@@ -34,13 +33,6 @@ from tests.enterprises.panels import (
 )
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def engine(store_env: str) -> Engine:
-    engine = make_engine(store_env)
-    yield engine
-    engine.dispose()
 
 
 def run_import(path: Path, *extra: str) -> tuple[int, str]:

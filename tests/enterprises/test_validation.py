@@ -51,6 +51,7 @@ BY_KIND: dict[Kind, st.SearchStrategy[str]] = {
     Kind.COUNT: NUMERIC,
     Kind.YUAN: NUMERIC,
     Kind.RATIO: NUMERIC,
+    Kind.NUMBER: NUMERIC,
     Kind.BOOL: st.sampled_from(["true", "FALSE", "1", "0", "是", "否", "yes", "maybe", "", " "]),
     Kind.DATE: st.sampled_from(["2015-06-01", "2030-01-01", "2020/01/01", "20200101", "", "x"]),
     Kind.YEAR: st.sampled_from(["2024", "2023", "1989", "2999", " 2022 ", "2024.0", "", "y"]),

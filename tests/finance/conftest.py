@@ -1,21 +1,29 @@
 """Finance fixtures: a migrated store on each backend with enterprises whose facts pass (or fail)
-the admission rule, and the two product funds set up."""
+the admission rule, the two product funds set up, and a lending bank signed in to the API with
+the server's clock in the test's hand."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, insert
 from sqlalchemy.orm import Session
 
+from kechuang.accounts.service import create_account
 from kechuang.domain.uscc import check_digit
 from kechuang.enterprises.tables import ImportBatch, annual_facts, enterprises
-from kechuang.finance import capacity
-from kechuang.store.engine import make_engine, make_sessionmaker
+from kechuang.finance import capacity, loans
+from kechuang.store.engine import make_engine, make_sessionmaker, session_scope
 from kechuang.store.migrate import upgrade
+from kechuang.web.app import create_app
+from tests.web.conftest import Clock
 
 POOL_SIZE = 24
 DAY = dt.date(2025, 3, 3)
@@ -84,3 +92,87 @@ def setup_funds(session: Session, size_fen: int = 100_000_000_00, leverage: str 
 def session(engine: Engine) -> Iterator[Session]:
     with make_sessionmaker(engine)() as session:
         yield session
+
+
+START = dt.date(2025, 3, 3)  # a Monday
+PASSWORD = "bank clerk password 42"
+INTEREST_1 = 369452  # the first month's interest on 1,000,000 yuan at 4.35%, 3 March - 3 April
+
+
+@dataclass
+class Bank:
+    """The lending bank's API client, the server's clock, and the store behind them."""
+
+    engine: Engine
+    clock: Clock
+    client: TestClient
+    uscc: str
+
+    def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        return self.client.post(f"/api/v1/finance/loans{path}", json=body or {})
+
+    def money(
+        self, loan_id: int, ref: str, amount_fen: int, received_on: str | None = None,
+        kind: str = "repayments",
+    ) -> Any:  # fmt: skip
+        body: dict[str, Any] = {"ref": ref, "amount_fen": amount_fen}
+        if received_on is not None:
+            body["received_on"] = received_on
+        return self.post(f"/{loan_id}/{kind}", body)
+
+    def loan(self, loan_id: int) -> dict[str, Any]:
+        response = self.client.get(f"/api/v1/finance/loans/{loan_id}")
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def session(self) -> Session:
+        return make_sessionmaker(self.engine)()
+
+    def approved(self) -> int:
+        response = self.post("", {"product_id": "performance-loan", "uscc": self.uscc,
+                                  "partner_org": INSURER, "bank_ref": "L1",
+                                  "principal_fen": 1_000_000_00, "term_months": 12,
+                                  "method": "interest_only", "facts_year": 2024})  # fmt: skip
+        assert response.status_code == 201, response.text
+        loan_id = int(response.json()["id"])
+        assert self.post(f"/{loan_id}/approve").status_code == 200
+        return loan_id
+
+    def disbursed(self) -> int:
+        loan_id = self.approved()
+        assert self.post(f"/{loan_id}/disburse").status_code == 200
+        return loan_id
+
+    def defaulted(self) -> int:
+        """A loan disbursed on 3 March 2025, overdue from 10 April, defaulted on 2 July."""
+        loan_id = self.disbursed()
+        self.clock.day = dt.date(2025, 4, 10)
+        self.mark_overdue()
+        self.clock.day = dt.date(2025, 7, 2)
+        assert self.post(f"/{loan_id}/default").status_code == 200
+        return loan_id
+
+    def mark_overdue(self) -> None:
+        """The officer's daily job (CLI `kechuang finance overdue`), on the server's day."""
+        with self.session() as session:
+            loans.mark_overdue(session, self.clock(), OFFICER)
+            session.commit()
+
+
+@pytest.fixture
+def bank(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Bank]:
+    monkeypatch.setenv("KECHUANG_VAR_DIR", str(tmp_path / "var"))
+    uscc = seed_enterprises(engine, 1)[0]
+    with session_scope(engine) as session:
+        create_account(session, "icbc", PASSWORD, "bank", org=BANK)
+    with make_sessionmaker(engine)() as session:
+        setup_funds(session)
+    app = create_app(engine)
+    clock = Clock()
+    clock.day = START
+    app.state.clock = clock
+    with TestClient(app) as client:
+        response = client.post("/api/v1/session", json={"username": "icbc", "password": PASSWORD})
+        assert response.status_code == 201, response.text
+        client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+        yield Bank(engine, clock, client, uscc)

@@ -15,7 +15,7 @@ from kechuang.finance.facts import admit, prescreen
 from kechuang.finance.importer import LOAN_COLUMNS, import_loans
 from kechuang.finance.products import get_product
 from kechuang.finance.tables import Loan
-from tests.finance.conftest import BANK, INSURER, seed_enterprises, setup_funds
+from tests.finance.conftest import BANK, INSURER, OFFICER, seed_enterprises, setup_funds
 
 
 def test_sql_prescreening_agrees_with_the_scalar_explanation(
@@ -45,9 +45,13 @@ def test_loans_import_from_xlsx(engine: Engine, session: Session, tmp_path: Path
                       "equal_instalment", dt.date(2025, 3, 1), dt.date(2025, 3, 3)])  # fmt: skip
     path = tmp_path / "loans.xlsx"
     book.save(path)
-    report = import_loans(session, path, BANK, "bank-clerk")
+    report = import_loans(session, path, BANK, OFFICER, dt.date(2025, 6, 1))
     assert report.ok, report.errors
     session.commit()
     stored = session.query(Loan).order_by(Loan.bank_ref).all()
     assert [(loan.bank_ref, loan.state, loan.principal_fen) for loan in stored] == [
         ("X0", "disbursed", 300000_00), ("X1", "disbursed", 300001_00)]  # fmt: skip
+    # The file's days are replayed history, in the officer's name.
+    assert {(loan.disbursed_on, loan.live_since) for loan in stored} == {
+        (dt.date(2025, 3, 3), None)
+    }

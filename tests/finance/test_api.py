@@ -188,7 +188,7 @@ def test_a_bank_imports_loans_atomically(world: World, tmp_path: Path) -> None:
     path = tmp_path / "loans.csv"
     path.write_text(f"{header}\n{good}\n{bad}\n", encoding="utf-8")
     with make_sessionmaker(world.app.state.engine)() as session:
-        report = import_loans(session, path, "icbc-sh", "icbc")
+        report = import_loans(session, path, "icbc-sh", "officer", ON)
         assert not report.ok and report.stored == 0
         bad_columns = {e.column for e in report.errors if e.row == 3}
         assert {
@@ -199,6 +199,6 @@ def test_a_bank_imports_loans_atomically(world: World, tmp_path: Path) -> None:
             "disbursed_on",
         } <= bad_columns
         path.write_text(f"{header}\n{good}\n", encoding="utf-8")
-        report = import_loans(session, path, "icbc-sh", "icbc")
+        report = import_loans(session, path, "icbc-sh", "officer", ON)
         assert report.ok and report.stored == 1
         session.rollback()  # nothing committed: the caller commits

@@ -1,4 +1,5 @@
-"""Concurrent claims against a small fund: its balance never goes negative (real connections)."""
+"""Concurrent claims: against a small fund its balance never goes negative, and twenty claims on
+one loan through the served API pay once and answer 409 to the rest (real connections)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,25 @@ import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import Engine, select
+import httpx
+from sqlalchemy import Engine, func, select
 
 from kechuang.finance import capacity, loans
 from kechuang.finance.books import fund_account
-from kechuang.finance.tables import Claim, Loan
+from kechuang.finance.tables import Claim, Loan, LoanEvent
 from kechuang.ledger import FloorBreached, balance, trial_balance
 from kechuang.store.engine import make_sessionmaker
-from tests.finance.conftest import BANK, FUND, INSURER, OFFICER, seed_enterprises, setup_funds
+from kechuang.web.security import SESSION_COOKIE
+from tests.finance.conftest import (
+    BANK,
+    FUND,
+    INSURER,
+    OFFICER,
+    Bank,
+    seed_enterprises,
+    setup_funds,
+)
+from tests.web.conftest import serve
 
 ON = dt.date(2025, 3, 3)
 DEFAULT_ON = dt.date(2025, 7, 7)
@@ -61,3 +73,41 @@ def test_concurrent_claims_never_take_the_fund_below_zero(engine: Engine) -> Non
         assert trial_balance(session) == 0
         fund = capacity.lock_fund(session, FUND)
         assert capacity.capacity(session, fund).balance_fen >= 0
+
+
+CLAIMS = 20
+
+
+def test_twenty_concurrent_claims_on_one_loan_pay_once_and_refuse_the_rest(bank: Bank) -> None:
+    loan_id = bank.defaulted()
+    headers = {
+        "Cookie": f"{SESSION_COOKIE}={bank.client.cookies[SESSION_COOKIE]}",
+        "X-CSRF-Token": bank.client.headers["X-CSRF-Token"],
+    }
+    barrier = threading.Barrier(CLAIMS)
+
+    with serve(bank.client.app) as url:
+
+        def claim(_: int) -> httpx.Response:
+            with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+                barrier.wait(timeout=30)
+                return client.post(f"/api/v1/finance/loans/{loan_id}/claim", json={})
+
+        with ThreadPoolExecutor(max_workers=CLAIMS) as pool:
+            responses = list(pool.map(claim, range(CLAIMS)))
+
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200] + [409] * (CLAIMS - 1), [r.text for r in responses]
+    for response in responses:
+        if response.status_code == 409:
+            assert response.headers["content-type"] == "application/problem+json"
+            assert "compensated" in response.json()["detail"]
+    with bank.session() as session:
+        assert session.scalar(select(func.count()).select_from(Claim)) == 1
+        compensations = session.scalar(
+            select(func.count()).where(LoanEvent.loan_id == loan_id,
+                                       LoanEvent.event == "compensate")
+        )  # fmt: skip
+        assert compensations == 1
+        assert balance(session, fund_account(FUND)) == 100_000_000_00 - 250_000_00
+        assert trial_balance(session) == 0

@@ -40,10 +40,10 @@ def test_a_sub_fund_is_scored_capped_called_and_returns_are_computed(session: Se
     fof.capitalise(session, 1_000_000_00, "y2024", D(2024, 1, 2), "officer")
     fof.call(session, sub.id, 200_000_00, "k1", D(2024, 3, 1), "officer")
     fof.call(session, sub.id, 200_000_00, "k1", D(2024, 3, 1), "officer")  # replay: no second call
+    fof.invest(session, sub.id, make_uscc(7), 250_000_00, "i1", D(2024, 6, 1), "officer")
     fof.call(session, sub.id, 100_000_00, "k2", D(2025, 3, 1), "officer")
     with pytest.raises(Refused, match="commitment"):
         fof.call(session, sub.id, 100_000_01, "k3", D(2025, 4, 1), "officer")
-    fof.invest(session, sub.id, make_uscc(7), 250_000_00, "i1", D(2024, 6, 1), "officer")
     fof.distribute(session, sub.id, 120_000_00, "d1", D(2025, 12, 1), "officer")
     fof.value(session, sub.id, 330_000_00, "v1", D(2026, 6, 30), "officer")
     r = fof.returns(session, sub.id)

@@ -72,6 +72,18 @@ BASE: dict[str, Any] = {
     "listed_board": None,
     "valuation": None,
     "output_value": None,
+    # Data contract version 2: no award, no contest rank, no honour, no title; the platform has
+    # not assessed a development score (unknown), the main product is not in the 六基.
+    "award_national_rank": 0,
+    "award_provincial_rank": 0,
+    "makers_china_rank": 0,
+    "tech_innovation_demo": False,
+    "ip_demo_enterprise": False,
+    "development_score": None,
+    "six_basics_or_key_link": False,
+    "is_tsme": False,
+    "is_innovative_sme": False,
+    "is_srdi_sme": False,
 }
 
 _serial = iter(range(1, 10**6))
@@ -109,7 +121,7 @@ def rows(
     return out
 
 
-_YUAN = {f.name for f in FIELDS if f.kind == "yuan"} | {"market_share"}
+_YUAN = {f.name for f in FIELDS if f.kind == "yuan"} | {"market_share", "development_score"}
 
 
 def _is_yuan(name: str) -> bool:

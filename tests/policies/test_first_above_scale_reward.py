@@ -1,8 +1,8 @@
 """Golden tests of first-above-scale-reward (免申即享, illustrative amounts).
 
 Section M's threshold is 10,000,000 yuan of revenue (国统字〔2019〕101号, "及以上"): at or above
-it in the evaluation year and below it the year before pays the reward. Version 2024.1
-(200,000 yuan) is in force for 2024-2025, version 2026.1 (300,000 yuan) from 2026.
+it in the evaluation year and below it the year before pays the reward. One version (2026.2)
+with two dated amounts: 200,000 yuan from 2024, 300,000 yuan from 2026, each with its reference.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def crossing(
 
 
 def test_crossing_exactly_pays_the_reward(check) -> None:
-    check(ID, crossing(), "eligible", benefit=200000, version="2024.1")
+    check(ID, crossing(), "eligible", benefit=200000, version="2026.2")
 
 
 def test_one_fen_short_this_year(check) -> None:
@@ -64,12 +64,23 @@ def test_missing_revenue_last_year_is_unknown(check) -> None:
     check(ID, crossing(before=None), "unknown", [], benefit=None)
 
 
-def test_2025_still_uses_version_2024_1(check) -> None:
-    check(ID, crossing(years=(2024, 2025)), "eligible", benefit=200000, year=2025, version="2024.1")
+def test_2025_still_pays_the_2024_amount(check) -> None:
+    check(ID, crossing(years=(2024, 2025)), "eligible", benefit=200000, year=2025, version="2026.2")
 
 
-def test_2026_uses_version_2026_1(check) -> None:
-    check(ID, crossing(years=(2025, 2026)), "eligible", benefit=300000, year=2026, version="2026.1")
+def test_2026_pays_the_amended_amount(check) -> None:
+    check(ID, crossing(years=(2025, 2026)), "eligible", benefit=300000, year=2026, version="2026.2")
+
+
+def test_each_dated_amount_cites_its_own_reference() -> None:
+    import datetime as dt
+
+    from tests.policies.conftest import pack_policy
+
+    amount = pack_policy(ID, 2026).parameters["amount"]
+    assert [v.effective_from for v in amount.values] == [dt.date(2024, 1, 1), dt.date(2026, 1, 1)]
+    assert "2024" in amount.reference_on(dt.date(2025, 12, 31))
+    assert "2026" in amount.reference_on(dt.date(2026, 12, 31))
 
 
 @pytest.mark.parametrize("amount", [250000, "123456.78"])

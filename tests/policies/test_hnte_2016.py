@@ -250,3 +250,33 @@ def test_major_accident(check) -> None:
 )
 def test_missing_facts_are_unknown(check, by_year, latest) -> None:
     check(ID, hnte(by_year=by_year, **latest), "unknown", [])
+
+
+# 第二条: a resident enterprise registered in the mainland (不包括港、澳、台地区).
+@pytest.mark.parametrize(
+    ("resident", "outcome", "unmet"),
+    [(True, "manual_review", []), (False, "ineligible", ["resident_enterprise"]),
+     (None, "unknown", [])],
+)  # fmt: skip
+def test_resident_enterprise_registered_in_the_mainland(
+    check, resident: bool | None, outcome: str, unmet: list[str]
+) -> None:
+    check(ID, hnte(mainland_resident=resident), outcome, unmet, score=32)
+
+
+# 第十一条（六） on 营业收入, the lenient reading of 同期总收入: exactly 60% of revenue meets it.
+@pytest.mark.parametrize(
+    ("hightech", "unmet"),
+    [("12000000", []), ("11999999.99", ["hightech_revenue_share"])],
+)
+def test_hightech_share_is_measured_on_revenue(check, hightech: str, unmet: list[str]) -> None:
+    outcome = "ineligible" if unmet else "manual_review"
+    check(ID, hnte(hightech_revenue=hightech), outcome, unmet, score=32)
+
+
+def test_the_page_says_the_hightech_share_reading_is_lenient() -> None:
+    from kechuang.policies.reference import render
+    from tests.policies.conftest import pack_policy
+
+    text = render(pack_policy(ID))
+    assert "LENIENT READING of 第十一条（六）" in text and "宽松口径" in text

@@ -175,7 +175,7 @@ def test_score_40_cannot_pass(check) -> None:
     [
         ({"is_hnte": True}, "eligible"),
         ({"provincial_rd_institution": True}, "eligible"),
-        ({"is_hnte": None}, "unknown"),  # an unknown route is not a pass
+        ({"is_hnte": None}, "manual_review"),  # an unknown route is not a pass: review
         (
             {"national_award_5y": True},
             "ineligible",
@@ -253,3 +253,56 @@ def test_older_firm_without_last_year_row_is_unknown(check) -> None:
 def test_missing_assets_is_unknown_unless_a_route_holds(check) -> None:
     check(ID, inno(total_assets=None), "unknown", [], score=None)
     check(ID, inno(total_assets=None, is_hnte=True), "eligible", [], score=None)
+
+
+# 一（一）: a national or provincial S&T award within three years (panel years 2022-2024; any rank)
+# qualifies a firm whose score cannot pass; an award four years back does not; an unknown rank
+# keeps it at review (data contract version 2).
+@pytest.mark.parametrize(
+    ("award", "outcome"),
+    [
+        ({"award_provincial_rank": 7}, "eligible"),
+        ({"award_national_rank": 15}, "eligible"),
+        ({"award_provincial_rank": 0}, "ineligible"),
+        ({"award_provincial_rank": None}, "manual_review"),
+    ],
+)
+def test_award_route_within_three_years(check, award: dict, outcome: str) -> None:
+    panel = _weak_with(2022, award)
+    check(ID, panel, outcome, ["qualifies"] if outcome == "ineligible" else [], score=40)
+
+
+def _weak_with(year: int, facts: dict) -> list[dict]:
+    panel = weak()
+    for row in panel:
+        if row["year"] == year:
+            row.update(facts)
+    return panel
+
+
+def test_an_award_four_years_back_is_outside_the_three(check) -> None:
+    panel = weak()
+    earlier = {**panel[0], "year": 2021, "award_provincial_rank": 1}
+    check(ID, [earlier, *panel], "ineligible", ["qualifies"], score=40)
+
+
+# 一（二）: the other honours, each alone, qualify a low score; none (known) does not.
+@pytest.mark.parametrize(
+    ("honour", "outcome"),
+    [
+        ({"tech_innovation_demo": True}, "eligible"),
+        ({"ip_demo_enterprise": True}, "eligible"),
+        ({"tech_innovation_demo": False, "ip_demo_enterprise": False}, "ineligible"),
+        ({"ip_demo_enterprise": None}, "manual_review"),
+    ],
+)
+def test_honour_route(check, honour: dict, outcome: str) -> None:
+    unmet = ["qualifies"] if outcome == "ineligible" else []
+    check(ID, weak(**honour), outcome, unmet, score=40)
+
+
+def test_a_version_1_file_sends_a_low_score_to_review_not_ineligible(check) -> None:
+    from kechuang.domain.panel import VERSION_2_COLUMNS
+
+    panel = [{k: v for k, v in r.items() if k not in VERSION_2_COLUMNS} for r in weak()]
+    check(ID, panel, "manual_review", [], score=40)

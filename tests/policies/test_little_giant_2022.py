@@ -165,8 +165,10 @@ def test_rd_rule_small_tier(check, equity_2024, rd_2024, rd_staff, unmet) -> Non
     check(ID, panel, ok_or(unmet), unmet)
 
 
-def test_national_award_keeps_the_door_open(check) -> None:
-    check(ID, medium("49999999.99", "3000000", national_award_5y=True), "manual_review", [])
+def test_a_national_award_within_five_years_is_not_the_direct_route(check) -> None:
+    # 四（二）1 asks for a national award within three years, top three: the ranks decide.
+    panel = medium("49999999.99", "3000000", national_award_5y=True)
+    check(ID, panel, "ineligible", ["innovation"])
 
 
 @pytest.mark.parametrize(("ip", "unmet"), [(2, []), (1, ["innovation"])])
@@ -188,3 +190,36 @@ def test_dishonest_list(check) -> None:
 )
 def test_missing_facts_are_unknown(check, yearly: dict, latest: dict) -> None:
     check(ID, lg(yearly, **latest), "unknown", [])
+
+
+# 四（二）创新直通条件 ("满足以下一项即可"), from the ranks of data contract version 2: a
+# national award within three years in the top three, or 创客中国 top 50, meets 四 although the
+# general R&D rule fails (one fen short of 6% at 5000万); one place lower does not; an unknown
+# rank keeps 四 at review.
+@pytest.mark.parametrize(
+    ("year", "facts", "unmet"),
+    [
+        (2022, {"award_national_rank": 3}, []),
+        (2022, {"award_national_rank": 4}, ["innovation"]),
+        (2023, {"makers_china_rank": 50}, []),
+        (2023, {"makers_china_rank": 51}, ["innovation"]),
+        (2024, {"award_national_rank": None}, []),
+        (2024, {"makers_china_rank": None}, []),
+    ],
+)
+def test_direct_routes_of_innovation(check, year: int, facts: dict, unmet: list[str]) -> None:
+    panel = medium("50000000", "2999999.99")
+    for row in panel:
+        if row["year"] == year:
+            row.update(facts)
+    check(ID, panel, ok_or(unmet), unmet)
+
+
+def test_a_direct_route_meets_innovation_without_review() -> None:
+    from kechuang.rules.scalar import evaluate
+    from tests.policies.conftest import pack_policy
+
+    panel = lg(award_national_rank=1)
+    verdict = evaluate(pack_policy(ID), {r["year"]: r for r in panel}, 2024)
+    assert verdict.condition("innovation").status == "met"
+    assert verdict.outcome == "manual_review"  # 精细化, 自主品牌, 产业链, 领域 stay with review

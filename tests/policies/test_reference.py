@@ -72,7 +72,7 @@ def test_check_fails_on_a_stale_page_and_writing_fixes_it(tmp_path: Path) -> Non
 def test_met_if_is_shown_with_the_pre_check() -> None:
     text = render(load_pack().get("srdi-sme-2022", 2024))
     assert "数据可判定的直通条件 Met by data if" in text
-    assert "`rd_average_route or equity_route`" in text
+    assert "`award_route or rd_average_route or equity_route or maker_china_route`" in text
     text = render(load_pack().get("above-scale-2019", 2024))
     assert "`not qualification_trade and revenue_at_threshold`" in text
     assert "预检 Pre-check (false → unmet): `qualification_trade or revenue_at_threshold`" in text

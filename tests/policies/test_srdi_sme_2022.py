@@ -151,3 +151,34 @@ def test_missing_facts_are_unknown(check, facts: dict) -> None:
 
 def test_abnormal_list(check) -> None:
     check(ID, rows(abnormal_list=True), "ineligible", ["not_abnormal_list"])
+
+
+# 一（四）1 and 4 decided from the ranks of data contract version 2, within three years (2022-2024):
+# a provincial award in the top three or a national one in the top five; 创客中国 top 500. One place
+# lower is no route (the platform's score decides: manual_review).
+@pytest.mark.parametrize(
+    ("year", "facts", "outcome"),
+    [
+        (2022, {"award_provincial_rank": 3}, "eligible"),
+        (2022, {"award_provincial_rank": 4}, "manual_review"),
+        (2023, {"award_national_rank": 5}, "eligible"),
+        (2023, {"award_national_rank": 6}, "manual_review"),
+        (2024, {"makers_china_rank": 500}, "eligible"),
+        (2024, {"makers_china_rank": 501}, "manual_review"),
+        (2022, {"makers_china_rank": 1}, "eligible"),
+        (2024, {"award_provincial_rank": None}, "manual_review"),
+    ],
+)
+def test_award_and_makers_china_routes(check, year: int, facts: dict, outcome: str) -> None:
+    check(ID, rows(by_year={year: facts}), outcome, score=0)
+
+
+def test_a_route_four_years_back_does_not_count(check) -> None:
+    panel = rows(years=(2021, 2022, 2023, 2024), by_year={2021: {"award_provincial_rank": 1}})
+    check(ID, panel, "manual_review")
+
+
+def test_a_firm_without_an_earlier_row_is_judged_on_the_years_it_has(check) -> None:
+    # founded in 2023: two rows; a top-three provincial award in 2023 is a route
+    panel = rows(years=(2023, 2024), by_year={2023: {"award_provincial_rank": 2}})
+    check(ID, panel, "eligible", score=0)

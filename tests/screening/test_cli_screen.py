@@ -127,3 +127,32 @@ def test_explain_json(files: dict[str, Path]) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["outcome"] == "ineligible"
+
+
+SCALED = POLICY.replace(
+    """parameters:
+  amount:""",
+    """parameters:
+  size_bands:
+    label: {zh: 规模分档, en: Size bands}
+    unit: scale
+    values:
+      - {from: 2016-01-01, value: [[2, 2], [1, 1]]}
+  amount:""",
+).replace("expr: revenue >= 20000000", "expr: band(ratio(revenue, 10000000), size_bands) >= 2")
+
+
+def test_set_moves_a_band_edge_of_a_scale(files: dict[str, Path]) -> None:
+    # revenue in units of 10 million: 2 or more scores 2 (20,000,000 yes, 19,999,999.99 no)
+    files["policy"].write_text(SCALED, encoding="utf-8")
+    out = files["dir"] / "r.csv"
+    assert screen(files, out).exit_code == 0  # type: ignore[attr-defined]
+    first = {r["uscc"][-1]: r["outcome"] for r in csv.DictReader(out.open(encoding="utf-8"))}
+    assert (first["1"], first["2"]) == ("eligible", "ineligible")
+    result = screen(files, out, "--set", "cli-test.size_bands=[[1.999999, 2], [1, 1]]")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    moved = {r["uscc"][-1]: r["outcome"] for r in csv.DictReader(out.open(encoding="utf-8"))}
+    assert (moved["1"], moved["2"]) == ("eligible", "eligible")
+    assert "override applied: cli-test.size_bands = [[1.999999, 2], [1, 1]]" in result.output  # type: ignore[attr-defined]
+    meta = json.loads((files["dir"] / "r.csv.meta.json").read_text(encoding="utf-8"))
+    assert meta["overrides"] == {"cli-test": {"size_bands": "[[1.999999, 2], [1, 1]]"}}

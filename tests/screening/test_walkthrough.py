@@ -51,7 +51,7 @@ def test_walk_a_run_to_payment(engine: Engine, session: Session) -> None:
     run = session.get(ScreeningRun, run_id)
     assert run is not None and run.state == "screened"
     assert run.result_rows == COUNT and run.counts["eligible"] == 5
-    assert run.policy_version == "2024.1" and len(run.snapshot_sha256) == 64
+    assert run.policy_version == "2026.2" and len(run.snapshot_sha256) == 64
     assert run.overrides == {"amount": "5000000"}
     assert session.scalar(select(func.count()).select_from(ScreeningResult)) == COUNT
     # Budget cut: 25,000,000 eligible against 20,000,000, pro rata: 4,000,000 each.

@@ -63,6 +63,8 @@ def test_good_definition_parses() -> None:
         ),
         (("source: panel", "source: loans\ncomparable: true"), "comparable growth"),
         (("name: {zh: 甲, en: X}", "name: {zh: 甲}"), "name needs zh and en"),
+        (("name: {zh: 甲, en: X}", "name: &n {zh: 甲, en: X}\nalias: *n"), "anchors"),
+        (("measure: count(*)", "measure: " + "[" * 100_000 + "]" * 100_000), "nested more than"),
     ],
 )
 def test_bad_definitions_are_refused(change: tuple[str, str], message: str) -> None:

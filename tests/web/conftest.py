@@ -93,8 +93,8 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(app: object) -> Iterator[str]:
-    """The app served by uvicorn in a thread on a free port; yields its base URL."""
+def serve(app: object) -> Iterator[str]:
+    """Serve the app with uvicorn on a free loopback port (a thread); yields its base URL."""
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")  # type: ignore[arg-type]
@@ -113,7 +113,7 @@ def serving(app: object) -> Iterator[str]:
 
 @pytest.fixture
 def live_server(loaded_engine: Engine) -> Iterator[str]:
-    with serving(create_app(loaded_engine)) as url:
+    with serve(create_app(loaded_engine)) as url:
         yield url
 
 
@@ -267,5 +267,5 @@ def login(client: object, username: str) -> str:
 
 @pytest.fixture
 def world_server(world_app: object) -> Iterator[str]:
-    with serving(world_app) as url:
+    with serve(world_app) as url:
         yield url

@@ -139,3 +139,28 @@ def test_static_assets_are_served_locally(world_app: Any) -> None:
     client = TestClient(world_app)
     for asset in ("htmx.min.js", "echarts.min.js"):
         assert client.get(f"/static/vendor/{asset}").status_code == 200
+
+
+def test_a_run_page_survives_the_pack_replacing_its_policy_version(
+    world_app: Any, world_engine: Any
+) -> None:
+    """A run keeps the version it recorded; when the pack has since replaced that version (the
+    first-above-scale-reward files 2024.1 and 2026.1 became one 2026.2), its page still opens,
+    titled by the version in force in the run's year."""
+    from sqlalchemy import update
+
+    from kechuang.screening.runs import start_run
+    from kechuang.screening.tables import ScreeningRun
+
+    run_id = start_run(world_engine, "first-above-scale-reward", 2024, "officer1")
+    with world_engine.begin() as connection:
+        connection.execute(
+            update(ScreeningRun).where(ScreeningRun.id == run_id).values(policy_version="2024.1")
+        )
+    client = TestClient(world_app)
+    login(client, "officer1")
+    page = client.get(f"/officer/runs/{run_id}")
+    assert page.status_code == 200
+    assert "科技服务业企业首次升规奖励" in page.text
+    gone = client.get("/api/v1/policies/first-above-scale-reward", params={"version": "2024.1"})
+    assert gone.status_code == 404

@@ -79,7 +79,7 @@ def test_screen_publish_approve_confirm_pay(any_app: Any) -> None:
 
     awards = enterprise.get(f"/api/v1/enterprises/{USCC_A}/awards").json()["items"]
     assert len(awards) == 1 and awards[0]["state"] == "approved"
-    assert awards[0]["allocated_fen"] == 20_000_000  # 200,000 yuan (the 2024.1 amount)
+    assert awards[0]["allocated_fen"] == 20_000_000  # 200,000 yuan (the amount from 2024)
     why = enterprise.get(f"/api/v1/enterprises/{USCC_A}/policies/first-above-scale-reward").json()
     assert why["verdict"]["outcome"] == "eligible"
     assert "符合" in why["text"]

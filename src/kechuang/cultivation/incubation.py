@@ -13,12 +13,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import Engine, select
 
 from kechuang.cultivation.tables import Incubator, Tenant
 from kechuang.cultivation.tiers import TierFiles
 from kechuang.engines import duckdb_cursor
+from kechuang.rules import safe_yaml
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Limits:
 @lru_cache(maxsize=1)
 def _document() -> dict[str, Any]:
     text = (resources.files("kechuang.cultivation") / "incubation.yaml").read_text("utf-8")
-    return dict(yaml.safe_load(text))
+    return dict(safe_yaml.load(text))
 
 
 def limits_on(day: dt.date) -> Limits:

@@ -12,9 +12,8 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from kechuang.policies.pack import Pack, PackError, load_pack
+from kechuang.rules import safe_yaml
 from kechuang.rules.load import load_policy_text
 from kechuang.rules.policy import Policy
 
@@ -28,7 +27,9 @@ class Rung:
     rank: int  # 1 is the lowest rung; 0 means no label at all
     label_zh: str
     label_en: str
-    policy: str | None  # the policy whose `eligible` outcome grants the label
+    # The policies whose `eligible` outcome grants the label, one per period of the law (the SRDI
+    # standard of 2022 until 2026-03-31, then the 2026 one): the one in force in a year is used.
+    policies: tuple[str, ...]
     fact: str | None  # a boolean panel fact that says a certificate is held (is_hnte)
     listed: bool  # held while the panel's listed_board is known
     certificate_years: int
@@ -40,14 +41,14 @@ class Rung:
 
 @lru_cache(maxsize=1)
 def rungs() -> tuple[Rung, ...]:
-    data = yaml.safe_load((_HERE / "ladder.yaml").read_text(encoding="utf-8"))
+    data = safe_yaml.load((_HERE / "ladder.yaml").read_text(encoding="utf-8"))
     return tuple(
         Rung(
             id=r["id"],
             rank=i,
             label_zh=r["label"]["zh"],
             label_en=r["label"]["en"],
-            policy=r.get("policy"),
+            policies=_ids(r.get("policy")),
             fact=r.get("fact"),
             listed=bool(r.get("listed", False)),
             certificate_years=int(r.get("certificate_years", 0)),
@@ -55,6 +56,12 @@ def rungs() -> tuple[Rung, ...]:
         )
         for i, r in enumerate(data["rungs"], start=1)
     )
+
+
+def _ids(policy: object) -> tuple[str, ...]:
+    if policy is None:
+        return ()
+    return tuple(str(p) for p in policy) if isinstance(policy, list) else (str(policy),)
 
 
 def by_id() -> dict[str, Rung]:
@@ -89,10 +96,10 @@ def policies(year: int) -> dict[str, Policy]:
     """Rung id -> the version of its policy in force in `year` (rungs without one are left out)."""
     found: dict[str, Policy] = {}
     for rung in rungs():
-        if rung.policy is None:
-            continue
-        try:
-            found[rung.id] = pack().get(rung.policy, year)
-        except PackError:
-            continue  # not in force that year: the label then comes from certificates only
+        for policy_id in rung.policies:
+            try:
+                found[rung.id] = pack().get(policy_id, year)
+            except PackError:
+                continue  # not in force that year: the label then comes from certificates only
+            break
     return found

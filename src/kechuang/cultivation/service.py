@@ -49,7 +49,10 @@ def _key(engine: Engine, data: Path) -> str:
         count, last = conn.execute(select(func.count(), func.max(Certificate.id))).one()
     stat = data.stat()
     hashes = sorted(
-        p.content_hash for r in ladder.rungs() if r.policy for p in ladder.pack().versions(r.policy)
+        p.content_hash
+        for r in ladder.rungs()
+        for policy_id in r.policies
+        for p in ladder.pack().versions(policy_id)
     )
     text = f"{data}:{stat.st_mtime_ns}:{stat.st_size}:{count}:{last}:{','.join(hashes)}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]

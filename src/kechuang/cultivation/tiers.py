@@ -112,7 +112,7 @@ def compute(
             )
             parts = []
             for rung in rungs:
-                policy = string_literal(rung.policy) if rung.policy else "NULL"
+                policy = ", ".join(string_literal(p) for p in rung.policies) or "NULL"
                 listed = "f.listed_board IS NOT NULL" if rung.listed else "false"
                 parts.append(
                     f"""
@@ -124,7 +124,7 @@ def compute(
                            h.certificate_no, h.valid_to AS certificate_valid_to
                     FROM facts f
                     LEFT JOIN screened s
-                      ON s.uscc = f.uscc AND s.year = f.year AND s.policy_id = {policy}
+                      ON s.uscc = f.uscc AND s.year = f.year AND s.policy_id IN ({policy})
                     LEFT JOIN held_certificates h
                       ON h.uscc = f.uscc AND h.year = f.year AND h.label = {string_literal(rung.id)}
                     """

@@ -89,7 +89,7 @@ def _reasons(
 ) -> list[Reason]:
     outcome, unmet, had_certificate, had_valid_to, fact_before, listed_before = row
     reasons: list[Reason] = []
-    if outcome is None and rung.policy is not None:
+    if outcome is None and rung.policies:
         reasons.append(Reason("no_data", None, "当年无该企业数据", "no facts for the year"))
     if had_certificate:
         reasons.append(

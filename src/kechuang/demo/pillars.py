@@ -5,8 +5,11 @@ Policy payments: one first-above-scale-reward run for 2024, published, one objec
 bank accounts confirmed, the rest lapsed, and the confirmed awards paid through the ledger.
 Tech finance: the two product funds, a few hundred loans under both products at several banks,
 repaid on schedule up to mid-2025; a few stop paying, fall overdue, default, are compensated and
-partly recovered. Transfer: a few dozen service inventions at four institutions, 赋权 cases,
-licences, a transfer and equity deals with their income distributed and paid; and some demands.
+partly recovered. Their past days are an officer's replay (kechuang.finance.dating), never a
+bank's choice: every step names the replaying officer and is written to the audit log, and the
+loans' rules (overdue days, claim deadline) are checked on the replayed days.
+Transfer: a few dozen service inventions at four institutions, 赋权 cases, licences, a transfer
+and equity deals with their income distributed and paid; and some demands.
 
 Everything is deterministic for a seed and re-runnable: each pillar looks for its own demo
 records first (the run's state, the DEMO- bank references, the demo patent numbers and demand
@@ -238,6 +241,12 @@ def _principal_fen(rng: random.Random, max_yuan: int) -> int:
     return (yuan // 10_000) * 10_000 * 100
 
 
+def _replayed(session: Session, step: str, loan_id: int, on: dt.date, actor: str) -> None:
+    from kechuang.finance.dating import record_step
+
+    record_step(session, actor, f"finance.{step}", "loan", loan_id, on, FINANCE)
+
+
 def seed_loans(
     engine: Engine,
     sessions: Callable[[], Session],
@@ -246,6 +255,7 @@ def seed_loans(
     summary: Summary,
 ) -> None:
     from kechuang.finance import capacity, loans
+    from kechuang.finance.dating import record_step
     from kechuang.finance.errors import Refused
     from kechuang.finance.products import TIERS, get_product
     from kechuang.finance.tables import FinanceFund, Loan
@@ -259,6 +269,8 @@ def seed_loans(
             if session.scalar(select(FinanceFund.id).where(FinanceFund.code == ref.code)) is None:
                 capacity.create_fund(session, ref.code, ref.name_zh, ref.name_en, FUND_SIZE_FEN,
                                      FUND_LEVERAGE, FINANCE, dt.date(2024, 1, 2))  # fmt: skip
+                record_step(session, FINANCE, "finance.fund_create", "fund", ref.code,
+                            dt.date(2024, 1, 2), FINANCE)  # fmt: skip
         session.commit()
     eligible = _eligible(engine, YEAR - 1)
     chosen = rng.sample(eligible, min(count, len(eligible)))
@@ -280,21 +292,26 @@ def seed_loans(
                 tier=rng.choice(TIERS) if guarantee else None,
             )  # fmt: skip
             try:
-                loan = loans.apply(session, app, app.bank_org, applied_on)
+                loan = loans.apply(session, app, app.bank_org, applied_on, replayed_by=FINANCE)
             except Refused:
                 session.rollback()
                 continue
+            _replayed(session, "apply", loan.id, applied_on, app.bank_org)
             counts["applied"] += 1
             if loan.state != "applied":
                 counts["refused"] += 1
                 session.commit()
                 continue
+            approved_on = applied_on + dt.timedelta(days=3)
             try:
-                loans.approve(session, loan.id, app.bank_org, applied_on + dt.timedelta(days=3))
+                loans.approve(session, loan.id, app.bank_org, approved_on, replayed_by=FINANCE)
             except Refused:  # the fund is full
                 session.rollback()
                 continue
-            loans.disburse(session, loan.id, app.bank_org, applied_on + dt.timedelta(days=7))
+            _replayed(session, "approve", loan.id, approved_on, app.bank_org)
+            disbursed_on = applied_on + dt.timedelta(days=7)
+            loans.disburse(session, loan.id, app.bank_org, disbursed_on, replayed_by=FINANCE)
+            _replayed(session, "disburse", loan.id, disbursed_on, app.bank_org)
             session.commit()
             ids.append(loan.id)
         counts["disbursed"] = len(ids)
@@ -311,13 +328,17 @@ def seed_loans(
                 on = row.due_on + dt.timedelta(days=rng.randint(3, 20) if late else 0)
                 loans.repay(session, loan_id, f"{LOAN_REF}R{loan_id}-{row.seq}",
                             row.principal_fen + row.interest_fen, bank.bank_org, on,
-                            )  # fmt: skip
+                            replayed_by=FINANCE)  # fmt: skip
+                _replayed(session, "repay", loan_id, on, bank.bank_org)
                 repayments += 1
             session.commit()
         counts["repayments"] = repayments
         overdue = 0
         for bank_org in BANKS:
-            overdue += loans.mark_overdue(session, LOAN_AS_OF, FINANCE, bank_org=bank_org)
+            overdue += loans.mark_overdue(session, LOAN_AS_OF, FINANCE, bank_org=bank_org,
+                                          replayed_by=FINANCE)  # fmt: skip
+        record_step(session, FINANCE, "finance.overdue", "loans", "*", LOAN_AS_OF, FINANCE,
+                    {"moved": overdue})  # fmt: skip
         session.commit()
         counts["overdue"] = overdue
         defaulted = claims = recoveries = closed = 0
@@ -327,22 +348,30 @@ def seed_loans(
             if loan.state != "overdue" or k % 4 == 3:  # some stay overdue
                 continue
             try:
-                loans.declare_default(session, loan_id, loan.bank_org, LOAN_AS_OF)
+                loans.declare_default(session, loan_id, loan.bank_org, LOAN_AS_OF,
+                                      replayed_by=FINANCE)  # fmt: skip
             except Refused:
                 session.rollback()
                 continue
+            _replayed(session, "default", loan_id, LOAN_AS_OF, loan.bank_org)
             defaulted += 1
-            loans.claim(session, loan_id, loan.bank_org, LOAN_AS_OF + dt.timedelta(days=5))
+            claimed_on = LOAN_AS_OF + dt.timedelta(days=5)
+            loans.claim(session, loan_id, loan.bank_org, claimed_on, replayed_by=FINANCE)
+            _replayed(session, "claim", loan_id, claimed_on, loan.bank_org)
             claims += 1
             session.commit()
             if k % 2 == 0 and loan.defaulted_fen:
                 amount = loan.defaulted_fen * rng.randint(15, 60) // 100
+                recovered_on = dt.date(2025, 10, 15)
                 loans.recover(session, loan_id, f"{LOAN_REF}C{loan_id}-1", amount, loan.bank_org,
-                              dt.date(2025, 10, 15))  # fmt: skip
+                              recovered_on, replayed_by=FINANCE)  # fmt: skip
+                _replayed(session, "recover", loan_id, recovered_on, loan.bank_org)
                 recoveries += 1
                 if k == 0:
-                    loans.close(session, loan_id, FINANCE, dt.date(2025, 12, 1),
-                                "追偿程序终结，余额核销")  # fmt: skip
+                    closed_on = dt.date(2025, 12, 1)
+                    loans.close(session, loan_id, FINANCE, closed_on, "追偿程序终结，余额核销",
+                                replayed_by=FINANCE)  # fmt: skip
+                    _replayed(session, "close", loan_id, closed_on, FINANCE)
                     closed += 1
                 session.commit()
         counts.update(defaulted=defaulted, claims=claims, recoveries=recoveries, closed=closed)

@@ -54,6 +54,10 @@ def above_field(f: Field) -> str:
     return f"must not exceed {f.max_field}"
 
 
+def too_long(f: Field) -> str:
+    return f"longer than {f.max_chars} characters"
+
+
 def not_a_choice(f: Field) -> str:
     return "not one of " + ", ".join(f.choices)
 
@@ -132,6 +136,8 @@ def parse_cell(f: Field, text: str | None) -> Value:
         if f.required:
             raise InvalidValue(REQUIRED)
         return None
+    if len(text) > f.max_chars:
+        raise InvalidValue(too_long(f))
     value = _read(f, text)
     if isinstance(value, int | Decimal) and not isinstance(value, bool):
         if f.min_value is not None and value < f.min_value * _scale(f):

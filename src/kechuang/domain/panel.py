@@ -22,6 +22,7 @@ class Kind(StrEnum):
     COUNT = "count"  # a whole number of things or people
     YUAN = "yuan"  # money in yuan; up to two decimals (whole fen); stored as integer fen
     RATIO = "ratio"  # a share 0..1 with up to 6 decimals
+    NUMBER = "number"  # a plain number such as a score, up to 6 decimals (stored as a ratio is)
 
 
 # SQL types used for the columnar snapshot (Parquet/DuckDB). YUAN keeps whole fen exactly.
@@ -34,9 +35,24 @@ SQL_TYPES: dict[Kind, str] = {
     Kind.COUNT: "BIGINT",
     Kind.YUAN: "DECIMAL(18,2)",
     Kind.RATIO: "DECIMAL(9,6)",
+    Kind.NUMBER: "DECIMAL(9,6)",
 }
 
 RATIO_DECIMALS = 6
+
+# The longest text a cell of each kind may hold. Any cell of a file holds at most 32,767
+# characters (enterprises.limits); the contract's own columns are far shorter: an enterprise
+# name runs to about 50 characters, a number or a code to a few dozen with its spaces.
+MAX_CHARS: dict[Kind, int] = {
+    Kind.TEXT: 200,
+    Kind.CODE: 64,
+    Kind.YEAR: 16,
+    Kind.DATE: 32,
+    Kind.BOOL: 16,
+    Kind.COUNT: 64,
+    Kind.YUAN: 64,
+    Kind.RATIO: 32,
+}
 
 
 @dataclass(frozen=True)
@@ -63,10 +79,19 @@ class Field:
     # A sourced fact is not in any panel file: the store view named here derives it per
     # (uscc, year) from another package's records (see SOURCED_FIELDS).
     source: str | None = None
+    # A windowed sourced fact's view has one row per record (uscc, day, value) instead: an
+    # evaluation sums the records whose day falls in the policy's window, the dates of its
+    # parameters `window_from` and `window_to` in force for the evaluation year (a subsidy round
+    # that is not a calendar year).
+    windowed: bool = False
 
     @property
     def sql_type(self) -> str:
         return SQL_TYPES[self.kind]
+
+    @property
+    def max_chars(self) -> int:
+        return MAX_CHARS[self.kind]
 
 
 LISTED_BOARDS = ("科创板", "主板", "创业板", "北交所", "港股", "境外")
@@ -174,6 +199,80 @@ FIELDS: tuple[Field, ...] = (
         min_value=0,
     ),
     Field("output_value", Kind.YUAN, "产值", "Industrial output", optional=True, min_value=0),
+    # Version 2 (shared/DATA-CONTRACT.md "Version 2 columns"): the facts the documents'
+    # alternative routes read. All optional: a file without them is a version 1 file, and an
+    # empty cell is unknown, which keeps a route at review rather than deciding it.
+    *(
+        Field(name, Kind.COUNT, zh, en, optional=True, min_value=0)
+        for name, zh, en in (
+            (
+                "award_national_rank",
+                "国家级科技奖励获奖单位排名（0为当年未获奖）",
+                "Rank among the units of a national S&T award that year (0 = none)",
+            ),
+            (
+                "award_provincial_rank",
+                "省部级科技奖励获奖单位排名（0为当年未获奖）",
+                "Rank among the units of a provincial S&T award that year (0 = none)",
+            ),
+            (
+                "makers_china_rank",
+                "“创客中国”大赛全国排名（企业组，0为未入围）",
+                "National rank in the Maker China contest, enterprise group (0 = not ranked)",
+            ),
+        )
+    ),
+    Field(
+        "tech_innovation_demo",
+        Kind.BOOL,
+        "国家级技术创新示范企业",
+        "National technology innovation demonstration enterprise",
+        optional=True,
+    ),
+    Field(
+        "ip_demo_enterprise",
+        Kind.BOOL,
+        "国家知识产权优势或示范企业",
+        "National IP advantage or demonstration enterprise",
+        optional=True,
+    ),
+    Field(
+        "development_score",
+        Kind.NUMBER,
+        "专精特新发展评价得分",
+        "SRDI development score (MIIT indicator system)",
+        optional=True,
+        min_value=0,
+        max_value=100,
+    ),
+    Field(
+        "six_basics_or_key_link",
+        Kind.BOOL,
+        "主导产品属于“六基”或产业链关键环节",
+        "Main product in the six basics or a key link of an industrial chain",
+        optional=True,
+    ),
+    Field(
+        "is_tsme",
+        Kind.BOOL,
+        "科技型中小企业（有效入库）",
+        "Registered tech-based SME",
+        optional=True,
+    ),
+    Field(
+        "is_innovative_sme",
+        Kind.BOOL,
+        "创新型中小企业（有效期内）",
+        "Holds the innovative SME title",
+        optional=True,
+    ),
+    Field(
+        "is_srdi_sme",
+        Kind.BOOL,
+        "专精特新中小企业（有效期内）",
+        "Holds the SRDI SME title",
+        optional=True,
+    ),
 )
 
 # Sourced facts: derived per enterprise and year from records the platform itself keeps, published
@@ -182,6 +281,8 @@ FIELDS: tuple[Field, ...] = (
 # policy language may read them, and a screening run joins them into its panel (engines.sourced).
 # The platform is the record of these facts, so an enterprise-year without a row has zero of them.
 LOAN_FACTS_VIEW = "finance_loan_facts"
+LOAN_CHARGES_VIEW = "finance_loan_charges"
+WINDOW_PARAMETERS = ("window_from", "window_to")
 SOURCED_FIELDS: tuple[Field, ...] = (
     Field(
         "loan_premium_timely_paid",
@@ -201,10 +302,22 @@ SOURCED_FIELDS: tuple[Field, ...] = (
         min_value=0,
         source=LOAN_FACTS_VIEW,
     ),
+    Field(
+        "loan_charge_timely_paid",
+        Kind.YUAN,
+        "期间内按期还清的科技贷款已缴保费或担保费",
+        "Premium or guarantee fee paid on tech loans repaid on time within the window",
+        optional=True,
+        min_value=0,
+        source=LOAN_CHARGES_VIEW,
+        windowed=True,
+    ),
 )
 
 BY_NAME: dict[str, Field] = {f.name: f for f in (*FIELDS, *SOURCED_FIELDS)}
 COLUMNS: tuple[str, ...] = tuple(f.name for f in FIELDS)
+# The columns version 2 of the contract added (the last ones, after output_value).
+VERSION_2_COLUMNS: tuple[str, ...] = COLUMNS[COLUMNS.index("output_value") + 1 :]
 KEY = ("uscc", "year")
 
 

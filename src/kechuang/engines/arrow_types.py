@@ -15,6 +15,7 @@ _ARROW_TYPES: dict[Kind, pa.DataType] = {
     Kind.COUNT: pa.int64(),
     Kind.YUAN: pa.decimal128(18, 2),
     Kind.RATIO: pa.decimal128(9, 6),
+    Kind.NUMBER: pa.decimal128(9, 6),
 }
 
 

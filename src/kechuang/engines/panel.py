@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow.parquet as pq
 
 from kechuang.domain.panel import BY_NAME, FIELDS, SOURCED_FIELDS, Field, Kind
 from kechuang.engines.sqltext import string_literal
@@ -34,7 +35,7 @@ FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
 TRUE_TEXT = ("true", "1", "是", "t", "yes")
 FALSE_TEXT = ("false", "0", "否", "f", "no")
 UNIQUE_KEYS_METADATA = b"kechuang.unique_keys"
-_SCALE = {Kind.YUAN: 100, Kind.RATIO: 10**6, Kind.COUNT: 1, Kind.YEAR: 1}
+_SCALE = {Kind.YUAN: 100, Kind.RATIO: 10**6, Kind.NUMBER: 10**6, Kind.COUNT: 1, Kind.YEAR: 1}
 
 
 class PanelError(ValueError):
@@ -194,15 +195,18 @@ def open_panel(
 
     The view has the contract's columns and then the sourced facts (domain.panel.SOURCED_FIELDS):
     from `facts` (a Parquet file of uscc, year and those columns, engines.sourced) when given,
-    else from the panel file if it has them, else NULL (unknown).
+    else from the panel file if it has them, else NULL (unknown). `facts` holds those a policy
+    reads; the others are then unknown.
     """
     source = describe(con, path, source_sql)
     # `source_sql` (engines.lookup) reads a part of the file's rows with the file's columns.
     raw = source_sql or _source_sql(path, source.format)
     con.execute(f"CREATE OR REPLACE VIEW panel_raw AS SELECT * FROM {raw}")
     items = []
+    # The facts file holds the sourced facts its policy reads; the others are unknown.
+    written = set(pq.read_schema(facts).names) if facts is not None else set()
     for f in (*FIELDS, *SOURCED_FIELDS):
-        if facts is not None and f.source is not None:
+        if f.name in written and f.source is not None:
             converted = f"TRY_CAST(facts.{_quote(f.name)} AS {f.sql_type})"
             items.append(f"coalesce({converted}, {_absent(f)}) AS {_quote(f.name)}")
         elif f.name in source.columns:

@@ -5,7 +5,8 @@ yuan facts kept as their stored integer fen (`<fact>_fen`, BIGINT): the compiler
 as numerators directly (`compile_policy(..., yuan_as_fen=True)`), so nothing is converted on
 the way. Each policy's query (SQLGlot, PostgreSQL dialect; the 128-bit integers become exact
 NUMERIC, 64-bit ones stay BIGINT) runs as one `INSERT ... SELECT` into
-`screening_engine_results` (migration file 0007_engine_results, revision "0005") under a run id; exclusions (不得重复享受) are then
+`screening_engine_results` (migration file 0007_engine_results) under a run id; exclusions
+(不得重复享受) are then
 resolved by the same SQL walk as in DuckDB (`engines.exclusions`, portable statements), and the
 run's rows are exported to the RESULTS file (COPY ... TO STDOUT for CSV, a streamed cursor for
 Parquet) and deleted. The population never leaves the database; only the results do.

@@ -1,6 +1,7 @@
 """The engines package's table: rows written in the database by `--engine postgres`.
 
-`screening_engine_results` (migration file 0007_engine_results, revision "0005") holds one row per enterprise per policy of an
+`screening_engine_results` (migration file 0007_engine_results) holds one row per enterprise
+per policy of an
 engine run (`run_id`), written by INSERT ... SELECT from the compiled policies and deleted once
 exported to the RESULTS file. It is a staging table, not the workflow's `screening_results`.
 """

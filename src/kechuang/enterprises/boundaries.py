@@ -8,14 +8,17 @@ population has twice as many firms as there are cases) with one of the cases bel
 exactly on the threshold and one fen or one person on the other side. All the other conditions
 of the policy the case is about are set comfortably met, so the boundary alone decides.
 
-Amounts are integer fen; a tuple gives a value per year aligned to the *last* requested years
-(earlier years repeat the first value), so growth and "first time" rules see a history. The
-same facts hold in every year otherwise, which keeps multi-year sums and averages (HNTE's three
-year R&D ratio, 小巨人's two years) exactly on the bound as well.
+Amounts are integer fen, shares (market_share) integer millionths, scores (development_score)
+integer hundredths of a point, flags 0/1; a tuple gives a value per year aligned to the *last*
+requested years (earlier years repeat the first value), so growth and "first time" rules see a
+history. The same facts hold in every year otherwise, which keeps multi-year sums and averages
+(HNTE's three year R&D ratio, 小巨人's two years) exactly on the bound as well.
 
 Sources of the thresholds: 科技型中小企业 国科发政〔2017〕115号; 高新技术企业 国科发火〔2016〕32号;
 规模以上 国家统计局 (industry and wholesale 2000万, retail 500万, accommodation and catering
-200万, services 1000万 or 500万 by section); 专精特新 and 小巨人 工信部企业〔2022〕63号.
+200万, services 1000万 or 500万 by section); 专精特新 and 小巨人 工信部企业〔2022〕63号 and, from
+2026-04-01, 工信部企业〔2026〕2号 (docs/policies/VERIFICATION.md); the alternative routes of
+data contract version 2 (award ranks, 创客中国 ranks, honours, titles, the development score).
 """
 
 from __future__ import annotations
@@ -35,6 +38,17 @@ Value = int | tuple[int, ...]
 def yuan(text: str) -> int:
     """Fen of an amount written as yuan text, exactly."""
     return parse_yuan(text)
+
+
+def points(text: str) -> int:
+    """Hundredths of a point of a score written as text ("59.99" -> 5999), exactly."""
+    return parse_yuan(text)
+
+
+def share(text: str) -> int:
+    """Millionths of a share written as text ("0.1" -> 100000), exactly."""
+    whole, _, decimals = text.partition(".")
+    return int(whole) * 10**6 + int((decimals + "000000")[:6])
 
 
 @dataclass(frozen=True)
@@ -73,6 +87,44 @@ _TECH_OK: dict[str, Value] = {
     # Five or more a year on average gives the HNTE innovation score's data part enough points
     # that only the boundary under test can fail the firm.
     "transformations": 6,
+    "market_share": share("0.2"),
+    # Version 2: titles held, the SRDI development score, 六基; no awards or contest ranks, so
+    # that a route case's rank alone decides.
+    "award_national_rank": 0,
+    "award_provincial_rank": 0,
+    "makers_china_rank": 0,
+    "tech_innovation_demo": 0,
+    "ip_demo_enterprise": 0,
+    "development_score": points("75"),
+    "six_basics_or_key_link": 1,
+    "is_tsme": 1,
+    "is_innovative_sme": 1,
+    "is_srdi_sme": 1,
+}
+
+# A 小巨人 (2026) candidate: revenue growing 10% a year, R&D 10% of it (two years over 12 million).
+_GROWING: dict[str, Value] = {
+    "revenue": (yuan("60000000"), yuan("66000000"), yuan("72600000")),
+    "main_business_revenue": (yuan("57000000"), yuan("62700000"), yuan("68970000")),
+    "hightech_revenue": (yuan("48000000"), yuan("52800000"), yuan("58080000")),
+    "rd_expense": (yuan("6000000"), yuan("6600000"), yuan("7260000")),
+    "rd_expense_domestic": (yuan("6000000"), yuan("6600000"), yuan("7260000")),
+}
+
+
+# A firm whose innovative-SME score stays below 60 (no IP, no R&D, flat revenue): only an
+# alternative route (一（一）-（四）) can qualify it.
+_LOW_SCORE: dict[str, Value] = {
+    "ip_class1": 0,
+    "ip_class2": 0,
+    "rd_expense": 0,
+    "rd_expense_domestic": 0,
+    "provincial_rd_institution": 0,
+    "equity_financing": 0,
+    "transformations": 0,
+    "is_innovative_sme": 0,
+    "is_srdi_sme": 0,
+    "is_hnte": 0,
 }
 
 
@@ -88,6 +140,12 @@ def _revenue(total: str, rd: str, **more: Value) -> dict[str, Value]:
     }
     facts.update(more)
     return facts
+
+
+def _rd(*history: str) -> dict[str, Value]:
+    """R&D per year (yuan text, oldest first), all of it spent in China."""
+    fen = tuple(yuan(text) for text in history)
+    return {"rd_expense": fen, "rd_expense_domestic": fen}
 
 
 def _cases() -> tuple[BoundaryCase, ...]:
@@ -421,7 +479,174 @@ def _cases() -> tuple[BoundaryCase, ...]:
             ),
         ),
     ]
+    cases += _routes(ok) + _sme_2026(ok)
     return tuple(cases)
+
+
+def _routes(ok: Mapping[str, Value]) -> list[BoundaryCase]:
+    """The alternative routes that data contract version 2 lets the data decide (2022 ladder)."""
+    low = _LOW_SCORE
+    cases = [
+        # 创新型中小企业 附件1 一（一）: any national or provincial award within three years.
+        _case(
+            "innovative-provincial-award",
+            "低分；两年前省级科技奖励",
+            "C3589",
+            ok,
+            low,
+            {"award_provincial_rank": (7, 0, 0)},
+        ),
+        _case(
+            "innovative-national-award",
+            "低分；当年国家级科技奖励",
+            "C3589",
+            ok,
+            low,
+            {"award_national_rank": (0, 0, 12)},
+        ),
+        _case("innovative-no-route", "低分；无奖励、无荣誉", "C3589", ok, low),
+        # 一（二）: 国家级技术创新示范企业, 知识产权优势/示范企业.
+        _case(
+            "innovative-tech-innovation-demo",
+            "低分；国家级技术创新示范企业",
+            "C3589",
+            ok,
+            low,
+            {"tech_innovation_demo": 1},
+        ),
+        _case(
+            "innovative-ip-demo",
+            "低分；知识产权示范企业",
+            "C3589",
+            ok,
+            low,
+            {"ip_demo_enterprise": 1},
+        ),
+    ]
+    # 专精特新 (2022) 一（四）1: provincial award top three, or national award top five; 4:
+    # 创客中国 national top 500 (within three years). 小巨人 (2022) 四（二）: national award top
+    # three; 创客中国 top 50.
+    for key, column, rank in (
+        ("srdi-provincial-award", "award_provincial_rank", 3),
+        ("srdi-national-award", "award_national_rank", 5),
+        ("srdi-makers-china", "makers_china_rank", 500),
+        ("little-giant-national-award", "award_national_rank", 3),
+        ("little-giant-makers-china", "makers_china_rank", 50),
+    ):
+        for suffix, value in (("at", rank), ("below", rank + 1)):
+            cases.append(
+                _case(f"{key}-{suffix}", f"{column} {value} two years ago", "C3562", ok,
+                      {column: (0, value, 0)})
+            )  # fmt: skip
+    return cases
+
+
+def _sme_2026(ok: Mapping[str, Value]) -> list[BoundaryCase]:
+    """专精特新中小企业 and 小巨人 under 工信部企业〔2026〕2号 (in force from 2026-04-01)."""
+    grow = _GROWING
+    return [
+        # 专精特新 (2026): revenue >= 1500万 or two years' equity >= 2000万.
+        _case("srdi26-revenue-15m", "revenue exactly 1500万", "C4011", ok,
+              _revenue("15000000", "1500000")),
+        _case("srdi26-revenue-below-15m", "revenue one fen under 1500万", "C4011", ok,
+              _revenue("14999999.99", "1500000")),
+        _case("srdi26-revenue-below-15m-equity-20m", "under 1500万, equity exactly 2000万",
+              "C4011", ok, _revenue("14999999.99", "1500000",
+                                    equity_financing=(0, yuan("8000000"), yuan("12000000")))),
+        # main business >= 80%; debt ratio <= 80%.
+        _case("srdi26-main-80pct", "主营业务收入 exactly 80%", "C4011", ok,
+              {"main_business_revenue": yuan("64000000")}),
+        _case("srdi26-main-below-80pct", "主营业务收入 one fen under 80%", "C4011", ok,
+              {"main_business_revenue": yuan("63999999.99")}),
+        _case("srdi26-debt-80pct", "资产负债率 exactly 80%", "C4011", ok,
+              {"total_assets": yuan("100000000"), "total_liabilities": yuan("80000000")}),
+        _case("srdi26-debt-over-80pct", "资产负债率 one fen over 80%", "C4011", ok,
+              {"total_assets": yuan("100000000"), "total_liabilities": yuan("80000000.01")}),
+        # R&D >= 100万 and >= 3% in each of the last two years: the year before decides here.
+        _case("srdi26-rd-1m-year-before", "R&D exactly 100万 the year before", "C4011", ok,
+              _revenue("20000000", "1000000"), _rd("1000000", "1000000", "1200000")),
+        _case("srdi26-rd-below-1m-year-before", "R&D one fen under 100万 the year before",
+              "C4011", ok, _revenue("20000000", "1000000"),
+              _rd("1000000", "999999.99", "1200000")),
+        _case("srdi26-rd-below-3pct-year-before", "R&D one fen under 3% the year before",
+              "C4011", ok, _revenue("40000000", "1200000"),
+              _rd("1200000", "1199999.99", "1200000")),
+        # development score >= 50 (where the platform has assessed it).
+        _case("srdi26-score-50", "发展评价得分 exactly 50", "C4011", ok,
+              {"development_score": points("50")}),
+        _case("srdi26-score-below-50", "发展评价得分 49.99", "C4011", ok,
+              {"development_score": points("49.99")}),
+        # One Class I IP, or the waiver: provincial-or-higher award top three, or a provincial
+        # R&D institution.
+        _case("srdi26-no-ip-award-3", "no Class I IP; provincial award rank 3", "C4011", ok,
+              {"ip_class1": 0, "provincial_rd_institution": 0,
+               "award_provincial_rank": (0, 3, 0)}),
+        _case("srdi26-no-ip-award-4", "no Class I IP; provincial award rank 4", "C4011", ok,
+              {"ip_class1": 0, "provincial_rd_institution": 0,
+               "award_provincial_rank": (0, 4, 0)}),
+        _case("srdi26-no-ip-rd-institution", "no Class I IP; provincial R&D institution",
+              "C4011", ok, {"ip_class1": 0, "provincial_rd_institution": 1}),
+        _case("srdi26-no-title", "neither 科技型 nor 创新型 title", "C4011", ok,
+              {"is_tsme": 0, "is_innovative_sme": 0}),
+        # 小巨人 (2026): revenue >= 5000万.
+        _case("lg26-revenue-50m", "revenue exactly 5000万", "C3562", ok, grow,
+              {"revenue": (yuan("40000000"), yuan("45000000"), yuan("50000000")),
+               "main_business_revenue": (yuan("38000000"), yuan("42750000"), yuan("47500000")),
+               "hightech_revenue": (yuan("32000000"), yuan("36000000"), yuan("40000000"))}),
+        _case("lg26-revenue-below-50m", "revenue one fen under 5000万", "C3562", ok, grow,
+              {"revenue": (yuan("40000000"), yuan("45000000"), yuan("49999999.99")),
+               "main_business_revenue": (yuan("38000000"), yuan("42750000"), yuan("47500000")),
+               "hightech_revenue": (yuan("32000000"), yuan("36000000"), yuan("40000000"))}),
+        # two-year compound revenue growth >= 5%: 6615万 / 6000万 is exactly 1.05².
+        _case("lg26-growth-5pct", "two-year compound growth exactly 5%", "C3562", ok, grow,
+              {"revenue": (yuan("60000000"), yuan("63000000"), yuan("66150000")),
+               "main_business_revenue": (yuan("57000000"), yuan("59850000"), yuan("62842500")),
+               "hightech_revenue": (yuan("48000000"), yuan("50400000"), yuan("52920000"))}),
+        _case("lg26-growth-below-5pct", "compound growth a fen under 5%", "C3562", ok, grow,
+              {"revenue": (yuan("60000000"), yuan("63000000"), yuan("66149999.99")),
+               "main_business_revenue": (yuan("57000000"), yuan("59850000"), yuan("62842500")),
+               "hightech_revenue": (yuan("48000000"), yuan("50400000"), yuan("52920000"))}),
+        # main business >= 90% (of 7260万: 6534万); debt ratio <= 75%.
+        _case("lg26-main-90pct", "主营业务收入 exactly 90%", "C3562", ok, grow,
+              {"main_business_revenue": (yuan("57000000"), yuan("62700000"), yuan("65340000"))}),
+        _case("lg26-main-below-90pct", "主营业务收入 one fen under 90%", "C3562", ok, grow,
+              {"main_business_revenue": (yuan("57000000"), yuan("62700000"),
+                                         yuan("65339999.99"))}),
+        _case("lg26-debt-75pct", "资产负债率 exactly 75%", "C3562", ok, grow,
+              {"total_assets": yuan("100000000"), "total_liabilities": yuan("75000000")}),
+        _case("lg26-debt-over-75pct", "资产负债率 one fen over 75%", "C3562", ok, grow,
+              {"total_assets": yuan("100000000"), "total_liabilities": yuan("75000000.01")}),
+        # two years' R&D >= 1200万, each year >= 3%.
+        _case("lg26-rd-12m", "two years' R&D exactly 1200万", "C3562", ok, grow,
+              _rd("5000000", "5000000", "7000000")),
+        _case("lg26-rd-below-12m", "two years' R&D a fen under 1200万", "C3562", ok, grow,
+              _rd("5000000", "5000000", "6999999.99")),
+        _case("lg26-rd-3pct-year-before", "R&D exactly 3% the year before", "C3562", ok, grow,
+              _rd("1980000", "1980000", "10100000")),
+        _case("lg26-rd-below-3pct-year-before", "R&D a fen under 3% the year before", "C3562",
+              ok, grow,
+              _rd("1980000", "1979999.99", "10100000")),
+        # four Class I IP, or a national award top three instead.
+        _case("lg26-ip-4", "exactly 4 Class I IP", "C3562", ok, grow, {"ip_class1": 4}),
+        _case("lg26-ip-3", "3 Class I IP", "C3562", ok, grow, {"ip_class1": 3}),
+        _case("lg26-ip-3-national-award-3", "3 Class I IP; national award rank 3", "C3562", ok,
+              grow, {"ip_class1": 3, "award_national_rank": (3, 0, 0)}),
+        _case("lg26-ip-3-national-award-4", "3 Class I IP; national award rank 4", "C3562", ok,
+              grow, {"ip_class1": 3, "award_national_rank": (4, 0, 0)}),
+        # market share >= 10% (else the national top three is reviewed).
+        _case("lg26-market-share-10pct", "细分市场占有率 exactly 10%", "C3562", ok, grow,
+              {"market_share": share("0.1")}),
+        _case("lg26-market-share-below-10pct", "细分市场占有率 9.9999%", "C3562", ok, grow,
+              {"market_share": share("0.099999")}),
+        # development score >= 60; 六基 or a key link; the SRDI title.
+        _case("lg26-score-60", "发展评价得分 exactly 60", "C3562", ok, grow,
+              {"development_score": points("60")}),
+        _case("lg26-score-below-60", "发展评价得分 59.99", "C3562", ok, grow,
+              {"development_score": points("59.99")}),
+        _case("lg26-not-six-basics", "not in 六基 nor a key link", "C3562", ok, grow,
+              {"six_basics_or_key_link": 0}),
+        _case("lg26-no-srdi-title", "no 专精特新 title", "C3562", ok, grow, {"is_srdi_sme": 0}),
+    ]  # fmt: skip
 
 
 CASES: tuple[BoundaryCase, ...] = _cases()

@@ -107,6 +107,15 @@ UNKNOWN_SHARE: dict[str, float] = {
     "misconduct": 0.005,
     "abnormal_list": 0.005,
     "output_value": 0.03,
+    "award_national_rank": 0.02,
+    "award_provincial_rank": 0.02,
+    "makers_china_rank": 0.02,
+    "tech_innovation_demo": 0.01,
+    "ip_demo_enterprise": 0.01,
+    "six_basics_or_key_link": 0.03,
+    "is_tsme": 0.01,
+    "is_innovative_sme": 0.01,
+    "is_srdi_sme": 0.01,
 }
 
 LISTING_BOARDS = ("科创板", "主板", "创业板", "北交所", "港股", "境外")
@@ -306,6 +315,86 @@ def _overrides(years: int) -> _Overrides:
 
 
 # ---------------------------------------------------------------------------------------------
+# Version 2 facts (data contract "Version 2 columns").
+
+
+class _Version2:
+    """Awards, contest ranks, honours, the SRDI development score, 六基 and titles of one chunk.
+
+    Rates are plausible for Shanghai, not statistics: national S&T awards go to a few dozen
+    enterprises a year (mostly large technology firms), provincial awards to several hundred;
+    a small share of young technology firms is ranked in 创客中国 (ranks up to 1000, so that the
+    500 and 50 lines fall inside); the platform has assessed the development score of about a
+    third of the technology firms in a niche; titles follow the facts their standards read.
+    """
+
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        exists: BoolArray,
+        tech: BoolArray,
+        big: BoolArray,
+        age: IntArray,
+        manufacturing: BoolArray,
+        ip1: IntArray,
+        niche: IntArray,
+    ):
+        self.rng = rng
+        n, width = exists.shape
+        self.exists, self.tech, self.niche = exists, tech, niche
+
+        def ranks(rate: FloatArray) -> IntArray:
+            won = (rng.random((n, width)) < rate[:, None]) & exists
+            rank = np.minimum(rng.geometric(0.35, (n, width)), 15)
+            return np.where(won, rank, 0).astype(np.int64)
+
+        national = ranks(np.where(tech, np.where(big, 0.004, 0.0001), 0.0))
+        provincial = ranks(np.where(tech, np.where(big, 0.03, 0.0015), 0.0002))
+        entrant = tech & (age[:, -1] < 10)
+        entered = (rng.random((n, width)) < np.where(entrant, 0.01, 0.0)[:, None]) & exists
+        makers = np.where(entered, rng.integers(1, 1001, (n, width)), 0).astype(np.int64)
+        self.ranks = {
+            "award_national_rank": national,
+            "award_provincial_rank": provincial,
+            "makers_china_rank": makers,
+        }
+        demo = (rng.random(n) < np.where(big & manufacturing & tech, 0.02, 0.0))[:, None]
+        ip_demo = (rng.random(n) < np.where(tech & (ip1[:, -1] >= 5), 0.05, 0.0))[:, None]
+        six = rng.random(n) < np.where(tech, np.where(manufacturing, 0.25, 0.05), 0.005)
+        self.flags: dict[str, BoolArray] = {
+            "tech_innovation_demo": np.broadcast_to(demo, (n, width)),
+            "ip_demo_enterprise": np.broadcast_to(ip_demo, (n, width)),
+            "six_basics_or_key_link": np.broadcast_to(six[:, None], (n, width)),
+        }
+        self.assessed = tech & (niche[:, -1] >= 2) & (rng.random(n) < 0.35)
+        level = np.clip(55 + 12 * rng.standard_normal(n) + 5 * (ip1[:, -1] >= 4), 5, 97)
+        self._level = level[:, None] + rng.normal(0.0, 2.0, (n, width))
+
+    def score_hundredths(self) -> IntArray:
+        """The development score in hundredths of a point (two decimals), 0..100."""
+        hundredths: IntArray = np.rint(np.clip(self._level, 0, 100) * 100).astype(np.int64)
+        return hundredths
+
+    def titles(
+        self, employees: IntArray, revenue: IntArray, assets: IntArray, is_hnte: BoolArray
+    ) -> None:
+        """科技型 (the size limits of 国科发政〔2017〕115号), 创新型, 专精特新 titles per year."""
+        rng = self.rng
+        n = len(self.tech)
+        ceiling = _fen(np.array(2e8))
+        small = (employees <= 500) & (revenue <= ceiling) & (assets <= ceiling)
+        tsme = self.tech[:, None] & small & (rng.random(n) < 0.7)[:, None]
+        innovative = (self.tech[:, None] | is_hnte) & (rng.random(n) < 0.35)[:, None]
+        srdi = (
+            innovative
+            & (self.niche >= 2)
+            & (revenue >= _fen(np.array(1e7)))
+            & (rng.random(n) < 0.4)[:, None]
+        )
+        self.flags.update(is_tsme=tsme, is_innovative_sme=innovative, is_srdi_sme=srdi)
+
+
+# ---------------------------------------------------------------------------------------------
 # One chunk.
 
 
@@ -347,6 +436,19 @@ class _Chunk:
         mine = self.over.present[column][self.case_of_row]
         values[self.boundary_rows[mine]] = self.over.values[column][self.case_of_row[mine]]
         return values
+
+    def _apply_flag(self, column: str, values: BoolArray) -> BoolArray:
+        """`_apply` for a boolean column (cases give 0/1); `values` may be a broadcast view."""
+        widened = np.array(np.broadcast_to(values, (self.n, len(self.years))), dtype=np.int64)
+        flags: BoolArray = self._apply(column, widened) != 0
+        return flags
+
+    def _sets(self, column: str) -> BoolArray:
+        """Which firms of the chunk have a boundary case that sets `column`."""
+        found = np.zeros(self.n, dtype=bool)
+        if column in self.over.present:
+            found[self.boundary_rows] = self.over.present[column][self.case_of_row]
+        return found
 
     @staticmethod
     def _innovation_points(
@@ -525,6 +627,8 @@ class _Chunk:
         share_micro = np.rint(
             np.clip(share_micro * np.exp(self._yearly(0.05)), 0.0, 1.0) * 10**RATIO_DECIMALS
         ).astype(np.int64)
+        share_micro = self._apply("market_share", share_micro)
+        has_share = has_share | self._sets("market_share")
 
         # Listing: large firms far more often; the IPO may fall inside the requested years.
         big = revenue[:, -1] > _fen(np.array(2e8))
@@ -544,6 +648,7 @@ class _Chunk:
         clean = ~boundary[:, None]
         award = (rng.random(n) < np.where(big, 0.03, 0.003))[:, None] & tech[:, None]
         institution = (rng.random(n) < np.where(big, 0.15, 0.02))[:, None] & tech[:, None]
+        institution = self._apply_flag("provincial_rd_institution", institution)
         standard = (rng.random(n) < np.where(big, 0.08, 0.01))[:, None]
         accident = (rng.random((n, width)) < 0.002) & clean
         misconduct = (rng.random((n, width)) < 0.001) & clean
@@ -564,6 +669,7 @@ class _Chunk:
         )
         holder = rng.random(n)[:, None]
         is_hnte = (meets & (holder < 0.85)) | (~meets & tech[:, None] & (holder > 0.98))
+        is_hnte = self._apply_flag("is_hnte", is_hnte)
 
         # Rows: firm by firm, year by year, only years the firm existed.
         firm, slot = np.nonzero(exists)
@@ -651,6 +757,20 @@ class _Chunk:
             "valuation": money("valuation", valuation, per_year(has_valuation)),
             "output_value": money("output_value", output, manufacturing[firm]),
         }
+        # Version 2 facts, drawn last so that every earlier column of a seed stays as it was.
+        facts = _Version2(rng, exists, tech, big, age, manufacturing, ip1, niche)
+        facts.titles(employees, revenue, assets, is_hnte)
+        score_hundredths = self._apply("development_score", facts.score_hundredths())
+        scored = facts.assessed | boundary
+        for column in ("award_national_rank", "award_provincial_rank", "makers_china_rank"):
+            columns[column] = count(column, self._apply(column, facts.ranks[column]))
+        for column, values in facts.flags.items():
+            columns[column] = flag(column, self._apply_flag(column, values))
+        columns["development_score"] = decimal_array(
+            per_year(score_hundredths * 10**4),
+            per_year(np.broadcast_to(scored[:, None], (n, width))),
+            6,
+        )
         schema = panel_arrow_schema()
         return pa.RecordBatch.from_arrays([columns[c] for c in COLUMNS], schema=schema)
 

@@ -8,6 +8,11 @@ as written ('1234.50'), dates as YYYY-MM-DD, booleans as true/false. A floating-
 becomes its shortest round-trip text (repr), so 1234.5 is read as '1234.5' and accepted, while a
 float such as 0.1 + 0.2 ('0.30000000000000004') is refused as more precise than a fen: a float is
 converted only when its shortest text has at most the column's decimals, never rounded.
+
+Every reader enforces the limits of enterprises.limits (cell and header sizes, .xlsx zip
+inspection, Parquet footer sanity), so that a hostile file is refused before it is expanded.
+`read_rows` is the row-by-row reader of the smaller imports (a bank's loans, a register of
+results), with the same limits.
 """
 
 from __future__ import annotations
@@ -23,17 +28,17 @@ from typing import IO, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
-import pyarrow.parquet as pq
+
+from kechuang.enterprises import limits
+from kechuang.enterprises.limits import PanelFileError
+
+__all__ = ["Batch", "PanelFileError", "PanelReader", "cell_text", "open_panel", "read_rows"]
 
 BATCH_ROWS = 50_000
-CSV_BLOCK_BYTES = 8 << 20
+CSV_BLOCK_BYTES = limits.MAX_LINE_BYTES
 FIRST_DATA_ROW = 2  # the header is row 1, as a spreadsheet shows it
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet", ".pq": "parquet"}
-
-
-class PanelFileError(ValueError):
-    """The file as a whole cannot be read (format, encoding, header)."""
 
 
 @dataclass
@@ -87,7 +92,9 @@ class PanelReader:
 
     def batches(self) -> Iterator[Batch]:
         readers = {"csv": _csv_batches, "xlsx": _xlsx_batches, "parquet": _parquet_batches}
-        return readers[self.format](self)
+        for batch in readers[self.format](self):
+            limits.check_cells(self.path.name, batch.table, batch.rows)
+            yield batch
 
 
 def file_format(path: Path) -> str:
@@ -110,22 +117,16 @@ def open_panel(path: Path) -> PanelReader:
     if fmt == "xlsx":
         header, total = _xlsx_header(path)
         return PanelReader(path, fmt, header, total=total)
+    parquet = limits.open_parquet(path)
     try:
-        parquet = pq.ParquetFile(path)
-    except (pa.ArrowException, OSError) as exc:
-        raise PanelFileError(f"{path.name}: not a readable Parquet file ({exc})") from exc
-    header = [name.strip() for name in parquet.schema_arrow.names]
-    return PanelReader(path, fmt, header, total=parquet.metadata.num_rows)
+        header = _check_header(path, list(parquet.schema_arrow.names))
+        return PanelReader(path, fmt, header, total=parquet.metadata.num_rows)
+    finally:
+        parquet.close()
 
 
 def _check_header(path: Path, header: list[str]) -> list[str]:
-    header = [name.strip() for name in header]
-    repeated = sorted({name for name in header if header.count(name) > 1})
-    if repeated:
-        raise PanelFileError(f"{path.name}: columns appear more than once: {', '.join(repeated)}")
-    if any(name == "" for name in header):
-        raise PanelFileError(f"{path.name}: a column of the header has no name")
-    return header
+    return limits.check_header(path.name, header)
 
 
 # CSV ---------------------------------------------------------------------------------------
@@ -134,9 +135,12 @@ def _check_header(path: Path, header: list[str]) -> list[str]:
 def _csv_header(path: Path) -> list[str]:
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            header = next(csv.reader(handle), None)
+            header = next(csv.reader(limits.header_lines(path.name, handle)), None)
     except UnicodeDecodeError as exc:
         raise PanelFileError(f"{path.name}: not UTF-8 text ({exc.reason})") from exc
+    except csv.Error as exc:
+        problem = _csv_problem(exc).replace("a cell", "a column name")
+        raise PanelFileError(f"{path.name}: row 1: {problem}") from None
     if not header:
         raise PanelFileError(f"{path.name}: the file is empty (no header row)")
     return _check_header(path, header)
@@ -164,9 +168,40 @@ def _csv_batches(reader: PanelReader) -> Iterator[Batch]:
             yield Batch(table, _row_numbers(next_row, table.num_rows))
             next_row += table.num_rows
     except pa.ArrowInvalid as exc:
+        if "straddling" in str(exc):  # a row longer than a block: find it and say where
+            raise _long_csv_row(reader.path, next_row) from None
         raise PanelFileError(f"{reader.path.name}: cannot read as UTF-8 CSV ({exc})") from exc
     finally:
         handle.close()
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        limit = csv.field_size_limit()
+        return f"a cell of more than {limit:,} characters (at most {limits.MAX_CELL_CHARS:,})"
+    return f"not readable as CSV ({exc})"
+
+
+def _long_csv_row(path: Path, after: int) -> PanelFileError:
+    """Where a CSV holds a row too long to read, found by a bounded second pass."""
+    name = path.name
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        records = csv.reader(limits.bounded_lines(name, handle, CSV_BLOCK_BYTES))
+        header: list[str] = []
+        row = 0
+        try:
+            for row, record in enumerate(records, start=1):
+                header = header or record
+                for position, text in enumerate(record):
+                    column = header[position] if position < len(header) else position + 1
+                    limits.check_value(name, row, column, text)
+        except csv.Error as exc:
+            return PanelFileError(f"{name}: row {row + 1}: {_csv_problem(exc)}")
+        except PanelFileError as exc:
+            return exc
+    return PanelFileError(
+        f"{name}: a row after row {after - 1} is longer than {CSV_BLOCK_BYTES:,} bytes"
+    )
 
 
 def _row_numbers(first: int, count: int) -> pa.Array:
@@ -177,19 +212,35 @@ def _row_numbers(first: int, count: int) -> pa.Array:
 
 
 def _open_workbook(path: Path) -> Any:
+    """The workbook, read-only, after limits.inspect_xlsx found it safe to open."""
     from openpyxl import load_workbook
 
+    inspected = limits.inspect_xlsx(path)
     try:
-        return load_workbook(path, read_only=True, data_only=True)
+        workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a bad file
         raise PanelFileError(f"{path.name}: not a readable .xlsx workbook ({exc})") from exc
+    if not workbook.worksheets:
+        workbook.close()
+        raise PanelFileError(f"{path.name}: the workbook has no sheet")
+    # openpyxl keeps the part of a read-only sheet here; without it every sheet is checked.
+    part = getattr(workbook.worksheets[0], "_worksheet_path", None)
+    try:
+        limits.check_formulas(path, inspected, part)
+    except PanelFileError:
+        workbook.close()
+        raise
+    return workbook
 
 
 def _xlsx_header(path: Path) -> tuple[list[str], int | None]:
     workbook = _open_workbook(path)
     try:
         sheet = workbook.worksheets[0]
-        first = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), None)
+        first = next(
+            sheet.iter_rows(min_row=1, max_row=1, max_col=limits.MAX_COLUMNS + 1, values_only=True),
+            None,
+        )
         if not first:
             raise PanelFileError(f"{path.name}: the first sheet is empty (no header row)")
         header = [cell_text(cell) or "" for cell in first]
@@ -231,12 +282,16 @@ def _xlsx_batches(reader: PanelReader) -> Iterator[Batch]:
         sheet = workbook.worksheets[0]
         columns: list[list[str | None]] = [[] for _ in range(width)]
         rows: list[int] = []
+        # max_col: a sheet's dimension may claim 16,384 columns; only the header's are read.
         for number, values in enumerate(
-            sheet.iter_rows(min_row=FIRST_DATA_ROW, values_only=True), start=FIRST_DATA_ROW
+            sheet.iter_rows(min_row=FIRST_DATA_ROW, max_col=width, values_only=True),
+            start=FIRST_DATA_ROW,
         ):
+            if values.count(None) == len(values):
+                continue  # blank rows (often trailing, or a gap the sheet skips) are not data
             texts = [cell_text(v) for v in values[:width]]
             if all(t is None for t in texts):
-                continue  # blank rows (often trailing) are not data
+                continue
             texts.extend([None] * (width - len(texts)))
             for column, text in zip(columns, texts, strict=True):
                 column.append(text)
@@ -286,24 +341,89 @@ def _is_textual(kind: pa.DataType) -> bool:
 
 
 def _parquet_batches(reader: PanelReader) -> Iterator[Batch]:
-    parquet = pq.ParquetFile(reader.path)
+    parquet = limits.open_parquet(reader.path)
     done = 0
     reader._position = lambda: done
     next_row = FIRST_DATA_ROW
     try:
-        for record_batch in parquet.iter_batches(batch_size=BATCH_ROWS):
-            texts: dict[str, pa.Array] = {}
-            typed: dict[str, pa.Array] = {}
-            for name, column in zip(reader.header, record_batch.columns, strict=True):
-                if _is_textual(column.type):
-                    texts[name] = as_text(column)
-                else:
-                    typed[name] = column
-            count = record_batch.num_rows
-            yield Batch(pa.table(texts), _row_numbers(next_row, count), typed)
-            next_row += count
-            done += count
+        for whole in parquet.iter_batches(batch_size=BATCH_ROWS):
+            for record_batch in limits.text_slices(whole, next_row, reader.path.name):
+                yield _parquet_batch(reader, record_batch, next_row)
+                next_row += record_batch.num_rows
+                done += record_batch.num_rows
     except pa.ArrowException as exc:
         raise PanelFileError(f"{reader.path.name}: cannot read the Parquet file ({exc})") from exc
     finally:
         parquet.close()
+
+
+def _parquet_batch(reader: PanelReader, record_batch: pa.RecordBatch, next_row: int) -> Batch:
+    texts: dict[str, pa.Array] = {}
+    typed: dict[str, pa.Array] = {}
+    for name, column in zip(reader.header, record_batch.columns, strict=True):
+        if _is_textual(column.type):
+            texts[name] = as_text(column)
+        else:
+            typed[name] = column
+    count = record_batch.num_rows
+    return Batch(pa.table(texts), _row_numbers(next_row, count), typed)
+
+
+# Row by row (the smaller imports) ------------------------------------------------------------
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, tuple[object, ...]]]:
+    """(row number, cell values) of a .csv (UTF-8) or the first sheet of an .xlsx, the header
+    as row 1; CSV cells are text, spreadsheet cells typed as openpyxl reads them.
+
+    The same limits as the panel readers hold; PanelFileError names the file, row and column.
+    """
+    fmt = file_format(path)
+    if fmt == "csv":
+        yield from _csv_rows(path)
+    elif fmt == "xlsx":
+        yield from _xlsx_rows(path)
+    else:
+        raise PanelFileError(f"{path.name}: a .csv or .xlsx file")
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, tuple[object, ...]]]:
+    name = path.name
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        records = csv.reader(limits.bounded_lines(name, handle, CSV_BLOCK_BYTES))
+        row = 0
+        try:
+            for row, record in enumerate(records, start=1):
+                if row == 1:
+                    limits.check_header_size(name, record)
+                for position, text in enumerate(record, start=1):
+                    limits.check_value(name, row, position, text)
+                yield row, tuple(record)
+        except csv.Error as exc:
+            raise PanelFileError(f"{name}: row {row + 1}: {_csv_problem(exc)}") from None
+        except UnicodeDecodeError as exc:
+            raise PanelFileError(f"{name}: not UTF-8 text ({exc.reason})") from None
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, tuple[object, ...]]]:
+    workbook = _open_workbook(path)
+    try:
+        sheet = workbook.worksheets[0]
+        first = next(
+            sheet.iter_rows(max_row=1, max_col=limits.MAX_COLUMNS + 1, values_only=True), ()
+        )
+        header = list(first)
+        while header and header[-1] is None:
+            header.pop()
+        limits.check_header_size(path.name, [cell_text(v) or "" for v in header])
+        yield 1, tuple(header)
+        if not header:
+            return
+        for row, values in enumerate(
+            sheet.iter_rows(min_row=2, max_col=len(header), values_only=True), start=2
+        ):
+            for position, value in enumerate(values, start=1):
+                limits.check_value(path.name, row, position, value)
+            yield row, values
+    finally:
+        workbook.close()

@@ -51,6 +51,7 @@ def _sql_type(field: Field) -> TypeEngine[Any]:
         Kind.COUNT: BigInteger(),
         Kind.YUAN: BigInteger(),
         Kind.RATIO: Numeric(9, RATIO_DECIMALS),
+        Kind.NUMBER: Numeric(9, RATIO_DECIMALS),
     }
     return types[field.kind]
 

@@ -41,6 +41,7 @@ _STAGED_TYPES: dict[Kind, pa.DataType] = {
     Kind.COUNT: pa.int64(),
     Kind.YUAN: pa.int64(),  # fen
     Kind.RATIO: pa.decimal128(9, 6),
+    Kind.NUMBER: pa.decimal128(9, 6),
 }
 
 # Text the Arrow fast path reads itself; everything else goes to the reference parser.
@@ -48,10 +49,23 @@ _CANONICAL: dict[Kind, str] = {
     Kind.COUNT: r"^[0-9]{1,18}$",
     Kind.YUAN: r"^-?[0-9]{1,16}(\.[0-9]{1,2})?$",
     Kind.RATIO: r"^-?[0-9]{1,3}(\.[0-9]{1,6})?$",
+    Kind.NUMBER: r"^-?[0-9]{1,3}(\.[0-9]{1,6})?$",
 }
 _BLANK = r"^[ \t\r\n]*$"
 _HUNDRED = pa.scalar(Decimal(100), pa.decimal128(3, 0))
 _CENT = pa.scalar(Decimal("0.01"), pa.decimal128(3, 2))
+
+
+# A bad cell's value is reported as far as this (a cell may hold 32,767 characters): enough to
+# recognise it, without the report of a hostile file growing to gigabytes.
+SHOWN_VALUE_CHARS = 200
+
+
+def shown(value: str | None) -> str | None:
+    """value as an error report shows it: cut after SHOWN_VALUE_CHARS characters, marked …"""
+    if value is None or len(value) <= SHOWN_VALUE_CHARS:
+        return value
+    return value[:SHOWN_VALUE_CHARS] + "…"
 
 
 @dataclass(frozen=True)
@@ -219,7 +233,7 @@ def _typed(f: Field, column: pa.Array) -> tuple[pa.Array, _Errors] | None:
         whole, decimals = kind.precision - kind.scale, kind.scale
         if f.kind is Kind.YUAN and decimals <= 2 and whole <= 16:
             return _bounded(f, decimal_to_fen(pc.cast(column, pa.decimal128(18, 2))))
-        if f.kind is Kind.RATIO and decimals <= 6 and whole <= 3:
+        if f.kind in (Kind.RATIO, Kind.NUMBER) and decimals <= 6 and whole <= 3:
             return _bounded(f, pc.cast(column, pa.decimal128(9, 6)))
     return None
 
@@ -249,7 +263,7 @@ def _bound_errors(f: Field, typed: pa.Array) -> tuple[_Errors, np.ndarray]:
 
 
 def _bound(f: Field, value: int) -> pa.Scalar:
-    if f.kind is Kind.RATIO:
+    if f.kind in (Kind.RATIO, Kind.NUMBER):
         return pa.scalar(Decimal(value), pa.decimal128(9, 6))
     return pa.scalar(value, pa.int64())
 
@@ -296,7 +310,8 @@ def validate_batch(batch: Batch, extra_columns: list[str]) -> Validated:
     order = {f.name: i for i, f in enumerate(FIELDS)}
     found.sort(key=lambda e: (e[0], order[e[1]]))
     errors = [
-        CellError(int(rows[p]), name, batch.cell(name, p), reason) for p, name, reason in found
+        CellError(int(rows[p]), name, shown(batch.cell(name, p)), reason)
+        for p, name, reason in found
     ]
     columns = [typed[f.name] for f in FIELDS] + [_extras(batch, extra_columns), batch.rows]
     return Validated(pa.Table.from_arrays(columns, schema=staged_schema()), errors)

@@ -3,7 +3,11 @@
 products, fund create/show, apply, approve, disburse, repay, overdue, default, claim, recover,
 close, import-loans, import-repayments, prescreen, indicators, and `fof` for the fund of funds.
 Each command is one transaction: it commits on success and changes nothing on a refusal
-(exit 2 with the reason).
+(exit 2 with the reason). Every step is written to the audit log.
+
+Days (kechuang.finance.dating): a step happens today (China). `--on` is kept on the commands
+that build a loan's, a fund's or a sub-fund's history, for one purpose: an officer replaying
+history kept on paper (backfill, the demo). `import-loans` replays the file's days the same way.
 """
 
 from __future__ import annotations
@@ -12,17 +16,17 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 from sqlalchemy.orm import Session
 
 from kechuang.domain.money import InvalidAmount, format_yuan, parse_yuan
-from kechuang.finance import capacity, fund_of_funds, importer, indicators, loans
+from kechuang.finance import capacity, dating, fund_of_funds, importer, indicators, loans
 from kechuang.finance.errors import FinanceError
 from kechuang.finance.products import ProductError, get_product, load_products
 from kechuang.ledger import LedgerError
@@ -30,25 +34,70 @@ from kechuang.store.engine import make_engine, make_sessionmaker
 
 BAD_INPUT = 2
 err = Console(stderr=True)
-finance_app = typer.Typer(help="Tech finance: risk-shared loans, guarantees, funds.",
-                          no_args_is_help=True)  # fmt: skip
+# Paragraphs as single strings: rich re-wraps the help to the terminal and keeps hard newlines.
+HELP = "\n\n".join((
+    "Tech finance: risk-shared loans, guarantees, funds.",
+    "Days: every step happens today (China); a bank never chooses its day. Money received "
+    "earlier is recorded today with --received-on (repay, recover), kept beside the recorded "
+    "day and never used to count a deadline.",
+    "--on DAY replays a past day. It exists only for officers entering history kept on paper "
+    "(loans, funds and sub-funds from before the platform; the demo), on fund create, apply, "
+    "approve, disburse, repay, overdue, default, claim, recover, close and the fof steps. "
+    "--by must name an active officer account; DAY may be neither in the future nor before "
+    "the last recorded day; the overdue days before a default and the claim deadline are "
+    "counted on the replayed days, so a replay never skips them; a loan or sub-fund that has "
+    "had a live step takes no replay; each replay goes to the audit log with the real time. "
+    "import-loans replays the file's days under the same rules.",
+))  # fmt: skip
+finance_app = typer.Typer(help=HELP, no_args_is_help=True)
 fund_app = typer.Typer(help="Compensation funds and guarantee programmes.", no_args_is_help=True)
 fof_app = typer.Typer(help="The future-industry fund of funds.", no_args_is_help=True)
 finance_app.add_typer(fund_app, name="fund")
 finance_app.add_typer(fof_app, name="fof")
 
 BY = typer.Option(..., "--by", help="Who does this (recorded with the change).")
-ON = typer.Option(None, "--on", help="The day it happens, YYYY-MM-DD (default: today in China).")
+ON = typer.Option(
+    None,
+    "--on",
+    help="Officers only: replay this past day, YYYY-MM-DD, from paper records (audited; "
+    "see `kechuang finance --help`). Default: today in China.",
+)
+RECEIVED_ON = typer.Option(
+    None, "--received-on", help="When the money was received, YYYY-MM-DD, if before today."
+)
 
 
-def _today(on: str | None) -> dt.date:
-    if on is None:
-        return dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+@dataclass(frozen=True)
+class Day:
+    """A step's day and, for a replay, the officer replaying it."""
+
+    on: dt.date
+    replayed_by: str | None = None
+
+
+def _date(text: str, option: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(on)
+        return dt.date.fromisoformat(text)
     except ValueError:
-        err.print(f"[red]--on {on!r}: a date is YYYY-MM-DD[/red]")
+        err.print(f"[red]{option} {text!r}: a date is YYYY-MM-DD[/red]")
         raise typer.Exit(BAD_INPUT) from None
+
+
+def _day(session: Session, by: str, on: str | None) -> Day:
+    """Today, or an officer's replay of a past day (refused for anyone else)."""
+    if on is None:
+        return Day(dating.today())
+    day = _date(on, "--on")
+    officer = dating.replay_officer(session, by)
+    dating.check_not_future(day, "--on", dating.today())
+    return Day(day, officer)
+
+
+def _audit(
+    session: Session, by: str, step: str, kind: str, subject: object, day: Day, **detail: Any
+) -> None:
+    dating.record_step(session, by, f"finance.{step}", kind, subject, day.on, day.replayed_by,
+                       detail)  # fmt: skip
 
 
 def _fen(text: str, what: str) -> int:
@@ -121,8 +170,10 @@ def fund_create(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(BAD_INPUT) from None
     with _session() as session:
+        day = _day(session, by, on)
         fund = capacity.create_fund(session, ref.code, ref.name_zh, ref.name_en,
-                                    _fen(size, "--size"), lev, by, _today(on))  # fmt: skip
+                                    _fen(size, "--size"), lev, by, day.on)  # fmt: skip
+        _audit(session, by, "fund_create", "fund", fund.code, day, size_fen=fund.size_fen)
         typer.echo(f"fund {fund.code}: {format_yuan(fund.size_fen)} x {fund.leverage}")
 
 
@@ -152,14 +203,19 @@ def apply_command(
     app = loans.Application(product, uscc, bank, partner, ref, _fen(amount, "--amount"), months,
                             method, tier)  # fmt: skip
     with _session() as session:
-        loan = loans.apply(session, app, by, _today(on), year)
+        day = _day(session, by, on)
+        loan = loans.apply(session, app, by, day.on, year, replayed_by=day.replayed_by)
+        _audit(session, by, "apply", "loan", loan.id, day)
         _echo({**_loan_json(loan), "explanation": loan.admission["text_zh"]})
 
 
 def _step(name: str, action: Any, help_text: str) -> None:
     def command(loan_id: int = typer.Argument(...), by: str = BY, on: str | None = ON) -> None:
         with _session() as session:
-            _echo(_loan_json(action(session, loan_id, by, _today(on))))
+            day = _day(session, by, on)
+            loan = action(session, loan_id, by, day.on, replayed_by=day.replayed_by)
+            _audit(session, by, name, "loan", loan_id, day)
+            _echo(_loan_json(loan))
 
     command.__doc__ = help_text
     finance_app.command(name)(command)
@@ -174,7 +230,9 @@ _step("default", loans.declare_default, "Declare a loan overdue long enough in d
 def claim_command(loan_id: int = typer.Argument(...), by: str = BY, on: str | None = ON) -> None:
     """Claim compensation: the loss split by the loan's risk shares, paid through the ledger."""
     with _session() as session:
-        claim = loans.claim(session, loan_id, by, _today(on))
+        day = _day(session, by, on)
+        claim = loans.claim(session, loan_id, by, day.on, replayed_by=day.replayed_by)
+        _audit(session, by, "claim", "loan", loan_id, day)
         _echo({"loan_id": loan_id, "loss_fen": claim.loss_fen, "parts": claim.parts})
 
 
@@ -183,15 +241,19 @@ def repay_command(
     loan_id: int = typer.Argument(...),
     ref: str = typer.Option(..., "--ref", help="The bank's repayment reference."),
     amount: str = typer.Option(..., "--amount", help="Yuan."),
+    received_on: str | None = RECEIVED_ON,
     by: str = BY,
     on: str | None = ON,
 ) -> None:
     """Record a repayment (idempotent by --ref)."""
+    received = _date(received_on, "--received-on") if received_on else None
     with _session() as session:
-        r = loans.repay(session, loan_id, ref, _fen(amount, "--amount"), by, _today(on))
-        _echo(
-            {"loan_id": loan_id, "principal_fen": r.principal_fen, "interest_fen": r.interest_fen}
-        )
+        day = _day(session, by, on)
+        r = loans.repay(session, loan_id, ref, _fen(amount, "--amount"), by, day.on,
+                        received_on=received, replayed_by=day.replayed_by)  # fmt: skip
+        _audit(session, by, "repay", "loan", loan_id, day, received_on=str(r.received_on))
+        _echo({"loan_id": loan_id, "principal_fen": r.principal_fen,
+               "interest_fen": r.interest_fen, "received_on": r.received_on})  # fmt: skip
 
 
 @finance_app.command("recover")
@@ -199,13 +261,19 @@ def recover_command(
     loan_id: int = typer.Argument(...),
     ref: str = typer.Option(..., "--ref"),
     amount: str = typer.Option(..., "--amount", help="Yuan."),
+    received_on: str | None = RECEIVED_ON,
     by: str = BY,
     on: str | None = ON,
 ) -> None:
     """Money recovered from a defaulted enterprise, shared back in the claim's shares."""
+    received = _date(received_on, "--received-on") if received_on else None
     with _session() as session:
-        r = loans.recover(session, loan_id, ref, _fen(amount, "--amount"), by, _today(on))
-        _echo({"loan_id": loan_id, "amount_fen": r.amount_fen, "parts": r.parts})
+        day = _day(session, by, on)
+        r = loans.recover(session, loan_id, ref, _fen(amount, "--amount"), by, day.on,
+                          received_on=received, replayed_by=day.replayed_by)  # fmt: skip
+        _audit(session, by, "recover", "loan", loan_id, day, received_on=str(r.received_on))
+        _echo({"loan_id": loan_id, "amount_fen": r.amount_fen, "parts": r.parts,
+               "received_on": r.received_on})  # fmt: skip
 
 
 @finance_app.command("close")
@@ -215,26 +283,40 @@ def close_command(
 ) -> None:  # fmt: skip
     """Close a compensated loan when recovery has ended."""
     with _session() as session:
-        _echo(_loan_json(loans.close(session, loan_id, by, _today(on), reason)))
+        day = _day(session, by, on)
+        loan = loans.close(session, loan_id, by, day.on, reason, replayed_by=day.replayed_by)
+        _audit(session, by, "close", "loan", loan_id, day)
+        _echo(_loan_json(loan))
 
 
 @finance_app.command("overdue")
 def overdue_command(
     bank: str | None = typer.Option(None, "--bank"), by: str = BY, on: str | None = ON
 ) -> None:
-    """Mark loans with an instalment unpaid past its due date overdue."""
+    """Mark loans with an instalment unpaid past its due date overdue.
+
+    A replay (--on) judges only loans whose whole history so far is replayed.
+    """
     with _session() as session:
-        typer.echo(f"{loans.mark_overdue(session, _today(on), by, bank)} loan(s) fell overdue")
+        day = _day(session, by, on)
+        moved = loans.mark_overdue(session, day.on, by, bank, replayed_by=day.replayed_by)
+        _audit(session, by, "overdue", "loans", bank or "*", day, moved=moved)
+        typer.echo(f"{moved} loan(s) fell overdue")
 
 
 def _import(kind: str, path: Path, bank: str, by: str) -> None:
     engine = make_engine()
+    today = dating.today()
     try:
         with make_sessionmaker(engine)() as session:
             try:
-                run = importer.import_loans if kind == "loans" else importer.import_repayments
-                report = run(session, path, bank, by)
-            except importer.ImportFileError as exc:
+                if kind == "loans":
+                    # The file's days are replayed history: an officer's job.
+                    officer = dating.replay_officer(session, by)
+                    report = importer.import_loans(session, path, bank, officer, today)
+                else:
+                    report = importer.import_repayments(session, path, bank, by, today)
+            except (importer.ImportFileError, FinanceError) as exc:
                 err.print(f"[red]{exc}[/red]")
                 raise typer.Exit(BAD_INPUT) from None
             if not report.ok:
@@ -243,6 +325,8 @@ def _import(kind: str, path: Path, bank: str, by: str) -> None:
                     err.print(f"row {e.row}, {e.column} = {e.value!r}: {e.reason}")
                 err.print(f"[red]{len(report.errors)} error(s): nothing was stored[/red]")
                 raise typer.Exit(BAD_INPUT)
+            dating.record_step(session, by, f"finance.import_{kind}", "file", path.name, today,
+                               detail={"bank_org": bank, "stored": report.stored})  # fmt: skip
             session.commit()
             typer.echo(f"{report.stored} {kind} stored")
     finally:
@@ -255,7 +339,10 @@ def import_loans_command(
     bank: str = typer.Option(..., "--bank"),
     by: str = BY,
 ) -> None:
-    """Import a bank's loans (CSV/xlsx); every bad row is reported and nothing is stored."""
+    """Replay a bank's loans with the file's days (officers only; CSV/xlsx).
+
+    Every bad row is reported and nothing is stored then.
+    """
     _import("loans", path, bank, by)
 
 
@@ -265,7 +352,7 @@ def import_repayments_command(
     bank: str = typer.Option(..., "--bank"),
     by: str = BY,
 ) -> None:
-    """Import a bank's repayments (CSV/xlsx), atomically."""
+    """Record a bank's repayments today (CSV/xlsx), atomically; received_on is each one's day."""
     _import("repayments", path, bank, by)
 
 
@@ -320,6 +407,7 @@ def fof_apply(
     size: str = typer.Option(..., "--size", help="Target size in yuan."),
     request: str = typer.Option(..., "--request", help="Commitment asked of the fund, yuan."),
     criteria: str = typer.Option(..., "--criteria", help='JSON, e.g. {"team": 80, ...}'),
+    by: str = BY,
     on: str | None = ON,
 ) -> None:
     """A sub-fund's application, scored against the published criteria."""
@@ -328,9 +416,15 @@ def fof_apply(
     except json.JSONDecodeError as exc:
         err.print(f"[red]--criteria: {exc}[/red]")
         raise typer.Exit(BAD_INPUT) from None
+    except RecursionError:  # the decoder recurses once per level
+        err.print("[red]--criteria: nested too deeply; give an object of scores[/red]")
+        raise typer.Exit(BAD_INPUT) from None
     with _session() as session:
+        day = _day(session, by, on)
         row = fund_of_funds.apply(session, name, manager, industry, _fen(size, "--size"),
-                                  _fen(request, "--request"), scores, _today(on))  # fmt: skip
+                                  _fen(request, "--request"), scores, day.on,
+                                  replayed_by=day.replayed_by)  # fmt: skip
+        _audit(session, by, "fof_apply", "sub_fund", row.id, day)
         _echo({"id": row.id, "score": row.score, "state": row.state})
 
 
@@ -353,7 +447,10 @@ def _fof_flow(name: str, action: Any, help_text: str) -> None:
         on: str | None = ON,
     ) -> None:
         with _session() as session:
-            flow = action(session, sub_fund, _fen(amount, "--amount"), key, _today(on), by)
+            day = _day(session, by, on)
+            flow = action(session, sub_fund, _fen(amount, "--amount"), key, day.on, by,
+                          replayed_by=day.replayed_by)  # fmt: skip
+            _audit(session, by, f"fof_{name}", "sub_fund", sub_fund, day, key=flow.key)
             typer.echo(f"{flow.kind} {format_yuan(flow.amount_fen)} ({flow.key})")
 
     command.__doc__ = help_text
@@ -377,8 +474,10 @@ def fof_invest(
 ) -> None:
     """A sub-fund's investment into an enterprise."""
     with _session() as session:
-        fund_of_funds.invest(session, sub_fund, uscc, _fen(amount, "--amount"), key,
-                             _today(on), by)  # fmt: skip
+        day = _day(session, by, on)
+        fund_of_funds.invest(session, sub_fund, uscc, _fen(amount, "--amount"), key, day.on, by,
+                             replayed_by=day.replayed_by)  # fmt: skip
+        _audit(session, by, "fof_invest", "sub_fund", sub_fund, day, key=key)
         typer.echo("recorded")
 
 

@@ -26,3 +26,8 @@ class IllegalTransition(Refused):
             f"{label} is {state}: '{event}' is not allowed "
             f"(allowed: {', '.join(allowed) or 'nothing'})"
         )
+
+
+class BadDay(Refused):
+    """A day that would bend history: in the future, before what it follows, or a replay where
+    none is allowed (kechuang.finance.dating)."""

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, text
 
 from kechuang.domain.panel import FIELDS, SOURCED_FIELDS, Kind
 from kechuang.engines.duckdb import screen
+from kechuang.engines.sourced import Window, window_sums
 from kechuang.enterprises.snapshot import _select as panel_select
 from kechuang.enterprises.tables import annual_facts
 from kechuang.rules.explain import render_text, to_json
@@ -30,9 +31,17 @@ _CENT = Decimal("0.01")
 
 
 def history(
-    conn: Connection, uscc: str, first_year: int, last_year: int
+    conn: Connection,
+    uscc: str,
+    first_year: int,
+    last_year: int,
+    window: Window | None = None,
 ) -> dict[int, dict[str, Any]]:
-    """{year: {fact: value}} of one enterprise for the years asked (missing years absent)."""
+    """{year: {fact: value}} of one enterprise for the years asked (missing years absent).
+
+    Windowed sourced facts are the sums over `window` on the last year's record (zero without
+    records), and unknown without a window: a policy reads them for its evaluation year only.
+    """
     query = panel_select().where(
         annual_facts.c.uscc == uscc, annual_facts.c.year.between(first_year, last_year)
     )
@@ -46,8 +55,18 @@ def history(
         out[int(record["year"])] = record
     for record in out.values():
         for field in SOURCED_FIELDS:
-            record[field.name] = Decimal(0) if field.kind is Kind.YUAN else 0
+            zero = Decimal(0) if field.kind is Kind.YUAN else 0
+            record[field.name] = None if field.windowed else zero
+    windowed = [f for f in SOURCED_FIELDS if f.windowed]
+    if window is not None and last_year in out:
+        sums = window_sums(conn, windowed, window, uscc).get(uscc, {})
+        for field in windowed:
+            value = sums.get(field.name)
+            fen = Decimal(int(value)) if value is not None else Decimal(0)
+            out[last_year][field.name] = fen * _CENT if field.kind is Kind.YUAN else int(fen)
     for field in SOURCED_FIELDS:
+        if field.windowed:
+            continue
         column = f"{field.name}_fen" if field.kind is Kind.YUAN else field.name
         rows = conn.execute(
             text(f"SELECT year, {column} FROM {field.source} WHERE uscc = :u"), {"u": uscc}

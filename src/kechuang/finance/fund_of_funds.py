@@ -8,6 +8,10 @@ ledger (`fof:cash` has a floor of 0: the fund cannot call out money it has not g
 Returns use pyxirr: IRR over the dated calls and distributions with the latest NAV as a final
 value, TVPI = (distributions + NAV) / paid-in, DPI = distributions / paid-in.
 
+Days follow kechuang.finance.dating: a flow is dated by the server's day unless an officer
+replays a past one (`replayed_by`), never before the sub-fund's last recorded day, and no replay
+once the sub-fund has a live step.
+
 ILLUSTRATIVE: the criteria, weights and pass mark model the kind of published scoring a
 government fund of funds uses; the 50% cap on the fund's share is as given in issue 7.
 """
@@ -23,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kechuang.domain.uscc import InvalidUSCC, validate
+from kechuang.finance import dating
 from kechuang.finance.errors import NotFound, Refused
 from kechuang.finance.tables import FofFlow, SubFund
 from kechuang.ledger import AccountType, OwnerKind, open_account, post
@@ -92,6 +97,8 @@ def apply(
     requested_fen: int,
     criteria: dict[str, int],
     on: dt.date,
+    *,
+    replayed_by: str | None = None,
 ) -> SubFund:
     """A sub-fund's application, scored; the fund's share may not exceed half of it."""
     if target_size_fen <= 0 or requested_fen <= 0:
@@ -103,7 +110,7 @@ def apply(
     row = SubFund(name=name.strip(), manager=manager.strip(), industry=industry,
                   target_size_fen=target_size_fen, requested_fen=requested_fen,
                   criteria=dict(criteria), score=str(score(criteria)), state="applied",
-                  applied_on=on)  # fmt: skip
+                  applied_on=on, live_since=None if replayed_by else on)  # fmt: skip
     session.add(row)
     session.flush()
     return row
@@ -112,7 +119,10 @@ def apply(
 def _sub_fund(session: Session, sub_fund_id: int) -> SubFund:
     begin_write(session)
     row = session.scalars(
-        select(SubFund).where(SubFund.id == sub_fund_id).with_for_update()
+        select(SubFund)
+        .where(SubFund.id == sub_fund_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).one_or_none()
     if row is None:
         raise NotFound(f"no sub-fund {sub_fund_id}")
@@ -148,6 +158,7 @@ def _flow(
     on: dt.date,
     actor: str,
     uscc: str | None = None,
+    replayed_by: str | None = None,
 ) -> tuple[FofFlow, bool]:
     found = session.scalars(select(FofFlow).where(FofFlow.key == key)).one_or_none()
     if found is not None:
@@ -156,15 +167,26 @@ def _flow(
         return found, False
     if amount_fen <= 0:
         raise Refused("an amount is positive")
+    latest = session.scalar(select(func.max(FofFlow.on)).where(FofFlow.sub_fund_id == row.id))
+    last = max(row.applied_on, latest) if latest is not None else row.applied_on
+    dating.follow(row, f"sub-fund {row.id}", on, last, replayed_by)
     flow = FofFlow(key=key, sub_fund_id=row.id, kind=kind, on=on, amount_fen=amount_fen,
-                   uscc=uscc, recorded_by=actor)  # fmt: skip
+                   uscc=uscc, recorded_by=actor, recorded_at=dating.now(),
+                   replayed_by=replayed_by)  # fmt: skip
     session.add(flow)
     session.flush()
     return flow, True
 
 
 def commit(
-    session: Session, sub_fund_id: int, amount_fen: int, key: str, on: dt.date, actor: str
+    session: Session,
+    sub_fund_id: int,
+    amount_fen: int,
+    key: str,
+    on: dt.date,
+    actor: str,
+    *,
+    replayed_by: str | None = None,
 ) -> FofFlow:
     """认缴: total commitments stay within half of the sub-fund's target size."""
     row = _sub_fund(session, sub_fund_id)
@@ -172,17 +194,25 @@ def commit(
         raise Refused(f"sub-fund {sub_fund_id} is {row.state}: only approved sub-funds")
     if total(session, row.id, "commitment") + amount_fen > row.target_size_fen * MAX_FUND_SHARE:
         raise Refused(f"commitments would exceed {MAX_FUND_SHARE:.0%} of the sub-fund's size")
-    return _flow(session, row, "commitment", key, amount_fen, on, actor)[0]
+    return _flow(session, row, "commitment", key, amount_fen, on, actor, None, replayed_by)[0]
 
 
 def call(
-    session: Session, sub_fund_id: int, amount_fen: int, key: str, on: dt.date, actor: str
+    session: Session,
+    sub_fund_id: int,
+    amount_fen: int,
+    key: str,
+    on: dt.date,
+    actor: str,
+    *,
+    replayed_by: str | None = None,
 ) -> FofFlow:
     """实缴: paid from the fund's cash (never below zero), at most the commitment."""
     row = _sub_fund(session, sub_fund_id)
     if total(session, row.id, "capital_call") + amount_fen > total(session, row.id, "commitment"):
         raise Refused("capital calls would exceed the commitment")
-    flow, created = _flow(session, row, "capital_call", key, amount_fen, on, actor)
+    flow, created = _flow(session, row, "capital_call", key, amount_fen, on, actor, None,
+                          replayed_by)  # fmt: skip
     if created:
         open_books(session)
         open_account(session, sub_fund_account(row.id), AccountType.ASSET,
@@ -202,6 +232,8 @@ def invest(
     key: str,
     on: dt.date,
     actor: str,
+    *,
+    replayed_by: str | None = None,
 ) -> FofFlow:
     """The sub-fund reports an investment into an enterprise (its own money; no FoF cash)."""
     try:
@@ -211,15 +243,23 @@ def invest(
     row = _sub_fund(session, sub_fund_id)
     if row.state != "approved":
         raise Refused(f"sub-fund {sub_fund_id} is {row.state}")
-    return _flow(session, row, "investment", key, amount_fen, on, actor, code)[0]
+    return _flow(session, row, "investment", key, amount_fen, on, actor, code, replayed_by)[0]
 
 
 def distribute(
-    session: Session, sub_fund_id: int, amount_fen: int, key: str, on: dt.date, actor: str
+    session: Session,
+    sub_fund_id: int,
+    amount_fen: int,
+    key: str,
+    on: dt.date,
+    actor: str,
+    *,
+    replayed_by: str | None = None,
 ) -> FofFlow:
     """A distribution back to the fund: first returns the capital paid in, the rest is gain."""
     row = _sub_fund(session, sub_fund_id)
-    flow, created = _flow(session, row, "distribution", key, amount_fen, on, actor)
+    flow, created = _flow(session, row, "distribution", key, amount_fen, on, actor, None,
+                          replayed_by)  # fmt: skip
     if created:
         carrying = total(session, row.id, "capital_call") - (
             total(session, row.id, "distribution") - amount_fen
@@ -237,11 +277,18 @@ def distribute(
 
 
 def value(
-    session: Session, sub_fund_id: int, nav_fen: int, key: str, on: dt.date, actor: str
+    session: Session,
+    sub_fund_id: int,
+    nav_fen: int,
+    key: str,
+    on: dt.date,
+    actor: str,
+    *,
+    replayed_by: str | None = None,
 ) -> FofFlow:
     """The fund's share of the sub-fund's net asset value on a date (no cash)."""
     row = _sub_fund(session, sub_fund_id)
-    return _flow(session, row, "valuation", key, nav_fen, on, actor)[0]
+    return _flow(session, row, "valuation", key, nav_fen, on, actor, None, replayed_by)[0]
 
 
 @dataclass(frozen=True)

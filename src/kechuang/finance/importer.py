@@ -6,18 +6,24 @@ API (apply → approve → disburse; repay), in ONE transaction. A row the rules
 capacity, limits) is reported as well, and if there is any error nothing is stored.
 The bank's organisation is the importer's, never a column: a bank cannot file another's loans.
 
+Days (kechuang.finance.dating): a loan file carries the days the bank applied, approved and
+disbursed, so importing it replays history: only an officer does it, every loan is audited as a
+replay, and the days must be in order and not in the future. A repayment file's day is
+`received_on`, the fact of when the bank received the money: the repayment is recorded today
+and the fact is checked against the loan's history like one sent through the API.
+
 Loans:      bank_ref, product_id, uscc, partner_org, principal_yuan, term_months, method,
             applied_on, disbursed_on; optional: tier, annual_rate, approved_on
-Repayments: loan_ref, repayment_ref, paid_on, amount_yuan
+Repayments: loan_ref, repayment_ref, received_on, amount_yuan
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +32,9 @@ from sqlalchemy.orm import Session
 
 from kechuang.domain.money import InvalidAmount, parse_yuan
 from kechuang.domain.uscc import InvalidUSCC, validate
-from kechuang.enterprises.readers import cell_text
-from kechuang.finance import loans
+from kechuang.enterprises import readers
+from kechuang.enterprises.readers import PanelFileError, cell_text
+from kechuang.finance import dating, loans
 from kechuang.finance.errors import FinanceError
 from kechuang.finance.tables import Loan
 from kechuang.ledger import LedgerError
@@ -35,7 +42,7 @@ from kechuang.ledger import LedgerError
 LOAN_COLUMNS = ("bank_ref", "product_id", "uscc", "partner_org", "principal_yuan", "term_months",
                 "method", "applied_on", "disbursed_on")  # fmt: skip
 LOAN_OPTIONAL = ("tier", "annual_rate", "approved_on")
-REPAYMENT_COLUMNS = ("loan_ref", "repayment_ref", "paid_on", "amount_yuan")
+REPAYMENT_COLUMNS = ("loan_ref", "repayment_ref", "received_on", "amount_yuan")
 ROW = "(row)"
 
 
@@ -64,42 +71,37 @@ class ImportFileError(ValueError):
 
 
 def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str | None]]]]:
-    """The header and (row number, {column: text or None}) of every data row."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        handle = path.open(encoding="utf-8-sig", newline="")
-        reader = csv.reader(handle)
-        header = [h.strip() for h in next(reader, [])]
+    """The header and (row number, {column: text or None}) of every data row.
 
-        def rows_csv() -> Iterator[tuple[int, dict[str, str | None]]]:
-            with handle:
-                for n, values in enumerate(reader, start=2):
-                    if any(v.strip() for v in values):
-                        yield (
-                            n,
-                            {h: (v.strip() or None) for h, v in zip(header, values, strict=False)},
-                        )
+    The file is read by the shared reader (enterprises.readers.read_rows) and its limits;
+    a file it refuses is an ImportFileError naming the file, row and column."""
+    if path.suffix.lower() not in (".csv", ".xlsx"):
+        raise ImportFileError(f"{path}: a loan file is .csv or .xlsx")
+    lines = readers.read_rows(path)
+    try:
+        first = next(lines, (1, ()))[1]
+    except PanelFileError as exc:
+        raise ImportFileError(str(exc)) from None
+    header = [str(cell_text(h) or "").strip() for h in first]
 
-        return header, rows_csv()
-    if suffix == ".xlsx":
-        from openpyxl import load_workbook
+    def rows() -> Iterator[tuple[int, dict[str, str | None]]]:
+        try:
+            for n, values in lines:
+                texts = [_text(v) for v in values]
+                if any(texts):
+                    yield n, dict(zip(header, texts, strict=False))
+        except PanelFileError as exc:
+            raise ImportFileError(str(exc)) from None
 
-        book = load_workbook(path, read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        lines = sheet.iter_rows(values_only=True)
-        header = [str(cell_text(h) or "").strip() for h in next(lines, ())]
+    return header, rows()
 
-        def rows_xlsx() -> Iterator[tuple[int, dict[str, str | None]]]:
-            try:
-                for n, values in enumerate(lines, start=2):
-                    texts = [cell_text(v) for v in values]
-                    if any(t for t in texts):
-                        yield n, dict(zip(header, texts, strict=False))
-            finally:
-                book.close()
 
-        return header, rows_xlsx()
-    raise ImportFileError(f"{path}: a loan file is .csv or .xlsx")
+def _text(value: object) -> str | None:
+    """A cell as text, None when empty (CSV cells are stripped, as a bank's clerk expects)."""
+    text = cell_text(value)
+    if text is None or not text.strip():
+        return None
+    return text.strip() if isinstance(value, str) else text
 
 
 def _date(text: str) -> dt.date:
@@ -129,7 +131,7 @@ def _rate(text: str) -> Decimal:
 
 PARSERS: dict[str, Callable[[str], Any]] = {
     "uscc": validate, "principal_yuan": _fen, "amount_yuan": _fen, "term_months": _int,
-    "applied_on": _date, "disbursed_on": _date, "approved_on": _date, "paid_on": _date,
+    "applied_on": _date, "disbursed_on": _date, "approved_on": _date, "received_on": _date,
     "annual_rate": _rate,
 }  # fmt: skip
 
@@ -160,12 +162,35 @@ def _parse(
 
 def _check_header(header: list[str], required: tuple[str, ...]) -> None:
     missing = [c for c in required if c not in header]
+    if "received_on" in missing and "paid_on" in header:
+        raise ImportFileError(
+            "column paid_on is now received_on: the day the bank received the repayment "
+            "(the repayment itself is recorded today)"
+        )
     if missing:
         raise ImportFileError(f"missing column(s): {', '.join(missing)}")
 
 
-def import_loans(session: Session, path: Path, bank_org: str, actor: str) -> ImportReport:
-    """Validate and store a bank's loans; nothing is stored if any row is bad."""
+def _days_in_order(n: int, row: dict[str, Any], today: dt.date) -> RowError | None:
+    """The loan's days must follow each other and lie in the past (or today)."""
+    steps = [(c, row[c]) for c in ("applied_on", "approved_on", "disbursed_on") if c in row]
+    for (before, first), (column, day) in pairwise(steps):
+        if day < first:
+            return RowError(n, column, str(day), f"before {before}")
+    for column, day in steps:
+        if day > today:
+            return RowError(n, column, str(day), f"in the future (today is {today})")
+    return None
+
+
+def import_loans(
+    session: Session, path: Path, bank_org: str, officer: str, today: dt.date
+) -> ImportReport:
+    """Replay a bank's loans with the file's days; nothing is stored if any row is bad.
+
+    `officer` must already be checked as an officer (dating.replay_officer): each loan is
+    applied, approved and disbursed as a replay in that officer's name, and audited.
+    """
     header, rows = read_rows(path)
     _check_header(header, LOAN_COLUMNS)
     report = ImportReport("loans")
@@ -181,9 +206,9 @@ def import_loans(session: Session, path: Path, bank_org: str, actor: str) -> Imp
                                           f"repeats row {refs[row['bank_ref']]}"))  # fmt: skip
             continue
         refs[row["bank_ref"]] = n
-        if row["disbursed_on"] < row["applied_on"]:
-            report.errors.append(RowError(n, "disbursed_on", str(row["disbursed_on"]),
-                                          "before applied_on"))  # fmt: skip
+        wrong_day = _days_in_order(n, row, today)
+        if wrong_day is not None:
+            report.errors.append(wrong_day)
             continue
         parsed.append((n, row))
     if report.errors:
@@ -196,16 +221,16 @@ def import_loans(session: Session, path: Path, bank_org: str, actor: str) -> Imp
                 principal_fen=row["principal_yuan"], term_months=row["term_months"],
                 method=row["method"], tier=row.get("tier"), annual_rate=row.get("annual_rate"),
             )  # fmt: skip
-            if session.scalars(
-                select(Loan.id).where(Loan.bank_org == bank_org, Loan.bank_ref == app.bank_ref)
-            ).first():
-                raise FinanceError(f"loan {app.bank_ref} of {bank_org} is already stored")
-            loan = loans.apply(session, app, actor, row["applied_on"])
+            loan = loans.apply(session, app, officer, row["applied_on"], replayed_by=officer)
             if loan.state == "refused":
                 unmet = ", ".join(loan.admission["verdict"]["unmet"])
                 raise FinanceError(f"admission rule not met (unmet: {unmet})")
-            loans.approve(session, loan.id, actor, row.get("approved_on") or row["applied_on"])
-            loans.disburse(session, loan.id, actor, row["disbursed_on"])
+            approved_on = row.get("approved_on") or row["applied_on"]
+            loans.approve(session, loan.id, officer, approved_on, replayed_by=officer)
+            loans.disburse(session, loan.id, officer, row["disbursed_on"], replayed_by=officer)
+            dating.record_step(session, officer, "finance.import_loan", "loan", loan.id,
+                               row["disbursed_on"], officer,
+                               {"bank_org": bank_org, "file": path.name, "row": n})  # fmt: skip
             report.stored += 1
         except (FinanceError, LedgerError) as exc:
             report.errors.append(RowError(n, ROW, row["bank_ref"], str(exc)))
@@ -215,8 +240,13 @@ def import_loans(session: Session, path: Path, bank_org: str, actor: str) -> Imp
     return report
 
 
-def import_repayments(session: Session, path: Path, bank_org: str, actor: str) -> ImportReport:
-    """Validate and store a bank's repayments, in file order; nothing if any row is bad."""
+def import_repayments(
+    session: Session, path: Path, bank_org: str, actor: str, today: dt.date
+) -> ImportReport:
+    """Record a bank's repayments today, in file order; nothing if any row is bad.
+
+    Each row's received_on is checked as for a repayment sent through the API.
+    """
     header, rows = read_rows(path)
     _check_header(header, REPAYMENT_COLUMNS)
     report = ImportReport("repayments")
@@ -237,8 +267,8 @@ def import_repayments(session: Session, path: Path, bank_org: str, actor: str) -
             report.errors.append(RowError(n, "loan_ref", row["loan_ref"], reason))
             continue
         try:
-            loans.repay(session, loan_id, row["repayment_ref"], row["amount_yuan"], actor,
-                        row["paid_on"])  # fmt: skip
+            loans.repay(session, loan_id, row["repayment_ref"], row["amount_yuan"], actor, today,
+                        received_on=row["received_on"])  # fmt: skip
             report.stored += 1
         except (FinanceError, LedgerError) as exc:
             report.errors.append(RowError(n, ROW, row["repayment_ref"], str(exc)))

@@ -56,9 +56,15 @@ def check(loan: Loan, event: str) -> None:
 
 
 def fire(
-    session: Session, loan: Loan, event: str, actor: str, on: dt.date, reason: str = ""
+    session: Session,
+    loan: Loan,
+    event: str,
+    actor: str,
+    on: dt.date,
+    reason: str = "",
+    replayed_by: str | None = None,
 ) -> None:
-    """Move the loan by `event` and log it."""
+    """Move the loan by `event` and log it (with the replaying officer, if a replay)."""
     if not actor or not actor.strip():
         raise Refused("every action names who takes it (--by)")
     before = loan.state
@@ -77,5 +83,6 @@ def fire(
             on=on,
             at=dt.datetime.now(dt.UTC),
             reason=reason,
+            replayed_by=replayed_by,
         )
     )

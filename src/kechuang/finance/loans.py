@@ -4,6 +4,12 @@ Each action takes the actor and the day (`on`), checks the product's limits and 
 machine, changes the rows, logs the transition and posts its money to the ledger in the
 caller's session; the caller commits. A refused action raises Refused (or IllegalTransition,
 NotFound) and changes nothing.
+
+`on` is the server's business day, which the caller takes from its clock; an officer's replay
+of a past day passes `replayed_by` as well (kechuang.finance.dating has the rules). Either way
+the day may not precede the loan's last recorded day, and every deadline (overdue, the default's
+overdue days, the claim deadline) counts from these days, never from a repayment's or
+recovery's `received_on`.
 """
 
 from __future__ import annotations
@@ -13,18 +19,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import select
+from sqlalchemy import func, select, union_all
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kechuang.domain.uscc import InvalidUSCC, validate
 from kechuang.domain.workdays import add_working_days
-from kechuang.finance import books, capacity, lifecycle
+from kechuang.finance import books, capacity, dating, lifecycle
 from kechuang.finance.compensation import split_loss, split_recovery
-from kechuang.finance.errors import NotFound, Refused
+from kechuang.finance.errors import BadDay, NotFound, Refused
 from kechuang.finance.facts import admit, history
 from kechuang.finance.products import TIERS, Product, ProductError, get_product
 from kechuang.finance.schedule import build_schedule, round_half_up
-from kechuang.finance.tables import Claim, Instalment, Loan, Recovery, Repayment
+from kechuang.finance.tables import Claim, Instalment, Loan, LoanEvent, Recovery, Repayment
 from kechuang.ledger.locking import begin_write
 
 
@@ -49,11 +56,32 @@ def product_of(loan: Loan) -> Product:
 
 
 def locked_loan(session: Session, loan_id: int) -> Loan:
+    """The loan, write-locked and re-read: a copy loaded before the lock may be stale."""
     begin_write(session)
-    loan = session.scalars(select(Loan).where(Loan.id == loan_id).with_for_update()).one_or_none()
+    loan = session.scalars(
+        select(Loan)
+        .where(Loan.id == loan_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
     if loan is None:
         raise NotFound(f"no loan {loan_id}")
     return loan
+
+
+def last_day(session: Session, loan: Loan) -> dt.date:
+    """The loan's last recorded day: its application, a step, a repayment or a recovery."""
+    days = union_all(
+        select(LoanEvent.on.label("day")).where(LoanEvent.loan_id == loan.id),
+        select(Repayment.recorded_on).where(Repayment.loan_id == loan.id),
+        select(Recovery.recorded_on).where(Recovery.loan_id == loan.id),
+    ).subquery()
+    latest = session.scalar(select(func.max(days.c.day)))
+    return max(loan.applied_on, latest) if latest is not None else loan.applied_on
+
+
+def _follow(session: Session, loan: Loan, on: dt.date, replayed_by: str | None) -> None:
+    dating.follow(loan, f"loan {loan.id}", on, last_day(session, loan), replayed_by)
 
 
 def _check_terms(product: Product, app: Application) -> None:
@@ -76,7 +104,13 @@ def _check_terms(product: Product, app: Application) -> None:
 
 
 def apply(
-    session: Session, app: Application, actor: str, on: dt.date, year: int | None = None
+    session: Session,
+    app: Application,
+    actor: str,
+    on: dt.date,
+    year: int | None = None,
+    *,
+    replayed_by: str | None = None,
 ) -> Loan:
     """Record an application, pre-screened by the product's admission rule on the stored facts.
 
@@ -98,6 +132,13 @@ def apply(
             )
         )
     )  # fmt: skip
+    begin_write(session)
+    taken = session.scalars(
+        select(Loan.id).where(Loan.bank_org == app.bank_org.strip(),
+                              Loan.bank_ref == app.bank_ref.strip())
+    ).first()  # fmt: skip
+    if taken is not None:
+        raise Refused(f"bank {app.bank_org} already recorded loan {app.bank_ref} (loan {taken})")
     if open_total + app.principal_fen > single_cap:
         raise Refused(
             f"enterprise {uscc} would owe {open_total + app.principal_fen} fen under {product.id}, "
@@ -125,30 +166,49 @@ def apply(
         admission_year=year, admission_outcome=facts.outcome.value,
         admission=admission.as_json(), premium_fen=0, outstanding_fen=0, ever_overdue=False,
         claim_deadline_provisional=False, created_by=actor,
+        live_since=None if replayed_by else on,
     )  # fmt: skip
-    session.add(loan)
-    session.flush()
+    try:
+        # A savepoint: the same reference sent twice at once refuses the second, not the session.
+        with session.begin_nested():
+            session.add(loan)
+    except IntegrityError:
+        raise Refused(f"bank {app.bank_org} already recorded loan {app.bank_ref}") from None
     if admission.outcome != "eligible":
         unmet = ", ".join(facts.unmet) or admission.outcome
-        lifecycle.fire(session, loan, "refuse", actor, on, f"准入规则未满足 admission: {unmet}")
+        lifecycle.fire(session, loan, "refuse", actor, on, f"准入规则未满足 admission: {unmet}",
+                       replayed_by)  # fmt: skip
     return loan
 
 
-def approve(session: Session, loan_id: int, actor: str, on: dt.date) -> Loan:
+def approve(
+    session: Session, loan_id: int, actor: str, on: dt.date, *, replayed_by: str | None = None
+) -> Loan:
     """The bank approves: refused if the product's fund has no room left for the principal."""
     loan = locked_loan(session, loan_id)
     lifecycle.check(loan, "approve")
     capacity.reserve(session, loan.fund_code, loan.principal_fen)
+    _follow(session, loan, on, replayed_by)
     loan.approved_on = on
-    lifecycle.fire(session, loan, "approve", actor, on, "银行审批通过")
+    lifecycle.fire(session, loan, "approve", actor, on, "银行审批通过", replayed_by)
     return loan
 
 
-def refuse(session: Session, loan_id: int, actor: str, on: dt.date, reason: str) -> Loan:
+def refuse(
+    session: Session,
+    loan_id: int,
+    actor: str,
+    on: dt.date,
+    reason: str,
+    *,
+    replayed_by: str | None = None,
+) -> Loan:
     loan = locked_loan(session, loan_id)
     if not reason.strip():
         raise Refused("a refusal gives its reason")
-    lifecycle.fire(session, loan, "refuse", actor, on, reason)
+    lifecycle.check(loan, "refuse")
+    _follow(session, loan, on, replayed_by)
+    lifecycle.fire(session, loan, "refuse", actor, on, reason, replayed_by)
     return loan
 
 
@@ -164,10 +224,13 @@ def _partner_charge_fen(product: Product, loan: Loan, interest_fen: int) -> int:
     return round_half_up(loan.principal_fen * fee)
 
 
-def disburse(session: Session, loan_id: int, actor: str, on: dt.date) -> Loan:
+def disburse(
+    session: Session, loan_id: int, actor: str, on: dt.date, *, replayed_by: str | None = None
+) -> Loan:
     """Pay out the loan: schedule, shares fixed, premium or fee charged, all in the ledger."""
     loan = locked_loan(session, loan_id)
     lifecycle.check(loan, "disburse")
+    _follow(session, loan, on, replayed_by)
     product = product_of(loan)
     schedule = build_schedule(loan.principal_fen, Decimal(loan.annual_rate), loan.term_months,
                               on, loan.method)  # type: ignore[arg-type]  # fmt: skip
@@ -190,7 +253,8 @@ def disburse(session: Session, loan_id: int, actor: str, on: dt.date) -> Loan:
     books.disburse(session, loan.id, loan.bank_org, loan.principal_fen, on, actor)
     if loan.premium_fen:
         books.partner_charge(session, loan.id, loan.partner_org, loan.premium_fen, kind, on, actor)
-    lifecycle.fire(session, loan, "disburse", actor, on, f"放款 {loan.principal_fen} fen")
+    lifecycle.fire(session, loan, "disburse", actor, on, f"放款 {loan.principal_fen} fen",
+                   replayed_by)  # fmt: skip
     return loan
 
 
@@ -202,11 +266,38 @@ def instalments(session: Session, loan_id: int) -> list[Instalment]:
     )
 
 
+def _received(
+    on: dt.date, received_on: dt.date | None, floors: list[tuple[dt.date | None, str]]
+) -> dt.date:
+    """The day money was received: not after the day it is recorded, not before its floors."""
+    received = received_on or on
+    if received > on:
+        raise BadDay(
+            f"received_on {received} is after the day it is recorded ({on}): "
+            "money cannot be received in the future"
+        )
+    for floor, what in floors:
+        if floor is not None and received < floor:
+            raise BadDay(f"received_on {received} is before {what} ({floor})")
+    return received
+
+
 def repay(
-    session: Session, loan_id: int, bank_ref: str, amount_fen: int, actor: str, on: dt.date
+    session: Session,
+    loan_id: int,
+    bank_ref: str,
+    amount_fen: int,
+    actor: str,
+    on: dt.date,
+    *,
+    received_on: dt.date | None = None,
+    replayed_by: str | None = None,
 ) -> Repayment:
     """A repayment, applied to the instalments in order (interest first, then principal).
 
+    Recorded on `on`; `received_on` (default `on`) is the day the bank says it received the
+    money: kept beside it, never counted for lateness. An instalment is late when it is recorded
+    as paid after its due date, so a back-dated receipt cannot undo an overdue.
     Idempotent by the bank's reference: the same reference again returns the first record.
     """
     loan = locked_loan(session, loan_id)
@@ -216,11 +307,23 @@ def repay(
     if found is not None:
         if found.principal_fen + found.interest_fen != amount_fen:
             raise Refused(f"repayment {bank_ref} of loan {loan_id} had another amount")
+        if received_on is not None and received_on != found.received_on:
+            raise Refused(
+                f"repayment {bank_ref} of loan {loan_id} was received on {found.received_on}"
+            )
         return found
     if loan.state not in ("disbursed", "overdue"):
         raise Refused(f"loan {loan_id} is {loan.state}: it takes no repayments")
     if amount_fen <= 0:
         raise Refused("a repayment is a positive amount")
+    previous = session.scalar(
+        select(func.max(Repayment.received_on)).where(Repayment.loan_id == loan_id)
+    )
+    received = _received(on, received_on, [
+        (loan.disbursed_on, "the loan's disbursement"),
+        (previous, "the repayment it follows, received"),
+    ])  # fmt: skip
+    _follow(session, loan, on, replayed_by)
     left = amount_fen
     principal = interest = 0
     rows = instalments(session, loan_id)
@@ -241,22 +344,26 @@ def repay(
             and row.paid_principal_fen == row.principal_fen
             and (row.paid_interest_fen == row.interest_fen)
         ):
+            # The recorded day, not received_on: the due date is a deadline.
             row.paid_on = on
             if on > row.due_on:
                 loan.ever_overdue = True
                 loan.overdue_year = loan.overdue_year or row.due_on.year
     if left > 0:
         raise Refused(f"loan {loan_id} owes {amount_fen - left} fen; {left} fen too much")
-    repayment = Repayment(loan_id=loan_id, bank_ref=bank_ref, paid_on=on, principal_fen=principal,
-                          interest_fen=interest, recorded_by=actor)  # fmt: skip
+    repayment = Repayment(loan_id=loan_id, bank_ref=bank_ref, received_on=received,
+                          principal_fen=principal, interest_fen=interest, recorded_by=actor,
+                          recorded_on=on, recorded_at=dating.now(),
+                          replayed_by=replayed_by)  # fmt: skip
     session.add(repayment)
     loan.outstanding_fen -= principal
-    books.repayment(session, loan.id, loan.bank_org, bank_ref, principal, interest, on, actor)
+    books.repayment(session, loan.id, loan.bank_org, bank_ref, principal, interest, received,
+                    actor)  # fmt: skip
     if all(r.paid_on is not None for r in rows):
         loan.settled_on, loan.settled_year = on, on.year
-        lifecycle.fire(session, loan, "settle", actor, on, "本息结清")
+        lifecycle.fire(session, loan, "settle", actor, on, "本息结清", replayed_by)
     elif loan.state == "overdue" and not _past_due(rows, on):
-        lifecycle.fire(session, loan, "cure", actor, on, "逾期已补还")
+        lifecycle.fire(session, loan, "cure", actor, on, "逾期已补还", replayed_by)
     return repayment
 
 
@@ -264,25 +371,42 @@ def _past_due(rows: list[Instalment], as_of: dt.date) -> list[Instalment]:
     return [r for r in rows if r.paid_on is None and r.due_on < as_of]
 
 
-def mark_overdue(session: Session, as_of: dt.date, actor: str, bank_org: str | None = None) -> int:
-    """Loans with an instalment unpaid after its due date fall overdue; how many did."""
+def mark_overdue(
+    session: Session,
+    as_of: dt.date,
+    actor: str,
+    bank_org: str | None = None,
+    *,
+    replayed_by: str | None = None,
+) -> int:
+    """Loans with an instalment unpaid after its due date fall overdue; how many did.
+
+    A replay (an officer's past `as_of`) judges only loans whose whole history is replayed and
+    recorded no later than `as_of`; live loans follow the server's clock.
+    """
     query = select(Loan.id).where(Loan.state == "disbursed")
     if bank_org is not None:
         query = query.where(Loan.bank_org == bank_org)
+    if replayed_by is not None:
+        query = query.where(Loan.live_since.is_(None))
     moved = 0
     for loan_id in session.scalars(query.order_by(Loan.id)).all():
         loan = locked_loan(session, loan_id)
         late = _past_due(instalments(session, loan_id), as_of)
-        if loan.state == "disbursed" and late:
-            loan.ever_overdue = True
-            loan.overdue_year = loan.overdue_year or late[0].due_on.year
-            lifecycle.fire(session, loan, "fall_overdue", actor, as_of,
-                           f"第{late[0].seq}期 {late[0].due_on} 未还")  # fmt: skip
-            moved += 1
+        if loan.state != "disbursed" or not late or as_of < last_day(session, loan):
+            continue
+        _follow(session, loan, as_of, replayed_by)
+        loan.ever_overdue = True
+        loan.overdue_year = loan.overdue_year or late[0].due_on.year
+        lifecycle.fire(session, loan, "fall_overdue", actor, as_of,
+                       f"第{late[0].seq}期 {late[0].due_on} 未还", replayed_by)  # fmt: skip
+        moved += 1
     return moved
 
 
-def declare_default(session: Session, loan_id: int, actor: str, on: dt.date) -> Loan:
+def declare_default(
+    session: Session, loan_id: int, actor: str, on: dt.date, *, replayed_by: str | None = None
+) -> Loan:
     """After the product's overdue days, the loan defaults; the claim deadline starts."""
     loan = locked_loan(session, loan_id)
     lifecycle.check(loan, "declare_default")
@@ -294,13 +418,15 @@ def declare_default(session: Session, loan_id: int, actor: str, on: dt.date) -> 
             f"loan {loan_id} defaults after {days} days overdue "
             f"({product.doc.default_after_overdue_days.reference})"
         )
+    _follow(session, loan, on, replayed_by)
     deadline = add_working_days(on, product.doc.claim_deadline_working_days.value)
     loan.defaulted_on = on
     loan.defaulted_fen = loan.outstanding_fen
     loan.claim_deadline = deadline.day
     loan.claim_deadline_provisional = deadline.provisional
     lifecycle.fire(session, loan, "declare_default", actor, on,
-                   f"逾期{(on - late[0].due_on).days}天；代偿申请截止 {deadline.day}")  # fmt: skip
+                   f"逾期{(on - late[0].due_on).days}天；代偿申请截止 {deadline.day}",
+                   replayed_by)  # fmt: skip
     return loan
 
 
@@ -308,7 +434,9 @@ def orgs_of(loan: Loan, product: Product) -> dict[str, str]:
     return {"bank": loan.bank_org, product.counterparty: loan.partner_org}
 
 
-def claim(session: Session, loan_id: int, actor: str, on: dt.date) -> Claim:
+def claim(
+    session: Session, loan_id: int, actor: str, on: dt.date, *, replayed_by: str | None = None
+) -> Claim:
     """The compensation claim: the defaulted principal split by the loan's shares, paid out."""
     loan = locked_loan(session, loan_id)
     lifecycle.check(loan, "compensate")
@@ -318,6 +446,7 @@ def claim(session: Session, loan_id: int, actor: str, on: dt.date) -> Claim:
             f"loan {loan_id}: compensation had to be claimed by {loan.claim_deadline} "
             f"({product_of(loan).doc.claim_deadline_working_days.reference})"
         )
+    _follow(session, loan, on, replayed_by)
     product = product_of(loan)
     shares = {party: Decimal(s) for party, s in (loan.shares or {}).items()}
     parts = split_loss(loan.defaulted_fen, shares)
@@ -326,14 +455,26 @@ def claim(session: Session, loan_id: int, actor: str, on: dt.date) -> Claim:
     session.add(row)
     books.compensation(session, loan.id, loan.fund_code, orgs_of(loan, product), parts,
                        product.fund_party, on, actor)  # fmt: skip
-    lifecycle.fire(session, loan, "compensate", actor, on, f"代偿 {parts}")
+    lifecycle.fire(session, loan, "compensate", actor, on, f"代偿 {parts}", replayed_by)
     return row
 
 
 def recover(
-    session: Session, loan_id: int, bank_ref: str, amount_fen: int, actor: str, on: dt.date
+    session: Session,
+    loan_id: int,
+    bank_ref: str,
+    amount_fen: int,
+    actor: str,
+    on: dt.date,
+    *,
+    received_on: dt.date | None = None,
+    replayed_by: str | None = None,
 ) -> Recovery:
-    """Money recovered from the enterprise, shared back in the claim's shares (idempotent)."""
+    """Money recovered from the enterprise, shared back in the claim's shares (idempotent).
+
+    Recorded on `on`; `received_on` (default `on`) is when it came back, not before the claim
+    or the recovery it follows.
+    """
     loan = locked_loan(session, loan_id)
     found = session.scalars(
         select(Recovery).where(Recovery.loan_id == loan_id, Recovery.bank_ref == bank_ref)
@@ -341,32 +482,53 @@ def recover(
     if found is not None:
         if found.amount_fen != amount_fen:
             raise Refused(f"recovery {bank_ref} of loan {loan_id} was recorded with another amount")
+        if received_on is not None and received_on != found.received_on:
+            raise Refused(
+                f"recovery {bank_ref} of loan {loan_id} was received on {found.received_on}"
+            )
         return found
     if loan.state != "compensated":
         raise Refused(f"loan {loan_id} is {loan.state}: recoveries follow compensation")
     claimed = session.scalars(select(Claim).where(Claim.loan_id == loan_id)).one()
+    earlier = list(session.scalars(select(Recovery).where(Recovery.loan_id == loan_id)))
+    received = _received(on, received_on, [
+        (claimed.claimed_on, "the compensation claim"),
+        (max((r.received_on for r in earlier), default=None), "the recovery it follows, received"),
+    ])  # fmt: skip
+    _follow(session, loan, on, replayed_by)
     open_parts = dict(claimed.parts)
-    for earlier in session.scalars(select(Recovery).where(Recovery.loan_id == loan_id)):
-        for party, part in earlier.parts.items():
+    for prior in earlier:
+        for party, part in prior.parts.items():
             open_parts[party] -= part
     shares = {party: Decimal(s) for party, s in (loan.shares or {}).items()}
     try:
         parts = split_recovery(amount_fen, shares, open_parts)
     except ValueError as exc:
         raise Refused(f"loan {loan_id}: {exc}") from None
-    row = Recovery(loan_id=loan_id, bank_ref=bank_ref, recovered_on=on, amount_fen=amount_fen,
-                   parts=parts, recorded_by=actor)  # fmt: skip
+    row = Recovery(loan_id=loan_id, bank_ref=bank_ref, received_on=received, amount_fen=amount_fen,
+                   parts=parts, recorded_by=actor, recorded_on=on, recorded_at=dating.now(),
+                   replayed_by=replayed_by)  # fmt: skip
     session.add(row)
     product = product_of(loan)
     books.recovery(session, loan.id, loan.fund_code, orgs_of(loan, product), parts,
-                   product.fund_party, bank_ref, on, actor)  # fmt: skip
+                   product.fund_party, bank_ref, received, actor)  # fmt: skip
     return row
 
 
-def close(session: Session, loan_id: int, actor: str, on: dt.date, reason: str) -> Loan:
+def close(
+    session: Session,
+    loan_id: int,
+    actor: str,
+    on: dt.date,
+    reason: str,
+    *,
+    replayed_by: str | None = None,
+) -> Loan:
     """Recoveries are finished: the loan is closed with what is still lost written off."""
     loan = locked_loan(session, loan_id)
     if not reason.strip():
         raise Refused("closing a loan gives its reason")
-    lifecycle.fire(session, loan, "close", actor, on, reason)
+    lifecycle.check(loan, "close")
+    _follow(session, loan, on, replayed_by)
+    lifecycle.fire(session, loan, "close", actor, on, reason, replayed_by)
     return loan

@@ -19,6 +19,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from kechuang.rules import safe_yaml
 from kechuang.rules.load import load_policy_text
 from kechuang.rules.policy import Policy
 
@@ -201,7 +202,7 @@ def _products_dir() -> Path:
 def load_product_file(path: Path) -> Product:
     """One product file and its admission rule, or ProductError naming the file."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_yaml.load(path.read_text(encoding="utf-8"))
         doc = ProductDoc.model_validate(raw)
     except (OSError, yaml.YAMLError) as exc:
         raise ProductError(f"{path}: {exc}") from None

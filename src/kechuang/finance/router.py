@@ -8,6 +8,11 @@ Who sees what (every query goes through `loan_filter`):
 Anything else is 404, so a party cannot learn that another's loan exists. Only the lending bank
 moves a loan (approve, disburse, repay, default, claim, recover). Errors are problem+json:
 404 not found, 409 a rule refused it (with the reason), 422 invalid input.
+
+Days: every step is dated by the server's clock; a body that names a day of its own (`on`) is
+invalid (422). A repayment or recovery may say when the money was received (`received_on`):
+kept beside the recorded day, checked against the loan's history (422 when it is in the future
+or before what it follows) and never used to count a deadline (kechuang.finance.dating).
 """
 
 from __future__ import annotations
@@ -20,16 +25,16 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from kechuang.accounts import audit
 from kechuang.accounts.service import Principal
 from kechuang.finance import fund_of_funds, indicators, loans
-from kechuang.finance.errors import FinanceError, IllegalTransition, NotFound
+from kechuang.finance.errors import BadDay, FinanceError, IllegalTransition, NotFound
 from kechuang.finance.products import ProductError, load_products
-from kechuang.finance.tables import Claim, Loan, Recovery, SubFund
+from kechuang.finance.tables import Claim, Loan, Recovery, Repayment, SubFund
 from kechuang.ledger import LedgerError
 from kechuang.web.fields import Id
 from kechuang.web.pagination import Page, PageParams, page, page_params
@@ -67,6 +72,8 @@ def refused() -> Iterator[None]:
         raise ProblemError(404, str(exc), "not-found") from None
     except IllegalTransition as exc:
         raise ProblemError(409, str(exc), "illegal-transition") from None
+    except BadDay as exc:
+        raise ProblemError(422, str(exc), "invalid-day") from None
     except (FinanceError, ProductError, LedgerError) as exc:
         raise ProblemError(409, str(exc), "finance-refused") from None
 
@@ -103,7 +110,9 @@ class LoanOut(BaseModel):
     term_months: int
     method: str
     applied_on: dt.date
+    approved_on: dt.date | None
     disbursed_on: dt.date | None
+    defaulted_on: dt.date | None
     admission_outcome: str
     claim_deadline: dt.date | None
 
@@ -118,11 +127,26 @@ class InstalmentOut(BaseModel):
     paid_on: dt.date | None
 
 
+class MoneyFactOut(BaseModel):
+    """A repayment or recovery: the day received (the bank's fact) beside its recording."""
+
+    bank_ref: str
+    amount_fen: int
+    received_on: dt.date
+    recorded_on: dt.date
+    recorded_at: dt.datetime
+    recorded_by: str
+    replayed_by: str | None
+
+
 class LoanDetail(LoanOut):
     admission_text: str
     shares: dict[str, str] | None
     schedule: list[InstalmentOut]
+    repayments: list[MoneyFactOut]
+    claimed_on: dt.date | None
     claim_parts: dict[str, int] | None
+    recoveries: list[MoneyFactOut]
     recovered_fen: int
 
 
@@ -139,13 +163,19 @@ class ApplicationIn(BaseModel):
 
 
 class MoneyIn(BaseModel):
+    """Money received: the bank's reference, the amount and, if earlier than today, the day."""
+
+    model_config = ConfigDict(extra="forbid")
+
     ref: str = Field(min_length=1, max_length=64)
     amount_fen: int = Field(gt=0, le=10**13)
-    on: dt.date | None = None
+    received_on: dt.date | None = None
 
 
-class DayIn(BaseModel):
-    on: dt.date | None = None
+class StepIn(BaseModel):
+    """A step has nothing to choose: its day is the server's (a field such as `on` is 422)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class ClaimOut(BaseModel):
@@ -193,17 +223,29 @@ def _own_loan(session: Session, who: Principal, loan_id: int) -> Loan:
     return loan
 
 
+def _fact(row: Repayment | Recovery) -> MoneyFactOut:
+    amount = row.amount_fen if isinstance(row, Recovery) else row.principal_fen + row.interest_fen
+    return MoneyFactOut(bank_ref=row.bank_ref, amount_fen=amount, received_on=row.received_on,
+                        recorded_on=row.recorded_on, recorded_at=row.recorded_at,
+                        recorded_by=row.recorded_by, replayed_by=row.replayed_by)  # fmt: skip
+
+
 def _detail(session: Session, loan: Loan) -> LoanDetail:
     claim = session.scalars(select(Claim).where(Claim.loan_id == loan.id)).one_or_none()
-    recovered = session.scalar(
-        select(func.coalesce(func.sum(Recovery.amount_fen), 0)).where(Recovery.loan_id == loan.id)
+    repayments = session.scalars(
+        select(Repayment).where(Repayment.loan_id == loan.id).order_by(Repayment.id)
     )
+    recoveries = [_fact(r) for r in session.scalars(
+        select(Recovery).where(Recovery.loan_id == loan.id).order_by(Recovery.id)
+    )]  # fmt: skip
     return LoanDetail(
         **_loan_out(loan).model_dump(),
         admission_text=str(loan.admission.get("text_zh", "")), shares=loan.shares,
         schedule=[InstalmentOut.model_validate(i, from_attributes=True)
                   for i in loans.instalments(session, loan.id)],
-        claim_parts=claim.parts if claim else None, recovered_fen=int(recovered or 0),
+        repayments=[_fact(r) for r in repayments], claimed_on=claim.claimed_on if claim else None,
+        claim_parts=claim.parts if claim else None, recoveries=recoveries,
+        recovered_fen=sum(r.amount_fen for r in recoveries),
     )  # fmt: skip
 
 
@@ -262,9 +304,19 @@ def loan_api(
     return _detail(session, _visible_loan(session, who, loan_id))
 
 
-def _audit(session: Session, request: Request, who: Principal, action: str, loan: Loan) -> None:
-    audit.record(session, who.username, action, "loan", loan.id, None, {"state": loan.state},
-                 client_ip(request))  # fmt: skip
+def _audit(
+    session: Session,
+    request: Request,
+    who: Principal,
+    action: str,
+    loan: Loan,
+    on: dt.date,
+    received_on: dt.date | None = None,
+) -> None:
+    after: dict[str, Any] = {"state": loan.state, "on": on.isoformat()}
+    if received_on is not None:
+        after["received_on"] = received_on.isoformat()
+    audit.record(session, who.username, action, "loan", loan.id, None, after, client_ip(request))
 
 
 @router.post(f"{API}/loans", response_model=LoanDetail, status_code=201, tags=["finance"],
@@ -282,9 +334,10 @@ def apply_api(
         body.product_id, body.uscc, who.org, body.partner_org, body.bank_ref,
         body.principal_fen, body.term_months, body.method, body.tier,
     )  # fmt: skip
+    on = clock(request)
     with refused():
-        loan = loans.apply(session, app, who.username, clock(request), body.facts_year)
-    _audit(session, request, who, "finance.apply", loan)
+        loan = loans.apply(session, app, who.username, on, body.facts_year)
+    _audit(session, request, who, "finance.apply", loan, on)
     session.commit()
     return _detail(session, loan)
 
@@ -293,15 +346,15 @@ def _action(name: str, action: Any, summary: str) -> None:
     def endpoint(
         loan_id: Id,
         request: Request,
-        body: DayIn | None = None,
+        body: StepIn | None = None,
         who: Principal = Depends(Lender),
         session: Session = Depends(db),
     ) -> LoanDetail:
         loan = _own_loan(session, who, loan_id)
-        on = (body.on if body and body.on else None) or clock(request)
+        on = clock(request)
         with refused():
             action(session, loan.id, who.username, on)
-        _audit(session, request, who, f"finance.{name}", loan)
+        _audit(session, request, who, f"finance.{name}", loan, on)
         session.commit()
         return _detail(session, loan)
 
@@ -325,12 +378,16 @@ def repay_api(
     who: Principal = Depends(Lender),
     session: Session = Depends(db),
 ) -> LoanDetail:
-    """A repayment (idempotent by `ref`), applied interest first then principal."""
+    """A repayment (idempotent by `ref`), applied interest first then principal.
+
+    Recorded today; `received_on` (default today) is when the bank received it.
+    """
     loan = _own_loan(session, who, loan_id)
+    on = clock(request)
     with refused():
-        loans.repay(session, loan.id, body.ref, body.amount_fen, who.username,
-                    body.on or clock(request))  # fmt: skip
-    _audit(session, request, who, "finance.repay", loan)
+        loans.repay(session, loan.id, body.ref, body.amount_fen, who.username, on,
+                    received_on=body.received_on)  # fmt: skip
+    _audit(session, request, who, "finance.repay", loan, on, body.received_on)
     session.commit()
     return _detail(session, loan)
 
@@ -344,12 +401,16 @@ def recover_api(
     who: Principal = Depends(Lender),
     session: Session = Depends(db),
 ) -> LoanDetail:
-    """Money recovered from the enterprise, shared back in the claim's shares (idempotent)."""
+    """Money recovered from the enterprise, shared back in the claim's shares (idempotent).
+
+    Recorded today; `received_on` (default today) is when it came back.
+    """
     loan = _own_loan(session, who, loan_id)
+    on = clock(request)
     with refused():
-        loans.recover(session, loan.id, body.ref, body.amount_fen, who.username,
-                      body.on or clock(request))  # fmt: skip
-    _audit(session, request, who, "finance.recover", loan)
+        loans.recover(session, loan.id, body.ref, body.amount_fen, who.username, on,
+                      received_on=body.received_on)  # fmt: skip
+    _audit(session, request, who, "finance.recover", loan, on, body.received_on)
     session.commit()
     return _detail(session, loan)
 

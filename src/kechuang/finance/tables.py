@@ -4,6 +4,10 @@ transition log, and the fund of funds (sub-funds, commitments, calls, investment
 Money is integer fen (BigInteger); rates and shares are exact decimal text (Numeric would give
 floats back on SQLite). The balances themselves live in the ledger; these rows are the business
 records the ledger entries refer to (reference `loan:<id>`, `fund:<code>`, `sub_fund:<id>`).
+
+Days (kechuang.finance.dating): a step's day is the server's business day, or an officer's
+replay of a past day (`replayed_by` names the officer); a money fact's own day (`received_on`)
+is kept beside the day and moment it was recorded.
 """
 
 from __future__ import annotations
@@ -108,6 +112,9 @@ class Loan(Base):
     claim_deadline: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     claim_deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str] = mapped_column(String(128))
+    # The first server day a step of this loan was taken live; NULL while every step so far is
+    # an officer's replay. Once live, no replay may add to the loan's history.
+    live_since: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
 
 class Instalment(Base):
@@ -124,16 +131,21 @@ class Instalment(Base):
 
 
 class Repayment(Base):
+    """A repayment: the day the bank received it (a fact) beside the day it was recorded."""
+
     __tablename__ = "finance_repayments"
     __table_args__ = (UniqueConstraint("loan_id", "bank_ref"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     loan_id: Mapped[int] = mapped_column(ForeignKey("finance_loans.id"), index=True)
     bank_ref: Mapped[str] = mapped_column(String(64))
-    paid_on: Mapped[dt.date] = mapped_column(Date)
+    received_on: Mapped[dt.date] = mapped_column(Date)
     principal_fen: Mapped[int] = mapped_column(BigInteger)
     interest_fen: Mapped[int] = mapped_column(BigInteger)
     recorded_by: Mapped[str] = mapped_column(String(128))
+    recorded_on: Mapped[dt.date] = mapped_column(Date)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    replayed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 class Claim(Base):
@@ -158,10 +170,13 @@ class Recovery(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     loan_id: Mapped[int] = mapped_column(ForeignKey("finance_loans.id"), index=True)
     bank_ref: Mapped[str] = mapped_column(String(64))
-    recovered_on: Mapped[dt.date] = mapped_column(Date)
+    received_on: Mapped[dt.date] = mapped_column(Date)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     parts: Mapped[dict[str, int]] = mapped_column(JSON)
     recorded_by: Mapped[str] = mapped_column(String(128))
+    recorded_on: Mapped[dt.date] = mapped_column(Date)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    replayed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 class LoanEvent(Base):
@@ -178,6 +193,8 @@ class LoanEvent(Base):
     on: Mapped[dt.date] = mapped_column(Date)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     reason: Mapped[str] = mapped_column(Text)
+    # The officer who replayed this step with a past day (`on`); `at` is still the real moment.
+    replayed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 class SubFund(Base):
@@ -196,6 +213,8 @@ class SubFund(Base):
     state: Mapped[str] = mapped_column(String(16))
     applied_on: Mapped[dt.date] = mapped_column(Date)
     decided_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # As Loan.live_since: the first server day of a live step, NULL while all are replays.
+    live_since: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
 
 class FofFlow(Base):
@@ -219,3 +238,5 @@ class FofFlow(Base):
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     uscc: Mapped[str | None] = mapped_column(String(18), nullable=True)
     recorded_by: Mapped[str] = mapped_column(String(128))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    replayed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kechuang.domain.money import format_yuan
-from kechuang.policies.pack import Pack, PackError, load_pack
+from kechuang.policies.pack import Pack, PackError, load_pack, read_policy_file
 from kechuang.rules.errors import PolicyError
 from kechuang.rules.format import show
 from kechuang.rules.load import load_policy_text
@@ -31,7 +31,10 @@ def validate_command(
     failed = False
     for path in files:
         try:
-            load_policy_text(path.read_text(encoding="utf-8"), str(path))
+            load_policy_text(read_policy_file(path), str(path))
+        except UnicodeDecodeError:
+            errors.print(f"{path}: not UTF-8 text", markup=False, highlight=False)
+            failed = True
         except OSError as exc:
             errors.print(f"{path}: cannot read: {exc.strerror}", markup=False, highlight=False)
             failed = True
@@ -138,7 +141,10 @@ def describe(policy: Policy, lang: str = "zh") -> str:
             out.append(f"  {p.name} ({p.unit.value}) {p.label.get(lang)}{ref}")
             for dated in p.values:
                 since = "自" if zh else "from"
-                out.append(f"    {since} {dated.effective_from}: {show(dated.value, p.unit)}")
+                cited = f" [{dated.reference}]" if dated.reference != p.reference else ""
+                out.append(
+                    f"    {since} {dated.effective_from}: {show(dated.value, p.unit)}{cited}"
+                )
     if policy.definitions:
         out.append("")
         out.append("定义 Definitions:" if zh else "Definitions:")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from kechuang.rules import safe_yaml
 from kechuang.rules.errors import PolicyError
 from kechuang.rules.load import load_policy_text
 from kechuang.rules.policy import Policy, reference_date
@@ -82,11 +83,15 @@ def _check_overlaps(policies: Iterable[Policy]) -> None:
                 )
 
 
+def read_policy_file(path: Path) -> str:
+    """A policy file's text, read no further than the loader accepts (rules.safe_yaml)."""
+    with path.open(encoding="utf-8") as handle:
+        return handle.read(safe_yaml.MAX_CHARS + 1)
+
+
 def load_files(paths: Iterable[Path]) -> Pack:
     """Load the given policy files into a pack (the first error is raised)."""
-    policies = [
-        load_policy_text(path.read_text(encoding="utf-8"), str(path)) for path in sorted(paths)
-    ]
+    policies = [load_policy_text(read_policy_file(path), str(path)) for path in sorted(paths)]
     _check_overlaps(policies)
     return Pack(tuple(policies))
 

@@ -44,6 +44,7 @@ class BudgetDoc(Strict):
 class DatedValueDoc(Strict):
     from_: dt.date = Field(alias="from")
     value: Any
+    reference: str = ""  # the clause or document that set this value (else the parameter's)
 
 
 class ParameterDoc(Strict):

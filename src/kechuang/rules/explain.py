@@ -14,8 +14,8 @@ from typing import Any
 
 from kechuang.domain.money import format_yuan
 from kechuang.domain.panel import BY_NAME
-from kechuang.rules.format import decimal_text, show
-from kechuang.rules.ir import Unit, Value
+from kechuang.rules.format import decimal_text, scale_text, show
+from kechuang.rules.ir import Scale, Unit, Value
 from kechuang.rules.parse import CONTEXT_UNITS, fact_unit
 from kechuang.rules.policy import Outcome, Policy, Status
 from kechuang.rules.verdict import ConditionResult, Gap, ScoreStep, Verdict
@@ -169,6 +169,8 @@ def json_value(value: Value) -> Any:
         return value
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, Scale):
+        return scale_text(value)
     return _number(value)
 
 

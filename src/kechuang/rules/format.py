@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from kechuang.rules.ir import Unit, Value
+from kechuang.rules.ir import Scale, Unit, Value
 
 
 def decimal_text(value: Fraction, places: int = 6) -> str:
@@ -32,10 +32,20 @@ def money(value: Fraction) -> str:
     return f"{sign}¥{whole:,}" + (f".{part:02d}" if part else "")
 
 
+def scale_text(scale: Scale) -> str:
+    """A scale as `[[lower, points], ...]` in exact decimals: what `--set` reads back."""
+    pairs = ", ".join(
+        f"[{decimal_text(lower, 12)}, {decimal_text(points, 12)}]" for lower, points in scale.bands
+    )
+    return f"[{pairs}]"
+
+
 def show(value: Value, unit: Unit) -> str:
     """A value in its unit for people: money, percent, counts, dates; '未知/unknown' is '?'."""
     if value is None:
         return "?"
+    if isinstance(value, Scale):
+        return scale_text(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.date):

@@ -205,7 +205,7 @@ def _levels(evaluator: Evaluator, expr: Node) -> list[Fraction]:
     while stack:
         node = stack.pop()
         if isinstance(node, Band):
-            levels.update(points for _, points in node.bands)
+            levels.update(points for _, points in evaluator.bands_of(node) or ())
             levels.add(node.otherwise)
         if isinstance(node, IfElse):  # `30 if ip_class1 >= 1 else band(...)`
             for branch in (node.then, node.otherwise):

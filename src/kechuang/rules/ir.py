@@ -29,6 +29,7 @@ class Unit(StrEnum):
     CODE = "code"
     TEXT = "text"
     YEAR = "year"
+    SCALE = "scale"  # a band table as a parameter: only the table of band() may name one
 
     @property
     def numeric(self) -> bool:
@@ -37,7 +38,16 @@ class Unit(StrEnum):
 
 NUMERIC_UNITS = frozenset({Unit.YUAN, Unit.COUNT, Unit.RATIO, Unit.NUMBER, Unit.YEAR})
 
-Value = Fraction | bool | str | dt.date | None
+
+@dataclass(frozen=True)
+class Scale:
+    """A band table as a value (like OpenFisca's scales): (inclusive lower bound, points)
+    pairs, highest lower bound first, the lower bounds distinct."""
+
+    bands: tuple[tuple[Fraction, Fraction], ...]
+
+
+Value = Fraction | bool | str | dt.date | Scale | None
 """A runtime value. None means unknown."""
 
 
@@ -179,12 +189,15 @@ class Call(Node):
 class Band(Node):
     """Banded table: the points of the highest band whose inclusive lower bound <= input.
 
-    `bands` is sorted by lower bound, descending. Below every band gives `otherwise`.
+    `bands` is sorted by lower bound, descending. Below every band gives `otherwise`. When
+    `scale` names a parameter of unit scale, the table is that parameter's value in force
+    (or its what-if override) and `bands` is empty.
     """
 
     input: Node
     bands: tuple[tuple[Fraction, Fraction], ...]
     otherwise: Fraction = Fraction(0)
+    scale: str = ""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,9 @@ from typing import Any, get_args
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from kechuang.domain.panel import BY_NAME, WINDOW_PARAMETERS
 from kechuang.rules import document as doc
+from kechuang.rules import safe_yaml
 from kechuang.rules.errors import PolicyError
 from kechuang.rules.ir import (
     Arithmetic,
@@ -62,16 +64,17 @@ def load_policy_text(text: str, filename: str = "<policy>") -> Policy:
 
 
 def _compose(text: str, filename: str) -> tuple[yaml.Node, Any]:
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = safe_yaml.loader(text)
+    except yaml.MarkedYAMLError as exc:
+        raise _yaml_error(exc, filename) from None
     try:
         node: yaml.Node | None = loader.get_single_node()
         if node is None:
             raise PolicyError("the policy file is empty", filename, 1, 1)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise PolicyError(f"YAML: {exc.problem or exc.context}", filename, line, column) from None
+        raise _yaml_error(exc, filename) from None
     except yaml.YAMLError as exc:
         raise PolicyError(f"YAML: {exc}", filename, 1, 1) from None
     finally:
@@ -79,6 +82,12 @@ def _compose(text: str, filename: str) -> tuple[yaml.Node, Any]:
     if not isinstance(node, yaml.MappingNode):
         raise PolicyError("a policy file is a mapping of keys (id, version, ...)", filename, 1, 1)
     return node, data
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError, filename: str) -> PolicyError:
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    return PolicyError(f"YAML: {exc.problem or exc.context}", filename, line, column)
 
 
 def _child(node: yaml.Node, part: object, key: bool = False) -> yaml.Node | None:
@@ -277,6 +286,7 @@ class _Builder:
             everything.append(benefit.amount)
             if benefit.cap is not None:
                 everything.append(benefit.cap)
+        self.check_windows(everything, parameters)
         return Policy(
             id=d.id,
             version=d.version,
@@ -298,6 +308,33 @@ class _Builder:
             source_file=self.file,
             history_years=history_years(everything),
         )
+
+    def check_windows(self, nodes: Sequence[Node], parameters: dict[str, ParameterDef]) -> None:
+        """A windowed sourced fact is summed over the policy's window: the policy must have
+        the two date parameters, and reads the fact for the evaluation year only."""
+        for root in nodes:
+            for node in walk(root):
+                name = node.fact if isinstance(node, PeriodAggregate) else getattr(node, "name", "")
+                found = BY_NAME.get(name) if isinstance(node, Fact | PeriodAggregate) else None
+                if found is None or not found.windowed:
+                    continue
+                span = node.span
+                if not isinstance(node, Fact) or node.years_ago:
+                    raise PolicyError(
+                        f"'{name}' is summed over the policy's window: read it for the "
+                        "evaluation year only",
+                        self.file, span.line, span.column,
+                    )  # fmt: skip
+                missing = [
+                    p for p in WINDOW_PARAMETERS
+                    if p not in parameters or parameters[p].unit != Unit.DATE
+                ]  # fmt: skip
+                if missing:
+                    raise PolicyError(
+                        f"'{name}' is summed over the policy's window: add the date "
+                        f"parameter{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
+                        self.file, span.line, span.column,
+                    )  # fmt: skip
 
     def met_if(self, i: int) -> Node | None:
         """The data-decidable route of manual_review condition i, if it has one."""
@@ -332,8 +369,13 @@ class _Builder:
                     raise self.error(
                         ["parameters", name, "values", i, "value"], f"{exc} (unit {p.unit})"
                     ) from None
-                values.append(ParameterValue(dated.from_, value))
+                values.append(ParameterValue(dated.from_, value, dated.reference or p.reference))
             values.sort(key=lambda v: v.effective_from)
+            if len({v.effective_from for v in values}) != len(values):
+                raise self.error(
+                    ["parameters", name, "values"],
+                    f"parameter '{name}' has two values from the same date",
+                )
             result[name] = ParameterDef(name, _text(p.label), p.unit, tuple(values), p.reference)
         return result
 

@@ -66,6 +66,7 @@ KIND_UNITS: dict[Kind, Unit] = {
     Kind.COUNT: Unit.COUNT,
     Kind.YUAN: Unit.YUAN,
     Kind.RATIO: Unit.RATIO,
+    Kind.NUMBER: Unit.NUMBER,
 }
 
 CONTEXT_UNITS: dict[str, Unit] = {
@@ -318,6 +319,10 @@ class _Parser:
         if unit is not None:
             return _T(Fact(unit, name, span=span))
         if name in self.scope.parameters:
+            if self.scope.parameters[name] == Unit.SCALE:
+                raise self.error(
+                    node, f"'{name}' is a scale (a band table): use it as band(x, {name})"
+                )
             return _T(Parameter(self.scope.parameters[name], name, span=span))
         if name in CONTEXT_UNITS:
             return _T(Context(CONTEXT_UNITS[name], name, span=span))
@@ -608,8 +613,16 @@ class _Parser:
         self.arity(node, args, 2, 3)
         value = self.numeric(self.expr(args[0]), "band()", args[0])
         table = args[1]
+        otherwise = (
+            self.constant_number(args[2], "band()'s otherwise") if len(args) == 3 else Fraction(0)
+        )
+        if isinstance(table, ast.Name) and self.scope.parameters.get(table.id) == Unit.SCALE:
+            # A scale parameter: the table is dated data, resolved for the evaluation year.
+            return _T(Band(Unit.NUMBER, value.node, (), otherwise, table.id, span=self.span(node)))
         if not isinstance(table, ast.List | ast.Tuple) or not table.elts:
-            raise self.error(table, "band() needs a table [[lower, points], ...]")
+            raise self.error(
+                table, "band() needs a table [[lower, points], ...] or a parameter of unit scale"
+            )
         bands: list[tuple[Fraction, Fraction]] = []
         for row in table.elts:
             if not isinstance(row, ast.List | ast.Tuple) or len(row.elts) != 2:
@@ -620,9 +633,6 @@ class _Parser:
                 raise self.error(row, f"two bands have the lower bound {lower}")
             bands.append((lower, points))
         bands.sort(key=lambda band: band[0], reverse=True)
-        otherwise = (
-            self.constant_number(args[2], "band()'s otherwise") if len(args) == 3 else Fraction(0)
-        )
         return _T(Band(Unit.NUMBER, value.node, tuple(bands), otherwise, span=self.span(node)))
 
     def fn_lookup(self, node: ast.Call, args: Sequence[ast.expr]) -> _T:

@@ -61,8 +61,12 @@ class Text:
 
 @dataclass(frozen=True)
 class ParameterValue:
+    """One dated value and its citation (as openfisca-core's parameter_at_instant): an amended
+    amount is one more value with the amending document, not a copied policy."""
+
     effective_from: dt.date
     value: Value
+    reference: str = ""  # the clause or document that set it (the parameter's, if it says none)
 
 
 @dataclass(frozen=True)
@@ -71,15 +75,25 @@ class ParameterDef:
     label: Text
     unit: Unit
     values: tuple[ParameterValue, ...]  # sorted by effective_from
-    reference: str = ""  # the clause or document the value comes from
+    reference: str = ""  # the clause or document of the parameter as a whole
 
-    def value_on(self, day: dt.date) -> Value:
-        """The value in force on `day` (the latest whose effective_from <= day), else None."""
-        current: Value = None
+    def at(self, day: dt.date) -> ParameterValue | None:
+        """The dated value in force on `day` (the latest whose effective_from <= day)."""
+        current: ParameterValue | None = None
         for dated in self.values:
             if dated.effective_from <= day:
-                current = dated.value
+                current = dated
         return current
+
+    def value_on(self, day: dt.date) -> Value:
+        """The value in force on `day`, else None."""
+        found = self.at(day)
+        return None if found is None else found.value
+
+    def reference_on(self, day: dt.date) -> str:
+        """The citation of the value in force on `day` (the parameter's when it has none)."""
+        found = self.at(day)
+        return found.reference if found is not None and found.reference else self.reference
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from kechuang.rules.ir import (
     Parameter,
     PeriodAggregate,
     Reference,
+    Scale,
     Unit,
     Value,
 )
@@ -292,12 +293,20 @@ class Evaluator:
 
     def band(self, node: Band) -> Value:
         value = self.value(node.input)
-        if not isinstance(value, Fraction):
+        bands = self.bands_of(node)
+        if not isinstance(value, Fraction) or bands is None:
             return None
-        for lower, points in node.bands:  # sorted by lower bound, descending
+        for lower, points in bands:  # sorted by lower bound, descending
             if value >= lower:
                 return points
         return node.otherwise
+
+    def bands_of(self, node: Band) -> tuple[tuple[Fraction, Fraction], ...] | None:
+        """The band's table: its literal one, or its scale parameter's value (None: unknown)."""
+        if not node.scale:
+            return node.bands
+        scale = self.parameters.get(node.scale)
+        return scale.bands if isinstance(scale, Scale) else None
 
     def lookup(self, node: Lookup) -> Value:
         code = self.value(node.code)

@@ -39,10 +39,13 @@ DATE = exp.DataType.build("DATE")
 SCORE_DECIMALS = 2
 
 # Fact numerators: yuan facts are counted in fen, ratios in millionths.
-_KIND_DENOMINATOR = {Kind.YUAN: 100, Kind.RATIO: 10**6, Kind.COUNT: 1, Kind.YEAR: 1}
+_KIND_DENOMINATOR = {
+    Kind.YUAN: 100, Kind.RATIO: 10**6, Kind.NUMBER: 10**6, Kind.COUNT: 1, Kind.YEAR: 1,
+}  # fmt: skip
 # Bounds on |numerator| that the panel's SQL types guarantee: DECIMAL(18,2) yuan is below
 # 10^18 fen, DECIMAL(9,6) ratios below 10^9 millionths, counts are BIGINT, years INTEGER.
-TYPE_BOUNDS = {Kind.YUAN: 10**18 - 1, Kind.RATIO: 10**9 - 1, Kind.COUNT: n.NARROW_MAX,
+TYPE_BOUNDS = {Kind.YUAN: 10**18 - 1, Kind.RATIO: 10**9 - 1, Kind.NUMBER: 10**9 - 1,
+               Kind.COUNT: n.NARROW_MAX,
                Kind.YEAR: 2**31 - 1}  # fmt: skip
 # Where the panel holds yuan as integer fen (`<fact>_fen` BIGINT, the stored tables).
 FEN_BOUND = n.NARROW_MAX
@@ -410,12 +413,20 @@ class _Compiler:
         return exp.Not(this=n.paren(found)) if node.negated else found
 
     def n_Band(self, node: ir.Band) -> Compiled:
+        bands = node.bands
+        if node.scale:
+            # Parameters are known when the query is compiled (the year's value or the
+            # what-if override), so a scale's edges are constants like a literal table's.
+            scale = self.params.get(node.scale)
+            if not isinstance(scale, ir.Scale):
+                return n.unknown()
+            bands = scale.bands
         x = self.share_value(self.num(node.input))
         assert isinstance(x, Num)
         branches: list[tuple[exp.Expression, Num]] = [
             (exp.Is(this=n.paren(x.num), expression=exp.Null()), n.unknown())
         ]
-        for lower, points in sorted(node.bands, key=lambda band: band[0], reverse=True):
+        for lower, points in sorted(bands, key=lambda band: band[0], reverse=True):
             branches.append((n.compare(">=", x, n.constant(lower)), n.constant(points)))
         return n.choose(branches, n.constant(node.otherwise))
 
@@ -825,7 +836,7 @@ def _numerator(raw: exp.Expression, kind: Kind, bound: int, fen: bool = False) -
             expression=exp.cast(cents, n.BIGINT),
         )
         return n.tag(value, bound, False)
-    if kind == Kind.RATIO:
+    if kind in (Kind.RATIO, Kind.NUMBER):
         # At most 6 decimals and below 1000: millionths fit a 64-bit decimal.
         wide = exp.cast(raw, exp.DataType.build("DECIMAL(18, 6)"))
         millionths = exp.Mul(this=wide, expression=exp.Literal.number(10**6))

@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-from kechuang.rules.ir import Unit, Value
+from kechuang.rules.ir import Scale, Unit, Value
 from kechuang.rules.parse import MAX_DECIMALS, MAX_NUMBER
 
 # The panel holds yuan as DECIMAL(18,2) and benefits are written in that type: an amount of
@@ -49,7 +49,50 @@ def to_value(raw: object, unit: Unit) -> Value:
         if isinstance(raw, bool | int | float | Decimal):
             raise ValueError(f"{raw!r} is not text")
         return str(raw)
+    if unit == Unit.SCALE:
+        return to_scale(raw)
     return _number(raw, unit)
+
+
+def to_scale(raw: object) -> Scale:
+    """A band table from YAML (a list of [lower, points] pairs) or from text: the same list
+    written out (`[[0.30, 20], [0.25, 16]]`) or `lower:points` pairs (`30%:20, 25%:16`).
+
+    Lower bounds may be percentages; they must be distinct. The bands are kept highest first.
+    """
+    if isinstance(raw, Scale):
+        return raw
+    pairs = _scale_pairs(raw)
+    if not pairs:
+        raise ValueError(f"{raw!r} is not a band table: expected [[lower, points], ...]")
+    bands: list[tuple[Fraction, Fraction]] = []
+    for pair in pairs:
+        lower, points = (_number(part, Unit.NUMBER) for part in pair)
+        if any(lower == seen for seen, _ in bands):
+            raise ValueError(f"two bands have the lower bound {lower}")
+        bands.append((lower, points))
+    bands.sort(key=lambda band: band[0], reverse=True)
+    return Scale(tuple(bands))
+
+
+def _scale_pairs(raw: object) -> list[tuple[object, object]]:
+    if isinstance(raw, list | tuple):
+        rows = list(raw)
+    else:
+        text = str(raw).strip()
+        if text.startswith("["):
+            # `[[a, b], [c, d]]`: the brackets only group; the numbers are read as text.
+            inner = text.replace(" ", "").removeprefix("[").removesuffix("]")
+            rows = [row.split(",") for row in inner.replace("],[", "];[").split(";") if row]
+            rows = [[cell.strip("[]") for cell in row] for row in rows]
+        else:
+            rows = [pair.split(":") for pair in text.replace(";", ",").split(",") if pair.strip()]
+    pairs: list[tuple[object, object]] = []
+    for row in rows:
+        if not isinstance(row, list | tuple) or len(row) != 2:
+            raise ValueError(f"{row!r} is not a band [lower, points]")
+        pairs.append((row[0], row[1]))
+    return pairs
 
 
 def _number(raw: object, unit: Unit) -> Fraction:

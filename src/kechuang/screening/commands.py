@@ -197,9 +197,13 @@ def print_summary(run: object, overrides: Mapping[str, Mapping[str, Value]], met
             benefit += f" ({s.excluded:,} excluded)"
         table.add_row(s.policy_id, *cells, benefit)
     out.print(table)
+    from kechuang.rules.explain import json_value
+
     for policy_id, values in overrides.items():
         for name, value in values.items():
-            out.print(f"override applied: {policy_id}.{name} = {value}")
+            # a scale reads "[[0.25, 20], ...]": printed as text, not as console markup
+            shown = json_value(value)
+            out.print(f"override applied: {policy_id}.{name} = {shown}", markup=False)
     if run.totals:
         out.print(f"totals per enterprise: {run.totals}")
     out.print(f"run record: {meta}")

@@ -14,6 +14,7 @@ import duckdb
 
 from kechuang.domain.panel import BY_NAME
 from kechuang.engines.panel import PanelError, open_panel
+from kechuang.policies.pack import read_policy_file
 from kechuang.rules.errors import PolicyError
 from kechuang.rules.ir import Value
 from kechuang.rules.load import load_policy_text
@@ -33,7 +34,7 @@ def load_policy_file(path: Path) -> Policy:
     if not path.is_file():
         raise InputError(f"{path}: no such policy file")
     try:
-        return load_policy_text(path.read_text(encoding="utf-8"), str(path))
+        return load_policy_text(read_policy_file(path), str(path))
     except PolicyError as exc:
         raise InputError(str(exc)) from None
     except UnicodeDecodeError:

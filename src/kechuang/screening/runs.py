@@ -21,7 +21,7 @@ from sqlalchemy import Engine, func, insert, select
 
 from kechuang.domain.money import parse_yuan
 from kechuang.engines.duckdb import screen
-from kechuang.engines.sourced import sourced_fields_read, write_sourced_facts
+from kechuang.engines.sourced import policy_window, sourced_fields_read, write_sourced_facts
 from kechuang.enterprises.snapshot import snapshot_path, write_snapshot
 from kechuang.enterprises.tables import ImportBatch
 from kechuang.rules.explain import json_value
@@ -208,7 +208,13 @@ def _complete(
         # Facts the platform derives from its own records (e.g. loans) join the snapshot here.
         sourced = sourced_fields_read(policy)
         facts = (
-            write_sourced_facts(engine, sourced, runs_dir() / f"run-{run_id}.facts.parquet")
+            write_sourced_facts(
+                engine,
+                sourced,
+                runs_dir() / f"run-{run_id}.facts.parquet",
+                year,
+                policy_window(policy, year, overrides),
+            )
             if sourced
             else None
         )

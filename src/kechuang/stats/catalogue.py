@@ -23,6 +23,7 @@ from importlib import resources
 
 import yaml
 
+from kechuang.rules import safe_yaml
 from kechuang.stats.sources import SOURCES
 
 BREAKDOWNS = {
@@ -103,7 +104,10 @@ def _text(data: dict[str, object], key: str, file: str) -> tuple[str, str]:
 
 
 def parse(text: str, file: str) -> Indicator:
-    data = yaml.safe_load(text)
+    try:
+        data = safe_yaml.load(text)
+    except yaml.YAMLError as exc:
+        raise CatalogueError(f"{file}: {exc}") from None
     if not isinstance(data, dict):
         raise CatalogueError(f"{file}: not a mapping")
     for key in ("id", "source", "measure", "section"):

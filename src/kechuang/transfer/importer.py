@@ -9,7 +9,6 @@ row, column, value and reason, row numbers as the user sees them (the header is 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kechuang.enterprises import readers
+from kechuang.enterprises.readers import PanelFileError
 from kechuang.transfer import register
 from kechuang.transfer.drafts import ResultDraft, check_result
 from kechuang.transfer.tables import Result
@@ -59,20 +60,17 @@ def _text(value: object) -> str:
 
 def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     """(row number, {column: text}) of a .csv or .xlsx file; ImportRefused on a bad header."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            table = [list(r) for r in csv.reader(handle)]
-    elif suffix == ".xlsx":
-        from openpyxl import load_workbook
-
-        book = load_workbook(path, read_only=True, data_only=True)
-        try:
-            table = [[_text(c) for c in r] for r in book.worksheets[0].iter_rows(values_only=True)]
-        finally:
-            book.close()
-    else:
+    if path.suffix.lower() not in (".csv", ".xlsx"):
         raise ImportRefused([RowProblem(0, "file", path.name, "a .csv or .xlsx file")])
+    table: list[list[str]] = []
+    try:
+        # The shared reader and its limits; more rows than allowed are not read at all.
+        for _, values in readers.read_rows(path):
+            table.append([_text(c) for c in values])
+            if len(table) > MAX_ROWS + 1:
+                break
+    except PanelFileError as exc:
+        raise ImportRefused([RowProblem(0, "file", path.name, str(exc))]) from None
     if not table:
         raise ImportRefused([RowProblem(1, "header", "", "the file is empty")])
     header = [h.strip().lower() for h in table[0]]
@@ -84,9 +82,7 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
                      for h in unknown]  # fmt: skip
         raise ImportRefused(problems)
     if len(table) - 1 > MAX_ROWS:
-        raise ImportRefused(
-            [RowProblem(0, "file", str(len(table) - 1), f"at most {MAX_ROWS} rows")]
-        )
+        raise ImportRefused([RowProblem(0, "file", f"> {MAX_ROWS}", f"at most {MAX_ROWS} rows")])
     rows = []
     for number, raw in enumerate(table[1:], start=2):
         cells = [_text(c) for c in raw]

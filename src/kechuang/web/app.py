@@ -21,6 +21,7 @@ from kechuang.store.engine import make_engine, make_sessionmaker
 from kechuang.web import problems
 from kechuang.web.i18n import LANG_COOKIE
 from kechuang.web.limits import BodyLimit
+from kechuang.web.nesting import JsonDepthLimit
 from kechuang.web.security import enforce_csrf, load_caller
 from kechuang.web.status import read_status
 from kechuang.web.templating import render
@@ -59,6 +60,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.mount("/static", StaticFiles(directory=str(_PACKAGE / "static")), name="static")
     problems.install(app)
+    app.add_middleware(JsonDepthLimit)
 
     @app.middleware("http")
     async def remember_language(request: Request, call_next: Any) -> Response:

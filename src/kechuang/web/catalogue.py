@@ -76,5 +76,19 @@ def version(policy_id: str, version: str | None = None, year: int | None = None)
     return versions[-1]
 
 
+def of_run(policy_id: str, recorded: str, year: int) -> Policy:
+    """The policy a run screened, for its page: the version it recorded, or, when the pack has
+    since replaced that version (a run keeps its own version and hash), the one in force in the
+    run's year, else the newest."""
+    try:
+        return version(policy_id, recorded)
+    except ProblemError:
+        pass
+    try:
+        return version(policy_id, year=year)
+    except ProblemError:
+        return version(policy_id)
+
+
 def in_force(year: int) -> list[Policy]:
     return pack().resolve(["all"], year)

@@ -45,6 +45,7 @@ class PolicySummary(BaseModel):
 class ParameterValueOut(BaseModel):
     effective_from: dt.date
     value: str
+    reference: str  # the clause or document that set this value
 
 
 class ParameterOut(BaseModel):
@@ -113,7 +114,11 @@ def detail(p: Policy) -> PolicyDetail:
                 unit=x.unit.value,
                 reference=x.reference,
                 values=[
-                    ParameterValueOut(effective_from=v.effective_from, value=show(v.value, x.unit))
+                    ParameterValueOut(
+                        effective_from=v.effective_from,
+                        value=show(v.value, x.unit),
+                        reference=v.reference,
+                    )
                     for v in x.values
                 ],
             )

@@ -685,7 +685,7 @@ def run_page(
             "awards": _awards_page(session, run_id) if run.state != "screened" else [],
             "districts": sorted(districts.SHANGHAI.items()),
             "message": request.query_params.get("message"),
-            "policy": catalogue.version(run.policy_id, run.policy_version),
+            "policy": catalogue.of_run(run.policy_id, run.policy_version, run.year),
         },
     )
 
