@@ -6,11 +6,14 @@ counted as it arrives and refused as soon as it passes the limit, whatever the r
 (what the route would have answered is dropped). The API gets problem+json, pages an error
 page in their language. Every route takes small JSON or form bodies; a route that takes files
 gets its own, larger limit by path (`larger`), so no other route inherits it.
+
+FastAPI's own `max_body_size` counts the same bytes, but answers text/plain (not a problem),
+and a route that never reads its body (most actions take none) runs, authentication included,
+before its answer is swapped for the 413; hence this middleware.
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Sequence
 
@@ -79,8 +82,12 @@ class BodyLimit:
             started = started or message["type"] == "http.response.start"
             await send(message)
 
-        with contextlib.suppress(_TooLarge):  # raised by `counted` unless the route caught it
+        try:
             await self.app(scope, counted, guarded)
+        except* _TooLarge:
+            # Raised by `counted` unless the route caught it; in a group when it crossed a
+            # middleware's task group (BaseHTTPMiddleware).
+            pass
         if exceeded and not started:
             await _refuse(scope, receive, send, limit)
 
