@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from kechuang.accounts.service import create_account
 from kechuang.store.engine import make_engine, session_scope
 from kechuang.web.app import create_app
-from kechuang.web.fields import MAX_ID, Instant
+from kechuang.web.fields import MAX_ID, Instant, as_utc
 from kechuang.web.problems import _flat
 from tests.web.conftest import PASSWORD, USCC_A
 
@@ -193,3 +193,30 @@ def test_an_amount_of_2_to_the_63_fen_is_refused_naming_the_field(id_app: FastAP
     )
     assert response.status_code == 422
     assert [e["loc"] for e in response.json()["errors"]] == [["body", "amount_fen"]]
+
+
+def _response_models(annotation: Any, seen: set[type]) -> None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in seen:
+            return
+        seen.add(annotation)
+        for field in annotation.model_fields.values():
+            _response_models(field.annotation, seen)
+    for arg in typing.get_args(annotation):
+        _response_models(arg, seen)
+
+
+def test_every_instant_the_api_returns_is_read_as_utc() -> None:
+    app = create_app(make_engine("sqlite://"))
+    models: set[type] = set()
+    for route in _routes(app):
+        _response_models(route.response_model, models)
+    naive = [
+        f"{model.__name__}.{name}"
+        for model in models
+        for name, field in model.model_fields.items()
+        if dt.datetime in (typing.get_args(field.annotation) or (field.annotation,))
+        and not any(getattr(m, "func", None) is as_utc for m in field.metadata)
+    ]
+    assert len(models) > 30
+    assert naive == []

@@ -36,7 +36,7 @@ from kechuang.finance.errors import BadDay, FinanceError, IllegalTransition, Not
 from kechuang.finance.products import ProductError, load_products
 from kechuang.finance.tables import Claim, Loan, Recovery, Repayment, SubFund
 from kechuang.ledger import LedgerError
-from kechuang.web.fields import Id
+from kechuang.web.fields import Id, Instant
 from kechuang.web.pagination import Page, PageParams, page, page_params
 from kechuang.web.problems import ProblemError, problem_responses
 from kechuang.web.security import READERS, client_ip, db, require
@@ -134,7 +134,7 @@ class MoneyFactOut(BaseModel):
     amount_fen: int
     received_on: dt.date
     recorded_on: dt.date
-    recorded_at: dt.datetime
+    recorded_at: Instant
     recorded_by: str
     replayed_by: str | None
 

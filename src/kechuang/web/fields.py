@@ -32,8 +32,9 @@ Amount = Annotated[int, Interval(ge=0, le=MAX_AMOUNT)]
 PositiveAmount = Annotated[int, Interval(gt=0, le=MAX_AMOUNT)]
 
 
-def _as_utc(value: dt.datetime) -> dt.datetime:
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """A naive instant (as SQLite hands them back) read as UTC; an aware one unchanged."""
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
 
 
-Instant = Annotated[dt.datetime, AfterValidator(_as_utc)]
+Instant = Annotated[dt.datetime, AfterValidator(as_utc)]
