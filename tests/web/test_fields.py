@@ -1,7 +1,7 @@
 """Ids and instants at the edge of the API (kechuang.web.fields).
 
 Generated from app.routes: every integer path parameter of every route (API and pages) is tried
-with ids that cannot exist (2^63, -1, 0, 10^30) by every role, on SQLite and PostgreSQL; the
+with ids that cannot exist (2^31, 2^63, -1, 0, 10^30) by every role, on SQLite and PostgreSQL; the
 answer is 404 or 422 naming the parameter, never a server error. Other integer query parameters
 get the same values and must not crash either.
 """
@@ -25,7 +25,8 @@ from kechuang.web.fields import MAX_ID, Instant, as_utc
 from kechuang.web.problems import _flat
 from tests.web.conftest import PASSWORD, USCC_A
 
-IMPOSSIBLE_IDS = (2**63, -1, 0, 10**30)
+# 2^31: past PostgreSQL's INTEGER; 2^63: past what SQLite can bind.
+IMPOSSIBLE_IDS = (2**31, 2**63, -1, 0, 10**30)
 # Who calls: one account per role that owns routes with ids (the enterprise and the bank own
 # their awards and loans, the office its transfer cases, officers the runs).
 ROLES = ("officer1", "ent_a", "bank1", "tto1", "admin1")

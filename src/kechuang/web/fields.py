@@ -1,8 +1,9 @@
 """Bounded types shared by every route: ids and amounts that callers send, instants the API returns.
 
-Stored ids are 64-bit signed integers on both stores, so an id outside 1..2^63-1 cannot name
-anything. Such an id is refused with 422 naming the parameter before it reaches a query:
-SQLite cannot even bind it (OverflowError) and PostgreSQL answers "bigint out of range".
+Stored ids are INTEGER columns: 32-bit on PostgreSQL, so an id outside 1..2^31-1 cannot name
+anything on either store. Such an id is refused with 422 naming the parameter before it reaches
+a query: PostgreSQL would answer "integer out of range" to the bound parameter, and SQLite cannot
+even bind an integer of 2^63 or more (OverflowError).
 The constraints are `annotated_types` metadata, so one alias serves a path parameter, a query
 parameter, a form field and a field of a body model alike.
 
@@ -19,7 +20,7 @@ from typing import Annotated
 from annotated_types import Interval
 from pydantic import AfterValidator
 
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1  # PostgreSQL INTEGER, the type of every id column
 # The largest amount (fen, or minor units of a foreign currency) a route takes: 100 billion
 # yuan, above any real deal or loan and far below 2^63, so sums of many still fit a BIGINT.
 MAX_AMOUNT = 10**13
