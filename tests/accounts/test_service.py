@@ -1,4 +1,5 @@
-"""Accounts: roles and bindings, argon2 hashes, login throttling, sessions, the audit log."""
+"""Accounts: roles and bindings, argon2 hashes, sessions, the audit log (throttling is in
+test_throttle)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,14 @@ import pytest
 from sqlalchemy import Engine, select, update
 
 from kechuang.accounts.service import (
-    THROTTLE_FAILURES,
     AccountError,
-    LoginThrottled,
-    authenticate,
     close_session,
     create_account,
     find_session,
     open_session,
     set_password,
 )
-from kechuang.accounts.tables import Account, AuditEntry, LoginFailure, WebSession
+from kechuang.accounts.tables import Account, AuditEntry, WebSession
 from kechuang.domain.uscc import check_digit
 from kechuang.store.engine import session_scope
 
@@ -56,30 +54,6 @@ def test_duplicate_username_is_refused(store: Engine) -> None:
         create_account(s, "ent", "long-enough", "enterprise", uscc=USCC)
     with session_scope(store) as s, pytest.raises(AccountError, match="taken"):
         create_account(s, "ent", "long-enough", "officer")
-
-
-def test_login_is_throttled_after_five_failures_per_account_and_address(store: Engine) -> None:
-    with session_scope(store) as s:
-        create_account(s, "officer1", "right-pass", "officer")
-    for _ in range(THROTTLE_FAILURES):
-        with session_scope(store) as s:
-            assert authenticate(s, "officer1", "wrong-pass", "10.0.0.1") is None
-    with session_scope(store) as s, pytest.raises(LoginThrottled):
-        authenticate(s, "officer1", "right-pass", "10.0.0.1")
-    # Another address is not locked out by someone else's guessing.
-    with session_scope(store) as s:
-        assert authenticate(s, "officer1", "right-pass", "10.0.0.2") is not None
-    # After the window the account opens again.
-    with session_scope(store) as s:
-        s.execute(update(LoginFailure).values(at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)))
-    with session_scope(store) as s:
-        assert authenticate(s, "officer1", "right-pass", "10.0.0.1") is not None
-
-
-def test_unknown_user_fails_like_a_wrong_password(store: Engine) -> None:
-    with session_scope(store) as s:
-        assert authenticate(s, "nobody", "whatever-pass", "10.0.0.1") is None
-        assert s.scalar(select(LoginFailure.username)) == "nobody"
 
 
 def test_sessions_expire_close_and_end_with_a_new_password(store: Engine) -> None:

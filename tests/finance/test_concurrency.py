@@ -25,7 +25,7 @@ from tests.finance.conftest import (
     seed_enterprises,
     setup_funds,
 )
-from tests.web.conftest import serve
+from tests.web.conftest import serving
 
 ON = dt.date(2025, 3, 3)
 DEFAULT_ON = dt.date(2025, 7, 7)
@@ -86,7 +86,7 @@ def test_twenty_concurrent_claims_on_one_loan_pay_once_and_refuse_the_rest(bank:
     }
     barrier = threading.Barrier(CLAIMS)
 
-    with serve(bank.client.app) as url:
+    with serving(bank.client.app) as url:
 
         def claim(_: int) -> httpx.Response:
             with httpx.Client(base_url=url, headers=headers, timeout=60) as client:

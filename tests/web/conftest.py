@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,19 +94,17 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(app: object) -> Iterator[str]:
-    """Serve the app with uvicorn on a free loopback port (a thread); yields its base URL."""
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")  # type: ignore[arg-type]
-    )
+def serving(app: Any, **options: Any) -> Iterator[str]:
+    """app served by uvicorn on a free loopback port in a thread; yields its base URL."""
+    options = {"host": "127.0.0.1", "log_level": "warning", **options, "port": _free_port()}
+    server = uvicorn.Server(uvicorn.Config(app, **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{options['port']}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -113,7 +112,7 @@ def serve(app: object) -> Iterator[str]:
 
 @pytest.fixture
 def live_server(loaded_engine: Engine) -> Iterator[str]:
-    with serve(create_app(loaded_engine)) as url:
+    with serving(create_app(loaded_engine)) as url:
         yield url
 
 
@@ -267,5 +266,5 @@ def login(client: object, username: str) -> str:
 
 @pytest.fixture
 def world_server(world_app: object) -> Iterator[str]:
-    with serve(world_app) as url:
+    with serving(world_app) as url:
         yield url

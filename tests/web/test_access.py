@@ -82,6 +82,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/me"): Case("/api/v1/me", shared=True),
     ("GET", "/api/v1/accounts"): Case("/api/v1/accounts"),
     ("GET", "/api/v1/audit"): Case("/api/v1/audit"),
+    ("POST", "/api/v1/accounts/{username}/unlock"): Case("/api/v1/accounts/ent_a/unlock"),
     ("GET", "/api/v1/policies"): Case("/api/v1/policies", shared=True),
     ("GET", "/api/v1/policies/{policy_id}"): Case(
         "/api/v1/policies/first-above-scale-reward", shared=True
@@ -234,6 +235,9 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", f"{T}/results/{{result_id}}/demands"): Case(f"{T}/results/{{result_id}}/demands"),
     # The public listing of results (titles, abstracts, classes) is there to be searched.
     ("GET", f"{T}/listing"): Case(f"{T}/listing", shared=True, query={"q": "肺结节"}),
+    ("GET", f"{T}/listing/results"): Case(
+        f"{T}/listing/results", shared=True, query={"lang": "en"}
+    ),
     ("POST", f"{T}/challenges"): Case(f"{T}/challenges", CHALLENGE, own=True),
     # An open challenge (揭榜挂帅) is public; answering it is what other parties do.
     ("GET", f"{T}/challenges"): Case(f"{T}/challenges", shared=True),

@@ -1,11 +1,16 @@
-"""The status page and its API show the counts of what was loaded, in Chinese or English."""
+"""The status page and its API show the counts of what was loaded, in Chinese or English; the
+import batches (file names, hashes) only to officers and admins."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from kechuang.web.app import create_app
+from tests.web.conftest import login
 
 
 def test_status_api_counts_what_was_loaded(loaded_engine: Engine) -> None:
@@ -43,3 +48,38 @@ def test_empty_store_says_how_to_load_data(engine: Engine) -> None:
 def test_openapi_document_lists_the_status_api(engine: Engine) -> None:
     spec = TestClient(create_app(engine)).get("/openapi.json").json()
     assert "/api/v1/status" in spec["paths"]
+
+
+def test_anonymous_status_has_counts_but_no_file_names_or_hashes(loaded_engine: Engine) -> None:
+    client = TestClient(create_app(loaded_engine))
+    response = client.get("/api/v1/status")
+    assert response.status_code == 200
+    assert "batches" not in response.json() and "latest_batch" not in response.json()
+    assert "demo.csv" not in response.text and "ab" * 6 not in response.text
+    page = client.get("/").text
+    assert "demo.csv" not in page and "ab" * 6 not in page
+
+
+@pytest.mark.parametrize(
+    ("username", "sees_batches"),
+    [
+        ("officer1", True),
+        ("admin1", True),
+        ("analyst1", False),
+        ("bank1", False),
+        ("ent_a", False),
+    ],
+)
+def test_only_officers_and_admins_see_the_import_batches(
+    world_app: Any, username: str, sees_batches: bool
+) -> None:
+    client = TestClient(world_app)
+    login(client, username)
+    body = client.get("/api/v1/status").json()
+    assert body["enterprises"] == 3 and body["import_batches"] == 1
+    if sees_batches:
+        (batch,) = body["batches"]
+        assert batch["file_name"] == "world.csv" and batch["sha256"] == "cd" * 32
+        assert batch["row_count"] == 6
+    else:
+        assert "batches" not in body and "world.csv" not in str(body) and "cd" * 32 not in str(body)

@@ -1,4 +1,4 @@
-"""CLI commands of kechuang.accounts: `kechuang accounts create|list|passwd|demo`."""
+"""CLI commands of kechuang.accounts: `kechuang accounts create|list|passwd|unlock|demo`."""
 
 from __future__ import annotations
 
@@ -53,7 +53,9 @@ def create(
                 org=org,
                 actor="cli",
             )
-    except (AccountError, WeakPasswordError) as exc:
+    except WeakPasswordError as exc:
+        raise _fail(f"{exc.en}\n{exc.zh}") from None
+    except AccountError as exc:
         raise _fail(str(exc)) from None
     out.print(f"created {username} ({role})")
 
@@ -101,9 +103,25 @@ def passwd(
     try:
         with session_scope(_engine()) as session:
             set_password(session, username, password, actor="cli")
-    except (AccountError, WeakPasswordError) as exc:
+    except WeakPasswordError as exc:
+        raise _fail(f"{exc.en}\n{exc.zh}") from None
+    except AccountError as exc:
         raise _fail(str(exc)) from None
     out.print(f"password of {username} changed")
+
+
+@accounts_app.command("unlock")
+def unlock_(username: Annotated[str, typer.Argument(help="Login name")]) -> None:
+    """Unlock an account locked by failed logins, so its owner can log in at once (audited)."""
+    from kechuang.accounts.service import AccountError, unlock
+    from kechuang.store.engine import session_scope
+
+    try:
+        with session_scope(_engine()) as session:
+            was_locked = unlock(session, username, actor="cli")
+    except AccountError as exc:
+        raise _fail(str(exc)) from None
+    out.print(f"{username} unlocked" if was_locked else f"{username} was not locked")
 
 
 @accounts_app.command("demo")

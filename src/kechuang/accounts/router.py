@@ -9,16 +9,20 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kechuang.accounts import audit
+from kechuang.accounts import audit, throttle
 from kechuang.accounts.service import (
     SESSION_LIFETIME,
+    AccountError,
     LoginThrottled,
     Principal,
     authenticate,
     close_session,
     open_session,
+    unlock,
 )
 from kechuang.accounts.tables import Account
+from kechuang.accounts.throttle import ThrottleSettings
+from kechuang.domain.text import CleanLine
 from kechuang.web.fields import Instant
 from kechuang.web.pagination import Page, PageParams, page, page_params
 from kechuang.web.problems import ProblemError, problem_responses
@@ -35,8 +39,8 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=problem_respon
 
 
 class LoginRequest(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
+    username: CleanLine = Field(min_length=1, max_length=64)
+    password: CleanLine = Field(min_length=1, max_length=256)
 
 
 class SessionOut(BaseModel):
@@ -61,6 +65,14 @@ class Me(BaseModel):
 class AccountOut(Me):
     active: bool
     created_at: Instant
+    locked_until: Instant | None = Field(
+        None, description="Set while too many failed logins keep the account locked"
+    )
+
+
+class UnlockOut(BaseModel):
+    username: str
+    was_locked: bool
 
 
 class AuditOut(BaseModel):
@@ -86,18 +98,39 @@ def set_session_cookie(response: Response, token: str, request: Request) -> None
     )
 
 
-def log_in(session: Session, username: str, password: str, ip: str) -> tuple[str, Any, Account]:
-    """Check the password (throttled) and open a session; commits."""
+def login_settings(request: Request) -> ThrottleSettings:
+    """The app's login limits (read from the environment when the app was made)."""
+    settings = getattr(request.app.state, "login_throttle", None)
+    return settings if isinstance(settings, ThrottleSettings) else ThrottleSettings.from_environ()
+
+
+# What a refused login says, in the page's language (the API speaks English).
+LOGIN_MESSAGES = {
+    "failed": {"zh": "用户名或密码错误。", "en": "Wrong username or password."},
+    "throttled": {
+        "zh": "登录尝试次数过多，请{minutes}分钟后再试。",
+        "en": "Too many login attempts; try again in {minutes} minutes.",
+    },
+}
+
+
+def log_in(
+    session: Session,
+    username: str,
+    password: str,
+    ip: str,
+    settings: ThrottleSettings,
+    lang: str = "en",
+) -> tuple[str, Any, Account]:
+    """Check the password (throttled) and open a session; commits. The same 401 for an
+    unknown name and a wrong password, the same 429 for a locked name whether it exists."""
     try:
-        account = authenticate(session, username, password, ip)
-    except LoginThrottled:
-        session.commit()
-        raise ProblemError(
-            429, "too many failed logins; wait 15 minutes", "login-throttled"
-        ) from None
+        account = authenticate(session, username, password, ip, settings)
+    except LoginThrottled as exc:
+        message = LOGIN_MESSAGES["throttled"][lang].format(minutes=exc.minutes_left())
+        raise ProblemError(429, message, "login-throttled") from None
     if account is None:
-        session.commit()  # keep the failure: it counts towards throttling
-        raise ProblemError(401, "wrong username or password", "login-failed")
+        raise ProblemError(401, LOGIN_MESSAGES["failed"][lang], "login-failed")
     token, row = open_session(session, account, ip)
     session.commit()
     return token, row, account
@@ -115,7 +148,9 @@ def create_session(
 ) -> SessionOut:
     """Log in with username and password. A JSON body cannot be posted cross-site without CORS,
     so this needs no CSRF token; it sets the session cookie and returns the Bearer token."""
-    token, row, account = log_in(session, body.username, body.password, client_ip(request))
+    token, row, account = log_in(
+        session, body.username, body.password, client_ip(request), login_settings(request)
+    )
     set_session_cookie(response, token, request)
     return SessionOut(
         token=token,
@@ -168,6 +203,7 @@ def list_accounts(
     rows = session.scalars(
         select(Account).order_by(Account.username).limit(params.limit).offset(params.offset)
     ).all()
+    locks = throttle.locked_until(session, throttle.ACCOUNT, [a.username for a in rows])
     items = [
         AccountOut(
             username=a.username,
@@ -177,10 +213,39 @@ def list_accounts(
             org=a.org,
             active=a.active,
             created_at=a.created_at,
+            locked_until=locks.get(a.username),
         )
         for a in rows
     ]
     return page(request, items, total, params)
+
+
+@router.post(
+    "/accounts/{username}/unlock",
+    response_model=UnlockOut,
+    responses=problem_responses(403, 404),
+    summary="Unlock an account locked by failed logins (admin)",
+)
+def unlock_account(
+    username: str,
+    request: Request,
+    session: Session = Depends(db),
+    who: Principal = Depends(require("admin")),
+) -> UnlockOut:
+    """Clear the account's failed-login count so its owner can log in at once; audited."""
+    return UnlockOut(
+        username=username, was_locked=unlock_committed(request, session, who, username)
+    )
+
+
+def unlock_committed(request: Request, session: Session, who: Principal, username: str) -> bool:
+    """Unlock username as `who` and commit (API and admin page); 404 for an unknown name."""
+    try:
+        was_locked = unlock(session, username, who.username, client_ip(request))
+    except AccountError:
+        raise ProblemError(404, f"no account {username}", "not-found") from None
+    session.commit()
+    return was_locked
 
 
 @router.get(

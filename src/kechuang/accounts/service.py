@@ -1,4 +1,4 @@
-"""Account services: create, list, change password, log in (throttled), sessions.
+"""Account services: create, list, change password, log in (throttled), unlock, sessions.
 
 Every change is written to the audit log in the same transaction. Sessions are server-side rows
 with an expiry; the cookie carries a random token whose SHA-256 is the row's key.
@@ -8,29 +8,25 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
-from kechuang.accounts import audit
+from kechuang.accounts import audit, throttle
 from kechuang.accounts.passwords import hash_password, verify_password
-from kechuang.accounts.tables import ROLES, Account, LoginFailure, WebSession
+from kechuang.accounts.tables import ROLES, Account, WebSession
+from kechuang.domain import text as clean
 from kechuang.domain.uscc import is_valid as uscc_is_valid
 
 SESSION_LIFETIME = dt.timedelta(hours=8)
-THROTTLE_FAILURES = 5
-THROTTLE_WINDOW = dt.timedelta(minutes=15)
 ORG_ROLES = ("bank", "tech_transfer")
 
 
 class AccountError(ValueError):
     """Bad account data: unknown role, missing or invalid USCC, duplicate username."""
-
-
-class LoginThrottled(Exception):
-    """Too many failed logins for this username from this address; try again later."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +90,10 @@ def create_account(
         raise AccountError("only an enterprise account is bound to a USCC")
     if role in ORG_ROLES and not org:
         raise AccountError(f"a {role} account needs --org (its organisation code)")
+    for label, value in (("display name", display_name), ("org", org or "")):
+        bad = clean.forbidden_character(value)
+        if bad is not None:
+            raise AccountError(f"{label} {clean.visible(value)!r}: {clean.reason(*bad)}")
     if session.scalar(select(Account.id).where(Account.username == username)) is not None:
         raise AccountError(f"username {username!r} is taken")
     now = _now()
@@ -103,7 +103,7 @@ def create_account(
         role=role,
         uscc=uscc,
         org=org if role in ORG_ROLES else None,
-        password_hash=hash_password(password),
+        password_hash=hash_password(password, (username, display_name)),
         active=True,
         created_at=now,
         password_changed_at=now,
@@ -122,43 +122,115 @@ def set_password(session: Session, username: str, password: str, actor: str = "s
     account = session.scalar(select(Account).where(Account.username == username))
     if account is None:
         raise AccountError(f"no account {username!r}")
-    account.password_hash = hash_password(password)
+    account.password_hash = hash_password(password, (username, account.display_name))
     account.password_changed_at = _now()
     # A new password ends every session opened with the old one.
     session.execute(delete(WebSession).where(WebSession.account_id == account.id))
     audit.record(session, actor, "account.password", "account", account.id, None, None)
 
 
-def recent_failures(session: Session, username: str, ip: str) -> int:
-    since = _now() - THROTTLE_WINDOW
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(LoginFailure)
-            .where(LoginFailure.username == username, LoginFailure.ip == ip)
-            .where(LoginFailure.at >= since)
-        )
-        or 0
+class LoginThrottled(Exception):
+    """Too many login attempts for this account name or from this address; `until` is when
+    the lock ends. Raised whether or not the account exists."""
+
+    def __init__(self, scope: str, until: dt.datetime) -> None:
+        super().__init__(f"{scope} locked until {until.isoformat()}")
+        self.scope = scope
+        self.until = until
+
+    def minutes_left(self, now: dt.datetime | None = None) -> int:
+        seconds = (self.until - (now or _now())).total_seconds()
+        return max(1, math.ceil(seconds / 60))
+
+
+def _failed(session: Session, username: str, ip: str, reason: str) -> None:
+    # The attempted name is made printable: it may hold anything a client sent.
+    shown = clean.visible(username)
+    audit.record(
+        session,
+        "anonymous",
+        "login.failed",
+        "account",
+        throttle.counter_key(shown),
+        None,
+        {"username": shown, "address": ip, "reason": reason},
+        ip=ip,
     )
 
 
-def authenticate(session: Session, username: str, password: str, ip: str) -> Account | None:
-    """The account if the password is right; None otherwise (the failure is counted).
+def authenticate(
+    session: Session,
+    username: str,
+    password: str,
+    ip: str,
+    settings: throttle.ThrottleSettings | None = None,
+) -> Account | None:
+    """The account if the password is right; None otherwise. Commits.
 
-    Raises LoginThrottled once THROTTLE_FAILURES failures for (username, ip) fall inside
-    THROTTLE_WINDOW, before the password is even checked.
+    The attempt is first counted against the client address and then the account name (see
+    kechuang.accounts.throttle) and committed, so that concurrent guesses each see it; one
+    over either limit raises LoginThrottled without the password being checked. An unknown
+    name costs the same hash check and counts the same way as a known one. Every failure is
+    written to the audit log (name, address, reason; never the password).
     """
-    if recent_failures(session, username, ip) >= THROTTLE_FAILURES:
-        raise LoginThrottled(username)
-    account = session.scalar(select(Account).where(Account.username == username))
-    ok = verify_password(account.password_hash if account else None, password)
-    if not ok or account is None or not account.active:
-        session.add(LoginFailure(username=username[:64], ip=ip[:64], at=_now()))
-        return None
-    session.execute(
-        delete(LoginFailure).where(LoginFailure.username == username, LoginFailure.ip == ip)
+    settings = settings or throttle.ThrottleSettings.from_environ()
+    now = _now()
+    key = throttle.counter_key(clean.visible(username))
+    by_address = throttle.claim(session, throttle.ADDRESS, ip[:64], settings, now)
+    by_account = None
+    if by_address.allowed:
+        by_account = throttle.claim(session, throttle.ACCOUNT, key, settings, now)
+    refused = by_address if by_account is None else by_account
+    if not refused.allowed:
+        reason = "address_throttled" if refused is by_address else "account_locked"
+        _failed(session, username, ip, reason)
+        session.commit()
+        raise LoginThrottled(refused.scope, refused.locked_until or now + settings.lockout)
+    session.commit()
+
+    # A name no account can have (too long, control characters) is not looked up: PostgreSQL
+    # would refuse a NUL in the query. It is checked against the dummy hash like any other.
+    possible = len(username) <= 64 and clean.forbidden_character(username) is None
+    account = (
+        session.scalar(select(Account).where(Account.username == username)) if possible else None
     )
+    ok = verify_password(account.password_hash if account else None, password)
+    if account is None or not ok or not account.active:
+        reason = (
+            "unknown_account"
+            if account is None
+            else "wrong_password"
+            if not ok
+            else "inactive_account"
+        )
+        _failed(session, username, ip, reason)
+        session.commit()
+        return None
+    assert by_account is not None
+    throttle.give_back(session, by_account, settings)
+    throttle.give_back(session, by_address, settings)
+    throttle.sweep(session, settings, now)
     return account
+
+
+def unlock(session: Session, username: str, actor: str, ip: str = "") -> bool:
+    """Clear the login counter of an account name (an admin's unlock); audited. True if the
+    account was locked; AccountError if there is no such account."""
+    account = session.scalar(select(Account).where(Account.username == username))
+    if account is None:
+        raise AccountError(f"no account {username!r}")
+    was_locked = throttle.unlock(session, throttle.ACCOUNT, throttle.counter_key(username))
+    audit.record(
+        session,
+        actor,
+        "account.unlock",
+        "account",
+        account.id,
+        None,
+        {"was_locked": was_locked},
+        ip,
+    )
+    return was_locked
 
 
 def token_hash(token: str) -> str:

@@ -1,4 +1,4 @@
-"""Tables of kechuang.accounts: accounts, server-side sessions, login failures, the audit log.
+"""Tables of kechuang.accounts: accounts, server-side sessions, login attempts, the audit log.
 
 A session row is found by the SHA-256 of its cookie token, so a leaked database does not leak
 live cookies. The audit log is append-only: who, when, what, and the before/after of the change.
@@ -49,16 +49,21 @@ class WebSession(Base):
     ip: Mapped[str] = mapped_column(String(64), default="")
 
 
-class LoginFailure(Base):
-    """One failed login, counted per username and address for throttling."""
+class LoginAttempt(Base):
+    """Login attempts inside the current window for one account name or one client address.
 
-    __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_who", "username", "ip", "at"),)
+    One row per (scope, key), counted by a single INSERT ... ON CONFLICT DO UPDATE ... RETURNING
+    so that concurrent attempts each see their own count (kechuang.accounts.throttle). The key
+    is the name as typed, whether or not such an account exists.
+    """
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    username: Mapped[str] = mapped_column(String(64))
-    ip: Mapped[str] = mapped_column(String(64))
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    __tablename__ = "login_attempts"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)  # "account" or "address"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class AuditEntry(Base):

@@ -464,7 +464,7 @@ def _transfer_deals(
     from kechuang.transfer.drafts import check_result
     from kechuang.transfer.due_diligence import Agreement
     from kechuang.transfer.income import IncomeDraft
-    from kechuang.transfer.synthetic import documents
+    from kechuang.transfer.synthetic import results as synthetic_results
 
     orgs = list(INSTITUTIONS)
     offices = {org: Actor(f"demo-tto-{org}", "tech_transfer", org=org) for org in orgs}
@@ -472,11 +472,12 @@ def _transfer_deals(
         register.set_rule(session, org, Rule(licence_bp=7_000, transfer_bp=7_000,
                                              equity_bp=7_000))  # fmt: skip
     results = []
-    for n, doc in enumerate(documents(count, seed=rng.randrange(1_000_000))):
-        org = orgs[n % len(orgs)]
+    for n, synthetic in enumerate(synthetic_results(count, seed=rng.randrange(1_000_000))):
+        org, doc = orgs[n % len(orgs)], synthetic.document
         draft, problems = check_result(
-            kind="patent", title_zh=doc.title, title_en=f"{INSTITUTIONS[org]} service invention "
-            f"{n + 1}", abstract_zh=doc.text, keywords="", application_number=numbers[n],
+            kind="patent", title_zh=doc.title, title_en=synthetic.title_en,
+            abstract_zh=doc.text, abstract_en=synthetic.summary_en, keywords="",
+            application_number=numbers[n],
             ipc_codes="; ".join(f"{c} 1/00" for c in doc.ipc_codes),
             industry_code=doc.industry_code,
             disclosed_on=dt.date(2023, 1, 9) + dt.timedelta(days=rng.randrange(540)),

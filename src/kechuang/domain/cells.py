@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from kechuang.domain import district, industry, uscc
+from kechuang.domain import text as clean
 from kechuang.domain.money import FEN_PER_YUAN
 from kechuang.domain.panel import FIELDS, Field, Kind
 from kechuang.domain.periods import FIRST_YEAR, current_year
@@ -98,6 +99,10 @@ def _read(f: Field, text: str) -> str | int | bool | Decimal | dt.date:
         return _code(f, text)
     if kind is Kind.TEXT:
         stripped = text.strip()
+        bad = clean.forbidden_character(stripped)
+        if bad is not None:
+            leading = len(text) - len(text.lstrip())
+            raise InvalidValue(clean.reason(bad[0] + leading, bad[1]))
         if f.choices and stripped not in f.choices:
             raise InvalidValue(not_a_choice(f))
         return stripped

@@ -16,6 +16,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from kechuang.domain import text as clean
 from kechuang.enterprises import importer
 from kechuang.enterprises.readers import PanelFileError
 from kechuang.enterprises.snapshot import stored_rows, write_snapshot
@@ -64,7 +65,9 @@ def _print_errors(refused: importer.ImportRefused, errors_file: Path | None) -> 
     for column in ("row", "column", "value", "reason"):
         table.add_column(column, overflow="fold")
     for e in refused.errors:
-        table.add_row(str(e.row), e.column, "" if e.value is None else e.value, e.reason)
+        # A refused control character is shown as <U+XXXX>, not sent to the terminal.
+        value = "" if e.value is None else clean.visible(e.value)
+        table.add_row(str(e.row), e.column, value, e.reason)
     err.print(table)
     rest = refused.count - len(refused.errors)
     if rest > 0:

@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import Connection, Engine, insert
 
 from kechuang.domain import cells
+from kechuang.domain import text as clean
 from kechuang.domain.panel import COLUMNS, FIELDS
 from kechuang.enterprises import snapshot as snapshots
 from kechuang.enterprises import store_writer
@@ -109,7 +110,9 @@ class _ErrorSink:
         if room > 0:
             self.shown.extend(errors[:room])
         if self._writer:
-            self._writer.writerows((e.row, e.column, e.value or "", e.reason) for e in errors)
+            self._writer.writerows(
+                (e.row, e.column, clean.visible(e.value or ""), e.reason) for e in errors
+            )
 
 
 def _duckdb(workdir: Path) -> duckdb.DuckDBPyConnection:

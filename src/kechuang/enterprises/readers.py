@@ -34,6 +34,8 @@ from kechuang.enterprises.limits import PanelFileError
 
 __all__ = ["Batch", "PanelFileError", "PanelReader", "cell_text", "open_panel", "read_rows"]
 
+from kechuang.domain import text as clean
+
 BATCH_ROWS = 50_000
 CSV_BLOCK_BYTES = limits.MAX_LINE_BYTES
 FIRST_DATA_ROW = 2  # the header is row 1, as a spreadsheet shows it
@@ -126,7 +128,16 @@ def open_panel(path: Path) -> PanelReader:
 
 
 def _check_header(path: Path, header: list[str]) -> list[str]:
-    return limits.check_header(path.name, header)
+    header = limits.check_header(path.name, header)
+    for number, name in enumerate(header, start=1):
+        # Extra columns' names are stored (as JSON keys), so they must be clean text too.
+        bad = clean.forbidden_character(name)
+        if bad is not None:
+            raise PanelFileError(
+                f"{path.name}: column {number} of the header ({clean.visible(name)}) "
+                + clean.reason(*bad)
+            )
+    return header
 
 
 # CSV ---------------------------------------------------------------------------------------

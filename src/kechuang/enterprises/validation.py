@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kechuang.domain import cells
+from kechuang.domain import text as clean
 from kechuang.domain.panel import FIELDS, Field, Kind
 from kechuang.domain.periods import FIRST_YEAR, current_year
 from kechuang.domain.values import InvalidValue
@@ -268,15 +269,26 @@ def _bound(f: Field, value: int) -> pa.Scalar:
     return pa.scalar(value, pa.int64())
 
 
-def _extras(batch: Batch, names: list[str]) -> pa.Array:
+def _extras(batch: Batch, names: list[str]) -> tuple[pa.Array, list[tuple[int, str, str]]]:
+    """The extra columns of each row as JSON text, and their cells that hold a character no
+    stored text may (extras are free text: tab and line feed are allowed)."""
     if not names:
-        return pa.nulls(len(batch.rows), pa.string())
+        return pa.nulls(len(batch.rows), pa.string()), []
     columns = [batch.text(name).to_pylist() for name in names]
     out: list[str | None] = []
-    for texts in zip(*columns, strict=True):
-        kept = {n: t for n, t in zip(names, texts, strict=True) if t is not None and t.strip()}
+    errors: list[tuple[int, str, str]] = []
+    for position, texts in enumerate(zip(*columns, strict=True)):
+        kept = {
+            n: clean.normalise_line_ends(t)
+            for n, t in zip(names, texts, strict=True)
+            if t is not None and t.strip()
+        }
+        for name, text in kept.items():
+            bad = clean.forbidden_character(text, multiline=True)
+            if bad is not None:
+                errors.append((position, name, clean.reason(*bad)))
         out.append(json.dumps(kept, ensure_ascii=False) if kept else None)
-    return pa.array(out, pa.string())
+    return pa.array(out, pa.string()), errors
 
 
 def validate_batch(batch: Batch, extra_columns: list[str]) -> Validated:
@@ -306,14 +318,17 @@ def validate_batch(batch: Batch, extra_columns: list[str]) -> Validated:
         (p, "founded_on", cells.founded_after_year(int(years[p]))) for p in _positions(founded_late)
     )
 
+    extras, extra_errors = _extras(batch, extra_columns)
+    found.extend(extra_errors)
+
     rows = batch.rows.to_numpy(zero_copy_only=False)
-    order = {f.name: i for i, f in enumerate(FIELDS)}
+    order = {name: i for i, name in enumerate([f.name for f in FIELDS] + extra_columns)}
     found.sort(key=lambda e: (e[0], order[e[1]]))
     errors = [
         CellError(int(rows[p]), name, shown(batch.cell(name, p)), reason)
         for p, name, reason in found
     ]
-    columns = [typed[f.name] for f in FIELDS] + [_extras(batch, extra_columns), batch.rows]
+    columns = [typed[f.name] for f in FIELDS] + [extras, batch.rows]
     return Validated(pa.Table.from_arrays(columns, schema=staged_schema()), errors)
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from kechuang.accounts import audit
 from kechuang.accounts.service import Principal
+from kechuang.domain.text import CleanLine
 from kechuang.finance import fund_of_funds, indicators, loans
 from kechuang.finance.errors import BadDay, FinanceError, IllegalTransition, NotFound
 from kechuang.finance.products import ProductError, load_products
@@ -151,10 +152,10 @@ class LoanDetail(LoanOut):
 
 
 class ApplicationIn(BaseModel):
-    product_id: str = Field(min_length=1, max_length=64)
+    product_id: CleanLine = Field(min_length=1, max_length=64)
     uscc: str = Field(pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$")
-    partner_org: str = Field(min_length=1, max_length=64)
-    bank_ref: str = Field(min_length=1, max_length=64)
+    partner_org: CleanLine = Field(min_length=1, max_length=64)
+    bank_ref: CleanLine = Field(min_length=1, max_length=64)
     principal_fen: int = Field(gt=0, le=10**13)
     term_months: int = Field(ge=1, le=360)
     method: Literal["equal_instalment", "interest_only"]
@@ -167,7 +168,7 @@ class MoneyIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    ref: str = Field(min_length=1, max_length=64)
+    ref: CleanLine = Field(min_length=1, max_length=64)
     amount_fen: int = Field(gt=0, le=10**13)
     received_on: dt.date | None = None
 

@@ -377,7 +377,7 @@ STATUS_TEXT = {
 def verification_checks() -> dict[str, Any]:
     """The verification record shipped beside the pack (verification/checks.yaml)."""
     root = resources.files("kechuang.policies") / "verification" / "checks.yaml"
-    data: dict[str, Any] = yaml.safe_load(root.read_text(encoding="utf-8"))
+    data: dict[str, Any] = safe_yaml.load(root.read_text(encoding="utf-8"))
     return data
 
 

@@ -6,6 +6,7 @@ Heavy imports (jieba, the store) happen inside the commands so `kechuang --help`
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -58,17 +59,20 @@ def import_file(
 
 @transfer_app.command("match")
 def match(
-    text: Annotated[str, typer.Argument(help="A demand in Chinese")],
+    text: Annotated[str, typer.Argument(help="A demand in your own words (zh, or en)")],
     ipc: Annotated[str, typer.Option("--ipc", help="IPC classes, e.g. 'A61K; G06T'")] = "",
     industry: Annotated[str | None, typer.Option("--industry", help="GB/T 4754 code")] = None,
     k: Annotated[int, typer.Option("-k", min=1, max=50)] = 5,
+    lang: Annotated[str, typer.Option("--lang", help="zh, or en: the English listing")] = "zh",
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Match a demand against the listed results, with the reasons."""
+    """Match a demand against the listed results: the needs each answers, why, the evidence."""
     from kechuang.store.engine import make_engine, make_sessionmaker
     from kechuang.transfer import ipc as ipc_codes
     from kechuang.transfer.demands import listing_index
 
+    if lang not in ("zh", "en"):
+        raise _fail(f"--lang: zh or en, not {lang!r}")
     try:
         codes = [str(c) for c in ipc_codes.parse_list(ipc)]
     except ipc_codes.InvalidIpc as exc:
@@ -76,16 +80,17 @@ def match(
     engine = make_engine()
     try:
         with make_sessionmaker(engine)() as session:
-            found = listing_index(session).search(
+            found = listing_index(session, lang).search(
                 text, ipc_codes=codes, industry_code=industry, k=k
             )
     finally:
         engine.dispose()
     if as_json:
-        out.print_json(json.dumps([m.__dict__ for m in found], ensure_ascii=False, default=list))
+        out.print_json(json.dumps([asdict(m) for m in found], ensure_ascii=False))
         return
     for rank, m in enumerate(found, start=1):
         out.print(f"{rank}. [bold]{m.title}[/bold] (result {m.id}, score {m.score:.2f})")
+        out.print(f"     {m.explanation(lang)}", highlight=False)
         for reason in m.reasons:
             out.print(f"     {reason}")
 

@@ -1,8 +1,11 @@
 """Technology demands (出题) posted by enterprises, and matching them against the register.
 
 An enterprise posts and sees only its own demands; matching searches the public listing of
-results (listed, not withdrawn) of every institution and shows each match with its reasons.
-The index is rebuilt only when the listing changes (keyed by its size and newest row).
+results (listed, not withdrawn) of every institution and shows each match with the needs it
+answers and its evidence. The listing is indexed in Chinese and, for the cross-border listing
+(常态化开展科技成果跨境推介), in English from the results' English titles and summaries; a demand
+with an English description is matched in English. Each index is rebuilt only when the listing
+changes (keyed by its size and newest row).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from kechuang.transfer.errors import NotFound, TransferError
 from kechuang.transfer.matching import Document, Index, Match
 from kechuang.transfer.register import get_result
 from kechuang.transfer.tables import Demand, Result
+from kechuang.transfer.thesaurus import LANGUAGES
 
 TITLE_MAX = 200
 TEXT_MAX = 5_000
@@ -34,6 +38,7 @@ class DemandDraft:
     ipc_codes: str = ""
     industry_code: str | None = None
     budget_fen: int | None = None
+    description_en: str = ""
 
 
 def post(session: Session, who: Actor, draft: DemandDraft) -> Demand:
@@ -61,11 +66,14 @@ def post(session: Session, who: Actor, draft: DemandDraft) -> Demand:
         isinstance(budget, bool) or not isinstance(budget, int) or budget < 0
     ):
         problems.append("budget_fen: whole fen, not negative")
+    if len(draft.description_en) > TEXT_MAX:
+        problems.append(f"description_en: at most {TEXT_MAX} characters")
     if problems:
         raise TransferError("demand refused: " + "; ".join(problems))
     demand = Demand(
         uscc=who.uscc, title_zh=draft.title_zh.strip(), title_en=draft.title_en.strip(),
-        description_zh=draft.description_zh.strip(), ipc_codes=";".join(codes),
+        description_zh=draft.description_zh.strip(),
+        description_en=draft.description_en.strip(), ipc_codes=";".join(codes),
         industry_code=code, budget_fen=budget, status="open", posted_at=dt.datetime.now(dt.UTC),
     )  # fmt: skip
     session.add(demand)
@@ -107,37 +115,76 @@ _cache: dict[object, tuple[tuple[int, int], Index]] = {}
 _lock = threading.Lock()
 
 
-def result_document(row: Result) -> Document:
-    text = f"{row.abstract_zh} {row.keywords.replace(';', ' ')}"
+def check_language(lang: str) -> str:
+    if lang not in LANGUAGES:
+        raise TransferError(f"lang: one of {', '.join(LANGUAGES)}, not {lang!r}")
+    return lang
+
+
+def result_document(row: Result, lang: str = "zh") -> Document:
+    """A result as the matcher reads it: Chinese fields, or the English title and summary."""
     codes = tuple(c for c in row.ipc_codes.split(";") if c)
+    if lang == "en":
+        return Document(row.id, row.title_en, row.abstract_en, codes, row.industry_code)
+    text = f"{row.abstract_zh} {row.keywords.replace(';', ' ')}"
     return Document(row.id, row.title_zh, text, codes, row.industry_code)
 
 
-def listing_index(session: Session) -> Index:
-    """The index of the public listing, rebuilt when rows were added or withdrawn."""
+def listing_index(session: Session, lang: str = "zh") -> Index:
+    """The index of the public listing in a language, rebuilt when rows were added or withdrawn."""
+    check_language(lang)
     key = session.execute(
         select(func.count(Result.id), func.coalesce(func.max(Result.id), 0)).where(*_LISTED)
     ).one()
     stamp = (int(key[0]), int(key[1]))
     bind = session.get_bind()
-    cache_key = str(bind.url) if hasattr(bind, "url") else id(bind)
+    cache_key = (str(bind.url) if hasattr(bind, "url") else id(bind), lang)
     with _lock:
         cached = _cache.get(cache_key)
         if cached is not None and cached[0] == stamp:
             return cached[1]
     rows = session.scalars(select(Result).where(*_LISTED).order_by(Result.id))
-    index = Index([result_document(r) for r in rows])
+    index = Index([result_document(r, lang) for r in rows], lang=lang)
     with _lock:
         _cache[cache_key] = (stamp, index)
     return index
 
 
-def match(session: Session, who: Actor, demand_id: int, k: int = 10) -> list[Match]:
-    """The listed results that best answer a demand, with the reasons for each."""
+def listing(session: Session, *, limit: int = 50, offset: int = 0) -> tuple[int, list[Result]]:
+    """The public listing (listed, not withdrawn) of every institution, newest first."""
+    total = session.scalar(select(func.count()).select_from(Result).where(*_LISTED)) or 0
+    rows = session.scalars(
+        select(Result).where(*_LISTED).order_by(Result.id.desc()).limit(limit).offset(offset)
+    )
+    return total, list(rows)
+
+
+def listed_view(row: Result, lang: str) -> dict[str, object]:
+    """A listed result in one language: its title and summary (empty where none was given)."""
+    english = check_language(lang) == "en"
+    return {
+        "id": row.id, "institution": row.institution, "kind": row.kind,
+        "title": row.title_en if english else row.title_zh,
+        "summary": row.abstract_en if english else row.abstract_zh,
+        "ipc_codes": row.ipc_codes, "industry_code": row.industry_code,
+    }  # fmt: skip
+
+
+def demand_text(demand: Demand, lang: str) -> str:
+    """What is matched of a demand: its title and description in the language asked for."""
+    if lang == "en":
+        return f"{demand.title_en} {demand.description_en}"
+    return f"{demand.title_zh} {demand.description_zh}"
+
+
+def match(
+    session: Session, who: Actor, demand_id: int, k: int = 10, lang: str = "zh"
+) -> list[Match]:
+    """The listed results that best answer a demand, with the needs each answers and why."""
     demand = get(session, who, demand_id)
-    index = listing_index(session)
+    index = listing_index(session, check_language(lang))
     return index.search(
-        f"{demand.title_zh} {demand.description_zh}",
+        demand_text(demand, lang),
         ipc_codes=[c for c in demand.ipc_codes.split(";") if c],
         industry_code=demand.industry_code, k=k,
     )  # fmt: skip

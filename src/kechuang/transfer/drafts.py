@@ -20,6 +20,7 @@ from kechuang.transfer.distribution import (
     check_contributors,
 )
 
+ABSTRACT_MAX = 5_000
 KINDS = ("patent", "software_copyright", "new_drug", "plant_variety", "know_how")
 PATENT_KINDS = ("patent",)
 TITLE_MAX = 200
@@ -53,6 +54,7 @@ class ResultDraft:
     industry_code: str | None
     disclosed_on: dt.date
     inventors: tuple[InventorDraft, ...] = field(default_factory=tuple)
+    abstract_en: str = ""
 
 
 def percent_to_bp(text: str) -> int:
@@ -93,6 +95,7 @@ def check_result(
     industry_code: str | None,
     disclosed_on: dt.date | str,
     inventors: list[InventorDraft] | str,
+    abstract_en: str = "",
 ) -> tuple[ResultDraft | None, list[Problem]]:
     """A normalised draft, or None and every problem found (all fields are checked)."""
     problems: list[Problem] = []
@@ -107,6 +110,9 @@ def check_result(
             bad(column, text, "a listing needs a title in Chinese and in English")
         elif len(text) > TITLE_MAX:
             bad(column, text, f"at most {TITLE_MAX} characters")
+    for column, text in (("abstract_zh", abstract_zh), ("abstract_en", abstract_en)):
+        if text and len(text) > ABSTRACT_MAX:
+            bad(column, text[:40] + "…", f"at most {ABSTRACT_MAX} characters")
     number: str | None = None
     if application_number and application_number.strip():
         try:
@@ -153,6 +159,7 @@ def check_result(
             abstract_zh=(abstract_zh or "").strip(), keywords=(keywords or "").strip(),
             application_number=number, ipc_codes=codes, industry_code=industry_checked,
             disclosed_on=disclosed, inventors=tuple(drafts),
+            abstract_en=(abstract_en or "").strip(),
         ),
         [],
     )  # fmt: skip

@@ -1,7 +1,8 @@
 """Importing results into an institution's register from CSV (UTF-8) or Excel (.xlsx).
 
 Columns: kind, title_zh, title_en, abstract_zh, keywords, application_number, ipc_codes,
-industry_code, disclosed_on, inventors (e.g. '张三:60:main;李四:40'). The import is atomic:
+industry_code, disclosed_on, inventors (e.g. '张三:60:main;李四:40'), and optionally
+abstract_en (the English summary of the cross-border listing). The import is atomic:
 every row is validated (and application numbers checked against each other and the register)
 before anything is written; any bad row refuses the whole file with every problem listed as
 row, column, value and reason, row numbers as the user sees them (the header is row 1).
@@ -24,7 +25,7 @@ from kechuang.transfer.tables import Result
 
 COLUMNS = (
     "kind", "title_zh", "title_en", "abstract_zh", "keywords", "application_number",
-    "ipc_codes", "industry_code", "disclosed_on", "inventors",
+    "ipc_codes", "industry_code", "disclosed_on", "inventors", "abstract_en",
 )  # fmt: skip
 REQUIRED = ("kind", "title_zh", "title_en", "disclosed_on", "inventors")
 MAX_ROWS = 100_000

@@ -1,33 +1,42 @@
-"""Matching demands and results: Chinese text relevance plus IPC and industry overlap, with reasons.
+"""Matching demands and results: words, the needs a demand states, classes; each match explained.
 
-Text: jieba in search mode (cut_for_search also yields the shorter words inside long ones, so
-'诊断系统' matches a text that says '诊断') and BM25 (bm25s, sparse, numpy only). The title is
-counted twice because it states the point of a result or demand. The BM25 score is scaled to
-0..1 by the best score of the query, then bonuses are added for a shared IPC subclass (same
-technology field) or class, and a shared industry division (GB/T 4754) or section. Each match
-carries its reasons: the shared terms, the shared classes, the shared industry.
-jieba's dictionary ships inside the package: nothing is downloaded.
+An enterprise describes its problem ("车间焊缝老有气孔，返工率太高"), a result its solution
+("激光-电弧复合焊接熔池气孔抑制方法"), so the same words alone find the right lab but not the
+right result of it. The score adds, each scaled to 0..1 over the listing:
+- text: BM25 (bm25s) of the demand's own words; Chinese is segmented by jieba in search mode
+  (which also yields the shorter words inside long ones), English by words reduced to their
+  stems (PyStemmer); the title counts twice because it states the point;
+- needs: the concepts of the thesaurus (thesaurus.yaml) the demand states, matched against the
+  concepts each result answers (weighted by how rare the concept is in the listing), and
+  BM25 of the concepts' result-side terms (query expansion);
+- classes: bonuses for a shared IPC subclass (or class) and a shared GB/T 4754 industry
+  division (or section).
+The weights were fitted on the tuning set (tests/transfer/matching_eval/dev.py), never on the
+held-out set. Every match carries the needs it answers in a manager's words (zh and en), and
+the shared terms and classes as evidence. Nothing is downloaded: jieba's dictionary and the
+stemmer ship inside their packages.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import bm25s
 import jieba
 import numpy as np
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
 
 from kechuang.transfer import ipc
+from kechuang.transfer.thesaurus import Concept, Stated, Thesaurus
+from kechuang.transfer.thesaurus import load as load_thesaurus
 
-IPC_SUBCLASS_BONUS = 0.30
-IPC_CLASS_BONUS = 0.10
-INDUSTRY_DIVISION_BONUS = 0.15
-INDUSTRY_SECTION_BONUS = 0.05
 TITLE_WEIGHT = 2
 # Function words and the boilerplate every demand and patent says; they carry no subject.
 _STOPWORD_TEXT = (
@@ -38,6 +47,28 @@ _STOPWORD_TEXT = (
 )
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _WORD = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
+_ENGLISH_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+_ENGLISH_STOPWORDS = frozenset(STOPWORDS_EN) | {"need", "needs", "looking", "want", "our", "we"}
+_ASCII = re.compile(r"[a-z0-9]")
+TokenizerFn = Callable[[str], list[str]]
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each signal counts (text, needs, expansion) and the class bonuses."""
+
+    text: float = 1.0
+    concept: float = 1.0
+    expansion: float = 0.6
+    ipc_subclass: float = 0.30
+    ipc_class: float = 0.10
+    industry_division: float = 0.15
+    industry_section: float = 0.05
+
+
+# Fitted on the tuning set by coordinate ascent over MRR (bench/matching_eval.py --fit).
+WEIGHTS = Weights()
+PLAIN = Weights(concept=0.0, expansion=0.0)  # words and classes only: the matcher before needs
 
 
 @lru_cache(maxsize=1)
@@ -45,17 +76,37 @@ def _jieba() -> jieba.Tokenizer:
     jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
+    # The thesaurus's result-side terms stay whole, so that a result "answers" a term exactly.
+    for term in sorted(load_thesaurus().result_terms("zh")):
+        if not _ASCII.search(term):
+            tokenizer.add_word(term)
     return tokenizer
 
 
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
 def tokens(text: str) -> list[str]:
-    """Search-mode tokens of text, lower-cased, without punctuation and stopwords."""
+    """Search-mode tokens of Chinese text, lower-cased, without punctuation and stopwords."""
     out = []
     for token in _jieba().cut_for_search(text or ""):
         word = token.strip().lower()
         if word and _WORD.search(word) and word not in STOPWORDS:
             out.append(word)
     return out
+
+
+def english_tokens(text: str) -> list[str]:
+    """Stems of the English words of text, without stopwords."""
+    words = [w for w in _ENGLISH_WORD.findall((text or "").lower()) if w not in _ENGLISH_STOPWORDS]
+    return list(_stemmer().stemWords(words))
+
+
+def tokenizer(lang: str) -> TokenizerFn:
+    """The tokenizer of a language: 'zh' (jieba) or 'en' (stems)."""
+    return english_tokens if lang == "en" else tokens
 
 
 @dataclass(frozen=True)
@@ -70,6 +121,17 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Need:
+    """A need of the demand that a result answers: the demand's phrase and the result's term."""
+
+    concept: str
+    need_zh: str
+    need_en: str
+    demand_phrase: str
+    result_term: str
+
+
+@dataclass(frozen=True)
 class Match:
     id: int
     title: str
@@ -80,25 +142,86 @@ class Match:
     ipc_classes: tuple[str, ...]
     industry: str | None
     reasons: tuple[str, ...] = field(default_factory=tuple)
+    needs: tuple[Need, ...] = ()
+    explanation_zh: str = ""
+    explanation_en: str = ""
+
+    def explanation(self, lang: str) -> str:
+        return self.explanation_en if lang == "en" else self.explanation_zh
 
 
-def _doc_tokens(doc: Document) -> list[str]:
-    return tokens(doc.title) * TITLE_WEIGHT + tokens(doc.text)
+def _doc_tokens(doc: Document, tokenize: TokenizerFn) -> list[str]:
+    return tokenize(doc.title) * TITLE_WEIGHT + tokenize(doc.text)
 
 
 def _division(code: str | None) -> str | None:
     return code[:3] if code and len(code) >= 3 else None
 
 
-class Index:
-    """A BM25 index over documents with inverted lists of IPC and industry codes."""
+def _scaled(raw: np.ndarray) -> np.ndarray:
+    best = float(raw.max()) if raw.size else 0.0
+    return raw / best if best > 0 else np.zeros_like(raw)
 
-    def __init__(self, documents: Sequence[Document]) -> None:
+
+class _ConceptTagger:
+    """Which concepts a document answers: one of a concept's result-side terms is in it."""
+
+    def __init__(self, thesaurus: Thesaurus, lang: str, tokenize: TokenizerFn) -> None:
+        self.by_token: dict[str, list[tuple[tuple[str, ...], Concept, str]]] = defaultdict(list)
+        self.by_text: list[tuple[str, Concept]] = []
+        for concept in thesaurus.concepts:
+            for term in concept.means_in(lang):
+                if lang == "zh" and _ASCII.search(term):
+                    self.by_text.append((term, concept))  # jieba splits Latin from Chinese
+                    continue
+                parts = tuple(tokenize(term)) if lang == "en" else (term,)
+                if parts:
+                    self.by_token[parts[0]].append((parts, concept, term))
+
+    def answered(self, words: set[str], lowered: str) -> dict[str, str]:
+        """concept id -> the first term (as the thesaurus writes it) that answers it."""
+        found: dict[str, str] = {}
+        for word in words:
+            for parts, concept, term in self.by_token.get(word, ()):
+                if concept.id not in found and all(p in words for p in parts):
+                    found[concept.id] = term
+        for term, concept in self.by_text:
+            if concept.id not in found and term in lowered:
+                found[concept.id] = term
+        return found
+
+
+class Index:
+    """A BM25 index over documents with their concepts and inverted lists of classes."""
+
+    def __init__(
+        self,
+        documents: Sequence[Document],
+        *,
+        lang: str = "zh",
+        weights: Weights = WEIGHTS,
+        thesaurus: Thesaurus | None = None,
+    ) -> None:
         self.documents = list(documents)
+        self.lang = lang
+        self.weights = weights
+        self.thesaurus = thesaurus or load_thesaurus()
+        self._tokenize = tokenizer(lang)
+        self._tagger = _ConceptTagger(self.thesaurus, lang, self._tokenize)
         self._bm25 = bm25s.BM25()
-        corpus = [_doc_tokens(d) or ["\u2205"] for d in self.documents]
+        corpus = []
+        concept_docs: dict[str, list[int]] = defaultdict(list)
+        for i, doc in enumerate(self.documents):
+            words = _doc_tokens(doc, self._tokenize)
+            corpus.append(words or ["\u2205"])
+            lowered = f"{doc.title} {doc.text}".lower()
+            for cid in self._tagger.answered(set(words), lowered):
+                concept_docs[cid].append(i)
         if corpus:
             self._bm25.index(corpus, show_progress=False)
+        n = max(len(self.documents), 1)
+        self._concept_docs = {c: np.asarray(ids, dtype=np.int64) for c, ids in concept_docs.items()}
+        self._concept_idf = {c: math.log(1 + n / len(ids)) for c, ids in concept_docs.items()}
         postings: dict[str, dict[str, list[int]]] = {
             k: defaultdict(list) for k in ("subclass", "class", "division", "section")
         }
@@ -120,11 +243,63 @@ class Index:
     def __len__(self) -> int:
         return len(self.documents)
 
-    def _bonus(self, kind: str, codes: Iterable[str], amount: float, into: np.ndarray) -> None:
+    def _hits(self, kind: str, codes: Iterable[str], n: int) -> np.ndarray:
+        hit = np.zeros(n, dtype=bool)
         for code in set(codes):
             ids = self._postings[kind].get(code)
             if ids is not None:
-                into[ids] += amount
+                hit[ids] = True
+        return hit
+
+    def _bm25_scaled(self, query: list[str], n: int) -> np.ndarray:
+        if not query:
+            return np.zeros(n)
+        return _scaled(np.asarray(self._bm25.get_scores(query), dtype=np.float64))
+
+    def _read(self, text: str) -> tuple[list[str], list[Stated]]:
+        """A query's own words, and the needs it states that some document answers."""
+        query = list(dict.fromkeys(self._tokenize(text)))
+        stated = [s for s in self.thesaurus.stated(text, self.lang)
+                  if s.concept.id in self._concept_docs]  # fmt: skip
+        return query, stated
+
+    def signals(
+        self, text: str, *, ipc_codes: Sequence[str] = (), industry_code: str | None = None
+    ) -> dict[str, np.ndarray]:
+        """Each signal of every document for a query, scaled to 0..1 (for scoring and fitting)."""
+        query, stated = self._read(text)
+        return self._signals(query, stated, ipc_codes, industry_code)
+
+    def _signals(
+        self,
+        query: list[str],
+        stated: list[Stated],
+        ipc_codes: Sequence[str],
+        industry_code: str | None,
+    ) -> dict[str, np.ndarray]:
+        n = len(self.documents)
+        expansion = list(dict.fromkeys(
+            t for s in stated for term in s.concept.means_in(self.lang)
+            for t in self._tokenize(term) if t not in query
+        ))  # fmt: skip
+        concept = np.zeros(n)
+        total_idf = sum(self._concept_idf[s.concept.id] for s in stated)
+        for s in stated:
+            concept[self._concept_docs[s.concept.id]] += self._concept_idf[s.concept.id] / total_idf
+        parsed = [ipc.parse(c) for c in ipc_codes]
+        subclass = self._hits("subclass", {p.subclass_code for p in parsed}, n)
+        klass = self._hits("class", {p.class_code for p in parsed}, n) & ~subclass
+        division = self._hits("division", [d] if (d := _division(industry_code)) else [], n)
+        section = self._hits("section", [industry_code[0]] if industry_code else [], n)
+        return {
+            "text": self._bm25_scaled(query, n),
+            "concept": concept,
+            "expansion": self._bm25_scaled(expansion, n),
+            "ipc_subclass": subclass.astype(np.float64),
+            "ipc_class": klass.astype(np.float64),
+            "industry_division": division.astype(np.float64),
+            "industry_section": (section & ~division).astype(np.float64),
+        }
 
     def search(
         self,
@@ -135,39 +310,14 @@ class Index:
         k: int = 5,
         exclude: Iterable[int] = (),
     ) -> list[Match]:
-        """The k best documents for a query, best first, each with its reasons."""
+        """The k best documents for a query, best first, each with its needs and reasons."""
         n = len(self.documents)
         if n == 0:
             return []
-        query = list(dict.fromkeys(tokens(text)))
-        scores = np.zeros(n, dtype=np.float64)
-        if query:
-            raw = np.asarray(self._bm25.get_scores(query), dtype=np.float64)
-            best = float(raw.max()) if raw.size else 0.0
-            if best > 0:
-                scores += raw / best
-        text_scores = scores.copy()
-        parsed = [ipc.parse(c) for c in ipc_codes]
-        subclasses = {p.subclass_code for p in parsed}
-        self._bonus("subclass", subclasses, IPC_SUBCLASS_BONUS, scores)
-        classes = {p.class_code for p in parsed}
-        class_only = np.zeros(n)
-        self._bonus("class", classes, IPC_CLASS_BONUS, class_only)
-        sub_hit = np.zeros(n)
-        self._bonus("subclass", subclasses, 1.0, sub_hit)
-        scores += np.where(sub_hit > 0, 0.0, class_only)  # the class bonus only without a subclass
-        if industry_code:
-            division = _division(industry_code)
-            div_hit = np.zeros(n)
-            if division:
-                self._bonus("division", [division], 1.0, div_hit)
-            sec_hit = np.zeros(n)
-            self._bonus("section", [industry_code[0]], 1.0, sec_hit)
-            scores += np.where(
-                div_hit > 0,
-                INDUSTRY_DIVISION_BONUS,
-                np.where(sec_hit > 0, INDUSTRY_SECTION_BONUS, 0),
-            )
+        query, stated = self._read(text)
+        signals = self._signals(query, stated, ipc_codes, industry_code)
+        scores = sum(getattr(self.weights, name) * value for name, value in signals.items())
+        assert isinstance(scores, np.ndarray)
         if exclude:
             skip = set(exclude)
             scores[[i for i, d in enumerate(self.documents) if d.id in skip]] = 0.0
@@ -175,8 +325,8 @@ class Index:
         top = np.argpartition(-scores, take - 1)[:take]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [
-            self._explain(int(i), float(scores[i]), float(text_scores[i]), query, ipc_codes,
-                          industry_code)
+            self._explain(int(i), float(scores[i]), float(signals["text"][i]), query, stated,
+                          ipc_codes, industry_code)
             for i in top
             if scores[i] > 0
         ]  # fmt: skip
@@ -187,11 +337,20 @@ class Index:
         score: float,
         text_score: float,
         query: list[str],
+        stated: list[Stated],
         ipc_codes: Sequence[str],
         industry_code: str | None,
     ) -> Match:
         doc = self.documents[i]
-        doc_words = set(_doc_tokens(doc))
+        words = _doc_tokens(doc, self._tokenize)
+        answered = self._tagger.answered(set(words), f"{doc.title} {doc.text}".lower())
+        needs = tuple(
+            Need(s.concept.id, s.concept.need_zh, s.concept.need_en, s.phrase,
+                 answered[s.concept.id])
+            for s in stated
+            if s.concept.id in answered
+        )  # fmt: skip
+        doc_words = set(words)
         terms = tuple(t for t in query if t in doc_words)
         shared = ipc.overlap(ipc_codes, doc.ipc_codes) if ipc_codes and doc.ipc_codes else None
         industry = None
@@ -209,9 +368,41 @@ class Index:
             reasons.append("同一IPC大类 same IPC class: " + ", ".join(shared.classes))
         if industry:
             reasons.append(f"同一行业 same industry: {industry}")
+        zh, en = explain(needs, terms, bool(shared and shared.any), industry is not None)
         return Match(
             id=doc.id, title=doc.title, score=round(score, 4), text_score=round(text_score, 4),
             terms=terms, ipc_subclasses=shared.subclasses if shared else (),
             ipc_classes=shared.classes if shared else (), industry=industry,
-            reasons=tuple(reasons),
+            reasons=tuple(reasons), needs=needs, explanation_zh=zh, explanation_en=en,
         )  # fmt: skip
+
+
+def explain(
+    needs: Sequence[Need], terms: Sequence[str], same_field: bool, same_industry: bool
+) -> tuple[str, str]:
+    """A match in a manager's words, Chinese and English: the needs it answers and why."""
+    if needs:
+        zh = "；".join(
+            f"您提到「{n.demand_phrase}」，这是{n.need_zh}的问题；该成果针对「{n.result_term}」"
+            for n in needs[:3]
+        )
+        en = "; ".join(
+            f"you mention “{n.demand_phrase}”, a matter of {n.need_en}; "
+            f"this result addresses “{n.result_term}”"
+            for n in needs[:3]
+        )
+        return zh + "。", en[0].upper() + en[1:] + "."
+    if terms:
+        shown = "、".join(terms[:5])
+        zh = f"该成果与您的需求都讲到「{shown}」，但没有直接说明解决您所说的问题，请核实。"
+        en = (
+            f"The result and your demand both speak of “{', '.join(terms[:5])}”, but it does "
+            "not say it solves the problem you describe: please check."
+        )
+        return zh, en
+    field_zh = "同一技术领域" if same_field else "相近行业" if same_industry else "相关方向"
+    field_en = "the same technical field" if same_field else "a related industry"
+    return (
+        f"该成果与您的需求属于{field_zh}，请核实是否适用。",
+        f"The result belongs to {field_en} as your demand; please check whether it applies.",
+    )

@@ -1,5 +1,7 @@
 """The transfer pages (zh first, English with ?lang=en): the register, one result with its
-inventors, history, deals and payouts, the demands with their matches and reasons, indicators.
+inventors, history, deals and payouts, the demands with their matches (the needs each answers,
+and why), the public listing with its search (in English for the cross-border listing),
+indicators.
 
 Templates live in transfer/templates and extend the web app's base.html; the same scoping as
 the API applies (transfer.access), and anything out of scope is a 404 page.
@@ -19,11 +21,12 @@ from sqlalchemy.orm import Session
 
 from kechuang import __version__
 from kechuang.accounts.service import Principal
+from kechuang.domain import industry
 from kechuang.domain.money import format_yuan
 from kechuang.transfer import demands, flows, income, pilot, register
 from kechuang.transfer.access import Actor
 from kechuang.transfer.errors import NotFound
-from kechuang.transfer.tables import Deal, DealIncome
+from kechuang.transfer.tables import Deal, DealIncome, Result
 from kechuang.web.fields import Id
 from kechuang.web.i18n import translator
 from kechuang.web.pagination import Offset
@@ -45,6 +48,26 @@ _templates = Jinja2Templates(
 )
 _templates.env.filters["yuan"] = lambda fen: "—" if fen is None else format_yuan(fen)
 _templates.env.filters["bp"] = lambda bp: "—" if bp is None else f"{bp / 100:g}%"
+KIND_NAMES = {
+    "patent": ("专利", "Patent"), "software_copyright": ("软件著作权", "Software copyright"),
+    "new_drug": ("新药", "New drug"), "plant_variety": ("植物新品种", "Plant variety"),
+    "know_how": ("技术秘密", "Know-how"),
+}  # fmt: skip
+
+
+def _industry_name(code: str | None, lang: str) -> str:
+    """The GB/T 4754 division (or, for a bare letter, section) of a code by its name: people
+    read names, not codes."""
+    entry = industry.catalogue().get(code if len(code) == 1 else code[1:3]) if code else None
+    if entry is None:
+        return "—"
+    return entry.name_en if lang == "en" else entry.name_zh
+
+
+_templates.env.globals["kind_name"] = lambda kind, lang: KIND_NAMES.get(kind, (kind, kind))[
+    lang == "en"
+]
+_templates.env.globals["industry_name"] = _industry_name
 
 
 def _actor(who: Principal = Depends(authenticated)) -> Actor:
@@ -118,16 +141,45 @@ def demands_page(
     return _render(request, "transfer_demands.html", {"demands": rows, "total": total})
 
 
+def _titles(session: Session, ids: list[int], lang: str) -> dict[int, str]:
+    """Result titles in the page's language, for matches found in the other one."""
+    column = Result.title_en if lang == "en" else Result.title_zh
+    rows = session.execute(select(Result.id, column).where(Result.id.in_(ids))).tuples()
+    return {ident: title for ident, title in rows}
+
+
 @router.get("/transfer/demands/{demand_id}", response_class=HTMLResponse)
 def demand_page(
     demand_id: Id, request: Request, session: Session = Depends(db), who: Actor = Depends(_actor)
 ) -> Response:
+    lang = language(request)
     try:
         demand = demands.get(session, who, demand_id)
-        matches = demands.match(session, who, demand_id, k=10)
+        # An English page matches in English where the demand has an English description.
+        match_lang = "en" if lang == "en" and demand.description_en.strip() else "zh"
+        matches = demands.match(session, who, demand_id, k=10, lang=match_lang)
     except NotFound as exc:
         raise ProblemError(404, str(exc)) from None
-    return _render(request, "transfer_demand.html", {"demand": demand, "matches": matches})
+    return _render(request, "transfer_demand.html", {
+        "demand": demand, "matches": matches,
+        "titles": _titles(session, [m.id for m in matches], lang),
+    })  # fmt: skip
+
+
+@router.get("/transfer/listing", response_class=HTMLResponse)
+def listing_page(
+    request: Request, q: str = Query("", max_length=500), offset: Offset = 0,
+    session: Session = Depends(db), who: Actor = Depends(_actor),
+) -> Response:  # fmt: skip
+    """The public listing of results; with q, the results that answer q, each explained.
+    ?lang=en lists English titles and summaries and searches them in English."""
+    lang = language(request)
+    total, rows = demands.listing(session, limit=50, offset=offset)
+    matches = demands.listing_index(session, lang).search(q, k=10) if q.strip() else []
+    return _render(request, "transfer_listing.html", {
+        "rows": [demands.listed_view(r, lang) for r in rows], "total": total, "offset": offset,
+        "q": q, "matches": matches, "titles": _titles(session, [m.id for m in matches], lang),
+    })  # fmt: skip
 
 
 @router.get("/transfer/indicators", response_class=HTMLResponse)

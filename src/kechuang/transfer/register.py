@@ -36,7 +36,8 @@ def add_result(
             raise TransferError(f"application {draft.application_number} is already result {taken}")
     result = Result(
         institution=institution, kind=draft.kind, title_zh=draft.title_zh,
-        title_en=draft.title_en, abstract_zh=draft.abstract_zh, keywords=draft.keywords,
+        title_en=draft.title_en, abstract_zh=draft.abstract_zh, abstract_en=draft.abstract_en,
+        keywords=draft.keywords,
         application_number=draft.application_number, ipc_codes=";".join(draft.ipc_codes),
         industry_code=draft.industry_code, status="disclosed", listed=listed,
         disclosed_on=draft.disclosed_on, created_at=dt.datetime.now(dt.UTC),

@@ -107,7 +107,7 @@ def add_result(
     institution = _office(who)
     draft, problems = check_result(
         kind=body.kind, title_zh=body.title_zh, title_en=body.title_en,
-        abstract_zh=body.abstract_zh, keywords=body.keywords,
+        abstract_zh=body.abstract_zh, abstract_en=body.abstract_en, keywords=body.keywords,
         application_number=body.application_number, ipc_codes=body.ipc_codes,
         industry_code=body.industry_code, disclosed_on=body.disclosed_on,
         inventors=[InventorDraft(i.name, i.share_bp, i.main) for i in body.inventors],
@@ -367,12 +367,17 @@ def add_financing(
 # -- demands and matching ---------------------------------------------------------------------
 
 
+LANG = Query("zh", pattern="^(zh|en)$", description="zh, or en for the cross-border listing")
+
+
 def _match_out(matches: list[Any]) -> list[s.MatchOut]:
     return [
         s.MatchOut(
             id=m.id, title=m.title, score=m.score, text_score=m.text_score, terms=list(m.terms),
             ipc_subclasses=list(m.ipc_subclasses), ipc_classes=list(m.ipc_classes),
             industry=m.industry, reasons=list(m.reasons),
+            needs=[s.NeedOut(**n.__dict__) for n in m.needs],
+            explanation_zh=m.explanation_zh, explanation_en=m.explanation_en,
         )
         for m in matches
     ]  # fmt: skip
@@ -401,12 +406,13 @@ def list_demands(
 
 @router.get(f"{API}/demands/{{demand_id}}/matches", response_model=list[s.MatchOut])
 def match_demand(
-    demand_id: Id, k: int = Query(10, ge=1, le=50), session: Session = Depends(db),
-    who: Actor = Depends(actor),
+    demand_id: Id, k: int = Query(10, ge=1, le=50), lang: str = LANG,
+    session: Session = Depends(db), who: Actor = Depends(actor),
 ) -> list[s.MatchOut]:  # fmt: skip
-    """Listed results that answer the demand, best first, each with its reasons."""
+    """Listed results that answer the demand, best first, each with the needs it answers and
+    why; lang=en matches the demand's English text against the English listing."""
     with refusals():
-        return _match_out(demands.match(session, who, demand_id, k))
+        return _match_out(demands.match(session, who, demand_id, k, lang))
 
 
 @router.get(f"{API}/results/{{result_id}}/demands", response_model=list[s.MatchOut])
@@ -423,15 +429,28 @@ def match_result(
 def search_listing(
     q: str = Query(min_length=1, max_length=500), ipc: str = Query("", max_length=200),
     industry: str | None = Query(None, max_length=8), k: int = Query(10, ge=1, le=50),
-    session: Session = Depends(db), who: Actor = Depends(actor),
+    lang: str = LANG, session: Session = Depends(db), who: Actor = Depends(actor),
 ) -> list[s.MatchOut]:  # fmt: skip
-    """Search the public listing of results (titles, abstracts, classes) in Chinese."""
+    """Search the public listing of results (titles, abstracts, classes) with a demand's text,
+    in Chinese or (lang=en) in English; each match says which needs it answers and why."""
     try:
         codes = [str(c) for c in parse_list(ipc)]
     except InvalidIpc as exc:
         raise ProblemError(422, str(exc), "refused") from None
-    index = demands.listing_index(session)
+    index = demands.listing_index(session, lang)
     return _match_out(index.search(q, ipc_codes=codes, industry_code=industry, k=k))
+
+
+@router.get(f"{API}/listing/results", response_model=Page[s.ListedResultOut])
+def browse_listing(
+    request: Request, lang: str = LANG, params: PageParams = Depends(page_params),
+    session: Session = Depends(db), who: Actor = Depends(actor),
+) -> Page[s.ListedResultOut]:  # fmt: skip
+    """The public listing of every institution's results, newest first, with titles and
+    summaries in Chinese or (lang=en) in English: the cross-border listing."""
+    total, rows = demands.listing(session, limit=params.limit, offset=params.offset)
+    items = [s.ListedResultOut(**demands.listed_view(r, lang)) for r in rows]
+    return page(request, items, total, params)
 
 
 # -- challenges -------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kechuang.domain.text import CleanLine, CleanText
 from kechuang.web.fields import Amount, Id, Instant, PositiveAmount
 
 # CNY per unit of a deal's currency: the dearest currency of fx.MINOR_UNITS costs about 10 yuan.
@@ -20,20 +21,23 @@ class Row(BaseModel):
 
 
 class InventorIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: CleanLine = Field(min_length=1, max_length=100)
     share_bp: int = Field(gt=0, le=10_000, description="Contribution share in basis points")
     main: bool = False
 
 
 class ResultIn(BaseModel):
     kind: Literal["patent", "software_copyright", "new_drug", "plant_variety", "know_how"]
-    title_zh: str = Field(max_length=200)
-    title_en: str = Field(max_length=200)
-    abstract_zh: str = Field("", max_length=5_000)
-    keywords: str = Field("", max_length=500)
-    application_number: str | None = Field(None, max_length=30)
-    ipc_codes: str = Field("", max_length=500)
-    industry_code: str | None = Field(None, max_length=8)
+    title_zh: CleanLine = Field(max_length=200)
+    title_en: CleanLine = Field(max_length=200)
+    abstract_zh: CleanText = Field("", max_length=5_000)
+    abstract_en: CleanText = Field(
+        "", max_length=5_000, description="English summary (cross-border)"
+    )
+    keywords: CleanLine = Field("", max_length=500)
+    application_number: CleanLine | None = Field(None, max_length=30)
+    ipc_codes: CleanLine = Field("", max_length=500)
+    industry_code: CleanLine | None = Field(None, max_length=8)
     disclosed_on: dt.date
     inventors: list[InventorIn] = Field(min_length=1, max_length=100)
     listed: bool = True
@@ -53,6 +57,7 @@ class ResultOut(Row):
     title_zh: str
     title_en: str
     abstract_zh: str
+    abstract_en: str
     keywords: str
     application_number: str | None
     ipc_codes: str
@@ -85,13 +90,13 @@ class RuleIO(BaseModel):
 
 
 class RequestIn(BaseModel):
-    note: str = Field("", max_length=2_000)
+    note: CleanText = Field("", max_length=2_000)
 
 
 class ChecklistIn(BaseModel):
     pricing_method: Literal["listing", "auction", "agreement"]
     notice_days: int | None = Field(None, ge=0, le=365)
-    venue: str | None = Field(None, max_length=200)
+    venue: CleanLine | None = Field(None, max_length=200)
     collective_decision: bool = False
     conflict_of_interest_declared: bool = False
     security_review: bool = False
@@ -106,18 +111,18 @@ class AgreementIn(BaseModel):
     licence_bp: int = Field(ge=0, le=10_000)
     transfer_bp: int = Field(ge=0, le=10_000)
     equity_bp: int = Field(ge=0, le=10_000)
-    decision_rights: str = Field(max_length=5_000)
-    costs: str = Field(max_length=5_000)
+    decision_rights: CleanText = Field(max_length=5_000)
+    costs: CleanText = Field(max_length=5_000)
     agreed_on: dt.date
 
 
 class RegistrationIn(BaseModel):
-    registration_number: str = Field(min_length=1, max_length=64)
+    registration_number: CleanLine = Field(min_length=1, max_length=64)
     registered_on: dt.date
 
 
 class ReasonIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=2_000)
+    reason: CleanText = Field(min_length=1, max_length=2_000)
 
 
 class EmpowermentOut(Row):
@@ -141,18 +146,18 @@ class EmpowermentOut(Row):
 
 
 class MilestoneIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: CleanLine = Field(min_length=1, max_length=200)
     amount_minor: Amount
 
 
 class DealIn(BaseModel):
     kind: Literal["licence", "transfer", "equity_investment", "own_implementation"]
-    counterparty_name: str = Field(min_length=1, max_length=200)
-    counterparty_uscc: str | None = Field(None, max_length=18)
-    counterparty_country: str = Field("CN", min_length=2, max_length=2)
+    counterparty_name: CleanLine = Field(min_length=1, max_length=200)
+    counterparty_uscc: CleanLine | None = Field(None, max_length=18)
+    counterparty_country: CleanLine = Field("CN", min_length=2, max_length=2)
     exclusive: bool | None = None
-    territory: str | None = Field(None, max_length=200)
-    currency: str = Field("CNY", min_length=3, max_length=3)
+    territory: CleanLine | None = Field(None, max_length=200)
+    currency: CleanLine = Field("CNY", min_length=3, max_length=3)
     fx_rate: Decimal | None = Field(
         None, gt=0, le=MAX_RATE, description="CNY per unit of currency, the day's rate"
     )
@@ -161,8 +166,8 @@ class DealIn(BaseModel):
     milestones: list[MilestoneIn] = Field(default_factory=list, max_length=50)
     royalty_bp: int | None = Field(None, ge=0, le=10_000)
     signed_on: dt.date
-    company_uscc: str | None = Field(None, max_length=18)
-    company_name: str | None = Field(None, max_length=200)
+    company_uscc: CleanLine | None = Field(None, max_length=18)
+    company_name: CleanLine | None = Field(None, max_length=200)
     company_founded_on: dt.date | None = None
     shares: PositiveAmount | None = None
     reward_years: int | None = Field(None, ge=1, le=10)
@@ -196,12 +201,12 @@ class DealOut(Row):
 
 
 class ExportClearanceIn(BaseModel):
-    licence_number: str = Field(min_length=1, max_length=64)
+    licence_number: CleanLine = Field(min_length=1, max_length=64)
 
 
 class IncomeIn(BaseModel):
     kind: Literal["upfront", "milestone", "royalty", "price", "equity", "operating_profit"]
-    receipt: str = Field(min_length=1, max_length=64)
+    receipt: CleanLine = Field(min_length=1, max_length=64)
     received_on: dt.date
     amount_minor: Amount
     fx_rate: Decimal | None = Field(None, gt=0, le=MAX_RATE)
@@ -236,17 +241,18 @@ class IncomeOut(Row):
 
 
 class FinancingIn(BaseModel):
-    round_name: str = Field(min_length=1, max_length=32)
+    round_name: CleanLine = Field(min_length=1, max_length=32)
     amount_fen: PositiveAmount
     raised_on: dt.date
 
 
 class DemandIn(BaseModel):
-    title_zh: str = Field(max_length=200)
-    title_en: str = Field(max_length=200)
-    description_zh: str = Field(max_length=5_000)
-    ipc_codes: str = Field("", max_length=500)
-    industry_code: str | None = Field(None, max_length=8)
+    title_zh: CleanLine = Field(max_length=200)
+    title_en: CleanLine = Field(max_length=200)
+    description_zh: CleanText = Field(max_length=5_000)
+    description_en: CleanText = Field("", max_length=5_000, description="matched in English")
+    ipc_codes: CleanLine = Field("", max_length=500)
+    industry_code: CleanLine | None = Field(None, max_length=8)
     budget_fen: Amount | None = None
 
 
@@ -256,10 +262,21 @@ class DemandOut(Row):
     title_zh: str
     title_en: str
     description_zh: str
+    description_en: str
     ipc_codes: str
     industry_code: str | None
     budget_fen: int | None
     status: str
+
+
+class NeedOut(BaseModel):
+    """A need of the demand that the result answers: the demand's phrase, the result's term."""
+
+    concept: str
+    need_zh: str
+    need_en: str
+    demand_phrase: str
+    result_term: str
 
 
 class MatchOut(BaseModel):
@@ -271,13 +288,28 @@ class MatchOut(BaseModel):
     ipc_subclasses: list[str]
     ipc_classes: list[str]
     industry: str | None
-    reasons: list[str]
+    reasons: list[str] = Field(description="evidence: shared terms, classes, industry")
+    needs: list[NeedOut] = Field(default_factory=list)
+    explanation_zh: str = ""
+    explanation_en: str = ""
+
+
+class ListedResultOut(BaseModel):
+    """A result of the public listing, in the language asked for (cross-border listing)."""
+
+    id: int
+    institution: str
+    kind: str
+    title: str
+    summary: str
+    ipc_codes: str
+    industry_code: str | None
 
 
 class ChallengeIn(BaseModel):
-    title_zh: str = Field(max_length=200)
-    title_en: str = Field(max_length=200)
-    problem_zh: str = Field(max_length=10_000)
+    title_zh: CleanLine = Field(max_length=200)
+    title_en: CleanLine = Field(max_length=200)
+    problem_zh: CleanText = Field(max_length=10_000)
     budget_fen: PositiveAmount
     deadline: dt.date
 
@@ -295,8 +327,8 @@ class ChallengeOut(Row):
 
 
 class AnswerIn(BaseModel):
-    team_name: str = Field(min_length=1, max_length=200)
-    proposal_zh: str = Field(min_length=1, max_length=10_000)
+    team_name: CleanLine = Field(min_length=1, max_length=200)
+    proposal_zh: CleanText = Field(min_length=1, max_length=10_000)
     asked_fen: Amount
 
 
@@ -313,7 +345,7 @@ class AnswerOut(Row):
 
 class ScoreIn(BaseModel):
     score: int = Field(ge=0, le=100)
-    comment: str = Field("", max_length=2_000)
+    comment: CleanText = Field("", max_length=2_000)
 
 
 class AwardIn(BaseModel):
@@ -321,9 +353,9 @@ class AwardIn(BaseModel):
 
 
 class PilotUnitIn(BaseModel):
-    institution: str = Field(min_length=1, max_length=64)
-    name_zh: str = Field(min_length=1, max_length=200)
-    name_en: str = Field(min_length=1, max_length=200)
+    institution: CleanLine = Field(min_length=1, max_length=64)
+    name_zh: CleanLine = Field(min_length=1, max_length=200)
+    name_en: CleanLine = Field(min_length=1, max_length=200)
     since_year: int = Field(ge=2000, le=2100)
 
 

@@ -1,9 +1,10 @@
 """A synthetic register of results built from word pools, for benchmarks and distractor tests.
 
-Each field has pools of objects, techniques and uses, its IPC subclasses and GB/T 4754
-industries; a result is a title and an abstract composed from them, so that synthetic results
-share vocabulary with real ones (they are plausible distractors, not noise). Deterministic
-for a seed.
+Each field has pools of objects, techniques and uses (in Chinese, and the same words in
+English), its IPC subclasses and GB/T 4754 industries; a result is a title and an abstract
+composed from them, so that synthetic results share vocabulary with real ones (they are
+plausible distractors, not noise). Every result has its English title and summary too, for the
+cross-border listing. Deterministic for a seed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,15 @@ class Field:
     uses: tuple[str, ...]
     ipc: tuple[str, ...]
     industries: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class English:
+    """A field's pools in English, word for word with its Chinese pools."""
+
+    objects: tuple[str, ...]
+    techniques: tuple[str, ...]
+    uses: tuple[str, ...]
 
 
 FIELDS: dict[str, Field] = {
@@ -98,22 +108,143 @@ FIELDS: dict[str, Field] = {
 }  # fmt: skip
 
 
-def documents(count: int, seed: int = 7, first_id: int = 1_000_000) -> Iterator[Document]:
-    """count synthetic results as matching documents, ids from first_id."""
+ENGLISH: dict[str, English] = {
+    "biomed": English(
+        ("monoclonal antibody", "small-molecule inhibitor", "mRNA vaccine", "peptide drug",
+         "nano-formulation", "stem cells", "exosomes", "herbal compound formula", "gene vector",
+         "diagnostic kit"),
+        ("high-throughput screening", "structure optimisation", "lipid nanoparticle delivery",
+         "gene editing", "sustained-release coating", "serum-free culture",
+         "supercritical extraction", "phage display", "covalent modification",
+         "isothermal amplification"),
+        ("cancer therapy", "diabetes", "Alzheimer's disease", "autoimmune disease",
+         "wound repair", "virus testing", "cardiovascular disease", "rare diseases",
+         "anti-infection", "vaccine prevention"),
+    ),
+    "device": English(
+        ("imaging equipment", "interventional catheter", "implantable stent", "surgical robot",
+         "wearable sensor", "patient monitor", "ultrasound probe", "endoscope",
+         "orthopaedic screw", "artificial joint"),
+        ("deep-learning reconstruction", "flexible electronics", "force-feedback control",
+         "biodegradable alloy", "microneedle electrodes", "low-field MRI",
+         "optical coherence tomography", "drug coating", "3D printing", "wireless transmission"),
+        ("minimally invasive surgery", "point-of-care diagnosis", "chronic disease management",
+         "rehabilitation training", "early screening", "blood pressure monitoring",
+         "glucose monitoring", "fracture fixation", "vascular intervention", "telemedicine"),
+    ),
+    "materials": English(
+        ("composite", "coating", "film", "alloy", "elastomer", "ceramic", "fibre", "foam",
+         "resin", "aerogel"),
+        ("surface modification", "in-situ polymerisation", "directional alignment",
+         "heat treatment", "electrospinning", "sol-gel", "laser placement",
+         "supercritical foaming", "dynamic cross-linking", "plasma spraying"),
+        ("electronic packaging", "aerospace structures", "corrosion protection",
+         "flexible displays", "biodegradable packaging", "thermal insulation",
+         "heat conduction", "high-temperature resistance", "lightweighting",
+         "marine engineering"),
+    ),
+    "ai": English(
+        ("detection model", "question-answering system", "recommendation algorithm",
+         "knowledge graph", "speech recognition", "prediction model", "scheduling algorithm",
+         "visual inspection", "decision system", "digital twin"),
+        ("large language model", "few-shot learning", "federated learning",
+         "graph neural network", "reinforcement learning", "multimodal fusion",
+         "self-supervised pre-training", "retrieval augmentation", "transfer learning",
+         "edge computing"),
+        ("industrial quality inspection", "customer service", "autonomous driving",
+         "grid dispatch", "financial risk control", "smart healthcare", "warehouse logistics",
+         "city governance", "equipment maintenance", "legal advice"),
+    ),
+    "semi": English(
+        ("power device", "RF chip", "photoresist", "processor", "memory", "sensor chip",
+         "optical module", "package substrate", "inspection equipment", "etching equipment"),
+        ("silicon carbide epitaxy", "gallium nitride process", "hybrid bonding",
+         "low-power design", "in-memory computing", "silicon photonics",
+         "atomic layer deposition", "EUV exposure", "defect inspection",
+         "chemical mechanical polishing"),
+        ("electric vehicles", "5G base stations", "data centres", "IoT terminals", "AI chips",
+         "image sensing", "industrial control", "consumer electronics",
+         "satellite communication", "advanced packaging"),
+    ),
+    "energy": English(
+        ("solid-state battery", "cathode material", "electrolyte", "solar cell",
+         "electrolyser", "fuel cell", "wind turbine foundation", "energy storage system",
+         "catalyst", "battery management system"),
+        ("sulphide synthesis", "interface passivation", "doping modification",
+         "tandem structure", "layered double hydroxide", "low platinum loading",
+         "floating design", "state-of-health estimation", "thermal management",
+         "second-life use"),
+        ("electric vehicles", "grid storage", "green hydrogen", "distributed solar",
+         "offshore wind", "two-wheelers", "building-integrated PV", "hydrogen vehicles",
+         "home storage", "microgrids"),
+    ),
+    "agri": English(
+        ("rice variety", "biopesticide", "microbial inoculant", "test strip",
+         "irrigation system", "agricultural drone", "feed additive", "preservative",
+         "seedling substrate", "harvesting machine"),
+        ("marker-assisted selection", "fermentation process", "multispectral remote sensing",
+         "colloidal gold chromatography", "fertigation", "genomic selection",
+         "IoT monitoring", "variable-rate fertilising", "cold plasma", "intelligent control"),
+        ("saline soil farming", "disease control", "straw return", "pig farming",
+         "greenhouse vegetables", "aquaculture", "tea processing", "fresh produce",
+         "water-saving irrigation", "soil improvement"),
+    ),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SyntheticResult:
+    """A synthetic result: its Chinese matching document and its English title and summary."""
+
+    document: Document
+    title_en: str
+    summary_en: str
+
+
+def results(count: int, seed: int = 7, first_id: int = 1_000_000) -> Iterator[SyntheticResult]:
+    """count synthetic results in Chinese and English, ids from first_id."""
     rng = random.Random(seed)
     names = sorted(FIELDS)
     for n in range(count):
-        pool = FIELDS[names[rng.randrange(len(names))]]
+        name = names[rng.randrange(len(names))]
+        pool, english = FIELDS[name], ENGLISH[name]
         obj, tech, use = (
-            rng.choice(pool.objects),
-            rng.choice(pool.techniques),
-            rng.choice(pool.uses),
+            rng.randrange(len(pool.objects)),
+            rng.randrange(len(pool.techniques)),
+            rng.randrange(len(pool.uses)),
         )
-        other_tech, other_use = rng.choice(pool.techniques), rng.choice(pool.uses)
-        title = f"一种基于{tech}的{use}用{obj}及其制备方法"
+        other_tech, other_use = rng.randrange(len(pool.techniques)), rng.randrange(len(pool.uses))
+        title = (
+            f"一种基于{pool.techniques[tech]}的{pool.uses[use]}用{pool.objects[obj]}及其制备方法"
+        )
         abstract = (
-            f"本发明公开了一种{obj}，采用{tech}与{other_tech}相结合，"
-            f"适用于{use}和{other_use}，性能稳定，成本较低。"
+            f"本发明公开了一种{pool.objects[obj]}，采用{pool.techniques[tech]}与"
+            f"{pool.techniques[other_tech]}相结合，适用于{pool.uses[use]}和"
+            f"{pool.uses[other_use]}，性能稳定，成本较低。"
         )
         codes = tuple(sorted(set(rng.sample(pool.ipc, k=rng.randint(1, 2)))))
-        yield Document(first_id + n, title, abstract, codes, rng.choice(pool.industries))
+        document = Document(first_id + n, title, abstract, codes, rng.choice(pool.industries))
+        name_en = english.objects[obj]
+        title_en = (
+            f"{name_en[:1].upper()}{name_en[1:]} for {english.uses[use]} "
+            f"based on {english.techniques[tech]}, and its preparation"
+        )
+        summary_en = (
+            f"A {english.objects[obj]} combining {english.techniques[tech]} with "
+            f"{english.techniques[other_tech]}, for {english.uses[use]} and "
+            f"{english.uses[other_use]}; stable performance at low cost."
+        )
+        yield SyntheticResult(document, title_en, summary_en)
+
+
+def documents(count: int, seed: int = 7, first_id: int = 1_000_000) -> Iterator[Document]:
+    """count synthetic results as (Chinese) matching documents, ids from first_id."""
+    for result in results(count, seed, first_id):
+        yield result.document
+
+
+def english_documents(count: int, seed: int = 7, first_id: int = 1_000_000) -> Iterator[Document]:
+    """The same results as `documents` for the same seed, as English matching documents."""
+    for r in results(count, seed, first_id):
+        d = r.document
+        yield Document(d.id, r.title_en, r.summary_en, d.ipc_codes, d.industry_code)

@@ -88,6 +88,8 @@ class Result(Base):
     title_zh: Mapped[str] = mapped_column(Text)
     title_en: Mapped[str] = mapped_column(Text)
     abstract_zh: Mapped[str] = mapped_column(Text)
+    # The English summary for the cross-border listing; empty where none was given.
+    abstract_en: Mapped[str] = mapped_column(Text, server_default="", default="")
     keywords: Mapped[str] = mapped_column(Text)
     application_number: Mapped[str | None] = mapped_column(String(20), nullable=True)
     ipc_codes: Mapped[str] = mapped_column(Text)  # normalised symbols joined by ';'
@@ -254,6 +256,7 @@ class Demand(Base):
     title_zh: Mapped[str] = mapped_column(Text)
     title_en: Mapped[str] = mapped_column(Text)
     description_zh: Mapped[str] = mapped_column(Text)
+    description_en: Mapped[str] = mapped_column(Text, server_default="", default="")
     ipc_codes: Mapped[str] = mapped_column(Text)
     industry_code: Mapped[str | None] = mapped_column(String(8), nullable=True)
     budget_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -17,13 +17,14 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from kechuang import __version__
+from kechuang.accounts.throttle import ThrottleSettings
 from kechuang.store.engine import make_engine, make_sessionmaker
 from kechuang.web import problems
 from kechuang.web.i18n import LANG_COOKIE
 from kechuang.web.limits import BodyLimit
 from kechuang.web.nesting import JsonDepthLimit
-from kechuang.web.security import enforce_csrf, load_caller
-from kechuang.web.status import read_status
+from kechuang.web.security import OFFICIALS, enforce_csrf, load_caller
+from kechuang.web.status import StatusOut, read_batches, read_status
 from kechuang.web.templating import render
 
 _PACKAGE = resources.files("kechuang.web")
@@ -58,6 +59,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     )
     app.state.engine = engine or make_engine()
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    # Read once: a bad KECHUANG_LOGIN_* value stops the app at start, not at the first login.
+    app.state.login_throttle = ThrottleSettings.from_environ()
     app.mount("/static", StaticFiles(directory=str(_PACKAGE / "static")), name="static")
     problems.install(app)
     app.add_middleware(JsonDepthLimit)
@@ -78,10 +81,20 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         app.include_router(importlib.import_module(name).router)
     _add_problem_schema(app)
 
-    @app.get("/api/v1/status", tags=["status"])
-    def status_api() -> dict[str, Any]:
-        """Counts of what the platform holds: enterprises, annual facts, import batches."""
-        return asdict(read_status(app.state.engine))
+    @app.get(
+        "/api/v1/status",
+        tags=["status"],
+        response_model=StatusOut,
+        response_model_exclude_unset=True,
+    )
+    def status_api(request: Request) -> StatusOut:
+        """Counts of what the platform holds: enterprises, annual facts, import batches. An
+        officer or admin also gets the latest batches (file names and hashes); nobody else."""
+        counts = asdict(read_status(app.state.engine))
+        caller = load_caller(request)
+        if caller is not None and caller.principal.role in OFFICIALS:
+            return StatusOut(**counts, batches=read_batches(app.state.engine))
+        return StatusOut(**counts)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def start_page(request: Request) -> Response:

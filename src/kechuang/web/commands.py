@@ -1,8 +1,57 @@
-"""CLI commands of kechuang.web: `kechuang serve`."""
+"""CLI commands of kechuang.web: `kechuang serve`.
+
+The client address (login limits, the audit log, sessions) is the TCP peer. Only a peer named
+in KECHUANG_TRUSTED_PROXIES (or --trusted-proxies) may say who the real client is with
+X-Forwarded-For; by default no peer may, since uvicorn would otherwise believe the header from
+127.0.0.1 and let anyone on the machine pick the address their guesses are counted against.
+"""
 
 from __future__ import annotations
 
+import ipaddress
+from typing import Any
+
 import typer
+
+ENV_TRUSTED_PROXIES = "KECHUANG_TRUSTED_PROXIES"
+
+
+def parse_trusted_proxies(text: str) -> list[str]:
+    """Comma-separated IP addresses or networks (10.0.0.0/8); ValueError names a bad one."""
+    proxies = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"{ENV_TRUSTED_PROXIES}: {item!r} is not an IP address or network "
+                "(name the proxies; '*' would trust every client)"
+            ) from None
+        proxies.append(item)
+    return proxies
+
+
+def server_options(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    quiet: bool = False,
+    trusted_proxies: list[str] | None = None,
+) -> dict[str, Any]:
+    """uvicorn's settings for `kechuang serve` (everything but the app)."""
+    proxies = trusted_proxies or []
+    return {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "log_level": "warning" if quiet else "info",
+        "access_log": not quiet,
+        # Without a trusted proxy the forwarded headers are not read at all.
+        "proxy_headers": bool(proxies),
+        "forwarded_allow_ips": ",".join(proxies),
+    }
 
 
 def register(app: typer.Typer) -> None:
@@ -14,18 +63,28 @@ def register(app: typer.Typer) -> None:
         port: int = typer.Option(8000, help="Port to listen on."),
         workers: int = typer.Option(1, min=1, help="Worker processes (one per core at most)."),
         quiet: bool = typer.Option(False, help="No access log (for benchmarks)."),
+        trusted_proxies: str = typer.Option(
+            "",
+            envvar=ENV_TRUSTED_PROXIES,
+            help="Reverse proxies whose X-Forwarded-For is believed: comma-separated IP "
+            "addresses or networks. Default: none.",
+        ),
     ) -> None:
         """Serve the web app and the JSON API (http://HOST:PORT, API docs at /docs)."""
         import uvicorn
 
+        from kechuang.accounts.throttle import ThrottleConfigError, ThrottleSettings
+
+        try:
+            proxies = parse_trusted_proxies(trusted_proxies)
+            ThrottleSettings.from_environ()  # refuse bad login limits before listening
+        except (ValueError, ThrottleConfigError) as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
         typer.echo(f"Kechuang on http://{host}:{port}")
         # An import string and a factory: each worker process builds its own app and engine.
         uvicorn.run(
             "kechuang.web.app:create_app",
             factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="warning" if quiet else "info",
-            access_log=not quiet,
+            **server_options(host, port, workers, quiet, proxies),
         )

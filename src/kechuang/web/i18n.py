@@ -18,7 +18,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "year": {"zh": "年度", "en": "Year"},
     "rows": {"zh": "行数", "en": "Rows"},
     "district": {"zh": "区", "en": "District"},
-    "latest_batch": {"zh": "最近一次导入", "en": "Latest import"},
     "none_yet": {
         "zh": "尚无数据。运行 kechuang import 文件 导入企业数据。",
         "en": "Nothing loaded yet. Run kechuang import FILE to load enterprise data.",

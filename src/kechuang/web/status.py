@@ -1,10 +1,15 @@
-"""What the platform holds right now: counts of enterprises, annual facts and import batches."""
+"""What the platform holds right now: counts of enterprises, annual facts and import batches.
+
+The counts are public (the start page shows them to anyone); the import batches themselves
+(file names, SHA-256, when and how many rows) are operational detail for officers and admins.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
+from pydantic import BaseModel, Field
 from sqlalchemy import Engine, func, select
 
 from kechuang.domain import district
@@ -41,7 +46,21 @@ class Status:
     import_batches: int
     by_year: list[YearCount]
     by_district: list[DistrictCount]
-    latest_batch: BatchInfo | None
+
+
+class StatusOut(BaseModel):
+    """What the platform holds: counts for anyone, the import batches for officers and admins."""
+
+    enterprises: int
+    annual_facts: int
+    import_batches: int
+    by_year: list[YearCount]
+    by_district: list[DistrictCount]
+    batches: list[BatchInfo] | None = Field(
+        None,
+        description="Officers and admins only (absent for other callers): the latest import "
+        "batches, newest first, with file name and SHA-256.",
+    )
 
 
 def read_status(engine: Engine) -> Status:
@@ -59,17 +78,6 @@ def read_status(engine: Engine) -> Status:
             .group_by(enterprises.c.district)
             .order_by(func.count().desc())
         ).all()
-        latest = conn.execute(
-            select(
-                ImportBatch.id,
-                ImportBatch.file_name,
-                ImportBatch.sha256,
-                ImportBatch.imported_at,
-                ImportBatch.row_count,
-            )
-            .order_by(ImportBatch.id.desc())
-            .limit(1)
-        ).first()
     return Status(
         enterprises=enterprise_count,
         annual_facts=fact_count,
@@ -84,5 +92,21 @@ def read_status(engine: Engine) -> Status:
             )
             for code, count in districts
         ],
-        latest_batch=BatchInfo(*latest) if latest else None,
     )
+
+
+def read_batches(engine: Engine, limit: int = 20) -> list[BatchInfo]:
+    """The latest import batches, newest first."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                ImportBatch.id,
+                ImportBatch.file_name,
+                ImportBatch.sha256,
+                ImportBatch.imported_at,
+                ImportBatch.row_count,
+            )
+            .order_by(ImportBatch.id.desc())
+            .limit(limit)
+        ).all()
+    return [BatchInfo(*row) for row in rows]

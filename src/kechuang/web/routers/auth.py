@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from kechuang.accounts.router import log_in, set_session_cookie
+from kechuang.accounts.router import log_in, login_settings, set_session_cookie
 from kechuang.accounts.service import close_session
 from kechuang.web.problems import ProblemError
 from kechuang.web.security import SESSION_COOKIE, client_ip, db, load_caller
@@ -67,15 +67,13 @@ def login_submit(
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, csrf_token):
         raise ProblemError(403, "missing or wrong CSRF token; reload the login page", "csrf")
-    zh = language(request) == "zh"
+    lang = language(request)
     try:
-        token, _row, account = log_in(session, username, password, client_ip(request))
+        token, _row, account = log_in(
+            session, username, password, client_ip(request), login_settings(request), lang
+        )
     except ProblemError as exc:
-        if exc.status == 429:
-            message = "登录失败次数过多，请15分钟后再试。" if zh else exc.detail
-        else:
-            message = "用户名或密码错误。" if zh else "Wrong username or password."
-        return _login_page(request, next, message, username, status=exc.status)
+        return _login_page(request, next, exc.detail, username, status=exc.status)
     response = RedirectResponse(_safe_next(next) or home_of(account.role), status_code=303)
     set_session_cookie(response, token, request)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from kechuang.accounts import audit
 from kechuang.accounts.service import Principal
 from kechuang.domain import district
+from kechuang.domain.text import CleanLine, CleanText
 from kechuang.enterprises.tables import enterprises
 from kechuang.rules.explain import render_text, to_json
 from kechuang.web import eligibility, facts
@@ -74,13 +75,13 @@ class ExplanationOut(BaseModel):
 
 
 class BankAccountIn(BaseModel):
-    account_name: str = Field(min_length=1, max_length=200)
-    bank: str = Field(min_length=1, max_length=200)
-    account_number: str = Field(min_length=8, max_length=40)
+    account_name: CleanLine = Field(min_length=1, max_length=200)
+    bank: CleanLine = Field(min_length=1, max_length=200)
+    account_number: CleanLine = Field(min_length=8, max_length=40)
 
 
 class ObjectionIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: CleanText = Field(min_length=1, max_length=2000)
 
 
 class ObjectionOut(BaseModel):

@@ -13,13 +13,14 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
 from kechuang.accounts import audit
 from kechuang.accounts.service import Principal
+from kechuang.domain.text import CleanLine, CleanText
 from kechuang.enterprises.tables import enterprises
 from kechuang.web import catalogue
 from kechuang.web.fields import Id, Instant, Year
@@ -39,10 +40,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class RunIn(BaseModel):
-    policy_id: str = Field(min_length=1, max_length=64)
+    policy_id: CleanLine = Field(min_length=1, max_length=64)
     year: int = Field(ge=1990, le=2100)
     budget_yuan: str | None = Field(None, pattern=r"^[0-9]{1,13}(\.[0-9]{1,2})?$")
-    sets: list[str] = Field(default_factory=list, max_length=20)
+    sets: list[CleanLine] = Field(default_factory=list, max_length=20)
 
 
 class JobOut(BaseModel):
@@ -122,11 +123,11 @@ class ApproveIn(BaseModel):
 
 class DecisionIn(BaseModel):
     decision: Literal["upheld", "rejected"]
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: CleanText = Field(min_length=1, max_length=2000)
 
 
 class ClawbackIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: CleanText = Field(min_length=1, max_length=2000)
 
 
 class PayOut(BaseModel):
@@ -696,6 +697,9 @@ def _form_action(run_id: int, action: Any) -> Response:
         message = "ok"
     except ProblemError as exc:
         message = exc.detail
+    except ValidationError as exc:
+        # A form field the API model refuses (e.g. a control character in a reason).
+        message = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in exc.errors())
     return RedirectResponse(f"/officer/runs/{run_id}?message={message}", status_code=303)
 
 

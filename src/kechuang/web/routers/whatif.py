@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kechuang.accounts.service import Principal
+from kechuang.domain.text import CleanLine
 from kechuang.enterprises.tables import annual_facts
 from kechuang.rules.format import show
 from kechuang.rules.policy import reference_date
@@ -24,9 +25,9 @@ Planner = require("officer", "analyst", "admin")
 
 
 class WhatIfIn(BaseModel):
-    policy_id: str = Field(min_length=1, max_length=64)
+    policy_id: CleanLine = Field(min_length=1, max_length=64)
     year: int = Field(ge=1990, le=2100)
-    overrides: dict[str, str] = Field(
+    overrides: dict[CleanLine, CleanLine] = Field(
         default_factory=dict, description="parameter -> new value, in the parameter's unit"
     )
 

@@ -1,0 +1,71 @@
+"""The problem-to-solution thesaurus: well formed, and not derived from the held-out answers."""
+
+from __future__ import annotations
+
+import logging
+
+import jieba
+import pytest
+
+from kechuang.transfer.synthetic import FIELDS
+from kechuang.transfer.thesaurus import ThesaurusError, load, parse
+from tests.transfer.matching_eval import dev, heldout
+
+
+def _dictionary() -> set[str]:
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return {w.lower() for w, f in tokenizer.FREQ.items() if f > 0}
+
+
+def _independent_text() -> str:
+    """Text written apart from the held-out set: the tuning set and the synthetic word pools."""
+    parts = [d.text for d in dev.DEMANDS] + [f"{r.title} {r.abstract}" for r in dev.RESULTS]
+    for pool in FIELDS.values():
+        parts += [*pool.objects, *pool.techniques, *pool.uses]
+    return " ".join(parts).lower()
+
+
+def test_demand_phrases_are_ordinary_words_or_come_from_the_tuning_set() -> None:
+    """A `says` phrase lifted from a held-out demand would score that demand by construction."""
+    words, independent = _dictionary(), _independent_text()
+    lifted = [(c.id, p) for c in load().concepts for p in c.says
+              if p not in words and p not in independent]  # fmt: skip
+    assert lifted == [], f"phrases found neither in jieba's dictionary nor in dev: {lifted}"
+
+
+def test_no_result_term_singles_out_one_held_out_answer() -> None:
+    """A `means` term that occurs in exactly one held-out result, and in no dictionary or text
+    written apart, would be that answer's fingerprint: the thesaurus would be derived from it."""
+    words, independent = _dictionary(), _independent_text()
+    held_out = [f"{r.title} {r.abstract}".lower() for r in heldout.RESULTS]
+    fingerprints = [
+        (c.id, t) for c in load().concepts for t in c.means
+        if t not in words and t not in independent and sum(t in x for x in held_out) == 1
+    ]  # fmt: skip
+    assert fingerprints == [], f"terms of a single held-out result: {fingerprints}"
+
+
+def test_every_concept_names_its_need_in_both_languages() -> None:
+    concepts = load().concepts
+    assert len(concepts) >= 80
+    for c in concepts:
+        assert c.need_zh and c.need_en and c.says and c.means and c.says_en and c.means_en, c.id
+
+
+def test_a_demand_states_the_need_its_symptom_names() -> None:
+    stated = {s.concept.id: s.phrase for s in load().stated("车间里烟大呛人，工人体检肺上有问题")}
+    assert stated.get("weld_fume") == "肺上有问题"  # the longest phrase that states it
+    english = {s.concept.id for s in load().stated("Welders choke on the fume", "en")}
+    assert "weld_fume" in english
+
+
+def test_a_malformed_concept_is_refused_with_its_id() -> None:
+    with pytest.raises(ThesaurusError, match="concept x: says and means"):
+        parse([{"id": "x", "need": "需", "need_en": "need", "says": ["a"], "means": []}])
+    with pytest.raises(ThesaurusError, match="concept y: the id is used twice"):
+        entry = {"id": "y", "need": "需", "need_en": "n", "says": ["a"], "means": ["b"]}
+        parse([entry, entry])
+    with pytest.raises(ThesaurusError, match="need and need_en"):
+        parse([{"id": "z", "says": ["a"], "means": ["b"]}])
