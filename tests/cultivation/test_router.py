@@ -14,7 +14,7 @@ from kechuang.accounts.service import create_account
 from kechuang.store.engine import session_scope
 from kechuang.web.app import create_app
 from tests.stats.world import World
-from tests.web.conftest import PASSWORD, serve
+from tests.web.conftest import PASSWORD, serving
 
 PATHS = ("/api/v1/cultivation/watch", "/api/v1/cultivation/incubators")
 
@@ -31,7 +31,7 @@ def _token(base: str, world: World) -> str:
 
 
 def test_twenty_concurrent_watch_and_incubator_requests_all_answer(world_env: World) -> None:
-    with serve(create_app(world_env.engine)) as base:
+    with serving(create_app(world_env.engine)) as base:
         headers = {"Authorization": f"Bearer {_token(base, world_env)}"}
         with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
             alone = {path: client.get(path).json() for path in PATHS}

@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from kechuang.web.limits import DEFAULT_LIMIT, BodyLimit
 from kechuang.web.problems import PROBLEM_MEDIA_TYPE
-from tests.web.conftest import serve
+from tests.web.conftest import serving
 
 MIB = 1024 * 1024
 
@@ -57,7 +57,7 @@ def _counting_sessions(app: Any) -> list[int]:
 
 def test_a_declared_100_mb_body_is_refused_before_it_is_sent(world_app: Any) -> None:
     opened = _counting_sessions(world_app)
-    with serve(world_app) as base:
+    with serving(world_app) as base:
         status, answer = _raw(
             base,
             "POST /api/v1/runs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -72,7 +72,7 @@ def test_a_chunked_body_is_refused_once_it_passes_the_limit(world_app: Any) -> N
     opened = _counting_sessions(world_app)
     # 16 chunks of 64 KiB + 1 byte: just past 1 MiB, with no terminating chunk.
     chunks = [b"[" + b"0," * (32 * 1024)] * (DEFAULT_LIMIT // (64 * 1024))
-    with serve(world_app) as base:
+    with serving(world_app) as base:
         status, answer = _raw(
             base,
             "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
