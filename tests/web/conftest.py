@@ -242,6 +242,19 @@ def world_app(world_engine: Engine) -> object:
     return app
 
 
+@pytest.fixture
+def any_app(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """The world on SQLite and on PostgreSQL (KECHUANG_TEST_POSTGRES_URL)."""
+    monkeypatch.setenv("KECHUANG_VAR_DIR", str(tmp_path / "var"))
+    engine = make_engine(database_url)
+    upgrade(engine)
+    build_world(engine)
+    app = create_app(engine)
+    app.state.clock = Clock()
+    yield app
+    engine.dispose()
+
+
 def login(client: object, username: str) -> str:
     """Log a TestClient in through the JSON API; returns the session's CSRF token."""
     response = client.post(  # type: ignore[attr-defined]

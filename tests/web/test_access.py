@@ -265,7 +265,7 @@ CASES: dict[tuple[str, str], Case] = {
         f"{T}/challenges/{{challenge_id}}/answers/{{answer_id}}/score", {"score": 90}
     ),
     ("POST", f"{T}/challenges/{{challenge_id}}/award"): Case(
-        f"{T}/challenges/{{challenge_id}}/award", {"answer_id": 0}
+        f"{T}/challenges/{{challenge_id}}/award", {"answer_id": 1}
     ),
     ("POST", f"{T}/challenges/{{challenge_id}}/close"): Case(
         f"{T}/challenges/{{challenge_id}}/close", {"reason": "r"}

@@ -5,18 +5,12 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from kechuang.store.engine import make_engine
-from kechuang.store.migrate import upgrade
-from kechuang.web.app import create_app
-from tests.web.conftest import USCC_A, USCC_B, Clock, build_world, login
+from tests.web.conftest import USCC_A, USCC_B, login
 
 
 def wait_for_job(client: TestClient, job_id: str) -> dict[str, Any]:
@@ -39,19 +33,6 @@ def start_run(client: TestClient, csrf: str) -> int:
     job = wait_for_job(client, response.json()["id"])
     assert job["error"] is None, job
     return int(job["run_id"])
-
-
-@pytest.fixture
-def any_app(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """The world on SQLite and on PostgreSQL (KECHUANG_TEST_POSTGRES_URL)."""
-    monkeypatch.setenv("KECHUANG_VAR_DIR", str(tmp_path / "var"))
-    engine = make_engine(database_url)
-    upgrade(engine)
-    build_world(engine)
-    app = create_app(engine)
-    app.state.clock = Clock()
-    yield app
-    engine.dispose()
 
 
 def test_screen_publish_approve_confirm_pay(any_app: Any) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from kechuang.accounts import audit, throttle
 from kechuang.accounts.service import Principal, list_accounts
+from kechuang.http.pagination import Offset
 from kechuang.http.security import db, require
 from kechuang.http.templating import register_templates, render
 
@@ -19,7 +20,7 @@ register_templates("kechuang.accounts")
 @router.get("/admin/audit")
 def audit_page(
     request: Request,
-    offset: int = 0,
+    offset: Offset = 0,
     session: Session = Depends(db),
     _: Principal = Depends(require("admin")),
 ) -> Response:

@@ -12,11 +12,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 from sqlalchemy import Engine, func, select
 
 from kechuang.accounts.service import create_account
 from kechuang.accounts.tables import Account
+from kechuang.engines import duckdb_cursor
 from kechuang.enterprises.snapshot import snapshot_path, write_snapshot
 from kechuang.enterprises.tables import annual_facts
 from kechuang.store.engine import session_scope
@@ -55,10 +55,10 @@ def eligible_enterprise(engine: Engine, policy_id: str = DEMO_POLICY) -> tuple[s
     with tempfile.TemporaryDirectory(prefix="kechuang-demo-") as work:
         out = Path(work) / "results.parquet"
         screen(panel, year, [policy], out, check=False)
-        row = duckdb.sql(
+        row = duckdb_cursor.fetchone(
             f"SELECT uscc FROM read_parquet('{out}') WHERE outcome = 'eligible' "
             "ORDER BY uscc LIMIT 1"
-        ).fetchone()
+        )
     return (str(row[0]), year) if row else None
 
 

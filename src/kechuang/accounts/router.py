@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -23,6 +22,7 @@ from kechuang.accounts.steps import STEPS
 from kechuang.accounts.tables import Account
 from kechuang.accounts.throttle import ThrottleSettings
 from kechuang.domain.text import CleanLine
+from kechuang.http.fields import Instant
 from kechuang.http.pagination import Page, PageParams, page, page_params
 from kechuang.http.problems import ProblemError, problem_responses
 from kechuang.http.security import (
@@ -49,7 +49,7 @@ class SessionOut(BaseModel):
 
     token: str
     csrf_token: str
-    expires_at: dt.datetime
+    expires_at: Instant
     username: str
     role: str
 
@@ -64,15 +64,15 @@ class Me(BaseModel):
 
 class AccountOut(Me):
     active: bool
-    created_at: dt.datetime
-    locked_until: dt.datetime | None = Field(
+    created_at: Instant
+    locked_until: Instant | None = Field(
         None, description="Set while too many failed logins keep the account locked"
     )
 
 
 class AuditOut(BaseModel):
     id: int
-    at: dt.datetime
+    at: Instant
     actor: str
     action: str
     subject_type: str

@@ -18,13 +18,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 from sqlalchemy import Engine, delete, insert
 
 from kechuang.cultivation import ladder, tiers
 from kechuang.cultivation.tables import Certificate, Incubator, Tenant
 from kechuang.domain import district as districts
+from kechuang.engines import duckdb_cursor
 from kechuang.enterprises.names import DISTRICTS
 
 RECOGNITION_SHARE = {"innovative_sme": 0.55, "srdi_sme": 0.45, "little_giant": 0.6}
@@ -59,10 +59,10 @@ def _certificates(panel: Path, rng: random.Random) -> list[dict[str, object]]:
     empty = pa.table({k: pa.array([], v) for k, v in tiers.CERTIFICATE_TYPES.items()})
     with tempfile.TemporaryDirectory(prefix="kechuang-demo-") as work:
         files = tiers.compute(panel, empty, Path(work))
-        pending = duckdb.sql(
+        pending = duckdb_cursor.fetchall(
             f"SELECT year, label, uscc FROM read_parquet('{files.labels}') "
             "WHERE outcome = 'manual_review' ORDER BY year, label, uscc"
-        ).fetchall()
+        )
     rungs = ladder.by_id()
     held_until: dict[tuple[str, str], dt.date] = {}
     first_year: dict[str, int] = {}
@@ -127,16 +127,16 @@ def _incubators(rng: random.Random) -> list[dict[str, object]]:
 def _tenants(
     panel: Path, incubators: list[dict[str, object]], rng: random.Random
 ) -> list[dict[str, object]]:
-    last_year = duckdb.sql(f"SELECT max(year) FROM read_parquet('{panel}')").fetchone()
+    last_year = duckdb_cursor.fetchone(f"SELECT max(year) FROM read_parquet('{panel}')")
     end = dt.date(int(last_year[0]) if last_year and last_year[0] else 2024, 12, 31)
-    young = duckdb.sql(
+    young = duckdb_cursor.fetchall(
         f"""
         SELECT uscc, any_value(name), any_value(district), any_value(founded_on)
         FROM read_parquet('{panel}')
         WHERE founded_on >= DATE '2016-01-01' AND founded_on <= DATE '{end}' - INTERVAL 6 MONTH
         GROUP BY uscc ORDER BY uscc
         """
-    ).fetchall()
+    )
     chosen = rng.sample(young, min(TENANTS, len(young)))
     by_district: dict[str, list[str]] = {}
     for inc in incubators:

@@ -13,11 +13,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from sqlalchemy import Engine, select
 
 from kechuang.cultivation.tables import Incubator, Tenant
 from kechuang.cultivation.tiers import TierFiles
+from kechuang.engines import duckdb_cursor
 from kechuang.rules import safe_yaml
 
 
@@ -77,9 +77,9 @@ class TenantView:
 def _tiers(files: TierFiles | None) -> tuple[dict[tuple[str, int], str | None], dict[str, Any]]:
     if files is None:
         return {}, {}
-    rows = duckdb.sql(
+    rows = duckdb_cursor.fetchall(
         f"SELECT uscc, year, tier, founded_on, industry_code FROM read_parquet('{files.tiers}')"
-    ).fetchall()
+    )
     by_year = {(u, int(y)): t for u, y, t, _, _ in rows}
     facts = {u: (f, i) for u, _, _, f, i in rows}
     return by_year, facts

@@ -189,7 +189,7 @@ def _page_data(engine: Any, files: TierFiles, year: int, lang: str) -> dict[str,
 
 @router.get("/cultivation", include_in_schema=False)
 async def cultivation_page(
-    request: Request, year: int | None = None, _: Principal = Depends(Analyst)
+    request: Request, year: int | None = Year, _: Principal = Depends(Analyst)
 ) -> Response:
     files = await _files(request)
     chosen = year if year in files.years else (files.years[-1] if files.years else None)

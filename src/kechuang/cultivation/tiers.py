@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from kechuang.cultivation import ladder
 from kechuang.domain.panel import BY_NAME, Kind
+from kechuang.engines import duckdb_cursor
 from kechuang.engines.duckdb import screen
 from kechuang.engines.sqltext import string_literal
 
@@ -54,9 +55,9 @@ def _fact_sql(fact: str | None) -> str:
 
 
 def panel_years(panel: Path) -> list[int]:
-    rows = duckdb.sql(
+    rows = duckdb_cursor.fetchall(
         f"SELECT DISTINCT year FROM read_parquet({string_literal(str(panel))}) ORDER BY year"
-    ).fetchall()
+    )
     return [int(y) for (y,) in rows]
 
 

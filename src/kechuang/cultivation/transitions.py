@@ -16,6 +16,7 @@ import duckdb
 
 from kechuang.cultivation import ladder
 from kechuang.cultivation.tiers import TierFiles
+from kechuang.engines import duckdb_cursor
 from kechuang.engines.sqltext import string_literal
 
 
@@ -31,7 +32,7 @@ class FunnelRow:
 
 def funnel(files: TierFiles) -> list[FunnelRow]:
     labels, tiers = string_literal(str(files.labels)), string_literal(str(files.tiers))
-    rows = duckdb.sql(
+    rows = duckdb_cursor.fetchall(
         f"""
         SELECT l.year, l.label, l.rank,
                count(*) FILTER (WHERE l.held),
@@ -40,7 +41,7 @@ def funnel(files: TierFiles) -> list[FunnelRow]:
                count(*) FILTER (WHERE NOT l.held AND l.outcome = 'manual_review')
         FROM read_parquet({labels}) l GROUP BY l.year, l.label, l.rank ORDER BY 1, 3
         """
-    ).fetchall()
+    )
     return [FunnelRow(int(y), str(r), int(k), int(h), int(a), int(p)) for y, r, k, h, a, p in rows]
 
 
@@ -198,14 +199,14 @@ def cohort(files: TierFiles) -> Cohort:
     if not years:
         return Cohort(0, [], [])
     base = years[0]
-    found = duckdb.sql(
+    found = duckdb_cursor.fetchall(
         f"""
         SELECT coalesce(a.tier, ''), b.year, coalesce(b.tier, ''), count(*)
         FROM read_parquet({tiers}) a JOIN read_parquet({tiers}) b
           ON a.uscc = b.uscc AND a.year = {base} AND b.year >= {base}
         GROUP BY ALL
         """
-    ).fetchall()
+    )
     counts: dict[str, dict[int, dict[str, int]]] = {}
     for start, year, tier, n in found:
         counts.setdefault(start, {}).setdefault(int(year), {})[tier] = int(n)

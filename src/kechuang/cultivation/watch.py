@@ -21,6 +21,7 @@ import duckdb
 from kechuang.cultivation import ladder
 from kechuang.cultivation.tiers import TierFiles
 from kechuang.domain.panel import FIELDS
+from kechuang.engines import duckdb_cursor
 from kechuang.engines.sqltext import string_literal
 from kechuang.rules.scalar import evaluate
 
@@ -82,7 +83,7 @@ def watch_list(files: TierFiles, panel: Path, year: int, limit: int = 100) -> li
             continue
         # This rung is "next" for tiers from the rung with a policy right below it up to here.
         lower = max([r.rank for r in rungs if r.rank < rung.rank and r.id in policies], default=0)
-        rows = duckdb.sql(
+        rows = duckdb_cursor.fetchall(
             f"""
             SELECT t.uscc, t.name, t.district, t.tier, l.unmet
             FROM read_parquet({labels}) l JOIN read_parquet({tiers}) t
@@ -93,7 +94,7 @@ def watch_list(files: TierFiles, panel: Path, year: int, limit: int = 100) -> li
               AND t.rank >= {lower} AND t.rank < {rung.rank}
             ORDER BY t.uscc LIMIT {CANDIDATES_PER_RUNG}
             """
-        ).fetchall()
+        )
         if not rows:
             continue
         histories = _histories(panel, [r[0] for r in rows], year - policy.history_years, year)

@@ -36,6 +36,7 @@ from kechuang.finance import fund_of_funds, indicators, loans
 from kechuang.finance.errors import BadDay, FinanceError, IllegalTransition, NotFound
 from kechuang.finance.products import ProductError, load_products
 from kechuang.finance.tables import Claim, Loan, Recovery, Repayment, SubFund
+from kechuang.http.fields import Id, Instant
 from kechuang.http.pagination import Page, PageParams, page, page_params
 from kechuang.http.problems import ProblemError, problem_responses
 from kechuang.http.security import READERS, client_ip, db, require
@@ -135,7 +136,7 @@ class MoneyFactOut(BaseModel):
     amount_fen: int
     received_on: dt.date
     recorded_on: dt.date
-    recorded_at: dt.datetime
+    recorded_at: Instant
     recorded_by: str
     replayed_by: str | None
 
@@ -299,7 +300,7 @@ def loans_api(
 
 @router.get(f"{API}/loans/{{loan_id}}", response_model=LoanDetail, tags=["finance"])
 def loan_api(
-    loan_id: int, who: Principal = Depends(Viewer), session: Session = Depends(db)
+    loan_id: Id, who: Principal = Depends(Viewer), session: Session = Depends(db)
 ) -> LoanDetail:
     """One loan with its admission explanation, schedule, claim and recoveries."""
     return _detail(session, _visible_loan(session, who, loan_id))
@@ -345,7 +346,7 @@ def apply_api(
 
 def _action(name: str, action: Any, summary: str) -> None:
     def endpoint(
-        loan_id: int,
+        loan_id: Id,
         request: Request,
         body: StepIn | None = None,
         who: Principal = Depends(Lender),
@@ -373,7 +374,7 @@ _action("claim", loans.claim, "Claim compensation: the loss split by the shares,
 @router.post(f"{API}/loans/{{loan_id}}/repayments", response_model=LoanDetail, tags=["finance"],
              responses=problem_responses(409))  # fmt: skip
 def repay_api(
-    loan_id: int,
+    loan_id: Id,
     body: MoneyIn,
     request: Request,
     who: Principal = Depends(Lender),
@@ -396,7 +397,7 @@ def repay_api(
 @router.post(f"{API}/loans/{{loan_id}}/recoveries", response_model=LoanDetail, tags=["finance"],
              responses=problem_responses(409))  # fmt: skip
 def recover_api(
-    loan_id: int,
+    loan_id: Id,
     body: MoneyIn,
     request: Request,
     who: Principal = Depends(Lender),
@@ -442,7 +443,7 @@ def sub_funds_api(
 
 @router.get(f"{API}/returns", response_model=ReturnsOut, tags=["finance"])
 def returns_api(
-    sub_fund: int | None = Query(None, ge=1),
+    sub_fund: Id | None = None,
     _: Principal = Depends(Reader),
     session: Session = Depends(db),
 ) -> ReturnsOut:
@@ -491,7 +492,7 @@ def loans_page(
 
 @router.get("/finance/loans/{loan_id}", include_in_schema=False)
 def loan_page(
-    loan_id: int, request: Request, who: Principal = Depends(Viewer), session: Session = Depends(db)
+    loan_id: Id, request: Request, who: Principal = Depends(Viewer), session: Session = Depends(db)
 ) -> Response:
     loan = _visible_loan(session, who, loan_id)
     return render(request, "finance/loan.html", {"loan": _detail(session, loan)})

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
+from annotated_types import Interval
 from fastapi import Query, Request
 from pydantic import BaseModel
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+MAX_OFFSET = 10_000_000
+# An offset that pages take as a plain query parameter (the API lists use page_params).
+Offset = Annotated[int, Interval(ge=0, le=MAX_OFFSET)]
 
 
 class PageParams(BaseModel):
@@ -19,7 +23,7 @@ class PageParams(BaseModel):
 
 def page_params(
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page"),
-    offset: int = Query(0, ge=0, le=10_000_000, description="Items to skip"),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET, description="Items to skip"),
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 

@@ -28,6 +28,7 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    413: "Content too large",
     422: "Invalid request",
     429: "Too many requests",
     500: "Internal server error",
@@ -54,13 +55,22 @@ class Problem(BaseModel):
 
 
 class ProblemError(Exception):
-    """Raise to answer with a problem: status, a short machine `kind` and a readable detail."""
+    """Raise to answer with a problem: status, a short machine `kind` and a readable detail;
+    `errors` (as FieldError) names the fields at fault when the service, not the schema, found
+    them."""
 
-    def __init__(self, status: int, detail: str, kind: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        kind: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.kind = kind or TITLES.get(status, "error").lower().replace(" ", "-")
+        self.errors = errors
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -141,7 +151,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> Response:
-        return problem_response(request, exc.status, exc.detail, exc.kind)
+        return problem_response(request, exc.status, exc.detail, exc.kind, exc.errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -29,6 +29,7 @@ from pydantic.fields import FieldInfo
 from sqlalchemy.orm import Session
 
 from kechuang.accounts.service import Principal
+from kechuang.http.fields import Id
 from kechuang.http.problems import ProblemError, problem_responses
 from kechuang.http.security import authenticated, client_ip, db
 from kechuang.workflow import clock
@@ -85,7 +86,10 @@ def _key_parameters(step: Step[Any, Any]) -> list[inspect.Parameter]:
         inspect.Parameter(
             key.name,
             inspect.Parameter.KEYWORD_ONLY,
-            annotation=Annotated[key.type, Path(description=key.help or key.name)],
+            # Integer keys are ids: bounded, so 2**63 is a 422 naming the key, never a 500.
+            annotation=Annotated[
+                Id if key.type is int else key.type, Path(description=key.help or key.name)
+            ],
         )
         for key in step.subject.keys
     ]

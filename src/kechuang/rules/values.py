@@ -11,7 +11,12 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from kechuang.rules.ir import Scale, Unit, Value
+from kechuang.rules.parse import MAX_DECIMALS, MAX_NUMBER
 
+# The panel holds yuan as DECIMAL(18,2) and benefits are written in that type: an amount of
+# 10^16 yuan or more could never be screened or paid.
+MAX_YUAN = 10**16
+_RANGE = f" (numbers are below 10^{len(str(MAX_NUMBER)) - 1} with at most {MAX_DECIMALS} decimals)"
 TRUE_WORDS = frozenset({"true", "1", "是", "yes"})
 FALSE_WORDS = frozenset({"false", "0", "否", "no"})
 
@@ -108,7 +113,14 @@ def _number(raw: object, unit: Unit) -> Fraction:
             raise ValueError(f"{raw!r} is not a number") from None
         if not decimal.is_finite():
             raise ValueError(f"{raw!r} is not a finite number")
+        # Bounded before it becomes a Fraction: "1e999999999" would be a billion-digit integer.
+        if decimal and not -MAX_DECIMALS <= decimal.adjusted() < len(str(MAX_NUMBER)) - 1:
+            raise ValueError(f"{raw!r} is out of range{_RANGE}")
         value = Fraction(decimal) / (100 if percent else 1)
+    if abs(value) >= MAX_NUMBER or (value * 10**MAX_DECIMALS).denominator != 1:
+        raise ValueError(f"{raw!r} is out of range{_RANGE}")
+    if unit == Unit.YUAN and abs(value) >= MAX_YUAN:
+        raise ValueError(f"{raw!r} is out of range (amounts are below 10^16 yuan)")
     if unit == Unit.COUNT and value.denominator != 1:
         raise ValueError(f"{raw!r} is not a whole number")
     if unit == Unit.YUAN and (value * 100).denominator != 1:

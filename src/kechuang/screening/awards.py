@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from kechuang.http.fields import Instant
 from kechuang.http.problems import ProblemError
 
 # An award is the enterprise's to see once its run was published (公示): before that it is an
@@ -55,7 +56,7 @@ class AwardOut(BaseModel):
     run_state: str
     notice_ends_on: dt.date | None
     confirm_by: dt.date | None
-    paid_at: dt.datetime | None
+    paid_at: Instant | None
     bank: str | None
     account_tail: str | None
 

@@ -22,6 +22,7 @@ from kechuang.domain import district
 from kechuang.domain.text import CleanLine, CleanText
 from kechuang.enterprises import facts
 from kechuang.enterprises.tables import enterprises
+from kechuang.http.fields import Id, Year
 from kechuang.http.pagination import Page, PageParams, page, page_params
 from kechuang.http.problems import ProblemError, problem_responses
 from kechuang.http.security import Scope, client_ip, db, require
@@ -315,7 +316,7 @@ def object_to(
 def confirm_bank_account_api(
     request: Request,
     uscc: str,
-    award_id: int,
+    award_id: Id,
     body: BankAccountIn,
     session: Session = Depends(db),
     who: Principal = Depends(Viewer),
@@ -335,7 +336,7 @@ def confirm_bank_account_api(
 def object_api(
     request: Request,
     uscc: str,
-    award_id: int,
+    award_id: Id,
     body: ObjectionIn,
     session: Session = Depends(db),
     who: Principal = Depends(Viewer),
@@ -362,7 +363,7 @@ def my_benefits(who: Principal = Depends(require("enterprise"))) -> Response:
 def enterprise_page(
     request: Request,
     uscc: str,
-    year: int | None = None,
+    year: Year | None = None,
     session: Session = Depends(db),
     who: Principal = Depends(Viewer),
 ) -> Response:
@@ -393,7 +394,7 @@ def explanation_fragment(
     request: Request,
     uscc: str,
     policy_id: str,
-    year: int,
+    year: Year,
     session: Session = Depends(db),
     who: Principal = Depends(Viewer),
 ) -> Response:
@@ -426,7 +427,7 @@ def benefits_page(
 def confirm_form(
     request: Request,
     uscc: str,
-    award_id: int,
+    award_id: Id,
     account_name: str = Form(""),
     bank: str = Form(""),
     account_number: str = Form(""),
@@ -448,7 +449,7 @@ def confirm_form(
 def objection_form(
     request: Request,
     uscc: str,
-    award_id: int,
+    award_id: Id,
     reason: str = Form(""),
     session: Session = Depends(db),
     who: Principal = Depends(Viewer),

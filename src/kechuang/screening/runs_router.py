@@ -25,7 +25,8 @@ from kechuang.accounts import audit
 from kechuang.accounts.service import Principal
 from kechuang.domain.text import CleanLine, CleanText
 from kechuang.enterprises.tables import enterprises
-from kechuang.http.pagination import Page, PageParams, page, page_params
+from kechuang.http.fields import Id, Instant, Year
+from kechuang.http.pagination import Offset, Page, PageParams, page, page_params
 from kechuang.http.problems import ProblemError, problem_responses
 from kechuang.http.security import client_ip, db, require
 from kechuang.http.templating import register_templates, render
@@ -81,7 +82,7 @@ class RunOut(BaseModel):
     eligible_fen: int
     allocated_fen: int
     started_by: str
-    started_at: dt.datetime
+    started_at: Instant
     published_by: str | None
     published_on: dt.date | None
     notice_ends_on: dt.date | None
@@ -125,7 +126,7 @@ class RunAwardOut(BaseModel):
     eligible_fen: int
     allocated_fen: int
     state: str
-    paid_at: dt.datetime | None
+    paid_at: Instant | None
 
 
 class ObjectionOut(BaseModel):
@@ -348,7 +349,7 @@ def list_runs_api(
 
 
 @router.get("/api/v1/runs/{run_id}", response_model=RunOut, tags=["runs"])
-def run_api(run_id: int, session: Session = Depends(db), _: Principal = Depends(Reader)) -> RunOut:
+def run_api(run_id: Id, session: Session = Depends(db), _: Principal = Depends(Reader)) -> RunOut:
     return _run_out(session, run_id)
 
 
@@ -386,7 +387,7 @@ def results_query(run_id: int, outcome: str | None, q: str | None, district: str
 @router.get("/api/v1/runs/{run_id}/results", response_model=Page[ResultOut], tags=["runs"])
 def results_api(
     request: Request,
-    run_id: int,
+    run_id: Id,
     outcome: Outcome | None = None,
     q: str | None = Query(None, max_length=100),
     district: str | None = Query(None, max_length=6),
@@ -418,7 +419,7 @@ def results_api(
 @router.get("/api/v1/runs/{run_id}/awards", response_model=Page[RunAwardOut], tags=["runs"])
 def awards_api(
     request: Request,
-    run_id: int,
+    run_id: Id,
     state: str | None = Query(None, max_length=16),
     params: PageParams = Depends(page_params),
     session: Session = Depends(db),
@@ -475,7 +476,7 @@ def objections_of(session: Session, run_id: int) -> list[ObjectionOut]:
 @router.get("/api/v1/runs/{run_id}/objections", response_model=Page[ObjectionOut], tags=["runs"])
 def objections_api(
     request: Request,
-    run_id: int,
+    run_id: Id,
     params: PageParams = Depends(page_params),
     session: Session = Depends(db),
     _: Principal = Depends(Reader),
@@ -614,7 +615,7 @@ _action_errors = problem_responses(409)
 )
 def publish_api(
     request: Request,
-    run_id: int,
+    run_id: Id,
     body: PublishIn,
     session: Session = Depends(db),
     who: Principal = Depends(Officer),
@@ -629,7 +630,7 @@ def publish_api(
 )
 def approve_api(
     request: Request,
-    run_id: int,
+    run_id: Id,
     body: ApproveIn,
     session: Session = Depends(db),
     who: Principal = Depends(Officer),
@@ -647,7 +648,7 @@ def approve_api(
 )
 def decide_api(
     request: Request,
-    objection_id: int,
+    objection_id: Id,
     body: DecisionIn,
     session: Session = Depends(db),
     who: Principal = Depends(Officer),
@@ -660,7 +661,7 @@ def decide_api(
     "/api/v1/runs/{run_id}/pay", response_model=PayOut, tags=["runs"], responses=_action_errors
 )
 def pay_api(
-    request: Request, run_id: int, session: Session = Depends(db), who: Principal = Depends(Officer)
+    request: Request, run_id: Id, session: Session = Depends(db), who: Principal = Depends(Officer)
 ) -> PayOut:
     """Pay every confirmed award once (re-running pays nothing twice). An award whose once
     scope was paid under another award is not paid (`excluded`)."""
@@ -720,7 +721,7 @@ def do_claw_back(
 )
 def claw_back_api(
     request: Request,
-    run_id: int,
+    run_id: Id,
     uscc: str,
     body: ClawbackIn,
     session: Session = Depends(db),
@@ -738,7 +739,7 @@ def claw_back_api(
 )
 def export_api(
     request: Request,
-    run_id: int,
+    run_id: Id,
     kind: Literal["notice", "payment"],
     session: Session = Depends(db),
     who: Principal = Depends(Reader),
@@ -792,7 +793,7 @@ def _runs_page(
 def start_form(
     request: Request,
     policy_id: str = Form(...),
-    year: int = Form(...),
+    year: Year = Form(...),
     budget_yuan: str = Form(""),
     reason: str = Form(""),
     session: Session = Depends(db),
@@ -838,18 +839,17 @@ def job_page(request: Request, job_id: str, who: Principal = Depends(Reader)) ->
 @router.get("/officer/runs/{run_id}", include_in_schema=False)
 def run_page(
     request: Request,
-    run_id: int,
+    run_id: Id,
     outcome: str | None = None,
     q: str | None = None,
     district: str | None = None,
-    offset: int = 0,
+    offset: Offset = 0,
     session: Session = Depends(db),
     who: Principal = Depends(Reader),
 ) -> Response:
     run = _run_out(session, run_id)
     query = results_query(run_id, outcome or None, q or None, district or None)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    offset = max(0, offset)
     rows = session.execute(query.order_by("uscc").limit(50).offset(offset)).all()
     from kechuang.domain import district as districts
 
@@ -903,7 +903,7 @@ def _with_reason(run_id: int, reason: str, what: str, action: Any) -> Response:
 @router.post("/officer/runs/{run_id}/publish", include_in_schema=False)
 def publish_form(
     request: Request,
-    run_id: int,
+    run_id: Id,
     notice_days: str = Form(""),
     session: Session = Depends(db),
     who: Principal = Depends(Officer),
@@ -932,7 +932,7 @@ def withdraw_form(
 
 @router.post("/officer/runs/{run_id}/approve", include_in_schema=False)
 def approve_form(
-    request: Request, run_id: int, session: Session = Depends(db), who: Principal = Depends(Officer)
+    request: Request, run_id: Id, session: Session = Depends(db), who: Principal = Depends(Officer)
 ) -> Response:
     return _form_action(
         run_id, lambda: do_approve(request, session, who, run_id, ApproveIn(confirm_days=10))
@@ -951,7 +951,7 @@ def _awards_page(session: Session, run_id: int) -> list[Any]:
 @router.post("/officer/runs/{run_id}/awards/{uscc}/clawback", include_in_schema=False)
 def claw_back_form(
     request: Request,
-    run_id: int,
+    run_id: Id,
     uscc: str,
     reason: str = Form(""),
     session: Session = Depends(db),
@@ -967,7 +967,7 @@ def claw_back_form(
 
 @router.post("/officer/runs/{run_id}/pay", include_in_schema=False)
 def pay_form(
-    request: Request, run_id: int, session: Session = Depends(db), who: Principal = Depends(Officer)
+    request: Request, run_id: Id, session: Session = Depends(db), who: Principal = Depends(Officer)
 ) -> Response:
     return _form_action(run_id, lambda: do_pay(request, session, who, run_id))
 
@@ -975,8 +975,8 @@ def pay_form(
 @router.post("/officer/objections/{objection_id}/decision", include_in_schema=False)
 def decide_form(
     request: Request,
-    objection_id: int,
-    run_id: int = Form(...),
+    objection_id: Id,
+    run_id: Id = Form(...),
     decision: str = Form(""),
     reason: str = Form(""),
     session: Session = Depends(db),

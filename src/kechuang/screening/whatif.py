@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from sqlalchemy import Engine
 
 from kechuang.domain import district
+from kechuang.engines import duckdb_cursor
 from kechuang.enterprises.snapshot import snapshot_path, write_snapshot
 from kechuang.http.problems import ProblemError
 from kechuang.policies import catalogue
@@ -97,12 +101,39 @@ def _base(data: Path, policy: Policy, year: int) -> Path:
         return out
 
 
+def _field(name: str, message: str) -> dict[str, Any]:
+    return {"loc": ["body", "overrides", name], "msg": message, "type": "value_error"}
+
+
 def parse(policy: Policy, settings: dict[str, str]) -> dict[str, Value]:
-    lines = [f"{policy.id}.{name}={value}" for name, value in settings.items() if value.strip()]
+    """The overrides as Values of their parameters' units; 422 naming every bad one."""
+    overrides: dict[str, Value] = {}
+    errors = []
+    for name, value in settings.items():
+        if not value.strip():
+            continue
+        try:
+            parsed = parse_overrides([f"{policy.id}.{name}={value}"], [policy])
+        except OverrideError as exc:
+            errors.append(_field(name, str(exc).replace("--set ", "")))
+            continue
+        overrides.update(parsed.get(policy.id, {}))
+    if errors:
+        detail = "; ".join(e["msg"] for e in errors)
+        raise ProblemError(422, detail, "bad-override", errors)
+    return overrides
+
+
+@contextmanager
+def _in_range(settings: dict[str, str]) -> Iterator[None]:
+    """Values each within its bounds can still multiply past what an amount can hold (a rate
+    of 10^17 times a revenue): DuckDB refuses the arithmetic, and the overrides are at fault."""
     try:
-        return parse_overrides(lines, [policy]).get(policy.id, {})
-    except OverrideError as exc:
-        raise ProblemError(422, str(exc).replace("--set ", ""), "bad-override") from None
+        yield
+    except duckdb.DataError:
+        detail = "with these values an amount is out of range (10^16 yuan)"
+        errors = [_field(name, detail) for name, value in settings.items() if value.strip()]
+        raise ProblemError(422, detail, "out-of-range", errors) from None
 
 
 def simulate(engine: Engine, policy_id: str, year: int, settings: dict[str, str]) -> WhatIf:
@@ -110,10 +141,10 @@ def simulate(engine: Engine, policy_id: str, year: int, settings: dict[str, str]
     overrides = parse(policy, settings)
     data = panel(engine)
     base = _base(data, policy, year)
-    with tempfile.TemporaryDirectory(dir=_work) as work:
+    with tempfile.TemporaryDirectory(dir=_work) as work, _in_range(settings):
         scenario = Path(work) / "scenario.parquet"
         _screen(data, policy, year, overrides, scenario)
-        rows = duckdb.sql(
+        rows = duckdb_cursor.fetchall(
             f"""
             WITH p AS (SELECT uscc, district FROM read_parquet('{data}') WHERE year = {year}),
                  b AS (SELECT uscc, outcome = 'eligible' AS ok, coalesce(benefit_yuan, 0) AS y
@@ -129,7 +160,7 @@ def simulate(engine: Engine, policy_id: str, year: int, settings: dict[str, str]
             FROM b JOIN n USING (uscc) LEFT JOIN p USING (uscc)
             GROUP BY 1 ORDER BY 1
             """
-        ).fetchall()
+        )
     changes = []
     for code, bc, nc, bf, nf, gained, lost in rows:
         known = code in district.SHANGHAI

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from kechuang.accounts.service import Principal
 from kechuang.domain.text import CleanLine
 from kechuang.enterprises.tables import annual_facts
+from kechuang.http.fields import FIRST_YEAR, LAST_YEAR, Year
 from kechuang.http.problems import ProblemError, problem_responses
 from kechuang.http.security import db, require
-from kechuang.http.templating import register_templates, render
+from kechuang.http.templating import language, register_templates, render
 from kechuang.policies import catalogue
 from kechuang.rules.format import show
 from kechuang.rules.policy import reference_date
@@ -93,7 +94,7 @@ def panel_years(session: Session) -> list[int]:
 def whatif_page(
     request: Request,
     policy_id: str = Query("first-above-scale-reward"),
-    year: int | None = None,
+    year: Year | None = None,
     session: Session = Depends(db),
     _: Principal = Depends(Planner),
 ) -> Response:
@@ -120,7 +121,15 @@ def whatif_page(
 async def whatif_fragment(request: Request, _: Principal = Depends(Planner)) -> Response:
     form = await request.form()
     policy_id = str(form.get("policy_id", ""))
-    year = int(str(form.get("year", "0")) or 0)
+    text = str(form.get("year", "")).strip()
+    if not (text.isdigit() and FIRST_YEAR <= int(text[:5]) <= LAST_YEAR):
+        detail = (
+            f"年度应在 {FIRST_YEAR}–{LAST_YEAR} 之间"
+            if language(request) == "zh"
+            else f"the year must be between {FIRST_YEAR} and {LAST_YEAR}"
+        )
+        return render(request, "_whatif_error.html", {"detail": detail}, status_code=200)
+    year = int(text)
     settings = {
         str(k)[6:]: str(v)
         for k, v in form.items()

@@ -16,11 +16,11 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from kechuang.domain.workdays import add_working_days
+from kechuang.engines import duckdb_cursor
 from kechuang.stats.biomed import store_admissions, store_products
 from kechuang.stats.tables import Admission, Product
 
@@ -96,18 +96,18 @@ class BiomedCounts:
 
 
 def _holders(panel: Path) -> list[tuple[str, str, str]]:
-    rows = duckdb.sql(
+    rows = duckdb_cursor.fetchall(
         f"""
         SELECT uscc, arg_max(name, year), arg_max(district, year) FROM read_parquet('{panel}')
         WHERE industry_code LIKE 'C27%' OR industry_code LIKE 'C358%' OR industry_code LIKE 'M734%'
         GROUP BY uscc ORDER BY uscc
         """
-    ).fetchall()
+    )
     return [(str(u), str(n), str(d)) for u, n, d in rows]
 
 
 def _years(panel: Path) -> list[int]:
-    rows = duckdb.sql(f"SELECT DISTINCT year FROM read_parquet('{panel}') ORDER BY 1").fetchall()
+    rows = duckdb_cursor.fetchall(f"SELECT DISTINCT year FROM read_parquet('{panel}') ORDER BY 1")
     return [int(y) for (y,) in rows]
 
 

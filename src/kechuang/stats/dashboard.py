@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from kechuang.accounts.service import Principal
 from kechuang.domain.money import fen_to_yuan
 from kechuang.domain.spreadsheet import csv_row
+from kechuang.http.fields import Year
 from kechuang.http.pagination import Page, PageParams, page, page_params
 from kechuang.http.problems import problem_responses
 from kechuang.http.security import require
@@ -102,7 +103,7 @@ async def stats_csv(
 async def dashboard_page(
     request: Request,
     dimension: str = "policy",
-    year: int | None = None,
+    year: Year | None = None,
     _: Principal = Depends(Analyst),
 ) -> Response:
     dimension = dimension if dimension in dashboard_data.DIMENSIONS else "policy"

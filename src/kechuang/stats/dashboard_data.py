@@ -13,10 +13,10 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 from sqlalchemy import Engine
 
 from kechuang.domain import district
+from kechuang.engines import duckdb_cursor
 from kechuang.policies import catalogue
 from kechuang.screening.whatif import panel
 
@@ -72,7 +72,7 @@ def _compute(data: Path, years: list[int]) -> list[StatRow]:
             out = Path(work) / f"{year}.parquet"
             screen(data, year, policies, out, check=False)
             for dimension in DIMENSIONS:
-                result = duckdb.sql(
+                result = duckdb_cursor.fetchall(
                     f"""
                     SELECT {_KEY_SQL[dimension]} AS k, count(DISTINCT r.uscc),
                            CAST(coalesce(sum(r.benefit_yuan), 0) * 100 AS BIGINT)
@@ -82,7 +82,7 @@ def _compute(data: Path, years: list[int]) -> list[StatRow]:
                     WHERE r.outcome = 'eligible'
                     GROUP BY k ORDER BY k
                     """
-                ).fetchall()
+                )
                 for key, count, fen in result:
                     zh, en = _labels(dimension, str(key))
                     rows.append(StatRow(dimension, year, str(key), zh, en, int(count), int(fen)))
@@ -97,9 +97,9 @@ def indicators(engine: Engine) -> list[StatRow]:
         if key not in _cache:
             years = [
                 int(y)
-                for (y,) in duckdb.sql(
+                for (y,) in duckdb_cursor.fetchall(
                     f"SELECT DISTINCT year FROM read_parquet('{data}') ORDER BY year"
-                ).fetchall()
+                )
             ]
             _cache.clear()
             _cache[key] = _compute(data, years)

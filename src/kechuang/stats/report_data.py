@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import duckdb
 from sqlalchemy import Engine, case, func, select
 from sqlalchemy.orm import Session
 
 from kechuang.cultivation import incubation, ladder, transitions
+from kechuang.engines import duckdb_cursor
 from kechuang.stats import catalogue, sources
 from kechuang.stats.compute import Value
 from kechuang.stats.service import Results, key_label, results
@@ -104,10 +104,10 @@ def gather(engine: Engine, year: int) -> dict[str, Any]:
     moves = transitions.moves(files, year, loss_limit=12) if year - 1 in files.years else None
     views = incubation.tenants(engine, files, dt.date(year, 12, 31))
     panel = str(files.tiers)
-    by_tier = duckdb.sql(
+    by_tier = duckdb_cursor.fetchall(
         f"SELECT coalesce(tier, ''), count(*) FROM read_parquet('{panel}') "
         f"WHERE year = {int(year)} GROUP BY 1"
-    ).fetchall()
+    )
     return {
         "year": year,
         "years": [y for y in found.years if y <= year],

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from kechuang.accounts.service import Principal
+from kechuang.http.fields import Year
 from kechuang.http.headers import FRAME_ANCESTORS
 from kechuang.http.pagination import Page, PageParams, page, page_params
 from kechuang.http.problems import ProblemError, problem_responses
@@ -151,7 +152,7 @@ async def values_api(
 
 @router.get("/indicators", include_in_schema=False)
 async def indicators_page(
-    request: Request, year: int | None = None, _: Principal = Depends(Analyst)
+    request: Request, year: Year | None = None, _: Principal = Depends(Analyst)
 ) -> Response:
     found = await _results(request)
     chosen = year if year in found.years else (found.years[-1] if found.years else None)
@@ -174,7 +175,7 @@ async def indicator_page(
     request: Request,
     indicator_id: str,
     dimension: str | None = None,
-    year: int | None = None,
+    year: Year | None = None,
     _: Principal = Depends(Analyst),
 ) -> Response:
     ind = _indicator(indicator_id)
@@ -219,7 +220,7 @@ class _Empty:
 
 @router.get("/report", include_in_schema=False, response_class=HTMLResponse)
 async def report_page(
-    request: Request, year: int | None = None, _: Principal = Depends(Analyst)
+    request: Request, year: Year | None = None, _: Principal = Depends(Analyst)
 ) -> Response:
     found = await _results(request)
     if not found.years:

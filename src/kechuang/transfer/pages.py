@@ -24,7 +24,9 @@ from kechuang.accounts.service import Principal
 from kechuang.domain import industry
 from kechuang.domain.money import format_yuan
 from kechuang.http import htmlsafe
+from kechuang.http.fields import Id
 from kechuang.http.i18n import translator
+from kechuang.http.pagination import Offset
 from kechuang.http.problems import ProblemError
 from kechuang.http.security import authenticated, db, load_caller
 from kechuang.http.templating import language
@@ -91,7 +93,7 @@ def _render(request: Request, template: str, context: dict[str, Any]) -> Respons
 
 @router.get("/transfer", response_class=HTMLResponse)
 def register_page(
-    request: Request, offset: int = Query(0, ge=0), session: Session = Depends(db),
+    request: Request, offset: Offset = 0, session: Session = Depends(db),
     who: Actor = Depends(_actor),
 ) -> Response:  # fmt: skip
     if who.is_enterprise:
@@ -105,7 +107,7 @@ def register_page(
 
 @router.get("/transfer/results/{result_id}", response_class=HTMLResponse)
 def result_page(
-    result_id: int, request: Request, session: Session = Depends(db), who: Actor = Depends(_actor)
+    result_id: Id, request: Request, session: Session = Depends(db), who: Actor = Depends(_actor)
 ) -> Response:
     try:
         result = register.get_result(session, who, result_id)
@@ -150,7 +152,7 @@ def _titles(session: Session, ids: list[int], lang: str) -> dict[int, str]:
 
 @router.get("/transfer/demands/{demand_id}", response_class=HTMLResponse)
 def demand_page(
-    demand_id: int, request: Request, session: Session = Depends(db), who: Actor = Depends(_actor)
+    demand_id: Id, request: Request, session: Session = Depends(db), who: Actor = Depends(_actor)
 ) -> Response:
     lang = language(request)
     try:
@@ -168,7 +170,7 @@ def demand_page(
 
 @router.get("/transfer/listing", response_class=HTMLResponse)
 def listing_page(
-    request: Request, q: str = Query("", max_length=500), offset: int = Query(0, ge=0),
+    request: Request, q: str = Query("", max_length=500), offset: Offset = 0,
     session: Session = Depends(db), who: Actor = Depends(_actor),
 ) -> Response:  # fmt: skip
     """The public listing of results; with q, the results that answer q, each explained.

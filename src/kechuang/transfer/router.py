@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kechuang.accounts.service import Principal
+from kechuang.http.fields import Id
 from kechuang.http.pagination import Page, PageParams, page, page_params
 from kechuang.http.problems import ProblemError, problem_responses
 from kechuang.http.security import authenticated, db
@@ -62,7 +63,7 @@ def list_results(
 
 @router.get(f"{API}/results/{{result_id}}", response_model=s.ResultDetail)
 def get_result(
-    result_id: int, session: Session = Depends(db), who: Actor = Depends(actor)
+    result_id: Id, session: Session = Depends(db), who: Actor = Depends(actor)
 ) -> s.ResultDetail:
     result = register.get_result(session, who, result_id)
     return s.ResultDetail(
@@ -86,7 +87,7 @@ def get_rule(session: Session = Depends(db), who: Actor = Depends(actor)) -> s.R
 
 @router.get(f"{API}/empowerments/{{case_id}}", response_model=s.EmpowermentOut)
 def get_empowerment(
-    case_id: int, session: Session = Depends(db), who: Actor = Depends(actor)
+    case_id: Id, session: Session = Depends(db), who: Actor = Depends(actor)
 ) -> s.EmpowermentOut:
     return s.EmpowermentOut.model_validate(empowerment.get(session, who, case_id))
 
@@ -112,7 +113,7 @@ def get_deal(
 
 @router.get(f"{API}/deals/{{deal_id}}/incomes", response_model=list[s.IncomeOut])
 def list_incomes(
-    deal_id: int, session: Session = Depends(db), who: Actor = Depends(actor)
+    deal_id: Id, session: Session = Depends(db), who: Actor = Depends(actor)
 ) -> list[s.IncomeOut]:
     deal = deals.get(session, who, deal_id)
     if who.is_enterprise:  # a counterparty sees the deal, not the inventors' rewards
@@ -154,7 +155,7 @@ def list_demands(
 
 @router.get(f"{API}/demands/{{demand_id}}/matches", response_model=list[s.MatchOut])
 def match_demand(
-    demand_id: int, k: int = Query(10, ge=1, le=50), lang: str = LANG,
+    demand_id: Id, k: int = Query(10, ge=1, le=50), lang: str = LANG,
     session: Session = Depends(db), who: Actor = Depends(actor),
 ) -> list[s.MatchOut]:  # fmt: skip
     """Listed results that answer the demand, best first, each with the needs it answers and
@@ -164,7 +165,7 @@ def match_demand(
 
 @router.get(f"{API}/results/{{result_id}}/demands", response_model=list[s.MatchOut])
 def match_result(
-    result_id: int, k: int = Query(10, ge=1, le=50), session: Session = Depends(db),
+    result_id: Id, k: int = Query(10, ge=1, le=50), session: Session = Depends(db),
     who: Actor = Depends(actor),
 ) -> list[s.MatchOut]:  # fmt: skip
     """Open demands that the office's result could answer."""
@@ -212,7 +213,7 @@ def list_challenges(
 
 @router.get(f"{API}/challenges/{{challenge_id}}/answers", response_model=list[s.AnswerOut])
 def list_answers(
-    challenge_id: int, session: Session = Depends(db), who: Actor = Depends(actor)
+    challenge_id: Id, session: Session = Depends(db), who: Actor = Depends(actor)
 ) -> list[s.AnswerOut]:
     return [s.AnswerOut.model_validate(a) for a in challenges.answers(session, who, challenge_id)]
 

@@ -7,9 +7,13 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 
 from kechuang.domain.text import CleanLine, CleanText
+from kechuang.http.fields import Amount, Id, Instant, PositiveAmount
+
+# CNY per unit of a deal's currency: the dearest currency of fx.MINOR_UNITS costs about 10 yuan.
+MAX_RATE = Decimal(1000)
 
 
 class Row(BaseModel):
@@ -67,7 +71,7 @@ class EventOut(Row):
     event: str
     from_state: str | None
     to_state: str
-    at: dt.datetime
+    at: Instant
     actor: str
     note: str
 
@@ -143,7 +147,7 @@ class EmpowermentOut(Row):
 
 class MilestoneIn(BaseModel):
     name: CleanLine = Field(min_length=1, max_length=200)
-    amount_minor: StrictInt = Field(ge=0)
+    amount_minor: Amount
 
 
 class DealIn(BaseModel):
@@ -154,16 +158,18 @@ class DealIn(BaseModel):
     exclusive: bool | None = None
     territory: CleanLine | None = Field(None, max_length=200)
     currency: CleanLine = Field("CNY", min_length=3, max_length=3)
-    fx_rate: Decimal | None = Field(None, description="CNY per unit of currency, the day's rate")
-    contract_amount_minor: StrictInt = Field(ge=0)
-    upfront_minor: StrictInt = Field(0, ge=0)
+    fx_rate: Decimal | None = Field(
+        None, gt=0, le=MAX_RATE, description="CNY per unit of currency, the day's rate"
+    )
+    contract_amount_minor: Amount
+    upfront_minor: Amount = 0
     milestones: list[MilestoneIn] = Field(default_factory=list, max_length=50)
     royalty_bp: int | None = Field(None, ge=0, le=10_000)
     signed_on: dt.date
     company_uscc: CleanLine | None = Field(None, max_length=18)
     company_name: CleanLine | None = Field(None, max_length=200)
     company_founded_on: dt.date | None = None
-    shares: int | None = Field(None, gt=0)
+    shares: PositiveAmount | None = None
     reward_years: int | None = Field(None, ge=1, le=10)
 
 
@@ -202,10 +208,10 @@ class IncomeIn(BaseModel):
     kind: Literal["upfront", "milestone", "royalty", "price", "equity", "operating_profit"]
     receipt: CleanLine = Field(min_length=1, max_length=64)
     received_on: dt.date
-    amount_minor: StrictInt = Field(ge=0)
-    fx_rate: Decimal | None = None
-    costs_fen: StrictInt = Field(0, ge=0)
-    shares: int | None = Field(None, gt=0)
+    amount_minor: Amount
+    fx_rate: Decimal | None = Field(None, gt=0, le=MAX_RATE)
+    costs_fen: Amount = 0
+    shares: PositiveAmount | None = None
     year_index: int | None = Field(None, ge=1, le=5)
 
 
@@ -236,7 +242,7 @@ class IncomeOut(Row):
 
 class FinancingIn(BaseModel):
     round_name: CleanLine = Field(min_length=1, max_length=32)
-    amount_fen: StrictInt = Field(gt=0)
+    amount_fen: PositiveAmount
     raised_on: dt.date
 
 
@@ -247,7 +253,7 @@ class DemandIn(BaseModel):
     description_en: CleanText = Field("", max_length=5_000, description="matched in English")
     ipc_codes: CleanLine = Field("", max_length=500)
     industry_code: CleanLine | None = Field(None, max_length=8)
-    budget_fen: StrictInt | None = Field(None, ge=0)
+    budget_fen: Amount | None = None
 
 
 class DemandOut(Row):
@@ -304,7 +310,7 @@ class ChallengeIn(BaseModel):
     title_zh: CleanLine = Field(max_length=200)
     title_en: CleanLine = Field(max_length=200)
     problem_zh: CleanText = Field(max_length=10_000)
-    budget_fen: StrictInt = Field(gt=0)
+    budget_fen: PositiveAmount
     deadline: dt.date
 
 
@@ -323,7 +329,7 @@ class ChallengeOut(Row):
 class AnswerIn(BaseModel):
     team_name: CleanLine = Field(min_length=1, max_length=200)
     proposal_zh: CleanText = Field(min_length=1, max_length=10_000)
-    asked_fen: StrictInt = Field(ge=0)
+    asked_fen: Amount
 
 
 class AnswerOut(Row):
@@ -343,7 +349,7 @@ class ScoreIn(BaseModel):
 
 
 class AwardIn(BaseModel):
-    answer_id: int
+    answer_id: Id
 
 
 class PilotUnitIn(BaseModel):

@@ -22,6 +22,7 @@ from kechuang.accounts.throttle import ThrottleSettings
 from kechuang.enterprises.status import StatusOut, read_batches, read_status
 from kechuang.http import headers, problems, refusals
 from kechuang.http.i18n import LANG_COOKIE
+from kechuang.http.limits import BodyLimit
 from kechuang.http.nesting import JsonDepthLimit
 from kechuang.http.security import OFFICIALS, enforce_csrf, load_caller
 from kechuang.http.templating import register_templates, render
@@ -80,6 +81,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         if lang in ("zh", "en"):
             response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="lax")
         return response
+
+    # Added last, so outermost: an oversized body is refused before any other work.
+    app.add_middleware(BodyLimit)
 
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
