@@ -13,9 +13,8 @@ from sqlalchemy import select
 
 from kechuang.accounts.tables import AuditEntry
 from tests.web.conftest import USCC_A, USCC_B, login
-from tests.web.test_workflow_api import any_app, start_run, wait_for_job
+from tests.web.test_workflow_api import start_run, wait_for_job
 
-__all__ = ["any_app"]  # the fixture: the world on SQLite and on PostgreSQL
 
 RUN = {"policy_id": "first-above-scale-reward", "year": 2024}
 ACCOUNT = {"account_name": "上海世界科技有限公司", "bank": "中国银行上海分行",
