@@ -15,7 +15,6 @@ from kechuang.accounts.tables import AuditEntry
 from tests.web.conftest import USCC_A, USCC_B, login
 from tests.web.test_workflow_api import start_run, wait_for_job
 
-
 RUN = {"policy_id": "first-above-scale-reward", "year": 2024}
 ACCOUNT = {"account_name": "上海世界科技有限公司", "bank": "中国银行上海分行",
            "account_number": "6217000012345678"}  # fmt: skip
