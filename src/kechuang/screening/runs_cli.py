@@ -45,7 +45,9 @@ runs_app = typer.Typer(
     no_args_is_help=True,
 )
 
-By = Annotated[str, typer.Option("--by", help="Who acts (officer or enterprise)")]
+By = Annotated[str, typer.Option("--by", help="The officer's account that acts")]
+T = TypeVar("T")
+START_ROLES = ("officer",)
 
 
 def _fail(message: str) -> typer.Exit:
