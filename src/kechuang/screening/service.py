@@ -24,7 +24,7 @@ from kechuang.screening import books, notices, once, workflow
 from kechuang.screening.errors import NotFound, Refused
 from kechuang.screening.locking import locked_award, locked_run
 from kechuang.screening.tables import Award, BankAccount, Objection, ScreeningRun
-from kechuang.workflow import machines
+from kechuang.workflow import clock, machines
 
 CHINA = ZoneInfo("Asia/Shanghai")
 DEFAULT_NOTICE_DAYS = 5
@@ -34,7 +34,8 @@ ACCOUNT_NUMBER = re.compile(r"^[0-9]{8,32}$")
 
 
 def today() -> dt.date:
-    return dt.datetime.now(CHINA).date()
+    """The business day when a caller names none: the platform's clock (kechuang.workflow)."""
+    return clock.today()
 
 
 def _need(text: str | None, what: str) -> str:
