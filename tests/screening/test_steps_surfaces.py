@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
-from tests.screening.people import PASSWORD, Today
+from tests.screening.people import PASSWORD, Today, enterprise_account
+from tests.screening.population import eligible_usccs
 from typer.testing import CliRunner
 
 from kechuang.accounts.tables import AuditEntry
@@ -210,3 +211,56 @@ def test_a_ledger_refusal_is_409_on_the_api_and_exit_2_on_the_cli(
     run = run_of(engine, run_id)
     assert (run.state, run.approved_by) == ("published", None)
     assert audit_rows(engine, "run.approve") == []
+
+
+def test_objections_recorded_lodged_and_decided_from_each_surface(
+    engine: Engine, app: Any, today: Today
+) -> None:
+    li, zhao = Officer(app, "officer-li"), Officer(app, "officer-zhao")
+    run_id = li.start()
+    first, second = eligible_usccs()[:2]
+    today.set("2025-03-03")
+    assert li.api(f"/api/v1/runs/{run_id}/publish", {}).status_code == 200
+    today.set("2025-03-04")
+    # an officer records a person's objection from the CLI, the enterprise lodges its own
+    shown = cli("object", str(run_id), "--uscc", first, "--reason", "收入虚报", "--name", "张三",
+                "--contact", "13800000000", "--by", "officer-li")  # fmt: skip
+    recorded = int(shown.split("id: ", 1)[1].split(" ", 1)[0])
+    own = TestClient(app)
+    login = own.post(
+        "/api/v1/session", json={"username": enterprise_account(second), "password": PASSWORD}
+    )
+    award = own.get(f"/api/v1/enterprises/{second}/awards").json()["items"][0]
+    lodged = own.post(
+        f"/api/v1/enterprises/{second}/awards/{award['id']}/objections",
+        json={"reason": "金额有误"},
+        headers={"X-CSRF-Token": login.json()["csrf_token"]},
+    )
+    assert lodged.status_code == 201, lodged.text
+    # the run's page offers a decision on each open objection; its form returns to the page
+    page = zhao.client.get(f"/officer/runs/{run_id}").text
+    assert f'action="/officer/objections/{recorded}/decision"' in page
+    form = zhao.form(
+        f"/officer/objections/{recorded}/decision", {"decision": "upheld", "reason": "核实属实"}
+    )
+    assert form.status_code == 303, form.text
+    back = zhao.client.get(form.headers["location"], follow_redirects=False)
+    assert back.headers["location"].startswith(f"/officer/runs/{run_id}?done=objection.decide")
+    api = zhao.api(
+        f"/api/v1/objections/{lodged.json()['id']}/decision",
+        {"decision": "upheld", "reason": "核实属实"},
+    )
+    assert api.status_code == 200, api.text
+    rows = audit_rows(engine, "objection.decide")
+    assert len(rows) == 2 and rows[0] == rows[1]
+    assert rows[0][4] == {"input": {"decision": "upheld", "reason": "核实属实"}}
+    assert [row[0] for row in audit_rows(engine, "objection.lodge")] == [enterprise_account(second)]
+    assert audit_rows(engine, "run.object")[0][4]["input"]["uscc"] == first
+    # the same decision twice is refused, on every surface, changing nothing
+    again = zhao.api(f"/api/v1/objections/{recorded}/decision",
+                     {"decision": "rejected", "reason": "r"})  # fmt: skip
+    assert again.status_code == 409 and "already upheld" in again.text
+    refused = cli("decide", str(recorded), "--decision", "rejected", "--reason", "r",
+                  "--by", "officer-zhao", code=2)  # fmt: skip
+    assert "already upheld" in refused
+    assert len(audit_rows(engine, "objection.decide")) == 2

@@ -1,5 +1,6 @@
 """Enterprises: the list (scoped), one enterprise, its policies with explanation and gap, and its
-benefits (awards) where it confirms its bank account or objects to a notice.
+benefits (awards). Confirming a bank account and objecting to a notice are declared steps
+(kechuang.screening.steps, `award.confirm` and `objection.lodge`), mounted by runs_router.
 
 An enterprise account sees only its own USCC: every route here goes through `Scope.enterprise`,
 which answers 404 for any other, so an enterprise cannot even learn that another exists.

@@ -4,7 +4,9 @@ publish, decide objections, approve (four-eyes), pay, withdraw, export the lists
 A run repeating a live run (same policy, version, year) needs a reason (409 without one); an
 eligible enterprise the policy's once scope excludes is shown with the award that holds it.
 
-Every action calls kechuang.screening.service (the rules live there) and is audited here.
+Starting a run (a background job), the lists and the exports are written here; every other
+state-changing step is declared once in kechuang.screening.steps and mounted here as its API
+route and its form (`mount_steps`), with the buttons the run page shows (`_steps.html`).
 """
 
 from __future__ import annotations

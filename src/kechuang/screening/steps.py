@@ -57,7 +57,8 @@ def _own_award(session: Session, actor: Actor, keys: Mapping[str, Any]) -> Award
     uscc, award_id = keys["uscc"], keys["award_id"]
     if actor.principal.uscc != uscc:
         raise NotFound(f"no award {award_id} for {uscc}")
-    return visible_award(session, uscc, award_id)
+    award: Award = visible_award(session, uscc, award_id)
+    return award
 
 
 RUN = Subject(
