@@ -28,14 +28,14 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
-from tests.transfer.matching_eval import dev, heldout
+from tests.transfer.matching_eval import dev, dev2, heldout
 from tests.transfer.matching_eval.harness import Report, evaluate
 from tests.transfer.matching_eval.sets import Demand, Result
 
 from kechuang.transfer import ipc
 from kechuang.transfer.matching import PLAIN, WEIGHTS, Document, Index, Weights, tokenizer
 
-SETS = {"dev": dev, "heldout": heldout}
+SETS = {"dev": dev, "dev2": dev2, "heldout": heldout}
 Signals = dict[str, np.ndarray]
 
 
