@@ -9,7 +9,7 @@ import pytest
 
 from kechuang.transfer.synthetic import FIELDS
 from kechuang.transfer.thesaurus import ThesaurusError, load, parse
-from tests.transfer.matching_eval import dev, heldout
+from tests.transfer.matching_eval import dev, dev2, heldout
 
 
 def _dictionary() -> set[str]:
@@ -20,8 +20,9 @@ def _dictionary() -> set[str]:
 
 
 def _independent_text() -> str:
-    """Text written apart from the held-out set: the tuning set and the synthetic word pools."""
-    parts = [d.text for d in dev.DEMANDS] + [f"{r.title} {r.abstract}" for r in dev.RESULTS]
+    """Text written apart from the held-out set: the tuning sets and the synthetic word pools."""
+    parts = [d.text for m in (dev, dev2) for d in m.DEMANDS]
+    parts += [f"{r.title} {r.abstract}" for m in (dev, dev2) for r in m.RESULTS]
     for pool in FIELDS.values():
         parts += [*pool.objects, *pool.techniques, *pool.uses]
     return " ".join(parts).lower()
