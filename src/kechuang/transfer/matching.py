@@ -5,7 +5,10 @@ An enterprise describes its problem ("车间焊缝老有气孔，返工率太高
 right result of it. The score adds, each scaled to 0..1 over the listing:
 - text: BM25 (bm25s) of the demand's own words; Chinese is segmented by jieba in search mode
   (which also yields the shorter words inside long ones), English by words reduced to their
-  stems (PyStemmer); the title counts twice because it states the point;
+  stems (PyStemmer); the title counts twice because it states the point. It is scaled by
+  what a full match would score (every word of the demand once, in a text of average length:
+  the sum of the words' IDF), not by the best score of the listing, so that a result sharing
+  one incidental word ("家属", "晚上") with a long demand does not count as a full match;
 - needs: the concepts of the thesaurus (thesaurus.yaml) the demand states, matched against the
   concepts each result answers (weighted by how rare the concept is in the listing), and
   BM25 of the concepts' result-side terms (query expansion);
@@ -22,7 +25,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -163,6 +166,14 @@ def _scaled(raw: np.ndarray) -> np.ndarray:
     return raw / best if best > 0 else np.zeros_like(raw)
 
 
+def _idf(corpus: Sequence[Sequence[str]], n: int) -> dict[str, float]:
+    """Each word's BM25 IDF (the Lucene form bm25s uses): a match of it, once, at average length."""
+    df: Counter[str] = Counter()
+    for words in corpus:
+        df.update(set(words))
+    return {w: math.log(1 + (n - k + 0.5) / (k + 0.5)) for w, k in df.items()}
+
+
 class _ConceptTagger:
     """Which concepts a document answers: one of a concept's result-side terms is in it."""
 
@@ -220,6 +231,7 @@ class Index:
         if corpus:
             self._bm25.index(corpus, show_progress=False)
         n = max(len(self.documents), 1)
+        self._idf = _idf(corpus, n)
         self._concept_docs = {c: np.asarray(ids, dtype=np.int64) for c, ids in concept_docs.items()}
         self._concept_idf = {c: math.log(1 + n / len(ids)) for c, ids in concept_docs.items()}
         postings: dict[str, dict[str, list[int]]] = {
@@ -255,6 +267,15 @@ class Index:
         if not query:
             return np.zeros(n)
         return _scaled(np.asarray(self._bm25.get_scores(query), dtype=np.float64))
+
+    def _bm25_full_match(self, query: list[str], n: int) -> np.ndarray:
+        """BM25 of the query over what a document with each of its words once would score."""
+        if not query:
+            return np.zeros(n)
+        raw = np.asarray(self._bm25.get_scores(query), dtype=np.float64)
+        full = sum(self._idf.get(t, 0.0) for t in query)
+        scale = max(float(raw.max()), full)
+        return raw / scale if scale > 0 else np.zeros(n)
 
     def _read(self, text: str) -> tuple[list[str], list[Stated]]:
         """A query's own words, and the needs it states that some document answers."""
@@ -292,7 +313,7 @@ class Index:
         division = self._hits("division", [d] if (d := _division(industry_code)) else [], n)
         section = self._hits("section", [industry_code[0]] if industry_code else [], n)
         return {
-            "text": self._bm25_scaled(query, n),
+            "text": self._bm25_full_match(query, n),
             "concept": concept,
             "expansion": self._bm25_scaled(expansion, n),
             "ipc_subclass": subclass.astype(np.float64),
