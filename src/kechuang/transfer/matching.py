@@ -6,8 +6,9 @@ right result of it. The score adds, each scaled to 0..1 over the listing:
 - text: BM25 (bm25s) of the demand's own words; Chinese is segmented by jieba in search mode
   (which also yields the shorter words inside long ones), English by words reduced to their
   stems (PyStemmer); the title counts twice because it states the point. It is scaled by
-  what a full match would score (every word of the demand once, in a text of average length:
-  the sum of the words' IDF), not by the best score of the listing, so that a result sharing
+  the highest score any text could get for the demand (the sum of its words' IDF: each BM25
+  term tends to its IDF as the word repeats), not by the best score of the listing, so that a
+  result sharing
   one incidental word ("家属", "晚上") with a long demand does not count as a full match;
 - needs: the concepts of the thesaurus (thesaurus.yaml) the demand states, matched against the
   concepts each result answers (weighted by how rare the concept is in the listing), and
@@ -167,7 +168,7 @@ def _scaled(raw: np.ndarray) -> np.ndarray:
 
 
 def _idf(corpus: Sequence[Sequence[str]], n: int) -> dict[str, float]:
-    """Each word's BM25 IDF (the Lucene form bm25s uses): a match of it, once, at average length."""
+    """Each word's BM25 IDF (the Lucene form bm25s uses): the bound of its term's score."""
     df: Counter[str] = Counter()
     for words in corpus:
         df.update(set(words))
@@ -178,6 +179,7 @@ class _ConceptTagger:
     """Which concepts a document answers: one of a concept's result-side terms is in it."""
 
     def __init__(self, thesaurus: Thesaurus, lang: str, tokenize: TokenizerFn) -> None:
+        self.lang = lang
         self.by_token: dict[str, list[tuple[tuple[str, ...], Concept, str]]] = defaultdict(list)
         self.by_text: list[tuple[str, Concept]] = []
         for concept in thesaurus.concepts:
@@ -190,16 +192,23 @@ class _ConceptTagger:
                     self.by_token[parts[0]].append((parts, concept, term))
 
     def answered(self, words: set[str], lowered: str) -> dict[str, str]:
-        """concept id -> the first term (as the thesaurus writes it) that answers it."""
-        found: dict[str, str] = {}
+        """concept id -> the term that answers it, the one the thesaurus lists first (the same
+        term on every run, whatever the order of a set of words)."""
+        found: dict[str, tuple[int, str]] = {}
+
+        def keep(concept: Concept, term: str) -> None:
+            rank = concept.means_in(self.lang).index(term)
+            if concept.id not in found or rank < found[concept.id][0]:
+                found[concept.id] = (rank, term)
+
         for word in words:
             for parts, concept, term in self.by_token.get(word, ()):
-                if concept.id not in found and all(p in words for p in parts):
-                    found[concept.id] = term
+                if all(p in words for p in parts):
+                    keep(concept, term)
         for term, concept in self.by_text:
-            if concept.id not in found and term in lowered:
-                found[concept.id] = term
-        return found
+            if term in lowered:
+                keep(concept, term)
+        return {cid: term for cid, (_, term) in found.items()}
 
 
 class Index:
@@ -269,7 +278,7 @@ class Index:
         return _scaled(np.asarray(self._bm25.get_scores(query), dtype=np.float64))
 
     def _bm25_full_match(self, query: list[str], n: int) -> np.ndarray:
-        """BM25 of the query over what a document with each of its words once would score."""
+        """BM25 of the query over the most any text could score for it (the sum of its words' IDF)."""
         if not query:
             return np.zeros(n)
         raw = np.asarray(self._bm25.get_scores(query), dtype=np.float64)
