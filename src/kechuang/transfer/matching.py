@@ -278,7 +278,7 @@ class Index:
         return _scaled(np.asarray(self._bm25.get_scores(query), dtype=np.float64))
 
     def _bm25_full_match(self, query: list[str], n: int) -> np.ndarray:
-        """BM25 of the query over the most any text could score for it (the sum of its words' IDF)."""
+        """BM25 of the query over the most any text could score for it (its words' IDF summed)."""
         if not query:
             return np.zeros(n)
         raw = np.asarray(self._bm25.get_scores(query), dtype=np.float64)
