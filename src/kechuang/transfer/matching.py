@@ -352,8 +352,11 @@ class Index:
             skip = set(exclude)
             scores[[i for i, d in enumerate(self.documents) if d.id in skip]] = 0.0
         take = min(k, n)
-        top = np.argpartition(-scores, take - 1)[:take]
-        top = top[np.argsort(-scores[top], kind="stable")]
+        # Ties go to the earlier listed result, the same on every run (as a full stable sort):
+        # everything scoring at least the k-th best is taken, then sorted by (score, position).
+        kth = -np.partition(-scores, take - 1)[take - 1]
+        top = np.flatnonzero(scores >= kth) if kth > 0 else np.flatnonzero(scores > 0)
+        top = top[np.lexsort((top, -scores[top]))][:take]
         return [
             self._explain(int(i), float(scores[i]), float(signals["text"][i]), query, stated,
                           ipc_codes, industry_code)
