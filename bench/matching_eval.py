@@ -1,6 +1,7 @@
 """Matching quality: hit@1, hit@5 and MRR of each technique on an evaluation set, in one table.
 
     python -m bench.matching_eval --set dev            # the tuning set (look freely)
+    python -m bench.matching_eval --set dev2           # the second tuning set (look freely)
     python -m bench.matching_eval --set heldout        # the held-out set: report only
     python -m bench.matching_eval --set dev --fit      # fit the fusion weights on dev
     python -m bench.matching_eval --set heldout --english
