@@ -16,8 +16,9 @@ right result of it. The score adds, each scaled to 0..1 over the listing:
 - classes: bonuses for a shared IPC subclass (or class) and a shared GB/T 4754 industry
   division (or section).
 The weights were fitted on the tuning set (tests/transfer/matching_eval/dev.py) and the text's
-scale chosen on it and the second tuning set (dev2.py), never on the held-out set. Every match carries the needs it answers in a manager's words (zh and en), and
-the shared terms and classes as evidence. Nothing is downloaded: jieba's dictionary and the
+scale chosen on it and the second tuning set (dev2.py), never on the held-out set. Every
+match carries the needs it answers in a manager's words (zh and en), and the shared terms and
+classes as evidence. Nothing is downloaded: jieba's dictionary and the
 stemmer ship inside their packages.
 """
 
