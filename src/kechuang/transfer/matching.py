@@ -232,12 +232,21 @@ class Index:
         self._bm25 = bm25s.BM25()
         corpus = []
         concept_docs: dict[str, list[int]] = defaultdict(list)
+        # Each document's distinct words, as ids into one vocabulary (small beside the words
+        # themselves): explaining a match reads them instead of segmenting the text again.
+        vocabulary: dict[str, int] = {}
+        self._word_ids: list[np.ndarray] = []
         for i, doc in enumerate(self.documents):
             words = _doc_tokens(doc, self._tokenize)
             corpus.append(words or ["\u2205"])
+            distinct = set(words)
+            self._word_ids.append(np.asarray(
+                sorted(vocabulary.setdefault(w, len(vocabulary)) for w in distinct), dtype=np.int32
+            ))  # fmt: skip
             lowered = f"{doc.title} {doc.text}".lower()
-            for cid in self._tagger.answered(set(words), lowered):
+            for cid in self._tagger.answered(distinct, lowered):
                 concept_docs[cid].append(i)
+        self._words = list(vocabulary)  # id -> word (a dict keeps its insertion order)
         if corpus:
             self._bm25.index(corpus, show_progress=False)
         n = max(len(self.documents), 1)
@@ -376,15 +385,14 @@ class Index:
         industry_code: str | None,
     ) -> Match:
         doc = self.documents[i]
-        words = _doc_tokens(doc, self._tokenize)
-        answered = self._tagger.answered(set(words), f"{doc.title} {doc.text}".lower())
+        doc_words = {self._words[j] for j in self._word_ids[i]}
+        answered = self._tagger.answered(doc_words, f"{doc.title} {doc.text}".lower())
         needs = tuple(
             Need(s.concept.id, s.concept.need_zh, s.concept.need_en, s.phrase,
                  answered[s.concept.id])
             for s in stated
             if s.concept.id in answered
         )  # fmt: skip
-        doc_words = set(words)
         terms = tuple(t for t in query if t in doc_words)
         shared = ipc.overlap(ipc_codes, doc.ipc_codes) if ipc_codes and doc.ipc_codes else None
         industry = None
