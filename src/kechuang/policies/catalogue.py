@@ -1,21 +1,21 @@
-"""The policy pack as the web app sees it: loaded once per process, searched and filtered."""
+"""The published policies as the web app sees them (from the store), searched and filtered."""
 
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 
 from kechuang.http.problems import ProblemError
-from kechuang.policies.pack import Pack, PackError, load_pack
+from kechuang.policies.pack import Pack, PackError
+from kechuang.policies.source import current_pack
 from kechuang.rules.policy import Policy
 
 STATUSES = ("in_force", "expired", "upcoming")
 
 
-@lru_cache(maxsize=1)
 def pack() -> Pack:
-    # The pack ships inside the package: it cannot change while the process runs.
-    return load_pack()
+    """The published versions in the store (policies.source), rebuilt when a publication
+    changes them."""
+    return current_pack()
 
 
 def status_on(policy: Policy, day: dt.date) -> str:

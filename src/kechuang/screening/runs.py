@@ -81,12 +81,12 @@ def sha256_of(path: Path) -> str:
 
 def load_policy(policy_id: str, year: int, sets: Sequence[str]) -> tuple[Policy, dict[str, Value]]:
     """The pack's version of the policy for the year, and the parsed `--set` overrides."""
-    from kechuang.policies.pack import load_pack
+    from kechuang.policies.source import current_pack
     from kechuang.rules.errors import PolicyError
     from kechuang.rules.overrides import OverrideError, parse_overrides
 
     try:
-        policy = load_pack().get(policy_id, year)
+        policy = current_pack().get(policy_id, year)
         overrides = parse_overrides(list(sets), [policy]).get(policy.id, {})
     except (LookupError, PolicyError, OverrideError) as exc:
         raise Refused(str(exc)) from None

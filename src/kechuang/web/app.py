@@ -26,6 +26,7 @@ from kechuang.http.limits import BodyLimit
 from kechuang.http.nesting import JsonDepthLimit
 from kechuang.http.security import OFFICIALS, enforce_csrf, load_caller
 from kechuang.http.templating import register_templates, render
+from kechuang.policies import source as policy_source
 from kechuang.store.engine import make_engine, make_sessionmaker
 
 _PACKAGE = resources.files("kechuang.web")
@@ -36,6 +37,7 @@ ROUTER_MODULES = (
     "kechuang.accounts.router",
     "kechuang.accounts.auth_pages",
     "kechuang.policies.router",
+    "kechuang.policies.workbench",
     "kechuang.screening.enterprise_router",
     "kechuang.screening.runs_router",
     "kechuang.screening.whatif_router",
@@ -64,6 +66,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     )
     app.state.engine = engine or make_engine()
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    # Every reader of policies (screening, what-if, pages) reads this store's published versions.
+    policy_source.use(app.state.engine)
     # Read once: a bad KECHUANG_LOGIN_* value stops the app at start, not at the first login.
     app.state.login_throttle = ThrottleSettings.from_environ()
     app.mount("/static", StaticFiles(directory=str(_PACKAGE / "static")), name="static")
