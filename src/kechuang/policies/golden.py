@@ -36,6 +36,7 @@ BY_NAME = {f.name: f for f in FIELDS}
 # A valid USCC for every example enterprise (its facts, not its identity, are what is tested).
 _FIRST = "91310000MAGOLDEN0".replace("O", "0")
 EXAMPLE_USCC = _FIRST + check_digit(_FIRST)
+EXAMPLE_NAME = "典型案例企业"
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ def panel_rows(facts: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
         row = {f.name: None for f in FIELDS}
         row.update(facts[year])
         row.update(uscc=EXAMPLE_USCC, year=year)
+        row["name"] = row["name"] or EXAMPLE_NAME
         rows.append(row)
     return rows
 
@@ -132,7 +134,10 @@ def sql_got(policy: Policy, facts: dict[int, dict[str, Any]], year: int) -> Got:
 
     rows = panel_rows(facts)
     if year not in facts:
-        rows.append({**{f.name: None for f in FIELDS}, "uscc": EXAMPLE_USCC, "year": year})
+        rows.append(
+            {**{f.name: None for f in FIELDS}, "uscc": EXAMPLE_USCC, "name": EXAMPLE_NAME,
+             "year": year}
+        )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="kechuang-golden-") as tmp:
         data = Path(tmp) / "panel.parquet"
         out = Path(tmp) / "results.csv"

@@ -18,6 +18,7 @@ import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kechuang.policies import flows
@@ -245,13 +246,7 @@ def edit(
     """Save a new text of a draft, started from `revision`. An invalid text is saved too (the
     check lists its problems); a valid one also updates the draft's id, version and period."""
     if revision != row.revision:
-        last = revisions(session, row)[-1]
-        raise Conflict(
-            f"the draft changed since you opened it: revision {row.revision} was saved by "
-            f"{last.author} at {last.at:%H:%M:%S}; reload it and apply your change again",
-            zh=f"草稿已被修改：{last.author} 于 {last.at:%H:%M:%S} 保存了第 {row.revision} 版，"
-            "请重新打开后再修改",
-        )
+        raise _changed(session, row.id)
     if source == row.source:
         return row
     try:
@@ -265,7 +260,29 @@ def edit(
     row.revision += 1
     row.updated_at = now()
     _record_revision(session, row, author)
+    try:
+        # Two saves from the same revision race for the same revision number: the unique
+        # (version, revision) lets exactly one of them in, the other is told who was first.
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise _changed(session, row.id) from None
     return row
+
+
+def _changed(session: Session, version_id: int) -> Conflict:
+    last = session.scalars(
+        select(PolicyRevision)
+        .where(PolicyRevision.version_id == version_id)
+        .order_by(PolicyRevision.revision.desc())
+        .limit(1)
+    ).one()
+    return Conflict(
+        f"the draft changed since you opened it: revision {last.revision} was saved by "
+        f"{last.author} at {last.at:%H:%M:%S}; reload it and apply your change again",
+        zh=f"草稿已被修改：{last.author} 于 {last.at:%H:%M:%S} 保存了第 {last.revision} 版，"
+        "请重新打开后再修改",
+    )
 
 
 def problems(session: Session, row: PolicyVersion) -> list[Problem]:

@@ -5,7 +5,9 @@
 records. It is rebuilt only when the store's published set changes (a cheap fingerprint query),
 so a publication is seen by the next call of any reader without a restart.
 
-The web app binds its engine (`use(engine)`); the CLI reads the configured store. A store that
+The web app reads its own store: each request runs with `bound` set to the app's engine (a
+context variable, so two apps in one process never read each other's policies); a caller with a
+session passes it; anything else (the CLI) reads the configured store. A store that
 has not been seeded yet (no policy table, no published version, or no database file at all)
 reads the shipped pack, which is exactly what `kechuang policies seed` would load into it.
 """
@@ -14,6 +16,9 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect, select
@@ -28,17 +33,21 @@ from kechuang.rules.policy import Policy
 READABLE = ("published", "superseded")
 
 _lock = threading.Lock()
-_bound: Engine | None = None
+bound: ContextVar[Engine | None] = ContextVar("kechuang_policy_store", default=None)
 _cache: dict[tuple[str, tuple[tuple[int, str, str], ...]], Pack] = {}
 _shipped: Pack | None = None
 # Stores known to have the policy table (checked once: a migration never removes it).
 _migrated: set[str] = set()
 
 
-def use(engine: Engine | None) -> None:
-    """Read policies from `engine` from now on (the web app's store); None: the configured one."""
-    global _bound
-    _bound = engine
+@contextmanager
+def reading(engine: Engine) -> Iterator[None]:
+    """Within this block, readers without a session read `engine`'s published policies."""
+    token = bound.set(engine)
+    try:
+        yield
+    finally:
+        bound.reset(token)
 
 
 def shipped() -> Pack:
@@ -97,8 +106,9 @@ def pack_of(session: Session) -> Pack | None:
 
 def _engine() -> tuple[Engine | None, bool]:
     """The engine to read, and whether it was made here (to dispose of it)."""
-    if _bound is not None:
-        return _bound, False
+    engine = bound.get()
+    if engine is not None:
+        return engine, False
     from kechuang.store import config
     from kechuang.store.engine import make_engine
 

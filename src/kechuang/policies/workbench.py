@@ -40,7 +40,7 @@ def state_label(code: str) -> str:
     return template_env().globals["tt"](zh, en)  # type: ignore[no-any-return]
 
 
-template_env().globals["state_label"] = state_label
+template_env().globals["policy_state"] = state_label
 Readers = require("officer", "admin")
 API = "/api/v1/policies/versions"
 

@@ -66,8 +66,6 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     )
     app.state.engine = engine or make_engine()
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
-    # Every reader of policies (screening, what-if, pages) reads this store's published versions.
-    policy_source.use(app.state.engine)
     # Read once: a bad KECHUANG_LOGIN_* value stops the app at start, not at the first login.
     app.state.login_throttle = ThrottleSettings.from_environ()
     app.mount("/static", StaticFiles(directory=str(_PACKAGE / "static")), name="static")
@@ -84,6 +82,14 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         lang = request.query_params.get("lang")
         if lang in ("zh", "en"):
             response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="lax")
+        return response
+
+    @app.middleware("http")
+    async def read_this_store(request: Request, call_next: Any) -> Response:
+        # Every reader of policies (screening, what-if, pages) reads this store's published
+        # versions while the request runs (policies.source).
+        with policy_source.reading(app.state.engine):
+            response: Response = await call_next(request)
         return response
 
     # Added last, so outermost: an oversized body is refused before any other work.
