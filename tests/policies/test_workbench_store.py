@@ -57,8 +57,10 @@ def test_a_draft_with_failing_golden_case_or_bad_text_cannot_be_submitted(store:
     with session_of(store) as session:
         row = service.get(session, version_id)
         assert service.problems(session, row) == []
-        golden.add(session, row, "officer1", name="wrong on purpose", year=2024,
-                   facts=CASES[0][1], outcome="ineligible", score=None, benefit_fen=None)  # fmt: skip
+        golden.add(
+            session, row, "officer1", name="wrong on purpose", year=2024,
+            facts=CASES[0][1], outcome="ineligible", score=None, benefit_fen=None,
+        )  # fmt: skip
         found = service.problems(session, row)
         assert [p.kind for p in found] == ["golden"]
         assert "wrong on purpose" in found[0].message and "scalar gave eligible" in found[0].message
@@ -86,7 +88,8 @@ def test_two_officers_editing_one_draft_never_lose_a_change(store: Engine) -> No
         a = service.get(first, version_id)
         b = service.get(second, version_id)
         opened = a.revision
-        service.edit(first, "officer1", a, REWARD.replace("示例〔2024〕1号", "示例〔2024〕2号"), opened)
+        renumbered = REWARD.replace("示例〔2024〕1号", "示例〔2024〕2号")
+        service.edit(first, "officer1", a, renumbered, opened)
         first.commit()
         with pytest.raises(Conflict, match="saved by officer1"):
             service.edit(second, "officer2", b, REWARD.replace("奖励金额", "奖金"), opened)
@@ -103,7 +106,9 @@ def test_four_eyes_publication_supersedes_without_overlap(store: Engine) -> None
         draft = service.copy_version(session, "officer1", old, "2027.1")
         text = draft.source.replace("effective: {from: 2024-01-01, to: null}",
                                     "effective: {from: 2027-01-01, to: null}")  # fmt: skip
-        text = text.replace("{from: 2026-01-01, value: 300000,", "{from: 2027-01-01, value: 350000,")
+        text = text.replace(
+            "{from: 2026-01-01, value: 300000,", "{from: 2027-01-01, value: 350000,"
+        )
         service.edit(session, "officer1", draft, text, draft.revision)
         service.submit(session, "officer1", draft)
         with pytest.raises(Forbidden, match="four eyes"):
@@ -146,7 +151,6 @@ def test_a_new_version_may_not_start_before_the_one_it_replaces(store: Engine) -
 
 def test_a_copy_may_not_reuse_a_version_number(store: Engine) -> None:
     with session_of(store) as session:
-        old = service.find(session, "hnte-2016", service.versions_of(session, "hnte-2016")[0].version)
-        assert old is not None
+        old = service.versions_of(session, "hnte-2016")[0]
         with pytest.raises(Conflict, match="already has a version"):
             service.copy_version(session, "officer1", old, old.version)
