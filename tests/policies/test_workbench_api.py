@@ -54,7 +54,7 @@ def test_draft_review_publish_and_run_through_the_api(any_app: Any) -> None:  # 
     for name, facts, outcome, fen in CASES:
         body = {"name": name, "year": 2024, "facts": facts, "outcome": outcome}
         if fen is not None:
-            body["benefit_fen"] = fen
+            body["benefit_yuan"] = f"{fen // 100}"
         added = officer1.post(f"{API}/versions/{vid}/add-case", json=body, headers=h1)
         assert added.status_code == 201, added.text
     cases = officer1.get(f"{API}/versions/{vid}/cases").json()

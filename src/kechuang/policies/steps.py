@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from kechuang.domain.text import CleanLine, CleanText
+from kechuang.domain.values import parse_fen
 from kechuang.http.fields import Year
 from kechuang.policies import flows, golden, service
 from kechuang.policies.tables import PolicyVersion
@@ -117,9 +118,10 @@ class CaseIn(StepInput):
         **described("Expected outcome", "预期结果"),
     )
     score: CleanLine | None = Field(None, max_length=40, **described("Expected score", "预期得分"))
-    benefit_fen: Whole | None = Field(
-        None, ge=0, **described("Expected benefit (fen)", "预期金额（分）")
-    )
+    benefit_yuan: CleanLine | None = Field(
+        None, max_length=32, pattern=r"^[0-9]+(\.[0-9]{1,2})?$",
+        **described("Expected benefit (yuan, to the fen)", "预期金额（元）"),
+    )  # fmt: skip
 
 
 class CommentIn(StepInput):
@@ -157,6 +159,17 @@ VERSION = Subject(
 # -- acts -------------------------------------------------------------------------------------
 
 
+def _out(act: Any) -> Any:
+    """The act answering with the version as the API shows it (also what the CLI prints)."""
+
+    def answer(ctx: Context, subject: Any, body: Any) -> VersionOut:
+        row = act(ctx, subject, body)
+        ctx.session.flush()
+        return version_out(ctx.session, row)
+
+    return answer
+
+
 def _draft(ctx: Context, _: None, body: DraftIn) -> PolicyVersion:
     return service.create_draft(ctx.session, ctx.actor.name, body.source)
 
@@ -171,23 +184,24 @@ def _edit(ctx: Context, row: PolicyVersion, body: EditIn) -> PolicyVersion:
     return service.edit(ctx.session, ctx.actor.name, row, body.source, body.revision)
 
 
-def _add_case(ctx: Context, row: PolicyVersion, body: CaseIn) -> Any:
-    return golden.add(
+def _add_case(ctx: Context, row: PolicyVersion, body: CaseIn) -> CaseOut:
+    return CaseOut.model_validate(golden.add(
         ctx.session, row, ctx.actor.name, name=body.name, year=body.year, facts=body.facts,
-        outcome=body.outcome, score=body.score, benefit_fen=body.benefit_fen,
-    )  # fmt: skip
+        outcome=body.outcome, score=body.score,
+        benefit_fen=None if body.benefit_yuan is None else parse_fen(body.benefit_yuan),
+    ))  # fmt: skip
 
 
 STEPS: tuple[Step[Any, Any], ...] = (
-    Step("policy.draft", subject=DRAFTS, roles=AUTHORS, input=DraftIn, act=_draft,
+    Step("policy.draft", subject=DRAFTS, roles=AUTHORS, input=DraftIn, act=_out(_draft),
          output=VersionOut, present=version_out, status_code=201, path="", tags=TAGS,
          summary="Create a draft policy version from a YAML document (a template or a file).",
          label=Label("新建草稿", "New draft")),
-    Step("policy-version.copy", subject=VERSION, roles=AUTHORS, input=CopyIn, act=_copy,
+    Step("policy-version.copy", subject=VERSION, roles=AUTHORS, input=CopyIn, act=_out(_copy),
          output=VersionOut, present=version_out, status_code=201, tags=TAGS,
          summary="Start a draft by copying any version (and its golden cases).",
          label=Label("复制为新草稿", "Copy to a new draft")),
-    Step("policy-version.edit", subject=VERSION, roles=AUTHORS, input=EditIn, act=_edit,
+    Step("policy-version.edit", subject=VERSION, roles=AUTHORS, input=EditIn, act=_out(_edit),
          event="edit", output=VersionOut, present=version_out, tags=TAGS,
          summary="Save a new text of a draft, naming the revision the edit started from.",
          label=Label("保存", "Save"), form_fields=("source", "revision")),
@@ -196,31 +210,31 @@ STEPS: tuple[Step[Any, Any], ...] = (
          summary="Attach a golden case: an example enterprise and the outcome it must get.",
          label=Label("添加典型案例", "Add a golden case")),
     Step("policy-version.submit", subject=VERSION, roles=AUTHORS, input=NoInput,
-         act=lambda ctx, row, _: service.submit(ctx.session, ctx.actor.name, row),
+         act=_out(lambda ctx, row, _: service.submit(ctx.session, ctx.actor.name, row)),
          event="submit", output=VersionOut, present=version_out, tags=TAGS,
          summary="Submit a draft for review (no parse error, overlap or failing golden case).",
          label=Label("提交审核", "Submit for review")),
     Step("policy-version.approve", subject=VERSION, roles=AUTHORS, input=CommentIn,
-         act=lambda ctx, row, body: service.approve(
-             ctx.session, ctx.actor.name, row, body.comment),
+         act=_out(lambda ctx, row, body: service.approve(
+             ctx.session, ctx.actor.name, row, body.comment)),
          event="approve", output=VersionOut, present=version_out, tags=TAGS,
          summary="Approve a version in review (a second officer: never its author).",
          label=Label("审核通过", "Approve")),
     Step("policy-version.send-back", subject=VERSION, roles=AUTHORS, input=ReasonIn,
-         act=lambda ctx, row, body: service.send_back(
-             ctx.session, ctx.actor.name, row, body.reason),
+         act=_out(lambda ctx, row, body: service.send_back(
+             ctx.session, ctx.actor.name, row, body.reason)),
          event="send_back", output=VersionOut, present=version_out, tags=TAGS,
          summary="Send a version in review back to its author with comments.",
          label=Label("退回修改", "Send back")),
     Step("policy-version.publish", subject=VERSION, roles=AUTHORS, input=NoInput,
-         act=lambda ctx, row, _: service.publish(ctx.session, ctx.actor.name, row),
+         act=_out(lambda ctx, row, _: service.publish(ctx.session, ctx.actor.name, row)),
          event="publish", output=VersionOut, present=version_out, tags=TAGS,
          summary="Publish an approved version; the one in force is superseded without overlap.",
          label=Label("发布", "Publish"), confirm=Label("确认发布？发布后不可修改。",
                                                       "Publish? A published version is final.")),
     Step("policy-version.withdraw", subject=VERSION, roles=AUTHORS, input=ReasonIn,
-         act=lambda ctx, row, body: service.withdraw(
-             ctx.session, ctx.actor.name, row, body.reason),
+         act=_out(lambda ctx, row, body: service.withdraw(
+             ctx.session, ctx.actor.name, row, body.reason)),
          event="withdraw", output=VersionOut, present=version_out, tags=TAGS, danger=True,
          summary="Withdraw a version, with the reason.", label=Label("撤回", "Withdraw")),
 )  # fmt: skip
