@@ -52,8 +52,7 @@ def test_the_life_cycle_from_the_command_line(store_env: str, tmp_path: Path) ->
     assert "cannot be submitted" in kc("submit", vid, "--by", "officer1", code=2)
 
     fixed = tmp_path / "fixed.yaml"
-    fixed.write_text(REWARD.replace("document_number: 示例〔2024〕1号", "document_number: 示例〔2024〕9号"),
-                     encoding="utf-8")  # fmt: skip
+    fixed.write_text(REWARD.replace("〔2024〕1号", "〔2024〕9号"), encoding="utf-8")
     other = kc("import", str(fixed), "--by", "officer1", code=2)
     assert "already has a version 2024.1" in other
     kc("withdraw", vid, "--reason", "golden case was wrong", "--by", "officer1")
