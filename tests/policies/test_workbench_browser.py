@@ -6,6 +6,7 @@ of exactly that version and downloads the 公示 list. The elapsed time of each 
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -56,7 +57,8 @@ class Stopwatch:
 
     def report(self) -> str:
         lines = [f"  {what:<40} {seconds:6.2f} s" for what, seconds in self.laps]
-        return "\n".join([*lines, f"  {'total (machine time)':<40} {self.last - self.start:6.2f} s"])
+        total = self.last - self.start
+        return "\n".join([*lines, f"  {'total (machine time)':<40} {total:6.2f} s"])
 
 
 def _state(page: Any) -> str:
@@ -93,7 +95,7 @@ def test_author_review_publish_run_and_download(
         form = officer.locator("form.step-add-case")
         form.locator("input[name=name]").fill(name)
         form.locator("input[name=year]").fill("2024")
-        form.locator("textarea[name=facts]").fill(__import__("json").dumps(facts))
+        form.locator("textarea[name=facts]").fill(json.dumps(facts))
         form.locator("select[name=outcome]").select_option(outcome)
         if fen is not None:
             form.locator("input[name=benefit_yuan]").fill(f"{fen // 100}")
