@@ -60,6 +60,19 @@ def test_draft_review_publish_and_run_through_the_api(any_app: Any) -> None:  # 
     cases = officer1.get(f"{API}/versions/{vid}/cases").json()
     assert [c["passed"] for c in cases] == [True, True, True]
 
+    # One click screens the stored population against the version in force (none: all new).
+    simulated = officer1.post(f"{API}/versions/{vid}/simulate", json={"year": 2024}, headers=h1)
+    assert simulated.status_code == 201, simulated.text
+    sim = simulated.json()
+    assert sim["baseline"] is None and sim["population"] == 3 and sim["changed"] == 3
+    assert sim["outcomes"] == {"eligible": {"gained": 2, "lost": 0, "kept": 0},
+                               "ineligible": {"gained": 1, "lost": 0, "kept": 0}}  # fmt: skip
+    assert (sim["after_due_fen"], sim["budget_fen"], sim["after_factor"]) == (
+        20_000_000, 500_000_000, "1")  # fmt: skip
+    table = officer1.get(f"{API}/versions/{vid}/simulation.csv").text.splitlines()
+    assert table[0].startswith("uscc,district,park,before,after") and len(table) == 4
+    assert f"{USCC_A},310115,,none,eligible,0.00,100000.00," in table
+
     # An edit from a stale revision is refused, naming who saved in between.
     ok = officer1.post(f"{API}/versions/{vid}/edit", headers=h1,
                        json={"source": REWARD.replace("1号", "2号"), "revision": 1})  # fmt: skip
@@ -117,3 +130,24 @@ def test_the_live_check_answers_with_line_and_column(any_app: Any) -> None:  # n
     assert officer.post(f"{API}/check", json={"source": REWARD}, headers=headers).json()["ok"]
     enterprise, he = _client(any_app, "ent_a")
     assert enterprise.post(f"{API}/check", json={"source": REWARD}, headers=he).status_code == 403
+
+
+def test_a_smaller_budget_shows_its_pro_rata_factor(any_app: Any) -> None:  # noqa: F811
+    _seed(any_app)
+    officer, headers = _client(any_app, "officer1")
+    versions = officer.get(f"{API}/versions").json()
+    (shipped,) = [v for v in versions if v["policy_id"] == "first-above-scale-reward"]
+    copy = officer.post(f"{API}/versions/{shipped['id']}/copy", json={"new_version": "2026.3"},
+                        headers=headers).json()  # fmt: skip
+    text = officer.get(f"{API}/versions/{copy['id']}/yaml").text
+    smaller = text.replace("budget: {amount: 20000000", "budget: {amount: 300000")
+    edited = officer.post(f"{API}/versions/{copy['id']}/edit", headers=headers,
+                          json={"source": smaller, "revision": 1})  # fmt: skip
+    assert edited.status_code == 200, edited.text
+    sim = officer.post(f"{API}/versions/{copy['id']}/simulate", json={"year": 2024},
+                       headers=headers).json()  # fmt: skip
+    # Two enterprises due 200,000 yuan each against 300,000: three quarters each, exactly.
+    assert sim["baseline"] == "first-above-scale-reward@2026.2"
+    assert sim["outcomes"]["eligible"] == {"gained": 0, "lost": 0, "kept": 2}
+    assert (sim["before_factor"], sim["after_factor"]) == ("1", "3/4")
+    assert sim["after_due_fen"] == 40_000_000 and sim["changed"] == 0

@@ -117,6 +117,8 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", f"{PV}/edit"): Case(f"{PV}/edit", {"source": POLICY_DRAFT, "revision": 1}),
     ("POST", f"{PV}/add-case"): Case(f"{PV}/add-case", GOLDEN),
     ("POST", f"{PV}/submit"): Case(f"{PV}/submit"),
+    ("POST", f"{PV}/simulate"): Case(f"{PV}/simulate", {"year": 2024}),
+    ("GET", f"{PV}/simulation.csv"): Case(f"{PV}/simulation.csv"),
     ("POST", f"{PV}/approve"): Case(f"{PV}/approve", {}),
     ("POST", f"{PV}/send-back"): Case(f"{PV}/send-back", {"reason": "r"}),
     ("POST", f"{PV}/publish"): Case(f"{PV}/publish"),

@@ -124,6 +124,25 @@ class CaseIn(StepInput):
     )  # fmt: skip
 
 
+class SimulateIn(StepInput):
+    year: Year = Field(**described("Evaluation year", "评价年度"))
+
+
+class SimulationOut(BaseModel):
+    id: int
+    version_id: int
+    year: int
+    baseline: str | None
+    population: int
+    outcomes: dict[str, dict[str, int]]
+    before_due_fen: int
+    after_due_fen: int
+    budget_fen: int | None
+    before_factor: str
+    after_factor: str
+    changed: int
+
+
 class CommentIn(StepInput):
     comment: CleanText = Field("", max_length=4000, **described("Comment", "审核意见"))
 
@@ -192,6 +211,21 @@ def _add_case(ctx: Context, row: PolicyVersion, body: CaseIn) -> CaseOut:
     ))  # fmt: skip
 
 
+def _simulate(ctx: Context, row: PolicyVersion, body: SimulateIn) -> SimulationOut:
+    from kechuang.policies import simulation
+
+    engine = ctx.session.get_bind().engine
+    summary = simulation.simulate(engine, ctx.session, row, body.year)
+    saved = simulation.save(ctx.session, row, summary, ctx.actor.name)
+    return SimulationOut(
+        id=saved.id, version_id=row.id, year=summary.year, baseline=summary.baseline,
+        population=summary.population, outcomes=summary.outcomes,
+        before_due_fen=summary.before_due_fen, after_due_fen=summary.after_due_fen,
+        budget_fen=summary.budget_fen, before_factor=summary.before_factor,
+        after_factor=summary.after_factor, changed=len(summary.changes),
+    )  # fmt: skip
+
+
 STEPS: tuple[Step[Any, Any], ...] = (
     Step("policy.draft", subject=DRAFTS, roles=AUTHORS, input=DraftIn, act=_out(_draft),
          output=VersionOut, present=version_out, status_code=201, path="", tags=TAGS,
@@ -209,6 +243,10 @@ STEPS: tuple[Step[Any, Any], ...] = (
          act=_add_case, event="edit", output=CaseOut, status_code=201, tags=TAGS,
          summary="Attach a golden case: an example enterprise and the outcome it must get.",
          label=Label("添加典型案例", "Add a golden case")),
+    Step("policy-version.simulate", subject=VERSION, roles=AUTHORS, input=SimulateIn,
+         act=_simulate, output=SimulationOut, status_code=201, tags=TAGS,
+         summary="Screen the stored population with this version and the one in force; saved.",
+         label=Label("模拟", "Simulate")),
     Step("policy-version.submit", subject=VERSION, roles=AUTHORS, input=NoInput,
          act=_out(lambda ctx, row, _: service.submit(ctx.session, ctx.actor.name, row)),
          event="submit", output=VersionOut, present=version_out, tags=TAGS,

@@ -8,6 +8,7 @@ and the live check of a document as it is typed (an htmx fragment, file:line:col
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from kechuang.accounts.service import Principal
 from kechuang.domain.panel import FIELDS
 from kechuang.http.fields import Id
-from kechuang.http.problems import problem_responses
+from kechuang.http.problems import ProblemError, problem_responses
 from kechuang.http.security import db, require
 from kechuang.http.steps import mount_steps
 from kechuang.http.templating import register_templates, render, template_env
@@ -166,6 +167,24 @@ def diff_api(
     return PlainTextResponse(service.diff(service.baseline_of(session, row), row))
 
 
+@router.get(f"{API}/{{version_id}}/simulation.csv", tags=["policy workbench"])
+def simulation_csv(
+    version_id: Id, session: Session = Depends(db), _: Principal = Depends(Readers)
+) -> Response:
+    """The enterprises the latest simulation of the version changes, as CSV."""
+    from kechuang.policies import simulation
+
+    row = service.get(session, version_id)
+    saved = simulation.latest(session, row)
+    if saved is None:
+        raise ProblemError(404, f"version {version_id} has not been simulated yet")
+    return PlainTextResponse(
+        simulation.changes_csv(saved),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="simulation-{saved.id}.csv"'},
+    )
+
+
 @router.get(f"{API}/{{version_id}}/cases", response_model=list[CaseResultOut],
             tags=["policy workbench"])  # fmt: skip
 def cases_api(
@@ -228,6 +247,9 @@ def version_page(
     except PolicyError:
         preview = None
     baseline = service.baseline_of(session, row)
+    from kechuang.policies import simulation
+
+    saved = simulation.latest(session, row)
     return render(
         request,
         "workbench_version.html",
@@ -241,6 +263,7 @@ def version_page(
             "diff": service.diff(baseline, row),
             "facts": FIELDS,
             "done": request.query_params.get("done"),
+            "simulation": json.loads(saved.summary) if saved is not None else None,
         },
     )
 

@@ -36,8 +36,9 @@ register_templates("kechuang.enterprises")
 ROUTER_MODULES = (
     "kechuang.accounts.router",
     "kechuang.accounts.auth_pages",
-    "kechuang.policies.router",
+    # The workbench before the library: /api/v1/policies/versions is not a policy id.
     "kechuang.policies.workbench",
+    "kechuang.policies.router",
     "kechuang.screening.enterprise_router",
     "kechuang.screening.runs_router",
     "kechuang.screening.whatif_router",
