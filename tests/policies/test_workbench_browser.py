@@ -1,8 +1,8 @@
 """The acceptance journey in Debian's Chromium: from the text of a new city reward (section M,
 revenue growth of at least 20% and above 5,000,000 yuan, 100,000 yuan each, budget 5,000,000 pro
 rata), officer1 writes the policy in the workbench (the live check points at a typo by line and
-column), adds three golden cases, submits; officer2 approves and publishes; officer1 starts a run
-of exactly that version and downloads the 公示 list. The elapsed time of each step is printed."""
+column), adds three golden cases, simulates, submits; officer2 approves and publishes; officer1
+starts a run of exactly that version and downloads the 公示 list. Each step's time is printed."""
 
 from __future__ import annotations
 
@@ -105,6 +105,13 @@ def test_author_review_publish_run_and_download(
     assert rows.count() == 3
     assert all("通过" in rows.nth(i).inner_text() for i in range(3))
     clock.lap("three golden cases (both evaluators)")
+
+    officer.locator("form.step-simulate input[name=year]").fill("2024")
+    officer.click("#step-simulate")
+    officer.wait_for_url("**done=policy-version.simulate**")
+    outcomes = officer.inner_text("#simulation-outcomes")
+    assert "eligible" in outcomes and officer.locator("#simulation-download").count() == 1
+    clock.lap("simulate against the version in force")
 
     officer.click("#step-submit")
     officer.wait_for_url("**done=policy-version.submit**")

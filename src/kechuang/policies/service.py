@@ -196,6 +196,25 @@ def _apply_document(session: Session, row: PolicyVersion, policy: Policy) -> Non
     row.effective_to = policy.effective_to
 
 
+def _new_version(
+    policy: Policy,
+    text: str,
+    state: str,
+    author: str,
+    *,
+    reviewer: str | None = None,
+    based_on: int | None = None,
+) -> PolicyVersion:
+    stamp = now()
+    return PolicyVersion(
+        policy_id=policy.id, version=policy.version, state=state, source=text,
+        content_hash=digest(text), title_zh=policy.title.zh, title_en=policy.title.en,
+        mode=policy.mode.value, effective_from=policy.effective_from,
+        effective_to=policy.effective_to, author=author, reviewer=reviewer, revision=1,
+        based_on=based_on, created_at=stamp, updated_at=stamp,
+    )  # fmt: skip
+
+
 def create_draft(
     session: Session, author: str, source: str, based_on: int | None = None
 ) -> PolicyVersion:
@@ -205,14 +224,7 @@ def create_draft(
         policy = load_policy_text(source, "draft.yaml")
     except PolicyError as exc:
         raise Invalid(str(exc), field="source", zh=f"政策文本有误：{exc}") from None
-    stamp = now()
-    row = PolicyVersion(
-        policy_id=policy.id, version=policy.version, state="draft", source=source,
-        content_hash=digest(source), title_zh=policy.title.zh, title_en=policy.title.en,
-        mode=policy.mode.value, effective_from=policy.effective_from,
-        effective_to=policy.effective_to, author=author, reviewer=None, revision=1,
-        based_on=based_on, created_at=stamp, updated_at=stamp,
-    )  # fmt: skip
+    row = _new_version(policy, source, "draft", author, based_on=based_on)
     _apply_document(session, row, policy)
     session.add(row)
     session.flush()
@@ -413,14 +425,8 @@ def seed(session: Session) -> Seeded:
             continue
         with open(policy.source_file, encoding="utf-8") as handle:
             text = handle.read()
-        stamp = now()
-        row = PolicyVersion(
-            policy_id=policy.id, version=policy.version, state="published", source=text,
-            content_hash=digest(text), title_zh=policy.title.zh, title_en=policy.title.en,
-            mode=policy.mode.value, effective_from=policy.effective_from,
-            effective_to=policy.effective_to, author=SEEDER, reviewer=SEEDER, revision=1,
-            created_at=stamp, updated_at=stamp, published_at=stamp,
-        )  # fmt: skip
+        row = _new_version(policy, text, "published", SEEDER, reviewer=SEEDER)
+        row.published_at = row.created_at
         session.add(row)
         session.flush()
         _record_revision(session, row, SEEDER)
