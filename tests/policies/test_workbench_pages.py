@@ -6,6 +6,7 @@ enterprises are kept out of every workbench page."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -75,3 +76,32 @@ def test_the_workbench_by_forms(world_app: Any) -> None:  # noqa: F811
     enterprise, _ = _client(world_app, "ent_a")
     for path in ("/officer/policies", page_url):
         assert enterprise.get(path).status_code in (403, 404)
+
+
+def test_a_saved_whatif_becomes_a_draft_amending_the_amount(world_app: Any) -> None:  # noqa: F811
+    with make_sessionmaker(world_app.state.engine)() as session:
+        service.seed(session)
+        session.commit()
+    officer, csrf = _client(world_app, "officer1")
+    headers = {"X-CSRF-Token": csrf}
+    fragment = officer.post("/officer/whatif", headers=headers, data={
+        "policy_id": "first-above-scale-reward", "year": "2024", "param.amount": "250000"})  # fmt: skip
+    assert 'id="whatif-save"' in fragment.text
+    values = re.search(r"name=\"values\" value='([^']*)'", fragment.text)
+    assert values is not None
+    saved = officer.post("/officer/policies/drafts/what-if", data={
+        "policy_id": "first-above-scale-reward", "year": "2024", "values": values.group(1),
+        "new_version": "2026.3", "csrf_token": csrf})  # fmt: skip
+    assert saved.status_code == 303, saved.text
+    version_id = int(saved.headers["location"].split("?")[0].rsplit("/", 1)[1])
+    with make_sessionmaker(world_app.state.engine)() as session:
+        draft = service.get(session, version_id)
+        assert (draft.state, draft.version, draft.author) == ("draft", "2026.3", "officer1")
+        policy = service.parse(draft)
+    # 2024 and 2025 pay the tried amount from the what-if's year; 2026 keeps its own value.
+    assert policy.parameter_values(2024)["amount"] == 250000
+    assert policy.parameter_values(2026)["amount"] == 300000
+    refused = officer.post("/officer/policies/drafts/what-if", data={
+        "policy_id": "first-above-scale-reward", "year": "2024", "values": '{"amount": "-1"}',
+        "new_version": "2026.4", "csrf_token": csrf})  # fmt: skip
+    assert refused.status_code == 422 and "amount" in refused.text

@@ -113,6 +113,11 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", f"{PV}/cases"): Case(f"{PV}/cases"),
     ("POST", "/api/v1/policies/check"): Case("/api/v1/policies/check", {"source": "id: x"}),
     ("POST", "/api/v1/policies/drafts"): Case("/api/v1/policies/drafts", {"source": "id: x"}),
+    ("POST", "/api/v1/policies/drafts/what-if"): Case(
+        "/api/v1/policies/drafts/what-if",
+        {"policy_id": "first-above-scale-reward", "year": 2024, "values": {"amount": "1"},
+         "new_version": "9"},
+    ),  # fmt: skip
     ("POST", f"{PV}/copy"): Case(f"{PV}/copy", {"new_version": "9"}),
     ("POST", f"{PV}/edit"): Case(f"{PV}/edit", {"source": POLICY_DRAFT, "revision": 1}),
     ("POST", f"{PV}/add-case"): Case(f"{PV}/add-case", GOLDEN),

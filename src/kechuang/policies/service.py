@@ -433,3 +433,59 @@ def seed(session: Session) -> Seeded:
         _event(session, row, "seed", SEEDER, "the shipped pack")
         added.append(name)
     return Seeded(added, kept)
+
+
+# -- a what-if saved as a draft ----------------------------------------------------------------
+
+
+def with_dated_value(source: str, name: str, start: dt.date, value: str, reference: str) -> str:
+    """The document with one more dated value of parameter `name` from `start` (replacing a
+    value dated the same day): a what-if becomes an amendment, not a copied policy. Works on
+    the flow-style value lists the pack uses (`- {from: ..., value: ...}`); Invalid otherwise."""
+    lines = source.splitlines(keepends=True)
+    try:
+        top = next(i for i, line in enumerate(lines) if line.rstrip() == "parameters:")
+        head = next(i for i in range(top + 1, len(lines)) if lines[i].rstrip() == f"  {name}:")
+        values = next(i for i in range(head + 1, len(lines)) if lines[i].strip() == "values:")
+    except StopIteration:
+        raise Invalid(f"the document has no parameter {name!r} with a `values:` list",
+                      field="values") from None  # fmt: skip
+    items = []
+    for i in range(values + 1, len(lines)):
+        if not lines[i].startswith("      - "):
+            break
+        items.append(i)
+    if not items or any(not lines[i].lstrip().startswith("- {") for i in items):
+        raise Invalid(f"parameter {name!r}: its values are not one-line entries; edit the YAML",
+                      field="values")  # fmt: skip
+    entry = f'      - {{from: {start.isoformat()}, value: {value}, reference: "{reference}"}}\n'
+    same_day = [i for i in items if f"from: {start.isoformat()}," in lines[i]]
+    if same_day:
+        lines[same_day[0]] = entry
+    else:
+        lines.insert(items[-1] + 1, entry)
+    return "".join(lines)
+
+
+def draft_from_whatif(
+    session: Session,
+    author: str,
+    base: PolicyVersion,
+    new_version: str,
+    year: int,
+    values: dict[str, str],
+) -> PolicyVersion:
+    """A draft copying `base` with each what-if value as a dated value from 1 January of
+    `year` (cited as the what-if), so the officer edits, tests and submits it like any draft."""
+    from kechuang.rules.overrides import OverrideError, parse_overrides
+
+    policy = parse(base)
+    try:
+        parse_overrides([f"{policy.id}.{k}={v}" for k, v in values.items()], [policy])
+    except OverrideError as exc:
+        raise Invalid(str(exc).replace("--set ", ""), field="values") from None
+    text = renumber(base.source, new_version)
+    for name, value in sorted(values.items()):
+        text = with_dated_value(text, name, dt.date(year, 1, 1), value.strip(),
+                                f"政策模拟（what-if）{author}")  # fmt: skip
+    return create_draft(session, author, text, based_on=base.id)

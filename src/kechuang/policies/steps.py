@@ -124,6 +124,18 @@ class CaseIn(StepInput):
     )  # fmt: skip
 
 
+class WhatIfDraftIn(StepInput):
+    policy_id: CleanLine = Field(min_length=1, max_length=64, **described("Policy", "政策"))
+    year: Year = Field(**described("Evaluation year", "评价年度"))
+    values: dict[str, str] = Field(
+        **described('Parameter values, {"amount": "300000"}', "参数取值")
+    )
+    new_version: CleanLine = Field(
+        min_length=1, max_length=32, pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]*$",
+        **described("Version of the draft", "新版本号"),
+    )  # fmt: skip
+
+
 class SimulateIn(StepInput):
     year: Year = Field(**described("Evaluation year", "评价年度"))
 
@@ -211,6 +223,14 @@ def _add_case(ctx: Context, row: PolicyVersion, body: CaseIn) -> CaseOut:
     ))  # fmt: skip
 
 
+def _whatif_draft(ctx: Context, _: None, body: WhatIfDraftIn) -> PolicyVersion:
+    base = service.in_force_version(ctx.session, body.policy_id, dt.date(body.year, 12, 31))
+    if base is None:
+        raise NotFound(f"policy {body.policy_id} has no version in force in {body.year}")
+    return service.draft_from_whatif(ctx.session, ctx.actor.name, base, body.new_version,
+                                     body.year, body.values)  # fmt: skip
+
+
 def _simulate(ctx: Context, row: PolicyVersion, body: SimulateIn) -> SimulationOut:
     from kechuang.policies import simulation
 
@@ -231,6 +251,10 @@ STEPS: tuple[Step[Any, Any], ...] = (
          output=VersionOut, present=version_out, status_code=201, path="", tags=TAGS,
          summary="Create a draft policy version from a YAML document (a template or a file).",
          label=Label("新建草稿", "New draft")),
+    Step("policy.what-if", subject=DRAFTS, roles=AUTHORS, input=WhatIfDraftIn,
+         act=_out(_whatif_draft), output=VersionOut, status_code=201, path="/what-if", tags=TAGS,
+         summary="Save a what-if as a draft: the version in force with the tried values dated.",
+         label=Label("保存为草稿", "Save as a draft")),
     Step("policy-version.copy", subject=VERSION, roles=AUTHORS, input=CopyIn, act=_out(_copy),
          output=VersionOut, present=version_out, status_code=201, tags=TAGS,
          summary="Start a draft by copying any version (and its golden cases).",
