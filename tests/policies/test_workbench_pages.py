@@ -84,8 +84,8 @@ def test_a_saved_whatif_becomes_a_draft_amending_the_amount(world_app: Any) -> N
         session.commit()
     officer, csrf = _client(world_app, "officer1")
     headers = {"X-CSRF-Token": csrf}
-    fragment = officer.post("/officer/whatif", headers=headers, data={
-        "policy_id": "first-above-scale-reward", "year": "2024", "param.amount": "250000"})  # fmt: skip
+    tried = {"policy_id": "first-above-scale-reward", "year": "2024", "param.amount": "250000"}
+    fragment = officer.post("/officer/whatif", headers=headers, data=tried)
     assert 'id="whatif-save"' in fragment.text
     values = re.search(r"name=\"values\" value='([^']*)'", fragment.text)
     assert values is not None

@@ -116,8 +116,8 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/policies/drafts/what-if"): Case(
         "/api/v1/policies/drafts/what-if",
         {"policy_id": "first-above-scale-reward", "year": 2024, "values": {"amount": "1"},
-         "new_version": "9"},
-    ),  # fmt: skip
+         "new_version": "9"},  # fmt: skip
+    ),
     ("POST", f"{PV}/copy"): Case(f"{PV}/copy", {"new_version": "9"}),
     ("POST", f"{PV}/edit"): Case(f"{PV}/edit", {"source": POLICY_DRAFT, "revision": 1}),
     ("POST", f"{PV}/add-case"): Case(f"{PV}/add-case", GOLDEN),
