@@ -66,6 +66,8 @@ POLICY_DRAFT = (
     "mode: automatic\nconditions:\n  - {id: m, label: {zh: M, en: M}, clause: 一, "
     "expr: \"section(industry_code) == 'M'\"}\n"
 )
+WHATIF_DRAFT = {"policy_id": "first-above-scale-reward", "year": 2024, "values": {"amount": "1"},
+                "new_version": "9"}  # fmt: skip
 GOLDEN = {"name": "n", "year": 2024, "facts": {"2024": {"industry_code": "M7320"}},
           "outcome": "eligible"}  # fmt: skip
 
@@ -115,8 +117,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/policies/drafts"): Case("/api/v1/policies/drafts", {"source": "id: x"}),
     ("POST", "/api/v1/policies/drafts/what-if"): Case(
         "/api/v1/policies/drafts/what-if",
-        {"policy_id": "first-above-scale-reward", "year": 2024, "values": {"amount": "1"},
-         "new_version": "9"},  # fmt: skip
+        WHATIF_DRAFT,
     ),
     ("POST", f"{PV}/copy"): Case(f"{PV}/copy", {"new_version": "9"}),
     ("POST", f"{PV}/edit"): Case(f"{PV}/edit", {"source": POLICY_DRAFT, "revision": 1}),
