@@ -394,6 +394,9 @@ def publish(session: Session, actor: str, row: PolicyVersion) -> PolicyVersion:
              f"superseded by version {row.version} from {row.effective_from}")  # fmt: skip
     row.published_at = now()
     fire(session, row, flows.FLOW, "publish", actor)
+    from kechuang.policies import source
+
+    source.forget()
     return row
 
 

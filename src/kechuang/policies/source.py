@@ -34,6 +34,8 @@ READABLE = ("published", "superseded")
 
 _lock = threading.Lock()
 bound: ContextVar[Engine | None] = ContextVar("kechuang_policy_store", default=None)
+# The pack read once per request (a page may ask for many titles): None outside a request.
+_memo: ContextVar[dict[str, Pack] | None] = ContextVar("kechuang_policy_memo", default=None)
 _cache: dict[tuple[str, tuple[tuple[int, str, str], ...]], Pack] = {}
 _shipped: Pack | None = None
 # Stores known to have the policy table (checked once: a migration never removes it).
@@ -44,10 +46,19 @@ _migrated: set[str] = set()
 def reading(engine: Engine) -> Iterator[None]:
     """Within this block, readers without a session read `engine`'s published policies."""
     token = bound.set(engine)
+    memo = _memo.set({})
     try:
         yield
     finally:
+        _memo.reset(memo)
         bound.reset(token)
+
+
+def forget() -> None:
+    """Drop this request's memo (a publication changes what the rest of it must read)."""
+    memo = _memo.get()
+    if memo is not None:
+        memo.clear()
 
 
 def shipped() -> Pack:
@@ -125,6 +136,16 @@ def current_pack(session: Session | None = None) -> Pack:
     store; the shipped pack while that store holds no published version."""
     if session is not None:
         return _pack_or_shipped(session)
+    memo = _memo.get()
+    if memo is not None and "pack" in memo:
+        return memo["pack"]
+    found = _configured_pack()
+    if memo is not None:
+        memo["pack"] = found
+    return found
+
+
+def _configured_pack() -> Pack:
     engine, own = _engine()
     if engine is None:
         return shipped()
