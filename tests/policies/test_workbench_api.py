@@ -57,8 +57,13 @@ def test_draft_review_publish_and_run_through_the_api(any_app: Any) -> None:  # 
             body["benefit_yuan"] = f"{fen // 100}"
         added = officer1.post(f"{API}/versions/{vid}/add-case", json=body, headers=h1)
         assert added.status_code == 201, added.text
+    # A case may take a stored enterprise's facts (kept in the case, so it stays reproducible).
+    real = officer1.post(f"{API}/versions/{vid}/add-case", headers=h1, json={
+        "name": "enterprise A as stored", "year": 2024, "uscc": USCC_A, "outcome": "eligible",
+        "benefit_yuan": "100000"})  # fmt: skip
+    assert real.status_code == 201, real.text
     cases = officer1.get(f"{API}/versions/{vid}/cases").json()
-    assert [c["passed"] for c in cases] == [True, True, True]
+    assert [c["passed"] for c in cases] == [True, True, True, True]
 
     # One click screens the stored population against the version in force (none: all new).
     simulated = officer1.post(f"{API}/versions/{vid}/simulate", json={"year": 2024}, headers=h1)

@@ -192,6 +192,38 @@ def _got_text(got: Got) -> str:
     return ", ".join(parts)
 
 
+def _cell(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def facts_of(session: Session, row: PolicyVersion, uscc: str, year: int) -> dict[str, Any]:
+    """A stored enterprise's facts for `year` and the years the version reads before it, as
+    cells: the case keeps them, so it tests the same facts after the panel changes."""
+    from kechuang.enterprises.facts import history
+
+    try:
+        reads = load_policy_text(row.source, "draft.yaml").history_years
+    except PolicyError:
+        reads = 0
+    found = history(session.connection(), uscc, year - max(reads, 1), year)
+    if year not in found:
+        raise Invalid(f"no stored facts of {uscc} for {year}", field="uscc",
+                      zh=f"库中没有 {uscc} 在 {year} 年度的数据")  # fmt: skip
+    return {
+        str(y): {
+            name: _cell(value) for name, value in facts.items()
+            if name not in ("uscc", "year") and value is not None
+        }
+        for y, facts in sorted(found.items())
+    }  # fmt: skip
+
+
 def cases_of(session: Session, row: PolicyVersion) -> list[GoldenCase]:
     return list(
         session.scalars(

@@ -23,7 +23,7 @@ from kechuang.http.fields import Year
 from kechuang.policies import flows, golden, service
 from kechuang.policies.tables import PolicyVersion
 from kechuang.rules import safe_yaml
-from kechuang.workflow.errors import NotFound
+from kechuang.workflow.errors import Invalid, NotFound
 from kechuang.workflow.steps import (
     Actor,
     Context,
@@ -111,8 +111,13 @@ class EditIn(StepInput):
 class CaseIn(StepInput):
     name: CleanLine = Field(min_length=1, max_length=200, **described("Case name", "案例名称"))
     year: Year = Field(**described("Evaluation year", "评价年度"))
-    facts: dict[str, dict[str, str | None]] = Field(
-        **described('Facts by year, {"2024": {"revenue": "6100000"}}', "分年度事实数据")
+    facts: dict[str, dict[str, str | None]] | None = Field(
+        None, **described('Facts by year, {"2024": {"revenue": "6100000"}}', "分年度事实数据")
+    )
+    uscc: CleanLine | None = Field(
+        None,
+        max_length=18,
+        **described("Or the facts of this stored enterprise (USCC)", "或取库中企业的数据"),
     )
     outcome: Literal["eligible", "ineligible", "manual_review", "unknown"] = Field(
         **described("Expected outcome", "预期结果"),
@@ -216,8 +221,15 @@ def _edit(ctx: Context, row: PolicyVersion, body: EditIn) -> PolicyVersion:
 
 
 def _add_case(ctx: Context, row: PolicyVersion, body: CaseIn) -> CaseOut:
+    if body.facts is not None:
+        facts: dict[str, Any] = body.facts
+    elif body.uscc is not None:
+        facts = golden.facts_of(ctx.session, row, body.uscc, body.year)
+    else:
+        raise Invalid("give the facts, or the USCC of a stored enterprise", field="facts",
+                      zh="请填写事实数据，或填写库中企业的统一社会信用代码")  # fmt: skip
     return CaseOut.model_validate(golden.add(
-        ctx.session, row, ctx.actor.name, name=body.name, year=body.year, facts=body.facts,
+        ctx.session, row, ctx.actor.name, name=body.name, year=body.year, facts=facts,
         outcome=body.outcome, score=body.score,
         benefit_fen=None if body.benefit_yuan is None else parse_fen(body.benefit_yuan),
     ))  # fmt: skip
