@@ -25,7 +25,8 @@ from sqlalchemy import Engine, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from kechuang.policies.pack import Pack, _check_overlaps, load_pack
+from kechuang.policies import pack as pack_module
+from kechuang.policies.pack import Pack, _check_overlaps
 from kechuang.policies.tables import PolicyVersion
 from kechuang.rules.load import load_policy_text
 from kechuang.rules.policy import Policy
@@ -38,6 +39,7 @@ bound: ContextVar[Engine | None] = ContextVar("kechuang_policy_store", default=N
 _memo: ContextVar[dict[str, Pack] | None] = ContextVar("kechuang_policy_memo", default=None)
 _cache: dict[tuple[str, tuple[tuple[int, str, str], ...]], Pack] = {}
 _shipped: Pack | None = None
+_shipped_by: object = None
 # Stores known to have the policy table (checked once: a migration never removes it).
 _migrated: set[str] = set()
 
@@ -62,10 +64,12 @@ def forget() -> None:
 
 
 def shipped() -> Pack:
-    """The pack shipped inside the package (the seed), loaded once per process."""
-    global _shipped
-    if _shipped is None:
-        _shipped = load_pack()
+    """The pack shipped inside the package (the seed), loaded once per process (again only if
+    `pack.load_pack` is replaced, as a test replaces it to screen a policy of its own)."""
+    global _shipped, _shipped_by
+    loader = pack_module.load_pack
+    if _shipped is None or _shipped_by is not loader:
+        _shipped, _shipped_by = loader(), loader
     return _shipped
 
 
