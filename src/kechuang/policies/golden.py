@@ -251,10 +251,6 @@ def run(session: Session, row: PolicyVersion) -> list[CaseResult]:
     return [run_case(policy, case) for case in cases_of(session, row)]
 
 
-def failures(session: Session, row: PolicyVersion) -> list[str]:
-    return [result.describe() for result in run(session, row) if not result.passed]
-
-
 def add(
     session: Session,
     row: PolicyVersion,

@@ -16,6 +16,7 @@ import datetime as dt
 import difflib
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -297,8 +298,11 @@ def _changed(session: Session, version_id: int) -> Conflict:
     )
 
 
-def problems(session: Session, row: PolicyVersion) -> list[Problem]:
-    """Why this version could not be submitted now (empty: it can)."""
+def problems(
+    session: Session, row: PolicyVersion, results: list[Any] | None = None
+) -> list[Problem]:
+    """Why this version could not be submitted now (empty: it can). `results` are the golden
+    cases' results when the caller has run them already (golden.run)."""
     try:
         parse(row)
     except PolicyError as exc:
@@ -328,8 +332,10 @@ def problems(session: Session, row: PolicyVersion) -> list[Problem]:
             )
     from kechuang.policies import golden
 
-    for failure in golden.failures(session, row):
-        found.append(Problem("golden", failure))
+    ran = golden.run(session, row) if results is None else results
+    for result in ran:
+        if not result.passed:
+            found.append(Problem("golden", result.describe()))
     return found
 
 

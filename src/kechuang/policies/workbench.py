@@ -241,7 +241,8 @@ def version_page(
     from kechuang.policies.router import detail
 
     row = service.get(session, version_id)
-    problems = service.problems(session, row) if row.state == "draft" else []
+    results = golden.run(session, row)
+    problems = service.problems(session, row, results) if row.state == "draft" else []
     try:
         preview = detail(service.parse(row))
     except PolicyError:
@@ -257,7 +258,7 @@ def version_page(
             "v": row,
             "problems": problems,
             "preview": preview,
-            "cases": [_case(r) for r in golden.run(session, row)],
+            "cases": [_case(r) for r in results],
             "history": service.history(session, row),
             "baseline": baseline,
             "diff": service.diff(baseline, row),
