@@ -131,8 +131,21 @@ def test_hnte_journey_end_to_end(world: World) -> None:
     second_officer = world.client("officer2")
     early = second_officer.post(f"/api/v1/applications/{application_id}/approve")
     assert early.status_code == 409 and "公示期" in early.json()["detail"]
+    assert tsme(world, world.a)[1] == "unmet"
     world.clock.advance(8)
     approved = second_officer.post(f"/api/v1/applications/{application_id}/approve")
     assert approved.status_code == 200, approved.text
     certificate = ent.get(f"/api/v1/applications/{application_id}").json()["certificate"]
     assert certificate is not None and certificate.startswith("GR2025")
+    # The certificate feeds is_hnte: the next screening finds the tsme direct route.
+    assert tsme(world, world.a) == ("eligible", "met")
+    assert tsme(world, world.b)[1] == "unmet"
+
+
+def tsme(world: World, uscc: str) -> tuple[str, str]:
+    """The tsme-2017 verdict of the next screening of 2024: its outcome and direct route."""
+    from kechuang.screening.eligibility import one
+
+    with world.engine.connect() as conn:
+        _, verdict = one(conn, uscc, 2024, "tsme-2017")
+    return str(verdict.outcome), str(verdict.condition("direct_route").status)

@@ -22,6 +22,7 @@ from kechuang.applications.rounds import get as get_round
 from kechuang.applications.rounds import policy_of
 from kechuang.applications.tables import Application, Certificate, Round
 from kechuang.domain.workdays import add_working_days
+from kechuang.enterprises.certified import record_certificate
 from kechuang.rules.ir import Node
 from kechuang.rules.policy import ConditionKind
 from kechuang.rules.scalar import Evaluator
@@ -110,6 +111,13 @@ def evaluate_final(session: Session, application: Application, round_: Round,
     }  # fmt: skip
 
 
+def _years_later(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
 def close(session: Session, application: Application, who: str) -> Application:
     """Aggregate the panel and decide by the rules (officers; the result is not yet public)."""
     round_ = get_round(session, application.round_id)
@@ -142,16 +150,18 @@ def approve(session: Session, application: Application, who: str, today: dt.date
     if application.outcome != "granted":
         return application
     if round_.kind == "recognition":
-        session.add(
-            Certificate(
+        certificate = Certificate(
                 application_id=application.id, uscc=application.uscc,
                 policy_id=round_.policy_id,
                 number=f"GR{today.year}{application.round_id:03d}{application.id:05d}",
                 valid_from=today,
-                valid_to=dt.date(today.year + CERTIFICATE_YEARS, today.month, today.day)
-                - dt.timedelta(days=1),
-            )
+                valid_to=_years_later(today, CERTIFICATE_YEARS) - dt.timedelta(days=1),
         )  # fmt: skip
+        session.add(certificate)
+        if round_.policy_id.startswith("hnte"):
+            # The facts it was judged on and the stored years it covers now say is_hnte.
+            years = list(range(round_.year, certificate.valid_to.year + 1))
+            record_certificate(session, application.uscc, "is_hnte", years, certificate.number)
     else:
         application.grant_fen = application.requested_fen
         payments.award(session, application, who)
