@@ -106,8 +106,8 @@ def plan(session: Session, application: Application, who: str, budget_fen: int,
         raise Invalid("amounts are at least 0 fen", "budget_fen", zh="金额不能为负")
     cap = round_.grant_cap_fen or 0
     if requested_fen > cap:
-        raise Invalid(f"the grant requested exceeds the cap of {format_yuan(cap)} yuan",
-                      "requested_fen", zh=f"申请资助金额超过上限 {format_yuan(cap)} 元")  # fmt: skip
+        raise Invalid(f"the grant requested exceeds the cap of {format_yuan(cap)}",
+                      "requested_fen", zh=f"申请资助金额超过上限 {format_yuan(cap)}")  # fmt: skip
     application.budget_fen, application.requested_fen, application.matching_fen = (
         budget_fen, requested_fen, matching_fen,
     )  # fmt: skip
@@ -131,9 +131,9 @@ def add_milestone(session: Session, application: Application, who: str, title: s
     )
     if cap is not None and int(planned) + amount_fen > cap:
         raise Invalid(
-            f"milestones would pay {format_yuan(int(planned) + amount_fen)} yuan, more than "
+            f"milestones would pay {format_yuan(int(planned) + amount_fen)}, more than "
             f"the {format_yuan(cap)} requested", "amount_fen",
-            zh=f"里程碑合计将超过申请资助金额 {format_yuan(cap)} 元",
+            zh=f"里程碑合计将超过申请资助金额 {format_yuan(cap)}",
         )  # fmt: skip
     seq = int(session.scalar(
         select(func.coalesce(func.max(Milestone.seq), 0)).where(

@@ -74,16 +74,19 @@ def evaluate_final(session: Session, application: Application, round_: Round,
     final = None if data_points is None else data_points + panel.expert_points
     engine = FinalEvaluator(policy, history, round_.year, parameters, final=final)
     lines: list[dict[str, Any]] = []
+    # A recognition's score conditions read the final score; a project's own scoring table is
+    # not the policy's score, so its conditions keep the data's reading.
+    reader = engine if round_.kind == "recognition" else data
     for c in policy.conditions:
-        if c.kind == ConditionKind.ATTESTATION:
-            continue
+        if c.kind not in (ConditionKind.REQUIRED, ConditionKind.MANUAL_REVIEW):
+            continue  # attestations are confirmed on the form; helpers only feed conditions
         source = "data"
         if c.kind == ConditionKind.MANUAL_REVIEW and c.expr is None:
             judged = panel.judgement(c.id)
             status, source = _status(judged), "panel"
         else:
-            status = _status(engine.reference(c.id))
-            if c.kind == ConditionKind.MANUAL_REVIEW:
+            status = _status(reader.reference(c.id))
+            if c.kind == ConditionKind.MANUAL_REVIEW and round_.kind == "recognition":
                 source = "panel"
         lines.append({"id": c.id, "zh": c.label.zh, "en": c.label.en, "clause": c.clause,
                       "status": status, "source": source})  # fmt: skip

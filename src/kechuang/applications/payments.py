@@ -69,10 +69,10 @@ def pay(session: Session, milestone: Milestone, who: str) -> Milestone:
     remaining = owed(session, application)
     if milestone.amount_fen > remaining:
         raise Conflict(
-            f"milestone {milestone.seq} pays {format_yuan(milestone.amount_fen)} yuan; only "
+            f"milestone {milestone.seq} pays {format_yuan(milestone.amount_fen)}; only "
             f"{format_yuan(remaining)} of the grant remains",
-            zh=f"里程碑 {milestone.seq} 拨付 {format_yuan(milestone.amount_fen)} 元，"
-            f"超过资助余额 {format_yuan(remaining)} 元",
+            zh=f"里程碑 {milestone.seq} 拨付 {format_yuan(milestone.amount_fen)}，"
+            f"超过资助余额 {format_yuan(remaining)}",
         )
     fire(session, milestone, MILESTONE, "pay", who)
     post(session, f"applications:milestone:{milestone.id}",

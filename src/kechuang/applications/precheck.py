@@ -164,8 +164,8 @@ def plan_missing(session: Session, application: Application, round_: Round) -> l
                         "enter the project budget, the grant requested and the matching funds")]  # fmt: skip
     cap = round_.grant_cap_fen or 0
     if requested > cap:
-        out.append(Missing("plan", "requested", f"申请资助金额超过上限 {format_yuan(cap)} 元",
-                           f"the grant requested exceeds the cap of {format_yuan(cap)} yuan"))  # fmt: skip
+        out.append(Missing("plan", "requested", f"申请资助金额超过上限 {format_yuan(cap)}",
+                           f"the grant requested exceeds the cap of {format_yuan(cap)}"))  # fmt: skip
     if requested + matching > budget:
         out.append(Missing("plan", "budget", "资助与配套资金之和超过项目预算",
                            "grant and matching funds exceed the project budget"))  # fmt: skip
@@ -180,6 +180,6 @@ def plan_missing(session: Session, application: Application, round_: Round) -> l
     )
     if planned != requested:
         out.append(Missing("plan", "milestones",
-                           f"里程碑拨付合计 {format_yuan(planned)} 元，应等于申请资助金额 {format_yuan(requested)} 元",
-                           f"milestones add up to {format_yuan(planned)} yuan, not the {format_yuan(requested)} requested"))  # fmt: skip
+                           f"里程碑拨付合计 {format_yuan(planned)}，应等于申请资助金额 {format_yuan(requested)}",
+                           f"milestones add up to {format_yuan(planned)}, not the {format_yuan(requested)} requested"))  # fmt: skip
     return out
