@@ -56,9 +56,7 @@ class World:
 
     def client(self, username: str) -> TestClient:
         client = TestClient(self.app)
-        answer = client.post(
-            "/api/v1/session", json={"username": username, "password": PASSWORD}
-        )
+        answer = client.post("/api/v1/session", json={"username": username, "password": PASSWORD})
         assert answer.status_code == 201, answer.text
         client.headers["X-CSRF-Token"] = str(answer.json()["csrf_token"])
         return client
@@ -91,30 +89,47 @@ def world(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     import_panel(write_csv(tmp_path / "panel.csv", panel_rows, columns), engine, snapshot=False)
     with make_sessionmaker(engine)() as session:
         for name, role, uscc, org in (
-            ("officer1", "officer", None, None), ("officer2", "officer", None, None),
+            ("officer1", "officer", None, None),
+            ("officer2", "officer", None, None),
             ("analyst1", "analyst", None, None),
-            ("ent_a", "enterprise", a, None), ("ent_b", "enterprise", b, None),
+            ("ent_a", "enterprise", a, None),
+            ("ent_b", "enterprise", b, None),
             ("bank1", "bank", None, "bank-one"),
-            ("exp_same", "expert", None, a), ("exp_partner", "expert", None, c),
-            ("exp1", "expert", None, "fudan"), ("exp2", "expert", None, "sjtu"),
-            ("exp3", "expert", None, "tongji"), ("exp4", "expert", None, "ecnu"),
+            ("exp_same", "expert", None, a),
+            ("exp_partner", "expert", None, c),
+            ("exp1", "expert", None, "fudan"),
+            ("exp2", "expert", None, "sjtu"),
+            ("exp3", "expert", None, "tongji"),
+            ("exp4", "expert", None, "ecnu"),
             ("exp_far", "expert", None, "shu"),
-        ):  # fmt: skip
+        ):
             create_account(session, name, PASSWORD, role, uscc=uscc, org=org)
         # Two conflicted experts enrol first, so that a panel taken by enrolment order alone
         # would seat them; the far expert's field does not cover the applicants'.
         for name, org, fields in (
-            ("exp_same", a, ["M73"]), ("exp_partner", c, ["M"]), ("exp1", "fudan", ["M73"]),
-            ("exp2", "sjtu", ["M7"]), ("exp3", "tongji", ["M73"]), ("exp4", "ecnu", ["M"]),
+            ("exp_same", a, ["M73"]),
+            ("exp_partner", c, ["M"]),
+            ("exp1", "fudan", ["M73"]),
+            ("exp2", "sjtu", ["M7"]),
+            ("exp3", "tongji", ["M73"]),
+            ("exp4", "ecnu", ["M"]),
             ("exp_far", "shu", ["C26"]),
-        ):  # fmt: skip
+        ):
             panel.enrol(session, name, name.upper(), org, fields)
         round_ = rounds.open_round(
-            session, "officer1", policy_id="hnte-2016", kind="recognition",
-            title_zh="2025年高新技术企业认定（第一批）", title_en="HNTE recognition 2025, first round",
-            year=2024, opens_on=dt.date(2025, 3, 1), deadline=dt.date(2025, 3, 31),
-            aggregation="trimmed_mean", panel_size=3, outlier_points=10,
-        )  # fmt: skip
+            session,
+            "officer1",
+            policy_id="hnte-2016",
+            kind="recognition",
+            title_zh="2025年高新技术企业认定（第一批）",
+            title_en="HNTE recognition 2025, first round",
+            year=2024,
+            opens_on=dt.date(2025, 3, 1),
+            deadline=dt.date(2025, 3, 31),
+            aggregation="trimmed_mean",
+            panel_size=3,
+            outlier_points=10,
+        )
         session.commit()
         round_id = round_.id
     clock = Clock()

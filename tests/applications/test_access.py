@@ -44,8 +44,9 @@ def test_a_declared_conflict_leaves_the_panel_and_is_replaced(world: World) -> N
     application_id = to_panel(world)
     expert = world.client("exp1")
     seat = seat_of(world, "exp1")
-    declared = expert.post(f"{API}/assignments/{seat}/declare",
-                           json={"relation": "曾任该企业技术顾问"})  # fmt: skip
+    declared = expert.post(
+        f"{API}/assignments/{seat}/declare", json={"relation": "曾任该企业技术顾问"}
+    )
     assert declared.json()["state"] == "recused"
     assert expert.get(f"{API}/{application_id}").status_code == 404
     assert world.client("officer1").post(f"{API}/{application_id}/assign").status_code == 200
@@ -59,13 +60,19 @@ def test_scores_are_blind_until_the_panel_closes(world: World) -> None:
     first, second = world.client("exp1"), world.client("exp2")
     seat1, seat2 = seat_of(world, "exp1"), seat_of(world, "exp2")
     first.post(f"{API}/assignments/{seat1}/accept")
-    first.post(f"{API}/assignments/{seat1}/score",
-               json={"item": "organisation_points", "points": 17, "comment": "组织管理规范"})  # fmt: skip
+    first.post(
+        f"{API}/assignments/{seat1}/score",
+        json={"item": "organisation_points", "points": 17, "comment": "组织管理规范"},
+    )
     # Another expert cannot read, nor score on, the first expert's sheet.
     assert second.get(f"{API}/assignments/{seat1}/scores").status_code == 404
-    assert second.post(f"{API}/assignments/{seat1}/score",
-                       json={"item": "organisation_points", "points": 1, "comment": "篡改评分"}
-                       ).status_code == 404  # fmt: skip
+    assert (
+        second.post(
+            f"{API}/assignments/{seat1}/score",
+            json={"item": "organisation_points", "points": 1, "comment": "篡改评分"},
+        ).status_code
+        == 404
+    )
     assert second.get(f"/expert/assignments/{seat1}").status_code == 404
     assert "17" not in second.get(f"/expert/assignments/{seat2}").text
     # Officers see who sits, not the marks, while the panel is open; nor does the page.
@@ -84,12 +91,19 @@ def test_scores_are_blind_until_the_panel_closes(world: World) -> None:
     [
         ("answer", {"condition": "supported_field", "text": "我来替别人说明"}),
         ("correct", {"fact": "st_staff", "value": "1", "reason": "篡改"}),
-        ("attach", {"requirement": "other", "file_name": "a.pdf", "media_type": "application/pdf",
-                    "content_base64": "JVBERi0="}),
+        (
+            "attach",
+            {
+                "requirement": "other",
+                "file_name": "a.pdf",
+                "media_type": "application/pdf",
+                "content_base64": "JVBERi0=",
+            },
+        ),
         ("submit", None),
         ("withdraw", None),
     ],
-)  # fmt: skip
+)
 def test_another_enterprise_cannot_touch_an_application(world: World, path: str, body) -> None:
     made = world.client("ent_a").post(f"{API}/rounds/{world.round_id}/apply", json={})
     application_id = made.json()["id"]
@@ -99,9 +113,11 @@ def test_another_enterprise_cannot_touch_an_application(world: World, path: str,
     assert other.get(f"{API}/{application_id}").status_code == 404
     assert other.get(f"/applications/{application_id}").status_code == 404
     assert other.get(f"{API}").json() == []
-    upload = other.post(f"/applications/{application_id}/upload",
-                        data={"requirement": "other", "csrf_token": other.headers["X-CSRF-Token"]},
-                        files={"file": ("a.pdf", PDF, "application/pdf")})  # fmt: skip
+    upload = other.post(
+        f"/applications/{application_id}/upload",
+        data={"requirement": "other", "csrf_token": other.headers["X-CSRF-Token"]},
+        files={"file": ("a.pdf", PDF, "application/pdf")},
+    )
     assert upload.status_code == 404
 
 
@@ -119,8 +135,9 @@ def test_another_enterprise_cannot_touch_an_application(world: World, path: str,
         ("analyst1", "accept", None),
     ],
 )
-def test_roles_that_a_step_is_not_for_are_forbidden(world: World, who: str, path: str,
-                                                    body) -> None:  # fmt: skip
+def test_roles_that_a_step_is_not_for_are_forbidden(
+    world: World, who: str, path: str, body
+) -> None:
     made = world.client("ent_a").post(f"{API}/rounds/{world.round_id}/apply", json={})
     application_id = made.json()["id"]
     answer = world.client(who).post(f"{API}/{application_id}/{path}", json=body)

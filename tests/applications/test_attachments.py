@@ -60,8 +60,10 @@ def test_hostile_files_are_refused(name: str, media_type: str, content: bytes, r
 
 def test_the_scan_hook_is_the_deployments(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(attachments, "_scanner", [("eicar-signature", attachments.eicar_scanner)])
-    attachments.set_scanner("clamd", lambda content: "Win.Test.Fake" if b"evil" in content else None)
-    with pytest.raises(Invalid, match="Win.Test.Fake"):
+    attachments.set_scanner(
+        "clamd", lambda content: "Win.Test.Fake" if b"evil" in content else None
+    )
+    with pytest.raises(Invalid, match=r"Win\.Test\.Fake"):
         attachments.check("a.pdf", "application/pdf", PDF + b"evil")
     assert attachments.check("a.pdf", "application/pdf", PDF)[1] == "clean:clamd"
 
@@ -70,9 +72,12 @@ def test_a_refused_upload_stores_nothing(world: World) -> None:
     ent = world.client("ent_a")
     made = ent.post(f"/api/v1/applications/rounds/{world.round_id}/apply", json={})
     application_id = made.json()["id"]
-    body = {"requirement": "supported_field", "file_name": "report.pdf",
-            "media_type": "application/pdf",
-            "content_base64": base64.b64encode(zip_bomb()).decode()}  # fmt: skip
+    body = {
+        "requirement": "supported_field",
+        "file_name": "report.pdf",
+        "media_type": "application/pdf",
+        "content_base64": base64.b64encode(zip_bomb()).decode(),
+    }
     refused = ent.post(f"/api/v1/applications/{application_id}/attach", json=body)
     assert refused.status_code == 422, refused.text
     assert ent.get(f"/api/v1/applications/{application_id}").json()["attachments"] == []

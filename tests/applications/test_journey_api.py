@@ -15,28 +15,47 @@ import base64
 from tests.applications.conftest import PDF, World
 
 SHEETS = {  # expert -> item -> points
-    "exp1": {"ip_expert_points": 20, "transformation_expert_points": 4,
-             "organisation_points": 16, "growth_expert_points": 2, "supported_field": 1},
-    "exp2": {"ip_expert_points": 19, "transformation_expert_points": 4,
-             "organisation_points": 16, "growth_expert_points": 2, "supported_field": 1},
-    "exp3": {"ip_expert_points": 5, "transformation_expert_points": 1,
-             "organisation_points": 4, "growth_expert_points": 0, "supported_field": 1},
-}  # fmt: skip
+    "exp1": {
+        "ip_expert_points": 20,
+        "transformation_expert_points": 4,
+        "organisation_points": 16,
+        "growth_expert_points": 2,
+        "supported_field": 1,
+    },
+    "exp2": {
+        "ip_expert_points": 19,
+        "transformation_expert_points": 4,
+        "organisation_points": 16,
+        "growth_expert_points": 2,
+        "supported_field": 1,
+    },
+    "exp3": {
+        "ip_expert_points": 5,
+        "transformation_expert_points": 1,
+        "organisation_points": 4,
+        "growth_expert_points": 0,
+        "supported_field": 1,
+    },
+}
 QUESTIONS = ("supported_field", "innovation_capability")
 
 
 def attach(client, application_id: int, requirement: str) -> None:
-    body = {"requirement": requirement, "file_name": f"{requirement}.pdf",
-            "media_type": "application/pdf",
-            "content_base64": base64.b64encode(PDF).decode()}  # fmt: skip
+    body = {
+        "requirement": requirement,
+        "file_name": f"{requirement}.pdf",
+        "media_type": "application/pdf",
+        "content_base64": base64.b64encode(PDF).decode(),
+    }
     answer = client.post(f"/api/v1/applications/{application_id}/attach", json=body)
     assert answer.status_code == 201, answer.text
 
 
 def apply_complete(world: World, partners: str = "") -> int:
     ent = world.client("ent_a")
-    made = ent.post(f"/api/v1/applications/rounds/{world.round_id}/apply",
-                    json={"partners": partners})  # fmt: skip
+    made = ent.post(
+        f"/api/v1/applications/rounds/{world.round_id}/apply", json={"partners": partners}
+    )
     assert made.status_code == 201, made.text
     application_id = int(made.json()["id"])
     for condition in QUESTIONS:
@@ -51,8 +70,9 @@ def apply_complete(world: World, partners: str = "") -> int:
 
 def test_hnte_journey_end_to_end(world: World) -> None:
     ent = world.client("ent_a")
-    made = ent.post(f"/api/v1/applications/rounds/{world.round_id}/apply",
-                    json={"partners": world.c})  # fmt: skip
+    made = ent.post(
+        f"/api/v1/applications/rounds/{world.round_id}/apply", json={"partners": world.c}
+    )
     assert made.status_code == 201, made.text
     application_id = int(made.json()["id"])
     detail = ent.get(f"/api/v1/applications/{application_id}").json()
@@ -63,8 +83,10 @@ def test_hnte_journey_end_to_end(world: World) -> None:
     assert refused.status_code == 409 and "尚缺" in refused.json()["detail"]
 
     for condition in QUESTIONS:
-        ent.post(f"/api/v1/applications/{application_id}/answer",
-                 json={"condition": condition, "text": "详见附件中的说明材料。"})  # fmt: skip
+        ent.post(
+            f"/api/v1/applications/{application_id}/answer",
+            json={"condition": condition, "text": "详见附件中的说明材料。"},
+        )
         attach(ent, application_id, condition)
     assert ent.get(f"/api/v1/applications/{application_id}").json()["missing"] == []
     first = ent.post(f"/api/v1/applications/{application_id}/submit")
@@ -72,8 +94,10 @@ def test_hnte_journey_end_to_end(world: World) -> None:
     assert first.json()["receipt_no"].endswith("-1")
 
     officer = world.client("officer1")
-    returned = officer.post(f"/api/v1/applications/{application_id}/return",
-                            json={"reasons": "研发费用专项审计报告缺少盖章页"})  # fmt: skip
+    returned = officer.post(
+        f"/api/v1/applications/{application_id}/return",
+        json={"reasons": "研发费用专项审计报告缺少盖章页"},
+    )
     assert returned.json()["state"] == "returned"
     assert returned.json()["resubmit_by"] == "2025-03-10"  # five working days after Monday 3rd
     corrected = ent.post(
@@ -99,8 +123,10 @@ def test_hnte_journey_end_to_end(world: World) -> None:
         base = f"/api/v1/applications/assignments/{seat['id']}"
         assert client.post(f"{base}/accept").status_code == 200
         for item, points in sheet.items():
-            scored = client.post(f"{base}/score",
-                                 json={"item": item, "points": points, "comment": "依据充分，评分如上"})  # fmt: skip
+            scored = client.post(
+                f"{base}/score",
+                json={"item": item, "points": points, "comment": "依据充分，评分如上"},
+            )
             assert scored.status_code == 200, scored.text
         # Blind: the expert reads its own sheet, never the panel's marks or the decision.
         assert client.get(f"/api/v1/applications/{application_id}/panel").json() == []

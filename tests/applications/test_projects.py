@@ -22,20 +22,36 @@ GRANT = 300_000_000  # 3,000,000.00 yuan
 MILESTONES = (100_000_001, 99_999_999, 100_000_000)  # odd fen on purpose; they add up to GRANT
 SHEET = [
     {"id": "innovation", "zh": "技术创新性", "en": "Innovation", "max": 40, "clause": "评分表一"},
-    {"id": "impact", "zh": "投资带动与效益", "en": "Investment drawn and impact", "max": 60,
-     "clause": "评分表二"},
-]  # fmt: skip
+    {
+        "id": "impact",
+        "zh": "投资带动与效益",
+        "en": "Investment drawn and impact",
+        "max": 60,
+        "clause": "评分表二",
+    },
+]
 MARKS = {1: (32, 48), 2: (30, 45), 3: (35, 50)}  # medians 32 and 48: 80 >= 60
 
 
 def open_project_round(world: World) -> int:
-    made = world.client("officer1").post(f"{API}/rounds/open", json={
-        "policy_id": "tsme-2017", "kind": "project", "title_zh": "科技服务业重大投资项目",
-        "title_en": "Major investment projects in S&T services", "year": 2024,
-        "opens_on": "2025-03-01", "deadline": "2025-03-31", "aggregation": "median",
-        "panel_size": 3, "grant_cap_fen": 500_000_000, "matching_bp": 10_000, "pass_mark": 60,
-        "sheet": SHEET,
-    })  # fmt: skip
+    made = world.client("officer1").post(
+        f"{API}/rounds/open",
+        json={
+            "policy_id": "tsme-2017",
+            "kind": "project",
+            "title_zh": "科技服务业重大投资项目",
+            "title_en": "Major investment projects in S&T services",
+            "year": 2024,
+            "opens_on": "2025-03-01",
+            "deadline": "2025-03-31",
+            "aggregation": "median",
+            "panel_size": 3,
+            "grant_cap_fen": 500_000_000,
+            "matching_bp": 10_000,
+            "pass_mark": 60,
+            "sheet": SHEET,
+        },
+    )
     assert made.status_code == 201, made.text
     return int(made.json()["id"])
 
@@ -46,22 +62,35 @@ def granted_project(world: World) -> int:
     application_id = ent.post(f"{API}/rounds/{round_id}/apply", json={}).json()["id"]
     base = f"{API}/{application_id}"
     assert ent.post(f"{base}/attest", json={"condition": "permitted_products"}).status_code == 200
-    over_cap = ent.post(f"{base}/plan", json={
-        "budget_fen": 900_000_000, "requested_fen": 500_000_001, "matching_fen": 0})  # fmt: skip
+    over_cap = ent.post(
+        f"{base}/plan",
+        json={"budget_fen": 900_000_000, "requested_fen": 500_000_001, "matching_fen": 0},
+    )
     assert over_cap.status_code == 422
-    ent.post(f"{base}/plan", json={"budget_fen": 800_000_000, "requested_fen": GRANT,
-                                   "matching_fen": 299_999_999})  # fmt: skip
+    ent.post(
+        f"{base}/plan",
+        json={"budget_fen": 800_000_000, "requested_fen": GRANT, "matching_fen": 299_999_999},
+    )
     for seq, amount in enumerate(MILESTONES, start=1):
-        added = ent.post(f"{base}/milestone", json={
-            "title": f"里程碑{seq}", "due_on": f"2025-{seq + 5:02d}-30", "amount_fen": amount})  # fmt: skip
+        added = ent.post(
+            f"{base}/milestone",
+            json={
+                "title": f"里程碑{seq}",
+                "due_on": f"2025-{seq + 5:02d}-30",
+                "amount_fen": amount,
+            },
+        )
         assert added.status_code == 201, added.text
-    beyond = ent.post(f"{base}/milestone",
-                      json={"title": "多出的一笔", "due_on": "2025-12-31", "amount_fen": 1})  # fmt: skip
+    beyond = ent.post(
+        f"{base}/milestone", json={"title": "多出的一笔", "due_on": "2025-12-31", "amount_fen": 1}
+    )
     assert beyond.status_code == 422  # milestones may not pay a fen more than requested
     missing = {m["key"] for m in ent.get(base).json()["missing"]}
     assert missing == {"matching"}  # one fen short of 1:1 matching funds
-    ent.post(f"{base}/plan", json={"budget_fen": 800_000_000, "requested_fen": GRANT,
-                                   "matching_fen": GRANT})  # fmt: skip
+    ent.post(
+        f"{base}/plan",
+        json={"budget_fen": 800_000_000, "requested_fen": GRANT, "matching_fen": GRANT},
+    )
     assert ent.post(f"{base}/submit").status_code == 200
     assert officer.post(f"{base}/accept").status_code == 200
     assigned = officer.post(f"{base}/assign")
@@ -73,8 +102,9 @@ def granted_project(world: World) -> int:
         sheet = f"{API}/assignments/{seat['id']}"
         client.post(f"{sheet}/accept")
         for item, points in (("innovation", innovation), ("impact", impact)):
-            client.post(f"{sheet}/score", json={"item": item, "points": points,
-                                                "comment": "项目方案可行"})  # fmt: skip
+            client.post(
+                f"{sheet}/score", json={"item": item, "points": points, "comment": "项目方案可行"}
+            )
         assert client.post(f"{sheet}/submit").status_code == 200
     closed = officer.post(f"{base}/close").json()
     assert (closed["final_score"], closed["outcome"]) == ("80", "granted")
@@ -110,9 +140,10 @@ def test_milestones_are_paid_once_each_and_a_failure_claws_back(world: World) ->
             assert balance(session, code) == 0
         assert trial_balance(session) == 0
         states = session.scalars(
-            select(Milestone.state).where(Milestone.application_id == application_id)
+            select(Milestone.state)
+            .where(Milestone.application_id == application_id)
             .order_by(Milestone.seq)
-        ).all()  # fmt: skip
+        ).all()
         assert states == ["clawed_back", "clawed_back", "failed"]
 
 
@@ -123,9 +154,15 @@ def test_a_payment_beyond_the_grant_is_refused_and_posts_nothing(world: World) -
         officer.post(f"{API}/milestones/{milestone_id}/pay")
     with make_sessionmaker(world.engine)() as session:
         # A milestone one fen larger than what the grant still owes (an inconsistent plan).
-        extra = Milestone(application_id=application_id, seq=9, title="超额", amount_fen=
-                          MILESTONES[2] + 1, due_on=dt.date(2025, 12, 31), state="planned",
-                          paid_fen=0)  # fmt: skip
+        extra = Milestone(
+            application_id=application_id,
+            seq=9,
+            title="超额",
+            amount_fen=MILESTONES[2] + 1,
+            due_on=dt.date(2025, 12, 31),
+            state="planned",
+            paid_fen=0,
+        )
         session.add(extra)
         session.flush()
         with pytest.raises(Conflict, match="of the grant remains"):

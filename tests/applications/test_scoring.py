@@ -26,7 +26,9 @@ def test_mean_and_median_agree_with_statistics(values: list[int]) -> None:
 @given(marks)
 def test_trimmed_mean_drops_one_highest_and_one_lowest(values: list[int]) -> None:
     ordered = sorted(values)
-    expected = statistics.mean([Fraction(v) for v in (ordered[1:-1] if len(values) >= 3 else ordered)])
+    expected = statistics.mean(
+        [Fraction(v) for v in (ordered[1:-1] if len(values) >= 3 else ordered)]
+    )
     assert trimmed_mean(values) == expected
 
 
@@ -34,20 +36,32 @@ def sheets(points: dict[int, dict[str, int]]) -> dict[int, dict[str, object]]:
     return {a: {i: SimpleNamespace(points=p) for i, p in s.items()} for a, s in points.items()}
 
 
-SHEET = [Item("advancement", "技术先进程度", "Advancement", 8, "四（三）1"),
-         Item("organisation", "研发组织管理", "R&D organisation", 20, "四（三）3"),
-         Item("field", "领域", "Field", 1, "第十一条（三）", judgement=True)]  # fmt: skip
+SHEET = [
+    Item("advancement", "技术先进程度", "Advancement", 8, "四（三）1"),
+    Item("organisation", "研发组织管理", "R&D organisation", 20, "四（三）3"),
+    Item("field", "领域", "Field", 1, "第十一条（三）", judgement=True),
+]
 
 
 def test_hand_worked_panel() -> None:
-    panel = combine(SHEET, "mean", 5, sheets({
-        1: {"advancement": 7, "organisation": 18, "field": 1},
-        2: {"advancement": 6, "organisation": 16, "field": 1},
-        3: {"advancement": 1, "organisation": 15, "field": 0},
-    }))  # fmt: skip
+    panel = combine(
+        SHEET,
+        "mean",
+        5,
+        sheets(
+            {
+                1: {"advancement": 7, "organisation": 18, "field": 1},
+                2: {"advancement": 6, "organisation": 16, "field": 1},
+                3: {"advancement": 1, "organisation": 15, "field": 0},
+            }
+        ),
+    )
     values = {r.item.id: r.value for r in panel.items}
-    assert values == {"advancement": Fraction(14, 3), "organisation": Fraction(49, 3),
-                      "field": Fraction(1)}  # fmt: skip
+    assert values == {
+        "advancement": Fraction(14, 3),
+        "organisation": Fraction(49, 3),
+        "field": Fraction(1),
+    }
     assert panel.expert_points == Fraction(14, 3) + Fraction(49, 3)  # 21, exactly
     # Totals 25, 22, 16; median 22: 16 lies 6 away (> 5): an outlier.
     assert panel.totals == {1: 25, 2: 22, 3: 16} and panel.outliers == [3]
@@ -58,9 +72,16 @@ def test_hand_worked_panel() -> None:
 
 
 def test_a_split_judgement_is_not_met() -> None:
-    panel = combine(SHEET, "median", 50, sheets({
-        1: {"advancement": 4, "organisation": 10, "field": 1},
-        2: {"advancement": 4, "organisation": 10, "field": 0},
-    }))  # fmt: skip
+    panel = combine(
+        SHEET,
+        "median",
+        50,
+        sheets(
+            {
+                1: {"advancement": 4, "organisation": 10, "field": 1},
+                2: {"advancement": 4, "organisation": 10, "field": 0},
+            }
+        ),
+    )
     assert panel.judgement("field") is False
     assert panel.outliers == []

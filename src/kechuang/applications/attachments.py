@@ -91,8 +91,10 @@ def check(file_name: str, media_type: str, content: bytes) -> tuple[str, str]:
             f"文件大小 {len(content):,} 字节，超过上限 {MAX_BYTES:,} 字节",
         )
     if any(content.startswith(m) for m in ARCHIVES):
-        raise refuse("archives (zip, gzip, 7z, rar) are not accepted: attach PDF or images",
-                     "不接受压缩包（zip、gzip、7z、rar），请上传PDF或图片")  # fmt: skip
+        raise refuse(
+            "archives (zip, gzip, 7z, rar) are not accepted: attach PDF or images",
+            "不接受压缩包（zip、gzip、7z、rar），请上传PDF或图片",
+        )
     if media_type not in TYPES:
         raise refuse(f"type {media_type!r}: PDF, PNG or JPEG only", "仅接受PDF、PNG或JPEG文件")
     sniffed = sniff(content)
@@ -103,14 +105,18 @@ def check(file_name: str, media_type: str, content: bytes) -> tuple[str, str]:
         )
     suffix = PurePosixPath(file_name).suffix.lower()
     if suffix not in TYPES[media_type][1]:
-        raise refuse(f"the name {file_name!r} does not end as a {media_type} file does",
-                     f"文件名 {file_name} 的扩展名与类型不符")  # fmt: skip
+        raise refuse(
+            f"the name {file_name!r} does not end as a {media_type} file does",
+            f"文件名 {file_name} 的扩展名与类型不符",
+        )
     pixels = png_pixels(content) if media_type == "image/png" else None
     if media_type == "image/jpeg":
         pixels = jpeg_pixels(content)
     if pixels is not None and pixels > MAX_PIXELS:
-        raise refuse(f"the image declares {pixels:,} pixels; at most {MAX_PIXELS:,}",
-                     f"图片像素数 {pixels:,} 超过上限 {MAX_PIXELS:,}")  # fmt: skip
+        raise refuse(
+            f"the image declares {pixels:,} pixels; at most {MAX_PIXELS:,}",
+            f"图片像素数 {pixels:,} 超过上限 {MAX_PIXELS:,}",
+        )
     name, scanner = _scanner[0]
     threat = scanner(content)
     if threat is not None:
@@ -129,10 +135,17 @@ def store(
 ) -> Attachment:
     digest, scan = check(file_name, media_type, content)
     row = Attachment(
-        application_id=application.id, requirement=requirement, file_name=file_name,
-        media_type=media_type, size=len(content), sha256=digest, content=content, scan=scan,
-        uploaded_by=by, uploaded_at=now(),
-    )  # fmt: skip
+        application_id=application.id,
+        requirement=requirement,
+        file_name=file_name,
+        media_type=media_type,
+        size=len(content),
+        sha256=digest,
+        content=content,
+        scan=scan,
+        uploaded_by=by,
+        uploaded_at=now(),
+    )
     session.add(row)
     session.flush()
     return row

@@ -46,8 +46,15 @@ def list_command(
     for name in ("id", "round", "uscc", "state", "version", "receipt", "outcome"):
         table.add_column(name)
     for a in rows:
-        table.add_row(str(a.id), str(a.round_id), a.uscc, a.state, str(a.version),
-                      a.receipt_no or "", a.outcome or "")  # fmt: skip
+        table.add_row(
+            str(a.id),
+            str(a.round_id),
+            a.uscc,
+            a.state,
+            str(a.version),
+            a.receipt_no or "",
+            a.outcome or "",
+        )
     out.print(table)
 
 

@@ -24,7 +24,7 @@ from kechuang.applications.tables import Application, Certificate, Round
 from kechuang.domain.workdays import add_working_days
 from kechuang.enterprises.certified import record_certificate
 from kechuang.rules.ir import Node
-from kechuang.rules.policy import ConditionKind
+from kechuang.rules.policy import ConditionKind, Policy
 from kechuang.rules.scalar import Evaluator
 from kechuang.workflow.errors import Conflict
 from kechuang.workflow.machines import fire
@@ -36,7 +36,7 @@ CERTIFICATE_YEARS = 3
 class FinalEvaluator(Evaluator):
     """The policy's evaluator with the score complete: data points plus the panel's points."""
 
-    def __init__(self, *args: Any, final: Fraction, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, final: Fraction | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.final = final
 
@@ -54,8 +54,21 @@ def _status(value: Any) -> str:
     return "met" if value else "unmet"
 
 
-def evaluate_final(session: Session, application: Application, round_: Round,
-                   panel: scoring.Aggregate) -> dict[str, Any]:  # fmt: skip
+def _data_points(policy: Policy, data: Evaluator) -> Fraction | None:
+    """The points the data gives (the in-total scores no expert marks); None if one is unknown."""
+    total = Fraction(0)
+    for s in policy.scores:
+        if s.in_total and s.manual_max == 0:
+            points = data.reference(s.id) if s.expr is not None else None
+            if not isinstance(points, Fraction):
+                return None
+            total += points
+    return total
+
+
+def evaluate_final(
+    session: Session, application: Application, round_: Round, panel: scoring.Aggregate
+) -> dict[str, Any]:
     policy = policy_of(round_)
     history = precheck.history_of(session, application, policy, round_.year)
     if round_.year not in history:
@@ -64,13 +77,7 @@ def evaluate_final(session: Session, application: Application, round_: Round,
     data = Evaluator(policy, history, round_.year, parameters)
     data_points: Fraction | None = Fraction(0)
     if round_.kind == "recognition":
-        for s in policy.scores:
-            if s.in_total and s.manual_max == 0:
-                points = data.reference(s.id) if s.expr is not None else None
-                if not isinstance(points, Fraction):
-                    data_points = None
-                    break
-                data_points += points
+        data_points = _data_points(policy, data)
     final = None if data_points is None else data_points + panel.expert_points
     engine = FinalEvaluator(policy, history, round_.year, parameters, final=final)
     lines: list[dict[str, Any]] = []
@@ -88,14 +95,28 @@ def evaluate_final(session: Session, application: Application, round_: Round,
             status = _status(reader.reference(c.id))
             if c.kind == ConditionKind.MANUAL_REVIEW and round_.kind == "recognition":
                 source = "panel"
-        lines.append({"id": c.id, "zh": c.label.zh, "en": c.label.en, "clause": c.clause,
-                      "status": status, "source": source})  # fmt: skip
+        lines.append(
+            {
+                "id": c.id,
+                "zh": c.label.zh,
+                "en": c.label.en,
+                "clause": c.clause,
+                "status": status,
+                "source": source,
+            }
+        )
     if round_.kind == "project":
         passed = final is not None and round_.pass_mark is not None and final >= round_.pass_mark
-        lines.append({"id": "pass_mark", "zh": f"项目评审得分不低于 {round_.pass_mark} 分",
-                      "en": f"Project score at least {round_.pass_mark}",
-                      "clause": round_.title_zh, "status": "met" if passed else "unmet",
-                      "source": "panel"})  # fmt: skip
+        lines.append(
+            {
+                "id": "pass_mark",
+                "zh": f"项目评审得分不低于 {round_.pass_mark} 分",
+                "en": f"Project score at least {round_.pass_mark}",
+                "clause": round_.title_zh,
+                "status": "met" if passed else "unmet",
+                "source": "panel",
+            }
+        )
     granted = all(line["status"] == "met" for line in lines)
     return {
         "data_points": None if data_points is None else str(data_points),
@@ -106,12 +127,18 @@ def evaluate_final(session: Session, application: Application, round_: Round,
         "method": panel.method,
         "outliers": panel.outliers,
         "items": [
-            {"id": r.item.id, "zh": r.item.zh, "en": r.item.en, "max": r.item.max,
-             "value": str(r.value), "disagreement": r.disagreement,
-             "judgement": r.item.judgement}
+            {
+                "id": r.item.id,
+                "zh": r.item.zh,
+                "en": r.item.en,
+                "max": r.item.max,
+                "value": str(r.value),
+                "disagreement": r.disagreement,
+                "judgement": r.item.judgement,
+            }
             for r in panel.items
         ],
-    }  # fmt: skip
+    }
 
 
 def _years_later(day: dt.date, years: int) -> dt.date:
@@ -143,23 +170,28 @@ def publish(session: Session, application: Application, who: str, today: dt.date
 def approve(session: Session, application: Application, who: str, today: dt.date) -> Application:
     """The second officer approves after the notice: a certificate or the grant's agreement."""
     if who == application.published_by:
-        raise Conflict("four eyes: the officer who published may not approve",
-                       zh="四眼原则：公示人不能同时批准")  # fmt: skip
+        raise Conflict(
+            "four eyes: the officer who published may not approve",
+            zh="四眼原则：公示人不能同时批准",
+        )
     if application.notice_ends is None or today <= application.notice_ends:
-        raise Conflict(f"the public notice runs until {application.notice_ends}",
-                       zh=f"公示期至 {application.notice_ends}，期满后方可批准")  # fmt: skip
+        raise Conflict(
+            f"the public notice runs until {application.notice_ends}",
+            zh=f"公示期至 {application.notice_ends}，期满后方可批准",
+        )
     round_ = get_round(session, application.round_id)
     fire(session, application, APPLICATION, "approve", who)
     if application.outcome != "granted":
         return application
     if round_.kind == "recognition":
         certificate = Certificate(
-                application_id=application.id, uscc=application.uscc,
-                policy_id=round_.policy_id,
-                number=f"GR{today.year}{application.round_id:03d}{application.id:05d}",
-                valid_from=today,
-                valid_to=_years_later(today, CERTIFICATE_YEARS) - dt.timedelta(days=1),
-        )  # fmt: skip
+            application_id=application.id,
+            uscc=application.uscc,
+            policy_id=round_.policy_id,
+            number=f"GR{today.year}{application.round_id:03d}{application.id:05d}",
+            valid_from=today,
+            valid_to=_years_later(today, CERTIFICATE_YEARS) - dt.timedelta(days=1),
+        )
         session.add(certificate)
         if round_.policy_id.startswith("hnte"):
             # The facts it was judged on and the stored years it covers now say is_hnte.

@@ -21,18 +21,21 @@ from kechuang.applications.flows import APPLICATION_NAMES, ASSIGNMENT_NAMES, MIL
 from kechuang.applications.schemas import AttachIn
 from kechuang.applications.steps import STEPS
 from kechuang.http.fields import Id
-from kechuang.http.steps import actor_of
 from kechuang.http.security import authenticated, db
+from kechuang.http.steps import actor_of
 from kechuang.http.templating import render, template_env
 from kechuang.workflow.errors import Invalid
 from kechuang.workflow.steps import perform
 
 router = APIRouter(include_in_schema=False)
 STATUS_NAMES = {
-    "met": ("满足", "met"), "unmet": ("不满足", "unmet"), "unknown": ("未知", "unknown"),
-    "manual_review": ("待专家评审", "expert review"), "granted": ("通过", "granted"),
+    "met": ("满足", "met"),
+    "unmet": ("不满足", "unmet"),
+    "unknown": ("未知", "unknown"),
+    "manual_review": ("待专家评审", "expert review"),
+    "granted": ("通过", "granted"),
     "refused": ("未通过", "refused"),
-}  # fmt: skip
+}
 NAMES = {**MILESTONE_NAMES, **ASSIGNMENT_NAMES, **APPLICATION_NAMES, **STATUS_NAMES}
 
 
@@ -50,32 +53,54 @@ template_env().globals["app_name"] = _name
 def index(
     request: Request, session: Session = Depends(db), who: Principal = Depends(authenticated)
 ) -> Response:
-    return render(request, "applications_index.html", {
-        "rounds": rounds.listing(session), "applications": views.listing(session, who),
-    })  # fmt: skip
+    return render(
+        request,
+        "applications_index.html",
+        {
+            "rounds": rounds.listing(session),
+            "applications": views.listing(session, who),
+        },
+    )
 
 
 @router.get("/applications/rounds/{round_id}", response_class=HTMLResponse)
 def round_page(
-    round_id: Id, request: Request, session: Session = Depends(db),
+    round_id: Id,
+    request: Request,
+    session: Session = Depends(db),
     who: Principal = Depends(authenticated),
-) -> Response:  # fmt: skip
+) -> Response:
     round_ = rounds.get(session, round_id)
-    return render(request, "applications_round.html", {
-        "round": round_, "policy": rounds.policy_of(round_), "sheet": rounds.items(round_),
-    })  # fmt: skip
+    return render(
+        request,
+        "applications_round.html",
+        {
+            "round": round_,
+            "policy": rounds.policy_of(round_),
+            "sheet": rounds.items(round_),
+        },
+    )
 
 
 @router.get("/applications/{application_id}", response_class=HTMLResponse)
 def application_page(
-    application_id: Id, request: Request, session: Session = Depends(db),
+    application_id: Id,
+    request: Request,
+    session: Session = Depends(db),
     who: Principal = Depends(authenticated),
-) -> Response:  # fmt: skip
+) -> Response:
     v = views.view(session, who, application_id)
-    return render(request, "applications_detail.html", {
-        "v": v, "a": v.application, "check": v.check, "max_bytes": attachments.MAX_BYTES,
-        "done": request.query_params.get("done"),
-    })  # fmt: skip
+    return render(
+        request,
+        "applications_detail.html",
+        {
+            "v": v,
+            "a": v.application,
+            "check": v.check,
+            "max_bytes": attachments.MAX_BYTES,
+            "done": request.query_params.get("done"),
+        },
+    )
 
 
 ATTACH = next(step for step in STEPS if step.name == "application.attach")
@@ -83,47 +108,59 @@ ATTACH = next(step for step in STEPS if step.name == "application.attach")
 
 @router.post("/applications/{application_id}/upload")
 async def upload(
-    application_id: Id, request: Request, requirement: str = Form(max_length=64),
-    file: UploadFile = File(), session: Session = Depends(db),
+    application_id: Id,
+    request: Request,
+    requirement: str = Form(max_length=64),
+    file: UploadFile = File(),
+    session: Session = Depends(db),
     who: Principal = Depends(authenticated),
-) -> Response:  # fmt: skip
+) -> Response:
     """The page's file form: the same `application.attach` step as the API, from a multipart
     upload (read up to one byte over the limit, so an oversized file is refused whole)."""
     content = await file.read(attachments.MAX_BYTES + 1)
     if len(content) > attachments.MAX_BYTES:
-        raise attachments.refuse(f"the file is over {attachments.MAX_BYTES:,} bytes",
-                                 f"文件超过 {attachments.MAX_BYTES:,} 字节的上限")  # fmt: skip
+        raise attachments.refuse(
+            f"the file is over {attachments.MAX_BYTES:,} bytes",
+            f"文件超过 {attachments.MAX_BYTES:,} 字节的上限",
+        )
     if not content:
         raise attachments.refuse("the file is empty", "文件为空")
     try:
         data = AttachIn(
-            requirement=requirement, file_name=file.filename or "upload",
-            media_type=file.content_type or "", content_base64=base64.b64encode(content).decode(),
-        )  # fmt: skip
+            requirement=requirement,
+            file_name=file.filename or "upload",
+            media_type=file.content_type or "",
+            content_base64=base64.b64encode(content).decode(),
+        )
     except ValueError as exc:
         raise Invalid(str(exc), "file") from None
     from starlette.concurrency import run_in_threadpool
 
     actor = actor_of(request, who, "form")
-    await run_in_threadpool(perform, session, ATTACH, actor, {"application_id": application_id},
-                            data)  # fmt: skip
-    return RedirectResponse(f"/applications/{application_id}?done=application.attach",
-                            status_code=303)  # fmt: skip
+    await run_in_threadpool(
+        perform, session, ATTACH, actor, {"application_id": application_id}, data
+    )
+    return RedirectResponse(
+        f"/applications/{application_id}?done=application.attach", status_code=303
+    )
 
 
 @router.get("/expert", response_class=HTMLResponse)
 def expert_index(
     request: Request, session: Session = Depends(db), who: Principal = Depends(authenticated)
 ) -> Response:
-    return render(request, "applications_expert.html",
-                  {"seats": views.my_assignments(session, who)})  # fmt: skip
+    return render(
+        request, "applications_expert.html", {"seats": views.my_assignments(session, who)}
+    )
 
 
 @router.get("/expert/assignments/{assignment_id}", response_class=HTMLResponse)
 def expert_assignment(
-    assignment_id: Id, request: Request, session: Session = Depends(db),
+    assignment_id: Id,
+    request: Request,
+    session: Session = Depends(db),
     who: Principal = Depends(authenticated),
-) -> Response:  # fmt: skip
+) -> Response:
     seat = views.own_assignment(session, who, assignment_id)
     context: dict[str, Any] = {"seat": seat, "v": None}
     if seat.state in ("invited", "accepted", "submitted"):

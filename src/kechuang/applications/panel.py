@@ -33,12 +33,21 @@ def enrol(session: Session, username: str, name: str, org: str, fields: list[str
         raise Conflict(f"{username} is already in the expert pool", zh=f"{username} 已在专家库中")
     cleaned = sorted({f.strip().upper() for f in fields if f.strip()})
     if not cleaned:
-        raise Invalid("an expert needs at least one field (IPC or industry code)", "fields",
-                      zh="专家至少需要一个领域（IPC或行业代码）")  # fmt: skip
+        raise Invalid(
+            "an expert needs at least one field (IPC or industry code)",
+            "fields",
+            zh="专家至少需要一个领域（IPC或行业代码）",
+        )
     if not org.strip():
         raise Invalid("an expert needs an organisation", "org", zh="专家须填写所在单位")
-    row = Expert(username=username, name=name or username, org=org.strip(), fields=cleaned,
-                 available=True, relations=[])  # fmt: skip
+    row = Expert(
+        username=username,
+        name=name or username,
+        org=org.strip(),
+        fields=cleaned,
+        available=True,
+        relations=[],
+    )
     session.add(row)
     session.flush()
     return row
@@ -95,7 +104,7 @@ def assign(session: Session, application: Application, who: str) -> list[Assignm
             select(Assignment.expert_id).where(Assignment.application_id == application.id)
         )
     )
-    load = dict(
+    load: dict[int, int] = dict(
         session.execute(  # type: ignore[arg-type]
             select(Assignment.expert_id, func.count())
             .where(Assignment.state.in_(("invited", "accepted")))
@@ -104,23 +113,30 @@ def assign(session: Session, application: Application, who: str) -> list[Assignm
     )
     pool = session.scalars(select(Expert).where(Expert.available.is_(True)).order_by(Expert.id))
     candidates = [
-        e for e in pool
-        if e.id not in tried and covers(e, application.field)
+        e
+        for e in pool
+        if e.id not in tried
+        and covers(e, application.field)
         and not conflicts(session, e, application)
-    ]  # fmt: skip
+    ]
     candidates.sort(key=lambda e: (load.get(e.id, 0), e.id))
     wanted = round_.panel_size - len(seated)
     if wanted > len(candidates):
         raise Conflict(
             f"the pool has {len(candidates)} available expert(s) without conflict in field "
             f"{application.field or '—'}; {wanted} needed",
-            zh=f"专家库中领域 {application.field or '—'} 无利益冲突的可用专家仅 {len(candidates)} 名，"
-            f"需要 {wanted} 名",
+            zh=f"专家库中领域 {application.field or '—'} 无利益冲突的可用专家仅 "
+            f"{len(candidates)} 名，需要 {wanted} 名",
         )
     added = []
     for expert in candidates[:wanted]:
-        row = Assignment(application_id=application.id, expert_id=expert.id, state="invited",
-                         note="", assigned_at=now())  # fmt: skip
+        row = Assignment(
+            application_id=application.id,
+            expert_id=expert.id,
+            state="invited",
+            note="",
+            assigned_at=now(),
+        )
         session.add(row)
         added.append(row)
     session.flush()

@@ -40,8 +40,13 @@ def _open(session: Session, application: Application) -> str:
     )
     open_account(session, TREASURY, AccountType.ASSET, name_zh="财政拨付", name_en="Treasury")
     code = grant_code(application.id)
-    open_account(session, code, AccountType.LIABILITY, name_zh=f"应拨项目资助 {application.id}",
-                 name_en=f"Grant owed to application {application.id}")  # fmt: skip
+    open_account(
+        session,
+        code,
+        AccountType.LIABILITY,
+        name_zh=f"应拨项目资助 {application.id}",
+        name_en=f"Grant owed to application {application.id}",
+    )
     return code
 
 
@@ -50,9 +55,15 @@ def award(session: Session, application: Application, who: str) -> None:
     if grant <= 0:
         return
     code = _open(session, application)
-    post(session, f"applications:award:{application.id}", [(BUDGET, grant), (code, -grant)],
-         "grant", f"project grant of application {application.id}",
-         reference=("application", str(application.id)), created_by=who)  # fmt: skip
+    post(
+        session,
+        f"applications:award:{application.id}",
+        [(BUDGET, grant), (code, -grant)],
+        "grant",
+        f"project grant of application {application.id}",
+        reference=("application", str(application.id)),
+        created_by=who,
+    )
 
 
 def owed(session: Session, application: Application) -> int:
@@ -75,10 +86,15 @@ def pay(session: Session, milestone: Milestone, who: str) -> Milestone:
             f"超过资助余额 {format_yuan(remaining)}",
         )
     fire(session, milestone, MILESTONE, "pay", who)
-    post(session, f"applications:milestone:{milestone.id}",
-         [(code, milestone.amount_fen), (TREASURY, -milestone.amount_fen)], "grant-payment",
-         f"milestone {milestone.seq} of application {application.id}",
-         reference=("application", str(application.id)), created_by=who)  # fmt: skip
+    post(
+        session,
+        f"applications:milestone:{milestone.id}",
+        [(code, milestone.amount_fen), (TREASURY, -milestone.amount_fen)],
+        "grant-payment",
+        f"milestone {milestone.seq} of application {application.id}",
+        reference=("application", str(application.id)),
+        created_by=who,
+    )
     milestone.paid_fen = milestone.amount_fen
     return milestone
 
@@ -100,10 +116,15 @@ def fail(session: Session, milestone: Milestone, who: str, reason: str) -> Miles
     returned = sum(m.paid_fen for m in paid)
     remaining = owed(session, application)
     lines = [(code, remaining), (TREASURY, returned), (BUDGET, -(remaining + returned))]
-    post(session, f"applications:clawback:{application.id}",
-         [(c, a) for c, a in lines if a], "grant-clawback",
-         f"clawback of application {application.id}: {reason}",
-         reference=("application", str(application.id)), created_by=who)  # fmt: skip
+    post(
+        session,
+        f"applications:clawback:{application.id}",
+        [(c, a) for c, a in lines if a],
+        "grant-clawback",
+        f"clawback of application {application.id}: {reason}",
+        reference=("application", str(application.id)),
+        created_by=who,
+    )
     for m in paid:
         fire(session, m, MILESTONE, "claw_back", who, reason)
     return milestone

@@ -115,8 +115,14 @@ def run(session: Session, application: Application, round_: Round) -> Precheck:
     verdict: Verdict | None = None
     read: dict[str, Any] = {}
     if round_.year not in history:
-        missing.append(Missing("fact", "year", f"平台没有贵企业 {round_.year} 年度的数据",
-                               f"no stored facts of your enterprise for {round_.year}"))  # fmt: skip
+        missing.append(
+            Missing(
+                "fact",
+                "year",
+                f"平台没有贵企业 {round_.year} 年度的数据",
+                f"no stored facts of your enterprise for {round_.year}",
+            )
+        )
     else:
         verdict = evaluate(policy, history, round_.year)
         for result in verdict.conditions:
@@ -125,21 +131,40 @@ def run(session: Session, application: Application, round_: Round) -> Precheck:
                     read[name] = history[round_.year].get(name)
         for name in sorted(read):
             if read[name] is None:
-                missing.append(Missing("fact", name, f"数据项 {name} 缺失，请更正并说明理由",
-                                       f"fact {name} is missing: correct it with a reason"))  # fmt: skip
+                missing.append(
+                    Missing(
+                        "fact",
+                        name,
+                        f"数据项 {name} 缺失，请更正并说明理由",
+                        f"fact {name} is missing: correct it with a reason",
+                    )
+                )
     answers = application.answers or {}
     have = attachments_by_requirement(session, application.id)
     for c in questions:
         if not answers.get(c.id, "").strip():
-            missing.append(Missing("answer", c.id, f"请说明：{c.label.zh}（{c.clause}）",
-                                   f"answer: {c.label.en} ({c.clause})"))  # fmt: skip
+            missing.append(
+                Missing(
+                    "answer",
+                    c.id,
+                    f"请说明：{c.label.zh}（{c.clause}）",
+                    f"answer: {c.label.en} ({c.clause})",
+                )
+            )
         if c.id not in have:
-            missing.append(Missing("attachment", c.id, f"请上传证明材料：{c.label.zh}",
-                                   f"attach evidence: {c.label.en}"))  # fmt: skip
+            missing.append(
+                Missing(
+                    "attachment",
+                    c.id,
+                    f"请上传证明材料：{c.label.zh}",
+                    f"attach evidence: {c.label.en}",
+                )
+            )
     for c in attestations:
         if c.id not in (application.attested or []):
-            missing.append(Missing("attestation", c.id, f"请确认：{c.label.zh}",
-                                   f"confirm: {c.label.en}"))  # fmt: skip
+            missing.append(
+                Missing("attestation", c.id, f"请确认：{c.label.zh}", f"confirm: {c.label.en}")
+            )
     if round_.kind == "project":
         missing.extend(plan_missing(session, application, round_))
     return Precheck(policy, verdict, read, questions, attestations, missing)
@@ -157,29 +182,62 @@ def plan_missing(session: Session, application: Application, round_: Round) -> l
     """A project's plan: budget, request within the cap, matching funds, milestones that add up."""
     out: list[Missing] = []
     budget, requested, matching = (
-        application.budget_fen, application.requested_fen, application.matching_fen,
-    )  # fmt: skip
+        application.budget_fen,
+        application.requested_fen,
+        application.matching_fen,
+    )
     if budget is None or requested is None or matching is None:
-        return [Missing("plan", "budget", "请填写项目预算、申请资助金额和配套资金",
-                        "enter the project budget, the grant requested and the matching funds")]  # fmt: skip
+        return [
+            Missing(
+                "plan",
+                "budget",
+                "请填写项目预算、申请资助金额和配套资金",
+                "enter the project budget, the grant requested and the matching funds",
+            )
+        ]
     cap = round_.grant_cap_fen or 0
     if requested > cap:
-        out.append(Missing("plan", "requested", f"申请资助金额超过上限 {format_yuan(cap)}",
-                           f"the grant requested exceeds the cap of {format_yuan(cap)}"))  # fmt: skip
+        out.append(
+            Missing(
+                "plan",
+                "requested",
+                f"申请资助金额超过上限 {format_yuan(cap)}",
+                f"the grant requested exceeds the cap of {format_yuan(cap)}",
+            )
+        )
     if requested + matching > budget:
-        out.append(Missing("plan", "budget", "资助与配套资金之和超过项目预算",
-                           "grant and matching funds exceed the project budget"))  # fmt: skip
+        out.append(
+            Missing(
+                "plan",
+                "budget",
+                "资助与配套资金之和超过项目预算",
+                "grant and matching funds exceed the project budget",
+            )
+        )
     # Matching funds of at least matching_bp / 10000 of the grant, compared in whole numbers.
     if matching * 10000 < requested * round_.matching_bp:
-        out.append(Missing("plan", "matching", f"配套资金不足资助金额的 {round_.matching_bp / 100:g}%",
-                           f"matching funds below {round_.matching_bp / 100:g}% of the grant"))  # fmt: skip
+        out.append(
+            Missing(
+                "plan",
+                "matching",
+                f"配套资金不足资助金额的 {round_.matching_bp / 100:g}%",
+                f"matching funds below {round_.matching_bp / 100:g}% of the grant",
+            )
+        )
     planned = sum(
         session.scalars(
             select(Milestone.amount_fen).where(Milestone.application_id == application.id)
         )
     )
     if planned != requested:
-        out.append(Missing("plan", "milestones",
-                           f"里程碑拨付合计 {format_yuan(planned)}，应等于申请资助金额 {format_yuan(requested)}",
-                           f"milestones add up to {format_yuan(planned)}, not the {format_yuan(requested)} requested"))  # fmt: skip
+        out.append(
+            Missing(
+                "plan",
+                "milestones",
+                f"里程碑拨付合计 {format_yuan(planned)}，"
+                f"应等于申请资助金额 {format_yuan(requested)}",
+                f"milestones add up to {format_yuan(planned)}, "
+                f"not the {format_yuan(requested)} requested",
+            )
+        )
     return out

@@ -20,11 +20,13 @@ from kechuang.workflow.machines import fire
 RESUBMIT_WORKING_DAYS = 5
 
 
-def send_back(session: Session, application: Application, who: str, reasons: str,
-              today: dt.date) -> Application:  # fmt: skip
+def send_back(
+    session: Session, application: Application, who: str, reasons: str, today: dt.date
+) -> Application:
     if not reasons.strip():
-        raise Invalid("returning an application needs the reasons", "reasons",
-                      zh="退回申报须写明理由")  # fmt: skip
+        raise Invalid(
+            "returning an application needs the reasons", "reasons", zh="退回申报须写明理由"
+        )
     fire(session, application, APPLICATION, "send_back", who, reasons.strip())
     version = session.scalar(
         select(Version).where(

@@ -58,9 +58,14 @@ def items(round_: Round) -> list[Item]:
     else:
         for raw in round_.items:
             sheet.append(
-                Item(str(raw["id"]), str(raw["zh"]), str(raw["en"]), int(raw["max"]),
-                     str(raw.get("clause", "")))
-            )  # fmt: skip
+                Item(
+                    str(raw["id"]),
+                    str(raw["zh"]),
+                    str(raw["en"]),
+                    int(raw["max"]),
+                    str(raw.get("clause", "")),
+                )
+            )
     for c in policy.conditions:
         if c.kind == ConditionKind.MANUAL_REVIEW and c.expr is None:
             sheet.append(Item(c.id, c.label.zh, c.label.en, 1, c.clause, judgement=True))
@@ -95,16 +100,18 @@ def open_round(
         raise Invalid(str(exc), "policy_id") from None
     if policy.mode != Mode.APPLICATION:
         raise Invalid(
-            f"policy {policy_id} is 免申即享 (automatic): nobody applies for it", "policy_id",
+            f"policy {policy_id} is 免申即享 (automatic): nobody applies for it",
+            "policy_id",
             zh=f"政策 {policy_id} 为免申即享，无需申报",
-        )  # fmt: skip
+        )
     if kind not in KINDS:
         raise Invalid(f"kind: one of {', '.join(KINDS)}", "kind")
     if aggregation not in AGGREGATIONS:
         raise Invalid(f"aggregation: one of {', '.join(AGGREGATIONS)}", "aggregation")
     if deadline < opens_on:
-        raise Invalid("the deadline is before the round opens", "deadline",
-                      zh="截止日期早于开始日期")  # fmt: skip
+        raise Invalid(
+            "the deadline is before the round opens", "deadline", zh="截止日期早于开始日期"
+        )
     if kind == "project":
         if not sheet:
             raise Invalid(
@@ -118,12 +125,24 @@ def open_round(
         if any(int(i.get("max", 0)) <= 0 for i in sheet):
             raise Invalid("every scoring table item needs a positive maximum", "sheet")
     row = Round(
-        policy_id=policy_id, kind=kind, title_zh=title_zh, title_en=title_en, year=year,
-        opens_on=opens_on, deadline=deadline, aggregation=aggregation, panel_size=panel_size,
-        outlier_points=outlier_points, grant_cap_fen=grant_cap_fen, matching_bp=matching_bp,
-        pass_mark=pass_mark, items=list(sheet or []), state="open", created_by=actor,
+        policy_id=policy_id,
+        kind=kind,
+        title_zh=title_zh,
+        title_en=title_en,
+        year=year,
+        opens_on=opens_on,
+        deadline=deadline,
+        aggregation=aggregation,
+        panel_size=panel_size,
+        outlier_points=outlier_points,
+        grant_cap_fen=grant_cap_fen,
+        matching_bp=matching_bp,
+        pass_mark=pass_mark,
+        items=list(sheet or []),
+        state="open",
+        created_by=actor,
         created_at=now(),
-    )  # fmt: skip
+    )
     session.add(row)
     session.flush()
     return row

@@ -123,8 +123,10 @@ def detail(
     return DetailOut(
         **_out(who, v.application).model_dump(),
         missing=[MissingOut(**m.__dict__) for m in (v.check.missing if v.check else [])],
-        conditions=[ConditionOut(id=c.id, clause=c.clause, status=c.status)
-                    for c in (verdict.conditions if verdict else [])],  # fmt: skip
+        conditions=[
+            ConditionOut(id=c.id, clause=c.clause, status=c.status)
+            for c in (verdict.conditions if verdict else [])
+        ],
         attachments=[s.AttachmentOut.model_validate(a) for a in v.attachments],
         milestones=[s.MilestoneOut.model_validate(m) for m in v.milestones],
         versions=[x.version for x in v.versions],
@@ -141,13 +143,15 @@ def panel_seats(
     v = views.view(session, who, application_id)
     return [
         SeatOut(
-            assignment_id=seat.assignment.id, expert=seat.expert.name,
+            assignment_id=seat.assignment.id,
+            expert=seat.expert.name,
             state=seat.assignment.state,
             marks={k: m.points for k, m in seat.marks.items()} if seat.marks else None,
-            total=seat.total, outlier=seat.outlier,
+            total=seat.total,
+            outlier=seat.outlier,
         )
         for seat in v.seats
-    ]  # fmt: skip
+    ]
 
 
 mount_steps(router, STEPS)

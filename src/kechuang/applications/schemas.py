@@ -15,29 +15,40 @@ CODE = 64
 
 class RoundIn(StepInput):
     policy_id: str = Field(min_length=1, max_length=CODE, **described("Policy id", "政策编号"))
-    kind: str = Field("recognition", max_length=16,
-                      **described("recognition or project", "类型（认定/项目）"))  # fmt: skip
+    kind: str = Field(
+        "recognition", max_length=16, **described("recognition or project", "类型（认定/项目）")
+    )
     title_zh: str = Field(min_length=1, max_length=200, **described("Title (Chinese)", "批次名称"))
     title_en: str = Field(min_length=1, max_length=200, **described("Title (English)", "英文名称"))
     year: Whole = Field(ge=2000, le=2100, **described("Panel year read", "数据年度"))
     opens_on: dt.date = Field(**described("Opens on", "开始日期"))
     deadline: dt.date = Field(**described("Deadline", "截止日期"))
-    aggregation: str = Field("mean", max_length=16,
-                             **described("mean, trimmed_mean or median", "汇总方法"))  # fmt: skip
+    aggregation: str = Field(
+        "mean", max_length=16, **described("mean, trimmed_mean or median", "汇总方法")
+    )
     panel_size: Whole = Field(3, ge=1, le=15, **described("Experts per panel", "每组专家数"))
     outlier_points: Whole = Field(10, ge=0, le=100, **described("Outlier distance", "离群分差"))
-    grant_cap_fen: Whole | None = Field(None, ge=0, le=10**13,
-                                        **described("Grant cap (fen)", "资助上限（分）"))  # fmt: skip
-    matching_bp: Whole = Field(0, ge=0, le=100_000,
-                               **described("Matching funds (basis points of the grant)", "配套比例（基点）"))  # fmt: skip
+    grant_cap_fen: Whole | None = Field(
+        None, ge=0, le=10**13, **described("Grant cap (fen)", "资助上限（分）")
+    )
+    matching_bp: Whole = Field(
+        0,
+        ge=0,
+        le=100_000,
+        **described("Matching funds (basis points of the grant)", "配套比例（基点）"),
+    )
     pass_mark: Whole | None = Field(None, ge=0, le=1000, **described("Pass mark", "及格分"))
-    sheet: list[dict[str, Any]] = Field(default_factory=list, max_length=50,
-                                        **described("Scoring table", "评分表"))  # fmt: skip
+    sheet: list[dict[str, Any]] = Field(
+        default_factory=list, max_length=50, **described("Scoring table", "评分表")
+    )
 
 
 class ApplyIn(StepInput):
-    partners: str = Field("", max_length=500,
-                          **described("Co-applicants (organisation codes, ';')", "联合申报单位（代码，分号分隔）"))  # fmt: skip
+    partners: str = Field(
+        "",
+        max_length=500,
+        **described("Co-applicants (organisation codes, ';')", "联合申报单位（代码，分号分隔）"),
+    )
 
 
 class AnswerIn(StepInput):
@@ -77,8 +88,9 @@ class AttachIn(StepInput):
     requirement: str = Field(min_length=1, max_length=CODE, **described("For", "材料类别"))
     file_name: str = Field(min_length=1, max_length=200, **described("File name", "文件名"))
     media_type: str = Field(min_length=1, max_length=32, **described("Type", "文件类型"))
-    content_base64: str = Field(min_length=1, max_length=14_000_000,
-                                **described("Content (base64)", "内容（base64）"))  # fmt: skip
+    content_base64: str = Field(
+        min_length=1, max_length=14_000_000, **described("Content (base64)", "内容（base64）")
+    )
 
 
 class ReasonsIn(StepInput):
@@ -107,8 +119,11 @@ class ExpertIn(StepInput):
     username: str = Field(min_length=1, max_length=64, **described("Expert account", "专家账号"))
     name: str = Field(min_length=1, max_length=100, **described("Name", "姓名"))
     org: str = Field(min_length=1, max_length=64, **described("Organisation", "所在单位"))
-    fields: str = Field(min_length=1, max_length=500,
-                        **described("Fields (IPC / industry prefixes, ';')", "专业领域（分号分隔）"))  # fmt: skip
+    fields: str = Field(
+        min_length=1,
+        max_length=500,
+        **described("Fields (IPC / industry prefixes, ';')", "专业领域（分号分隔）"),
+    )
 
 
 class Out(BaseModel):

@@ -76,21 +76,31 @@ class Aggregate:
         return None
 
 
-def score(session: Session, assignment: Assignment, who: str, item_id: str, points: int,
-          comment: str) -> Score:  # fmt: skip
+def score(
+    session: Session, assignment: Assignment, who: str, item_id: str, points: int, comment: str
+) -> Score:
     application = session.get(Application, assignment.application_id)
     assert application is not None
     sheet = {i.id: i for i in items(get_round(session, application.round_id))}
     item = sheet.get(item_id)
     if item is None:
-        raise Invalid(f"item {item_id!r}: one of {', '.join(sheet)}", "item",
-                      zh=f"评分项 {item_id} 不在评分表中")  # fmt: skip
+        raise Invalid(
+            f"item {item_id!r}: one of {', '.join(sheet)}",
+            "item",
+            zh=f"评分项 {item_id} 不在评分表中",
+        )
     if not 0 <= points <= item.max:
-        raise Invalid(f"{item_id}: 0 to {item.max} points, not {points}", "points",
-                      zh=f"{item.zh}：分值应在 0 至 {item.max} 之间")  # fmt: skip
+        raise Invalid(
+            f"{item_id}: 0 to {item.max} points, not {points}",
+            "points",
+            zh=f"{item.zh}：分值应在 0 至 {item.max} 之间",
+        )
     if len(comment.strip()) < MIN_COMMENT:
-        raise Invalid(f"every score needs a comment (at least {MIN_COMMENT} characters)",
-                      "comment", zh=f"每项评分须附评语（至少{MIN_COMMENT}个字）")  # fmt: skip
+        raise Invalid(
+            f"every score needs a comment (at least {MIN_COMMENT} characters)",
+            "comment",
+            zh=f"每项评分须附评语（至少{MIN_COMMENT}个字）",
+        )
     row = session.scalar(
         select(Score).where(Score.assignment_id == assignment.id, Score.item == item_id)
     )
@@ -116,8 +126,10 @@ def seal(session: Session, assignment: Assignment, who: str) -> None:
     have = own_scores(session, assignment)
     missing = [i.id for i in sheet if i.id not in have]
     if missing:
-        raise Conflict(f"items not scored yet: {', '.join(missing)}",
-                       zh=f"尚未评分的项目：{'、'.join(missing)}")  # fmt: skip
+        raise Conflict(
+            f"items not scored yet: {', '.join(missing)}",
+            zh=f"尚未评分的项目：{'、'.join(missing)}",
+        )
     fire(session, assignment, ASSIGNMENT, "seal", who)
 
 
@@ -139,12 +151,17 @@ def aggregate(session: Session, application: Application, round_: Round) -> Aggr
             f"{len(done)} of {round_.panel_size} experts have submitted their scores",
             zh=f"{round_.panel_size} 位专家中已有 {len(done)} 位提交评分",
         )
-    return combine(items(round_), round_.aggregation, round_.outlier_points,
-                   {a.id: own_scores(session, a) for a in done})  # fmt: skip
+    return combine(
+        items(round_),
+        round_.aggregation,
+        round_.outlier_points,
+        {a.id: own_scores(session, a) for a in done},
+    )
 
 
-def combine(sheet: list[Item], method: str, outlier_points: int,
-            sheets: dict[int, dict[str, Score]]) -> Aggregate:  # fmt: skip
+def combine(
+    sheet: list[Item], method: str, outlier_points: int, sheets: dict[int, dict[str, Score]]
+) -> Aggregate:
     function = AGGREGATE[method]
     results: list[ItemResult] = []
     for item in sheet:

@@ -49,8 +49,10 @@ def _assignment(session: Session, actor: Actor, keys: Mapping[str, Any]) -> Assi
         select(Assignment).where(Assignment.id == keys["assignment_id"]).with_for_update()
     )
     if row is None or expert is None or row.expert_id != expert.id:
-        raise NotFound(f"no assignment {keys['assignment_id']} of yours",
-                       zh=f"没有您的评审任务 {keys['assignment_id']}")  # fmt: skip
+        raise NotFound(
+            f"no assignment {keys['assignment_id']} of yours",
+            zh=f"没有您的评审任务 {keys['assignment_id']}",
+        )
     return row
 
 
@@ -64,33 +66,49 @@ def _milestone(session: Session, actor: Actor, keys: Mapping[str, Any]) -> Miles
     return row
 
 
-ROUNDS = Subject("round", (), _none, api_path=f"{API}/rounds",
-                 return_to="/applications/rounds/{id}")  # fmt: skip
+ROUNDS = Subject(
+    "round", (), _none, api_path=f"{API}/rounds", return_to="/applications/rounds/{id}"
+)
 ROUND = Subject(
-    "round", (Key("round_id", help="Round id"),), _round,
-    api_path=f"{API}/rounds/{{round_id}}", page_path="/applications/rounds/{round_id}",
+    "round",
+    (Key("round_id", help="Round id"),),
+    _round,
+    api_path=f"{API}/rounds/{{round_id}}",
+    page_path="/applications/rounds/{round_id}",
     return_to="/applications/{id}",
-)  # fmt: skip
+)
 APPLICATION_SUBJECT = Subject(
-    "application", (Key("application_id", help="Application id"),), _application,
-    api_path=f"{API}/{{application_id}}", page_path="/applications/{application_id}",
+    "application",
+    (Key("application_id", help="Application id"),),
+    _application,
+    api_path=f"{API}/{{application_id}}",
+    page_path="/applications/{application_id}",
     flow=APPLICATION,
-)  # fmt: skip
+)
 # The same subject without a page: attachments are uploaded by a multipart form of the pages
 # (applications.pages), which takes this very step; the JSON API carries the file as base64.
 APPLICATION_API = Subject(
-    "application", (Key("application_id", help="Application id"),), _application,
-    api_path=f"{API}/{{application_id}}", flow=APPLICATION,
-)  # fmt: skip
+    "application",
+    (Key("application_id", help="Application id"),),
+    _application,
+    api_path=f"{API}/{{application_id}}",
+    flow=APPLICATION,
+)
 ASSIGNMENT_SUBJECT = Subject(
-    "assignment", (Key("assignment_id", help="Assignment id"),), _assignment,
+    "assignment",
+    (Key("assignment_id", help="Assignment id"),),
+    _assignment,
     api_path=f"{API}/assignments/{{assignment_id}}",
-    page_path="/expert/assignments/{assignment_id}", flow=ASSIGNMENT,
-)  # fmt: skip
+    page_path="/expert/assignments/{assignment_id}",
+    flow=ASSIGNMENT,
+)
 MILESTONE_SUBJECT = Subject(
-    "milestone", (Key("milestone_id", help="Milestone id"),), _milestone,
-    api_path=f"{API}/milestones/{{milestone_id}}", flow=MILESTONE,
-)  # fmt: skip
+    "milestone",
+    (Key("milestone_id", help="Milestone id"),),
+    _milestone,
+    api_path=f"{API}/milestones/{{milestone_id}}",
+    flow=MILESTONE,
+)
 EXPERTS = Subject("expert", (), _none, api_path=f"{API}/experts")
 
 
@@ -103,8 +121,9 @@ def _open_round(ctx: Context, _: None, body: s.RoundIn) -> Any:
 
 
 def _apply(ctx: Context, round_: Any, body: s.ApplyIn) -> Any:
-    return apply.start(ctx.session, ctx.actor.principal, round_.id, ctx.actor.today,
-                       _split(body.partners))  # fmt: skip
+    return apply.start(
+        ctx.session, ctx.actor.principal, round_.id, ctx.actor.today, _split(body.partners)
+    )
 
 
 def _own(ctx: Context, application: Application) -> Application:
@@ -129,24 +148,39 @@ def _attest(ctx: Context, a: Application, body: s.AttestIn) -> Application:
 
 
 def _plan(ctx: Context, a: Application, body: s.PlanIn) -> Application:
-    apply.plan(ctx.session, _own(ctx, a), ctx.actor.name, body.budget_fen, body.requested_fen,
-               body.matching_fen)  # fmt: skip
+    apply.plan(
+        ctx.session,
+        _own(ctx, a),
+        ctx.actor.name,
+        body.budget_fen,
+        body.requested_fen,
+        body.matching_fen,
+    )
     return a
 
 
 def _milestone_add(ctx: Context, a: Application, body: s.MilestoneIn) -> Milestone:
-    return apply.add_milestone(ctx.session, _own(ctx, a), ctx.actor.name, body.title,
-                               body.due_on, body.amount_fen)  # fmt: skip
+    return apply.add_milestone(
+        ctx.session, _own(ctx, a), ctx.actor.name, body.title, body.due_on, body.amount_fen
+    )
 
 
 def _attach(ctx: Context, a: Application, body: s.AttachIn) -> Any:
     try:
         content = base64.b64decode(body.content_base64, validate=True)
     except (binascii.Error, ValueError):
-        raise Invalid("content_base64 is not base64", "content_base64",
-                      zh="文件内容不是有效的base64编码") from None  # fmt: skip
-    return apply.attach(ctx.session, _own(ctx, a), ctx.actor.name, body.requirement,
-                        body.file_name, body.media_type, content)  # fmt: skip
+        raise Invalid(
+            "content_base64 is not base64", "content_base64", zh="文件内容不是有效的base64编码"
+        ) from None
+    return apply.attach(
+        ctx.session,
+        _own(ctx, a),
+        ctx.actor.name,
+        body.requirement,
+        body.file_name,
+        body.media_type,
+        content,
+    )
 
 
 def _submit(ctx: Context, a: Application, _: NoInput) -> Application:
@@ -223,30 +257,86 @@ def _enrol(ctx: Context, _: None, body: s.ExpertIn) -> Any:
 
     account = ctx.session.scalar(select(Account).where(Account.username == body.username))
     if account is None or account.role != "expert":
-        raise Invalid(f"{body.username} is not an expert account", "username",
-                      zh=f"{body.username} 不是专家账号")  # fmt: skip
+        raise Invalid(
+            f"{body.username} is not an expert account",
+            "username",
+            zh=f"{body.username} 不是专家账号",
+        )
     return panel.enrol(ctx.session, body.username, body.name, body.org, _split(body.fields))
 
 
-def _edit(name: str, act: Any, input: Any, zh: str, en: str, summary: str,
-          output: Any = s.ApplicationOut, **extra: Any) -> Step[Any, Any]:  # fmt: skip
+def _edit(
+    name: str,
+    act: Any,
+    input: Any,
+    zh: str,
+    en: str,
+    summary: str,
+    output: Any = s.ApplicationOut,
+    **extra: Any,
+) -> Step[Any, Any]:
     extra.setdefault("subject", APPLICATION_SUBJECT)
-    return Step(name, roles=ENTERPRISE, input=input, event="edit",
-                act=act, output=output, summary=summary, label=Label(zh, en), tags=TAGS,
-                **extra)  # fmt: skip
+    return Step(
+        name,
+        roles=ENTERPRISE,
+        input=input,
+        event="edit",
+        act=act,
+        output=output,
+        summary=summary,
+        label=Label(zh, en),
+        tags=TAGS,
+        **extra,
+    )
 
 
-def _officer(name: str, act: Any, event: str, zh: str, en: str, summary: str,
-             input: Any = NoInput, **extra: Any) -> Step[Any, Any]:  # fmt: skip
-    return Step(name, subject=APPLICATION_SUBJECT, roles=OFFICER, input=input, event=event,
-                act=act, output=s.ApplicationOut, summary=summary, label=Label(zh, en),
-                tags=TAGS, **extra)  # fmt: skip
+def _officer(
+    name: str,
+    act: Any,
+    event: str,
+    zh: str,
+    en: str,
+    summary: str,
+    input: Any = NoInput,
+    **extra: Any,
+) -> Step[Any, Any]:
+    return Step(
+        name,
+        subject=APPLICATION_SUBJECT,
+        roles=OFFICER,
+        input=input,
+        event=event,
+        act=act,
+        output=s.ApplicationOut,
+        summary=summary,
+        label=Label(zh, en),
+        tags=TAGS,
+        **extra,
+    )
 
 
-def _expert(name: str, act: Any, event: str, zh: str, en: str, summary: str,
-            input: Any = NoInput, output: Any = s.AssignmentOut) -> Step[Any, Any]:  # fmt: skip
-    return Step(name, subject=ASSIGNMENT_SUBJECT, roles=EXPERT, input=input, event=event,
-                act=act, output=output, summary=summary, label=Label(zh, en), tags=TAGS)  # fmt: skip
+def _expert(
+    name: str,
+    act: Any,
+    event: str,
+    zh: str,
+    en: str,
+    summary: str,
+    input: Any = NoInput,
+    output: Any = s.AssignmentOut,
+) -> Step[Any, Any]:
+    return Step(
+        name,
+        subject=ASSIGNMENT_SUBJECT,
+        roles=EXPERT,
+        input=input,
+        event=event,
+        act=act,
+        output=output,
+        summary=summary,
+        label=Label(zh, en),
+        tags=TAGS,
+    )
 
 
 STEPS: list[Step[Any, Any]] = [

@@ -69,9 +69,10 @@ def view(session: Session, who: Principal, application_id: int) -> ApplicationVi
     seats: list[Seat] = []
     if officer:
         for a in session.scalars(
-            select(Assignment).where(Assignment.application_id == application.id)
+            select(Assignment)
+            .where(Assignment.application_id == application.id)
             .order_by(Assignment.id)
-        ):  # fmt: skip
+        ):
             expert = session.get(Expert, a.expert_id)
             assert expert is not None
             seats.append(Seat(a, expert))
@@ -81,27 +82,41 @@ def view(session: Session, who: Principal, application_id: int) -> ApplicationVi
                 if seat.assignment.state == "submitted":
                     seat.marks = scoring.own_scores(session, seat.assignment)
                     seat.total = sum(
-                        m.points for i, m in seat.marks.items()
+                        m.points
+                        for i, m in seat.marks.items()
                         if not any(x.id == i and x.judgement for x in items(round_))
-                    )  # fmt: skip
+                    )
                     seat.outlier = seat.assignment.id in outliers
     visible = officer and application.state in CLOSED
     visible = visible or (who.role == "enterprise" and application.state in PUBLIC)
     return ApplicationView(
-        application=application, round=round_, check=check, sheet=items(round_),
-        attachments=list(session.scalars(
-            select(Attachment).where(Attachment.application_id == application.id)
-            .order_by(Attachment.id))),
-        milestones=list(session.scalars(
-            select(Milestone).where(Milestone.application_id == application.id)
-            .order_by(Milestone.seq))),
+        application=application,
+        round=round_,
+        check=check,
+        sheet=items(round_),
+        attachments=list(
+            session.scalars(
+                select(Attachment)
+                .where(Attachment.application_id == application.id)
+                .order_by(Attachment.id)
+            )
+        ),
+        milestones=list(
+            session.scalars(
+                select(Milestone)
+                .where(Milestone.application_id == application.id)
+                .order_by(Milestone.seq)
+            )
+        ),
         versions=review.versions(session, application.id) if who.role != "expert" else [],
-        seats=seats, own=own,
+        seats=seats,
+        own=own,
         own_scores=scoring.own_scores(session, own) if own is not None else {},
         decision=application.decision if visible and application.decision else None,
         certificate=session.scalar(
-            select(Certificate).where(Certificate.application_id == application.id)),
-    )  # fmt: skip
+            select(Certificate).where(Certificate.application_id == application.id)
+        ),
+    )
 
 
 def listing(session: Session, who: Principal, state: str | None = None) -> list[Application]:
