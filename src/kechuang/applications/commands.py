@@ -58,6 +58,25 @@ def list_command(
     out.print(table)
 
 
+@applications_app.command("demo")
+def demo_command(
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the demo's scores")] = 17,
+) -> None:
+    """Demo data for `make run`: expert accounts, an HNTE and a project round with
+    applications at every stage (re-runnable: nothing is added twice)."""
+    from kechuang.applications.demo import seed as seed_demo
+    from kechuang.store.engine import make_engine
+
+    engine = make_engine()
+    try:
+        created = seed_demo(engine, seed)
+    finally:
+        engine.dispose()
+    for account in created:
+        out.print(f"expert account {account.username}  password {account.password}")
+    out.print("applications demo: an HNTE round and a project round, every stage")
+
+
 def register(app: typer.Typer) -> None:
     from kechuang.applications.steps import STEPS
     from kechuang.workflow.cli_adapter import add_step_groups
