@@ -14,19 +14,20 @@ import datetime as dt
 from fractions import Fraction
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kechuang.applications import payments, precheck, scoring
-from kechuang.applications.flows import APPLICATION
+from kechuang.applications.flows import APPLICATION, ASSIGNMENT
 from kechuang.applications.rounds import get as get_round
 from kechuang.applications.rounds import policy_of
-from kechuang.applications.tables import Application, Certificate, Round
+from kechuang.applications.tables import Application, Assignment, Certificate, Round
 from kechuang.domain.workdays import add_working_days
 from kechuang.enterprises.certified import record_certificate
 from kechuang.rules.ir import Node
 from kechuang.rules.policy import ConditionKind, Policy
 from kechuang.rules.scalar import Evaluator
-from kechuang.workflow.errors import Conflict
+from kechuang.workflow.errors import Conflict, Invalid
 from kechuang.workflow.machines import fire
 
 NOTICE_WORKING_DAYS = 5
@@ -201,4 +202,39 @@ def approve(session: Session, application: Application, who: str, today: dt.date
         application.grant_fen = application.requested_fen
         payments.award(session, application, who)
     session.flush()
+    return application
+
+
+def object_to(session: Session, application: Application, who: str, reason: str,
+              today: dt.date) -> Application:  # fmt: skip
+    """The applicant objects to the published decision, within the notice period."""
+    if not reason.strip():
+        raise Invalid("an objection needs its reasons", "reason", zh="异议须说明理由")
+    if application.notice_ends is None or today > application.notice_ends:
+        raise Conflict(f"the public notice ended on {application.notice_ends}",
+                       zh=f"公示期已于 {application.notice_ends} 结束")  # fmt: skip
+    fire(session, application, APPLICATION, "object", who, reason.strip())
+    application.objection = reason.strip()
+    return application
+
+
+def dismiss(session: Session, application: Application, who: str, reasons: str) -> Application:
+    """The objection is rejected: the decision stands and its notice runs on."""
+    fire(session, application, APPLICATION, "reject_objection", who, reasons)
+    return application
+
+
+def uphold(session: Session, application: Application, who: str, reasons: str) -> Application:
+    """The objection is upheld: the decision is withdrawn, the panel's seats are retired and
+    the application goes back to expert review before a new panel (none of the old experts)."""
+    fire(session, application, APPLICATION, "uphold_objection", who, reasons)
+    for seat in session.scalars(
+        select(Assignment).where(
+            Assignment.application_id == application.id,
+            Assignment.state.in_(("invited", "accepted", "submitted")),
+        )
+    ):
+        fire(session, seat, ASSIGNMENT, "retire", who, reasons)
+    application.decision, application.final_score, application.outcome = {}, None, None
+    application.notice_ends, application.published_by = None, None
     return application

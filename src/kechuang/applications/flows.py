@@ -1,8 +1,10 @@
 """The workflows of kechuang.applications as state machines, each move logged in app_events.
 
 Application: draft → submitted → accepted (形式审查) → panel → scored → published (公示) → decided;
-             submitted → returned → submitted (every version kept); draft | returned → withdrawn
-Assignment:  invited → accepted → submitted; invited → declined; invited | accepted → recused
+             submitted → returned → submitted (every version kept); draft | returned → withdrawn;
+             published → objected → published (rejected) | accepted (upheld: a new panel)
+Assignment:  invited → accepted → submitted; invited → declined; invited | accepted → recused;
+             any live seat → retired when an upheld objection sends the application to a new panel
 Milestone:   planned → paid (accepted by an officer) ; planned → failed ; paid → clawed_back
 """
 
@@ -27,6 +29,7 @@ class ApplicationFlow(StateMachine):
     panel = State()
     scored = State()
     published = State()
+    objected = State()
     decided = State(final=True)
     withdrawn = State(final=True)
 
@@ -37,6 +40,9 @@ class ApplicationFlow(StateMachine):
     close = panel.to(scored)
     publish = scored.to(published)
     approve = published.to(decided)
+    object = published.to(objected)
+    reject_objection = objected.to(published)
+    uphold_objection = objected.to(accepted)
     withdraw = draft.to(withdrawn) | returned.to(withdrawn)
     edit = draft.to(draft) | returned.to(returned)
 
@@ -44,15 +50,17 @@ class ApplicationFlow(StateMachine):
 class AssignmentFlow(StateMachine):
     invited = State(initial=True)
     accepted = State()
-    submitted = State(final=True)
+    submitted = State()
     declined = State(final=True)
     recused = State(final=True)
+    retired = State(final=True)
 
     take = invited.to(accepted)
     decline = invited.to(declined)
     declare = invited.to(recused) | accepted.to(recused)
     score = accepted.to(accepted)
     seal = accepted.to(submitted)
+    retire = invited.to(retired) | accepted.to(retired) | submitted.to(retired)
 
 
 class MilestoneFlow(StateMachine):

@@ -97,6 +97,10 @@ class ReasonsIn(StepInput):
     reasons: str = Field(min_length=1, max_length=TEXT, **described("Reasons", "退回理由"))
 
 
+class ObjectionIn(StepInput):
+    reason: str = Field(min_length=1, max_length=TEXT, **described("Objection", "异议理由"))
+
+
 class DeclineIn(StepInput):
     reason: str = Field("", max_length=TEXT, **described("Reason", "理由"))
 
@@ -156,6 +160,7 @@ class ApplicationOut(Out):
     final_score: str | None = None
     notice_ends: dt.date | None = None
     grant_fen: int | None = None
+    objection: str | None = None
 
 
 class AttachmentOut(Out):

@@ -220,6 +220,20 @@ def _approve(ctx: Context, a: Application, _: NoInput) -> Application:
     return decision.approve(ctx.session, a, ctx.actor.name, ctx.actor.today)
 
 
+def _object(ctx: Context, a: Application, body: s.ObjectionIn) -> Application:
+    return decision.object_to(
+        ctx.session, _own(ctx, a), ctx.actor.name, body.reason, ctx.actor.today
+    )
+
+
+def _dismiss(ctx: Context, a: Application, body: s.ReasonsIn) -> Application:
+    return decision.dismiss(ctx.session, a, ctx.actor.name, body.reasons)
+
+
+def _uphold(ctx: Context, a: Application, body: s.ReasonsIn) -> Application:
+    return decision.uphold(ctx.session, a, ctx.actor.name, body.reasons)
+
+
 def _take(ctx: Context, a: Assignment, _: NoInput) -> Assignment:
     panel.take(ctx.session, a, ctx.actor.name)
     return a
@@ -503,6 +517,36 @@ STEPS: list[Step[Any, Any]] = [
         "批准",
         "Approve",
         "Approve after the notice (a second officer): certificate or grant",
+    ),
+    Step(
+        "application.object",
+        subject=APPLICATION_SUBJECT,
+        roles=ENTERPRISE,
+        input=s.ObjectionIn,
+        event="object",
+        act=_object,
+        output=s.ApplicationOut,
+        summary="Object to the published decision, within the notice period",
+        label=Label("提出异议", "Object"),
+        tags=TAGS,
+    ),
+    _officer(
+        "application.dismiss",
+        _dismiss,
+        "reject_objection",
+        "驳回异议",
+        "Reject the objection",
+        "The objection is rejected: the decision stands",
+        input=s.ReasonsIn,
+    ),
+    _officer(
+        "application.uphold",
+        _uphold,
+        "uphold_objection",
+        "异议成立",
+        "Uphold the objection",
+        "The objection is upheld: the decision is withdrawn and a new panel reviews",
+        input=s.ReasonsIn,
     ),
     _expert(
         "assignment.accept",

@@ -92,6 +92,7 @@ class Application(Base):
     decision: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     notice_ends: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     published_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    objection: Mapped[str | None] = mapped_column(Text, nullable=True)
     grant_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 

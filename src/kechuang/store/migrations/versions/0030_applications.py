@@ -93,6 +93,7 @@ def upgrade() -> None:
         sa.Column("decision", sa.JSON(), nullable=False),
         sa.Column("notice_ends", sa.Date(), nullable=True),
         sa.Column("published_by", sa.String(length=64), nullable=True),
+        sa.Column("objection", sa.Text(), nullable=True),
         sa.Column("grant_fen", sa.BigInteger(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
