@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,6 +10,16 @@ from kechuang.workflow.steps import StepInput, Whole, described
 
 TEXT = 2000
 CODE = 64
+
+
+class SheetItemIn(StepInput):
+    """One line of a project round's scoring table."""
+
+    id: str = Field(min_length=1, max_length=CODE, pattern=r"^[a-z][a-z0-9_]*$")
+    zh: str = Field(min_length=1, max_length=200)
+    en: str = Field(min_length=1, max_length=200)
+    max: Whole = Field(ge=1, le=1000)
+    clause: str = Field("", max_length=200)
 
 
 class RoundIn(StepInput):
@@ -38,7 +47,7 @@ class RoundIn(StepInput):
         **described("Matching funds (basis points of the grant)", "配套比例（基点）"),
     )
     pass_mark: Whole | None = Field(None, ge=0, le=1000, **described("Pass mark", "及格分"))
-    sheet: list[dict[str, Any]] = Field(
+    sheet: list[SheetItemIn] = Field(
         default_factory=list, max_length=50, **described("Scoring table", "评分表")
     )
 

@@ -117,7 +117,9 @@ def _split(text: str) -> list[str]:
 
 
 def _open_round(ctx: Context, _: None, body: s.RoundIn) -> Any:
-    return rounds.open_round(ctx.session, ctx.actor.name, **body.model_dump())
+    fields = body.model_dump(exclude={"sheet"})
+    sheet = [item.model_dump() for item in body.sheet]
+    return rounds.open_round(ctx.session, ctx.actor.name, **fields, sheet=sheet)
 
 
 def _apply(ctx: Context, round_: Any, body: s.ApplyIn) -> Any:
