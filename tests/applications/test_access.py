@@ -157,3 +157,32 @@ def test_readers_outside_the_parties_see_nothing(world: World) -> None:
     anonymous.cookies.clear()
     del anonymous.headers["X-CSRF-Token"]
     assert anonymous.get(f"{API}/{application_id}").status_code == 401
+
+
+def test_availability_is_the_experts_own_or_an_officers(world: World) -> None:
+    from sqlalchemy import select
+
+    from kechuang.applications.tables import Expert
+    from kechuang.store.engine import make_sessionmaker
+
+    with make_sessionmaker(world.engine)() as session:
+        ids = dict(session.execute(select(Expert.username, Expert.id)).tuples().all())
+    own = world.client("exp1").post(
+        f"{API}/experts/{ids['exp1']}/availability", json={"available": False}
+    )
+    assert own.status_code == 200 and own.json()["available"] is False
+    other = world.client("exp2").post(
+        f"{API}/experts/{ids['exp1']}/availability", json={"available": True}
+    )
+    assert other.status_code == 404
+    assert (
+        world.client("ent_a")
+        .post(f"{API}/experts/{ids['exp2']}/availability", json={"available": False})
+        .status_code
+        == 403
+    )
+    page = world.client("exp1").get("/expert").text
+    assert "暂停参加新评审" in page and "step-availability" in page
+    application_id = to_panel(world)
+    seats = world.client("officer1").get(f"{API}/{application_id}/panel").json()
+    assert "EXP1" not in {seat["expert"] for seat in seats}

@@ -294,6 +294,9 @@ CASES: dict[tuple[str, str], Case] = {
         {"username": "expert_a", "name": "x", "org": "y", "fields": "M"},
         refused=(403,),
     ),
+    ("POST", f"{AP}/experts/{{expert_id}}/availability"): Case(
+        f"{AP}/experts/{{expert_id}}/availability", {"available": False}
+    ),
     ("POST", f"{AP}/rounds/{{round_id}}/apply"): Case(
         f"{AP}/rounds/{{round_id}}/apply", {"partners": ""}, own=True
     ),
@@ -537,6 +540,7 @@ def _applications_world(engine: Any) -> dict[str, int]:
             "application_id": application.id,
             "assignment_id": seat.id,
             "milestone_id": milestone.id,
+            "expert_id": expert.id,
         }
 
 

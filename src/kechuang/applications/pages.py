@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from kechuang.accounts.service import Principal
-from kechuang.applications import attachments, rounds, views
+from kechuang.applications import access, attachments, rounds, views
 from kechuang.applications.flows import APPLICATION_NAMES, ASSIGNMENT_NAMES, MILESTONE_NAMES
 from kechuang.applications.schemas import AttachIn
 from kechuang.applications.steps import STEPS
@@ -150,7 +150,9 @@ def expert_index(
     request: Request, session: Session = Depends(db), who: Principal = Depends(authenticated)
 ) -> Response:
     return render(
-        request, "applications_expert.html", {"seats": views.my_assignments(session, who)}
+        request,
+        "applications_expert.html",
+        {"seats": views.my_assignments(session, who), "expert": access.expert_of(session, who)},
     )
 
 

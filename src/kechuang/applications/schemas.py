@@ -6,7 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kechuang.workflow.steps import StepInput, Whole, described
+from kechuang.workflow.steps import Flag, StepInput, Whole, described
 
 TEXT = 2000
 CODE = 64
@@ -126,6 +126,10 @@ class ScoreIn(StepInput):
 
 class FailIn(StepInput):
     reason: str = Field(min_length=1, max_length=TEXT, **described("Reason", "不通过理由"))
+
+
+class AvailabilityIn(StepInput):
+    available: Flag = Field(**described("Takes new panels", "可参加评审"))
 
 
 class ExpertIn(StepInput):

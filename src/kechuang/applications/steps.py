@@ -19,14 +19,14 @@ from sqlalchemy.orm import Session
 from kechuang.applications import access, apply, decision, panel, payments, review, rounds, scoring
 from kechuang.applications import schemas as s
 from kechuang.applications.flows import APPLICATION, ASSIGNMENT, MILESTONE
-from kechuang.applications.tables import Application, Assignment, Milestone
+from kechuang.applications.tables import Application, Assignment, Expert, Milestone
 from kechuang.workflow.errors import Invalid, NotFound
 from kechuang.workflow.steps import Actor, Context, Key, Label, NoInput, Step, Subject
 
 API = "/api/v1/applications"
 ENTERPRISE = ("enterprise",)
 OFFICER = ("officer", "admin")
-EXPERT = ("expert",)
+EXPERT_ROLE = ("expert",)
 TAGS = ("applications",)
 
 
@@ -110,6 +110,25 @@ MILESTONE_SUBJECT = Subject(
     flow=MILESTONE,
 )
 EXPERTS = Subject("expert", (), _none, api_path=f"{API}/experts")
+
+
+def _expert_row(session: Session, actor: Actor, keys: Mapping[str, Any]) -> Any:
+    """A pool member: officers reach any, an expert only itself."""
+    row = session.get(Expert, keys["expert_id"], with_for_update=True)
+    own = access.expert_of(session, actor.principal)
+    if row is None or (actor.role == "expert" and (own is None or own.id != row.id)):
+        raise NotFound(f"no expert {keys['expert_id']} here", zh="没有该专家")
+    return row
+
+
+EXPERT = Subject(
+    "expert",
+    (Key("expert_id", help="Expert id"),),
+    _expert_row,
+    api_path=f"{API}/experts/{{expert_id}}",
+    page_path="/expert/pool/{expert_id}",
+    return_to="/expert",
+)
 
 
 def _split(text: str) -> list[str]:
@@ -281,6 +300,11 @@ def _enrol(ctx: Context, _: None, body: s.ExpertIn) -> Any:
     return panel.enrol(ctx.session, body.username, body.name, body.org, _split(body.fields))
 
 
+def _availability(ctx: Context, expert: Expert, body: s.AvailabilityIn) -> Expert:
+    expert.available = body.available
+    return expert
+
+
 def _edit(
     name: str,
     act: Any,
@@ -344,7 +368,7 @@ def _expert(
     return Step(
         name,
         subject=ASSIGNMENT_SUBJECT,
-        roles=EXPERT,
+        roles=EXPERT_ROLE,
         input=input,
         event=event,
         act=act,
@@ -378,6 +402,17 @@ STEPS: list[Step[Any, Any]] = [
         status_code=201,
         summary="Enrol an expert account in the pool",
         label=Label("入库专家", "Enrol an expert"),
+        tags=TAGS,
+    ),
+    Step(
+        "expert.availability",
+        subject=EXPERT,
+        roles=(*OFFICER, *EXPERT_ROLE),
+        input=s.AvailabilityIn,
+        act=_availability,
+        output=s.ExpertOut,
+        summary="Say whether the expert takes new panels (officers, or the expert itself)",
+        label=Label("设置是否可参加评审", "Set availability"),
         tags=TAGS,
     ),
     Step(
