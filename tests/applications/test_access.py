@@ -21,6 +21,24 @@ def to_panel(world: World) -> int:
     return application_id
 
 
+def scored(world: World) -> int:
+    """An application whose panel (the journey's three experts) has sealed its sheets."""
+    from tests.applications.test_journey_api import SHEETS
+
+    application_id = to_panel(world)
+    for expert, sheet in SHEETS.items():
+        client = world.client(expert)
+        seat = seat_of(world, expert)
+        client.post(f"{API}/assignments/{seat}/accept")
+        for item, points in sheet.items():
+            client.post(
+                f"{API}/assignments/{seat}/score",
+                json={"item": item, "points": points, "comment": "评分依据充分"},
+            )
+        client.post(f"{API}/assignments/{seat}/submit")
+    return application_id
+
+
 def seat_of(world: World, expert: str) -> int:
     (seat,) = world.client(expert).get(f"{API}/assignments").json()
     return int(seat["id"])

@@ -8,24 +8,13 @@ from kechuang.accounts.service import create_account
 from kechuang.applications import panel
 from kechuang.store.engine import make_sessionmaker
 from tests.applications.conftest import PASSWORD, World
-from tests.applications.test_access import seat_of, to_panel
-from tests.applications.test_journey_api import SHEETS
+from tests.applications.test_access import scored
 
 API = "/api/v1/applications"
 
 
 def published(world: World) -> int:
-    application_id = to_panel(world)
-    for expert, sheet in SHEETS.items():
-        client = world.client(expert)
-        seat = seat_of(world, expert)
-        client.post(f"{API}/assignments/{seat}/accept")
-        for item, points in sheet.items():
-            client.post(
-                f"{API}/assignments/{seat}/score",
-                json={"item": item, "points": points, "comment": "评分依据充分"},
-            )
-        client.post(f"{API}/assignments/{seat}/submit")
+    application_id = scored(world)
     officer = world.client("officer1")
     assert officer.post(f"{API}/{application_id}/close").status_code == 200
     assert officer.post(f"{API}/{application_id}/publish").status_code == 200

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from tests.applications.conftest import PDF, World
-from tests.applications.test_access import seat_of, to_panel
+from tests.applications.test_access import scored, seat_of, to_panel
 from tests.applications.test_journey_api import SHEETS
 
 API = "/api/v1/applications"
@@ -76,17 +76,7 @@ def test_expert_pages_show_only_the_own_sheet(world: World) -> None:
 
 
 def test_the_officer_page_shows_versions_panel_and_decision(world: World) -> None:
-    application_id = to_panel(world)
-    for expert, sheet in SHEETS.items():
-        client = world.client(expert)
-        seat = seat_of(world, expert)
-        client.post(f"{API}/assignments/{seat}/accept")
-        for item, points in sheet.items():
-            client.post(
-                f"{API}/assignments/{seat}/score",
-                json={"item": item, "points": points, "comment": "评分依据充分"},
-            )
-        client.post(f"{API}/assignments/{seat}/submit")
+    application_id = scored(world)
     officer = world.client("officer1")
     page = officer.get(f"/applications/{application_id}").text
     assert verbs(page, "actions") == ["assign", "close"] and 'id="decision"' not in page

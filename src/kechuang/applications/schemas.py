@@ -6,6 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kechuang.domain.text import CleanLine, CleanText
 from kechuang.workflow.steps import Flag, StepInput, Whole, described
 
 TEXT = 2000
@@ -15,24 +16,30 @@ CODE = 64
 class SheetItemIn(StepInput):
     """One line of a project round's scoring table."""
 
-    id: str = Field(min_length=1, max_length=CODE, pattern=r"^[a-z][a-z0-9_]*$")
-    zh: str = Field(min_length=1, max_length=200)
-    en: str = Field(min_length=1, max_length=200)
+    id: CleanLine = Field(min_length=1, max_length=CODE, pattern=r"^[a-z][a-z0-9_]*$")
+    zh: CleanLine = Field(min_length=1, max_length=200)
+    en: CleanLine = Field(min_length=1, max_length=200)
     max: Whole = Field(ge=1, le=1000)
-    clause: str = Field("", max_length=200)
+    clause: CleanLine = Field("", max_length=200)
 
 
 class RoundIn(StepInput):
-    policy_id: str = Field(min_length=1, max_length=CODE, **described("Policy id", "政策编号"))
-    kind: str = Field(
+    policy_id: CleanLine = Field(
+        min_length=1, max_length=CODE, **described("Policy id", "政策编号")
+    )
+    kind: CleanLine = Field(
         "recognition", max_length=16, **described("recognition or project", "类型（认定/项目）")
     )
-    title_zh: str = Field(min_length=1, max_length=200, **described("Title (Chinese)", "批次名称"))
-    title_en: str = Field(min_length=1, max_length=200, **described("Title (English)", "英文名称"))
+    title_zh: CleanLine = Field(
+        min_length=1, max_length=200, **described("Title (Chinese)", "批次名称")
+    )
+    title_en: CleanLine = Field(
+        min_length=1, max_length=200, **described("Title (English)", "英文名称")
+    )
     year: Whole = Field(ge=2000, le=2100, **described("Panel year read", "数据年度"))
     opens_on: dt.date = Field(**described("Opens on", "开始日期"))
     deadline: dt.date = Field(**described("Deadline", "截止日期"))
-    aggregation: str = Field(
+    aggregation: CleanLine = Field(
         "mean", max_length=16, **described("mean, trimmed_mean or median", "汇总方法")
     )
     panel_size: Whole = Field(3, ge=1, le=15, **described("Experts per panel", "每组专家数"))
@@ -53,7 +60,7 @@ class RoundIn(StepInput):
 
 
 class ApplyIn(StepInput):
-    partners: str = Field(
+    partners: CleanLine = Field(
         "",
         max_length=500,
         **described("Co-applicants (organisation codes, ';')", "联合申报单位（代码，分号分隔）"),
@@ -61,18 +68,18 @@ class ApplyIn(StepInput):
 
 
 class AnswerIn(StepInput):
-    condition: str = Field(min_length=1, max_length=CODE, **described("Condition", "条件"))
-    text: str = Field(min_length=1, max_length=TEXT, **described("Answer", "说明"))
+    condition: CleanLine = Field(min_length=1, max_length=CODE, **described("Condition", "条件"))
+    text: CleanText = Field(min_length=1, max_length=TEXT, **described("Answer", "说明"))
 
 
 class CorrectIn(StepInput):
-    fact: str = Field(min_length=1, max_length=CODE, **described("Fact", "数据项"))
-    value: str = Field(min_length=1, max_length=40, **described("Correct value", "更正值"))
-    reason: str = Field(min_length=1, max_length=TEXT, **described("Reason", "更正理由"))
+    fact: CleanLine = Field(min_length=1, max_length=CODE, **described("Fact", "数据项"))
+    value: CleanLine = Field(min_length=1, max_length=40, **described("Correct value", "更正值"))
+    reason: CleanText = Field(min_length=1, max_length=TEXT, **described("Reason", "更正理由"))
 
 
 class AttestIn(StepInput):
-    condition: str = Field(min_length=1, max_length=CODE, **described("Condition", "声明"))
+    condition: CleanLine = Field(min_length=1, max_length=CODE, **described("Condition", "声明"))
 
 
 class PlanIn(StepInput):
@@ -88,44 +95,46 @@ class PlanIn(StepInput):
 
 
 class MilestoneIn(StepInput):
-    title: str = Field(min_length=1, max_length=200, **described("Milestone", "里程碑"))
+    title: CleanLine = Field(min_length=1, max_length=200, **described("Milestone", "里程碑"))
     due_on: dt.date = Field(**described("Due on", "计划完成日期"))
     amount_fen: Whole = Field(ge=1, le=10**13, **described("Payment (fen)", "拨付金额（分）"))
 
 
 class AttachIn(StepInput):
-    requirement: str = Field(min_length=1, max_length=CODE, **described("For", "材料类别"))
-    file_name: str = Field(min_length=1, max_length=200, **described("File name", "文件名"))
-    media_type: str = Field(min_length=1, max_length=32, **described("Type", "文件类型"))
-    content_base64: str = Field(
+    requirement: CleanLine = Field(min_length=1, max_length=CODE, **described("For", "材料类别"))
+    file_name: CleanLine = Field(min_length=1, max_length=200, **described("File name", "文件名"))
+    media_type: CleanLine = Field(min_length=1, max_length=32, **described("Type", "文件类型"))
+    content_base64: CleanLine = Field(
         min_length=1, max_length=14_000_000, **described("Content (base64)", "内容（base64）")
     )
 
 
 class ReasonsIn(StepInput):
-    reasons: str = Field(min_length=1, max_length=TEXT, **described("Reasons", "退回理由"))
+    reasons: CleanText = Field(min_length=1, max_length=TEXT, **described("Reasons", "退回理由"))
 
 
 class ObjectionIn(StepInput):
-    reason: str = Field(min_length=1, max_length=TEXT, **described("Objection", "异议理由"))
+    reason: CleanText = Field(min_length=1, max_length=TEXT, **described("Objection", "异议理由"))
 
 
 class DeclineIn(StepInput):
-    reason: str = Field("", max_length=TEXT, **described("Reason", "理由"))
+    reason: CleanText = Field("", max_length=TEXT, **described("Reason", "理由"))
 
 
 class DeclareIn(StepInput):
-    relation: str = Field(min_length=1, max_length=TEXT, **described("Relationship", "利益关系"))
+    relation: CleanText = Field(
+        min_length=1, max_length=TEXT, **described("Relationship", "利益关系")
+    )
 
 
 class ScoreIn(StepInput):
-    item: str = Field(min_length=1, max_length=CODE, **described("Item", "评分项"))
+    item: CleanLine = Field(min_length=1, max_length=CODE, **described("Item", "评分项"))
     points: Whole = Field(ge=0, le=1000, **described("Points", "分值"))
-    comment: str = Field(min_length=1, max_length=TEXT, **described("Comment", "评语"))
+    comment: CleanText = Field(min_length=1, max_length=TEXT, **described("Comment", "评语"))
 
 
 class FailIn(StepInput):
-    reason: str = Field(min_length=1, max_length=TEXT, **described("Reason", "不通过理由"))
+    reason: CleanText = Field(min_length=1, max_length=TEXT, **described("Reason", "不通过理由"))
 
 
 class AvailabilityIn(StepInput):
@@ -133,10 +142,12 @@ class AvailabilityIn(StepInput):
 
 
 class ExpertIn(StepInput):
-    username: str = Field(min_length=1, max_length=64, **described("Expert account", "专家账号"))
-    name: str = Field(min_length=1, max_length=100, **described("Name", "姓名"))
-    org: str = Field(min_length=1, max_length=64, **described("Organisation", "所在单位"))
-    fields: str = Field(
+    username: CleanLine = Field(
+        min_length=1, max_length=64, **described("Expert account", "专家账号")
+    )
+    name: CleanLine = Field(min_length=1, max_length=100, **described("Name", "姓名"))
+    org: CleanLine = Field(min_length=1, max_length=64, **described("Organisation", "所在单位"))
+    fields: CleanLine = Field(
         min_length=1,
         max_length=500,
         **described("Fields (IPC / industry prefixes, ';')", "专业领域（分号分隔）"),
