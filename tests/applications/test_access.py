@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.applications.conftest import PDF, World
-from tests.applications.test_journey_api import apply_complete
+from kechuang.accounts.service import create_account
+from kechuang.applications import panel
+from kechuang.store.engine import make_sessionmaker
+from tests.applications.conftest import PASSWORD, PDF, World
+from tests.applications.test_journey_api import apply_complete, attach
 
 API = "/api/v1/applications"
 
@@ -204,3 +207,25 @@ def test_availability_is_the_experts_own_or_an_officers(world: World) -> None:
     application_id = to_panel(world)
     seats = world.client("officer1").get(f"{API}/{application_id}/panel").json()
     assert "EXP1" not in {seat["expert"] for seat in seats}
+
+
+def test_an_ipc_field_chooses_experts_of_that_technology(world: World) -> None:
+    with make_sessionmaker(world.engine)() as session:
+        for name, org in (("ipc1", "zju"), ("ipc2", "nju"), ("ipc3", "ustc")):
+            create_account(session, name, PASSWORD, "expert", org=org)
+            panel.enrol(session, name, name.upper(), org, ["ipc:g06"])
+        session.commit()
+    ent = world.client("ent_a")
+    bad = ent.post(f"{API}/rounds/{world.round_id}/apply", json={"ipc": "软件"})
+    assert bad.status_code == 422 and "IPC" in bad.text
+    made = ent.post(f"{API}/rounds/{world.round_id}/apply", json={"ipc": "G06F 16/33"})
+    application_id = made.json()["id"]
+    for condition in ("supported_field", "innovation_capability"):
+        ent.post(f"{API}/{application_id}/answer", json={"condition": condition, "text": "说明"})
+        attach(ent, application_id, condition)
+    officer = world.client("officer1")
+    assert ent.post(f"{API}/{application_id}/submit").status_code == 200
+    officer.post(f"{API}/{application_id}/accept")
+    assert officer.post(f"{API}/{application_id}/assign").status_code == 200
+    seats = officer.get(f"{API}/{application_id}/panel").json()
+    assert sorted(s["expert"] for s in seats) == ["IPC1", "IPC2", "IPC3"]

@@ -28,9 +28,17 @@ from kechuang.workflow.machines import fire
 
 
 def start(
-    session: Session, who: Principal, round_id: int, today: dt.date, partners: list[str]
+    session: Session,
+    who: Principal,
+    round_id: int,
+    today: dt.date,
+    partners: list[str],
+    ipc: str = "",
 ) -> Application:
-    """A new draft for the caller's enterprise in an open round (one per enterprise)."""
+    """A new draft for the caller's enterprise in an open round (one per enterprise).
+
+    Its field, by which the panel is chosen, is the IPC subclass of its core technology when
+    given (`IPC:G06F`), else its industry code (GB/T 4754, `M7320`)."""
     if who.role != "enterprise" or not who.uscc:
         raise Invalid("only an enterprise applies", zh="只有企业可以申报")
     round_ = get_round(session, round_id)
@@ -49,6 +57,10 @@ def start(
         )
     row = facts.enterprise_row(session.connection(), who.uscc)
     field = str(getattr(row, "industry_code", "") or "") if row is not None else ""
+    if ipc.strip():
+        from kechuang.transfer.ipc import parse
+
+        field = f"IPC:{parse(ipc).subclass_code}"
     application = Application(
         round_id=round_id,
         uscc=who.uscc,

@@ -7,8 +7,9 @@ A conflict of interest keeps an expert off a panel when
   named on any of the applicant's applications, or the applicant named on the expert
   organisation's), or
 - the expert declared a relationship with the applicant.
-Candidates are the available experts whose fields (IPC or industry prefixes) cover the
-application's field, taken by fewest live assignments first, then by enrolment.
+Candidates are the available experts whose fields (industry prefixes such as `M73`, or IPC
+prefixes written `IPC:G06`) cover the application's field, taken by fewest live assignments
+first, then by enrolment.
 """
 
 from __future__ import annotations

@@ -65,6 +65,11 @@ class ApplyIn(StepInput):
         max_length=500,
         **described("Co-applicants (organisation codes, ';')", "联合申报单位（代码，分号分隔）"),
     )
+    ipc: CleanLine = Field(
+        "",
+        max_length=32,
+        **described("IPC of the core technology (else the industry)", "核心技术IPC分类（可选）"),
+    )
 
 
 class AnswerIn(StepInput):

@@ -143,7 +143,12 @@ def _open_round(ctx: Context, _: None, body: s.RoundIn) -> Any:
 
 def _apply(ctx: Context, round_: Any, body: s.ApplyIn) -> Any:
     return apply.start(
-        ctx.session, ctx.actor.principal, round_.id, ctx.actor.today, _split(body.partners)
+        ctx.session,
+        ctx.actor.principal,
+        round_.id,
+        ctx.actor.today,
+        _split(body.partners),
+        body.ipc,
     )
 
 
