@@ -97,3 +97,24 @@ def test_a_refused_upload_stores_nothing(world: World) -> None:
     assert good.status_code == 303, good.text
     (stored,) = ent.get(f"/api/v1/applications/{application_id}").json()["attachments"]
     assert stored["sha256"] == hashlib.sha256(PDF).hexdigest()
+
+
+def test_evidence_is_downloaded_by_those_who_may_see_it(world: World) -> None:
+    from tests.applications.test_access import seat_of, to_panel
+
+    application_id = to_panel(world)
+    (stored, _) = (
+        world.client("officer1").get(f"/api/v1/applications/{application_id}").json()["attachments"]
+    )
+    path = f"/applications/{application_id}/attachments/{stored['id']}"
+    for reader in ("ent_a", "officer1", "exp1"):
+        answer = world.client(reader).get(path)
+        assert answer.status_code == 200 and answer.content == PDF
+        assert answer.headers["content-disposition"].startswith("attachment")
+    assert seat_of(world, "exp1")
+    for outsider in ("ent_b", "exp4", "bank1"):
+        assert world.client(outsider).get(path).status_code == 404
+    assert (
+        world.client("ent_a").get(f"/applications/{application_id}/attachments/999").status_code
+        == 404
+    )
