@@ -88,3 +88,27 @@ def test_the_officer_page_shows_versions_panel_and_decision(world: World) -> Non
     assert 'id="decision"' not in ent_page and 'id="panel"' not in ent_page
     assert PDF  # the evidence the journey attached is listed with its hash
     assert "sha256" in ent_page
+
+
+def test_a_project_plan_is_entered_in_yuan_on_the_forms(world: World) -> None:
+    from tests.applications.test_projects import open_project_round
+
+    round_id = open_project_round(world)
+    ent = world.client("ent_a")
+    made = post_form(ent, ent.get(f"/applications/rounds/{round_id}").text, "apply")
+    url = made.headers["location"].split("?")[0]
+    page = ent.get(url).text
+    post_form(ent, page, "attest", {"condition": "permitted_products"})
+    plan = {"budget_yuan": "8,000,000", "requested_yuan": "3,000,000", "matching_yuan": "3,000,000"}
+    assert post_form(ent, page, "plan", plan).status_code == 303
+    for seq, (due, amount) in enumerate(
+        (("2025-06-30", "1,000,000.01"), ("2025-09-30", "999,999.99"), ("2025-12-31", "1,000,000")),
+        start=1,
+    ):
+        fields = {"title": f"里程碑{seq}", "due_on": due, "amount_yuan": amount}
+        assert post_form(ent, page, "milestone", fields).status_code == 303
+    page = ent.get(url).text
+    assert 'id="complete"' in page, page[page.find('id="precheck"') :][:600]
+    assert "¥1,000,000.01" in page and "¥3,000,000.00" in page
+    detail = ent.get(f"{API}/{url.rsplit('/', 1)[1]}").json()
+    assert [m["amount_fen"] for m in detail["milestones"]] == [100_000_001, 99_999_999, 100_000_000]
