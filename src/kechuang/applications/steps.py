@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -87,13 +88,7 @@ APPLICATION_SUBJECT = Subject(
 )
 # The same subject without a page: attachments are uploaded by a multipart form of the pages
 # (applications.pages), which takes this very step; the JSON API carries the file as base64.
-APPLICATION_API = Subject(
-    "application",
-    (Key("application_id", help="Application id"),),
-    _application,
-    api_path=f"{API}/{{application_id}}",
-    flow=APPLICATION,
-)
+APPLICATION_API = replace(APPLICATION_SUBJECT, page_path=None)
 ASSIGNMENT_SUBJECT = Subject(
     "assignment",
     (Key("assignment_id", help="Assignment id"),),
