@@ -11,7 +11,7 @@ DEMO_SEED ?= 2024
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install db demo demo-accounts demo-extras demo-pillars serve bench lint format docs clean
+.PHONY: run test install db demo demo-accounts demo-extras demo-pillars demo-applications serve bench lint format docs clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -60,7 +60,14 @@ var/.demo-pillars: var/.demo-extras
 
 demo-pillars: var/.demo-pillars
 
-run: demo demo-accounts demo-extras demo-pillars
+# 申报 rounds with applications at every stage, and the expert accounts (passwords printed once).
+var/.demo-applications: var/.demo-pillars
+	$(KC) applications demo --seed $(DEMO_SEED)
+	touch $@
+
+demo-applications: var/.demo-applications
+
+run: demo demo-accounts demo-extras demo-pillars demo-applications
 	$(KC) policies seed
 	$(KC) serve --host $(HOST) --port $(PORT)
 

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "kechuang.ledger.commands",
     "kechuang.accounts.commands",
     "kechuang.transfer.commands",
+    "kechuang.applications.commands",
     "kechuang.finance.commands",
     "kechuang.cultivation.commands",
     "kechuang.stats.commands",

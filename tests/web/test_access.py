@@ -56,6 +56,15 @@ CHALLENGE = {
     "budget_fen": 100_000_000,
     "deadline": "2099-12-31",
 }
+AP = "/api/v1/applications"
+ROUND = {
+    "policy_id": "hnte-2016",
+    "title_zh": "认定",
+    "title_en": "Recognition",
+    "year": 2024,
+    "opens_on": "2025-01-01",
+    "deadline": "2099-12-31",
+}
 ANSWER = {"team_name": "光学检测团队", "proposal_zh": "暗场散射加深度学习分类", "asked_fen": 1}
 
 PUBLIC = {("GET", "/api/v1/status"), ("POST", "/api/v1/session")}
@@ -311,6 +320,89 @@ CASES: dict[tuple[str, str], Case] = {
         refused=(403, 404, 422),
     ),
     ("GET", f"{T}/indicators"): Case(f"{T}/indicators"),
+    # Applications (申报): enterprise A's application, an expert's seat on it, its milestone.
+    ("GET", f"{AP}/rounds"): Case(f"{AP}/rounds", shared=True),
+    ("POST", f"{AP}/rounds/open"): Case(f"{AP}/rounds/open", ROUND, refused=(403,)),
+    ("POST", f"{AP}/experts/enrol"): Case(
+        f"{AP}/experts/enrol",
+        {"username": "expert_a", "name": "x", "org": "y", "fields": "M"},
+        refused=(403,),
+    ),
+    ("POST", f"{AP}/experts/{{expert_id}}/availability"): Case(
+        f"{AP}/experts/{{expert_id}}/availability", {"available": False}
+    ),
+    ("POST", f"{AP}/rounds/{{round_id}}/apply"): Case(
+        f"{AP}/rounds/{{round_id}}/apply", {"partners": ""}, own=True
+    ),
+    ("GET", f"{AP}"): Case(f"{AP}"),
+    ("GET", f"{AP}/assignments"): Case(f"{AP}/assignments"),
+    ("GET", f"{AP}/assignments/{{assignment_id}}/scores"): Case(
+        f"{AP}/assignments/{{assignment_id}}/scores"
+    ),
+    ("GET", f"{AP}/{{application_id}}"): Case(f"{AP}/{{application_id}}"),
+    ("GET", f"{AP}/{{application_id}}/panel"): Case(f"{AP}/{{application_id}}/panel"),
+    ("POST", f"{AP}/{{application_id}}/answer"): Case(
+        f"{AP}/{{application_id}}/answer", {"condition": "supported_field", "text": "t"}
+    ),
+    ("POST", f"{AP}/{{application_id}}/correct"): Case(
+        f"{AP}/{{application_id}}/correct", {"fact": "employees", "value": "1", "reason": "r"}
+    ),
+    ("POST", f"{AP}/{{application_id}}/attest"): Case(
+        f"{AP}/{{application_id}}/attest", {"condition": "x"}
+    ),
+    ("POST", f"{AP}/{{application_id}}/plan"): Case(
+        f"{AP}/{{application_id}}/plan",
+        {"budget_fen": 1, "requested_fen": 1, "matching_fen": 0},
+    ),
+    ("POST", f"{AP}/{{application_id}}/milestone"): Case(
+        f"{AP}/{{application_id}}/milestone",
+        {"title": "t", "due_on": "2025-12-31", "amount_fen": 1},
+    ),
+    ("POST", f"{AP}/{{application_id}}/attach"): Case(
+        f"{AP}/{{application_id}}/attach",
+        {
+            "requirement": "other",
+            "file_name": "a.pdf",
+            "media_type": "application/pdf",
+            "content_base64": "JVBERi0xLjQK",
+        },
+    ),
+    ("POST", f"{AP}/{{application_id}}/submit"): Case(f"{AP}/{{application_id}}/submit"),
+    ("POST", f"{AP}/{{application_id}}/withdraw"): Case(f"{AP}/{{application_id}}/withdraw"),
+    ("POST", f"{AP}/{{application_id}}/object"): Case(
+        f"{AP}/{{application_id}}/object", {"reason": "r"}
+    ),
+    **{
+        ("POST", f"{AP}/{{application_id}}/{verb}"): Case(f"{AP}/{{application_id}}/{verb}", body)
+        for verb, body in (
+            ("return", {"reasons": "r"}),
+            ("accept", None),
+            ("assign", None),
+            ("close", None),
+            ("publish", None),
+            ("approve", None),
+            ("dismiss", {"reasons": "r"}),
+            ("uphold", {"reasons": "r"}),
+        )
+    },
+    **{
+        ("POST", f"{AP}/assignments/{{assignment_id}}/{verb}"): Case(
+            f"{AP}/assignments/{{assignment_id}}/{verb}", body
+        )
+        for verb, body in (
+            ("accept", None),
+            ("decline", {"reason": "r"}),
+            ("declare", {"relation": "r"}),
+            ("score", {"item": "organisation_points", "points": 1, "comment": "comment"}),
+            ("submit", None),
+        )
+    },
+    ("POST", f"{AP}/milestones/{{milestone_id}}/pay"): Case(
+        f"{AP}/milestones/{{milestone_id}}/pay"
+    ),
+    ("POST", f"{AP}/milestones/{{milestone_id}}/fail"): Case(
+        f"{AP}/milestones/{{milestone_id}}/fail", {"reason": "r"}
+    ),
 }
 # Lists scoped to the caller rather than refused: a 200 must hold nothing of enterprise A.
 SCOPED = {
@@ -322,6 +414,8 @@ SCOPED = {
     ("GET", f"{T}/demands"),
     ("GET", f"{T}/challenges/{{challenge_id}}/answers"),
     ("GET", f"{T}/indicators"),
+    ("GET", AP),
+    ("GET", f"{AP}/assignments"),
 }
 
 
@@ -387,6 +481,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         draft = officer.post("/api/v1/policies/drafts", json={"source": POLICY_DRAFT})
         assert draft.status_code == 201, draft.text
         world.ids["version_id"] = draft.json()["id"]
+        world.ids.update(_applications_world(engine))
         yield world
         engine.dispose()
 
@@ -432,6 +527,58 @@ def _transfer_world(engine: Any, world: World) -> dict[str, int]:
         "challenge_id": challenge_id,
         "answer_id": answer_id,
     }
+
+
+def _applications_world(engine: Any) -> dict[str, int]:
+    """Enterprise A's HNTE application with an expert's seat on it and a milestone."""
+    import datetime as dt
+
+    from kechuang.accounts.service import Principal, create_account
+    from kechuang.applications import apply, panel, rounds
+    from kechuang.applications.tables import Assignment, Milestone
+    from kechuang.store.engine import session_scope
+
+    with session_scope(engine) as session:
+        round_ = rounds.open_round(
+            session,
+            "officer1",
+            policy_id="hnte-2016",
+            kind="recognition",
+            title_zh="认定",
+            title_en="Recognition",
+            year=2024,
+            opens_on=dt.date(2025, 1, 1),
+            deadline=dt.date(2099, 12, 31),
+        )
+        a = Principal(0, "ent_a", "A", "enterprise", USCC_A, None)
+        application = apply.start(session, a, round_.id, dt.date(2025, 6, 2), [])
+        create_account(session, "expert_a", PASSWORD, "expert", org="fudan-experts")
+        expert = panel.enrol(session, "expert_a", "专家", "fudan-experts", ["M"])
+        seat = Assignment(
+            application_id=application.id,
+            expert_id=expert.id,
+            state="invited",
+            note="",
+            assigned_at=dt.datetime.now(dt.UTC),
+        )
+        milestone = Milestone(
+            application_id=application.id,
+            seq=1,
+            title="m",
+            due_on=dt.date(2025, 12, 31),
+            amount_fen=1,
+            state="planned",
+            paid_fen=0,
+        )
+        session.add_all([seat, milestone])
+        session.flush()
+        return {
+            "round_id": round_.id,
+            "application_id": application.id,
+            "assignment_id": seat.id,
+            "milestone_id": milestone.id,
+            "expert_id": expert.id,
+        }
 
 
 def _call(client: TestClient, method: str, case: Case, ids: dict[str, Any]) -> Any:

@@ -27,6 +27,7 @@ def home_of(role: str) -> str:
         "officer": "/officer/runs",
         "admin": "/officer/runs",
         "analyst": "/dashboard",
+        "expert": "/expert",
     }.get(role, "/policies")
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kechuang.store.base import Base
 
-ROLES = ("officer", "enterprise", "bank", "tech_transfer", "analyst", "admin")
+ROLES = ("officer", "enterprise", "bank", "tech_transfer", "analyst", "admin", "expert")
 
 
 class Account(Base):

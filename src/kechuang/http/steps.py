@@ -195,7 +195,10 @@ def _after_form(step: Step[Any, Any], result: Any, kwargs: dict[str, Any]) -> st
     """Back to the subject's page, saying which step was taken on what (`?done=&subject=`)."""
     template = step.subject.return_to or step.subject.page_path or "/"
     values = {key.name: kwargs[key.name] for key in step.subject.keys}
-    if step.subject.is_collection and getattr(result, "id", None) is not None:
+    # What a step created (a collection's new row, or a row made under a subject, such as an
+    # application in a round) is where the form returns when the template names its `{id}`.
+    created = step.subject.is_collection or "{id}" in template
+    if created and getattr(result, "id", None) is not None:
         values["id"] = result.id
     target, _, fragment = template.format(**values).partition("#")
     query = urlencode({"done": step.name, "subject": "/".join(str(v) for v in values.values())})

@@ -48,6 +48,7 @@ ROUTER_MODULES = (
     "kechuang.stats.router",
     "kechuang.cultivation.router",
     "kechuang.transfer.router",
+    "kechuang.applications.router",
 )
 
 
@@ -94,7 +95,14 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         return response
 
     # Added last, so outermost: an oversized body is refused before any other work.
-    app.add_middleware(BodyLimit)
+    # Application attachments (10 MiB files; base64 in JSON) are the only larger bodies.
+    app.add_middleware(
+        BodyLimit,
+        larger=[
+            (r"/applications/\d+/upload", 11 * 1024 * 1024),
+            (r"/api/v1/applications/\d+/attach", 15 * 1024 * 1024),
+        ],
+    )
 
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
