@@ -188,6 +188,7 @@ class OverdueOut(BaseModel):
 
 
 class FundOut(BaseModel):
+    id: int
     code: str
     size_fen: int
     leverage: str

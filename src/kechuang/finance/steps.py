@@ -125,48 +125,49 @@ SUB_FUND = Subject("sub_fund", (Key("sub_fund_id", help="Sub-fund id"),), sub_fu
 # -- loans ------------------------------------------------------------------------------------
 
 
-def _apply(ctx: Context, _: None, body: s.ApplicationIn) -> Loan:
+def _apply(ctx: Context, _: None, body: s.ApplicationIn) -> s.LoanDetail:
     on, replayed_by = business_day(ctx)
     app = loans.Application(
         body.product_id, body.uscc, lender(ctx.actor, body.bank_org), body.partner_org,
         body.bank_ref, body.principal_fen, body.term_months, body.method, body.tier,
     )  # fmt: skip
     with products():
-        return loans.apply(ctx.session, app, ctx.actor.name, on, body.facts_year,
+        loan = loans.apply(ctx.session, app, ctx.actor.name, on, body.facts_year,
                            replayed_by=replayed_by)  # fmt: skip
+    return s.loan_detail(ctx.session, loan)
 
 
 def _on_loan(service: Callable[..., Any]) -> Callable[[Context, Loan, NoInput], Loan]:
     """A step whose service takes only the loan, the actor and the day."""
 
-    def act(ctx: Context, loan: Loan, _: NoInput) -> Loan:
+    def act(ctx: Context, loan: Loan, _: NoInput) -> s.LoanDetail:
         on, replayed_by = business_day(ctx)
         service(ctx.session, loan.id, ctx.actor.name, on, replayed_by=replayed_by)
-        return loan
+        return s.loan_detail(ctx.session, loan)
 
     return act
 
 
-def _refuse(ctx: Context, loan: Loan, body: s.ReasonIn) -> Loan:
+def _refuse(ctx: Context, loan: Loan, body: s.ReasonIn) -> s.LoanDetail:
     on, replayed_by = business_day(ctx)
-    return loans.refuse(ctx.session, loan.id, ctx.actor.name, on, body.reason,
-                        replayed_by=replayed_by)  # fmt: skip
+    loans.refuse(ctx.session, loan.id, ctx.actor.name, on, body.reason, replayed_by=replayed_by)
+    return s.loan_detail(ctx.session, loan)
 
 
-def _close(ctx: Context, loan: Loan, body: s.ReasonIn) -> Loan:
+def _close(ctx: Context, loan: Loan, body: s.ReasonIn) -> s.LoanDetail:
     on, replayed_by = business_day(ctx)
-    return loans.close(ctx.session, loan.id, ctx.actor.name, on, body.reason,
-                       replayed_by=replayed_by)  # fmt: skip
+    loans.close(ctx.session, loan.id, ctx.actor.name, on, body.reason, replayed_by=replayed_by)
+    return s.loan_detail(ctx.session, loan)
 
 
 def _money(service: Callable[..., Any]) -> Callable[[Context, Loan, s.MoneyIn], Loan]:
     """A repayment or a recovery: idempotent by the bank's reference."""
 
-    def act(ctx: Context, loan: Loan, body: s.MoneyIn) -> Loan:
+    def act(ctx: Context, loan: Loan, body: s.MoneyIn) -> s.LoanDetail:
         on, replayed_by = business_day(ctx)
         service(ctx.session, loan.id, body.ref, body.amount_fen, ctx.actor.name, on,
                 received_on=body.received_on, replayed_by=replayed_by)  # fmt: skip
-        return loan
+        return s.loan_detail(ctx.session, loan)
 
     return act
 
@@ -178,21 +179,17 @@ def _overdue(ctx: Context, _: None, body: s.OverdueIn) -> s.OverdueOut:
     return s.OverdueOut(moved=moved)
 
 
-def _detail(session: Session, loan: Any) -> s.LoanDetail:
-    return s.loan_detail(session, loan)
-
-
 def _loan_step(name: str, label: Label, summary: str, act: Any, **options: Any) -> Step[Any, Any]:
     return Step(
         name, subject=LOAN, roles=LENDER, input=options.pop("input", NoInput), act=act,
-        output=s.LoanDetail, present=_detail, replayable=True, tags=TAGS, summary=summary,
+        output=s.LoanDetail, replayable=True, tags=TAGS, summary=summary,
         label=label, **options,
     )  # fmt: skip
 
 
 LOAN_STEPS: tuple[Step[Any, Any], ...] = (
     Step("finance.apply", subject=LOANS, roles=LENDER, input=s.ApplicationIn, act=_apply,
-         output=s.LoanDetail, present=_detail, status_code=201, path="", replayable=True,
+         output=s.LoanDetail, status_code=201, path="", replayable=True,
          tags=TAGS, label=Label("登记贷款申请", "Record an application"),
          summary="Record an application, pre-screened by the admission rule (with explanation)."),
     _loan_step("finance.approve", Label("审批通过", "Approve"),
@@ -232,38 +229,45 @@ LOAN_STEPS: tuple[Step[Any, Any], ...] = (
 # -- funds and the fund of funds ---------------------------------------------------------------
 
 
-def _create_fund(ctx: Context, _: None, body: s.FundIn) -> Any:
+def _create_fund(ctx: Context, _: None, body: s.FundIn) -> s.FundOut:
     on, _replayed_by = business_day(ctx)
     with products():
         ref = get_product(body.product_id).doc.fund
-    return capacity.create_fund(ctx.session, ref.code, ref.name_zh, ref.name_en, body.size_fen,
+    fund = capacity.create_fund(ctx.session, ref.code, ref.name_zh, ref.name_en, body.size_fen,
                                 body.leverage, ctx.actor.name, on)  # fmt: skip
+    return s.FundOut.model_validate(fund, from_attributes=True)
 
 
-def _fof_apply(ctx: Context, _: None, body: s.SubFundIn) -> SubFund:
+def _fof_apply(ctx: Context, _: None, body: s.SubFundIn) -> s.SubFundOut:
     on, replayed_by = business_day(ctx)
-    return fund_of_funds.apply(ctx.session, body.name, body.manager, body.industry,
+    row = fund_of_funds.apply(ctx.session, body.name, body.manager, body.industry,
                                body.target_size_fen, body.requested_fen, dict(body.criteria),
                                on, replayed_by=replayed_by)  # fmt: skip
+    return s.SubFundOut.model_validate(row, from_attributes=True)
 
 
-def _decide(ctx: Context, row: SubFund, body: s.DecisionIn) -> SubFund:
-    return fund_of_funds.decide(ctx.session, row.id, body.approve, ctx.actor.name)
+def _decide(ctx: Context, row: SubFund, body: s.DecisionIn) -> s.SubFundOut:
+    decided = fund_of_funds.decide(ctx.session, row.id, body.approve, ctx.actor.name)
+    return s.SubFundOut.model_validate(decided, from_attributes=True)
 
 
-def _fof_flow(service: Callable[..., Any]) -> Callable[[Context, SubFund, s.FofFlowIn], Any]:
-    def act(ctx: Context, row: SubFund, body: s.FofFlowIn) -> Any:
+def _fof_flow(
+    service: Callable[..., Any],
+) -> Callable[[Context, SubFund, s.FofFlowIn], s.FofFlowOut]:
+    def act(ctx: Context, row: SubFund, body: s.FofFlowIn) -> s.FofFlowOut:
         on, replayed_by = business_day(ctx)
-        return service(ctx.session, row.id, body.amount_fen, body.key, on, ctx.actor.name,
+        flow = service(ctx.session, row.id, body.amount_fen, body.key, on, ctx.actor.name,
                        replayed_by=replayed_by)  # fmt: skip
+        return s.FofFlowOut.model_validate(flow, from_attributes=True)
 
     return act
 
 
-def _invest(ctx: Context, row: SubFund, body: s.InvestmentIn) -> Any:
+def _invest(ctx: Context, row: SubFund, body: s.InvestmentIn) -> s.FofFlowOut:
     on, replayed_by = business_day(ctx)
-    return fund_of_funds.invest(ctx.session, row.id, body.uscc, body.amount_fen, body.key, on,
+    flow = fund_of_funds.invest(ctx.session, row.id, body.uscc, body.amount_fen, body.key, on,
                                 ctx.actor.name, replayed_by=replayed_by)  # fmt: skip
+    return s.FofFlowOut.model_validate(flow, from_attributes=True)
 
 
 def _flow_step(verb: str, label: Label, summary: str, act: Any, **options: Any) -> Step[Any, Any]:
