@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, Strict, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,8 @@ from kechuang.workflow.steps import StepInput, Whole, described
 
 MAX_FEN = 10**13
 Method = Literal["equal_instalment", "interest_only"]
+Criterion = Annotated[CleanLine, StringConstraints(min_length=1, max_length=64)]
+Score = Annotated[int, Strict(), Field(ge=0, le=100)]
 Tier = Literal["tier_a", "tier_b", "tier_c"]
 
 
@@ -100,7 +102,7 @@ class SubFundIn(StepInput):
     requested_fen: Whole = Field(
         gt=0, le=MAX_FEN, **described("Commitment asked of the fund", "申请出资")
     )
-    criteria: dict[str, Whole] = Field(
+    criteria: dict[Criterion, Score] = Field(
         max_length=20,
         **described('Scores 0..100, e.g. {"team": 80, ...}', "评分（0-100）"),
     )
