@@ -19,6 +19,9 @@ os.environ.setdefault("KECHUANG_PASSWORD_HASH", "fast")
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
@@ -26,10 +29,12 @@ from kechuang.accounts.service import create_account
 from kechuang.accounts.tables import AuditEntry
 from kechuang.cli import app as cli_app
 from kechuang.finance import loans
+from kechuang.finance.schemas import MoneyIn
 from kechuang.finance.tables import Loan, Repayment
 from kechuang.store.engine import make_sessionmaker
 from kechuang.web.app import create_app
 from kechuang.workflow import clock
+from kechuang.workflow.strings import from_strings
 from tests.finance.conftest import INSURER, seed_enterprises, setup_funds
 
 PASSWORD = "bank clerk password 42"
@@ -235,7 +240,9 @@ def test_an_applied_loan_offers_approve_and_refuse(world: World) -> None:
     form = client.post(f"/finance/loans/{loan_id}/approve", data={"csrf_token": csrf},
                        follow_redirects=False)  # fmt: skip
     assert form.status_code == 303, form.text
-    offered = _offered(client.get(f"/finance/loans/{loan_id}").text)
+    after = client.get(form.headers["location"])
+    assert 'id="done">已完成：审批通过</p>' in after.text
+    offered = _offered(after.text)
     assert "disburse" in offered and "approve" not in offered
     # A bank applies in its own name only.
     other = client.post("/api/v1/finance/loans",
@@ -245,3 +252,23 @@ def test_an_applied_loan_offers_approve_and_refuse(world: World) -> None:
                               "method": "interest_only", "facts_year": 2024},
                         headers={"X-CSRF-Token": csrf})  # fmt: skip
     assert other.status_code == 422 and "bank_org" in other.text
+
+
+@given(fen=st.integers(min_value=-(10**14), max_value=10**14), grouped=st.booleans())
+def test_yuan_typed_on_a_form_or_the_cli_is_the_apis_fen(fen: int, grouped: bool) -> None:
+    # The form and the CLI read `amount_yuan` text; the API reads `amount_fen`. Both go through
+    # MoneyIn: the same amount is accepted or refused alike, and accepted as the same fen.
+    whole, part = divmod(abs(fen), 100)
+    sign = "-" if fen < 0 else ""
+    text = f"{sign}{whole:,}.{part:02d}" if grouped else f"{sign}{whole}.{part:02d}"
+    typed: MoneyIn | None
+    try:
+        typed = MoneyIn.model_validate(from_strings(MoneyIn, {"ref": "R", "amount_yuan": text}))
+    except ValidationError:
+        typed = None
+    try:
+        sent: MoneyIn | None = MoneyIn.model_validate({"ref": "R", "amount_fen": fen})
+    except ValidationError:
+        sent = None
+    assert typed == sent
+    assert (sent is not None) == (0 < fen <= 10**13)

@@ -38,7 +38,7 @@ from kechuang.http.pagination import Page, PageParams, page, page_params
 from kechuang.http.problems import problem_responses
 from kechuang.http.security import READERS, db, require
 from kechuang.http.steps import mount_steps
-from kechuang.http.templating import register_templates, render
+from kechuang.http.templating import language, register_templates, render
 
 router = APIRouter(responses=problem_responses(401, 403, 404, 422))
 register_templates("kechuang.finance")
@@ -140,6 +140,8 @@ def loan_api(
 
 
 mount_steps(router, STEPS)
+# What a form's redirect says was done (`?done=<step>`), in the page's language.
+LABELS = {step.name: step.label for step in STEPS}
 
 
 @router.get(f"{API}/indicators", tags=["finance"])
@@ -222,5 +224,7 @@ def loan_page(
     loan = _visible_loan(session, who, loan_id)
     # Only the lending bank is offered the loan's steps (its insurer sees, never moves it).
     lends = who.role == "bank" and bool(who.org) and who.org == loan.bank_org
+    done = LABELS.get(request.query_params.get("done") or "")
     return render(request, "finance/loan.html",
-                  {"loan": loan_detail(session, loan), "lends": lends})  # fmt: skip
+                  {"loan": loan_detail(session, loan), "lends": lends,
+                   "done": done(language(request)) if done else None})  # fmt: skip
