@@ -673,7 +673,7 @@ def pay_api(
 )
 def withdraw_api(
     request: Request,
-    run_id: int,
+    run_id: Id,
     body: WithdrawIn,
     session: Session = Depends(db),
     who: Principal = Depends(Officer),
@@ -917,7 +917,7 @@ def publish_form(
 @router.post("/officer/runs/{run_id}/withdraw", include_in_schema=False)
 def withdraw_form(
     request: Request,
-    run_id: int,
+    run_id: Id,
     reason: str = Form(""),
     session: Session = Depends(db),
     who: Principal = Depends(Officer),
