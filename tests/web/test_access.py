@@ -175,9 +175,7 @@ CASES: dict[tuple[str, str], Case] = {
         for step in ("refuse", "close")
     },
     # The officers' steps: the daily overdue run, funds and the fund of funds.
-    ("POST", "/api/v1/finance/loans/overdue"): Case(
-        "/api/v1/finance/loans/overdue", {}, refused=(403,)
-    ),
+    ("POST", "/api/v1/finance/overdue"): Case("/api/v1/finance/overdue", {}, refused=(403,)),
     ("POST", "/api/v1/finance/funds"): Case(
         "/api/v1/finance/funds", {"product_id": "performance-loan", "size_fen": 1}, refused=(403,)
     ),

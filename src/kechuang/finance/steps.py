@@ -2,9 +2,10 @@
 
 Loans: apply, approve, refuse, disburse, repay, default, claim, recover, close (the lending bank,
 `kechuang finance <verb>`, `POST /api/v1/finance/loans/{loan_id}/<verb>`), and the officers'
-daily overdue run. Funds: `finance.fund.create` (a compensation fund or guarantee programme).
-The fund of funds: `finance.fof.<verb>` (apply, decide, commit, call, invest, distribute,
-value). API paths that predate the declarations are kept (`path=`).
+daily overdue run (`POST /api/v1/finance/overdue`). Funds: `finance.fund.create` (a
+compensation fund or guarantee programme). The fund of funds: `finance.fof.<verb>` (apply,
+decide, commit, call, invest, distribute, value). API paths that predate the declarations are
+kept (`path=`).
 
 Who acts on what: a bank loads only the loans it lends (an insurer or guarantor sharing the risk
 sees them, never moves them); anything else is NotFound, so a bank cannot learn that another's
@@ -115,7 +116,7 @@ LOAN = Subject(
     api_path=f"{API}/loans/{{loan_id}}", page_path="/finance/loans/{loan_id}",
     flow=lifecycle.LOAN,
 )  # fmt: skip
-LOAN_BOOK = Subject("loans", (), _none, api_path=f"{API}/loans")
+LOAN_BOOK = Subject("loans", (), _none, api_path=API)
 FUNDS = Subject("fund", (), _none, api_path=f"{API}/funds")
 SUB_FUNDS = Subject("sub_fund", (), _none, api_path=f"{API}/sub-funds")
 SUB_FUND = Subject("sub_fund", (Key("sub_fund_id", help="Sub-fund id"),), sub_fund,
