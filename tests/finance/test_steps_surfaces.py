@@ -36,6 +36,7 @@ from kechuang.web.app import create_app
 from kechuang.workflow import clock
 from kechuang.workflow.strings import from_strings
 from tests.finance.conftest import INSURER, seed_enterprises, setup_funds
+from tests.web.conftest import browser_page, serving  # noqa: F401 - the Chromium fixture
 
 PASSWORD = "bank clerk password 42"
 ICBC, BOC = "icbc-sh", "boc-sh"
@@ -132,6 +133,13 @@ def test_one_step_three_surfaces_one_kind_of_audit_row(world: World) -> None:
         "state": "disbursed",
     }
     assert _repayments(world.engine) == [(loan, "R1", 1_234_56) for loan in world.loans]
+    # The same reference with another amount: refused on the form's page, in its language.
+    again = client.post(f"/finance/loans/{form_loan}/repayments?lang=en",
+                        data={"ref": "R1", "amount_yuan": "1", "csrf_token": csrf},
+                        follow_redirects=False)  # fmt: skip
+    assert again.status_code == 409 and "had another amount" in again.text
+    assert "text/html" in again.headers["content-type"]
+    assert len(_audit_rows(world.engine)) == 3
 
 
 @pytest.mark.parametrize(
@@ -272,3 +280,36 @@ def test_yuan_typed_on_a_form_or_the_cli_is_the_apis_fen(fen: int, grouped: bool
         sent = None
     assert typed == sent
     assert (sent is not None) == (0 < fen <= 10**13)
+
+
+def test_a_bank_clerk_takes_steps_with_the_page_buttons(
+    world: World,
+    browser_page: Any,  # noqa: F811 - the fixture imported from tests.web.conftest
+) -> None:
+    page = browser_page
+    loan_id = world.loans[0]
+    with serving(world.app) as base:
+        page.goto(base + "/login")
+        page.fill("#username", "icbc")
+        page.fill("#password", PASSWORD)
+        page.click("#login-submit")
+        page.wait_for_load_state()
+        page.goto(f"{base}/finance/loans/{loan_id}")
+        assert page.locator("form.step-approve").count() == 0
+        repay = page.locator("form.step-repay")
+        repay.locator('input[name="ref"]').fill("P1")
+        repay.locator('input[name="amount_yuan"]').fill("1,234.56")
+        repay.locator('button[type="submit"]').click()
+        page.wait_for_load_state()
+        assert page.locator("#done").inner_text() == "已完成：登记还款"
+        assert "P1" in page.locator("#repayments").inner_text()
+        assert "1,234.56" in page.locator("#repayments").inner_text()
+        # A refusal is the error page in the page's language; nothing was recorded.
+        page.goto(f"{base}/finance/loans/{loan_id}?lang=en")
+        repay = page.locator("form.step-repay")
+        repay.locator('input[name="ref"]').fill("P1")
+        repay.locator('input[name="amount_yuan"]').fill("1")
+        repay.locator('button[type="submit"]').click()
+        page.wait_for_load_state()
+        assert "another amount" in page.content()
+    assert _repayments(world.engine) == [(loan_id, "P1", 1_234_56)]
