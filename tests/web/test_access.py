@@ -212,6 +212,45 @@ CASES: dict[tuple[str, str], Case] = {
         for step in ("approve", "disburse", "default", "claim")
     },
     **{
+        ("POST", f"/api/v1/finance/loans/{{loan_id}}/{step}"): Case(
+            f"/api/v1/finance/loans/1/{step}", {"reason": "r"}
+        )
+        for step in ("refuse", "close")
+    },
+    # The officers' steps: the daily overdue run, funds and the fund of funds.
+    ("POST", "/api/v1/finance/overdue"): Case("/api/v1/finance/overdue", {}, refused=(403,)),
+    ("POST", "/api/v1/finance/funds"): Case(
+        "/api/v1/finance/funds", {"product_id": "performance-loan", "size_fen": 1}, refused=(403,)
+    ),
+    ("POST", "/api/v1/finance/sub-funds"): Case(
+        "/api/v1/finance/sub-funds",
+        {
+            "name": "n",
+            "manager": "m",
+            "industry": "i",
+            "target_size_fen": 2,
+            "requested_fen": 1,
+            "criteria": {"team": 80},
+        },
+        refused=(403,),
+    ),
+    ("POST", "/api/v1/finance/sub-funds/{sub_fund_id}/decide"): Case(
+        "/api/v1/finance/sub-funds/1/decide", {"approve": True}, refused=(403,)
+    ),
+    **{
+        ("POST", f"/api/v1/finance/sub-funds/{{sub_fund_id}}/{verb}"): Case(
+            f"/api/v1/finance/sub-funds/1/{verb}",
+            {"amount_fen": 1, "key": f"k-{verb}"},
+            refused=(403,),
+        )
+        for verb in ("commit", "call", "distribute", "value")
+    },
+    ("POST", "/api/v1/finance/sub-funds/{sub_fund_id}/invest"): Case(
+        "/api/v1/finance/sub-funds/1/invest",
+        {"amount_fen": 1, "key": "k-invest", "uscc": USCC_A},
+        refused=(403,),
+    ),
+    **{
         ("POST", f"/api/v1/finance/loans/{{loan_id}}/{kind}"): Case(
             f"/api/v1/finance/loans/1/{kind}", {"ref": "r", "amount_fen": 1}
         )

@@ -269,7 +269,7 @@ def seed_loans(
             if session.scalar(select(FinanceFund.id).where(FinanceFund.code == ref.code)) is None:
                 capacity.create_fund(session, ref.code, ref.name_zh, ref.name_en, FUND_SIZE_FEN,
                                      FUND_LEVERAGE, FINANCE, dt.date(2024, 1, 2))  # fmt: skip
-                record_step(session, FINANCE, "finance.fund_create", "fund", ref.code,
+                record_step(session, FINANCE, "finance.fund.create", "fund", ref.code,
                             dt.date(2024, 1, 2), FINANCE)  # fmt: skip
         session.commit()
     eligible = _eligible(engine, YEAR - 1)
