@@ -38,7 +38,8 @@ var/.demo-loaded: var/.db-ready
 demo: var/.demo-loaded
 
 # Demo accounts are created once (their passwords printed only then); the stamp keeps it so.
-var/.demo-accounts: var/.demo-loaded
+# They come after the pillars: each account belongs to an organisation that owns demo records.
+var/.demo-accounts: var/.demo-pillars
 	$(KC) accounts demo
 	touch $@
 
@@ -59,7 +60,7 @@ var/.demo-pillars: var/.demo-extras
 
 demo-pillars: var/.demo-pillars
 
-run: demo demo-accounts demo-extras demo-pillars
+run: demo demo-extras demo-pillars demo-accounts
 	$(KC) serve --host $(HOST) --port $(PORT)
 
 test: install

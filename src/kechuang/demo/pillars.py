@@ -430,8 +430,12 @@ def seed_transfer(
         )
         if demand_done is None and population:
             posted = 0
+            # The demo enterprises' accounts (accounts.demo) post the first demands.
+            featured = _featured(session)
             for n, (zh, en, ipc, industry) in enumerate(DEMAND_TITLES):
                 uscc = population[rng.randrange(len(population))]
+                if featured and n < 2 * len(featured):
+                    uscc = featured[n % len(featured)]
                 who = Actor(f"demo-{uscc}", "enterprise", uscc=uscc)
                 demands.post(session, who, demands.DemandDraft(
                     title_zh=zh, title_en=en,
@@ -447,6 +451,14 @@ def seed_transfer(
             counts["demands"] = posted
     if not counts:
         summary.skipped.append("transfer")
+
+
+def _featured(session: Session) -> list[str]:
+    from kechuang.accounts.demo import demo_enterprises
+
+    bind = session.get_bind()
+    assert isinstance(bind, Engine)
+    return demo_enterprises(bind)
 
 
 def _transfer_deals(
