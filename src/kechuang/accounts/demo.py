@@ -29,7 +29,10 @@ from kechuang.store.engine import session_scope
 DEMO_POLICY = "first-above-scale-reward"
 # The demo organisations' codes (kechuang.demo.pillars seeds records for them).
 DEMO_BANK, DEMO_INSURER, DEMO_GUARANTOR = "icbc-sh", "picc-sh", "sh-smb-guarantee"
-DEMO_OFFICES = (("tto1", "fudan", "复旦大学技术转移中心"), ("tto2", "sjtu", "上海交通大学先进产业技术研究院"))
+DEMO_OFFICES = (
+    ("tto1", "fudan", "复旦大学技术转移中心"),
+    ("tto2", "sjtu", "上海交通大学先进产业技术研究院"),
+)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ router = APIRouter(responses=problem_responses(401, 403))
 register_templates("kechuang.finance")
 API = "/api/v1/finance/partner"
 PARTNER_ROLES = ("insurer", "guarantor")
+LIVE = ("disbursed", "overdue")
 Partner = require(*PARTNER_ROLES)
 
 
@@ -106,7 +107,7 @@ def book(session: Session, who: Principal) -> Book:
         premiums_fen=sum(x.premium_fen for x in loans),
         losses_fen=sum(x.loss_share_fen for x in loans),
         recovered_fen=sum(x.recovered_share_fen for x in loans),
-        outstanding_fen=sum(x.outstanding_fen for x in loans if x.state in ("disbursed", "overdue")),
+        outstanding_fen=sum(x.outstanding_fen for x in loans if x.state in LIVE),
     )
 
 
