@@ -39,6 +39,11 @@ def known(kind: str) -> dict[str, Pair]:
     return dict(_TABLES.get(kind, {}))
 
 
+def lookup(kind: str, code: str) -> Pair | None:
+    """The (zh, en) label of a code of a table kind, or None."""
+    return _TABLES.get(kind, {}).get(code)
+
+
 def label(kind: str, code: object, lang: str = "zh") -> str:
     """The label of `code` in `lang`; '—' for no value, the code itself when none is known."""
     if code is None or code == "":

@@ -29,6 +29,7 @@ from pydantic.fields import FieldInfo
 from sqlalchemy.orm import Session
 
 from kechuang.accounts.service import Principal
+from kechuang.http import labels
 from kechuang.http.fields import Id
 from kechuang.http.problems import ProblemError, problem_responses
 from kechuang.http.security import authenticated, client_ip, db
@@ -160,13 +161,8 @@ def _mount_form(router: APIRouter, step: Step[Any, Any]) -> None:
     async def endpoint(**kwargs: Any) -> Response:
         request: Request = kwargs["request"]
         form = await request.form()
-        raw = {
-            shown: value
-            for shown in map(person_name, step.input.model_fields)
-            if isinstance(value := form.get(shown), str) and value != ""
-        }
         try:
-            data = step.input.model_validate(from_strings(step.input, raw))
+            data = step.input.model_validate(form_values(step.input, form))
         except ValidationError as exc:
             raise ProblemError(422, _describe(exc), "validation") from None
         actor = actor_of(request, kwargs["who"], "form")
@@ -182,6 +178,30 @@ def _mount_form(router: APIRouter, step: Step[Any, Any]) -> None:
     path = form_path(step)
     assert path is not None
     router.add_api_route(path, endpoint, methods=["POST"], include_in_schema=False)
+
+
+def _nested(info: FieldInfo) -> type[BaseModel] | None:
+    """The model of a field that is itself a model (a form shows its fields as `name.sub`)."""
+    kind = _plain(info.annotation)
+    return kind if isinstance(kind, type) and issubclass(kind, BaseModel) else None
+
+
+def form_values(model: type[BaseModel], form: Any, prefix: str = "") -> dict[str, Any]:
+    """A model's values from a form's strings: a nested model's fields come as `name.sub`
+    (all empty: the field is left out, so its default or "required" applies)."""
+    raw: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        inner = _nested(info)
+        if inner is not None:
+            values = form_values(inner, form, f"{prefix}{name}.")
+            if values:
+                raw[name] = values
+            continue
+        shown = prefix + person_name(name)
+        value = form.get(shown)
+        if isinstance(value, str) and value != "":
+            raw[person_name(name)] = value
+    return from_strings(model, raw)
 
 
 async def _in_thread(function: Any, *args: Any) -> Any:
@@ -246,7 +266,9 @@ def offered_steps(subject_name: str, subject: Any, role: str | None, lang: str) 
     offers = []
     for step in _REGISTRY.get(subject_name, []):
         base = step.subject.page_path
-        if base is None or not step.available(subject, role):
+        if base is None or step.subject.is_collection != (subject is None):
+            continue
+        if not step.available(subject, role):
             continue
         url = base.format(**step.subject.address(subject)) + _suffix(step)
         offers.append(
@@ -263,14 +285,30 @@ def offered_steps(subject_name: str, subject: Any, role: str | None, lang: str) 
 
 def form_fields(step: Step[Any, Any], lang: str) -> list[FormField]:
     names = step.form_fields or tuple(step.input.model_fields)
-    return [_form_field(name, step.input.model_fields[name], lang) for name in names]
+    return _fields(step.input, names, lang, "")
 
 
-def _form_field(name: str, info: FieldInfo, lang: str) -> FormField:
+def _fields(
+    model: type[BaseModel], names: Sequence[str], lang: str, prefix: str
+) -> list[FormField]:
+    found: list[FormField] = []
+    for name in names:
+        info = model.model_fields[name]
+        inner = _nested(info)
+        if inner is None:
+            found.append(_form_field(name, info, lang, prefix))
+        else:
+            found.extend(_fields(inner, tuple(inner.model_fields), lang, f"{prefix}{name}."))
+    return found
+
+
+def _form_field(name: str, info: FieldInfo, lang: str, prefix: str = "") -> FormField:
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-    label = str(extra.get("label_zh") or info.description or name)
+    # The field's own words, else the feature's registered label of the field's name.
+    known = labels.lookup("field", name)
+    label = str(extra.get("label_zh") or (known and known[0]) or info.description or name)
     if lang == "en":
-        label = info.description or name
+        label = info.description or (known[1] if known else name)
     annotation = _plain(info.annotation)
     bounds = _bounds(info)
     default = None if info.is_required() else info.default
@@ -287,8 +325,14 @@ def _form_field(name: str, info: FieldInfo, lang: str) -> FormField:
     elif typing.get_origin(annotation) is Literal:
         kind = "select"
         choices = extra.get("choices_zh" if lang == "zh" else "choices_en") or {}
+        kind_of_label = extra.get("labels") or ("choice" if not choices else None)
         options = tuple(
-            (str(v), str(choices.get(str(v), v)))  # type: ignore[union-attr]
+            (
+                str(v),
+                labels.label(str(kind_of_label), v, lang)
+                if kind_of_label
+                else str(choices.get(str(v), v)),  # type: ignore[union-attr]
+            )
             for v in typing.get_args(annotation)
         )
     elif isinstance(annotation, type) and issubclass(annotation, enum.Enum):
@@ -301,7 +345,7 @@ def _form_field(name: str, info: FieldInfo, lang: str) -> FormField:
         bounds = {k: _yuan_text(v) for k, v in bounds.items() if k in ("ge", "le", "gt", "lt")}
         default = None if default is None else _yuan_text(default)
     return FormField(
-        name=person_name(name),
+        name=prefix + person_name(name),
         label=label,
         kind=kind,
         required=info.is_required(),

@@ -88,10 +88,12 @@ def _own_challenge(session: Session, actor: Actor, keys: Mapping[str, Any]) -> A
     return challenges.own(session, party(actor), keys["challenge_id"])
 
 
-INSTITUTION = Subject("institution", (), _none, api_path=API)
+INSTITUTION = Subject("institution", (), _none, api_path=API, page_path="/transfer",
+                      return_to="/transfer")  # fmt: skip
 RESULTS = Subject(
-    "result", (), _none, api_path=f"{API}/results", return_to="/transfer/results/{id}"
-)
+    "result", (), _none, api_path=f"{API}/results", page_path="/transfer/results",
+    return_to="/transfer/results/{id}",
+)  # fmt: skip
 RESULT = Subject(
     "result", (Key("result_id", help="Result id"),), _result,
     api_path=f"{API}/results/{{result_id}}", page_path="/transfer/results/{result_id}",
@@ -99,27 +101,37 @@ RESULT = Subject(
 )  # fmt: skip
 EMPOWERMENT = Subject(
     "empowerment", (Key("case_id", help="赋权 case id"),), _case,
-    api_path=f"{API}/empowerments/{{case_id}}", flow=flows.EMPOWERMENT,
+    api_path=f"{API}/empowerments/{{case_id}}", page_path="/transfer/empowerments/{case_id}",
+    flow=flows.EMPOWERMENT,
 )  # fmt: skip
 DEAL = Subject("deal", (Key("deal_id", help="Deal id"),), _deal,
-               api_path=f"{API}/deals/{{deal_id}}")  # fmt: skip
+               api_path=f"{API}/deals/{{deal_id}}",
+               page_path="/transfer/deals/{deal_id}")  # fmt: skip
 INCOME = Subject("income", (Key("income_id", help="Income id"),), _income,
-                 api_path=f"{API}/incomes/{{income_id}}")  # fmt: skip
+                 api_path=f"{API}/incomes/{{income_id}}",
+                 page_path="/transfer/incomes/{income_id}")  # fmt: skip
 DEMANDS = Subject(
-    "demand", (), _none, api_path=f"{API}/demands", return_to="/transfer/demands/{id}"
-)
-CHALLENGES = Subject("challenge", (), _none, api_path=f"{API}/challenges")
+    "demand", (), _none, api_path=f"{API}/demands", page_path="/transfer/demands",
+    return_to="/transfer/demands/{id}",
+)  # fmt: skip
+CHALLENGES = Subject("challenge", (), _none, api_path=f"{API}/challenges",
+                     page_path="/transfer/challenges",
+                     return_to="/transfer/challenges/{id}")  # fmt: skip
 CHALLENGE = Subject(
     "challenge", (Key("challenge_id", help="Challenge id"),), _challenge,
-    api_path=f"{API}/challenges/{{challenge_id}}", flow=flows.CHALLENGE,
+    api_path=f"{API}/challenges/{{challenge_id}}",
+    page_path="/transfer/challenges/{challenge_id}", flow=flows.CHALLENGE,
 )  # fmt: skip
 OWN_CHALLENGE = Subject(
     "challenge", (Key("challenge_id", help="Challenge id"),), _own_challenge,
-    api_path=f"{API}/challenges/{{challenge_id}}", flow=flows.CHALLENGE,
+    api_path=f"{API}/challenges/{{challenge_id}}",
+    page_path="/transfer/challenges/{challenge_id}", flow=flows.CHALLENGE,
 )  # fmt: skip
 ANSWER = Subject(
     "answer", (Key("challenge_id", help="Challenge id"), Key("answer_id", help="Answer id")),
     _own_challenge, api_path=f"{API}/challenges/{{challenge_id}}/answers/{{answer_id}}",
+    page_path="/transfer/challenges/{challenge_id}/answers/{answer_id}",
+    return_to="/transfer/challenges/{challenge_id}",
 )  # fmt: skip
 
 
