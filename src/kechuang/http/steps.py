@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from kechuang.accounts.service import Principal
 from kechuang.http import labels
 from kechuang.http.fields import Id
+from kechuang.http.i18n import LANG_COOKIE, pick_language
 from kechuang.http.problems import ProblemError, problem_responses
 from kechuang.http.security import authenticated, client_ip, db
 from kechuang.workflow import clock
@@ -164,7 +165,16 @@ def _mount_form(router: APIRouter, step: Step[Any, Any]) -> None:
         try:
             data = step.input.model_validate(form_values(step.input, form))
         except ValidationError as exc:
-            raise ProblemError(422, _describe(exc), "validation") from None
+            raise ProblemError(
+                422,
+                describe(
+                    exc,
+                    pick_language(
+                        request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)
+                    ),
+                ),
+                "validation",
+            ) from None
         actor = actor_of(request, kwargs["who"], "form")
         result = await _in_thread(
             perform, kwargs["session"], step, actor, {k: kwargs[k] for k in keys}, data
@@ -222,11 +232,43 @@ def _after_form(step: Step[Any, Any], result: Any, kwargs: dict[str, Any]) -> st
     return f"{target}?{query}" + (f"#{fragment}" if fragment else "")
 
 
-def _describe(exc: ValidationError) -> str:
+# What a form's field got wrong, in Chinese, by pydantic's error type (others: its English).
+_ZH_ERRORS = {
+    "missing": "必填",
+    "int_parsing": "须为整数",
+    "int_type": "须为整数",
+    "float_parsing": "须为数字",
+    "decimal_parsing": "须为数字",
+    "bool_parsing": "须为是或否",
+    "date_from_datetime_parsing": "须为日期（年-月-日）",
+    "date_parsing": "须为日期（年-月-日）",
+    "string_too_short": "不能为空或过短",
+    "string_too_long": "过长",
+    "greater_than": "过小",
+    "greater_than_equal": "过小",
+    "less_than": "过大",
+    "less_than_equal": "过大",
+    "literal_error": "不是可选的值",
+    "too_short": "至少需要一项",
+    "value_error": "格式不正确",
+    "json_invalid": "格式不正确",
+}
+
+
+def describe(exc: ValidationError, lang: str = "en") -> str:
+    """Each field the input got wrong, by the name a person sees on the form, in `lang`."""
     parts = []
     for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"]) or "input"
-        parts.append(f"{where}: {error['msg']}")
+        names = [str(part) for part in error["loc"] if not isinstance(part, int)]
+        known = labels.lookup("field", names[-1]) if names else None
+        where = (known[lang == "en"] if known else ".".join(names)) or "input"
+        reason = str(error["msg"])
+        if lang == "zh" and error["type"] in _ZH_ERRORS:
+            detail = (
+                str(error.get("ctx", {}).get("error", "")) if error["type"] == "value_error" else ""
+            )
+            reason = _ZH_ERRORS[error["type"]] + (f"（{detail}）" if detail else "")
+        parts.append(f"{where}: {reason}")
     return "; ".join(parts)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from kechuang.http.labels import lookup
 from kechuang.transfer import (
     challenges,
     deals,
@@ -150,8 +151,16 @@ def _add_result(ctx: Context, _: None, body: s.ResultIn) -> Any:
         inventors=[InventorDraft(i.name, i.share_bp, i.main) for i in body.inventors],
     )  # fmt: skip
     if draft is None:
-        raise TransferError("; ".join(f"{p.column}: {p.reason}" for p in problems))
+        raise TransferError(
+            "; ".join(f"{p.column}: {p.reason}" for p in problems),
+            zh="；".join(f"{_field_zh(p.column)}（{p.value}）：{p.reason}" for p in problems),
+        )
     return register.add_result(ctx.session, who.org or "", draft, who.username, listed=body.listed)
+
+
+def _field_zh(column: str) -> str:
+    known = lookup("field", column)
+    return known[0] if known else column
 
 
 def _set_rule(ctx: Context, _: None, body: s.RuleIO) -> s.RuleIO:
