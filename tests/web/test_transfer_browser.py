@@ -22,7 +22,7 @@ from kechuang.transfer import register
 from kechuang.transfer.drafts import check_result
 from kechuang.transfer.patent_number import check_character
 from kechuang.transfer.tables import Result
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, USCC_A
 from tests.web.test_browser_e2e import log_in, user_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -57,7 +57,9 @@ def _fill_result(page: Any, number: str, inventors: str) -> None:
     page.select_option(f"{form} [name=kind]", "patent")
     page.fill(f"{form} [name=title_zh]", "一种锂电池固态电解质界面改性方法")
     page.fill(f"{form} [name=title_en]", "Interface modification of solid electrolytes")
-    page.fill(f"{form} [name=abstract_zh]", "通过原子层沉积在固态电解质表面形成缓冲层，降低界面阻抗。")
+    page.fill(
+        f"{form} [name=abstract_zh]", "通过原子层沉积在固态电解质表面形成缓冲层，降低界面阻抗。"
+    )
     page.fill(f"{form} [name=application_number]", number)
     page.fill(f"{form} [name=ipc_codes]", "H01M 10/0562")
     page.fill(f"{form} [name=industry_code]", "C3841")
@@ -86,8 +88,7 @@ def test_an_office_registers_empowers_licenses_and_pays(
     # 赋权: request, review, the checklist and agreement, the registration.
     page.fill("form.step-request [name=note]", "完成人申请赋予70%所有权")
     _submit(page, "form.step-request")
-    page.click("#empowerments a")
-    page.wait_for_load_state()
+    assert "/transfer/empowerments/" in page.url
     _submit(page, "form.step-review")
     assert page.inner_text("#case-state") == "尽职调查中"
     form = "form.step-agree"
@@ -118,6 +119,9 @@ def test_an_office_registers_empowers_licenses_and_pays(
     form = "form.step-create"
     page.select_option(f"{form} [name=kind]", "licence")
     page.fill(f"{form} [name=counterparty_name]", "上海新能源材料有限公司")
+    page.fill(f"{form} [name=counterparty_uscc]", USCC_A)
+    page.select_option(f"{form} [name=exclusive]", "false")
+    page.fill(f"{form} [name=territory]", "中国大陆")
     page.fill(f"{form} [name=contract_amount_minor]", "50000000")
     page.fill(f"{form} [name=upfront_minor]", "10000000")
     page.fill(f"{form} [name=signed_on]", "2024-06-01")

@@ -223,9 +223,10 @@ async def _in_thread(function: Any, *args: Any) -> Any:
 
 def _after_form(step: Step[Any, Any], result: Any, kwargs: dict[str, Any]) -> str:
     """Back to the subject's page, saying which step was taken on what (`?done=&subject=`)."""
-    template = step.subject.return_to or step.subject.page_path or "/"
+    template = step.return_to or step.subject.return_to or step.subject.page_path or "/"
     values = {key.name: kwargs[key.name] for key in step.subject.keys}
-    if step.subject.is_collection and getattr(result, "id", None) is not None:
+    made = step.subject.is_collection or step.return_to is not None
+    if made and getattr(result, "id", None) is not None:
         values["id"] = result.id
     target, _, fragment = template.format(**values).partition("#")
     query = urlencode({"done": step.name, "subject": "/".join(str(v) for v in values.values())})
@@ -358,6 +359,13 @@ def _form_field(name: str, info: FieldInfo, lang: str, prefix: str = "") -> Form
     kind = "text"
     if is_secret(info):
         kind = "password"
+    elif annotation is bool and not info.is_required() and info.default is None:
+        # Yes, no, or not said: a checkbox could not tell "no" from "not said".
+        kind = "select"
+        options = (
+            ("true", "是" if lang == "zh" else "Yes"),
+            ("false", "否" if lang == "zh" else "No"),
+        )
     elif annotation is bool:
         kind = "checkbox"
     elif annotation in (int,) or annotation is float:
