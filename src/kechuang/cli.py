@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "kechuang.accounts.commands",
     "kechuang.transfer.commands",
     "kechuang.finance.commands",
+    "kechuang.finance.tick",
     "kechuang.cultivation.commands",
     "kechuang.stats.commands",
     "kechuang.demo.commands",
