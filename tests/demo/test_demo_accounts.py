@@ -7,6 +7,9 @@ account is then asked, through the app, for its own landing page and its records
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -107,3 +110,68 @@ def test_an_account_without_an_organisation_is_refused_for_the_new_roles(demo: o
         for role in ("insurer", "guarantor", "inventor"):
             with pytest.raises(ValueError, match="needs --org"):
                 create_account(session, f"x-{role}", PASSWORD, role)
+
+
+# Codes as stored that no page may show. In English, the states that are English words are
+# shown capitalised as labels ("Disbursed"), so only codes that are not words are checked there.
+NOT_WORDS = (
+    r"performance-loan|tech-guarantee-2024|equal_instalment|interest_only|compensation_fund|"
+    r"national_fund|icbc-sh|boc-sh|ccb-sh|abc-sh|picc-sh|cpic-sh|sh-smb-guarantee|"
+    r"sh-tech-guarantee|equity_investment|co_ownership|tech_transfer|3101[0-9]{2}"
+)
+STATE_WORDS = (
+    r"applied|refused|approved|disbursed|overdue|repaid|defaulted|compensated|disclosed|empowered"
+)
+RAW = {
+    "zh": re.compile(rf"\b({NOT_WORDS}|{STATE_WORDS})\b"),
+    "en": re.compile(rf"\b({NOT_WORDS})\b"),
+}
+PAGES = {
+    "bank1": ("/finance", "/finance/loans", "/finance/loans/{bank_loan}"),
+    "insurer1": ("/finance/partner",),
+    "guarantor1": ("/finance/partner",),
+    "enterprise1": ("/me", "/finance/loans", "/transfer/demands", "/transfer/demands/{demand}"),
+    "officer1": ("/finance", "/finance/loans", "/transfer", "/transfer/indicators"),
+    "tto1": ("/transfer", "/transfer/results/{result}", "/transfer/deals/{deal}"),
+    "inventor1": ("/transfer/mine",),
+}
+
+
+def _ids(engine: Any, created: dict[str, Any]) -> dict[str, int]:
+    from kechuang.transfer.tables import Deal, Result
+
+    with make_sessionmaker(engine)() as session:
+        bank = created["bank1"].org
+        return {
+            "bank_loan": session.scalar(
+                select(Loan.id).where(Loan.bank_org == bank).order_by(Loan.state, Loan.id)
+            ),
+            "demand": session.scalar(
+                select(Demand.id).where(Demand.uscc == created["enterprise1"].uscc)
+            ),
+            "result": session.scalar(select(Result.id).where(Result.institution == "fudan")),
+            "deal": session.scalar(select(Deal.id).where(Deal.institution == "fudan")),
+        }
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_page_shows_a_raw_status_product_or_district_code(demo: object, lang: str) -> None:
+    engine, created = demo  # type: ignore[misc]
+    ids = _ids(engine, created)
+    visible = re.compile(r"<(script|style)[^>]*>.*?</\1>|<[^>]+>", re.S)
+    found: list[tuple[str, str, str]] = []
+    app = create_app(engine)
+    for username, paths in PAGES.items():
+        if username not in created:
+            continue
+        with TestClient(app) as client:
+            headers = _login(client, username)
+            for path in paths:
+                page = client.get(path.format(**ids), params={"lang": lang}, headers=headers)
+                assert page.status_code == 200, (username, path, page.status_code)
+                text = visible.sub(" ", page.text)
+                found += [
+                    (username, path, text[max(0, m.start() - 40) : m.end() + 10])
+                    for m in RAW[lang].finditer(text)
+                ]
+    assert not found, "\n".join(map(repr, found[:40]))

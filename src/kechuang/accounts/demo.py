@@ -24,6 +24,7 @@ from kechuang.accounts.tables import Account
 from kechuang.engines import duckdb_cursor
 from kechuang.enterprises.snapshot import snapshot_path, write_snapshot
 from kechuang.enterprises.tables import annual_facts
+from kechuang.http.labels import label
 from kechuang.store.engine import session_scope
 
 DEMO_POLICY = "first-above-scale-reward"
@@ -146,11 +147,12 @@ def demo_accounts(
             DemoAccount(f"enterprise{n}", pw(), "enterprise", f"示范企业{n}", uscc=uscc)
             for n, uscc in enumerate(usccs, start=1)
         ),
-        DemoAccount("bank1", pw(), "bank", f"银行 (bank1, {orgs['bank']})", org=orgs["bank"]),
-        DemoAccount("insurer1", pw(), "insurer", f"保险公司 (insurer1, {orgs['insurer']})",
+        DemoAccount("bank1", pw(), "bank", f"{label('org', orgs['bank'])} (bank1)",
+                    org=orgs["bank"]),
+        DemoAccount("insurer1", pw(), "insurer", f"{label('org', orgs['insurer'])} (insurer1)",
                     org=orgs["insurer"]),
         DemoAccount("guarantor1", pw(), "guarantor",
-                    f"担保机构 (guarantor1, {orgs['guarantor']})", org=orgs["guarantor"]),
+                    f"{label('org', orgs['guarantor'])} (guarantor1)", org=orgs["guarantor"]),
         *(DemoAccount(name, pw(), "tech_transfer", display, org=org)
           for name, org, display in DEMO_OFFICES),
         DemoAccount("analyst1", pw(), "analyst", "统计分析 (analyst1)"),
