@@ -184,3 +184,18 @@ def test_an_enterprise_posts_a_demand_and_opens_a_match(
     page.wait_for_load_state()
     assert page.inner_text("#listed-title") == "激光-电弧复合焊接熔池气孔抑制方法"
     assert "上海交通大学" in page.inner_text("main")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_pages_fit_a_phone(
+    offices: Engine, listed_result: None, world_server: str, browser_page: Any, lang: str
+) -> None:
+    """At 390 px the page never scrolls sideways: wide tables scroll inside their card."""
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, world_server, "officer1")
+    for path in ("/transfer", "/transfer/results/1", "/transfer/listing", "/transfer/indicators",
+                 "/transfer/challenges", "/finance", "/finance/loans"):  # fmt: skip
+        page.goto(f"{world_server}{path}?lang={lang}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (path, width)

@@ -148,3 +148,30 @@ def test_an_enterprise_posts_a_demand_through_the_form(app: Any) -> None:
                                "budget_yuan": "500000"})  # fmt: skip
     assert re.search(r"/transfer/demands/\d+\?done=demand.post", enterprise.url)
     assert "焊缝气孔问题" in enterprise.page and "¥500,000.00" in enterprise.page
+
+
+def test_a_challenge_is_posted_answered_scored_and_awarded_through_the_forms(app: Any) -> None:
+    enterprise = Browser(app, "ent_a")
+    enterprise.get("/transfer/challenges")
+    enterprise.submit("post", {"title_zh": "晶圆缺陷检测揭榜", "title_en": "Wafer inspection",
+                               "problem_zh": "12英寸晶圆表面30纳米颗粒检测",
+                               "budget_yuan": "1000000", "deadline": "2099-12-31"})  # fmt: skip
+    found = re.search(r"/transfer/challenges/(\d+)\?done=challenge.post", enterprise.url)
+    assert found and _text(enterprise.page, "challenge-state") == "揭榜中"
+    challenge = f"/transfer/challenges/{found.group(1)}"
+    office = Browser(app, "tto_fudan")
+    office.get(challenge)
+    office.submit("answer", {"team_name": "光学检测团队", "proposal_zh": "暗场散射加深度学习分类",
+                             "asked_yuan": "800000"})  # fmt: skip
+    assert "光学检测团队" in office.page
+    other = Browser(app, "ent_b")  # another enterprise may not evaluate A's challenge
+    other.get(challenge)
+    assert "step-evaluate" not in other.page and "暗场散射" not in other.page
+    enterprise.get(challenge)
+    enterprise.submit("evaluate", {})
+    assert _text(enterprise.page, "challenge-state") == "阅卷中"
+    enterprise.submit("score", {"score": "92", "comment": "方案可行"})
+    answer = re.search(r"<tr><td>(\d+)", enterprise.page.split('id="answers"')[1])
+    assert answer and ">92<" in enterprise.page
+    enterprise.submit("award", {"answer_id": answer.group(1)})
+    assert _text(enterprise.page, "challenge-state") == "已揭榜"
