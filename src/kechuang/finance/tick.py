@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import typer
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from kechuang.accounts import audit
@@ -79,8 +80,11 @@ def start_daily(engine: Engine) -> threading.Thread:
         while not stop.is_set():
             day = clock.today()
             if day != last:
-                run(engine, day)
-                last = day
+                try:
+                    run(engine, day)
+                    last = day
+                except SQLAlchemyError:  # the store is away: try again at the next wake-up
+                    pass
             stop.wait(600)
 
     thread = threading.Thread(target=loop, name="finance-tick", daemon=True)
