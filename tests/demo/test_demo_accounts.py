@@ -20,7 +20,7 @@ from kechuang.accounts.service import create_account
 from kechuang.accounts.tables import Account
 from kechuang.demo.pillars import seed_pillars
 from kechuang.finance.tables import Loan
-from kechuang.screening.tables import Award
+from kechuang.screening.tables import Award, ScreeningRun
 from kechuang.store.engine import make_engine, make_sessionmaker, session_scope
 from kechuang.store.migrate import upgrade
 from kechuang.transfer.tables import Demand
@@ -130,8 +130,24 @@ PAGES = {
     "bank1": ("/finance", "/finance/loans", "/finance/loans/{bank_loan}"),
     "insurer1": ("/finance/partner",),
     "guarantor1": ("/finance/partner",),
-    "enterprise1": ("/me", "/finance/loans", "/transfer/demands", "/transfer/demands/{demand}"),
-    "officer1": ("/finance", "/finance/loans", "/transfer", "/transfer/indicators"),
+    "enterprise1": (
+        "/me",
+        "/me/benefits",
+        "/finance/loans",
+        "/transfer/demands",
+        "/transfer/demands/{demand}",
+        "/transfer/challenges",
+    ),
+    "officer1": (
+        "/finance",
+        "/finance/loans",
+        "/transfer",
+        "/transfer/indicators",
+        "/officer/runs",
+        "/officer/runs/{run}",
+        "/dashboard",
+        "/cultivation",
+    ),
     "tto1": ("/transfer", "/transfer/results/{result}", "/transfer/deals/{deal}"),
     "inventor1": ("/transfer/mine",),
 }
@@ -151,6 +167,7 @@ def _ids(engine: Any, created: dict[str, Any]) -> dict[str, int]:
             ),
             "result": session.scalar(select(Result.id).where(Result.institution == "fudan")),
             "deal": session.scalar(select(Deal.id).where(Deal.institution == "fudan")),
+            "run": session.scalar(select(ScreeningRun.id).order_by(ScreeningRun.id)),
         }
 
 
