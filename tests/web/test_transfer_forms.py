@@ -175,3 +175,19 @@ def test_a_challenge_is_posted_answered_scored_and_awarded_through_the_forms(app
     assert answer and ">92<" in enterprise.page
     enterprise.submit("award", {"answer_id": answer.group(1)})
     assert _text(enterprise.page, "challenge-state") == "已揭榜"
+
+
+def test_an_unticked_box_says_no(app: Any) -> None:
+    """A result registered with "publish to the listing" unticked stays off the listing: the
+    form sends its hidden "false" when the box is not ticked."""
+    office = Browser(app, "tto_fudan")
+    office.get("/transfer")
+    form = office.page.split('class="step step-add"')[1].split("</form>")[0]
+    assert form.index('type="hidden" name="listed" value="false"') < form.index(
+        'type="checkbox" name="listed"'
+    )
+    office.submit("add", {**RESULT, "application_number": NUMBER, "inventors": "王芳:100:main",
+                          "listed": "false"})  # fmt: skip
+    found = re.search(r"/transfer/results/(\d+)\?", office.url)
+    assert found and "未挂牌" in office.page
+    assert office.client.get(f"/transfer/listing/{found.group(1)}").status_code == 404
