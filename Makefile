@@ -39,7 +39,8 @@ var/.demo-loaded: var/.db-ready
 demo: var/.demo-loaded
 
 # Demo accounts are created once (their passwords printed only then); the stamp keeps it so.
-var/.demo-accounts: var/.demo-loaded
+# They come after the pillars: each account belongs to an organisation that owns demo records.
+var/.demo-accounts: var/.demo-pillars
 	$(KC) accounts demo
 	touch $@
 
@@ -61,13 +62,13 @@ var/.demo-pillars: var/.demo-extras
 demo-pillars: var/.demo-pillars
 
 # 申报 rounds with applications at every stage, and the expert accounts (passwords printed once).
-var/.demo-applications: var/.demo-pillars
+var/.demo-applications: var/.demo-accounts
 	$(KC) applications demo --seed $(DEMO_SEED)
 	touch $@
 
 demo-applications: var/.demo-applications
 
-run: demo demo-accounts demo-extras demo-pillars demo-applications
+run: demo demo-extras demo-pillars demo-accounts demo-applications
 	$(KC) policies seed
 	$(KC) serve --host $(HOST) --port $(PORT)
 

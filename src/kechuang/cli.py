@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "kechuang.transfer.commands",
     "kechuang.applications.commands",
     "kechuang.finance.commands",
+    "kechuang.finance.tick",
     "kechuang.cultivation.commands",
     "kechuang.stats.commands",
     "kechuang.demo.commands",

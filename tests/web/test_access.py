@@ -257,6 +257,8 @@ CASES: dict[tuple[str, str], Case] = {
         for kind in ("repayments", "recoveries")
     },
     ("GET", "/api/v1/finance/indicators"): Case("/api/v1/finance/indicators"),
+    # An insurer's or a guarantor's own loans: no other role reaches the route.
+    ("GET", "/api/v1/finance/partner/loans"): Case("/api/v1/finance/partner/loans"),
     ("GET", "/api/v1/finance/sub-funds"): Case("/api/v1/finance/sub-funds"),
     ("GET", "/api/v1/finance/returns"): Case("/api/v1/finance/returns"),
     # Technology transfer (kechuang.transfer.router; its own access tests are

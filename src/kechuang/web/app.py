@@ -45,6 +45,7 @@ ROUTER_MODULES = (
     "kechuang.stats.dashboard",
     "kechuang.accounts.admin_pages",
     "kechuang.finance.router",
+    "kechuang.finance.partners",
     "kechuang.stats.router",
     "kechuang.cultivation.router",
     "kechuang.transfer.router",

@@ -181,6 +181,9 @@ class Step(Generic[S, I]):
     form_fields: tuple[str, ...] | None = None
     confirm: Label | None = None
     danger: bool = False
+    # Where its form sends the person when that is what the step made, not its subject (the
+    # keys and `id` of the result, e.g. "/transfer/deals/{id}"); default: the subject's.
+    return_to: str | None = None
     # False when the service writes the audit row itself (its own before/after detail), so that
     # every caller of the service, surface or not, leaves exactly one row.
     audit: bool = True
