@@ -213,24 +213,22 @@ def _compile_once(monkeypatch: pytest.MonkeyPatch) -> None:
         return
     import kechuang.engines.duckdb as engine
 
-    real = _REAL_COMPILE.setdefault("f", engine.compile_policy)
+    real = _REAL_COMPILE.setdefault("f", engine.compile_pack)
 
-    def cached(policy, year, overrides=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def cached(policies, year, overrides=None, *args, **kwargs):  # type: ignore[no-untyped-def]
         # Everything the query depends on is in the key (data-derived `bounds` included).
         key = (
-            policy.id,
-            policy.version,
-            policy.content_hash,
+            tuple((p.id, p.version, p.content_hash) for p in policies),
             year,
             repr(sorted((overrides or {}).items())),
             repr(args),
             repr(sorted(kwargs.items(), key=lambda kv: kv[0])),
         )
         if key not in _COMPILED:
-            _COMPILED[key] = real(policy, year, overrides, *args, **kwargs)
+            _COMPILED[key] = real(policies, year, overrides, *args, **kwargs)
         return _COMPILED[key]
 
-    monkeypatch.setattr(engine, "compile_policy", cached)
+    monkeypatch.setattr(engine, "compile_pack", cached)
 
 
 _REAL_COMPILE: dict[str, Any] = {}

@@ -27,8 +27,9 @@ from kechuang.engines.exclusions import apply_exclusions, exclusion_pairs
 from kechuang.engines.panel import FORMATS, open_panel, read_footer
 from kechuang.engines.sqltext import string_literal
 from kechuang.rules.ir import Value
+from kechuang.rules.pack import compile_pack, pack_sql
 from kechuang.rules.policy import Policy
-from kechuang.rules.sql import RESULT_COLUMNS, compile_policy, to_sql
+from kechuang.rules.sql import RESULT_COLUMNS
 
 OUTPUT_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 MEMORY_LIMIT = os.environ.get("KECHUANG_DUCKDB_MEMORY", "1500MB")
@@ -113,11 +114,8 @@ def screen(
     # (the Parquet footer's statistics only narrow the integer types).
     footer = read_footer(data) if FORMATS.get(data.suffix.lower()) == "parquet" else None
     bounds = footer.bounds if footer is not None else {}
-    compiled = [
-        compile_policy(p, year, overrides.get(p.id), explain_columns, bounds=bounds)
-        for p in policies
-    ]
-    queries = [to_sql(q, "duckdb") for q in compiled]
+    pack = compile_pack(policies, year, overrides, explain_columns, bounds=bounds)
+    query = pack_sql(pack, "duckdb")
     with tempfile.TemporaryDirectory(prefix="kechuang-screen-", dir=out.parent) as work:
         con = connect(work)
         try:
@@ -125,41 +123,23 @@ def screen(
             with_exclusions = bool(exclusion_pairs(policies))
             staged = Path(work) / f"results{out.suffix}"
             if with_exclusions:
-                for i, (policy, sql) in enumerate(zip(policies, queries, strict=True)):
-                    _run(con, f"CREATE TEMP TABLE r{i} AS {sql}", progress)
-                    if step is not None:
-                        step(policy.id)
-                union = " UNION ALL BY NAME ".join(
-                    f"SELECT * FROM r{i}" for i in range(len(policies))
-                )
-                con.execute(f"CREATE TEMP VIEW screened AS {union}")
+                # One pass into a table; the exclusions are then resolved over it.
+                _run(con, f"CREATE TEMP TABLE screened AS {query}", progress)
                 relation = _final_relation(con, policies, with_exclusions)
-                columns = [*RESULT_COLUMNS, "excluded_by"]
-                if explain_columns:
-                    columns = [
-                        c for c in _columns(con, relation) if c in columns or c.startswith("c_")
-                    ]
+                columns = [*RESULT_COLUMNS, "excluded_by", *pack.status_names]
                 source = f"SELECT {_select_list(columns, fmt)} FROM {relation}"
             else:
                 # One statement: the panel scan streams straight into the RESULTS file.
-                names = [list(q.named_selects) for q in compiled]
-                columns = list(dict.fromkeys(c for cs in names for c in cs))
-                parts = []
-                for sql, have in zip(queries, names, strict=True):
-                    items = [c if c in have else f"CAST(NULL AS VARCHAR) AS {c}" for c in columns]
-                    parts.append(f"SELECT {', '.join(items)} FROM ({sql})")
-                source = (
-                    f"SELECT {_select_list(columns, fmt)} FROM (" + " UNION ALL ".join(parts) + ")"
-                )
+                source = f"SELECT {_select_list(pack.output_columns, fmt)} FROM ({query})"
             _run(
                 con,
                 f"COPY ({source}) TO {string_literal(str(staged))} {_copy_options(fmt)}",
                 progress,
             )
+            if step is not None:
+                for policy in policies:
+                    step(policy.id)
             if not with_exclusions:
-                if step is not None:
-                    for policy in policies:
-                        step(policy.id)
                 relation = _read_back(staged, fmt)
             staged_totals = None
             if totals:

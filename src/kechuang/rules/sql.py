@@ -169,6 +169,7 @@ class _Compiler:
         self.conditions = {c.id: c for c in policy.conditions}
         self.bounds: dict[str, int] = {}
         self.yuan_as_fen = False
+        self.suffix = ""  # appended to the named result columns (a pack holds several)
 
     # ----- sharing -------------------------------------------------------------------
 
@@ -656,7 +657,14 @@ class _Compiler:
     # ----- the query -------------------------------------------------------------------
 
     def query(self, explain_columns: bool) -> exp.Select:
+        return self.assemble(*self.results(explain_columns))
+
+    def results(
+        self, explain_columns: bool
+    ) -> tuple[exp.Expression, dict[str, exp.Expression], dict[str, exp.Expression]]:
+        """The outcome, the other RESULTS columns and the status columns, as layer columns."""
         policy = self.policy
+        tag = self.suffix
         blocking = self.blocking()
         has_review = any(c.kind == ConditionKind.MANUAL_REVIEW for c in policy.conditions)
         truths = [v for _, v in blocking]
@@ -684,7 +692,7 @@ class _Compiler:
                 ],
                 default=exp.Literal.string("unknown"),
             ),
-            name="outcome",
+            name=f"outcome{tag}",
         )
         unmet_parts = [
             exp.Case(ifs=[exp.If(this=exp.Not(this=n.paren(v)), true=exp.Literal.string(c.id))])
@@ -695,7 +703,7 @@ class _Compiler:
             if unmet_parts
             else exp.Literal.string("")
         )
-        columns: dict[str, exp.Expression] = {"unmet": self.layers.add(unmet, name="unmet_ids")}
+        columns: dict[str, exp.Expression] = {"unmet": self.layers.add(unmet, name=f"unmet_ids{tag}")}
 
         total = self.total_score()
         if total is None:
@@ -704,10 +712,10 @@ class _Compiler:
             s = self.share_value(total)
             assert isinstance(s, Num)
             score = n.fen_to_decimal(n.round_half_up(s, 10**SCORE_DECIMALS), SCORE_DECIMALS)
-        columns["score"] = self.layers.add(score, name="score_value")
+        columns["score"] = self.layers.add(score, name=f"score_value{tag}")
 
         columns["benefit_yuan"] = self.layers.add(
-            self.benefit(every_paid, has_review), name="benefit"
+            self.benefit(every_paid, has_review), name=f"benefit{tag}"
         )
         statuses: dict[str, exp.Expression] = {}
         if explain_columns:
@@ -715,7 +723,7 @@ class _Compiler:
                 st = self.status(c)
                 if st is not None:
                     statuses[STATUS_COLUMN_PREFIX + c.id] = self.layers.add(st)
-        return self.assemble(outcome, columns, statuses)
+        return outcome, columns, statuses
 
     def benefit(self, every: exp.Expression, has_review: bool) -> exp.Expression:
         benefit = self.policy.benefit
@@ -745,6 +753,22 @@ class _Compiler:
         columns: dict[str, exp.Expression],
         statuses: dict[str, exp.Expression],
     ) -> exp.Select:
+        ctes, previous = self.layer_ctes()
+        final = exp.select(
+            exp.column("uscc"),
+            exp.alias_(exp.Literal.string(self.policy.id), "policy_id"),
+            exp.alias_(exp.cast(exp.Literal.number(self.year), "INT"), "year"),
+            exp.alias_(outcome, "outcome"),
+            exp.alias_(columns["score"], "score"),
+            exp.alias_(columns["benefit_yuan"], "benefit_yuan"),
+            exp.alias_(columns["unmet"], "unmet"),
+            *[exp.alias_(e, name) for name, e in statuses.items()],
+        ).from_(previous)
+        return with_ctes(final, ctes)
+
+    def layer_ctes(self) -> tuple[list[tuple[str, exp.Select]], str]:
+        """The CTEs computing every column (the period aggregates, the evaluation year's
+        row joined to them, then the layers), and the name of the last one."""
         ctes: list[tuple[str, exp.Select]] = []
         if self.hist:
             hist = exp.select(
@@ -777,19 +801,13 @@ class _Compiler:
             name = f"l{level}"
             ctes.append((name, layer))
             previous = name
-        final = exp.select(
-            exp.column("uscc"),
-            exp.alias_(exp.Literal.string(self.policy.id), "policy_id"),
-            exp.alias_(exp.cast(exp.Literal.number(self.year), "INT"), "year"),
-            exp.alias_(outcome, "outcome"),
-            exp.alias_(columns["score"], "score"),
-            exp.alias_(columns["benefit_yuan"], "benefit_yuan"),
-            exp.alias_(columns["unmet"], "unmet"),
-            *[exp.alias_(e, name) for name, e in statuses.items()],
-        ).from_(previous)
-        for name, cte in ctes:
-            final = final.with_(name, as_=cte)
-        return final
+        return ctes, previous
+
+
+def with_ctes(final: exp.Select, ctes: list[tuple[str, exp.Select]]) -> exp.Select:
+    for name, cte in ctes:
+        final = final.with_(name, as_=cte)
+    return final
 
 
 _PY_COMPARE = {
