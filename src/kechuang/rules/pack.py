@@ -93,9 +93,7 @@ def compile_pack(
     ctes, previous = first.layer_ctes()
     items = sorted({name for mapping in columns for name in mapping.values()})
     wide = with_ctes(exp.select(exp.column("uscc"), *items).from_(previous), ctes)
-    return PackQuery(
-        wide, year, tuple(p.id for p in policies), tuple(columns), tuple(status_names)
-    )
+    return PackQuery(wide, year, tuple(p.id for p in policies), tuple(columns), tuple(status_names))
 
 
 def _name(column: exp.Expression) -> str:
@@ -117,9 +115,7 @@ def pack_sql(pack: PackQuery, dialect: str = "duckdb") -> str:
     for policy_id, mapping in zip(pack.policy_ids, pack.columns, strict=True):
         values = [_text(policy_id)]
         values += [f"w.{mapping[c]}" for c in PER_POLICY]
-        values += [
-            f"w.{mapping[s]}" if s in mapping else "CAST(NULL AS VARCHAR)" for s in statuses
-        ]
+        values += [f"w.{mapping[s]}" if s in mapping else "CAST(NULL AS VARCHAR)" for s in statuses]
         rows.append(values)
     names = ["policy_id", *PER_POLICY, *statuses]
     select = (
@@ -144,6 +140,5 @@ def pack_sql(pack: PackQuery, dialect: str = "duckdb") -> str:
         )
     values = ", ".join("(" + ", ".join(row) + ")" for row in rows)
     return (
-        f"{select} FROM ({wide}) AS w "
-        f"CROSS JOIN LATERAL (VALUES {values}) AS t({', '.join(names)})"
+        f"{select} FROM ({wide}) AS w CROSS JOIN LATERAL (VALUES {values}) AS t({', '.join(names)})"
     )

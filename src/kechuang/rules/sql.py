@@ -703,7 +703,8 @@ class _Compiler:
             if unmet_parts
             else exp.Literal.string("")
         )
-        columns: dict[str, exp.Expression] = {"unmet": self.layers.add(unmet, name=f"unmet_ids{tag}")}
+        unmet_column = self.layers.add(unmet, name=f"unmet_ids{tag}")
+        columns: dict[str, exp.Expression] = {"unmet": unmet_column}
 
         total = self.total_score()
         if total is None:
