@@ -138,7 +138,7 @@ def pack_sql(pack: PackQuery, dialect: str = "duckdb") -> str:
             f"{select} FROM ({wide}) AS w "
             f"LATERAL VIEW STACK({len(rows)}, {flat}) t AS {', '.join(names)}"
         )
-    values = ", ".join("(" + ", ".join(row) + ")" for row in rows)
+    tuples = ", ".join("(" + ", ".join(row) + ")" for row in rows)
     return (
-        f"{select} FROM ({wide}) AS w CROSS JOIN LATERAL (VALUES {values}) AS t({', '.join(names)})"
+        f"{select} FROM ({wide}) AS w CROSS JOIN LATERAL (VALUES {tuples}) AS t({', '.join(names)})"
     )
