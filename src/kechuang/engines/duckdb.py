@@ -24,10 +24,17 @@ from pathlib import Path
 import duckdb
 
 from kechuang.engines.exclusions import apply_exclusions, exclusion_pairs
-from kechuang.engines.panel import FORMATS, open_panel, read_footer
+from kechuang.engines.panel import (
+    FORMATS,
+    PanelError,
+    PanelSource,
+    duplicate_key_error,
+    open_panel,
+    read_footer,
+)
 from kechuang.engines.sqltext import string_literal
 from kechuang.rules.ir import Value
-from kechuang.rules.pack import compile_pack, pack_sql
+from kechuang.rules.pack import DUPLICATE_KEY, compile_pack, pack_sql
 from kechuang.rules.policy import Policy
 from kechuang.rules.sql import RESULT_COLUMNS
 
@@ -114,27 +121,33 @@ def screen(
     # (the Parquet footer's statistics only narrow the integer types).
     footer = read_footer(data) if FORMATS.get(data.suffix.lower()) == "parquet" else None
     bounds = footer.bounds if footer is not None else {}
-    pack = compile_pack(policies, year, overrides, explain_columns, bounds=bounds)
+    # Unless the footer vouches for unique (uscc, year), the screening's own GROUP BY checks
+    # them: no second pass over the panel.
+    in_scan = check and not (footer is not None and footer.unique_keys)
+    pack = compile_pack(
+        policies, year, overrides, explain_columns, bounds=bounds, check_keys=in_scan
+    )
     query = pack_sql(pack, "duckdb")
     with tempfile.TemporaryDirectory(prefix="kechuang-screen-", dir=out.parent) as work:
         con = connect(work)
         try:
-            open_panel(con, data, check=check, facts=facts)
+            source = open_panel(con, data, check=check, facts=facts, keys=False)
             with_exclusions = bool(exclusion_pairs(policies))
             staged = Path(work) / f"results{out.suffix}"
             if with_exclusions:
                 # One pass into a table; the exclusions are then resolved over it.
-                _run(con, f"CREATE TEMP TABLE screened AS {query}", progress)
+                _checked(con, f"CREATE TEMP TABLE screened AS {query}", progress, source)
                 relation = _final_relation(con, policies, with_exclusions)
                 columns = [*RESULT_COLUMNS, "excluded_by", *pack.status_names]
-                source = f"SELECT {_select_list(columns, fmt)} FROM {relation}"
+                select = f"SELECT {_select_list(columns, fmt)} FROM {relation}"
             else:
                 # One statement: the panel scan streams straight into the RESULTS file.
-                source = f"SELECT {_select_list(pack.output_columns, fmt)} FROM ({query})"
-            _run(
+                select = f"SELECT {_select_list(pack.output_columns, fmt)} FROM ({query})"
+            _checked(
                 con,
-                f"COPY ({source}) TO {string_literal(str(staged))} {_copy_options(fmt)}",
+                f"COPY ({select}) TO {string_literal(str(staged))} {_copy_options(fmt)}",
                 progress,
+                source,
             )
             if step is not None:
                 for policy in policies:
@@ -174,6 +187,19 @@ def _read_back(staged: Path, fmt: str) -> str:
     types = "{'uscc': 'VARCHAR', 'policy_id': 'VARCHAR', 'outcome': 'VARCHAR', "
     types += "'benefit_yuan': 'DECIMAL(18,2)'}"
     return f"read_csv({string_literal(str(staged))}, header = true, types = {types})"
+
+
+def _checked(
+    con: duckdb.DuckDBPyConnection, sql: str, progress: Progress | None, source: PanelSource
+) -> None:
+    """`_run`, turning the in-scan key check's failure into the PanelError naming the key."""
+    try:
+        _run(con, sql, progress)
+    except duckdb.Error as exc:
+        if DUPLICATE_KEY not in str(exc):
+            raise
+        found = duplicate_key_error(con, source)
+        raise found or PanelError(f"{source.path}: {exc}") from None
 
 
 def _run(con: duckdb.DuckDBPyConnection, sql: str, progress: Progress | None) -> None:

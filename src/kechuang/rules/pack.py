@@ -30,6 +30,9 @@ from kechuang.rules.sql import (
 
 # The RESULTS columns each policy contributes, after uscc (the key) and year (the constant).
 PER_POLICY = ("outcome", "score", "benefit_yuan", "unmet")
+# With `check_keys`: an enterprise's rows and distinct years among the years read.
+KEY_ROWS, KEY_YEARS = "kc_rows", "kc_years"
+DUPLICATE_KEY = "kechuang: duplicate (uscc, year) for enterprise "
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class PackQuery:
     policy_ids: tuple[str, ...]
     columns: tuple[dict[str, str], ...]  # per policy: output column -> wide column
     status_names: tuple[str, ...]  # the `c_<condition>` columns, in order of first use
+    checks_keys: bool = False  # `wide` has KEY_ROWS and KEY_YEARS (see compile_pack)
 
     @property
     def output_columns(self) -> list[str]:
@@ -54,11 +58,15 @@ def compile_pack(
     explain_columns: bool = False,
     bounds: Mapping[str, int] | None = None,
     yuan_as_fen: bool = False,
+    check_keys: bool = False,
 ) -> PackQuery:
     """The single query screening `policies` (in pack order) for `year`.
 
     `overrides` maps a policy id to its parameter overrides; `bounds` and `yuan_as_fen` are
-    those of `compile_policy`.
+    those of `compile_policy`. With `check_keys` the period GROUP BY also counts each
+    enterprise's rows and (as a bit set, so at most 63 years back) its distinct years among
+    the years read: the DuckDB query then fails with DUPLICATE_KEY and the enterprise's code
+    where they differ, so duplicates that could change a result are refused in the same scan.
     """
     if not policies:
         raise ValueError("a pack has at least one policy")
@@ -90,10 +98,23 @@ def compile_pack(
         first = first or compiler
     assert first is not None
     first.history = history
-    ctes, previous = first.layer_ctes()
     items = sorted({name for mapping in columns for name in mapping.values()})
+    if check_keys:
+        if history > 62:
+            raise ValueError("the key check reads at most 63 years")
+        back = exp.Sub(this=exp.Literal.number(year), expression=exp.column("year"))
+        bit = exp.BitwiseLeftShift(
+            this=exp.cast(exp.Literal.number(1), "BIGINT"), expression=exp.Paren(this=back)
+        )
+        hist[KEY_ROWS] = exp.Count(this=exp.Star())
+        hist[KEY_YEARS] = exp.func("BIT_COUNT", exp.func("BIT_OR", bit))
+        for name in (KEY_ROWS, KEY_YEARS):
+            base[name] = exp.column(name, table="h")
+            items.append(name)
+    ctes, previous = first.layer_ctes()
     wide = with_ctes(exp.select(exp.column("uscc"), *items).from_(previous), ctes)
-    return PackQuery(wide, year, tuple(p.id for p in policies), tuple(columns), tuple(status_names))
+    ids = tuple(p.id for p in policies)
+    return PackQuery(wide, year, ids, tuple(columns), tuple(status_names), check_keys)
 
 
 def _name(column: exp.Expression) -> str:
@@ -128,10 +149,19 @@ def pack_sql(pack: PackQuery, dialect: str = "duckdb") -> str:
             f"UNNEST([{', '.join(row[k] for row in rows)}]) AS {name}"
             for k, name in enumerate(names)
         ]
+        uscc = "w.uscc"
+        if pack.checks_keys:
+            # Evaluated for every output row (uscc is written), so it cannot be pruned away.
+            uscc = (
+                f"CASE WHEN w.{KEY_ROWS} > w.{KEY_YEARS} "
+                f"THEN error({_text(DUPLICATE_KEY)} || w.uscc) ELSE w.uscc END"
+            )
         return (
-            f"SELECT w.uscc AS uscc, {lists[0]}, CAST({year} AS INT) AS year, "
+            f"SELECT {uscc} AS uscc, {lists[0]}, CAST({year} AS INT) AS year, "
             f"{', '.join(lists[1:])} FROM ({wide}) AS w"
         )
+    if pack.checks_keys:
+        raise ValueError("the in-scan key check is DuckDB's (error())")
     if dialect in ("spark", "databricks"):
         flat = ", ".join(v.replace("VARCHAR", "STRING") for row in rows for v in row)
         return (
