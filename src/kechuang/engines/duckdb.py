@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from kechuang.engines.compiled import pack_text
 from kechuang.engines.exclusions import apply_exclusions, exclusion_pairs
 from kechuang.engines.panel import (
     FORMATS,
@@ -33,10 +34,9 @@ from kechuang.engines.panel import (
     read_footer,
 )
 from kechuang.engines.sqltext import string_literal
+from kechuang.rules.columns import DUPLICATE_KEY, RESULT_COLUMNS
 from kechuang.rules.ir import Value
-from kechuang.rules.pack import DUPLICATE_KEY, compile_pack, pack_sql
 from kechuang.rules.policy import Policy
-from kechuang.rules.sql import RESULT_COLUMNS
 
 OUTPUT_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 MEMORY_LIMIT = os.environ.get("KECHUANG_DUCKDB_MEMORY", "1500MB")
@@ -124,10 +124,8 @@ def screen(
     # Unless the footer vouches for unique (uscc, year), the screening's own GROUP BY checks
     # them: no second pass over the panel.
     in_scan = check and not (footer is not None and footer.unique_keys)
-    pack = compile_pack(
-        policies, year, overrides, explain_columns, bounds=bounds, check_keys=in_scan
-    )
-    query = pack_sql(pack, "duckdb")
+    pack = pack_text(policies, year, overrides, explain_columns, bounds=bounds, check_keys=in_scan)
+    query = pack.sql
     with tempfile.TemporaryDirectory(prefix="kechuang-screen-", dir=out.parent) as work:
         con = connect(work)
         try:

@@ -31,10 +31,10 @@ from kechuang.engines.duckdb import (
 )
 from kechuang.engines.exclusions import exclusion_pairs
 from kechuang.engines.sqltext import string_literal as sql_text
+from kechuang.rules.columns import RESULT_COLUMNS
 from kechuang.rules.ir import Value
 from kechuang.rules.pack import compile_pack, pack_sql
 from kechuang.rules.policy import Policy
-from kechuang.rules.sql import RESULT_COLUMNS
 
 TABLE = "screening_engine_results"
 STAGING = "kc_screened"  # the run's rows: a temporary table of this session

@@ -28,10 +28,10 @@ from kechuang.domain.panel import FIELDS, SOURCED_FIELDS, Field
 from kechuang.engines.duckdb import PolicySummary, ScreenResult, output_format, totals_file
 from kechuang.engines.exclusions import exclusion_pairs, resolve_exclusions
 from kechuang.engines.panel import PanelError, read_footer
+from kechuang.rules.columns import RESULT_COLUMNS, STATUS_COLUMN_PREFIX
 from kechuang.rules.ir import Value
 from kechuang.rules.pack import compile_pack, pack_sql
 from kechuang.rules.policy import Policy
-from kechuang.rules.sql import RESULT_COLUMNS, STATUS_COLUMN_PREFIX
 
 ENV_MASTER = "KECHUANG_SPARK_MASTER"
 DEFAULT_MASTER = "local[2]"

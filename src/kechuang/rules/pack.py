@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import sqlglot.expressions as exp
 
 from kechuang.rules import ir
+from kechuang.rules.columns import DUPLICATE_KEY, RESULT_COLUMNS
 from kechuang.rules.policy import Policy
 from kechuang.rules.sql import (
-    RESULT_COLUMNS,
     _Compiler,
     _Layers,
     to_sql,
@@ -32,7 +32,6 @@ from kechuang.rules.sql import (
 PER_POLICY = ("outcome", "score", "benefit_yuan", "unmet")
 # With `check_keys`: an enterprise's rows and distinct years among the years read.
 KEY_ROWS, KEY_YEARS = "kc_rows", "kc_years"
-DUPLICATE_KEY = "kechuang: duplicate (uscc, year) for enterprise "
 
 
 @dataclass(frozen=True)

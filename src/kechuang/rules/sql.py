@@ -29,12 +29,12 @@ import sqlglot.expressions as exp
 from kechuang.domain.panel import BY_NAME, Kind
 from kechuang.rules import ir
 from kechuang.rules import sql_numeric as n
+from kechuang.rules.columns import RESULT_COLUMNS as RESULT_COLUMNS  # re-exported
+from kechuang.rules.columns import STATUS_COLUMN_PREFIX
 from kechuang.rules.policy import Condition, ConditionKind, Policy, Score, Status
 from kechuang.rules.sql_numeric import Num
 
 Compiled = Num | exp.Expression
-STATUS_COLUMN_PREFIX = "c_"
-RESULT_COLUMNS = ("uscc", "policy_id", "year", "outcome", "score", "benefit_yuan", "unmet")
 DATE = exp.DataType.build("DATE")
 SCORE_DECIMALS = 2
 
