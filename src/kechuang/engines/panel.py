@@ -209,10 +209,14 @@ def open_panel(
     items = []
     # The facts file holds the sourced facts its policy reads; the others are unknown.
     written = set(pq.read_schema(facts).names) if facts is not None else set()
+    # A Parquet column already of its contract type is read as it is (no per-value cast).
+    exact = _typed_as_contract(con, source)
     for f in (*FIELDS, *SOURCED_FIELDS):
         if f.name in written and f.source is not None:
             converted = f"TRY_CAST(facts.{_quote(f.name)} AS {f.sql_type})"
             items.append(f"coalesce({converted}, {_absent(f)}) AS {_quote(f.name)}")
+        elif f.name in exact:
+            items.append(f"panel_raw.{_quote(f.name)} AS {_quote(f.name)}")
         elif f.name in source.columns:
             raw = "panel_raw." + _quote(f.name)
             items.append(f"{_converted(f, raw, source.format)} AS {_quote(f.name)}")

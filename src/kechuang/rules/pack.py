@@ -58,6 +58,7 @@ def compile_pack(
     bounds: Mapping[str, int] | None = None,
     yuan_as_fen: bool = False,
     check_keys: bool = False,
+    single_scan: bool = True,
 ) -> PackQuery:
     """The single query screening `policies` (in pack order) for `year`.
 
@@ -85,6 +86,7 @@ def compile_pack(
         # Shared between the policies: the same fact or aggregate is one column.
         compiler.layers, compiler.base, compiler.hist = layers, base, hist
         compiler.suffix = f"_{i}"
+        compiler.single_scan = single_scan
         outcome, results, statuses = compiler.results(explain_columns)
         history = max(history, compiler.history)
         mapping = {"outcome": _name(outcome)}

@@ -170,6 +170,8 @@ class _Compiler:
         self.bounds: dict[str, int] = {}
         self.yuan_as_fen = False
         self.suffix = ""  # appended to the named result columns (a pack holds several)
+        # Read the evaluation year's values in the period GROUP BY (no join back to the panel).
+        self.single_scan = False
 
     # ----- sharing -------------------------------------------------------------------
 
@@ -770,6 +772,8 @@ class _Compiler:
     def layer_ctes(self) -> tuple[list[tuple[str, exp.Select]], str]:
         """The CTEs computing every column (the period aggregates, the evaluation year's
         row joined to them, then the layers), and the name of the last one."""
+        if self.single_scan:
+            return self.single_scan_ctes()
         ctes: list[tuple[str, exp.Select]] = []
         if self.hist:
             hist = exp.select(
@@ -792,6 +796,47 @@ class _Compiler:
             exp.EQ(this=exp.column("year", table="p"), expression=exp.Literal.number(self.year))
         )
         ctes.append(("l0", base))
+        return self.layer_chain(ctes)
+
+    def single_scan_ctes(self) -> tuple[list[tuple[str, exp.Select]], str]:
+        """As `layer_ctes`, but the evaluation year's values are conditional aggregates of the
+        same GROUP BY as the period aggregates (one row per (uscc, year), so each is that
+        row's value): the panel is scanned once and nothing is joined."""
+        year = exp.Literal.number(self.year)
+        in_year = exp.EQ(this=exp.column("year"), expression=year)
+        current: dict[str, exp.Expression] = {}
+
+        def lift(node: exp.Expression) -> exp.Expression:
+            if isinstance(node, exp.Column) and node.table == "p":
+                name = f"p__{node.name}"
+                if name not in current:
+                    value = exp.Case(ifs=[exp.If(this=in_year.copy(), true=exp.column(node.name))])
+                    kind = BY_NAME[node.name].kind if node.name in BY_NAME else None
+                    if kind == Kind.BOOL:
+                        current[name] = exp.LogicalOr(this=value)
+                    else:
+                        current[name] = exp.Max(this=value)
+                return exp.column(name, table="h")
+            return node
+
+        base_items = {name: e.transform(lift) for name, e in self.base.items()}
+        here = exp.Count(this=exp.Case(ifs=[exp.If(this=in_year, true=exp.Literal.number(1))]))
+        aggregates = {**self.hist, **current}
+        hist = exp.select("uscc", *[exp.alias_(e, name) for name, e in aggregates.items()]).from_(
+            "panel"
+        )
+        first = exp.Literal.number(self.year - self.history)
+        hist = hist.where(exp.Between(this=exp.column("year"), low=first, high=year.copy()))
+        hist = hist.group_by("uscc").having(exp.GT(this=here, expression=exp.Literal.number(0)))
+        base = exp.select(
+            exp.alias_(exp.column("uscc", table="h"), "uscc"),
+            *[exp.alias_(e, name) for name, e in base_items.items()],
+        ).from_(exp.alias_(exp.to_table("hist"), "h", table=True))
+        return self.layer_chain([("hist", hist), ("l0", base)])
+
+    def layer_chain(
+        self, ctes: list[tuple[str, exp.Select]]
+    ) -> tuple[list[tuple[str, exp.Select]], str]:
         previous = "l0"
         for level, items in enumerate(self.layers.layers[1:], start=1):
             if not items:
