@@ -51,6 +51,7 @@ def test_a_second_compile_reads_the_cache(var: Path) -> None:
         {"explain_columns": True},
         {"check_keys": True},
         {"dialect": "postgres"},
+        {"yuan_as_fen": True},
     ],
 )
 def test_anything_the_query_depends_on_changes_the_key(
@@ -60,6 +61,7 @@ def test_anything_the_query_depends_on_changes_the_key(
     base: dict[str, object] = {
         "year": 2024, "overrides": {}, "explain_columns": False,
         "bounds": {"revenue": 10**12}, "check_keys": False, "dialect": "duckdb",
+        "yuan_as_fen": False,
     }  # fmt: skip
     changed = {**base, **change}
     assert compiled.cache_key(policies, **base) != compiled.cache_key(policies, **changed)  # type: ignore[arg-type]

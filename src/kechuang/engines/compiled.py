@@ -51,6 +51,7 @@ def cache_key(
     bounds: Mapping[str, int],
     check_keys: bool,
     dialect: str,
+    yuan_as_fen: bool = False,
 ) -> str:
     identity = {
         "policies": [[p.id, p.version, p.content_hash] for p in policies],
@@ -60,6 +61,7 @@ def cache_key(
         "bounds": sorted(bounds.items()),
         "check_keys": check_keys,
         "dialect": dialect,
+        "yuan_as_fen": yuan_as_fen,
         "compiler": _compiler_digest(),
     }
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:32]
@@ -73,6 +75,7 @@ def pack_text(
     bounds: Mapping[str, int] | None = None,
     check_keys: bool = False,
     dialect: str = "duckdb",
+    yuan_as_fen: bool = False,
 ) -> PackText:
     """The pack query of `policies` (rules.pack), from the cache or compiled and cached."""
     overrides = overrides or {}
@@ -80,7 +83,9 @@ def pack_text(
     use_cache = os.environ.get(ENV_NO_CACHE) != "1"
     path = None
     if use_cache:
-        key = cache_key(policies, year, overrides, explain_columns, bounds, check_keys, dialect)
+        key = cache_key(
+            policies, year, overrides, explain_columns, bounds, check_keys, dialect, yuan_as_fen
+        )
         path = config.var_dir() / "cache" / "compiled" / f"{key}.json"
         found = _read(path)
         if found is not None:
@@ -88,7 +93,13 @@ def pack_text(
     from kechuang.rules.pack import compile_pack, pack_sql
 
     pack = compile_pack(
-        policies, year, overrides, explain_columns, bounds=bounds, check_keys=check_keys
+        policies,
+        year,
+        overrides,
+        explain_columns,
+        bounds=bounds,
+        yuan_as_fen=yuan_as_fen,
+        check_keys=check_keys,
     )
     text = PackText(pack_sql(pack, dialect), tuple(pack.output_columns), pack.status_names)
     if path is not None:

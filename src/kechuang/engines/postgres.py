@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from kechuang.domain.panel import FIELDS, SOURCED_FIELDS, Kind
+from kechuang.engines.compiled import pack_text
 from kechuang.engines.duckdb import (
     PolicySummary,
     ScreenResult,
@@ -33,7 +34,6 @@ from kechuang.engines.exclusions import exclusion_pairs
 from kechuang.engines.sqltext import string_literal as sql_text
 from kechuang.rules.columns import RESULT_COLUMNS
 from kechuang.rules.ir import Value
-from kechuang.rules.pack import compile_pack, pack_sql
 from kechuang.rules.policy import Policy
 
 TABLE = "screening_engine_results"
@@ -115,10 +115,16 @@ def screen(
             cur.execute("SET LOCAL jit = off")
             cur.execute(f"SET LOCAL max_parallel_workers_per_gather = {PARALLEL_WORKERS}")
             bounds = fact_bounds(cur)
-            pack = compile_pack(
-                policies, year, overrides, explain_columns, bounds=bounds, yuan_as_fen=True
+            pack = pack_text(
+                policies,
+                year,
+                overrides,
+                explain_columns,
+                bounds=bounds,
+                dialect="postgres",
+                yuan_as_fen=True,
             )
-            query = pack_sql(pack, "postgres")
+            query = pack.sql
             # One statement for the whole pack into a session-local table: no WAL, no index
             # to maintain, and CREATE TABLE AS may run the scan in parallel.
             cur.execute(f"DROP TABLE IF EXISTS {STAGING}")

@@ -130,7 +130,16 @@ def _text(value: str) -> str:
 def pack_sql(pack: PackQuery, dialect: str = "duckdb") -> str:
     """The RESULTS rows of the pack (uscc, policy_id, year, outcome, score, benefit_yuan,
     unmet, then the status columns) as one SQL query of `dialect`."""
-    wide = to_sql(pack.wide, dialect)
+    wide_query = pack.wide
+    copied = False
+    if dialect == "postgres":
+        # PostgreSQL pulls simple subqueries up into their parent and substitutes each column
+        # reference with its expression, so a layer column read n times would be computed n
+        # times (and planned as often). OFFSET 0 keeps each layer a computed-once subquery.
+        wide_query, copied = wide_query.copy(), True
+        for cte in wide_query.find_all(exp.CTE):
+            cte.this.set("offset", exp.Offset(expression=exp.Literal.number(0)))
+    wide = to_sql(wide_query, dialect, copy=not copied)
     year = int(pack.year)
     statuses = pack.status_names
     rows = []

@@ -81,7 +81,9 @@ def compile_policy(
     return compiler.query(explain_columns)
 
 
-def to_sql(query: exp.Select, dialect: str = "duckdb", pretty: bool = False) -> str:
+def to_sql(
+    query: exp.Select, dialect: str = "duckdb", pretty: bool = False, copy: bool = True
+) -> str:
     """The compiled query as SQL text of `dialect` (duckdb, postgres, spark).
 
     The 128-bit integer type becomes NUMERIC in PostgreSQL (exact, unbounded) and
@@ -96,7 +98,7 @@ def to_sql(query: exp.Select, dialect: str = "duckdb", pretty: bool = False) -> 
                 return target.copy()
             return node
 
-        query = query.transform(retype)
+        query = query.transform(retype, copy=copy)
     return query.sql(dialect=dialect, pretty=pretty)
 
 
@@ -851,8 +853,9 @@ class _Compiler:
 
 
 def with_ctes(final: exp.Select, ctes: list[tuple[str, exp.Select]]) -> exp.Select:
+    # The builders' default copy would deep-copy the growing query once per CTE.
     for name, cte in ctes:
-        final = final.with_(name, as_=cte)
+        final = final.with_(name, as_=cte, copy=False)
     return final
 
 
