@@ -214,5 +214,8 @@ def fof_returns(sub_fund: int | None = typer.Argument(None)) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add this package's commands to the `kechuang` command."""
+    """Add this package's commands to the `kechuang` command (with the daily `tick`)."""
+    from kechuang.finance import tick
+
+    tick.register(app)
     app.add_typer(finance_app, name="finance")
