@@ -11,7 +11,7 @@ DEMO_SEED ?= 2024
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install db demo demo-accounts demo-extras demo-pillars serve bench lint format docs clean
+.PHONY: run test install db demo demo-accounts demo-extras demo-pillars demo-applications serve bench lint format docs clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,7 @@ install: $(VENV)/.installed
 var/.db-ready: $(VENV)/.installed $(wildcard src/kechuang/store/migrations/versions/*.py)
 	mkdir -p var
 	$(KC) db upgrade
+	$(KC) policies seed
 	touch $@
 
 db: var/.db-ready
@@ -38,7 +39,8 @@ var/.demo-loaded: var/.db-ready
 demo: var/.demo-loaded
 
 # Demo accounts are created once (their passwords printed only then); the stamp keeps it so.
-var/.demo-accounts: var/.demo-loaded
+# They come after the pillars: each account belongs to an organisation that owns demo records.
+var/.demo-accounts: var/.demo-pillars
 	$(KC) accounts demo
 	touch $@
 
@@ -59,7 +61,15 @@ var/.demo-pillars: var/.demo-extras
 
 demo-pillars: var/.demo-pillars
 
-run: demo demo-accounts demo-extras demo-pillars
+# 申报 rounds with applications at every stage, and the expert accounts (passwords printed once).
+var/.demo-applications: var/.demo-accounts
+	$(KC) applications demo --seed $(DEMO_SEED)
+	touch $@
+
+demo-applications: var/.demo-applications
+
+run: demo demo-extras demo-pillars demo-accounts demo-applications
+	$(KC) policies seed
 	$(KC) serve --host $(HOST) --port $(PORT)
 
 test: install

@@ -7,7 +7,10 @@ next to each figure:
 - PostgreSQL: the 1M panel imported into a fresh schema of KECHUANG_BENCH_POSTGRES_URL
   (default: KECHUANG_TEST_POSTGRES_URL), screened in the database (`--engine postgres`);
 - Spark local[2] (`--engine spark`, KECHUANG_SPARK_MASTER to change) over the 1M panel;
-and how the DuckDB time grows from 1M to 10M.
+and how the DuckDB time grows from 1M to 10M. Beside them, in the same run: the DuckDB I/O
+floor (bench.peers: one GROUP BY, one row per enterprise per policy, one COPY) on the same
+panel, and DuckDB's figure for PostgreSQL and Spark. Every figure is the median of
+KECHUANG_BENCH_RUNS runs (default 3), with progress after each run.
 
 The generator makes at most 7M distinct enterprises, so the 10M panel is the 1M population
 ten times over with distinct codes (the first character of the code is the copy number: the
@@ -29,6 +32,8 @@ import time
 from pathlib import Path
 
 from bench.harness import Measurement, kechuang
+from bench.peers import floor_argv, median_of, ratio_note
+from kechuang.policies.pack import load_pack
 
 TITLE = "scale"
 YEAR = 2024
@@ -125,7 +130,7 @@ def _screen(panel: Path | None, out: Path, engine: str, env: dict[str, str] | No
             "--engine", engine]  # fmt: skip
     if panel is not None:
         args += ["--data", str(panel)]
-    return measure_full(label, kechuang(*args), env)
+    return median_of(label, kechuang(*args), env)
 
 
 def run(size: int) -> list[Measurement]:
@@ -142,15 +147,27 @@ def run(size: int) -> list[Measurement]:
         small = _screen(panel, work / "r-duckdb.parquet", "duckdb",
                         label=f"duckdb, whole pack, {size:,} enterprises")  # fmt: skip
         rows.append(small)
+        policies = len(load_pack().resolve(["all"], YEAR))
+        floor = median_of(
+            f"peer: DuckDB I/O floor, {size:,} × {policies} policies",
+            floor_argv(panel, YEAR, policies, work / "floor.parquet"),
+        )
+        rows.append(floor)
+        small.note += f"; {ratio_note(small, floor)} (goal ≤ 3×)"
         if os.environ.get("KECHUANG_BENCH_SKIP_POSTGRES") != "1":
-            rows.extend(_postgres(panel, work, size))
+            postgres = _postgres(panel, work, size)
+            if len(postgres) > 1:
+                postgres[-1].note += f"; {ratio_note(postgres[-1], small)} (goal ≤ 2×)"
+            rows.extend(postgres)
         if os.environ.get("KECHUANG_BENCH_SKIP_SPARK") != "1":
             from kechuang.engines.spark import available
 
             reason = available()
             if reason is None:
                 label = f"spark local[2], whole pack, {size:,} (cpu: the Python driver only)"
-                rows.append(_screen(panel, work / "r-spark.parquet", "spark", label=label))
+                spark = _screen(panel, work / "r-spark.parquet", "spark", label=label)
+                spark.note += f"; {ratio_note(spark, small)}"
+                rows.append(spark)
             else:
                 rows.append(Measurement(f"spark {size:,}", 0.0, 0.0, f"skipped: {reason}"))
         if os.environ.get("KECHUANG_BENCH_SKIP_LARGE") != "1":

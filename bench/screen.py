@@ -9,6 +9,9 @@ Measures, in one run and on one machine:
 - explaining one enterprise in-process (read its rows with DuckDB, evaluate, render): the
   first explain of a large unsorted panel builds its index (engines.lookup), measured apart,
   then the median of later explains.
+Beside Kechuang, in the same run: the DuckDB I/O floor (bench.peers) on the same panel and,
+where it is written and installed, OpenFisca (else a row saying why it is skipped). Screen
+figures are the median of KECHUANG_BENCH_RUNS runs (default 3), progress after each run.
 Each screen figure also gives the process's CPU time and the machine's load average (the
 machine is shared: wall time under load overstates what the process needs).
 """
@@ -22,6 +25,7 @@ from pathlib import Path
 import duckdb
 
 from bench.harness import Measurement, kechuang, measure, self_peak_mb
+from bench.peers import floor_argv, median_of, openfisca_skip_reason, ratio_note
 from bench.scale import measure_full
 
 TITLE = "screen"
@@ -42,10 +46,18 @@ def run(size: int) -> list[Measurement]:
     for p in POLICIES:
         args += ["--policy", p]
     rows: list[Measurement] = []
-    screen = measure_full(
-        f"screen {size:,} × 3 years, 2 policies", kechuang(*args, "--out", str(work / "r.parquet"))
+    screen = median_of(
+        f"screen {size:,} × 3 years, 2 policies", kechuang(*args, "--out", str(work / "r.csv"))
     )
     rows.append(screen)
+    floor = median_of(
+        f"peer: DuckDB I/O floor, {size:,} × 2 policies",
+        floor_argv(panel, YEAR, len(POLICIES), work / "floor.csv"),
+    )
+    rows.append(floor)
+    screen.note += f"; {ratio_note(screen, floor)}"
+    rows.append(Measurement("peer: OpenFisca, 2 policies", 0.0, 0.0,
+                            f"skipped: {openfisca_skip_reason()}"))  # fmt: skip
     rows.append(
         measure_full(
             f"screen {size:,} with explain columns",

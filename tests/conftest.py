@@ -18,6 +18,9 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 ENV_POSTGRES = "KECHUANG_TEST_POSTGRES_URL"
+# Screenings compile their pack afresh: no test writes the on-disk query cache into the
+# working directory's var/ (tests/engines/test_compiled_cache.py turns it on where it is tested).
+os.environ.setdefault("KECHUANG_NO_COMPILE_CACHE", "1")
 _SESSION = secrets.token_hex(4)
 _counter = itertools.count()
 

@@ -88,3 +88,35 @@ def test_explain_reads_through_the_index(
     assert lookup.index_dir(sorted_path) != before
     # A panel in uscc order needs no index: row-group statistics prune.
     assert "kc_bucket" not in lookup.source_for(sorted_path, codes[0])
+
+
+def _screen_into(path: Path, out: Path, year: int = 2024) -> None:
+    from kechuang.engines.duckdb import screen
+    from kechuang.screening.inputs import load_policies
+
+    screen(path, year, load_policies(["tsme-2017", "above-scale-2019"], year), out)
+
+
+def test_the_screening_refuses_duplicates_in_its_own_scan(generated: Path, tmp_path: Path) -> None:
+    # No flag in the footer: the duplicate is found by the screening's GROUP BY (no second
+    # pass), and the error still names the enterprise and the year; no RESULTS file is left.
+    path = _duplicated(generated, tmp_path / "p.parquet", flag_rows=None)
+    first = pq.read_table(generated).slice(0, 1).to_pylist()[0]
+    out = tmp_path / "r.csv"
+    with pytest.raises(PanelError, match=f"enterprise {first['uscc']} has 2 rows for year"):
+        _screen_into(path, out, year=int(first["year"]))
+    assert not out.exists()
+
+
+def test_an_unflagged_file_without_duplicates_screens_as_a_flagged_one(
+    generated: Path, tmp_path: Path
+) -> None:
+    plain = tmp_path / "plain.parquet"
+    table = pq.read_table(generated)
+    pq.write_table(table.replace_schema_metadata({}), plain)
+    assert read_footer(plain) is not None and not read_footer(plain).unique_keys  # type: ignore[union-attr]
+    _screen_into(plain, tmp_path / "plain.csv")
+    _screen_into(generated, tmp_path / "flagged.csv")
+    plain_rows = sorted((tmp_path / "plain.csv").read_text(encoding="utf-8").splitlines())
+    flagged_rows = sorted((tmp_path / "flagged.csv").read_text(encoding="utf-8").splitlines())
+    assert plain_rows == flagged_rows and len(plain_rows) > 1

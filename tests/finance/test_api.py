@@ -155,8 +155,11 @@ def test_indicators_are_scoped_and_the_officer_page_has_charts(world: World) -> 
 def test_refusals_are_problems_with_the_reason(world: World) -> None:
     icbc = world.client("icbc")
     loan_id = world.loans["icbc"]
-    again = icbc.post(f"/api/v1/finance/loans/{loan_id}/approve", json={})
-    assert again.status_code == 409 and "allowed" in again.json()["detail"]
+    again = icbc.post(f"/api/v1/finance/loans/{loan_id}/approve?lang=en", json={})
+    assert again.status_code == 409 and "allowed now" in again.json()["detail"]
+    assert again.json()["type"].endswith("illegal-transition")
+    zh = icbc.post(f"/api/v1/finance/loans/{loan_id}/approve?lang=zh", json={}).json()["detail"]
+    assert "已放款" in zh and "不能审批通过" in zh
     too_big = icbc.post("/api/v1/finance/loans", json={
         "product_id": "performance-loan", "uscc": world.usccs[2], "partner_org": "picc-sh",
         "bank_ref": "ICBC-2", "principal_fen": 20_000_000_00, "term_months": 12,

@@ -1,7 +1,8 @@
 """`kechuang finance ...` as a bank and an officer script it.
 
 A bank's steps happen today; only an officer may replay a past day (`--on`, `import-loans`),
-every replay is audited with the real time, and a replay keeps every period and deadline.
+every replay is audited with the real time, and a replay keeps every period and deadline. The
+steps' options are their API fields (kechuang.finance.steps), amounts in yuan (`--<x>-yuan`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from kechuang.accounts.service import create_account
 from kechuang.accounts.tables import AuditEntry
 from kechuang.cli import app
 from kechuang.finance.dating import today
-from kechuang.finance.tables import Loan, LoanEvent, Recovery, Repayment
+from kechuang.finance.tables import Claim, Loan, LoanEvent, Recovery, Repayment
 from kechuang.store.engine import make_engine, make_sessionmaker, session_scope
 from kechuang.store.migrate import upgrade
 from tests.finance.conftest import seed_enterprises
@@ -52,11 +53,17 @@ def _world(store_env: str, enterprises: int = 2) -> list[str]:
     return usccs
 
 
-def _apply(uscc: str, ref: str, by: str, *on: str) -> dict[str, object]:
-    return dict(json.loads(_ok("apply", "--product", "performance-loan", "--uscc", uscc,
-                               "--bank", "icbc-sh", "--partner", "picc-sh", "--ref", ref,
-                               "--amount", "1000000", "--months", "3", "--method",
-                               "interest_only", "--year", "2024", "--by", by, *on)))  # fmt: skip
+def _shown(output: str) -> dict[str, str]:
+    """The `field: value` lines a step command prints after `<step>: done`."""
+    assert ": done" in output, output
+    return dict(line.strip().split(": ", 1) for line in output.splitlines()[1:] if ": " in line)
+
+
+def _apply(uscc: str, ref: str, by: str, *on: str) -> dict[str, str]:
+    return _shown(_ok("apply", "--product-id", "performance-loan", "--uscc", uscc,
+                      "--bank-org", "icbc-sh", "--partner-org", "picc-sh", "--bank-ref", ref,
+                      "--principal-yuan", "1000000", "--term-months", "3", "--method",
+                      "interest_only", "--facts-year", "2024", "--by", by, *on))  # fmt: skip
 
 
 def _read(store_env: str, query: object) -> list[object]:
@@ -70,8 +77,8 @@ def _read(store_env: str, query: object) -> list[object]:
 
 def test_a_loan_replayed_by_an_officer_from_fund_to_recovery(store_env: str) -> None:
     usccs = _world(store_env)
-    _ok("fund", "create", "--product", "performance-loan", "--size", "10000000", "--by", OFFICER,
-        "--on", "2025-01-02")  # fmt: skip
+    _ok("fund", "create", "--product-id", "performance-loan", "--size-yuan", "10000000", "--by",
+        OFFICER, "--on", "2025-01-02")  # fmt: skip
     loan = _apply(usccs[0], "L1", OFFICER, "--on", "2025-03-03")
     assert loan["state"] == "applied"
     refused = _apply(usccs[1], "L2", OFFICER, "--on", "2025-03-03")
@@ -79,7 +86,7 @@ def test_a_loan_replayed_by_an_officer_from_fund_to_recovery(store_env: str) -> 
     loan_id = str(loan["id"])
     _ok("approve", loan_id, "--by", OFFICER, "--on", "2025-03-03")
     _ok("disburse", loan_id, "--by", OFFICER, "--on", "2025-03-03")
-    _ok("repay", loan_id, "--ref", "R1", "--amount", "3000", "--by", OFFICER, "--on",
+    _ok("repay", loan_id, "--ref", "R1", "--amount-yuan", "3000", "--by", OFFICER, "--on",
         "2025-04-03")  # fmt: skip
     _ok("overdue", "--by", OFFICER, "--on", "2025-06-10")
     # The 90 overdue days count on the replayed days: a replay cannot skip them.
@@ -91,12 +98,16 @@ def test_a_loan_replayed_by_an_officer_from_fund_to_recovery(store_env: str) -> 
                                                "2025-09-02")  # fmt: skip
     assert "before its last recorded day" in _refused("claim", loan_id, "--by", OFFICER, "--on",
                                                       "2025-08-01")  # fmt: skip
-    claim = json.loads(_ok("claim", loan_id, "--by", OFFICER, "--on", "2025-08-05"))
-    assert sum(claim["parts"].values()) == claim["loss_fen"] == 1_000_000_00
-    assert claim["parts"]["compensation_fund"] == 250_000_00
+    assert _shown(_ok("claim", loan_id, "--by", OFFICER, "--on", "2025-08-05"))["state"] == (
+        "compensated"
+    )
+    claim = _read(store_env, select(Claim))[0]
+    assert isinstance(claim, Claim)
+    assert sum(claim.parts.values()) == claim.loss_fen == 1_000_000_00
+    assert claim.parts["compensation_fund"] == 250_000_00
     # The bank records a recovery today: the loan is live from now on, so no more replays.
-    _ok("recover", loan_id, "--ref", "C1", "--amount", "100000", "--received-on", "2025-10-15",
-        "--by", CLERK)  # fmt: skip
+    _ok("recover", loan_id, "--ref", "C1", "--amount-yuan", "100000", "--received-on",
+        "2025-10-15", "--by", CLERK)  # fmt: skip
     assert "recorded live" in _refused("close", loan_id, "--reason", "done", "--by", OFFICER,
                                        "--on", "2025-12-01")  # fmt: skip
     report = json.loads(_ok("indicators"))
@@ -116,30 +127,33 @@ def test_a_loan_replayed_by_an_officer_from_fund_to_recovery(store_env: str) -> 
     # Every replay is in the audit log: that it was one, the day, and the real moment.
     audits = [a for a in _read(store_env, select(AuditEntry).order_by(AuditEntry.id))
               if isinstance(a, AuditEntry) and a.action.startswith("finance.")]  # fmt: skip
-    replays = [a for a in audits if a.after and a.after["replay"]]
-    assert {a.action for a in replays} >= {"finance.fund_create", "finance.apply",
+    replays = [a for a in audits if a.after and a.after.get("replay_on")]
+    assert {a.action for a in replays} >= {"finance.fund.create", "finance.apply",
                                            "finance.disburse", "finance.claim"}  # fmt: skip
     disbursed = next(a for a in replays if a.action == "finance.disburse")
     assert disbursed.actor == OFFICER and disbursed.after is not None
-    assert disbursed.after["on"] == "2025-03-03" and disbursed.after["replayed_by"] == OFFICER
-    assert dt.datetime.fromisoformat(
-        disbursed.after["recorded_at"]
-    ).date() >= today() - dt.timedelta(1)
+    assert disbursed.after["replay_on"] == "2025-03-03"
+    assert disbursed.before == {"state": "approved"} and disbursed.after["state"] == "disbursed"
+    assert disbursed.at.date() >= today() - dt.timedelta(1)
     recovered = next(a for a in audits if a.action == "finance.recover")
-    assert recovered.after is not None and recovered.after["replay"] is False
+    assert recovered.after is not None and "replay_on" not in recovered.after
 
 
-@pytest.mark.parametrize("who", [CLERK, "nobody-at-all"])
+@pytest.mark.parametrize(
+    ("who", "reason"), [(CLERK, "only an officer"), ("nobody-at-all", "no active account")]
+)
 def test_a_past_day_by_anyone_but_an_officer_is_refused_and_changes_nothing(
-    store_env: str, who: str
+    store_env: str, who: str, reason: str
 ) -> None:
     usccs = _world(store_env)
-    _ok("fund", "create", "--product", "performance-loan", "--size", "10000000", "--by", OFFICER)
-    result = runner.invoke(app, ["finance", "apply", "--product", "performance-loan", "--uscc",
-                                 usccs[0], "--bank", "icbc-sh", "--partner", "picc-sh", "--ref",
-                                 "L1", "--amount", "1000000", "--months", "3", "--by", who,
+    _ok("fund", "create", "--product-id", "performance-loan", "--size-yuan", "10000000", "--by",
+        OFFICER)  # fmt: skip
+    result = runner.invoke(app, ["finance", "apply", "--product-id", "performance-loan", "--uscc",
+                                 usccs[0], "--bank-org", "icbc-sh", "--partner-org", "picc-sh",
+                                 "--bank-ref", "L1", "--principal-yuan", "1000000",
+                                 "--term-months", "3", "--by", who,
                                  "--on", "2020-01-06"])  # fmt: skip
-    assert result.exit_code == 2 and "only an officer" in result.output
+    assert result.exit_code == 2 and reason in " ".join(result.output.split())
     assert _read(store_env, select(Loan)) == []
     loan = _apply(usccs[0], "L1", CLERK)
     assert "only an officer" in _refused("approve", str(loan["id"]), "--by", CLERK, "--on",
@@ -152,14 +166,15 @@ def test_a_past_day_by_anyone_but_an_officer_is_refused_and_changes_nothing(
 def test_a_replay_in_the_future_is_refused(store_env: str) -> None:
     _world(store_env)
     tomorrow = (today() + dt.timedelta(days=1)).isoformat()
-    refused = _refused("fund", "create", "--product", "performance-loan", "--size", "10", "--by",
-                       OFFICER, "--on", tomorrow)  # fmt: skip
+    refused = _refused("fund", "create", "--product-id", "performance-loan", "--size-yuan", "10",
+                       "--by", OFFICER, "--on", tomorrow)  # fmt: skip
     assert "in the future" in refused
 
 
 def test_imported_loans_are_an_officers_replay(store_env: str, tmp_path: Path) -> None:
     usccs = _world(store_env)
-    _ok("fund", "create", "--product", "performance-loan", "--size", "10000000", "--by", OFFICER)
+    _ok("fund", "create", "--product-id", "performance-loan", "--size-yuan", "10000000", "--by",
+        OFFICER)  # fmt: skip
     path = tmp_path / "loans.csv"
     head = "bank_ref,product_id,uscc,partner_org,principal_yuan,term_months,method,applied_on,"
     future = (today() + dt.timedelta(days=3)).isoformat()
@@ -186,7 +201,8 @@ def test_imported_repayments_are_recorded_today_with_their_received_day(
     store_env: str, tmp_path: Path
 ) -> None:
     usccs = _world(store_env)
-    _ok("fund", "create", "--product", "performance-loan", "--size", "10000000", "--by", OFFICER)
+    _ok("fund", "create", "--product-id", "performance-loan", "--size-yuan", "10000000", "--by",
+        OFFICER)  # fmt: skip
     loan_id = str(_apply(usccs[0], "L1", OFFICER, "--on", "2025-03-03")["id"])
     _ok("approve", loan_id, "--by", OFFICER, "--on", "2025-03-03")
     _ok("disburse", loan_id, "--by", OFFICER, "--on", "2025-03-05")

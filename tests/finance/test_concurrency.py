@@ -91,7 +91,7 @@ def test_twenty_concurrent_claims_on_one_loan_pay_once_and_refuse_the_rest(bank:
         def claim(_: int) -> httpx.Response:
             with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
                 barrier.wait(timeout=30)
-                return client.post(f"/api/v1/finance/loans/{loan_id}/claim", json={})
+                return client.post(f"/api/v1/finance/loans/{loan_id}/claim?lang=en", json={})
 
         with ThreadPoolExecutor(max_workers=CLAIMS) as pool:
             responses = list(pool.map(claim, range(CLAIMS)))

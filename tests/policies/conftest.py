@@ -207,30 +207,28 @@ def sql_result(
 @pytest.fixture(autouse=True)
 def _compile_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Compile each (policy version, year, overrides, bounds) once per session: compiling
-    dominates the time of a one-enterprise screening. The cached query object is returned as is
-    (SQLGlot's transforms copy, so the engine never changes it)."""
+    dominates the time of a one-enterprise screening. The cached query text is returned as is
+    (in memory: no test writes the on-disk cache of engines.compiled)."""
     if not HAVE_ENGINE:
         return
     import kechuang.engines.duckdb as engine
 
-    real = _REAL_COMPILE.setdefault("f", engine.compile_policy)
+    real = _REAL_COMPILE.setdefault("f", engine.pack_text)
 
-    def cached(policy, year, overrides=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def cached(policies, year, overrides=None, *args, **kwargs):  # type: ignore[no-untyped-def]
         # Everything the query depends on is in the key (data-derived `bounds` included).
         key = (
-            policy.id,
-            policy.version,
-            policy.content_hash,
+            tuple((p.id, p.version, p.content_hash) for p in policies),
             year,
             repr(sorted((overrides or {}).items())),
             repr(args),
             repr(sorted(kwargs.items(), key=lambda kv: kv[0])),
         )
         if key not in _COMPILED:
-            _COMPILED[key] = real(policy, year, overrides, *args, **kwargs)
+            _COMPILED[key] = real(policies, year, overrides, *args, **kwargs)
         return _COMPILED[key]
 
-    monkeypatch.setattr(engine, "compile_policy", cached)
+    monkeypatch.setattr(engine, "pack_text", cached)
 
 
 _REAL_COMPILE: dict[str, Any] = {}

@@ -56,9 +56,29 @@ CHALLENGE = {
     "budget_fen": 100_000_000,
     "deadline": "2099-12-31",
 }
+AP = "/api/v1/applications"
+ROUND = {
+    "policy_id": "hnte-2016",
+    "title_zh": "认定",
+    "title_en": "Recognition",
+    "year": 2024,
+    "opens_on": "2025-01-01",
+    "deadline": "2099-12-31",
+}
 ANSWER = {"team_name": "光学检测团队", "proposal_zh": "暗场散射加深度学习分类", "asked_fen": 1}
 
 PUBLIC = {("GET", "/api/v1/status"), ("POST", "/api/v1/session")}
+PV = "/api/v1/policies/versions/{version_id}"
+POLICY_DRAFT = (
+    'id: access-draft\nversion: "1"\ntitle: {zh: 草稿, en: Draft}\nissuer: 市科委\n'
+    'document_number: x\nsource_url: ""\neffective: {from: 2024-01-01, to: null}\n'
+    "mode: automatic\nconditions:\n  - {id: m, label: {zh: M, en: M}, clause: 一, "
+    "expr: \"section(industry_code) == 'M'\"}\n"
+)
+WHATIF_DRAFT = {"policy_id": "first-above-scale-reward", "year": 2024, "values": {"amount": "1"},
+                "new_version": "9"}  # fmt: skip
+GOLDEN = {"name": "n", "year": 2024, "facts": {"2024": {"industry_code": "M7320"}},
+          "outcome": "eligible"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -95,6 +115,29 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/policies/{policy_id}"): Case(
         "/api/v1/policies/first-above-scale-reward", shared=True
     ),
+    # The policy workbench: officers author, admins read, nobody else sees a draft.
+    ("GET", "/api/v1/policies/versions"): Case("/api/v1/policies/versions"),
+    ("GET", PV): Case(PV),
+    ("GET", f"{PV}/yaml"): Case(f"{PV}/yaml"),
+    ("GET", f"{PV}/history"): Case(f"{PV}/history"),
+    ("GET", f"{PV}/diff"): Case(f"{PV}/diff"),
+    ("GET", f"{PV}/cases"): Case(f"{PV}/cases"),
+    ("POST", "/api/v1/policies/check"): Case("/api/v1/policies/check", {"source": "id: x"}),
+    ("POST", "/api/v1/policies/drafts"): Case("/api/v1/policies/drafts", {"source": "id: x"}),
+    ("POST", "/api/v1/policies/drafts/what-if"): Case(
+        "/api/v1/policies/drafts/what-if",
+        WHATIF_DRAFT,
+    ),
+    ("POST", f"{PV}/copy"): Case(f"{PV}/copy", {"new_version": "9"}),
+    ("POST", f"{PV}/edit"): Case(f"{PV}/edit", {"source": POLICY_DRAFT, "revision": 1}),
+    ("POST", f"{PV}/add-case"): Case(f"{PV}/add-case", GOLDEN),
+    ("POST", f"{PV}/submit"): Case(f"{PV}/submit"),
+    ("POST", f"{PV}/simulate"): Case(f"{PV}/simulate", {"year": 2024}),
+    ("GET", f"{PV}/simulation.csv"): Case(f"{PV}/simulation.csv"),
+    ("POST", f"{PV}/approve"): Case(f"{PV}/approve", {}),
+    ("POST", f"{PV}/send-back"): Case(f"{PV}/send-back", {"reason": "r"}),
+    ("POST", f"{PV}/publish"): Case(f"{PV}/publish"),
+    ("POST", f"{PV}/withdraw"): Case(f"{PV}/withdraw", {"reason": "r"}),
     ("GET", "/api/v1/enterprises"): Case("/api/v1/enterprises", query={"q": USCC_A}),
     ("GET", "/api/v1/enterprises/{uscc}"): Case("/api/v1/enterprises/{uscc}"),
     ("GET", "/api/v1/enterprises/{uscc}/policies"): Case("/api/v1/enterprises/{uscc}/policies"),
@@ -174,12 +217,53 @@ CASES: dict[tuple[str, str], Case] = {
         for step in ("approve", "disburse", "default", "claim")
     },
     **{
+        ("POST", f"/api/v1/finance/loans/{{loan_id}}/{step}"): Case(
+            f"/api/v1/finance/loans/1/{step}", {"reason": "r"}
+        )
+        for step in ("refuse", "close")
+    },
+    # The officers' steps: the daily overdue run, funds and the fund of funds.
+    ("POST", "/api/v1/finance/overdue"): Case("/api/v1/finance/overdue", {}, refused=(403,)),
+    ("POST", "/api/v1/finance/funds"): Case(
+        "/api/v1/finance/funds", {"product_id": "performance-loan", "size_fen": 1}, refused=(403,)
+    ),
+    ("POST", "/api/v1/finance/sub-funds"): Case(
+        "/api/v1/finance/sub-funds",
+        {
+            "name": "n",
+            "manager": "m",
+            "industry": "i",
+            "target_size_fen": 2,
+            "requested_fen": 1,
+            "criteria": {"team": 80},
+        },
+        refused=(403,),
+    ),
+    ("POST", "/api/v1/finance/sub-funds/{sub_fund_id}/decide"): Case(
+        "/api/v1/finance/sub-funds/1/decide", {"approve": True}, refused=(403,)
+    ),
+    **{
+        ("POST", f"/api/v1/finance/sub-funds/{{sub_fund_id}}/{verb}"): Case(
+            f"/api/v1/finance/sub-funds/1/{verb}",
+            {"amount_fen": 1, "key": f"k-{verb}"},
+            refused=(403,),
+        )
+        for verb in ("commit", "call", "distribute", "value")
+    },
+    ("POST", "/api/v1/finance/sub-funds/{sub_fund_id}/invest"): Case(
+        "/api/v1/finance/sub-funds/1/invest",
+        {"amount_fen": 1, "key": "k-invest", "uscc": USCC_A},
+        refused=(403,),
+    ),
+    **{
         ("POST", f"/api/v1/finance/loans/{{loan_id}}/{kind}"): Case(
             f"/api/v1/finance/loans/1/{kind}", {"ref": "r", "amount_fen": 1}
         )
         for kind in ("repayments", "recoveries")
     },
     ("GET", "/api/v1/finance/indicators"): Case("/api/v1/finance/indicators"),
+    # An insurer's or a guarantor's own loans: no other role reaches the route.
+    ("GET", "/api/v1/finance/partner/loans"): Case("/api/v1/finance/partner/loans"),
     ("GET", "/api/v1/finance/sub-funds"): Case("/api/v1/finance/sub-funds"),
     ("GET", "/api/v1/finance/returns"): Case("/api/v1/finance/returns"),
     # Technology transfer (kechuang.transfer.router; its own access tests are
@@ -282,6 +366,89 @@ CASES: dict[tuple[str, str], Case] = {
         refused=(403, 404, 422),
     ),
     ("GET", f"{T}/indicators"): Case(f"{T}/indicators"),
+    # Applications (申报): enterprise A's application, an expert's seat on it, its milestone.
+    ("GET", f"{AP}/rounds"): Case(f"{AP}/rounds", shared=True),
+    ("POST", f"{AP}/rounds/open"): Case(f"{AP}/rounds/open", ROUND, refused=(403,)),
+    ("POST", f"{AP}/experts/enrol"): Case(
+        f"{AP}/experts/enrol",
+        {"username": "expert_a", "name": "x", "org": "y", "fields": "M"},
+        refused=(403,),
+    ),
+    ("POST", f"{AP}/experts/{{expert_id}}/availability"): Case(
+        f"{AP}/experts/{{expert_id}}/availability", {"available": False}
+    ),
+    ("POST", f"{AP}/rounds/{{round_id}}/apply"): Case(
+        f"{AP}/rounds/{{round_id}}/apply", {"partners": ""}, own=True
+    ),
+    ("GET", f"{AP}"): Case(f"{AP}"),
+    ("GET", f"{AP}/assignments"): Case(f"{AP}/assignments"),
+    ("GET", f"{AP}/assignments/{{assignment_id}}/scores"): Case(
+        f"{AP}/assignments/{{assignment_id}}/scores"
+    ),
+    ("GET", f"{AP}/{{application_id}}"): Case(f"{AP}/{{application_id}}"),
+    ("GET", f"{AP}/{{application_id}}/panel"): Case(f"{AP}/{{application_id}}/panel"),
+    ("POST", f"{AP}/{{application_id}}/answer"): Case(
+        f"{AP}/{{application_id}}/answer", {"condition": "supported_field", "text": "t"}
+    ),
+    ("POST", f"{AP}/{{application_id}}/correct"): Case(
+        f"{AP}/{{application_id}}/correct", {"fact": "employees", "value": "1", "reason": "r"}
+    ),
+    ("POST", f"{AP}/{{application_id}}/attest"): Case(
+        f"{AP}/{{application_id}}/attest", {"condition": "x"}
+    ),
+    ("POST", f"{AP}/{{application_id}}/plan"): Case(
+        f"{AP}/{{application_id}}/plan",
+        {"budget_fen": 1, "requested_fen": 1, "matching_fen": 0},
+    ),
+    ("POST", f"{AP}/{{application_id}}/milestone"): Case(
+        f"{AP}/{{application_id}}/milestone",
+        {"title": "t", "due_on": "2025-12-31", "amount_fen": 1},
+    ),
+    ("POST", f"{AP}/{{application_id}}/attach"): Case(
+        f"{AP}/{{application_id}}/attach",
+        {
+            "requirement": "other",
+            "file_name": "a.pdf",
+            "media_type": "application/pdf",
+            "content_base64": "JVBERi0xLjQK",
+        },
+    ),
+    ("POST", f"{AP}/{{application_id}}/submit"): Case(f"{AP}/{{application_id}}/submit"),
+    ("POST", f"{AP}/{{application_id}}/withdraw"): Case(f"{AP}/{{application_id}}/withdraw"),
+    ("POST", f"{AP}/{{application_id}}/object"): Case(
+        f"{AP}/{{application_id}}/object", {"reason": "r"}
+    ),
+    **{
+        ("POST", f"{AP}/{{application_id}}/{verb}"): Case(f"{AP}/{{application_id}}/{verb}", body)
+        for verb, body in (
+            ("return", {"reasons": "r"}),
+            ("accept", None),
+            ("assign", None),
+            ("close", None),
+            ("publish", None),
+            ("approve", None),
+            ("dismiss", {"reasons": "r"}),
+            ("uphold", {"reasons": "r"}),
+        )
+    },
+    **{
+        ("POST", f"{AP}/assignments/{{assignment_id}}/{verb}"): Case(
+            f"{AP}/assignments/{{assignment_id}}/{verb}", body
+        )
+        for verb, body in (
+            ("accept", None),
+            ("decline", {"reason": "r"}),
+            ("declare", {"relation": "r"}),
+            ("score", {"item": "organisation_points", "points": 1, "comment": "comment"}),
+            ("submit", None),
+        )
+    },
+    ("POST", f"{AP}/milestones/{{milestone_id}}/pay"): Case(
+        f"{AP}/milestones/{{milestone_id}}/pay"
+    ),
+    ("POST", f"{AP}/milestones/{{milestone_id}}/fail"): Case(
+        f"{AP}/milestones/{{milestone_id}}/fail", {"reason": "r"}
+    ),
 }
 # Lists scoped to the caller rather than refused: a 200 must hold nothing of enterprise A.
 SCOPED = {
@@ -293,6 +460,8 @@ SCOPED = {
     ("GET", f"{T}/demands"),
     ("GET", f"{T}/challenges/{{challenge_id}}/answers"),
     ("GET", f"{T}/indicators"),
+    ("GET", AP),
+    ("GET", f"{AP}/assignments"),
 }
 
 
@@ -355,6 +524,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             job_id=job["id"], run_id=run_id, award_id=award_id, objection_id=objection["id"]
         )
         world.ids.update(_transfer_world(engine, world))
+        draft = officer.post("/api/v1/policies/drafts", json={"source": POLICY_DRAFT})
+        assert draft.status_code == 201, draft.text
+        world.ids["version_id"] = draft.json()["id"]
+        world.ids.update(_applications_world(engine))
         yield world
         engine.dispose()
 
@@ -400,6 +573,58 @@ def _transfer_world(engine: Any, world: World) -> dict[str, int]:
         "challenge_id": challenge_id,
         "answer_id": answer_id,
     }
+
+
+def _applications_world(engine: Any) -> dict[str, int]:
+    """Enterprise A's HNTE application with an expert's seat on it and a milestone."""
+    import datetime as dt
+
+    from kechuang.accounts.service import Principal, create_account
+    from kechuang.applications import apply, panel, rounds
+    from kechuang.applications.tables import Assignment, Milestone
+    from kechuang.store.engine import session_scope
+
+    with session_scope(engine) as session:
+        round_ = rounds.open_round(
+            session,
+            "officer1",
+            policy_id="hnte-2016",
+            kind="recognition",
+            title_zh="认定",
+            title_en="Recognition",
+            year=2024,
+            opens_on=dt.date(2025, 1, 1),
+            deadline=dt.date(2099, 12, 31),
+        )
+        a = Principal(0, "ent_a", "A", "enterprise", USCC_A, None)
+        application = apply.start(session, a, round_.id, dt.date(2025, 6, 2), [])
+        create_account(session, "expert_a", PASSWORD, "expert", org="fudan-experts")
+        expert = panel.enrol(session, "expert_a", "专家", "fudan-experts", ["M"])
+        seat = Assignment(
+            application_id=application.id,
+            expert_id=expert.id,
+            state="invited",
+            note="",
+            assigned_at=dt.datetime.now(dt.UTC),
+        )
+        milestone = Milestone(
+            application_id=application.id,
+            seq=1,
+            title="m",
+            due_on=dt.date(2025, 12, 31),
+            amount_fen=1,
+            state="planned",
+            paid_fen=0,
+        )
+        session.add_all([seat, milestone])
+        session.flush()
+        return {
+            "round_id": round_.id,
+            "application_id": application.id,
+            "assignment_id": seat.id,
+            "milestone_id": milestone.id,
+            "expert_id": expert.id,
+        }
 
 
 def _call(client: TestClient, method: str, case: Case, ids: dict[str, Any]) -> Any:

@@ -161,7 +161,7 @@ def test_instants_read_back_from_either_store_carry_their_offset(id_app: FastAPI
 
 def _unbounded_int_fields() -> list[str]:
     import kechuang.transfer.schemas as transfer
-    from kechuang.finance import router as finance
+    from kechuang.finance import schemas as finance
     from kechuang.screening import enterprise_router as enterprises
     from kechuang.screening import runs_router as runs
     from kechuang.screening import whatif_router as whatif

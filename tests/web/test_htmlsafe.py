@@ -15,7 +15,6 @@ from kechuang.http import templating as web_templating
 from kechuang.http.htmlsafe import json_for_html, source_hash
 from kechuang.stats import report
 from kechuang.stats import templating as stats_templating
-from kechuang.transfer import pages as transfer_pages
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "kechuang"
 TEMPLATES = sorted(SRC.glob("*/templates/**/*.html"))
@@ -55,10 +54,9 @@ def test_the_park_payload_cannot_leave_a_single_quoted_attribute_or_a_script_blo
     [
         web_templating._templates.env,
         stats_templating._templates.env,
-        transfer_pages._templates.env,
         report._environment(),
     ],
-    ids=["web", "stats", "transfer", "report"],
+    ids=["web", "stats", "report"],
 )
 def test_every_environment_registers_the_one_helper(env: object) -> None:
     filters = env.filters  # type: ignore[attr-defined]

@@ -27,6 +27,12 @@ def home_of(role: str) -> str:
         "officer": "/officer/runs",
         "admin": "/officer/runs",
         "analyst": "/dashboard",
+        "bank": "/finance",
+        "insurer": "/finance/partner",
+        "guarantor": "/finance/partner",
+        "tech_transfer": "/transfer",
+        "inventor": "/transfer/mine",
+        "expert": "/expert",
     }.get(role, "/policies")
 
 

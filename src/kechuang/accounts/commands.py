@@ -94,10 +94,12 @@ def demo() -> None:
         )
         return
     table = Table(title="Demo accounts 演示账号 — passwords are shown only once")
-    for column in ("username", "password", "role", "uscc / org"):
+    from kechuang.accounts.auth_pages import home_of
+
+    for column in ("username", "password", "role", "uscc / org", "lands on"):
         table.add_column(column)
     for a in created:
-        table.add_row(a.username, a.password, a.role, a.uscc or a.org or "")
+        table.add_row(a.username, a.password, a.role, a.uscc or a.org or "", home_of(a.role))
     out.print(table)
 
 

@@ -1,8 +1,12 @@
-"""Demo accounts for `make run`: two officers, an enterprise that the demo data makes eligible
-for first-above-scale-reward, a bank, a tech-transfer office, an analyst and an admin.
+"""Demo accounts for `make run`: one account per demo organisation that owns demo records.
 
-The enterprise is found by screening the stored panel's snapshot with the policy itself (the
-DuckDB engine), so the demo login always has a reward to see.
+Two officers, an analyst and an admin; two enterprises with an award, a loan and a demand; the
+bank that lent to the first of them; the insurer and the guarantor with the most demo loans; the
+tech-transfer offices of two demo institutions (fudan, sjtu) and an inventor of one of fudan's
+paid results. Each is found in the stored demo records (`kechuang demo pillars` runs first), so
+every login lands on a page full of its own work. Without those records (a bare store) the
+enterprise is the first one the policy screens eligible (the DuckDB engine) and the
+organisations are the demo's first bank, insurer and guarantor.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import secrets
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 
@@ -19,9 +24,16 @@ from kechuang.accounts.tables import Account
 from kechuang.engines import duckdb_cursor
 from kechuang.enterprises.snapshot import snapshot_path, write_snapshot
 from kechuang.enterprises.tables import annual_facts
+from kechuang.http.labels import label
 from kechuang.store.engine import session_scope
 
 DEMO_POLICY = "first-above-scale-reward"
+# The demo organisations' codes (kechuang.demo.pillars seeds records for them).
+DEMO_BANK, DEMO_INSURER, DEMO_GUARANTOR = "icbc-sh", "picc-sh", "sh-smb-guarantee"
+DEMO_OFFICES = (
+    ("tto1", "fudan", "复旦大学技术转移中心"),
+    ("tto2", "sjtu", "上海交通大学先进产业技术研究院"),
+)
 
 
 @dataclass(frozen=True)
@@ -43,7 +55,7 @@ def latest_year(engine: Engine) -> int | None:
 def eligible_enterprise(engine: Engine, policy_id: str = DEMO_POLICY) -> tuple[str, int] | None:
     """The first (by USCC) enterprise eligible for policy_id in the latest stored year."""
     from kechuang.engines.duckdb import screen
-    from kechuang.policies.pack import load_pack
+    from kechuang.policies.source import current_pack
 
     year = latest_year(engine)
     if year is None:
@@ -51,7 +63,7 @@ def eligible_enterprise(engine: Engine, policy_id: str = DEMO_POLICY) -> tuple[s
     panel = snapshot_path()
     if not panel.exists():
         write_snapshot(engine)
-    policy = load_pack().get(policy_id, year)
+    policy = current_pack().get(policy_id, year)
     with tempfile.TemporaryDirectory(prefix="kechuang-demo-") as work:
         out = Path(work) / "results.parquet"
         screen(panel, year, [policy], out, check=False)
@@ -62,27 +74,104 @@ def eligible_enterprise(engine: Engine, policy_id: str = DEMO_POLICY) -> tuple[s
     return (str(row[0]), year) if row else None
 
 
-def demo_accounts(uscc: str | None) -> list[DemoAccount]:
+def demo_enterprises(engine: Engine, wanted: int = 2) -> list[str]:
+    """Enterprises with a paid demo award and a demo loan (by USCC), then those with an award."""
+    from kechuang.finance.tables import Loan
+    from kechuang.screening.tables import Award, ScreeningRun
+
+    with session_scope(engine) as session:
+        awarded = select(Award.uscc).join(ScreeningRun, ScreeningRun.id == Award.run_id).where(
+            ScreeningRun.policy_id == DEMO_POLICY, Award.state == "paid"
+        )  # fmt: skip
+        borrowers = set(session.scalars(select(Loan.uscc).where(Loan.uscc.in_(awarded))))
+        paid = sorted(set(session.scalars(awarded)))
+    chosen = [u for u in paid if u in borrowers][:wanted]
+    return chosen + [u for u in paid if u not in chosen][: wanted - len(chosen)]
+
+
+def _busiest(engine: Engine, column: Any, where: Any, fallback: str) -> str:
+    """The organisation with the most rows (ties: by code), or the fallback when none."""
+    from kechuang.finance.tables import Loan
+
+    with session_scope(engine) as session:
+        row = session.execute(
+            select(column, func.count()).select_from(Loan).where(where).group_by(column)
+            .order_by(func.count().desc(), column).limit(1)
+        ).first()  # fmt: skip
+    return str(row[0]) if row else fallback
+
+
+def demo_orgs(engine: Engine, enterprises: list[str]) -> dict[str, str]:
+    """The bank, insurer and guarantor whose demo records the accounts will see."""
+    from kechuang.finance.products import load_products
+    from kechuang.finance.tables import Loan
+
+    products = load_products().values()
+    insured = [p.id for p in products if p.counterparty == "insurer"]
+    guaranteed = [p.id for p in products if p.counterparty == "guarantor"]
+    bank = _busiest(engine, Loan.bank_org, Loan.uscc.in_(enterprises[:1]), "")
+    return {
+        "bank": bank or _busiest(engine, Loan.bank_org, Loan.id.is_not(None), DEMO_BANK),
+        "insurer": _busiest(engine, Loan.partner_org, Loan.product_id.in_(insured), DEMO_INSURER),
+        "guarantor": _busiest(
+            engine, Loan.partner_org, Loan.product_id.in_(guaranteed), DEMO_GUARANTOR
+        ),
+    }
+
+
+def demo_inventor(engine: Engine, institution: str) -> str | None:
+    """The name of an inventor of `institution` who has been paid a reward (first by id)."""
+    from kechuang.transfer.tables import Inventor, Payout, Result
+
+    with session_scope(engine) as session:
+        name = session.scalar(
+            select(Inventor.name).join(Payout, Payout.inventor_id == Inventor.id)
+            .join(Result, Result.id == Inventor.result_id)
+            .where(Result.institution == institution, Payout.amount_fen > 0)
+            .order_by(Inventor.id).limit(1)
+        )  # fmt: skip
+    return None if name is None else str(name)
+
+
+def demo_accounts(
+    usccs: list[str], orgs: dict[str, str] | None = None, inventor: str | None = None
+) -> list[DemoAccount]:
     def pw() -> str:
         return secrets.token_urlsafe(9)
 
+    orgs = orgs or {"bank": DEMO_BANK, "insurer": DEMO_INSURER, "guarantor": DEMO_GUARANTOR}
     accounts = [
         DemoAccount("officer1", pw(), "officer", "科委 张科长 (officer1)"),
         DemoAccount("officer2", pw(), "officer", "科委 李处长 (officer2)"),
-        DemoAccount("bank1", pw(), "bank", "示例银行 (bank1)", org="demo-bank"),
-        DemoAccount("tto1", pw(), "tech_transfer", "示例大学技术转移中心", org="demo-university"),
+        *(
+            DemoAccount(f"enterprise{n}", pw(), "enterprise", f"示范企业{n}", uscc=uscc)
+            for n, uscc in enumerate(usccs, start=1)
+        ),
+        DemoAccount("bank1", pw(), "bank", f"{label('org', orgs['bank'])} (bank1)",
+                    org=orgs["bank"]),
+        DemoAccount("insurer1", pw(), "insurer", f"{label('org', orgs['insurer'])} (insurer1)",
+                    org=orgs["insurer"]),
+        DemoAccount("guarantor1", pw(), "guarantor",
+                    f"{label('org', orgs['guarantor'])} (guarantor1)", org=orgs["guarantor"]),
+        *(DemoAccount(name, pw(), "tech_transfer", display, org=org)
+          for name, org, display in DEMO_OFFICES),
         DemoAccount("analyst1", pw(), "analyst", "统计分析 (analyst1)"),
         DemoAccount("admin", pw(), "admin", "系统管理员 (admin)"),
-    ]
-    if uscc:
-        accounts.insert(2, DemoAccount("enterprise1", pw(), "enterprise", "示范企业", uscc=uscc))
+    ]  # fmt: skip
+    if inventor:
+        # An inventor is known to the register by name within the institution.
+        accounts.insert(-2, DemoAccount("inventor1", pw(), "inventor", inventor,
+                                        org=DEMO_OFFICES[0][1]))  # fmt: skip
     return accounts
 
 
 def create_demo_accounts(engine: Engine) -> list[DemoAccount]:
     """Create the demo accounts that do not exist yet; returns those created (with passwords)."""
-    found = eligible_enterprise(engine)
-    wanted = demo_accounts(found[0] if found else None)
+    usccs = demo_enterprises(engine)
+    if not usccs:
+        found = eligible_enterprise(engine)
+        usccs = [found[0]] if found else []
+    wanted = demo_accounts(usccs, demo_orgs(engine, usccs), demo_inventor(engine, "fudan"))
     created: list[DemoAccount] = []
     with session_scope(engine) as session:
         existing = set(session.scalars(select(Account.username)).all())

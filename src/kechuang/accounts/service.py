@@ -22,7 +22,7 @@ from kechuang.domain import text as clean
 from kechuang.domain.uscc import is_valid as uscc_is_valid
 
 SESSION_LIFETIME = dt.timedelta(hours=8)
-ORG_ROLES = ("bank", "tech_transfer")
+ORG_ROLES = ("bank", "insurer", "guarantor", "tech_transfer", "inventor", "expert")
 
 
 class AccountError(ValueError):

@@ -32,7 +32,10 @@ from kechuang.workflow.steps import (
 )
 
 ADMIN = ("admin",)
-Role = Literal["officer", "enterprise", "bank", "tech_transfer", "analyst", "admin"]
+Role = Literal[
+    "officer", "enterprise", "bank", "insurer", "guarantor", "tech_transfer", "inventor",
+    "analyst", "admin",
+]  # fmt: skip
 
 
 class AccountIn(StepInput):

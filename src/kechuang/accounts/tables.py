@@ -14,7 +14,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kechuang.store.base import Base
 
-ROLES = ("officer", "enterprise", "bank", "tech_transfer", "analyst", "admin")
+ROLES = (
+    "officer", "enterprise", "bank", "insurer", "guarantor", "tech_transfer", "inventor",
+    "analyst", "admin", "expert",
+)  # fmt: skip
 
 
 class Account(Base):
@@ -28,7 +31,8 @@ class Account(Base):
     role: Mapped[str] = mapped_column(String(16))
     # An enterprise account is bound to exactly one USCC; others leave it empty.
     uscc: Mapped[str | None] = mapped_column(String(18), nullable=True, index=True)
-    # A bank's or tech-transfer office's organisation code: the key its data is scoped by.
+    # A bank's, insurer's, guarantor's or tech-transfer office's organisation code (an inventor's:
+    # the institution whose register names them): the key its data is scoped by.
     org: Mapped[str | None] = mapped_column(String(64), nullable=True)
     password_hash: Mapped[str] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -4,7 +4,7 @@ Policy payments: one first-above-scale-reward run for 2024, published, one objec
 (and one upheld where there are enough awards), approved by a second officer (four-eyes), most
 bank accounts confirmed, the rest lapsed, and the confirmed awards paid through the ledger.
 Tech finance: the two product funds, a few hundred loans under both products at several banks,
-repaid on schedule up to mid-2025; a few stop paying, fall overdue, default, are compensated and
+repaid on schedule up to yesterday; a few stop paying, fall overdue, default, are compensated and
 partly recovered. Their past days are an officer's replay (kechuang.finance.dating), never a
 bank's choice: every step names the replaying officer and is written to the audit log, and the
 loans' rules (overdue days, claim deadline) are checked on the replayed days.
@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from kechuang.domain.uscc import check_digit
 from kechuang.domain.workdays import add_working_days
 from kechuang.store.engine import make_sessionmaker
+from kechuang.workflow import clock
 
 POLICY = "first-above-scale-reward"
 YEAR = 2024
@@ -269,7 +270,7 @@ def seed_loans(
             if session.scalar(select(FinanceFund.id).where(FinanceFund.code == ref.code)) is None:
                 capacity.create_fund(session, ref.code, ref.name_zh, ref.name_en, FUND_SIZE_FEN,
                                      FUND_LEVERAGE, FINANCE, dt.date(2024, 1, 2))  # fmt: skip
-                record_step(session, FINANCE, "finance.fund_create", "fund", ref.code,
+                record_step(session, FINANCE, "finance.fund.create", "fund", ref.code,
                             dt.date(2024, 1, 2), FINANCE)  # fmt: skip
         session.commit()
     eligible = _eligible(engine, YEAR - 1)
@@ -316,16 +317,20 @@ def seed_loans(
             ids.append(loan.id)
         counts["disbursed"] = len(ids)
         bad = set(rng.sample(ids, max(1, len(ids) // 15))) if ids else set()
+        # The good loans keep paying on schedule up to yesterday, so that the daily job
+        # (finance.tick) finds only the bad ones late: the demo shows the true state today.
+        repaid_until = max(LOAN_AS_OF, clock.today() - dt.timedelta(days=1))
         repayments = 0
         for loan_id in ids:
             bank = session.get(Loan, loan_id)
             assert bank is not None
-            rows = [r for r in loans.instalments(session, loan_id) if r.due_on <= LOAN_AS_OF]
+            rows = [r for r in loans.instalments(session, loan_id) if r.due_on <= repaid_until]
             if loan_id in bad:
                 rows = rows[: rng.choice((0, 1, 2))]
             for row in rows:
                 late = rng.random() < 0.04
                 on = row.due_on + dt.timedelta(days=rng.randint(3, 20) if late else 0)
+                on = min(on, max(repaid_until, row.due_on))  # never a day still to come
                 loans.repay(session, loan_id, f"{LOAN_REF}R{loan_id}-{row.seq}",
                             row.principal_fen + row.interest_fen, bank.bank_org, on,
                             replayed_by=FINANCE)  # fmt: skip
@@ -430,8 +435,12 @@ def seed_transfer(
         )
         if demand_done is None and population:
             posted = 0
+            # The demo enterprises' accounts (accounts.demo) post the first demands.
+            featured = _featured(session)
             for n, (zh, en, ipc, industry) in enumerate(DEMAND_TITLES):
                 uscc = population[rng.randrange(len(population))]
+                if featured and n < 2 * len(featured):
+                    uscc = featured[n % len(featured)]
                 who = Actor(f"demo-{uscc}", "enterprise", uscc=uscc)
                 demands.post(session, who, demands.DemandDraft(
                     title_zh=zh, title_en=en,
@@ -447,6 +456,14 @@ def seed_transfer(
             counts["demands"] = posted
     if not counts:
         summary.skipped.append("transfer")
+
+
+def _featured(session: Session) -> list[str]:
+    from kechuang.accounts.demo import demo_enterprises
+
+    bind = session.get_bind()
+    assert isinstance(bind, Engine)
+    return demo_enterprises(bind)
 
 
 def _transfer_deals(

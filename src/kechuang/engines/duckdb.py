@@ -23,12 +23,20 @@ from pathlib import Path
 
 import duckdb
 
+from kechuang.engines.compiled import pack_text
 from kechuang.engines.exclusions import apply_exclusions, exclusion_pairs
-from kechuang.engines.panel import FORMATS, open_panel, read_footer
+from kechuang.engines.panel import (
+    FORMATS,
+    PanelError,
+    PanelSource,
+    duplicate_key_error,
+    open_panel,
+    read_footer,
+)
 from kechuang.engines.sqltext import string_literal
+from kechuang.rules.columns import DUPLICATE_KEY, RESULT_COLUMNS
 from kechuang.rules.ir import Value
 from kechuang.rules.policy import Policy
-from kechuang.rules.sql import RESULT_COLUMNS, compile_policy, to_sql
 
 OUTPUT_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 MEMORY_LIMIT = os.environ.get("KECHUANG_DUCKDB_MEMORY", "1500MB")
@@ -113,53 +121,36 @@ def screen(
     # (the Parquet footer's statistics only narrow the integer types).
     footer = read_footer(data) if FORMATS.get(data.suffix.lower()) == "parquet" else None
     bounds = footer.bounds if footer is not None else {}
-    compiled = [
-        compile_policy(p, year, overrides.get(p.id), explain_columns, bounds=bounds)
-        for p in policies
-    ]
-    queries = [to_sql(q, "duckdb") for q in compiled]
+    # Unless the footer vouches for unique (uscc, year), the screening's own GROUP BY checks
+    # them: no second pass over the panel.
+    in_scan = check and not (footer is not None and footer.unique_keys)
+    pack = pack_text(policies, year, overrides, explain_columns, bounds=bounds, check_keys=in_scan)
+    query = pack.sql
     with tempfile.TemporaryDirectory(prefix="kechuang-screen-", dir=out.parent) as work:
         con = connect(work)
         try:
-            open_panel(con, data, check=check, facts=facts)
+            source = open_panel(con, data, check=check, facts=facts, keys=False)
             with_exclusions = bool(exclusion_pairs(policies))
             staged = Path(work) / f"results{out.suffix}"
             if with_exclusions:
-                for i, (policy, sql) in enumerate(zip(policies, queries, strict=True)):
-                    _run(con, f"CREATE TEMP TABLE r{i} AS {sql}", progress)
-                    if step is not None:
-                        step(policy.id)
-                union = " UNION ALL BY NAME ".join(
-                    f"SELECT * FROM r{i}" for i in range(len(policies))
-                )
-                con.execute(f"CREATE TEMP VIEW screened AS {union}")
+                # One pass into a table; the exclusions are then resolved over it.
+                _checked(con, f"CREATE TEMP TABLE screened AS {query}", progress, source)
                 relation = _final_relation(con, policies, with_exclusions)
-                columns = [*RESULT_COLUMNS, "excluded_by"]
-                if explain_columns:
-                    columns = [
-                        c for c in _columns(con, relation) if c in columns or c.startswith("c_")
-                    ]
-                source = f"SELECT {_select_list(columns, fmt)} FROM {relation}"
+                columns = [*RESULT_COLUMNS, "excluded_by", *pack.status_names]
+                select = f"SELECT {_select_list(columns, fmt)} FROM {relation}"
             else:
                 # One statement: the panel scan streams straight into the RESULTS file.
-                names = [list(q.named_selects) for q in compiled]
-                columns = list(dict.fromkeys(c for cs in names for c in cs))
-                parts = []
-                for sql, have in zip(queries, names, strict=True):
-                    items = [c if c in have else f"CAST(NULL AS VARCHAR) AS {c}" for c in columns]
-                    parts.append(f"SELECT {', '.join(items)} FROM ({sql})")
-                source = (
-                    f"SELECT {_select_list(columns, fmt)} FROM (" + " UNION ALL ".join(parts) + ")"
-                )
-            _run(
+                select = f"SELECT {_select_list(pack.output_columns, fmt)} FROM ({query})"
+            _checked(
                 con,
-                f"COPY ({source}) TO {string_literal(str(staged))} {_copy_options(fmt)}",
+                f"COPY ({select}) TO {string_literal(str(staged))} {_copy_options(fmt)}",
                 progress,
+                source,
             )
+            if step is not None:
+                for policy in policies:
+                    step(policy.id)
             if not with_exclusions:
-                if step is not None:
-                    for policy in policies:
-                        step(policy.id)
                 relation = _read_back(staged, fmt)
             staged_totals = None
             if totals:
@@ -194,6 +185,19 @@ def _read_back(staged: Path, fmt: str) -> str:
     types = "{'uscc': 'VARCHAR', 'policy_id': 'VARCHAR', 'outcome': 'VARCHAR', "
     types += "'benefit_yuan': 'DECIMAL(18,2)'}"
     return f"read_csv({string_literal(str(staged))}, header = true, types = {types})"
+
+
+def _checked(
+    con: duckdb.DuckDBPyConnection, sql: str, progress: Progress | None, source: PanelSource
+) -> None:
+    """`_run`, turning the in-scan key check's failure into the PanelError naming the key."""
+    try:
+        _run(con, sql, progress)
+    except duckdb.Error as exc:
+        if DUPLICATE_KEY not in str(exc):
+            raise
+        found = duplicate_key_error(con, source)
+        raise found or PanelError(f"{source.path}: {exc}") from None
 
 
 def _run(con: duckdb.DuckDBPyConnection, sql: str, progress: Progress | None) -> None:

@@ -13,8 +13,10 @@ rules (check digits, bounds between columns) are the importer's job (`--validate
 Two checks are answered from the Parquet footer instead of a scan: a column the file declares
 REQUIRED with the contract's type has no missing or mistyped value, and a file whose key-value
 metadata `kechuang.unique_keys` names (uscc, year) for exactly its number of rows (written by
-Kechuang's generator and snapshot) has no duplicate key. The footer's min/max statistics give
-`numeric bounds` that let the compiler keep arithmetic in 64 bits.
+Kechuang's generator and snapshot) has no duplicate key. Otherwise the DuckDB screening counts
+each enterprise's rows and years in its own GROUP BY (`rules.pack`, check_keys) instead of a
+second pass, and only a failing run pays for the GROUP BY that names the duplicate. The
+footer's min/max statistics give `numeric bounds` that let the compiler keep arithmetic in 64 bits.
 """
 
 from __future__ import annotations
@@ -190,8 +192,10 @@ def open_panel(
     check: bool = True,
     facts: Path | None = None,
     source_sql: str | None = None,
+    keys: bool = True,
 ) -> PanelSource:
-    """Create the view `panel` over `path`; with `check`, refuse a panel that is not usable.
+    """Create the view `panel` over `path`; with `check`, refuse a panel that is not usable
+    (with `keys` False, duplicate keys are left to the caller's own scan).
 
     The view has the contract's columns and then the sourced facts (domain.panel.SOURCED_FIELDS):
     from `facts` (a Parquet file of uscc, year and those columns, engines.sourced) when given,
@@ -205,10 +209,14 @@ def open_panel(
     items = []
     # The facts file holds the sourced facts its policy reads; the others are unknown.
     written = set(pq.read_schema(facts).names) if facts is not None else set()
+    # A Parquet column already of its contract type is read as it is (no per-value cast).
+    exact = _typed_as_contract(con, source)
     for f in (*FIELDS, *SOURCED_FIELDS):
         if f.name in written and f.source is not None:
             converted = f"TRY_CAST(facts.{_quote(f.name)} AS {f.sql_type})"
             items.append(f"coalesce({converted}, {_absent(f)}) AS {_quote(f.name)}")
+        elif f.name in exact:
+            items.append(f"panel_raw.{_quote(f.name)} AS {_quote(f.name)}")
         elif f.name in source.columns:
             raw = "panel_raw." + _quote(f.name)
             items.append(f"{_converted(f, raw, source.format)} AS {_quote(f.name)}")
@@ -225,7 +233,7 @@ def open_panel(
         )
     con.execute(f"CREATE OR REPLACE VIEW panel AS SELECT {', '.join(items)} FROM {joined}")
     if check:
-        check_panel(con, source)
+        check_panel(con, source, keys)
     return source
 
 
@@ -243,8 +251,9 @@ def _typed_as_contract(con: duckdb.DuckDBPyConnection, source: PanelSource) -> s
     return same
 
 
-def check_panel(con: duckdb.DuckDBPyConnection, source: PanelSource) -> None:
-    """Raise PanelError for bad types, missing keys or duplicate (uscc, year) rows."""
+def check_panel(con: duckdb.DuckDBPyConnection, source: PanelSource, keys: bool = True) -> None:
+    """Raise PanelError for bad types, missing keys or (with `keys`) duplicate (uscc, year)
+    rows."""
     exact = _typed_as_contract(con, source)
     required = source.footer.required if source.footer is not None else frozenset()
     probes = []
@@ -277,15 +286,25 @@ def check_panel(con: duckdb.DuckDBPyConnection, source: PanelSource) -> None:
                 )
         if problems:
             raise PanelError(f"{source.path}: " + "; ".join(problems))
-    if source.footer is not None and source.footer.unique_keys:
-        return  # the writer vouches for unique keys, for exactly this many rows
+    if not keys or (source.footer is not None and source.footer.unique_keys):
+        # The writer vouches for unique keys, for exactly this many rows, or the caller checks
+        # them in its own scan (engines.duckdb: the screening's GROUP BY counts them).
+        return
+    duplicate = duplicate_key_error(con, source)
+    if duplicate is not None:
+        raise duplicate
+
+
+def duplicate_key_error(con: duckdb.DuckDBPyConnection, source: PanelSource) -> PanelError | None:
+    """The error naming a (uscc, year) that occurs twice, or None (a full GROUP BY)."""
     duplicate = con.sql(
         "SELECT uscc, year, count(*) AS n FROM panel "
         "GROUP BY uscc, year HAVING count(*) > 1 LIMIT 1"
     ).fetchone()
-    if duplicate is not None:
-        raise PanelError(
-            f"{source.path}: enterprise {duplicate[0]} has {duplicate[2]} rows "
-            f"for year {duplicate[1]}"
-            " (one row per enterprise per year)"
-        )
+    if duplicate is None:
+        return None
+    return PanelError(
+        f"{source.path}: enterprise {duplicate[0]} has {duplicate[2]} rows "
+        f"for year {duplicate[1]}"
+        " (one row per enterprise per year)"
+    )

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from kechuang.domain.panel import FIELDS, SOURCED_FIELDS, Kind
+from kechuang.engines.compiled import pack_text
 from kechuang.engines.duckdb import (
     PolicySummary,
     ScreenResult,
@@ -30,11 +31,16 @@ from kechuang.engines.duckdb import (
     totals_file,
 )
 from kechuang.engines.exclusions import exclusion_pairs
+from kechuang.engines.sqltext import string_literal as sql_text
+from kechuang.rules.columns import RESULT_COLUMNS
 from kechuang.rules.ir import Value
 from kechuang.rules.policy import Policy
-from kechuang.rules.sql import RESULT_COLUMNS, STATUS_COLUMN_PREFIX, compile_policy, to_sql
 
 TABLE = "screening_engine_results"
+STAGING = "kc_screened"  # the run's rows: a temporary table of this session
+PARALLEL_WORKERS = int(os.environ.get("KECHUANG_PG_PARALLEL_WORKERS", "2"))
+# Fen are stored as integers; ratios and numbers count in millionths.
+_NUMERATOR_SCALE = {Kind.YUAN: 1, Kind.RATIO: 10**6, Kind.NUMBER: 10**6, Kind.COUNT: 1}
 
 
 class DatabaseError(ValueError):
@@ -88,15 +94,13 @@ def screen(
         raise DatabaseError(
             f"--engine postgres needs a PostgreSQL KECHUANG_DATABASE_URL, not {url}"
         )
-    compiled = [
-        compile_policy(p, year, overrides.get(p.id), explain_columns, yuan_as_fen=True)
-        for p in policies
-    ]
-    queries = [to_sql(q, "postgres") for q in compiled]
     run_id = str(uuid.uuid4())
     dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(dsn, autocommit=False) as conn:
         with conn.cursor() as cur:
+            # One snapshot for the bounds and the screening (a concurrent import cannot slip
+            # a larger value in between).
+            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             cur.execute("SELECT to_regclass(%s), to_regclass('annual_facts')", [TABLE])
             found = cur.fetchone()
             if found is None or found[0] is None or found[1] is None:
@@ -109,28 +113,38 @@ def screen(
             cur.execute("SET LOCAL work_mem = '256MB'")
             # JIT-compiling the policies' large CASE trees costs more than it saves (2x here).
             cur.execute("SET LOCAL jit = off")
-            for policy, sql, query in zip(policies, queries, compiled, strict=True):
-                statuses = [c for c in query.named_selects if c.startswith(STATUS_COLUMN_PREFIX)]
-                status_json = (
-                    "jsonb_build_object(" + ", ".join(f"'{c}', q.{c}" for c in statuses) + ")"
-                    if statuses
-                    else "NULL"
-                )
-                cur.execute(
-                    f"INSERT INTO {TABLE} (run_id, uscc, policy_id, year, outcome, score, "
-                    "benefit_yuan, unmet, statuses) "
-                    f"SELECT %s, q.uscc, q.policy_id, q.year, q.outcome, q.score, q.benefit_yuan, "
-                    f"NULLIF(q.unmet, ''), {status_json} FROM ({sql}) AS q",
-                    [run_id],
-                )
-                if step is not None:
+            cur.execute(f"SET LOCAL max_parallel_workers_per_gather = {PARALLEL_WORKERS}")
+            bounds = fact_bounds(cur)
+            pack = pack_text(
+                policies,
+                year,
+                overrides,
+                explain_columns,
+                bounds=bounds,
+                dialect="postgres",
+                yuan_as_fen=True,
+            )
+            query = pack.sql
+            # One statement for the whole pack into a session-local table: no WAL, no index
+            # to maintain, and CREATE TABLE AS may run the scan in parallel.
+            cur.execute(f"DROP TABLE IF EXISTS {STAGING}")
+            statuses = ", ".join(f"q.{c}" for c in pack.status_names)
+            cur.execute(
+                f"CREATE TEMP TABLE {STAGING} AS SELECT {sql_text(run_id)}::text AS run_id, "
+                "q.uscc, q.policy_id, q.year, q.outcome, q.score, q.benefit_yuan, "
+                "NULLIF(q.unmet, '') AS unmet, CAST(NULL AS VARCHAR) AS excluded_by"
+                + (f", {statuses}" if statuses else "")
+                + f" FROM ({query}) AS q"
+            )
+            if step is not None:
+                for policy in policies:
                     step(policy.id)
             with_exclusions = bool(exclusion_pairs(policies))
             if with_exclusions:
                 _apply_exclusions(cur, run_id, policies)
         conn.commit()
         try:
-            status_names = _status_names(compiled) if explain_columns else []
+            status_names = list(pack.status_names)
             with tempfile.TemporaryDirectory(prefix="kechuang-pg-", dir=out.parent) as work:
                 staged = Path(work) / f"results{out.suffix}"
                 _export(conn, run_id, staged, fmt, with_exclusions, status_names)
@@ -146,26 +160,36 @@ def screen(
                     os.replace(staged_totals, totals_path)
         finally:
             with conn.cursor() as cur:
-                cur.execute(f"DELETE FROM {TABLE} WHERE run_id = %s", [run_id])
+                cur.execute(f"DROP TABLE IF EXISTS {STAGING}")
             conn.commit()
     rows = sum(sum(s.counts.values()) for s in summaries)
     return ScreenResult(out, year, summaries, rows, totals_path, with_exclusions)
 
 
-def _status_names(compiled: Sequence[Any]) -> list[str]:
-    names: dict[str, None] = {}
-    for q in compiled:
-        for c in q.named_selects:
-            if c.startswith(STATUS_COLUMN_PREFIX):
-                names[c] = None
-    return list(names)
+def fact_bounds(cur: Any) -> dict[str, int]:
+    """Max |numerator| (fen, millionths, count) of each numeric fact in the stored panel: one
+    aggregate over the panel view, so the compiler keeps the arithmetic in BIGINT where the
+    data allow (NUMERIC is several times slower in PostgreSQL)."""
+    items = []
+    names = []
+    for f in FIELDS:
+        scale = _NUMERATOR_SCALE.get(f.kind)
+        if scale is None:
+            continue
+        column = f"{f.name}_fen" if f.kind == Kind.YUAN else f.name
+        items.append(f"ceil(CAST(max(abs({column})) AS NUMERIC) * {scale})")
+        names.append(f.name)
+    cur.execute(f"SELECT {', '.join(items)} FROM panel")
+    row = cur.fetchone()
+    # No value at all (an empty panel or an all-unknown fact): nothing to bound, 0.
+    return {name: int(value or 0) for name, value in zip(names, row, strict=True)}
 
 
 def _select_columns(with_exclusions: bool, statuses: Sequence[str]) -> str:
     items = [c for c in RESULT_COLUMNS]
     if with_exclusions:
         items.append("excluded_by")
-    items += [f"statuses ->> '{c}' AS {c}" for c in statuses]
+    items += list(statuses)
     return ", ".join(items)
 
 
@@ -173,7 +197,7 @@ def _export(
     conn: Any, run_id: str, staged: Path, fmt: str, with_exclusions: bool, statuses: Sequence[str]
 ) -> None:
     select = (
-        f"SELECT {_select_columns(with_exclusions, statuses)} FROM {TABLE} "
+        f"SELECT {_select_columns(with_exclusions, statuses)} FROM {STAGING} "
         f"WHERE run_id = '{run_id}'"
     )
     if fmt == "csv":
@@ -210,7 +234,7 @@ def _export_totals(conn: Any, run_id: str, year: int, staged: Path) -> None:
         f"SELECT uscc, CAST({int(year)} AS INTEGER) AS year, "
         "count(*) FILTER (WHERE outcome = 'eligible') AS policies_eligible, "
         "CAST(coalesce(sum(benefit_yuan), 0) AS NUMERIC(18, 2)) AS total_benefit_yuan "
-        f"FROM {TABLE} WHERE run_id = '{run_id}' GROUP BY uscc ORDER BY uscc"
+        f"FROM {STAGING} WHERE run_id = '{run_id}' GROUP BY uscc ORDER BY uscc"
     )
     _copy_out(conn, select, staged)
 
@@ -232,7 +256,7 @@ def _summaries(conn: Any, run_id: str, policies: Sequence[Policy]) -> list[Polic
     with conn.cursor() as cur:
         cur.execute(
             f"SELECT policy_id, outcome, count(*), sum(benefit_yuan), count(excluded_by) "
-            f"FROM {TABLE} WHERE run_id = %s GROUP BY policy_id, outcome",
+            f"FROM {STAGING} WHERE run_id = %s GROUP BY policy_id, outcome",
             [run_id],
         )
         for policy_id, outcome, count, benefit, n_excluded in cur.fetchall():
@@ -247,5 +271,5 @@ def _apply_exclusions(cur: Any, run_id: str, policies: Sequence[Policy]) -> None
     """The walk of engines.exclusions over this run's rows, in PostgreSQL."""
     from kechuang.engines.exclusions import exclusion_walk_sql
 
-    for statement, params in exclusion_walk_sql(TABLE, run_id, policies):
+    for statement, params in exclusion_walk_sql(STAGING, run_id, policies):
         cur.execute(statement, params)

@@ -28,9 +28,10 @@ from kechuang.domain.panel import FIELDS, SOURCED_FIELDS, Field
 from kechuang.engines.duckdb import PolicySummary, ScreenResult, output_format, totals_file
 from kechuang.engines.exclusions import exclusion_pairs, resolve_exclusions
 from kechuang.engines.panel import PanelError, read_footer
+from kechuang.rules.columns import RESULT_COLUMNS, STATUS_COLUMN_PREFIX
 from kechuang.rules.ir import Value
+from kechuang.rules.pack import compile_pack, pack_sql
 from kechuang.rules.policy import Policy
-from kechuang.rules.sql import RESULT_COLUMNS, STATUS_COLUMN_PREFIX, compile_policy, to_sql
 
 ENV_MASTER = "KECHUANG_SPARK_MASTER"
 DEFAULT_MASTER = "local[2]"
@@ -109,11 +110,8 @@ def screen(
     overrides = overrides or {}
     footer = read_footer(data)
     bounds = footer.bounds if footer is not None else {}
-    compiled = [
-        compile_policy(p, year, overrides.get(p.id), explain_columns, bounds=bounds)
-        for p in policies
-    ]
-    queries = [to_sql(q, "spark") for q in compiled]
+    pack = compile_pack(policies, year, overrides, explain_columns, bounds=bounds)
+    query = pack_sql(pack, "spark")
     if check:
         import duckdb
 
@@ -130,20 +128,12 @@ def screen(
         raw = spark.read.parquet(str(data.resolve()))
         raw.createOrReplaceTempView("panel_raw")
         spark.sql(panel_view_sql(raw.columns)).createOrReplaceTempView("panel")
-        names = [list(q.named_selects) for q in compiled]
-        columns = list(dict.fromkeys(c for cs in names for c in cs))
-        frames = []
-        for policy, sql, have in zip(policies, queries, names, strict=True):
-            frame = spark.sql(sql)
-            for c in columns:
-                if c not in have:
-                    frame = frame.withColumn(c, _null_string())
-            frames.append(frame.select(*columns))
-            if step is not None:
+        # One query for the whole pack: the panel read once, one row per enterprise, unpivoted.
+        columns = pack.output_columns
+        result = spark.sql(query).select(*columns)
+        if step is not None:
+            for policy in policies:
                 step(policy.id)
-        result = frames[0]
-        for frame in frames[1:]:
-            result = result.unionByName(frame)
         with_exclusions = bool(exclusion_pairs(policies))
         if with_exclusions:
             result = _with_exclusions(spark, result, policies)

@@ -38,6 +38,7 @@ from kechuang.finance import dating, loans
 from kechuang.finance.errors import FinanceError
 from kechuang.finance.tables import Loan
 from kechuang.ledger import LedgerError
+from kechuang.workflow.errors import Refusal
 
 LOAN_COLUMNS = ("bank_ref", "product_id", "uscc", "partner_org", "principal_yuan", "term_months",
                 "method", "applied_on", "disbursed_on")  # fmt: skip
@@ -232,7 +233,7 @@ def import_loans(
                                row["disbursed_on"], officer,
                                {"bank_org": bank_org, "file": path.name, "row": n})  # fmt: skip
             report.stored += 1
-        except (FinanceError, LedgerError) as exc:
+        except (Refusal, LedgerError) as exc:
             report.errors.append(RowError(n, ROW, row["bank_ref"], str(exc)))
     if report.errors:
         session.rollback()
@@ -270,7 +271,7 @@ def import_repayments(
             loans.repay(session, loan_id, row["repayment_ref"], row["amount_yuan"], actor, today,
                         received_on=row["received_on"])  # fmt: skip
             report.stored += 1
-        except (FinanceError, LedgerError) as exc:
+        except (Refusal, LedgerError) as exc:
             report.errors.append(RowError(n, ROW, row["repayment_ref"], str(exc)))
     if report.errors:
         session.rollback()

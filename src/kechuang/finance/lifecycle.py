@@ -1,23 +1,24 @@
-"""The loan lifecycle as a state machine (python-statemachine) with its transition log.
+"""The loan lifecycle: its state machine (python-statemachine) and its event table (LoanEvent).
 
 applied → refused | approved → disbursed ⇄ overdue → defaulted → compensated → closed
                                disbursed | overdue → repaid
 
-`fire` moves the ORM row's `state` and appends a LoanEvent in the same transaction, so a state
-never changes without its log line; a refused event raises IllegalTransition naming the events
-the current state allows.
+The workflow kernel (kechuang.workflow.machines) drives it through `LOAN`; `fire` only adds the
+business day and the replaying officer to the LoanEvent line the kernel appends, in the caller's
+transaction, so a state never changes without its log line.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from sqlalchemy.orm import Session
 from statemachine import State, StateMachine
-from statemachine.exceptions import TransitionNotAllowed
 
-from kechuang.finance.errors import IllegalTransition, Refused
 from kechuang.finance.tables import Loan, LoanEvent
+from kechuang.workflow import machines
+from kechuang.workflow.machines import Flow, Transition
 
 
 class LoanFlow(StateMachine):
@@ -44,15 +45,42 @@ class LoanFlow(StateMachine):
     close = compensated.to(closed)
 
 
-def allowed_events(state: str) -> list[str]:
-    return [event.id for event in LoanFlow(start_value=state).allowed_events]
+NAMES = {
+    "applied": ("已申请", "applied"), "refused": ("已拒绝", "refused"),
+    "approved": ("已审批", "approved"), "disbursed": ("已放款", "disbursed"),
+    "overdue": ("逾期", "overdue"), "repaid": ("已结清", "repaid"),
+    "defaulted": ("已违约", "defaulted"), "compensated": ("已代偿", "compensated"),
+    "closed": ("已关闭", "closed"),
+    "refuse": ("拒绝", "refuse"), "approve": ("审批通过", "approve"),
+    "disburse": ("放款", "disburse"), "fall_overdue": ("转为逾期", "fall overdue"),
+    "cure": ("逾期补还", "cure"), "settle": ("结清", "settle"),
+    "declare_default": ("认定违约", "declare default"), "compensate": ("代偿", "compensate"),
+    "close": ("关闭", "close"),
+}  # fmt: skip
 
 
-def check(loan: Loan, event: str) -> None:
-    """IllegalTransition unless the loan's state allows `event` (nothing changes)."""
-    allowed = allowed_events(loan.state)
-    if event not in allowed:
-        raise IllegalTransition(f"loan {loan.id}", loan.state, event, allowed)
+def _log(
+    session: Session, loan: Loan, move: Transition, on: dt.date, replayed_by: str | None
+) -> None:
+    session.add(
+        LoanEvent(loan_id=loan.id, event=move.event, from_state=move.before,
+                  to_state=move.after, actor=move.actor, on=on, at=move.at, reason=move.reason,
+                  replayed_by=replayed_by)
+    )  # fmt: skip
+
+
+def _undated(session: Session, loan: Loan, move: Transition) -> None:
+    # Every move of a loan is dated: the kernel reaches the table only through `fire` below.
+    raise TypeError("a loan's transition is fired with its business day (lifecycle.fire)")
+
+
+LOAN: Flow[Loan] = Flow(
+    machine=LoanFlow,
+    label=lambda loan: f"loan {loan.id}",
+    label_zh=lambda loan: f"贷款 {loan.id} ",
+    history=_undated,
+    names=NAMES,
+)
 
 
 def fire(
@@ -64,25 +92,9 @@ def fire(
     reason: str = "",
     replayed_by: str | None = None,
 ) -> None:
-    """Move the loan by `event` and log it (with the replaying officer, if a replay)."""
-    if not actor or not actor.strip():
-        raise Refused("every action names who takes it (--by)")
-    before = loan.state
-    machine = LoanFlow(model=loan, state_field="state", start_value=before)
-    try:
-        machine.send(event)
-    except TransitionNotAllowed:
-        raise IllegalTransition(f"loan {loan.id}", before, event, allowed_events(before)) from None
-    session.add(
-        LoanEvent(
-            loan_id=loan.id,
-            event=event,
-            from_state=before,
-            to_state=loan.state,
-            actor=actor,
-            on=on,
-            at=dt.datetime.now(dt.UTC),
-            reason=reason,
-            replayed_by=replayed_by,
-        )
-    )
+    """Move the loan by `event` on business day `on` (and the replaying officer, if a replay)."""
+
+    def history(session: Session, loan: Loan, move: Transition) -> None:
+        _log(session, loan, move, on, replayed_by)
+
+    machines.fire(session, loan, dataclasses.replace(LOAN, history=history), event, actor, reason)

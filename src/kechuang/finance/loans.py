@@ -33,6 +33,7 @@ from kechuang.finance.products import TIERS, Product, ProductError, get_product
 from kechuang.finance.schedule import build_schedule, round_half_up
 from kechuang.finance.tables import Claim, Instalment, Loan, LoanEvent, Recovery, Repayment
 from kechuang.ledger.locking import begin_write
+from kechuang.workflow.machines import check
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,7 @@ def approve(
 ) -> Loan:
     """The bank approves: refused if the product's fund has no room left for the principal."""
     loan = locked_loan(session, loan_id)
-    lifecycle.check(loan, "approve")
+    check(lifecycle.LOAN, loan, "approve")
     capacity.reserve(session, loan.fund_code, loan.principal_fen)
     _follow(session, loan, on, replayed_by)
     loan.approved_on = on
@@ -206,7 +207,7 @@ def refuse(
     loan = locked_loan(session, loan_id)
     if not reason.strip():
         raise Refused("a refusal gives its reason")
-    lifecycle.check(loan, "refuse")
+    check(lifecycle.LOAN, loan, "refuse")
     _follow(session, loan, on, replayed_by)
     lifecycle.fire(session, loan, "refuse", actor, on, reason, replayed_by)
     return loan
@@ -229,7 +230,7 @@ def disburse(
 ) -> Loan:
     """Pay out the loan: schedule, shares fixed, premium or fee charged, all in the ledger."""
     loan = locked_loan(session, loan_id)
-    lifecycle.check(loan, "disburse")
+    check(lifecycle.LOAN, loan, "disburse")
     _follow(session, loan, on, replayed_by)
     product = product_of(loan)
     schedule = build_schedule(loan.principal_fen, Decimal(loan.annual_rate), loan.term_months,
@@ -409,7 +410,7 @@ def declare_default(
 ) -> Loan:
     """After the product's overdue days, the loan defaults; the claim deadline starts."""
     loan = locked_loan(session, loan_id)
-    lifecycle.check(loan, "declare_default")
+    check(lifecycle.LOAN, loan, "declare_default")
     product = product_of(loan)
     late = _past_due(instalments(session, loan_id), on)
     days = product.doc.default_after_overdue_days.value
@@ -439,7 +440,7 @@ def claim(
 ) -> Claim:
     """The compensation claim: the defaulted principal split by the loan's shares, paid out."""
     loan = locked_loan(session, loan_id)
-    lifecycle.check(loan, "compensate")
+    check(lifecycle.LOAN, loan, "compensate")
     assert loan.claim_deadline is not None and loan.defaulted_fen is not None
     if on > loan.claim_deadline:
         raise Refused(
@@ -528,7 +529,7 @@ def close(
     loan = locked_loan(session, loan_id)
     if not reason.strip():
         raise Refused("closing a loan gives its reason")
-    lifecycle.check(loan, "close")
+    check(lifecycle.LOAN, loan, "close")
     _follow(session, loan, on, replayed_by)
     lifecycle.fire(session, loan, "close", actor, on, reason, replayed_by)
     return loan

@@ -29,7 +29,9 @@ from pydantic.fields import FieldInfo
 from sqlalchemy.orm import Session
 
 from kechuang.accounts.service import Principal
+from kechuang.http import labels
 from kechuang.http.fields import Id
+from kechuang.http.i18n import LANG_COOKIE, pick_language
 from kechuang.http.problems import ProblemError, problem_responses
 from kechuang.http.security import authenticated, client_ip, db
 from kechuang.workflow import clock
@@ -160,15 +162,19 @@ def _mount_form(router: APIRouter, step: Step[Any, Any]) -> None:
     async def endpoint(**kwargs: Any) -> Response:
         request: Request = kwargs["request"]
         form = await request.form()
-        raw = {
-            shown: value
-            for shown in map(person_name, step.input.model_fields)
-            if isinstance(value := form.get(shown), str) and value != ""
-        }
         try:
-            data = step.input.model_validate(from_strings(step.input, raw))
+            data = step.input.model_validate(form_values(step.input, form))
         except ValidationError as exc:
-            raise ProblemError(422, _describe(exc), "validation") from None
+            raise ProblemError(
+                422,
+                describe(
+                    exc,
+                    pick_language(
+                        request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)
+                    ),
+                ),
+                "validation",
+            ) from None
         actor = actor_of(request, kwargs["who"], "form")
         result = await _in_thread(
             perform, kwargs["session"], step, actor, {k: kwargs[k] for k in keys}, data
@@ -184,6 +190,30 @@ def _mount_form(router: APIRouter, step: Step[Any, Any]) -> None:
     router.add_api_route(path, endpoint, methods=["POST"], include_in_schema=False)
 
 
+def _nested(info: FieldInfo) -> type[BaseModel] | None:
+    """The model of a field that is itself a model (a form shows its fields as `name.sub`)."""
+    kind = _plain(info.annotation)
+    return kind if isinstance(kind, type) and issubclass(kind, BaseModel) else None
+
+
+def form_values(model: type[BaseModel], form: Any, prefix: str = "") -> dict[str, Any]:
+    """A model's values from a form's strings: a nested model's fields come as `name.sub`
+    (all empty: the field is left out, so its default or "required" applies)."""
+    raw: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        inner = _nested(info)
+        if inner is not None:
+            values = form_values(inner, form, f"{prefix}{name}.")
+            if values:
+                raw[name] = values
+            continue
+        shown = prefix + person_name(name)
+        value = form.get(shown)
+        if isinstance(value, str) and value != "":
+            raw[person_name(name)] = value
+    return from_strings(model, raw)
+
+
 async def _in_thread(function: Any, *args: Any) -> Any:
     # perform() does blocking database work; keep it off the event loop like a sync route.
     from starlette.concurrency import run_in_threadpool
@@ -193,20 +223,55 @@ async def _in_thread(function: Any, *args: Any) -> Any:
 
 def _after_form(step: Step[Any, Any], result: Any, kwargs: dict[str, Any]) -> str:
     """Back to the subject's page, saying which step was taken on what (`?done=&subject=`)."""
-    template = step.subject.return_to or step.subject.page_path or "/"
+    template = step.return_to or step.subject.return_to or step.subject.page_path or "/"
     values = {key.name: kwargs[key.name] for key in step.subject.keys}
-    if step.subject.is_collection and getattr(result, "id", None) is not None:
+    # What a step created (a collection's new row, a row made under a subject such as an
+    # application in a round, or what a step declares it returns to) is where the form goes back.
+    made = step.subject.is_collection or step.return_to is not None or "{id}" in template
+    if made and getattr(result, "id", None) is not None:
         values["id"] = result.id
     target, _, fragment = template.format(**values).partition("#")
     query = urlencode({"done": step.name, "subject": "/".join(str(v) for v in values.values())})
     return f"{target}?{query}" + (f"#{fragment}" if fragment else "")
 
 
-def _describe(exc: ValidationError) -> str:
+# What a form's field got wrong, in Chinese, by pydantic's error type (others: its English).
+_ZH_ERRORS = {
+    "missing": "必填",
+    "int_parsing": "须为整数",
+    "int_type": "须为整数",
+    "float_parsing": "须为数字",
+    "decimal_parsing": "须为数字",
+    "bool_parsing": "须为是或否",
+    "date_from_datetime_parsing": "须为日期（年-月-日）",
+    "date_parsing": "须为日期（年-月-日）",
+    "string_too_short": "不能为空或过短",
+    "string_too_long": "过长",
+    "greater_than": "过小",
+    "greater_than_equal": "过小",
+    "less_than": "过大",
+    "less_than_equal": "过大",
+    "literal_error": "不是可选的值",
+    "too_short": "至少需要一项",
+    "value_error": "格式不正确",
+    "json_invalid": "格式不正确",
+}
+
+
+def describe(exc: ValidationError, lang: str = "en") -> str:
+    """Each field the input got wrong, by the name a person sees on the form, in `lang`."""
     parts = []
     for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"]) or "input"
-        parts.append(f"{where}: {error['msg']}")
+        names = [str(part) for part in error["loc"] if not isinstance(part, int)]
+        known = labels.lookup("field", names[-1]) if names else None
+        where = (known[lang == "en"] if known else ".".join(names)) or "input"
+        reason = str(error["msg"])
+        if lang == "zh" and error["type"] in _ZH_ERRORS:
+            detail = (
+                str(error.get("ctx", {}).get("error", "")) if error["type"] == "value_error" else ""
+            )
+            reason = _ZH_ERRORS[error["type"]] + (f"（{detail}）" if detail else "")
+        parts.append(f"{where}: {reason}")
     return "; ".join(parts)
 
 
@@ -246,7 +311,9 @@ def offered_steps(subject_name: str, subject: Any, role: str | None, lang: str) 
     offers = []
     for step in _REGISTRY.get(subject_name, []):
         base = step.subject.page_path
-        if base is None or not step.available(subject, role):
+        if base is None or step.subject.is_collection != (subject is None):
+            continue
+        if not step.available(subject, role):
             continue
         url = base.format(**step.subject.address(subject)) + _suffix(step)
         offers.append(
@@ -263,14 +330,30 @@ def offered_steps(subject_name: str, subject: Any, role: str | None, lang: str) 
 
 def form_fields(step: Step[Any, Any], lang: str) -> list[FormField]:
     names = step.form_fields or tuple(step.input.model_fields)
-    return [_form_field(name, step.input.model_fields[name], lang) for name in names]
+    return _fields(step.input, names, lang, "")
 
 
-def _form_field(name: str, info: FieldInfo, lang: str) -> FormField:
+def _fields(
+    model: type[BaseModel], names: Sequence[str], lang: str, prefix: str
+) -> list[FormField]:
+    found: list[FormField] = []
+    for name in names:
+        info = model.model_fields[name]
+        inner = _nested(info)
+        if inner is None:
+            found.append(_form_field(name, info, lang, prefix))
+        else:
+            found.extend(_fields(inner, tuple(inner.model_fields), lang, f"{prefix}{name}."))
+    return found
+
+
+def _form_field(name: str, info: FieldInfo, lang: str, prefix: str = "") -> FormField:
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-    label = str(extra.get("label_zh") or info.description or name)
+    # The field's own words, else the feature's registered label of the field's name.
+    known = labels.lookup("field", name)
+    label = str(extra.get("label_zh") or (known and known[0]) or info.description or name)
     if lang == "en":
-        label = info.description or name
+        label = info.description or (known[1] if known else name)
     annotation = _plain(info.annotation)
     bounds = _bounds(info)
     default = None if info.is_required() else info.default
@@ -278,6 +361,13 @@ def _form_field(name: str, info: FieldInfo, lang: str) -> FormField:
     kind = "text"
     if is_secret(info):
         kind = "password"
+    elif annotation is bool and not info.is_required() and info.default is None:
+        # Yes, no, or not said: a checkbox could not tell "no" from "not said".
+        kind = "select"
+        options = (
+            ("true", "是" if lang == "zh" else "Yes"),
+            ("false", "否" if lang == "zh" else "No"),
+        )
     elif annotation is bool:
         kind = "checkbox"
     elif annotation in (int,) or annotation is float:
@@ -287,8 +377,14 @@ def _form_field(name: str, info: FieldInfo, lang: str) -> FormField:
     elif typing.get_origin(annotation) is Literal:
         kind = "select"
         choices = extra.get("choices_zh" if lang == "zh" else "choices_en") or {}
+        kind_of_label = extra.get("labels") or ("choice" if not choices else None)
         options = tuple(
-            (str(v), str(choices.get(str(v), v)))  # type: ignore[union-attr]
+            (
+                str(v),
+                labels.label(str(kind_of_label), v, lang)
+                if kind_of_label
+                else str(choices.get(str(v), v)),  # type: ignore[union-attr]
+            )
             for v in typing.get_args(annotation)
         )
     elif isinstance(annotation, type) and issubclass(annotation, enum.Enum):
@@ -301,7 +397,7 @@ def _form_field(name: str, info: FieldInfo, lang: str) -> FormField:
         bounds = {k: _yuan_text(v) for k, v in bounds.items() if k in ("ge", "le", "gt", "lt")}
         default = None if default is None else _yuan_text(default)
     return FormField(
-        name=person_name(name),
+        name=prefix + person_name(name),
         label=label,
         kind=kind,
         required=info.is_required(),

@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from kechuang import __version__
 from kechuang.domain.money import format_yuan
-from kechuang.http import htmlsafe
+from kechuang.http import htmlsafe, labels
 from kechuang.http.i18n import LANG_COOKIE, pick_language, translator
 from kechuang.http.steps import offered_steps
 
@@ -71,6 +71,14 @@ def _tt(zh: str, en: str) -> str:
 
 
 _templates.env.globals["tt"] = _tt
+
+
+def _label(kind: str, code: object) -> str:
+    # A code as people read it, in the page's language (kechuang.http.labels).
+    return labels.label(kind, code, _lang.get())
+
+
+_templates.env.globals["label"] = _label
 _templates.env.globals["offered_steps"] = offered_steps
 
 

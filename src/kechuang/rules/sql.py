@@ -29,12 +29,12 @@ import sqlglot.expressions as exp
 from kechuang.domain.panel import BY_NAME, Kind
 from kechuang.rules import ir
 from kechuang.rules import sql_numeric as n
+from kechuang.rules.columns import RESULT_COLUMNS as RESULT_COLUMNS  # re-exported
+from kechuang.rules.columns import STATUS_COLUMN_PREFIX
 from kechuang.rules.policy import Condition, ConditionKind, Policy, Score, Status
 from kechuang.rules.sql_numeric import Num
 
 Compiled = Num | exp.Expression
-STATUS_COLUMN_PREFIX = "c_"
-RESULT_COLUMNS = ("uscc", "policy_id", "year", "outcome", "score", "benefit_yuan", "unmet")
 DATE = exp.DataType.build("DATE")
 SCORE_DECIMALS = 2
 
@@ -81,7 +81,9 @@ def compile_policy(
     return compiler.query(explain_columns)
 
 
-def to_sql(query: exp.Select, dialect: str = "duckdb", pretty: bool = False) -> str:
+def to_sql(
+    query: exp.Select, dialect: str = "duckdb", pretty: bool = False, copy: bool = True
+) -> str:
     """The compiled query as SQL text of `dialect` (duckdb, postgres, spark).
 
     The 128-bit integer type becomes NUMERIC in PostgreSQL (exact, unbounded) and
@@ -96,7 +98,7 @@ def to_sql(query: exp.Select, dialect: str = "duckdb", pretty: bool = False) -> 
                 return target.copy()
             return node
 
-        query = query.transform(retype)
+        query = query.transform(retype, copy=copy)
     return query.sql(dialect=dialect, pretty=pretty)
 
 
@@ -169,6 +171,9 @@ class _Compiler:
         self.conditions = {c.id: c for c in policy.conditions}
         self.bounds: dict[str, int] = {}
         self.yuan_as_fen = False
+        self.suffix = ""  # appended to the named result columns (a pack holds several)
+        # Read the evaluation year's values in the period GROUP BY (no join back to the panel).
+        self.single_scan = False
 
     # ----- sharing -------------------------------------------------------------------
 
@@ -656,7 +661,14 @@ class _Compiler:
     # ----- the query -------------------------------------------------------------------
 
     def query(self, explain_columns: bool) -> exp.Select:
+        return self.assemble(*self.results(explain_columns))
+
+    def results(
+        self, explain_columns: bool
+    ) -> tuple[exp.Expression, dict[str, exp.Expression], dict[str, exp.Expression]]:
+        """The outcome, the other RESULTS columns and the status columns, as layer columns."""
         policy = self.policy
+        tag = self.suffix
         blocking = self.blocking()
         has_review = any(c.kind == ConditionKind.MANUAL_REVIEW for c in policy.conditions)
         truths = [v for _, v in blocking]
@@ -684,7 +696,7 @@ class _Compiler:
                 ],
                 default=exp.Literal.string("unknown"),
             ),
-            name="outcome",
+            name=f"outcome{tag}",
         )
         unmet_parts = [
             exp.Case(ifs=[exp.If(this=exp.Not(this=n.paren(v)), true=exp.Literal.string(c.id))])
@@ -695,7 +707,8 @@ class _Compiler:
             if unmet_parts
             else exp.Literal.string("")
         )
-        columns: dict[str, exp.Expression] = {"unmet": self.layers.add(unmet, name="unmet_ids")}
+        unmet_column = self.layers.add(unmet, name=f"unmet_ids{tag}")
+        columns: dict[str, exp.Expression] = {"unmet": unmet_column}
 
         total = self.total_score()
         if total is None:
@@ -704,10 +717,10 @@ class _Compiler:
             s = self.share_value(total)
             assert isinstance(s, Num)
             score = n.fen_to_decimal(n.round_half_up(s, 10**SCORE_DECIMALS), SCORE_DECIMALS)
-        columns["score"] = self.layers.add(score, name="score_value")
+        columns["score"] = self.layers.add(score, name=f"score_value{tag}")
 
         columns["benefit_yuan"] = self.layers.add(
-            self.benefit(every_paid, has_review), name="benefit"
+            self.benefit(every_paid, has_review), name=f"benefit{tag}"
         )
         statuses: dict[str, exp.Expression] = {}
         if explain_columns:
@@ -715,7 +728,7 @@ class _Compiler:
                 st = self.status(c)
                 if st is not None:
                     statuses[STATUS_COLUMN_PREFIX + c.id] = self.layers.add(st)
-        return self.assemble(outcome, columns, statuses)
+        return outcome, columns, statuses
 
     def benefit(self, every: exp.Expression, has_review: bool) -> exp.Expression:
         benefit = self.policy.benefit
@@ -745,6 +758,24 @@ class _Compiler:
         columns: dict[str, exp.Expression],
         statuses: dict[str, exp.Expression],
     ) -> exp.Select:
+        ctes, previous = self.layer_ctes()
+        final = exp.select(
+            exp.column("uscc"),
+            exp.alias_(exp.Literal.string(self.policy.id), "policy_id"),
+            exp.alias_(exp.cast(exp.Literal.number(self.year), "INT"), "year"),
+            exp.alias_(outcome, "outcome"),
+            exp.alias_(columns["score"], "score"),
+            exp.alias_(columns["benefit_yuan"], "benefit_yuan"),
+            exp.alias_(columns["unmet"], "unmet"),
+            *[exp.alias_(e, name) for name, e in statuses.items()],
+        ).from_(previous)
+        return with_ctes(final, ctes)
+
+    def layer_ctes(self) -> tuple[list[tuple[str, exp.Select]], str]:
+        """The CTEs computing every column (the period aggregates, the evaluation year's
+        row joined to them, then the layers), and the name of the last one."""
+        if self.single_scan:
+            return self.single_scan_ctes()
         ctes: list[tuple[str, exp.Select]] = []
         if self.hist:
             hist = exp.select(
@@ -767,6 +798,47 @@ class _Compiler:
             exp.EQ(this=exp.column("year", table="p"), expression=exp.Literal.number(self.year))
         )
         ctes.append(("l0", base))
+        return self.layer_chain(ctes)
+
+    def single_scan_ctes(self) -> tuple[list[tuple[str, exp.Select]], str]:
+        """As `layer_ctes`, but the evaluation year's values are conditional aggregates of the
+        same GROUP BY as the period aggregates (one row per (uscc, year), so each is that
+        row's value): the panel is scanned once and nothing is joined."""
+        year = exp.Literal.number(self.year)
+        in_year = exp.EQ(this=exp.column("year"), expression=year)
+        current: dict[str, exp.Expression] = {}
+
+        def lift(node: exp.Expression) -> exp.Expression:
+            if isinstance(node, exp.Column) and node.table == "p":
+                name = f"p__{node.name}"
+                if name not in current:
+                    value = exp.Case(ifs=[exp.If(this=in_year.copy(), true=exp.column(node.name))])
+                    kind = BY_NAME[node.name].kind if node.name in BY_NAME else None
+                    if kind == Kind.BOOL:
+                        current[name] = exp.LogicalOr(this=value)
+                    else:
+                        current[name] = exp.Max(this=value)
+                return exp.column(name, table="h")
+            return node
+
+        base_items = {name: e.transform(lift) for name, e in self.base.items()}
+        here = exp.Count(this=exp.Case(ifs=[exp.If(this=in_year, true=exp.Literal.number(1))]))
+        aggregates = {**self.hist, **current}
+        hist = exp.select("uscc", *[exp.alias_(e, name) for name, e in aggregates.items()]).from_(
+            "panel"
+        )
+        first = exp.Literal.number(self.year - self.history)
+        hist = hist.where(exp.Between(this=exp.column("year"), low=first, high=year.copy()))
+        hist = hist.group_by("uscc").having(exp.GT(this=here, expression=exp.Literal.number(0)))
+        base = exp.select(
+            exp.alias_(exp.column("uscc", table="h"), "uscc"),
+            *[exp.alias_(e, name) for name, e in base_items.items()],
+        ).from_(exp.alias_(exp.to_table("hist"), "h", table=True))
+        return self.layer_chain([("hist", hist), ("l0", base)])
+
+    def layer_chain(
+        self, ctes: list[tuple[str, exp.Select]]
+    ) -> tuple[list[tuple[str, exp.Select]], str]:
         previous = "l0"
         for level, items in enumerate(self.layers.layers[1:], start=1):
             if not items:
@@ -777,19 +849,14 @@ class _Compiler:
             name = f"l{level}"
             ctes.append((name, layer))
             previous = name
-        final = exp.select(
-            exp.column("uscc"),
-            exp.alias_(exp.Literal.string(self.policy.id), "policy_id"),
-            exp.alias_(exp.cast(exp.Literal.number(self.year), "INT"), "year"),
-            exp.alias_(outcome, "outcome"),
-            exp.alias_(columns["score"], "score"),
-            exp.alias_(columns["benefit_yuan"], "benefit_yuan"),
-            exp.alias_(columns["unmet"], "unmet"),
-            *[exp.alias_(e, name) for name, e in statuses.items()],
-        ).from_(previous)
-        for name, cte in ctes:
-            final = final.with_(name, as_=cte)
-        return final
+        return ctes, previous
+
+
+def with_ctes(final: exp.Select, ctes: list[tuple[str, exp.Select]]) -> exp.Select:
+    # The builders' default copy would deep-copy the growing query once per CTE.
+    for name, cte in ctes:
+        final = final.with_(name, as_=cte, copy=False)
+    return final
 
 
 _PY_COMPARE = {

@@ -21,10 +21,10 @@ INSERT_ROWS = 10_000
 @lru_cache(maxsize=64)
 def policy_title(policy_id: str, year: int) -> str:
     """The policy's Chinese title (its id if the pack no longer has it)."""
-    from kechuang.policies.pack import load_pack
+    from kechuang.policies.source import current_pack
 
     try:
-        return load_pack().get(policy_id, year).title.zh
+        return current_pack().get(policy_id, year).title.zh
     except LookupError:
         return policy_id
 

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kechuang.domain.text import CleanLine, CleanText
 from kechuang.http.fields import Amount, Id, Instant, PositiveAmount
@@ -41,6 +41,18 @@ class ResultIn(BaseModel):
     disclosed_on: dt.date
     inventors: list[InventorIn] = Field(min_length=1, max_length=100)
     listed: bool = True
+
+    @field_validator("inventors", mode="before")
+    @classmethod
+    def _inventors_as_text(cls, value: Any) -> Any:
+        """Inventors may also be written as in a register file, `张三:60:main;李四:40`
+        (percent with up to two decimals): what a person types into the form."""
+        if not isinstance(value, str):
+            return value
+        from kechuang.transfer.drafts import parse_inventors
+
+        return [{"name": d.name, "share_bp": d.share_bp, "main": d.main}
+                for d in parse_inventors(value)]  # fmt: skip
 
 
 class InventorOut(Row):

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from kechuang.http.labels import lookup
 from kechuang.transfer import (
     challenges,
     deals,
@@ -88,10 +89,12 @@ def _own_challenge(session: Session, actor: Actor, keys: Mapping[str, Any]) -> A
     return challenges.own(session, party(actor), keys["challenge_id"])
 
 
-INSTITUTION = Subject("institution", (), _none, api_path=API)
+INSTITUTION = Subject("institution", (), _none, api_path=API, page_path="/transfer",
+                      return_to="/transfer")  # fmt: skip
 RESULTS = Subject(
-    "result", (), _none, api_path=f"{API}/results", return_to="/transfer/results/{id}"
-)
+    "result", (), _none, api_path=f"{API}/results", page_path="/transfer/results",
+    return_to="/transfer/results/{id}",
+)  # fmt: skip
 RESULT = Subject(
     "result", (Key("result_id", help="Result id"),), _result,
     api_path=f"{API}/results/{{result_id}}", page_path="/transfer/results/{result_id}",
@@ -99,27 +102,37 @@ RESULT = Subject(
 )  # fmt: skip
 EMPOWERMENT = Subject(
     "empowerment", (Key("case_id", help="赋权 case id"),), _case,
-    api_path=f"{API}/empowerments/{{case_id}}", flow=flows.EMPOWERMENT,
+    api_path=f"{API}/empowerments/{{case_id}}", page_path="/transfer/empowerments/{case_id}",
+    flow=flows.EMPOWERMENT,
 )  # fmt: skip
 DEAL = Subject("deal", (Key("deal_id", help="Deal id"),), _deal,
-               api_path=f"{API}/deals/{{deal_id}}")  # fmt: skip
+               api_path=f"{API}/deals/{{deal_id}}",
+               page_path="/transfer/deals/{deal_id}")  # fmt: skip
 INCOME = Subject("income", (Key("income_id", help="Income id"),), _income,
-                 api_path=f"{API}/incomes/{{income_id}}")  # fmt: skip
+                 api_path=f"{API}/incomes/{{income_id}}",
+                 page_path="/transfer/incomes/{income_id}")  # fmt: skip
 DEMANDS = Subject(
-    "demand", (), _none, api_path=f"{API}/demands", return_to="/transfer/demands/{id}"
-)
-CHALLENGES = Subject("challenge", (), _none, api_path=f"{API}/challenges")
+    "demand", (), _none, api_path=f"{API}/demands", page_path="/transfer/demands",
+    return_to="/transfer/demands/{id}",
+)  # fmt: skip
+CHALLENGES = Subject("challenge", (), _none, api_path=f"{API}/challenges",
+                     page_path="/transfer/challenges",
+                     return_to="/transfer/challenges/{id}")  # fmt: skip
 CHALLENGE = Subject(
     "challenge", (Key("challenge_id", help="Challenge id"),), _challenge,
-    api_path=f"{API}/challenges/{{challenge_id}}", flow=flows.CHALLENGE,
+    api_path=f"{API}/challenges/{{challenge_id}}",
+    page_path="/transfer/challenges/{challenge_id}", flow=flows.CHALLENGE,
 )  # fmt: skip
 OWN_CHALLENGE = Subject(
     "challenge", (Key("challenge_id", help="Challenge id"),), _own_challenge,
-    api_path=f"{API}/challenges/{{challenge_id}}", flow=flows.CHALLENGE,
+    api_path=f"{API}/challenges/{{challenge_id}}",
+    page_path="/transfer/challenges/{challenge_id}", flow=flows.CHALLENGE,
 )  # fmt: skip
 ANSWER = Subject(
     "answer", (Key("challenge_id", help="Challenge id"), Key("answer_id", help="Answer id")),
     _own_challenge, api_path=f"{API}/challenges/{{challenge_id}}/answers/{{answer_id}}",
+    page_path="/transfer/challenges/{challenge_id}/answers/{answer_id}",
+    return_to="/transfer/challenges/{challenge_id}",
 )  # fmt: skip
 
 
@@ -138,8 +151,16 @@ def _add_result(ctx: Context, _: None, body: s.ResultIn) -> Any:
         inventors=[InventorDraft(i.name, i.share_bp, i.main) for i in body.inventors],
     )  # fmt: skip
     if draft is None:
-        raise TransferError("; ".join(f"{p.column}: {p.reason}" for p in problems))
+        raise TransferError(
+            "; ".join(f"{p.column}: {p.reason}" for p in problems),
+            zh="；".join(f"{_field_zh(p.column)}（{p.value}）：{p.reason}" for p in problems),
+        )
     return register.add_result(ctx.session, who.org or "", draft, who.username, listed=body.listed)
+
+
+def _field_zh(column: str) -> str:
+    known = lookup("field", column)
+    return known[0] if known else column
 
 
 def _set_rule(ctx: Context, _: None, body: s.RuleIO) -> s.RuleIO:
@@ -245,6 +266,7 @@ STEPS: tuple[Step[Any, Any], ...] = (
          label=Label("设为试点单位", "Designate a pilot unit")),
     Step("empowerment.request", subject=RESULT, roles=OFFICE_OR_OFFICER, input=s.RequestIn,
          act=_request, output=s.EmpowermentOut, status_code=201, path="/empowerments",
+         return_to="/transfer/empowerments/{id}",
          tags=TAGS, summary="File the inventors' 赋权 request for a disclosed result.",
          label=Label("申请赋权", "Request 赋权")),
     Step("empowerment.review", subject=EMPOWERMENT, roles=OFFICE_OR_OFFICER, input=NoInput,
@@ -269,6 +291,7 @@ STEPS: tuple[Step[Any, Any], ...] = (
          label=Label("登记权属变更", "Record the registration")),
     Step("deal.create", subject=RESULT, roles=OFFICE_OR_OFFICER, input=s.DealIn,
          act=_create_deal, output=s.DealOut, status_code=201, path="/deals", tags=TAGS,
+         return_to="/transfer/deals/{id}",
          summary="Record a licence, transfer, equity investment or own implementation.",
          label=Label("登记转化合同", "Record a deal")),
     Step("deal.clear-export", subject=DEAL, roles=OFFICE_OR_OFFICER,

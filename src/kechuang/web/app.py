@@ -26,6 +26,7 @@ from kechuang.http.limits import BodyLimit
 from kechuang.http.nesting import JsonDepthLimit
 from kechuang.http.security import OFFICIALS, enforce_csrf, load_caller
 from kechuang.http.templating import register_templates, render
+from kechuang.policies import source as policy_source
 from kechuang.store.engine import make_engine, make_sessionmaker
 
 _PACKAGE = resources.files("kechuang.web")
@@ -35,6 +36,8 @@ register_templates("kechuang.enterprises")
 ROUTER_MODULES = (
     "kechuang.accounts.router",
     "kechuang.accounts.auth_pages",
+    # The workbench before the library: /api/v1/policies/versions is not a policy id.
+    "kechuang.policies.workbench",
     "kechuang.policies.router",
     "kechuang.screening.enterprise_router",
     "kechuang.screening.runs_router",
@@ -42,9 +45,11 @@ ROUTER_MODULES = (
     "kechuang.stats.dashboard",
     "kechuang.accounts.admin_pages",
     "kechuang.finance.router",
+    "kechuang.finance.partners",
     "kechuang.stats.router",
     "kechuang.cultivation.router",
     "kechuang.transfer.router",
+    "kechuang.applications.router",
 )
 
 
@@ -82,8 +87,23 @@ def create_app(engine: Engine | None = None) -> FastAPI:
             response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="lax")
         return response
 
+    @app.middleware("http")
+    async def read_this_store(request: Request, call_next: Any) -> Response:
+        # Every reader of policies (screening, what-if, pages) reads this store's published
+        # versions while the request runs (policies.source).
+        with policy_source.reading(app.state.engine):
+            response: Response = await call_next(request)
+        return response
+
     # Added last, so outermost: an oversized body is refused before any other work.
-    app.add_middleware(BodyLimit)
+    # Application attachments (10 MiB files; base64 in JSON) are the only larger bodies.
+    app.add_middleware(
+        BodyLimit,
+        larger=[
+            (r"/applications/\d+/upload", 11 * 1024 * 1024),
+            (r"/api/v1/applications/\d+/attach", 15 * 1024 * 1024),
+        ],
+    )
 
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)

@@ -81,6 +81,18 @@ def register(app: typer.Typer) -> None:
         except (ValueError, ThrottleConfigError) as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
+        # Loans move along their schedules at start-up and then daily (kechuang.finance.tick).
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from kechuang.finance.tick import run, start_daily
+        from kechuang.store.engine import make_engine
+
+        try:
+            ticked = run(make_engine())
+            typer.echo(f"finance tick: {ticked.overdue} overdue, {len(ticked.defaulted)} defaulted")
+        except SQLAlchemyError as exc:  # a store not created yet: the pages will say so
+            typer.echo(f"finance tick skipped: {type(exc).__name__}", err=True)
+        start_daily(make_engine())
         typer.echo(f"Kechuang on http://{host}:{port}")
         # An import string and a factory: each worker process builds its own app and engine.
         uvicorn.run(

@@ -115,8 +115,9 @@ def _parameters(step: Step[Any, Any]) -> list[inspect.Parameter]:
         for key in step.subject.keys
     ]
     for name, info in step.input.model_fields.items():
+        shown = person_name(name)  # `principal_fen` is typed as --principal-yuan
         params.append(
-            inspect.Parameter(name, keyword, default=None, annotation=_option(name, info))
+            inspect.Parameter(shown, keyword, default=None, annotation=_option(shown, info))
         )
     params.append(
         inspect.Parameter(

@@ -184,6 +184,9 @@ class Step(Generic[S, I]):
     # The states of the subject's flow in which a page offers a step that fires no event of it
     # (its service checks the state itself, e.g. paying an approved run); None: any state.
     offered_in: tuple[str, ...] | None = None
+    # Where its form sends the person when that is what the step made, not its subject (the
+    # keys and `id` of the result, e.g. "/transfer/deals/{id}"); default: the subject's.
+    return_to: str | None = None
     # False when the service writes the audit row itself (its own before/after detail), so that
     # every caller of the service, surface or not, leaves exactly one row.
     audit: bool = True

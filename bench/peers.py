@@ -1,0 +1,105 @@
+"""Peer baselines measured beside Kechuang in the same run, and the median-of-N runner.
+
+- `floor`: the DuckDB I/O floor of a screening, a hand-written query: read the panel's years
+  once, one GROUP BY per enterprise over the years (a sum and the evaluation year's values),
+  and write one row per enterprise per policy (`python -m bench.peers floor PANEL YEAR N OUT`,
+  run as its own process so it is measured whole, like `kechuang screen`);
+- `openfisca_skip_reason()`: whether OpenFisca (the rules-as-code reference engine) is installed
+  (`pip install 'kechuang[bench]'`); the OpenFisca peer of the two policies is not written yet,
+  so a suite reports it as skipped with that reason rather than a made-up figure;
+- `median_of(runs, name, argv, ...)`: `runs` whole-process measurements of argv with
+  progress printed after each, the median kept (the others in the note).
+
+The machine's load average is in every note (bench.scale.measure_full).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+from pathlib import Path
+
+from bench.harness import Measurement, console
+
+RUNS = int(os.environ.get("KECHUANG_BENCH_RUNS", "3"))
+
+
+def floor_argv(panel: Path, year: int, policies: int, out: Path) -> list[str]:
+    """argv of the floor query as its own process."""
+    return [sys.executable, "-m", "bench.peers", "floor", str(panel), str(year),
+            str(policies), str(out)]  # fmt: skip
+
+
+def floor(panel: Path, year: int, policies: int, out: Path) -> None:
+    """One GROUP BY over the years, one row per enterprise per policy, one COPY out."""
+    import duckdb
+
+    con = duckdb.connect(config={"threads": 2, "memory_limit": "1500MB"})
+    con.execute("SET preserve_insertion_order = false")
+    path = "'" + str(panel).replace("'", "''") + "'"
+    ids = ", ".join(f"('p{i}')" for i in range(policies))
+    fmt = "(FORMAT PARQUET, COMPRESSION ZSTD)" if out.suffix == ".parquet" else "(FORMAT CSV)"
+    target = "'" + str(out).replace("'", "''") + "'"
+    con.execute(
+        f"""
+        COPY (
+            SELECT a.uscc, p.policy_id, {int(year)} AS year,
+                   CASE WHEN a.revenue_3y > a.rd_3y THEN 'eligible' ELSE 'ineligible' END
+                       AS outcome,
+                   a.employees, a.revenue
+            FROM (
+                SELECT uscc,
+                       sum(revenue) AS revenue_3y, sum(rd_expense) AS rd_3y,
+                       max(employees) FILTER (WHERE year = {int(year)}) AS employees,
+                       max(revenue) FILTER (WHERE year = {int(year)}) AS revenue,
+                       count(*) FILTER (WHERE year = {int(year)}) AS here
+                FROM read_parquet({path})
+                WHERE year BETWEEN {int(year) - 2} AND {int(year)}
+                GROUP BY uscc
+            ) a CROSS JOIN (VALUES {ids}) p(policy_id)
+            WHERE a.here > 0
+        ) TO {target} {fmt}
+        """
+    )
+    con.close()
+
+
+def openfisca_skip_reason() -> str:
+    """Why the OpenFisca peer is not measured in this run."""
+    try:
+        import openfisca_core  # noqa: F401
+    except ImportError:
+        return "openfisca-core is not installed (pip install 'kechuang[bench]')"
+    return "the OpenFisca peer of tsme-2017 and above-scale-2019 is not written yet"
+
+
+def median_of(
+    name: str, argv: list[str], env: dict[str, str] | None = None, runs: int = RUNS
+) -> Measurement:
+    """The median (by wall time) of `runs` whole-process measurements of argv."""
+    from bench.scale import measure_full
+
+    done: list[Measurement] = []
+    for i in range(runs):
+        m = measure_full(name, argv, env)
+        done.append(m)
+        console.print(f"  [{i + 1}/{runs}] {name}: {m.seconds:.2f} s, {m.peak_mb:.0f} MB")
+    middle = sorted(done, key=lambda m: m.seconds)[len(done) // 2]
+    times = "/".join(f"{m.seconds:.2f}" for m in done)
+    middle.note = f"median of {runs} ({times} s); {middle.note}"
+    middle.extra["runs_seconds"] = [m.seconds for m in done]
+    middle.extra["median_seconds"] = statistics.median(m.seconds for m in done)
+    return middle
+
+
+def ratio_note(ours: Measurement, peer: Measurement) -> str:
+    if not peer.seconds:
+        return ""
+    return f"{ours.seconds / peer.seconds:.2f}× {peer.name}"
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 6 or sys.argv[1] != "floor":
+        raise SystemExit("usage: python -m bench.peers floor PANEL YEAR POLICIES OUT")
+    floor(Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), Path(sys.argv[5]))

@@ -1,0 +1,184 @@
+"""Compile a whole pack of policies to ONE query: each fact read once, one GROUP BY.
+
+`compile_pack(policies, year)` compiles every policy with the compiler of `rules.sql`, but all
+of them into one set of column layers: the period aggregates of every policy are columns of the
+same GROUP BY over the panel, the evaluation year's row is read once, and a definition, ratio
+or sum that two policies compute alike (the same SQL) is one column, computed once per row.
+The result is one row per enterprise holding every policy's outcome, score, benefit and unmet
+conditions (`wide`); `pack_sql` turns it into the RESULTS rows (one per enterprise per
+policy) in the dialect's own way of unpivoting a row: UNNEST of lists in DuckDB, a LATERAL
+VALUES list in PostgreSQL, `stack` in Spark. The arithmetic and the exact semantics are the
+compiler's, so the output is row for row that of `compile_policy` run policy by policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import sqlglot.expressions as exp
+
+from kechuang.rules import ir
+from kechuang.rules.columns import DUPLICATE_KEY, RESULT_COLUMNS
+from kechuang.rules.policy import Policy
+from kechuang.rules.sql import (
+    _Compiler,
+    _Layers,
+    to_sql,
+    with_ctes,
+)
+
+# The RESULTS columns each policy contributes, after uscc (the key) and year (the constant).
+PER_POLICY = ("outcome", "score", "benefit_yuan", "unmet")
+# With `check_keys`: an enterprise's rows and distinct years among the years read.
+KEY_ROWS, KEY_YEARS = "kc_rows", "kc_years"
+
+
+@dataclass(frozen=True)
+class PackQuery:
+    """One row per enterprise (`wide`) and, per policy, the wide column of each output."""
+
+    wide: exp.Select
+    year: int
+    policy_ids: tuple[str, ...]
+    columns: tuple[dict[str, str], ...]  # per policy: output column -> wide column
+    status_names: tuple[str, ...]  # the `c_<condition>` columns, in order of first use
+    checks_keys: bool = False  # `wide` has KEY_ROWS and KEY_YEARS (see compile_pack)
+
+    @property
+    def output_columns(self) -> list[str]:
+        return [*RESULT_COLUMNS, *self.status_names]
+
+
+def compile_pack(
+    policies: Sequence[Policy],
+    year: int,
+    overrides: Mapping[str, Mapping[str, ir.Value]] | None = None,
+    explain_columns: bool = False,
+    bounds: Mapping[str, int] | None = None,
+    yuan_as_fen: bool = False,
+    check_keys: bool = False,
+    single_scan: bool = True,
+) -> PackQuery:
+    """The single query screening `policies` (in pack order) for `year`.
+
+    `overrides` maps a policy id to its parameter overrides; `bounds` and `yuan_as_fen` are
+    those of `compile_policy`. With `check_keys` the period GROUP BY also counts each
+    enterprise's rows and (as a bit set, so at most 63 years back) its distinct years among
+    the years read: the DuckDB query then fails with DUPLICATE_KEY and the enterprise's code
+    where they differ, so duplicates that could change a result are refused in the same scan.
+    """
+    if not policies:
+        raise ValueError("a pack has at least one policy")
+    overrides = overrides or {}
+    layers = _Layers()
+    base: dict[str, exp.Expression] = {}
+    hist: dict[str, exp.Expression] = {}
+    history = 0
+    first: _Compiler | None = None
+    columns: list[dict[str, str]] = []
+    status_names: dict[str, None] = {}
+    for i, policy in enumerate(policies):
+        params = policy.parameter_values(year, dict(overrides.get(policy.id) or {}))
+        compiler = _Compiler(policy, year, params)
+        compiler.bounds = dict(bounds or {})
+        compiler.yuan_as_fen = yuan_as_fen
+        # Shared between the policies: the same fact or aggregate is one column.
+        compiler.layers, compiler.base, compiler.hist = layers, base, hist
+        compiler.suffix = f"_{i}"
+        compiler.single_scan = single_scan
+        outcome, results, statuses = compiler.results(explain_columns)
+        history = max(history, compiler.history)
+        mapping = {"outcome": _name(outcome)}
+        for column in ("score", "benefit_yuan", "unmet"):
+            mapping[column] = _name(results[column])
+        for status, expression in statuses.items():
+            mapping[status] = _name(expression)
+            status_names.setdefault(status, None)
+        columns.append(mapping)
+        first = first or compiler
+    assert first is not None
+    first.history = history
+    items = sorted({name for mapping in columns for name in mapping.values()})
+    if check_keys:
+        if history > 62:
+            raise ValueError("the key check reads at most 63 years")
+        back = exp.Sub(this=exp.Literal.number(year), expression=exp.column("year"))
+        bit = exp.BitwiseLeftShift(
+            this=exp.cast(exp.Literal.number(1), "BIGINT"), expression=exp.Paren(this=back)
+        )
+        hist[KEY_ROWS] = exp.Count(this=exp.Star())
+        hist[KEY_YEARS] = exp.func("BIT_COUNT", exp.func("BIT_OR", bit))
+        for name in (KEY_ROWS, KEY_YEARS):
+            base[name] = exp.column(name, table="h")
+            items.append(name)
+    ctes, previous = first.layer_ctes()
+    wide = with_ctes(exp.select(exp.column("uscc"), *items).from_(previous), ctes)
+    ids = tuple(p.id for p in policies)
+    return PackQuery(wide, year, ids, tuple(columns), tuple(status_names), check_keys)
+
+
+def _name(column: exp.Expression) -> str:
+    assert isinstance(column, exp.Column), column
+    return str(column.name)
+
+
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def pack_sql(pack: PackQuery, dialect: str = "duckdb") -> str:
+    """The RESULTS rows of the pack (uscc, policy_id, year, outcome, score, benefit_yuan,
+    unmet, then the status columns) as one SQL query of `dialect`."""
+    wide_query = pack.wide
+    copied = False
+    if dialect == "postgres":
+        # PostgreSQL pulls simple subqueries up into their parent and substitutes each column
+        # reference with its expression, so a layer column read n times would be computed n
+        # times (and planned as often). OFFSET 0 keeps each layer a computed-once subquery.
+        wide_query, copied = wide_query.copy(), True
+        for cte in wide_query.find_all(exp.CTE):
+            cte.this.set("offset", exp.Offset(expression=exp.Literal.number(0)))
+    wide = to_sql(wide_query, dialect, copy=not copied)
+    year = int(pack.year)
+    statuses = pack.status_names
+    rows = []
+    for policy_id, mapping in zip(pack.policy_ids, pack.columns, strict=True):
+        values = [_text(policy_id)]
+        values += [f"w.{mapping[c]}" for c in PER_POLICY]
+        values += [f"w.{mapping[s]}" if s in mapping else "CAST(NULL AS VARCHAR)" for s in statuses]
+        rows.append(values)
+    names = ["policy_id", *PER_POLICY, *statuses]
+    select = (
+        f"SELECT w.uscc AS uscc, t.policy_id AS policy_id, CAST({year} AS INT) AS year, "
+        + ", ".join(f"t.{c} AS {c}" for c in names[1:])
+    )
+    if dialect == "duckdb":
+        # Zipped UNNESTs: one output row per list element, streamed from the wide row.
+        lists = [
+            f"UNNEST([{', '.join(row[k] for row in rows)}]) AS {name}"
+            for k, name in enumerate(names)
+        ]
+        uscc = "w.uscc"
+        if pack.checks_keys:
+            # Evaluated for every output row (uscc is written), so it cannot be pruned away.
+            uscc = (
+                f"CASE WHEN w.{KEY_ROWS} > w.{KEY_YEARS} "
+                f"THEN error({_text(DUPLICATE_KEY)} || w.uscc) ELSE w.uscc END"
+            )
+        return (
+            f"SELECT {uscc} AS uscc, {lists[0]}, CAST({year} AS INT) AS year, "
+            f"{', '.join(lists[1:])} FROM ({wide}) AS w"
+        )
+    if pack.checks_keys:
+        raise ValueError("the in-scan key check is DuckDB's (error())")
+    if dialect in ("spark", "databricks"):
+        flat = ", ".join(v.replace("VARCHAR", "STRING") for row in rows for v in row)
+        return (
+            f"{select} FROM ({wide}) AS w "
+            f"LATERAL VIEW STACK({len(rows)}, {flat}) t AS {', '.join(names)}"
+        )
+    tuples = ", ".join("(" + ", ".join(row) + ")" for row in rows)
+    return (
+        f"{select} FROM ({wide}) AS w CROSS JOIN LATERAL (VALUES {tuples}) AS t({', '.join(names)})"
+    )
