@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 from kechuang.accounts.tables import AuditEntry
 from kechuang.cli import app as cli_app
+from kechuang.http import labels
 from kechuang.ledger import AccountType, open_account
 from kechuang.screening.tables import ScreeningRun
 from kechuang.store.engine import make_sessionmaker
@@ -149,7 +150,9 @@ def test_a_notice_period_out_of_bounds_is_refused_on_every_surface(
     api = li.api(f"/api/v1/runs/{run_id}/publish", {"notice_days": int(days)})
     assert api.status_code == 422 and "notice_days" in api.text
     form = li.form(f"/officer/runs/{run_id}/publish", {"notice_days": days})
-    assert form.status_code == 422 and "notice_days" in form.text
+    # the form's error page names the field as the page does, in the page's language
+    named = (labels.lookup("field", "notice_days") or ("notice_days",))[0]
+    assert form.status_code == 422 and f"{named}: " in form.text
     refused = cli("publish", str(run_id), "--notice-days", days, "--by", "officer-li", code=2)
     assert "--notice-days" in refused
     assert audit_rows(engine, "run.publish") == []
