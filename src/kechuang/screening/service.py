@@ -172,13 +172,13 @@ def lodge_objection(
             session.flush()
     except IntegrityError:  # the same submission committed meanwhile: that one is the objection
         return session.scalars(select(Objection).where(Objection.idempotency_key == key)).one()
-    if objection_uscc is not None:
+    if objector_uscc is not None:
         notices.queue(
             session,
             award,
             f"objection_received:{objection.id}",
             notices.objection_received_text(run, award, objection.id),
-            to=objection_uscc,
+            to=objector_uscc,
         )
     return objection
 
