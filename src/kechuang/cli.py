@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "kechuang.policies.docs_cli",
     "kechuang.screening.commands",
     "kechuang.screening.runs_cli",
+    "kechuang.notices.commands",
     "kechuang.ledger.commands",
     "kechuang.accounts.commands",
     "kechuang.transfer.commands",

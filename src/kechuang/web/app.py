@@ -39,6 +39,7 @@ ROUTER_MODULES = (
     "kechuang.screening.enterprise_router",
     "kechuang.screening.runs_router",
     "kechuang.screening.whatif_router",
+    "kechuang.notices.router",
     "kechuang.stats.dashboard",
     "kechuang.accounts.admin_pages",
     "kechuang.finance.router",
