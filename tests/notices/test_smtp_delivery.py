@@ -28,8 +28,8 @@ RETRY = RetryPolicy(max_attempts=3, backoff=dt.timedelta(seconds=60))
 
 
 def sender(smtp: SmtpServer) -> SmtpSender:
-    return SmtpSender(SmtpSettings(host="127.0.0.1", port=smtp.port, security="none",
-                                   sender="noreply@kc.example.gov.cn", timeout_seconds=5))  # fmt: skip
+    settings = SmtpSettings("127.0.0.1", smtp.port, "none", sender="noreply@kc.example.gov.cn")
+    return SmtpSender(settings)
 
 
 def test_publication_email_after_a_refused_connection(
