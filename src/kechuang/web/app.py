@@ -40,6 +40,7 @@ ROUTER_MODULES = (
     "kechuang.screening.runs_router",
     "kechuang.screening.whatif_router",
     "kechuang.notices.router",
+    "kechuang.screening.objections_router",
     "kechuang.stats.dashboard",
     "kechuang.accounts.admin_pages",
     "kechuang.finance.router",
