@@ -8,6 +8,7 @@ Registered as globals of the one page environment (`shown`, `exact`, `alternativ
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
@@ -51,12 +52,48 @@ def shown(value: Any, name: str, policy: Policy, lang: str = "zh") -> str:
     return show(value, value_unit(name, policy))
 
 
-def label(key: str, lang: str = "zh") -> str:
-    """A fact's name as people say it (营业收入 / Revenue); other keys as they are."""
+_PERIOD = re.compile(r"^(years_ago|sum_years|avg_years)\((\w+), (\d+)\)$")
+CONTEXT_LABELS = {
+    "eval_year": ("评价年度", "evaluation year"),
+    "score": ("数据得分", "score from data"),
+    "year_start": ("年度起始日", "first day of the year"),
+    "year_end": ("年度截止日", "last day of the year"),
+}
+_COUNT = re.compile(r"^count_years\((\d+)\)$")
+
+
+def label(key: str, lang: str = "zh", policy: Policy | None = None) -> str:
+    """What a value an explanation read is, as people say it: 营业收入, 营业收入（1年前）,
+    近3年有数据的年数, or the policy's own label of a parameter or definition."""
+    en = lang == "en"
     field = BY_NAME.get(key)
-    if field is None:
-        return key
-    return field.label_en if lang == "en" else field.label_zh
+    if field is not None:
+        return field.label_en if en else field.label_zh
+    if policy is not None:
+        if key in policy.parameters:
+            return policy.parameters[key].label.get(lang) or key
+        for d in policy.definitions:
+            if d.id == key:
+                return d.label.get(lang) or key
+        for item in (*policy.conditions, *policy.scores):
+            if item.id == key:
+                return item.label.get(lang)
+    if key in CONTEXT_LABELS:
+        return CONTEXT_LABELS[key][1 if en else 0]
+    period = _PERIOD.match(key)
+    if period:
+        function, fact, years = period.groups()
+        name = label(fact, lang)
+        if function == "years_ago":
+            return f"{name} ({years} year(s) earlier)" if en else f"{name}（{years}年前）"
+        if function == "sum_years":
+            return f"{name}, total of {years} years" if en else f"近{years}年{name}合计"
+        return f"{name}, average of {years} years" if en else f"近{years}年{name}平均"
+    count = _COUNT.match(key)
+    if count:
+        years = count.group(1)
+        return f"years with data of the last {years}" if en else f"近{years}年中有数据的年数"
+    return key
 
 
 def exact(value: Any) -> str:
