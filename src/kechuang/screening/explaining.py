@@ -75,9 +75,12 @@ def label(key: str, lang: str = "zh", policy: Policy | None = None) -> str:
         for d in policy.definitions:
             if d.id == key:
                 return d.label.get(lang) or key
-        for item in (*policy.conditions, *policy.scores):
-            if item.id == key:
-                return item.label.get(lang)
+        for c in policy.conditions:
+            if c.id == key:
+                return c.label.get(lang)
+        for score in policy.scores:
+            if score.id == key:
+                return score.label.get(lang)
     if key in CONTEXT_LABELS:
         return CONTEXT_LABELS[key][1 if en else 0]
     period = _PERIOD.match(key)
