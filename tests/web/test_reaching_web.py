@@ -126,3 +126,18 @@ def test_zh_pages_show_no_raw_fraction_or_english(any_app: Any) -> None:
         text = visible_text(response.text)
         assert not RAW_FRACTION.findall(text), (path, RAW_FRACTION.findall(text)[:5])
         assert not english_words(text), (path, sorted(english_words(text))[:10])
+
+
+def test_application_policies_say_how_to_apply(any_app: Any) -> None:
+    ent = TestClient(any_app)
+    login(ent, "ent_a")
+    page = ent.get(f"/enterprises/{USCC_A}?lang=zh").text
+    assert 'id="apply-hnte-2016"' in page
+    block = page[page.index('id="apply-hnte-2016"') :].split("</div>")[0]
+    assert "申报类政策：需企业主动申报" in block
+    assert "预检结果" in block and "申报渠道：按科技部 财政部 国家税务总局" in block
+    assert 'href="https://www.most.gov.cn/"' in block
+    # No application feature in this build: no link to a form that does not exist.
+    assert "/applications/new" not in page
+    # An automatic (免申即享) policy has no application block.
+    assert 'id="apply-first-above-scale-reward"' not in page

@@ -8,7 +8,9 @@ Registered as globals of the one page environment (`shown`, `exact`, `alternativ
 
 from __future__ import annotations
 
+import importlib.util
 import re
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
@@ -153,6 +155,56 @@ def prorata_text(eligible_fen: int, allocated_fen: int, lang: str = "zh") -> str
     )
 
 
+@dataclass(frozen=True)
+class HowToApply:
+    """How an enterprise applies for an application-type (申报) policy, with its pre-check."""
+
+    precheck: str
+    channel: str
+    link: str | None  # the platform's application form, where there is one
+
+
+PRECHECK = {
+    "eligible": ("预检结果：按现有数据符合申报条件。", "Pre-check: the data meet the conditions."),
+    "ineligible": (
+        "预检结果：按现有数据暂不符合，差距见下。",
+        "Pre-check: not yet; the gap is below.",
+    ),
+    "manual_review": (
+        "预检结果：数据条件已满足，其余由专家评审。",
+        "Pre-check: the data conditions are met; experts judge the rest.",
+    ),
+    "unknown": (
+        "预检结果：部分数据缺失，申报时请一并提供。",
+        "Pre-check: some data are missing; provide them when you apply.",
+    ),
+}
+
+
+def application_link(policy_id: str) -> str | None:
+    """The platform's own application form for a policy, if this build has the applications
+    feature (its router serves `/applications/new`); None sends the enterprise to the policy's
+    official channel instead."""
+    if importlib.util.find_spec("kechuang.applications") is None:
+        return None
+    return f"/applications/new?policy={policy_id}"
+
+
+def how_to_apply(policy: Policy, verdict: Any, lang: str = "zh") -> HowToApply:
+    en = lang == "en"
+    zh_text, en_text = PRECHECK.get(verdict.outcome.value, PRECHECK["unknown"])
+    if en:
+        channel = (
+            f"Apply through the official channel of {policy.issuer} ({policy.document_number})."
+        )
+    else:
+        channel = (
+            f"申报渠道：按{policy.issuer}《{policy.title.zh}》（{policy.document_number}）"
+            "规定的官方渠道申报。"
+        )
+    return HowToApply(en_text if en else zh_text, channel, application_link(policy.id))
+
+
 _env = template_env()
 _env.globals.update(
     shown=shown,
@@ -162,4 +214,5 @@ _env.globals.update(
     routes=routes,
     prorata_text=prorata_text,
     percent=percent,
+    how_to_apply=how_to_apply,
 )
