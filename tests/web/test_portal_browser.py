@@ -23,7 +23,7 @@ def test_self_check_in_the_browser(world_server: str, browser_page: Any) -> None
     reward = page.inner_text("#result-first-above-scale-reward")
     assert "暂不符合" in reward and "¥2,000,000" in reward
 
-    page.fill("#selfcheck-form >> nth=-1 >> #sc-revenue", "abc")
+    page.fill("#sc-revenue", "abc")
     page.click("#selfcheck-submit")
     page.wait_for_selector("#selfcheck-error")
     assert "营业收入（元）：“abc”不是金额" in page.inner_text("#selfcheck-error")
