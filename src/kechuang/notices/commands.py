@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from kechuang.notices import delivery, preferences
+from kechuang.notices import delivery, matching, preferences, subscriptions
 from kechuang.notices.channels import EmailSender, LoggingSms, NoSmtp, SmtpSender
 from kechuang.notices.settings import SettingsError, public_url, retry_from, smtp_from
 from kechuang.store.engine import make_engine, make_sessionmaker
@@ -42,8 +42,17 @@ def _session() -> Iterator[Session]:
 
 
 def send_once(session: Session, email: EmailSender, sms: LoggingSms) -> delivery.Report:
-    """Dispatch the outbox, then attempt what is due: one pass of the sender."""
-    dispatched = delivery.dispatch(session, public_url())
+    """One pass of the sender: dispatch the outbox, tell subscribers of new policies, then
+    attempt every delivery that is due."""
+    base = public_url()
+    dispatched = delivery.dispatch(session, base)
+    conn = session.connection()
+    subscriptions.announce_policies(
+        session,
+        matching.current_policies(dt.date.today().year),
+        lambda uscc, policy: matching.verdict_on_facts(conn, uscc, policy),
+        base,
+    )
     report = delivery.deliver_due(session, email, sms, retry_from())
     return delivery.Report(dispatched, report.sent, report.retried, report.dead)
 

@@ -8,10 +8,12 @@ reads and sets only its own; the dead letters are for officers and admins.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kechuang.accounts import audit
@@ -22,13 +24,17 @@ from kechuang.http.pagination import Offset
 from kechuang.http.problems import problem_responses
 from kechuang.http.security import OFFICIALS, Scope, client_ip, db, require
 from kechuang.http.templating import language, register_templates, render
-from kechuang.notices import delivery, inbox, preferences
-from kechuang.notices.tables import Delivery
+from kechuang.notices import delivery, inbox, preferences, subscriptions
+from kechuang.notices.settings import public_url
+from kechuang.notices.tables import Delivery, Subscription
+from kechuang.portal.limiter import RateLimit
+from kechuang.workflow.errors import Conflict, Forbidden, NotFound
 
 router = APIRouter(responses=problem_responses(401, 403, 404, 422))
 register_templates("kechuang.notices")
 Anyone = require(*ROLES)
 Officials = require(*OFFICIALS)
+limit = RateLimit(10, 3600.0)  # visitors' subscriptions per address and hour
 
 
 class InboxItemOut(BaseModel):
@@ -60,8 +66,9 @@ class ChannelsOut(ChannelsIn):
 
 class DeliveryOut(BaseModel):
     id: int
-    notification_id: int
-    uscc: str
+    notification_id: int | None
+    subscription_id: int | None
+    uscc: str | None
     channel: str
     address: str
     subject: str
@@ -76,6 +83,7 @@ def _delivery_out(d: Delivery) -> DeliveryOut:
     return DeliveryOut(
         id=d.id,
         notification_id=d.notification_id,
+        subscription_id=d.subscription_id,
         uscc=d.uscc,
         channel=d.channel,
         address=d.address,
@@ -131,8 +139,6 @@ def channels_api(
 def _choose(
     request: Request, session: Session, who: Principal, uscc: str, body: ChannelsIn
 ) -> preferences.Channels:
-    from kechuang.workflow.errors import Forbidden
-
     Scope(who).enterprise(uscc)
     if who.role != "enterprise":
         raise Forbidden(
@@ -229,7 +235,14 @@ def channels_page(
     return render(
         request,
         "channels.html",
-        {"c": preferences.of(session, who.uscc), "done": request.query_params.get("done")},
+        {
+            "c": preferences.of(session, who.uscc),
+            "sub": session.scalars(
+                select(Subscription).where(Subscription.uscc == who.uscc)
+            ).one_or_none(),
+            "modes": subscriptions.MODES,
+            "done": request.query_params.get("done"),
+        },
     )
 
 
@@ -284,3 +297,89 @@ def retry_form(
     )
     session.commit()
     return RedirectResponse("/officer/notices?done=requeued", status_code=303)
+
+
+# Subscriptions (政策订阅) --------------------------------------------------------------------
+
+
+def _split(raw: str) -> list[str]:
+    return [part for part in re.split(r"[\s,，、;；]+", raw or "") if part][
+        : subscriptions.MAX_TOPICS + 1
+    ]
+
+
+@router.post("/me/subscription", include_in_schema=False)
+def my_subscription_form(
+    request: Request,
+    email: str = Form("", max_length=254),
+    districts: str = Form("", max_length=400),
+    industries: str = Form("", max_length=400),
+    modes: list[str] = Form([]),
+    own_eligibility: str = Form(""),
+    session: Session = Depends(db),
+    who: Principal = Depends(require("enterprise")),
+) -> Response:
+    """The enterprise's own subscription: active at once (it is signed in)."""
+    assert who.uscc is not None
+    topics = subscriptions.clean_topics(
+        _split(districts), _split(industries), modes[:5], bool(own_eligibility)
+    )
+    sub = subscriptions.subscribe(session, email, topics, uscc=who.uscc)
+    audit.record(
+        session, who.username, "notices.subscribe", "subscription", sub.id, None,
+        {"districts": sub.districts, "industries": sub.industries, "modes": sub.modes,
+         "own_eligibility": sub.own_eligibility},
+        client_ip(request),
+    )  # fmt: skip
+    session.commit()
+    return RedirectResponse("/me/notices?done=subscribed", status_code=303)
+
+
+@router.get("/subscribe", include_in_schema=False)
+def subscribe_page(request: Request) -> Response:
+    return render(request, "subscribe.html", {"modes": subscriptions.MODES, "done": None})
+
+
+@router.post("/subscribe", include_in_schema=False)
+def subscribe_form(
+    request: Request,
+    email: str = Form("", max_length=254),
+    districts: str = Form("", max_length=400),
+    industries: str = Form("", max_length=400),
+    modes: list[str] = Form([]),
+    session: Session = Depends(db),
+) -> Response:
+    """Anyone subscribes by email to topics; the address confirms it by a link."""
+    if not limit.allow(client_ip(request)):
+        raise Conflict("too many subscriptions from here; try later / 操作过于频繁，请稍后再试")
+    topics = subscriptions.clean_topics(_split(districts), _split(industries), modes[:5], False)
+    sub = subscriptions.subscribe(session, email, topics)
+    subscriptions.queue_confirmation(session, sub, public_url())
+    session.commit()
+    return render(request, "subscribe.html", {"modes": subscriptions.MODES, "done": "sent"})
+
+
+@router.get("/subscriptions/{token}/{action}", include_in_schema=False)
+def token_page(
+    request: Request, token: str, action: str, session: Session = Depends(db)
+) -> Response:
+    if action not in ("confirm", "cancel") or len(token) > 64:
+        raise NotFound("no such page / 页面不存在")
+    sub = subscriptions.by_token(session, token)
+    return render(request, "subscription_token.html", {"sub": sub, "action": action, "done": None})
+
+
+@router.post("/subscriptions/{token}/{action}", include_in_schema=False)
+def token_form(
+    request: Request, token: str, action: str, session: Session = Depends(db)
+) -> Response:
+    if action == "confirm":
+        sub = subscriptions.confirm(session, token)
+    elif action == "cancel":
+        sub = subscriptions.cancel(session, token)
+    else:
+        raise NotFound("no such page / 页面不存在")
+    session.commit()
+    return render(
+        request, "subscription_token.html", {"sub": sub, "action": action, "done": action}
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from kechuang.store.base import Base
 
 EMAIL_LENGTH = 254
+EVENT_LENGTH = 96
 PHONE_LENGTH = 32
 
 
@@ -42,6 +44,36 @@ class NoticeChannels(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
+class Subscription(Base):
+    """政策订阅: who is told (an email, and the enterprise if it is one) about what: districts,
+    industries, kinds of benefit, and its own eligibility. Active once the address confirmed
+    (an enterprise's own subscription is active at once); the token confirms and cancels."""
+
+    __tablename__ = "notice_subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_LENGTH), index=True)
+    uscc: Mapped[str | None] = mapped_column(String(18), nullable=True, unique=True)
+    districts: Mapped[list[str]] = mapped_column(JSON)
+    industries: Mapped[list[str]] = mapped_column(JSON)  # sections (M) or codes (M73, M7320)
+    modes: Mapped[list[str]] = mapped_column(JSON)  # automatic | on_threshold | application
+    own_eligibility: Mapped[bool] = mapped_column(Boolean, default=False)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class NoticeEvent(Base):
+    """An event subscribers hear about once: a policy version in the pack, a published run."""
+
+    __tablename__ = "notice_events"
+
+    key: Mapped[str] = mapped_column(String(EVENT_LENGTH), primary_key=True)
+    seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    announced: Mapped[bool] = mapped_column(Boolean)  # False: known before anyone could subscribe
+
+
 class Delivery(Base):
     """One message on one channel: pending until sent, retried with backoff, dead after the
     last attempt (an officer sees it in the dead-letter list and may queue it again)."""
@@ -49,14 +81,22 @@ class Delivery(Base):
     __tablename__ = "notice_deliveries"
     __table_args__ = (
         UniqueConstraint("notification_id", "channel"),
+        UniqueConstraint("subscription_id", "event_key"),
         CheckConstraint("channel IN ('email', 'sms')", name="channel"),
         CheckConstraint("state IN ('pending', 'sent', 'dead')", name="state"),
         Index("ix_notice_deliveries_due", "state", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications_outbox.id"))
-    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    # An outbox message's delivery, or a subscription's message about an event (one per event).
+    notification_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notifications_outbox.id"), nullable=True
+    )
+    subscription_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notice_subscriptions.id"), nullable=True
+    )
+    event_key: Mapped[str | None] = mapped_column(String(EVENT_LENGTH), nullable=True)
+    uscc: Mapped[str | None] = mapped_column(String(18), index=True, nullable=True)
     channel: Mapped[str] = mapped_column(String(8))
     address: Mapped[str] = mapped_column(String(EMAIL_LENGTH))
     subject: Mapped[str] = mapped_column(Text)

@@ -1,4 +1,5 @@
-"""Notices that arrive: each enterprise's channels, deliveries with their attempts, inbox reads;
+"""Notices that arrive: each enterprise's channels, deliveries with their attempts, inbox reads,
+subscriptions (政策订阅) and the events they hear about once;
 English texts in the outbox; an objection's idempotency key; a payment's value date and a run's
 budget year.
 
@@ -48,10 +49,37 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("uscc", name=op.f("pk_notice_channels")),
     )
     op.create_table(
+        "notice_subscriptions",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("uscc", sa.String(length=18), nullable=True),
+        sa.Column("districts", sa.JSON(), nullable=False),
+        sa.Column("industries", sa.JSON(), nullable=False),
+        sa.Column("modes", sa.JSON(), nullable=False),
+        sa.Column("own_eligibility", sa.Boolean(), nullable=False),
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notice_subscriptions")),
+        sa.UniqueConstraint("token", name=op.f("uq_notice_subscriptions_token")),
+        sa.UniqueConstraint("uscc", name=op.f("uq_notice_subscriptions_uscc")),
+    )
+    op.create_index(op.f("ix_notice_subscriptions_email"), "notice_subscriptions", ["email"])
+    op.create_table(
+        "notice_events",
+        sa.Column("key", sa.String(length=96), nullable=False),
+        sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("announced", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_notice_events")),
+    )
+    op.create_table(
         "notice_deliveries",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("notification_id", sa.Integer(), nullable=False),
-        sa.Column("uscc", sa.String(length=18), nullable=False),
+        sa.Column("notification_id", sa.Integer(), nullable=True),
+        sa.Column("subscription_id", sa.Integer(), nullable=True),
+        sa.Column("event_key", sa.String(length=96), nullable=True),
+        sa.Column("uscc", sa.String(length=18), nullable=True),
         sa.Column("channel", sa.String(length=8), nullable=False),
         sa.Column("address", sa.String(length=254), nullable=False),
         sa.Column("subject", sa.Text(), nullable=False),
@@ -73,7 +101,17 @@ def upgrade() -> None:
             ["notifications_outbox.id"],
             name=op.f("fk_notice_deliveries_notification_id_notifications_outbox"),
         ),
+        sa.ForeignKeyConstraint(
+            ["subscription_id"],
+            ["notice_subscriptions.id"],
+            name=op.f("fk_notice_deliveries_subscription_id_notice_subscriptions"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notice_deliveries")),
+        sa.UniqueConstraint(
+            "subscription_id",
+            "event_key",
+            name=op.f("uq_notice_deliveries_subscription_id_event_key"),
+        ),
         sa.UniqueConstraint(
             "notification_id", "channel", name=op.f("uq_notice_deliveries_notification_id_channel")
         ),
@@ -106,6 +144,9 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_notice_deliveries_uscc"), table_name="notice_deliveries")
     op.drop_index("ix_notice_deliveries_due", table_name="notice_deliveries")
     op.drop_table("notice_deliveries")
+    op.drop_table("notice_events")
+    op.drop_index(op.f("ix_notice_subscriptions_email"), table_name="notice_subscriptions")
+    op.drop_table("notice_subscriptions")
     op.drop_table("notice_channels")
     op.drop_column("screening_runs", "budget_year")
     op.drop_column("screening_awards", "value_date")
