@@ -103,9 +103,7 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/api/v1/enterprises/{uscc}/awards"): Case("/api/v1/enterprises/{uscc}/awards"),
     # kechuang.notices: an enterprise's channels, the caller's own inbox, officers' dead letters.
-    ("GET", "/api/v1/enterprises/{uscc}/objections"): Case(
-        "/api/v1/enterprises/{uscc}/objections"
-    ),
+    ("GET", "/api/v1/enterprises/{uscc}/objections"): Case("/api/v1/enterprises/{uscc}/objections"),
     ("GET", "/api/v1/enterprises/{uscc}/notice-channels"): Case(
         "/api/v1/enterprises/{uscc}/notice-channels"
     ),
