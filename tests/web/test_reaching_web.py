@@ -141,3 +141,34 @@ def test_application_policies_say_how_to_apply(any_app: Any) -> None:
     assert "/applications/new" not in page
     # An automatic (免申即享) policy has no application block.
     assert 'id="apply-first-above-scale-reward"' not in page
+
+
+def test_enterprise_chooses_its_channels_on_the_page(any_app: Any) -> None:
+    ent = TestClient(any_app)
+    csrf = login(ent, "ent_a")
+    saved = ent.post(
+        "/me/notices",
+        data={"csrf_token": csrf, "email": "cfo@a.example.cn", "email_on": "1", "phone": ""},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    channels = ent.get(f"/api/v1/enterprises/{USCC_A}/notice-channels").json()
+    assert channels == {"email": "cfo@a.example.cn", "phone": None, "email_on": True,
+                        "sms_on": False}  # fmt: skip
+    bad = ent.post(
+        "/me/notices?lang=zh",
+        data={"csrf_token": csrf, "email": "", "phone": "12345", "sms_on": "1"},
+    )
+    assert bad.status_code == 422 and "手机号码格式不正确" in bad.text
+    unchanged = ent.get(f"/api/v1/enterprises/{USCC_A}/notice-channels").json()
+    assert unchanged == channels
+    # Another enterprise neither reads nor sets A's channels.
+    other = TestClient(any_app)
+    csrf_b = login(other, "ent_b")
+    assert other.get(f"/api/v1/enterprises/{USCC_A}/notice-channels").status_code == 404
+    put = other.put(
+        f"/api/v1/enterprises/{USCC_A}/notice-channels",
+        json={"email": "thief@example.cn", "email_on": True},
+        headers={"X-CSRF-Token": csrf_b},
+    )
+    assert put.status_code == 404

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from kechuang.accounts import audit
 from kechuang.accounts.service import Principal
 from kechuang.accounts.tables import ROLES
+from kechuang.domain.text import CleanLine
 from kechuang.http.fields import Id
 from kechuang.http.pagination import Offset
 from kechuang.http.problems import problem_responses
@@ -54,8 +55,8 @@ class InboxOut(BaseModel):
 
 
 class ChannelsIn(BaseModel):
-    email: str | None = Field(None, max_length=254, description="Email address")
-    phone: str | None = Field(None, max_length=32, description="Mobile number")
+    email: CleanLine | None = Field(None, max_length=254, description="Email address")
+    phone: CleanLine | None = Field(None, max_length=32, description="Mobile number")
     email_on: bool = Field(False, description="Send notices by email")
     sms_on: bool = Field(False, description="Send notices by SMS")
 
