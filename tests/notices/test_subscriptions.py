@@ -115,3 +115,27 @@ def test_bad_topics_are_refused(session: Session) -> None:
         subscriptions.subscribe(session, "a@b.cn", subscriptions.Topics(own_eligibility=True))
     with pytest.raises(Invalid, match="请至少选择一个订阅主题"):
         subscriptions.subscribe(session, "a@b.cn", subscriptions.Topics())
+
+
+def test_a_published_run_reaches_topic_subscribers(
+    engine: object, session: Session, published: int
+) -> None:
+    from kechuang.screening.tables import ScreeningRun
+
+    # The first pass (no run yet) tells nobody and leaves the baseline.
+    assert subscriptions.announce_runs(session, [], matching.policy_of, BASE, NOW) == 0
+    science = subscriptions.subscribe(
+        session, "watcher@example.cn", subscriptions.clean_topics(["310115"], [], [], False)
+    )
+    subscriptions.confirm(session, science.token)
+    session.commit()
+    runs = matching.published_runs(session)
+    assert [r.id for r in runs] == [published]
+    assert subscriptions.announce_runs(session, runs, matching.policy_of, BASE, NOW) == 1
+    assert subscriptions.announce_runs(session, runs, matching.policy_of, BASE, NOW) == 0
+    body = session.scalars(select(Delivery.body)).one()
+    run = session.get(ScreeningRun, published)
+    assert run is not None
+    assert "《科技服务业企业首次升规奖励》（2024年度）公示名单已发布：5家企业符合" in body
+    assert "拟奖励合计¥20,000,000.00，公示期至2025-10-10" in body
+    assert "与您订阅的主题相关：310115" in body

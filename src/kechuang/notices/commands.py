@@ -53,6 +53,7 @@ def send_once(session: Session, email: EmailSender, sms: LoggingSms) -> delivery
         lambda uscc, policy: matching.verdict_on_facts(conn, uscc, policy),
         base,
     )
+    subscriptions.announce_runs(session, matching.published_runs(session), matching.policy_of, base)
     report = delivery.deliver_due(session, email, sms, retry_from())
     return delivery.Report(dispatched, report.sent, report.retried, report.dead)
 

@@ -3,13 +3,15 @@ subscription messages; None when it has no facts."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
 
 from kechuang.enterprises import facts
 from kechuang.policies import catalogue
 from kechuang.rules.policy import Policy
 from kechuang.rules.scalar import evaluate
 from kechuang.rules.verdict import Verdict
+from kechuang.screening.tables import ScreeningRun
 
 
 def verdict_on_facts(conn: Connection, uscc: str, policy: Policy) -> Verdict | None:
@@ -28,3 +30,17 @@ def current_policies(year: int) -> list[Policy]:
         for p in catalogue.in_force(y):
             seen.setdefault((p.id, p.version), p)
     return list(seen.values())
+
+
+def published_runs(session: Session) -> list[ScreeningRun]:
+    """Every run that has been put on public notice."""
+    return list(session.scalars(select(ScreeningRun).where(ScreeningRun.published_on.is_not(None))))
+
+
+def policy_of(run: ScreeningRun) -> Policy | None:
+    from kechuang.policies.pack import load_pack
+
+    try:
+        return load_pack().get(run.policy_id, run.year)
+    except LookupError:
+        return None

@@ -247,9 +247,15 @@ def policy_key(policy: Policy) -> str:
     return f"policy:{policy.id}:{policy.version}"
 
 
-def _new_events(session: Session, keys: list[str], now: dt.datetime) -> list[str]:
-    """Record `keys` as seen; the ones not seen before (none on the very first pass)."""
-    first_pass = not session.scalar(select(func.count()).select_from(NoticeEvent))
+def _new_events(session: Session, keys: list[str], now: dt.datetime, kind: str) -> list[str]:
+    """Record `keys` (all of one kind: "policy", "run") as seen; the ones not seen before
+    (none on the very first pass for that kind, which leaves a `kind:baseline` marker so that
+    the next pass announces, even when there was nothing to record)."""
+    first_pass = not session.scalar(
+        select(func.count()).select_from(NoticeEvent).where(NoticeEvent.key.like(f"{kind}:%"))
+    )
+    if first_pass:
+        session.add(NoticeEvent(key=f"{kind}:baseline", seen_at=now, announced=False))
     seen = set(session.scalars(select(NoticeEvent.key).where(NoticeEvent.key.in_(keys))))
     fresh = [k for k in keys if k not in seen]
     for k in fresh:
@@ -270,7 +276,7 @@ def announce_policies(
     it has none)."""
     now = now or dt.datetime.now(dt.UTC)
     by_key = {policy_key(p): p for p in policies}
-    fresh = _new_events(session, sorted(by_key), now)
+    fresh = _new_events(session, sorted(by_key), now, "policy")
     subs = session.scalars(select(Subscription).where(Subscription.active.is_(True))).all()
     queued = 0
     for key in fresh:
@@ -310,6 +316,67 @@ def announce_policies(
     try:
         session.commit()
     except IntegrityError:  # another sender announced these meanwhile
+        session.rollback()
+        return 0
+    return queued
+
+
+def run_message(run: Any, policy: Policy, topics: Sequence[str], link: str, cancel: str) -> Told:
+    """The email telling a topic subscriber that a run's list is on public notice."""
+    awards = run.counts.get("eligible", 0) if isinstance(run.counts, dict) else 0
+    zh = (
+        f"《{policy.title.zh}》（{run.year}年度）公示名单已发布：{awards}家企业符合，"
+        f"拟奖励合计{format_yuan(run.allocated_fen)}，公示期至{run.notice_ends_on}。"
+        f"与您订阅的主题相关：{'、'.join(topics)}。"
+    )
+    en = (
+        f"The notice list of \u201c{policy.title.en}\u201d ({run.year}) is published: "
+        f"{awards} enterprises eligible, {format_yuan(run.allocated_fen)} proposed in all, "
+        f"on notice until {run.notice_ends_on}. It concerns your topics: {', '.join(topics)}."
+    )
+    body = f"{zh}\n\n查看详情：{link}\n\n——\n\n{en}\n\nDetails: {link}\n\n"
+    body += f"退订 / Unsubscribe: {cancel}\n"
+    return Told(f"【科创】公示名单：{policy.title.zh} / Notice list: {policy.title.en}", body)
+
+
+def announce_runs(
+    session: Session,
+    runs: Sequence[Any],
+    policy_of: Any,
+    base_url: str,
+    now: dt.datetime | None = None,
+) -> int:
+    """Queue the emails about runs newly on public notice to topic subscribers; how many.
+    (Each enterprise on the list is told of its own award through the outbox.)"""
+    now = now or dt.datetime.now(dt.UTC)
+    by_key = {f"run:{r.id}": r for r in runs}
+    fresh = _new_events(session, sorted(by_key), now, "run")
+    subs = session.scalars(select(Subscription).where(Subscription.active.is_(True))).all()
+    queued = 0
+    for key in fresh:
+        run = by_key[key]
+        policy = policy_of(run)
+        if policy is None:
+            continue
+        for sub in subs:
+            topics = topic_matches(policy, sub, run.year)
+            if not topics:
+                continue
+            told = run_message(
+                run, policy, topics, f"{base_url}/#policy-{policy.id}",
+                f"{base_url}/subscriptions/{sub.token}/cancel",
+            )  # fmt: skip
+            session.add(
+                Delivery(
+                    subscription_id=sub.id, event_key=key, uscc=sub.uscc, channel="email",
+                    address=sub.email, subject=told.subject, body=told.body, state="pending",
+                    attempts=0, next_attempt_at=now, created_at=now,
+                )
+            )  # fmt: skip
+            queued += 1
+    try:
+        session.commit()
+    except IntegrityError:
         session.rollback()
         return 0
     return queued
