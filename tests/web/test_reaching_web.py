@@ -172,3 +172,40 @@ def test_enterprise_chooses_its_channels_on_the_page(any_app: Any) -> None:
         headers={"X-CSRF-Token": csrf_b},
     )
     assert put.status_code == 404
+
+
+def test_officers_see_dead_letters_and_queue_them_again(any_app: Any) -> None:
+    import datetime as dt
+
+    from sqlalchemy.orm import Session
+
+    from kechuang.notices import subscriptions
+    from kechuang.notices.tables import Delivery
+
+    now = dt.datetime.now(dt.UTC)
+    with Session(any_app.state.engine) as session:
+        sub = subscriptions.subscribe(
+            session, "gone@example.cn", subscriptions.clean_topics([], ["M"], [], False)
+        )
+        dead = Delivery(subscription_id=sub.id, event_key="confirm", channel="email",
+                        address="gone@example.cn", subject="s", body="b", state="dead",
+                        attempts=5, next_attempt_at=now, created_at=now,
+                        last_error="SMTPRecipientsRefused: 550 no such user")  # fmt: skip
+        session.add(dead)
+        session.commit()
+        dead_id = dead.id
+    officer = TestClient(any_app)
+    csrf = login(officer, "officer1")
+    page = officer.get("/officer/notices?lang=zh").text
+    assert "gone@example.cn" in page and "550 no such user" in page
+    assert officer.get("/api/v1/notices/dead-letters").json()[0]["id"] == dead_id
+    again = officer.post(f"/officer/notices/{dead_id}/retry", data={"csrf_token": csrf})
+    assert again.status_code == 200 and "已重新排队发送" in again.text
+    assert officer.get("/api/v1/notices/dead-letters").json() == []
+    ent = TestClient(any_app)
+    csrf_e = login(ent, "ent_a")
+    assert ent.get("/officer/notices").status_code == 403
+    assert (
+        ent.post(f"/officer/notices/{dead_id}/retry", data={"csrf_token": csrf_e}).status_code
+        == 403
+    )
