@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from kechuang.domain.uscc import InvalidUSCC, validate
 from kechuang.notices import delivery, matching, preferences, subscriptions
 from kechuang.notices.channels import EmailSender, LoggingSms, NoSmtp, SmtpSender
 from kechuang.notices.settings import SettingsError, public_url, retry_from, smtp_from
@@ -120,8 +121,13 @@ def channels(
     by: str = typer.Option(..., "--by", help="Who sets it (recorded)"),
 ) -> None:
     """Set an enterprise's channels (as the enterprise asked, e.g. by letter)."""
+    try:
+        uscc = validate(uscc)
+    except InvalidUSCC as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(BAD_INPUT) from exc
     with _session() as session:
-        c = preferences.choose(session, uscc.upper(), email, phone, email_on, sms_on, by)
+        c = preferences.choose(session, uscc, email, phone, email_on, sms_on, by)
         session.commit()
         out.print(
             f"{uscc}: email {'on' if c.email_on else 'off'}, sms {'on' if c.sms_on else 'off'}"
