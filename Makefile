@@ -26,6 +26,7 @@ install: $(VENV)/.installed
 var/.db-ready: $(VENV)/.installed $(wildcard src/kechuang/store/migrations/versions/*.py)
 	mkdir -p var
 	$(KC) db upgrade
+	$(KC) policies seed
 	touch $@
 
 db: var/.db-ready
@@ -60,6 +61,7 @@ var/.demo-pillars: var/.demo-extras
 demo-pillars: var/.demo-pillars
 
 run: demo demo-accounts demo-extras demo-pillars
+	$(KC) policies seed
 	$(KC) serve --host $(HOST) --port $(PORT)
 
 test: install

@@ -21,6 +21,7 @@ SUITES = (
     "finance",
     "scale",
     "report",
+    "workbench",
 )
 
 

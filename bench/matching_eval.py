@@ -1,6 +1,7 @@
 """Matching quality: hit@1, hit@5 and MRR of each technique on an evaluation set, in one table.
 
     python -m bench.matching_eval --set dev            # the tuning set (look freely)
+    python -m bench.matching_eval --set dev2           # the second tuning set (look freely)
     python -m bench.matching_eval --set heldout        # the held-out set: report only
     python -m bench.matching_eval --set dev --fit      # fit the fusion weights on dev
     python -m bench.matching_eval --set heldout --english
@@ -28,14 +29,14 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
-from tests.transfer.matching_eval import dev, heldout
+from tests.transfer.matching_eval import dev, dev2, heldout
 from tests.transfer.matching_eval.harness import Report, evaluate
 from tests.transfer.matching_eval.sets import Demand, Result
 
 from kechuang.transfer import ipc
 from kechuang.transfer.matching import PLAIN, WEIGHTS, Document, Index, Weights, tokenizer
 
-SETS = {"dev": dev, "heldout": heldout}
+SETS = {"dev": dev, "dev2": dev2, "heldout": heldout}
 Signals = dict[str, np.ndarray]
 
 

@@ -4,7 +4,7 @@ result answers and why; the shared terms and classes stay as evidence."""
 from __future__ import annotations
 
 from kechuang.transfer import ipc
-from kechuang.transfer.matching import Document, Index
+from kechuang.transfer.matching import Document, Index, tokens
 from tests.transfer.matching_eval import dev
 
 WELD = Document(
@@ -70,3 +70,18 @@ def test_english_demands_match_english_summaries() -> None:
 
 def test_nothing_matches_words_without_a_subject() -> None:
     assert Index([WELD, TRACK, STAMP]).search("的 和 与", k=5) == []
+
+
+def test_the_words_kept_at_build_are_the_results_own() -> None:
+    """Explaining reads each result's words kept when the index was built: they are the words
+    of segmenting the result anew, so the shared terms shown are the true ones."""
+    docs = [
+        Document(i, r.title, r.abstract, tuple(str(c) for c in ipc.parse_list(r.ipc)), r.industry)
+        for i, r in enumerate(dev.RESULTS)
+    ]
+    index = Index(docs)
+    for demand in dev.DEMANDS[:10]:
+        for match in index.search(demand.text, k=5):
+            doc = docs[match.id]
+            own = set(tokens(doc.title)) | set(tokens(doc.text))
+            assert set(match.terms) == {t for t in tokens(demand.text) if t in own}

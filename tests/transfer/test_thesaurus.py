@@ -9,7 +9,7 @@ import pytest
 
 from kechuang.transfer.synthetic import FIELDS
 from kechuang.transfer.thesaurus import ThesaurusError, load, parse
-from tests.transfer.matching_eval import dev, heldout
+from tests.transfer.matching_eval import dev, dev2, heldout
 
 
 def _dictionary() -> set[str]:
@@ -20,8 +20,9 @@ def _dictionary() -> set[str]:
 
 
 def _independent_text() -> str:
-    """Text written apart from the held-out set: the tuning set and the synthetic word pools."""
-    parts = [d.text for d in dev.DEMANDS] + [f"{r.title} {r.abstract}" for r in dev.RESULTS]
+    """Text written apart from the held-out set: the tuning sets and the synthetic word pools."""
+    parts = [d.text for m in (dev, dev2) for d in m.DEMANDS]
+    parts += [f"{r.title} {r.abstract}" for m in (dev, dev2) for r in m.RESULTS]
     for pool in FIELDS.values():
         parts += [*pool.objects, *pool.techniques, *pool.uses]
     return " ".join(parts).lower()
@@ -69,3 +70,34 @@ def test_a_malformed_concept_is_refused_with_its_id() -> None:
         parse([entry, entry])
     with pytest.raises(ThesaurusError, match="need and need_en"):
         parse([{"id": "z", "says": ["a"], "means": ["b"]}])
+
+
+@pytest.mark.parametrize(
+    ("demand", "concept"),
+    [
+        ("减速机一转起来就尖叫，客户嫌吵", "noise"),
+        ("风机叶片上结冰，只能停机", "icing"),
+        ("桃花刚开就遇上倒春寒", "frost_damage"),
+        ("孩子吃了鸡蛋就起疹子", "allergy"),
+        ("中风后的老人喝口水就呛", "swallowing"),
+        ("手术后老人夜里胡言乱语", "delirium"),
+        ("搞活动的优惠券被人用机器抢光了", "bots_and_fraud"),
+        ("月底系统卡得打不开", "slow_system"),
+        ("仓库里的纸箱受潮发霉", "damp_mould"),
+        ("高血压病人自己停药", "adherence"),
+        ("河道里一到夏天就发绿，蓝藻一片", "algae_bloom"),
+        ("市场上出现了我们的假货", "counterfeits"),
+    ],
+)
+def test_everyday_symptoms_state_their_needs(demand: str, concept: str) -> None:
+    """The everyday-symptom concepts: what people say states the need (examples written for
+    this test, in nobody's evaluation set)."""
+    assert concept in {s.concept.id for s in load().stated(demand)}
+
+
+def test_english_symptoms_state_their_needs_too() -> None:
+    stated = {
+        s.concept.id
+        for s in load().stated("Our gearboxes whine and customers say they are too noisy", "en")
+    }
+    assert "noise" in stated

@@ -59,6 +59,17 @@ CHALLENGE = {
 ANSWER = {"team_name": "光学检测团队", "proposal_zh": "暗场散射加深度学习分类", "asked_fen": 1}
 
 PUBLIC = {("GET", "/api/v1/status"), ("POST", "/api/v1/session")}
+PV = "/api/v1/policies/versions/{version_id}"
+POLICY_DRAFT = (
+    'id: access-draft\nversion: "1"\ntitle: {zh: 草稿, en: Draft}\nissuer: 市科委\n'
+    'document_number: x\nsource_url: ""\neffective: {from: 2024-01-01, to: null}\n'
+    "mode: automatic\nconditions:\n  - {id: m, label: {zh: M, en: M}, clause: 一, "
+    "expr: \"section(industry_code) == 'M'\"}\n"
+)
+WHATIF_DRAFT = {"policy_id": "first-above-scale-reward", "year": 2024, "values": {"amount": "1"},
+                "new_version": "9"}  # fmt: skip
+GOLDEN = {"name": "n", "year": 2024, "facts": {"2024": {"industry_code": "M7320"}},
+          "outcome": "eligible"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -95,6 +106,29 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/policies/{policy_id}"): Case(
         "/api/v1/policies/first-above-scale-reward", shared=True
     ),
+    # The policy workbench: officers author, admins read, nobody else sees a draft.
+    ("GET", "/api/v1/policies/versions"): Case("/api/v1/policies/versions"),
+    ("GET", PV): Case(PV),
+    ("GET", f"{PV}/yaml"): Case(f"{PV}/yaml"),
+    ("GET", f"{PV}/history"): Case(f"{PV}/history"),
+    ("GET", f"{PV}/diff"): Case(f"{PV}/diff"),
+    ("GET", f"{PV}/cases"): Case(f"{PV}/cases"),
+    ("POST", "/api/v1/policies/check"): Case("/api/v1/policies/check", {"source": "id: x"}),
+    ("POST", "/api/v1/policies/drafts"): Case("/api/v1/policies/drafts", {"source": "id: x"}),
+    ("POST", "/api/v1/policies/drafts/what-if"): Case(
+        "/api/v1/policies/drafts/what-if",
+        WHATIF_DRAFT,
+    ),
+    ("POST", f"{PV}/copy"): Case(f"{PV}/copy", {"new_version": "9"}),
+    ("POST", f"{PV}/edit"): Case(f"{PV}/edit", {"source": POLICY_DRAFT, "revision": 1}),
+    ("POST", f"{PV}/add-case"): Case(f"{PV}/add-case", GOLDEN),
+    ("POST", f"{PV}/submit"): Case(f"{PV}/submit"),
+    ("POST", f"{PV}/simulate"): Case(f"{PV}/simulate", {"year": 2024}),
+    ("GET", f"{PV}/simulation.csv"): Case(f"{PV}/simulation.csv"),
+    ("POST", f"{PV}/approve"): Case(f"{PV}/approve", {}),
+    ("POST", f"{PV}/send-back"): Case(f"{PV}/send-back", {"reason": "r"}),
+    ("POST", f"{PV}/publish"): Case(f"{PV}/publish"),
+    ("POST", f"{PV}/withdraw"): Case(f"{PV}/withdraw", {"reason": "r"}),
     ("GET", "/api/v1/enterprises"): Case("/api/v1/enterprises", query={"q": USCC_A}),
     ("GET", "/api/v1/enterprises/{uscc}"): Case("/api/v1/enterprises/{uscc}"),
     ("GET", "/api/v1/enterprises/{uscc}/policies"): Case("/api/v1/enterprises/{uscc}/policies"),
@@ -361,6 +395,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             job_id=job["id"], run_id=run_id, award_id=award_id, objection_id=objection["id"]
         )
         world.ids.update(_transfer_world(engine, world))
+        draft = officer.post("/api/v1/policies/drafts", json={"source": POLICY_DRAFT})
+        assert draft.status_code == 201, draft.text
+        world.ids["version_id"] = draft.json()["id"]
         yield world
         engine.dispose()
 

@@ -92,7 +92,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     _kechuang(env, "stats", "demo", "--seed", SEED)
     _kechuang(env, "demo", "pillars", "--seed", SEED)
     for username in ROLES:  # the demo's passwords are printed once; set known ones
-        _kechuang(env, "accounts", "passwd", username, "--password", PASSWORD)
+        _kechuang(env, "accounts", "passwd", username, "--password", PASSWORD, "--by", "admin")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = root / "server.log"
@@ -126,6 +126,7 @@ def _schemathesis(served: Served, username: str) -> subprocess.CompletedProcess[
             "run",
             f"{served.url}/openapi.json",
             "--workers", "2",
+            "--request-timeout", "120",
             "--max-examples", "25",
             "--checks", ",".join(CHECKS),
             "--exclude-operation-id", LOGOUT,
@@ -145,7 +146,7 @@ def _tool_crashed(done: subprocess.CompletedProcess[str]) -> bool:
     (gh-106905), and hypothesis parses lambdas' source from both workers."""
     return (
         done.returncode != 0
-        and "Failures:" not in done.stdout
+        and "Test Case ID" not in done.stdout  # no finding against the served app
         and "AST constructor recursion depth mismatch" in done.stdout
     )
 
@@ -154,7 +155,9 @@ def _tool_crashed(done: subprocess.CompletedProcess[str]) -> bool:
 def test_no_operation_answers_a_server_error_or_off_schema(served: Served, username: str) -> None:
     before = len(served.log.read_text())
     done = _schemathesis(served, username)
-    if _tool_crashed(done):
+    for _ in range(2):
+        if not _tool_crashed(done):
+            break
         done = _schemathesis(served, username)
     server_log = served.log.read_text()[before:]
     assert done.returncode == 0, f"{done.stdout}\n{done.stderr}\n--- server log ---\n{server_log}"

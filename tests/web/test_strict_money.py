@@ -54,7 +54,11 @@ def money_fields(engine: Engine) -> list[tuple[str, str, Any]]:
             for name, info in model.model_fields.items():
                 todo.extend(_models(info.annotation))
                 if MONEY.search(name):
-                    typed = Annotated[info.annotation, *info.metadata]  # type: ignore[valid-type]
+                    typed = (
+                        Annotated[info.annotation, *info.metadata]  # type: ignore[valid-type]
+                        if info.metadata
+                        else info.annotation
+                    )
                     found[(route.path, f"{model.__name__}.{name}")] = typed
     return [(path, field, typed) for (path, field), typed in sorted(found.items())]
 

@@ -43,7 +43,7 @@ def latest_year(engine: Engine) -> int | None:
 def eligible_enterprise(engine: Engine, policy_id: str = DEMO_POLICY) -> tuple[str, int] | None:
     """The first (by USCC) enterprise eligible for policy_id in the latest stored year."""
     from kechuang.engines.duckdb import screen
-    from kechuang.policies.pack import load_pack
+    from kechuang.policies.source import current_pack
 
     year = latest_year(engine)
     if year is None:
@@ -51,7 +51,7 @@ def eligible_enterprise(engine: Engine, policy_id: str = DEMO_POLICY) -> tuple[s
     panel = snapshot_path()
     if not panel.exists():
         write_snapshot(engine)
-    policy = load_pack().get(policy_id, year)
+    policy = current_pack().get(policy_id, year)
     with tempfile.TemporaryDirectory(prefix="kechuang-demo-") as work:
         out = Path(work) / "results.parquet"
         screen(panel, year, [policy], out, check=False)

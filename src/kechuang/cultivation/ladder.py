@@ -1,6 +1,6 @@
 """The cultivation ladder as data (ladder.yaml): its rungs in order, and the policy of each rung.
 
-A rung's policy comes from the national pack (`policies.load_pack`) or, for the city's own
+A rung's policy comes from the published national pack (`policies.source`) or, for the city's own
 criteria without a national document (潜在独角兽), from a policy file beside this module,
 written in the same policy language so that screening, explanation and gaps work alike.
 """
@@ -12,7 +12,8 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from kechuang.policies.pack import Pack, PackError, load_pack
+from kechuang.policies.pack import Pack, PackError
+from kechuang.policies.source import current_pack
 from kechuang.rules import safe_yaml
 from kechuang.rules.load import load_policy_text
 from kechuang.rules.policy import Policy
@@ -82,14 +83,17 @@ def tier_label(tier: str | None, lang: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def pack() -> Pack:
-    """The national pack plus the ladder's local policies."""
-    national = load_pack()
+def _local() -> tuple[Policy, ...]:
     local = []
     for name in LOCAL_POLICIES:
         entry = _HERE / name
         local.append(load_policy_text(entry.read_text(encoding="utf-8"), str(Path(str(entry)))))
-    return Pack(national.policies + tuple(local))
+    return tuple(local)
+
+
+def pack() -> Pack:
+    """The published national pack (from the store) plus the ladder's local policies."""
+    return Pack(current_pack().policies + _local())
 
 
 def policies(year: int) -> dict[str, Policy]:

@@ -52,6 +52,7 @@ MAX_CHARS: dict[Kind, int] = {
     Kind.COUNT: 64,
     Kind.YUAN: 64,
     Kind.RATIO: 32,
+    Kind.NUMBER: 32,
 }
 
 

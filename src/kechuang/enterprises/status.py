@@ -14,6 +14,7 @@ from sqlalchemy import Engine, func, select
 
 from kechuang.domain import district
 from kechuang.enterprises.tables import ImportBatch, annual_facts, enterprises
+from kechuang.http.fields import as_utc
 
 
 @dataclass(frozen=True)
@@ -109,4 +110,5 @@ def read_batches(engine: Engine, limit: int = 20) -> list[BatchInfo]:
             .order_by(ImportBatch.id.desc())
             .limit(limit)
         ).all()
-    return [BatchInfo(*row) for row in rows]
+    # SQLite hands back naive datetimes: they were stored in UTC, so say so (RFC 3339 on the API).
+    return [BatchInfo(id_, name, sha, as_utc(at), count) for id_, name, sha, at, count in rows]

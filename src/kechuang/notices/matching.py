@@ -38,9 +38,9 @@ def published_runs(session: Session) -> list[ScreeningRun]:
 
 
 def policy_of(run: ScreeningRun) -> Policy | None:
-    from kechuang.policies.pack import load_pack
+    from kechuang.policies.source import current_pack
 
     try:
-        return load_pack().get(run.policy_id, run.year)
+        return current_pack().get(run.policy_id, run.year)
     except LookupError:
         return None

@@ -1,21 +1,21 @@
-"""The policy pack as the web app sees it: loaded once per process, searched and filtered."""
+"""The published policies as the web app sees them (from the store), searched and filtered."""
 
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 
 from kechuang.http.problems import ProblemError
-from kechuang.policies.pack import Pack, PackError, load_pack
+from kechuang.policies.pack import Pack, PackError
+from kechuang.policies.source import current_pack
 from kechuang.rules.policy import Policy
 
 STATUSES = ("in_force", "expired", "upcoming")
 
 
-@lru_cache(maxsize=1)
 def pack() -> Pack:
-    # The pack ships inside the package: it cannot change while the process runs.
-    return load_pack()
+    """The published versions in the store (policies.source), rebuilt when a publication
+    changes them."""
+    return current_pack()
 
 
 def status_on(policy: Policy, day: dt.date) -> str:
@@ -92,3 +92,22 @@ def of_run(policy_id: str, recorded: str, year: int) -> Policy:
 
 def in_force(year: int) -> list[Policy]:
     return pack().resolve(["all"], year)
+
+
+def run_years(policy: Policy) -> list[int]:
+    """The evaluation years this version answers for (in force on their 31 December), up to
+    the current year: exactly the years a run of it may be started for."""
+    from kechuang.domain.periods import FIRST_YEAR, current_year
+    from kechuang.rules.policy import reference_date
+
+    last = current_year()
+    if policy.effective_to is not None:
+        last = min(last, policy.effective_to.year)
+    first = max(FIRST_YEAR, policy.effective_from.year)
+    return [y for y in range(first, last + 1) if policy.in_force(reference_date(y))]
+
+
+def run_choices() -> list[tuple[Policy, list[int]]]:
+    """Every published 免申即享 version with the years it may be run for (none: left out)."""
+    found = [(p, run_years(p)) for p in search(mode="automatic")]
+    return [(p, years) for p, years in found if years]

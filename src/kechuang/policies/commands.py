@@ -1,16 +1,20 @@
-"""CLI commands of kechuang.policies: `kechuang policies validate | list | show`."""
+"""CLI commands of kechuang.policies: `kechuang policies validate | list | show` (the published
+pack), `seed | export | import | check | history | diff`, and the workbench steps (`draft | copy |
+edit | add-case | submit | approve | send-back | publish | withdraw`, from policies.steps)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from kechuang.domain.money import format_yuan
-from kechuang.policies.pack import Pack, PackError, load_pack, read_policy_file
+from kechuang.policies.pack import Pack, PackError, read_policy_file
+from kechuang.policies.source import current_pack
 from kechuang.rules.errors import PolicyError
 from kechuang.rules.format import show
 from kechuang.rules.load import load_policy_text
@@ -49,7 +53,7 @@ def validate_command(
 
 def _pack_or_exit() -> Pack:
     try:
-        return load_pack()
+        return current_pack()
     except PolicyError as exc:
         errors.print(str(exc), markup=False, highlight=False)
         raise typer.Exit(2) from None
@@ -187,6 +191,140 @@ def _source(text: str) -> str:
     return " ".join(text.split())
 
 
+# -- the store: seed, export/import, check, history, diff, and the declared steps ---------------
+
+
+def _session_of(engine: Any) -> Any:
+    from kechuang.store.engine import make_sessionmaker
+
+    return make_sessionmaker(engine)()
+
+
+@policies_app.command("seed")
+def seed_command() -> None:
+    """Load the shipped pack into the store as published versions (idempotent)."""
+    from kechuang.policies import service
+    from kechuang.workflow.cli_adapter import migrated_engine
+
+    with migrated_engine() as engine, _session_of(engine) as session:
+        done = service.seed(session)
+        session.commit()
+    console.print(
+        f"policies seed: {len(done.added)} added, {len(done.kept)} already stored",
+        markup=False,
+        highlight=False,
+    )
+
+
+def _stored(session: Any, ref: str) -> Any:
+    """A stored version by id (`12`) or by `policy-id@version`."""
+    from kechuang.policies import service
+
+    if ref.isdigit():
+        return service.get(session, int(ref))
+    policy_id, _, version = ref.partition("@")
+    row = service.find(session, policy_id, version) if version else None
+    if row is None:
+        errors.print(f"no stored version {ref!r} (give an id or policy-id@version)",
+                     markup=False, highlight=False)  # fmt: skip
+        raise typer.Exit(2)
+    return row
+
+
+@policies_app.command("export")
+def export_command(
+    ref: str = typer.Argument(..., help="Version id or policy-id@version."),
+    out: Path | None = typer.Option(None, "--out", help="Write the YAML here (else stdout)."),
+) -> None:
+    """A stored version's YAML document, exactly as stored (its sha256 is the content hash)."""
+    from kechuang.workflow.cli_adapter import migrated_engine
+    from kechuang.workflow.errors import Refusal
+
+    with migrated_engine() as engine, _session_of(engine) as session:
+        try:
+            row = _stored(session, ref)
+        except Refusal as exc:
+            errors.print(str(exc), markup=False, highlight=False)
+            raise typer.Exit(2) from None
+        text = row.source
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"{out}: {len(text)} characters", markup=False, highlight=False)
+
+
+@policies_app.command("import")
+def import_command(
+    file: Path = typer.Argument(..., help="A policy YAML document."),
+    by: str = typer.Option(..., "--by", help="The officer the draft is written by."),
+) -> None:
+    """Store a YAML document as a new draft (review and publication follow as for any draft)."""
+    from kechuang.policies.steps import STEPS
+    from kechuang.workflow.cli_adapter import step_command
+
+    try:
+        text = read_policy_file(file)
+    except (OSError, UnicodeDecodeError) as exc:
+        errors.print(f"{file}: cannot read: {exc}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    step_command(STEPS[0])(source=text, by=by)
+
+
+@policies_app.command("check")
+def check_command(ref: str = typer.Argument(..., help="Version id or policy-id@version.")) -> None:
+    """What stops a version's submission: parse errors, overlaps, failing golden cases."""
+    from kechuang.policies import golden, service
+    from kechuang.workflow.cli_adapter import migrated_engine
+
+    with migrated_engine() as engine, _session_of(engine) as session:
+        row = _stored(session, ref)
+        problems = service.problems(session, row)
+        results = golden.run(session, row)
+    for result in results:
+        mark = "pass" if result.passed else "FAIL"
+        console.print(f"{mark} {result.case.name}", markup=False, highlight=False)
+    for problem in problems:
+        errors.print(f"{problem.kind}: {problem.text()}", markup=False, highlight=False)
+    if problems:
+        raise typer.Exit(2)
+    console.print(f"{row.policy_id}@{row.version}: ok", markup=False, highlight=False)
+
+
+@policies_app.command("history")
+def history_command(
+    ref: str = typer.Argument(..., help="Version id or policy-id@version."),
+) -> None:
+    """Every move of a version: when, who, from which state to which, why."""
+    from kechuang.policies import service
+    from kechuang.workflow.cli_adapter import migrated_engine
+
+    with migrated_engine() as engine, _session_of(engine) as session:
+        row = _stored(session, ref)
+        for e in service.history(session, row):
+            line = f"{e.at:%Y-%m-%d %H:%M:%S} {e.actor} {e.event}: {e.from_state or '-'} -> "
+            console.print(line + f"{e.to_state} {e.note}".rstrip(), markup=False, highlight=False)
+
+
+@policies_app.command("diff")
+def diff_command(
+    ref: str = typer.Argument(..., help="Version id or policy-id@version."),
+    against: str | None = typer.Option(None, "--against", help="Default: the version in force."),
+) -> None:
+    """A unified diff of a version against another (default: the one it would replace)."""
+    from kechuang.policies import service
+    from kechuang.workflow.cli_adapter import migrated_engine
+
+    with migrated_engine() as engine, _session_of(engine) as session:
+        row = _stored(session, ref)
+        old = _stored(session, against) if against else service.baseline_of(session, row)
+        typer.echo(service.diff(old, row), nl=False)
+
+
 def register(app: typer.Typer) -> None:
     """Add this package's commands to the `kechuang` command."""
+    from kechuang.policies.steps import STEPS
+    from kechuang.workflow.cli_adapter import add_step_commands
+
+    add_step_commands(policies_app, STEPS)
     app.add_typer(policies_app, name="policies")

@@ -11,8 +11,8 @@ from typing import Annotated
 
 import typer
 
-from kechuang.policies.pack import load_pack
 from kechuang.policies.reference import pages
+from kechuang.policies.source import current_pack
 
 
 def differences(out: Path, wanted: dict[str, str]) -> list[str]:
@@ -55,7 +55,7 @@ def policy_docs(
     ] = False,
 ) -> None:
     """Generate the Markdown reference page of every policy version (docs/policies)."""
-    wanted = pages(load_pack().policies)
+    wanted = pages(current_pack().policies)
     if check:
         problems = differences(out, wanted)
         for problem in problems:

@@ -50,9 +50,9 @@ def load_policies(values: Sequence[str], year: int) -> list[Policy]:
     policies: list[Policy] = [load_policy_file(Path(v)) for v in files]
     if ids:
         try:
-            from kechuang.policies.pack import load_pack
+            from kechuang.policies.source import current_pack
 
-            pack = load_pack()
+            pack = current_pack()
             resolved = pack.resolve(ids, year)
         except (PolicyError, KeyError, LookupError, ValueError) as exc:
             message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc

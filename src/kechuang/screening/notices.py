@@ -43,10 +43,10 @@ class PolicyRef:
 @lru_cache(maxsize=64)
 def policy_ref(policy_id: str, year: int) -> PolicyRef:
     """The policy's titles and clause (its id if the pack no longer has it)."""
-    from kechuang.policies.pack import load_pack
+    from kechuang.policies.source import current_pack
 
     try:
-        policy = load_pack().get(policy_id, year)
+        policy = current_pack().get(policy_id, year)
     except LookupError:
         return PolicyRef(policy_id, policy_id, "", "")
     clause = policy.benefit.clause if policy.benefit is not None else ""

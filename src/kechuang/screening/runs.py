@@ -79,14 +79,17 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def load_policy(policy_id: str, year: int, sets: Sequence[str]) -> tuple[Policy, dict[str, Value]]:
-    """The pack's version of the policy for the year, and the parsed `--set` overrides."""
-    from kechuang.policies.pack import load_pack
+def load_policy(
+    policy_id: str, year: int, sets: Sequence[str], session: Session | None = None
+) -> tuple[Policy, dict[str, Value]]:
+    """The published version of the policy for the year (of the session's store), and the
+    parsed `--set` overrides."""
+    from kechuang.policies.source import current_pack
     from kechuang.rules.errors import PolicyError
     from kechuang.rules.overrides import OverrideError, parse_overrides
 
     try:
-        policy = load_pack().get(policy_id, year)
+        policy = current_pack(session).get(policy_id, year)
         overrides = parse_overrides(list(sets), [policy]).get(policy.id, {})
     except (LookupError, PolicyError, OverrideError) as exc:
         raise Refused(str(exc)) from None
@@ -151,7 +154,7 @@ def plan_start(
     """Every check of starting a run, changing nothing: Refused (DuplicateRun) if it may not."""
     if not actor or not actor.strip():
         raise Refused("a run names who starts it (--by)")
-    policy, overrides = load_policy(policy_id, year, sets)
+    policy, overrides = load_policy(policy_id, year, sets, session)
     budget_fen = policy.budget.amount_fen if policy.budget else None
     if budget_yuan is not None:
         try:
@@ -241,7 +244,7 @@ def resume_run(engine: Engine, run_id: int, actor: str, progress: Progress | Non
         if run is None:
             raise NotFound(f"no screening run {run_id}")
         workflow.check(run, "finish")
-        policy, _ = load_policy(run.policy_id, run.year, ())
+        policy, _ = load_policy(run.policy_id, run.year, (), session)
         if policy.content_hash != run.policy_hash:
             raise Refused(
                 f"run {run_id} screened policy {run.policy_id} {run.policy_version} "

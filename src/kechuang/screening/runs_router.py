@@ -29,12 +29,11 @@ from kechuang.http.fields import Id, Instant, Year
 from kechuang.http.pagination import Offset, Page, PageParams, page, page_params
 from kechuang.http.problems import ProblemError, problem_responses
 from kechuang.http.security import client_ip, db, require
-from kechuang.http.templating import register_templates, render
+from kechuang.http.templating import language, register_templates, render
 from kechuang.policies import catalogue
 from kechuang.rules.policy import ONCE_SCOPE_TEXT, OnceScope
 from kechuang.screening.awards import clock, refused
 from kechuang.screening.jobs import Job, Jobs
-from kechuang.screening.whatif_router import panel_years
 
 router = APIRouter(responses=problem_responses(401, 403, 404, 422))
 register_templates("kechuang.screening")
@@ -673,7 +672,7 @@ def pay_api(
 )
 def withdraw_api(
     request: Request,
-    run_id: int,
+    run_id: Id,
     body: WithdrawIn,
     session: Session = Depends(db),
     who: Principal = Depends(Officer),
@@ -780,11 +779,14 @@ def _runs_page(
 
     ids = session.scalars(select(ScreeningRun.id).order_by(ScreeningRun.id.desc()).limit(100))
     runs = [_run_out(session, i) for i in ids]
-    policies = [p for p in catalogue.search(mode="automatic")]
+    # One choice per published version, with exactly the years its effective period covers:
+    # the version shown is the version the run uses.
+    choices = catalogue.run_choices()
+    years = sorted({y for _, covered in choices for y in covered}, reverse=True)
     return render(
         request,
         "runs.html",
-        {"runs": runs, "policies": policies, "years": panel_years(session), "form": form or {}},
+        {"runs": runs, "choices": choices, "years": years, "form": form or {}},
         status_code=status_code,
     )
 
@@ -801,6 +803,23 @@ def start_form(
 ) -> Response:
     form: dict[str, Any] = {"policy_id": policy_id, "year": year, "budget_yuan": budget_yuan,
                             "reason": reason}  # fmt: skip
+    # The form names the version it shows (`id@version`): that version must be the one in force
+    # in the chosen year, or the run would screen another than the officer saw.
+    policy_id, _, shown = policy_id.partition("@")
+    if shown:
+        try:
+            used = catalogue.version(policy_id, year=year).version
+        except ProblemError as exc:
+            form["error"] = exc.detail
+            return _runs_page(request, session, form, 422)
+        if used != shown:
+            form["error"] = (
+                f"{policy_id} v{shown} does not cover {year} (v{used} does): choose that version"
+                if language(request) == "en"
+                else f"{policy_id} 版本 {shown} 不适用于 {year} 年度（适用版本为 {used}），"
+                "请选择该版本"
+            )
+            return _runs_page(request, session, form, 422)
     try:
         body = RunIn(
             policy_id=policy_id,
@@ -917,7 +936,7 @@ def publish_form(
 @router.post("/officer/runs/{run_id}/withdraw", include_in_schema=False)
 def withdraw_form(
     request: Request,
-    run_id: int,
+    run_id: Id,
     reason: str = Form(""),
     session: Session = Depends(db),
     who: Principal = Depends(Officer),

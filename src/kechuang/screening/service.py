@@ -67,10 +67,10 @@ def _award(session: Session, run_id: int, uscc: str) -> Award:
 
 def notice_days_of(run: ScreeningRun) -> int:
     """The policy's `notice_days` parameter if it has one, else the default of 5."""
-    from kechuang.policies.pack import load_pack
+    from kechuang.policies.source import current_pack
 
     try:
-        policy = load_pack().get(run.policy_id, run.year)
+        policy = current_pack().get(run.policy_id, run.year)
     except LookupError:
         return DEFAULT_NOTICE_DAYS
     value = policy.parameter_values(run.year).get("notice_days")

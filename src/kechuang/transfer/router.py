@@ -105,9 +105,7 @@ def list_deals(
 
 
 @router.get(f"{API}/deals/{{deal_id}}", response_model=s.DealOut)
-def get_deal(
-    deal_id: int, session: Session = Depends(db), who: Actor = Depends(actor)
-) -> s.DealOut:
+def get_deal(deal_id: Id, session: Session = Depends(db), who: Actor = Depends(actor)) -> s.DealOut:
     return s.DealOut.model_validate(deals.get(session, who, deal_id))
 
 

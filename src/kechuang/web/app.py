@@ -26,6 +26,7 @@ from kechuang.http.limits import BodyLimit
 from kechuang.http.nesting import JsonDepthLimit
 from kechuang.http.security import OFFICIALS, enforce_csrf, load_caller
 from kechuang.http.templating import register_templates
+from kechuang.policies import source as policy_source
 from kechuang.store.engine import make_engine, make_sessionmaker
 
 _PACKAGE = resources.files("kechuang.web")
@@ -35,6 +36,8 @@ register_templates("kechuang.enterprises")
 ROUTER_MODULES = (
     "kechuang.accounts.router",
     "kechuang.accounts.auth_pages",
+    # The workbench before the library: /api/v1/policies/versions is not a policy id.
+    "kechuang.policies.workbench",
     "kechuang.policies.router",
     "kechuang.screening.enterprise_router",
     "kechuang.screening.runs_router",
@@ -83,6 +86,14 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         lang = request.query_params.get("lang")
         if lang in ("zh", "en"):
             response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="lax")
+        return response
+
+    @app.middleware("http")
+    async def read_this_store(request: Request, call_next: Any) -> Response:
+        # Every reader of policies (screening, what-if, pages) reads this store's published
+        # versions while the request runs (policies.source).
+        with policy_source.reading(app.state.engine):
+            response: Response = await call_next(request)
         return response
 
     # Added last, so outermost: an oversized body is refused before any other work.

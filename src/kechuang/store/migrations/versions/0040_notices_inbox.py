@@ -4,7 +4,7 @@ English texts in the outbox; an objection's idempotency key; a payment's value d
 budget year.
 
 Revision ID: 0040
-Revises: 0015
+Revises: 0020
 Create Date: 2026-12-06 04:30:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0040"
-down_revision: str | None = "0015"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
