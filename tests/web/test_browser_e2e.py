@@ -62,9 +62,9 @@ def test_screening_to_payment_in_the_browser(
     assert "✓" in explanation
     assert "1000万元" in explanation  # the cited clause and condition
     enterprise.goto(f"{world_server}/enterprises/{USCC_A}/benefits")
-    enterprise.fill("#confirm-form input[name=bank]", "示例银行上海分行")
-    enterprise.fill("#confirm-form input[name=account_number]", "6222000011112222")
-    enterprise.click("#confirm-form button[type=submit]")
+    enterprise.fill(".confirm-form input[name=bank]", "示例银行上海分行")
+    enterprise.fill(".confirm-form input[name=account_number]", "6222000011112222")
+    enterprise.click(".confirm-form button[type=submit]")
     assert "账户已确认" in enterprise.inner_text("#flash")
 
     officer.reload()

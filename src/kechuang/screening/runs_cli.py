@@ -418,11 +418,19 @@ def withdraw_command(
 
 
 @runs_app.command("pay")
-def pay_command(run_id: Annotated[int, typer.Argument(help="Run id")], by: By) -> None:
+def pay_command(
+    run_id: Annotated[int, typer.Argument(help="Run id")],
+    by: By,
+    value_date: Annotated[
+        str | None,
+        typer.Option("--value-date", help="The disbursement's value date (default today)"),
+    ] = None,
+) -> None:
     """Pay every confirmed award once (safe to repeat: pays nothing more)."""
     from kechuang.screening.service import pay
 
-    result = _in_session(lambda s: pay(s, run_id, by))
+    day = _date(value_date, "--value-date")
+    result = _in_session(lambda s: pay(s, run_id, by, value_date=day))
     excluded = (
         f"; {result.excluded} not paid: already paid under the policy's once scope"
         if result.excluded

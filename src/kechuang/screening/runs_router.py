@@ -568,7 +568,7 @@ def do_pay(request: Request, session: Session, who: Principal, run_id: int) -> P
 
     before = _state(session, run_id)
     with refused():
-        result = service.pay(session, run_id, who.username)
+        result = service.pay(session, run_id, who.username, value_date=clock(request))
     audit.record(
         session,
         who.username,
