@@ -28,18 +28,15 @@ def read_year(panel: Path, year: int) -> pa.Table:
     )
 
 
-def as_input(column: pa.ChunkedArray, kind: type) -> tuple[np.ndarray, np.ndarray]:
-    """A column as OpenFisca input values, with the mask of the cells that are present."""
-    present = pc.is_valid(column).to_numpy(zero_copy_only=False)
+def as_input(column: pa.ChunkedArray, kind: type) -> np.ndarray:
+    """A column as OpenFisca input values, a null as the variable's default (0, False, '')."""
     if kind is float:
-        values = pc.fill_null(column.cast(pa.float64()), 0.0).to_numpy()
-    elif kind is int:
-        values = pc.fill_null(column, 0).to_numpy()
-    elif kind is bool:
-        values = pc.fill_null(column, False).to_numpy(zero_copy_only=False)
-    else:
-        values = pc.fill_null(column, "").to_numpy(zero_copy_only=False).astype(str)
-    return values, present
+        return pc.fill_null(column.cast(pa.float64()), 0.0).to_numpy()
+    if kind is int:
+        return pc.fill_null(column, 0).to_numpy()
+    if kind is bool:
+        return pc.fill_null(column, False).to_numpy(zero_copy_only=False)
+    return pc.fill_null(column, "").to_numpy(zero_copy_only=False).astype(str)
 
 
 def simulate(table: pa.Table, year: int) -> dict[str, np.ndarray]:
@@ -51,8 +48,7 @@ def simulate(table: pa.Table, year: int) -> dict[str, np.ndarray]:
     simulation = SimulationBuilder().build_default_simulation(system, count=table.num_rows)
     period = str(year)
     for name, (kind, _) in INPUTS.items():
-        values, _present = as_input(table.column(name), kind)
-        simulation.set_input(name, period, values)
+        simulation.set_input(name, period, as_input(table.column(name), kind))
     tsme = simulation.calculate("tsme_2017_eligible", period)
     above = simulation.calculate("above_scale_2019_outcome", period).decode_to_str()
     return {
@@ -78,7 +74,9 @@ def run(panel: Path, year: int, out: Path) -> int:
                     "policy_id": pa.array([policy] * n) if n else pa.array([], pa.string()),
                     "year": pa.array(np.full(n, year, dtype=np.int32)),
                     "outcome": pa.array(result[policy]),
-                    "score": pa.array(scores if policy == "tsme-2017" else np.full(n, np.nan)),
+                    "score": pa.array(scores)
+                    if policy == "tsme-2017"
+                    else pa.nulls(n, pa.float64()),
                 }
             )
         )

@@ -73,30 +73,6 @@ def _share(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
 # ----- tsme-2017 (国科发政〔2017〕115号) -----------------------------------------------------
 
 
-class tsme_2017_score(Variable):
-    value_type = float
-    entity = Enterprise
-    definition_period = YEAR
-    label = "Evaluation score: S&T staff + R&D (higher of two) + S&T results (第七条)"
-
-    def formula(enterprise, period, parameters):
-        p = parameters(period).tsme_2017
-        st_points = p.st_staff_scale.calc(
-            _share(enterprise("st_staff", period), enterprise("employees", period))
-        )
-        rd_expense = enterprise("rd_expense", period)
-        rd_points = np.maximum(
-            p.rd_revenue_scale.calc(_share(rd_expense, enterprise("revenue", period))),
-            p.rd_cost_scale.calc(_share(rd_expense, enterprise("cost_expense_total", period))),
-        )
-        ip_points = np.where(
-            enterprise("ip_class1", period) >= 1,
-            p.ip_class1_points,
-            p.ip_class2_scale.calc(enterprise("ip_class2", period)),
-        )
-        return st_points + rd_points + ip_points
-
-
 class tsme_2017_st_points(Variable):
     value_type = float
     entity = Enterprise
@@ -105,8 +81,51 @@ class tsme_2017_st_points(Variable):
 
     def formula(enterprise, period, parameters):
         p = parameters(period).tsme_2017
-        return p.st_staff_scale.calc(
-            _share(enterprise("st_staff", period), enterprise("employees", period))
+        share = _share(enterprise("st_staff", period), enterprise("employees", period))
+        return p.st_staff_scale.calc(share)
+
+
+class tsme_2017_rd_points(Variable):
+    value_type = float
+    entity = Enterprise
+    definition_period = YEAR
+    label = "R&D indicator, the higher of the two shares (第七条（二）)"
+
+    def formula(enterprise, period, parameters):
+        p = parameters(period).tsme_2017
+        rd_expense = enterprise("rd_expense", period)
+        return np.maximum(
+            p.rd_revenue_scale.calc(_share(rd_expense, enterprise("revenue", period))),
+            p.rd_cost_scale.calc(_share(rd_expense, enterprise("cost_expense_total", period))),
+        )
+
+
+class tsme_2017_ip_points(Variable):
+    value_type = float
+    entity = Enterprise
+    definition_period = YEAR
+    label = "S&T results indicator (第七条（三）)"
+
+    def formula(enterprise, period, parameters):
+        p = parameters(period).tsme_2017
+        return np.where(
+            enterprise("ip_class1", period) >= 1,
+            p.ip_class1_points,
+            p.ip_class2_scale.calc(enterprise("ip_class2", period)),
+        )
+
+
+class tsme_2017_score(Variable):
+    value_type = float
+    entity = Enterprise
+    definition_period = YEAR
+    label = "Evaluation score (第七条)"
+
+    def formula(enterprise, period, parameters):
+        return (
+            enterprise("tsme_2017_st_points", period)
+            + enterprise("tsme_2017_rd_points", period)
+            + enterprise("tsme_2017_ip_points", period)
         )
 
 
@@ -193,5 +212,5 @@ class above_scale_2019_outcome(Variable):
         )
 
 
-formula_variables = [tsme_2017_st_points, tsme_2017_score, tsme_2017_eligible,
-                     above_scale_2019_outcome]  # fmt: skip
+formula_variables = [tsme_2017_st_points, tsme_2017_rd_points, tsme_2017_ip_points,
+                     tsme_2017_score, tsme_2017_eligible, above_scale_2019_outcome]  # fmt: skip

@@ -64,12 +64,20 @@ def kechuang_outcomes(rows: list[dict[str, Any]]) -> dict[str, list[str]]:
     return out
 
 
-def peer_outcomes(rows: list[dict[str, Any]]) -> dict[str, list[str]]:
+def peer_table(rows: list[dict[str, Any]]) -> pa.Table:
+    """The rows as the runner reads them from a panel file."""
     schema = panel_arrow_schema()
     full = [{f.name: r.get(f.name) for f in schema} for r in rows]
-    table = pa.Table.from_pylist(full, schema).select(["uscc", *INPUTS])
-    result = simulate(table, YEAR)
+    return pa.Table.from_pylist(full, schema).select(["uscc", *INPUTS])
+
+
+def peer_outcomes(rows: list[dict[str, Any]]) -> dict[str, list[str]]:
+    result = simulate(peer_table(rows), YEAR)
     return {p: [str(v) for v in result[p]] for p in POLICIES}
+
+
+def peer_scores(rows: list[dict[str, Any]]) -> list[float]:
+    return list(simulate(peer_table(rows), YEAR)["tsme-2017 score"])
 
 
 def enterprise(i: int, **facts: Any) -> dict[str, Any]:
@@ -154,6 +162,9 @@ def test_agrees_with_kechuang_where_float32_is_exact(facts: list[dict[str, Any]]
         assume(not near_edge(int(f["rd_expense"]), int(f["cost_expense_total"])))
     rows = [enterprise(i, **f) for i, f in enumerate(facts)]
     assert peer_outcomes(rows) == kechuang_outcomes(rows)
+    tsme = load_pack().get("tsme-2017", YEAR)
+    ours = [evaluate(tsme, {YEAR: r}, YEAR, gaps=False).score for r in rows]
+    assert [Fraction(float(s)) for s in peer_scores(rows)] == ours
 
 
 # ----- a generated panel, both whole processes ----------------------------------------------
