@@ -190,7 +190,10 @@ class above_scale_2019_outcome(Variable):
     reference = "国统字〔2019〕101号"
 
     def formula(enterprise, period, parameters):
-        codes = enterprise("industry_code", period).astype(str)
+        """Out of scope: ineligible; E or K701: manual review (qualification, not revenue);
+        otherwise the revenue measure against the longest matching threshold. An in-scope code
+        with no threshold (Kechuang: unknown) compares with +inf here: ineligible."""
+        codes = np.char.upper(enterprise("industry_code", period).astype(str))
         section = codes.astype("<U1")
         in_scope = np.isin(section, IN_SCOPE)
         qualification_trade = (section == "E") | np.char.startswith(codes, "K701")
