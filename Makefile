@@ -75,7 +75,11 @@ run: demo demo-extras demo-pillars demo-accounts demo-applications
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: install
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench: $(VENV)/.bench-installed
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: install

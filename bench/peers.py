@@ -4,9 +4,10 @@
   once, one GROUP BY per enterprise over the years (a sum and the evaluation year's values),
   and write one row per enterprise per policy (`python -m bench.peers floor PANEL YEAR N OUT`,
   run as its own process so it is measured whole, like `kechuang screen`);
-- `openfisca_skip_reason()`: whether OpenFisca (the rules-as-code reference engine) is installed
-  (`pip install 'kechuang[bench]'`); the OpenFisca peer of the two policies is not written yet,
-  so a suite reports it as skipped with that reason rather than a made-up figure;
+- `openfisca_argv(...)`: the OpenFisca (rules-as-code reference engine) peer of tsme-2017 and
+  above-scale-2019 (bench/openfisca_peer) as its own process, reading the same panel and
+  writing a CSV; `openfisca_skip_reason()` says why it cannot run (None when it can: it needs
+  `pip install 'kechuang[bench]'`), so a suite reports a skipped row rather than a made-up figure;
 - `median_of(runs, name, argv, ...)`: `runs` whole-process measurements of argv with
   progress printed after each, the median kept (the others in the note).
 
@@ -65,13 +66,18 @@ def floor(panel: Path, year: int, policies: int, out: Path) -> None:
     con.close()
 
 
-def openfisca_skip_reason() -> str:
-    """Why the OpenFisca peer is not measured in this run."""
-    try:
-        import openfisca_core  # noqa: F401
-    except ImportError:
+def openfisca_skip_reason() -> str | None:
+    """Why the OpenFisca peer cannot be measured in this run (None: it can)."""
+    import importlib.util
+
+    if importlib.util.find_spec("openfisca_core") is None:
         return "openfisca-core is not installed (pip install 'kechuang[bench]')"
-    return "the OpenFisca peer of tsme-2017 and above-scale-2019 is not written yet"
+    return None
+
+
+def openfisca_argv(panel: Path, year: int, out: Path) -> list[str]:
+    """argv of the OpenFisca peer (tsme-2017 and above-scale-2019) as its own process."""
+    return [sys.executable, "-m", "bench.openfisca_peer", str(panel), str(year), str(out)]
 
 
 def median_of(

@@ -10,8 +10,10 @@ Measures, in one run and on one machine:
   first explain of a large unsorted panel builds its index (engines.lookup), measured apart,
   then the median of later explains.
 Beside Kechuang, in the same run: the DuckDB I/O floor (bench.peers) on the same panel and,
-where it is written and installed, OpenFisca (else a row saying why it is skipped). Screen
-figures are the median of KECHUANG_BENCH_RUNS runs (default 3), progress after each run.
+where openfisca-core is installed, the OpenFisca peer of the two policies (bench.openfisca_peer)
+with the count of its verdicts that differ from Kechuang's CSV (else a row saying why it is
+skipped). Screen figures are the median of KECHUANG_BENCH_RUNS runs (default 3), progress
+after each run.
 Each screen figure also gives the process's CPU time and the machine's load average (the
 machine is shared: wall time under load overstates what the process needs).
 """
@@ -25,7 +27,13 @@ from pathlib import Path
 import duckdb
 
 from bench.harness import Measurement, kechuang, measure, self_peak_mb
-from bench.peers import floor_argv, median_of, openfisca_skip_reason, ratio_note
+from bench.peers import (
+    floor_argv,
+    median_of,
+    openfisca_argv,
+    openfisca_skip_reason,
+    ratio_note,
+)
 from bench.scale import measure_full
 
 TITLE = "screen"
@@ -56,8 +64,7 @@ def run(size: int) -> list[Measurement]:
     )
     rows.append(floor)
     screen.note += f"; {ratio_note(screen, floor)}"
-    rows.append(Measurement("peer: OpenFisca, 2 policies", 0.0, 0.0,
-                            f"skipped: {openfisca_skip_reason()}"))  # fmt: skip
+    rows.append(openfisca_peer(screen, panel, work))
     rows.append(
         measure_full(
             f"screen {size:,} with explain columns",
@@ -70,6 +77,21 @@ def run(size: int) -> list[Measurement]:
     rows.append(baseline)
     rows.extend(explain_one(panel))
     return rows
+
+
+def openfisca_peer(screen: Measurement, panel: Path, work: Path) -> Measurement:
+    """The OpenFisca peer on the same panel, and how many of its verdicts differ from ours."""
+    name = "peer: OpenFisca, 2 policies"
+    reason = openfisca_skip_reason()
+    if reason is not None:
+        return Measurement(name, 0.0, 0.0, f"skipped: {reason}")
+    from bench.openfisca_peer.compare import compare, describe
+
+    out = work / "openfisca.csv"
+    peer = median_of(name, openfisca_argv(panel, YEAR, out))
+    peer.note += f"; {describe(compare(work / 'r.csv', out))}"
+    screen.note += f"; {ratio_note(screen, peer)}"
+    return peer
 
 
 def per_record_baseline(panel: Path, size: int) -> Measurement:

@@ -48,6 +48,8 @@ COMMANDS = (
           "The policy pack: validate, list and show policies."),
     Entry("runs", "kechuang.screening.runs_cli",
           "Screening runs: start, publish (公示), objections, approval, payment."),
+    Entry("notices", "kechuang.notices.commands",
+          "Notices: deliver the outbox by email and SMS, dead letters, channels."),
     Entry("ledger", "kechuang.ledger.commands", "The ledger: balances and journal entries."),
     Entry("accounts", "kechuang.accounts.commands", "Accounts and roles of the web app."),
     Entry("transfer", "kechuang.transfer.commands",

@@ -58,6 +58,12 @@ def test_demo_pillars_seed_each_pillar_once(store_env: str, tmp_path: Path) -> N
             kinds = set(session.scalars(select(Deal.kind)))
             run = session.scalars(select(ScreeningRun)).one()
             assert run.state == "closed" and run.published_by != run.approved_by
+            # The 2024 run is paid in 2024: every payment's value date is in that year.
+            assert run.budget_year == 2024
+            value_dates = set(
+                session.scalars(select(Award.value_date).where(Award.state == "paid"))
+            )
+            assert value_dates and all(d is not None and d.year == 2024 for d in value_dates)
             assert trial_balance(session) == 0
             # The loans' past days are an officer's audited replay, never a bank's choice.
             replayers = set(session.scalars(select(LoanEvent.replayed_by).distinct()))

@@ -217,3 +217,10 @@ def test_amounts_counts_and_ratios_are_never_negative_unless_declared() -> None:
     lowered = _parameter("    unit: ratio\n    min: -1\n").replace("value: 10", "value: -0.5")
     policy = load_policy_text(HEADER + lowered + CONDITIONS, "p.yaml")
     assert policy.parameters["amount"].minimum == -1
+
+
+def test_a_control_character_yaml_refuses_is_a_policy_error_at_its_line_and_column() -> None:
+    with pytest.raises(PolicyError) as caught:
+        load_policy_text("id: x\nname: a\x1fb\n", "draft.yaml")
+    assert (caught.value.line, caught.value.column) == (2, 8)
+    assert "special characters" in caught.value.message

@@ -163,3 +163,41 @@ def test_pillar_indicators(world_env: World) -> None:
     assert by_district == expected
     assert values[("deals_count", "total", None, 2024)] == 1
     assert values[("deals_amount", "total", None, 2024)] == Decimal("123.45678900")
+
+
+def test_payments_count_in_the_year_of_their_value_date(world_env: World) -> None:
+    """A payment instructed in 2026 for a 2024 disbursement (value date 2024-11-26) is 2024
+    money; one without a value date (paid before value dates existed) counts when instructed."""
+    a, b = sorted(
+        {r["uscc"] for r in pq.read_table(world_env.panel, columns=["uscc"]).to_pylist()}
+    )[:2]
+    tables = {name: _table(name, []) for name in sources.table_types()}
+    tables["runs_in"] = _table(
+        "runs_in",
+        [{"id": 1, "policy_id": "p", "year": 2024, "state": "closed", "eligible_fen": 3,
+          "allocated_fen": 3, "budget_year": 2024}],
+    )  # fmt: skip
+    instructed = dt.datetime(2026, 12, 6, 4, 0, tzinfo=UTC)
+    tables["awards_in"] = _table(
+        "awards_in",
+        [
+            {"run_id": 1, "uscc": a, "state": "paid", "eligible_fen": 70_000_000,
+             "allocated_fen": 70_000_000, "paid_at": instructed,
+             "value_date": dt.date(2024, 11, 26)},
+            {"run_id": 1, "uscc": b, "state": "paid", "eligible_fen": 20_000_000,
+             "allocated_fen": 20_000_000, "paid_at": dt.datetime(2023, 6, 1, 9, 0, tzinfo=UTC)},
+        ],
+    )  # fmt: skip
+    con = sources.connect(tables, str(world_env.panel), tier_files(world_env.engine))
+    try:
+        wanted = [i for i in catalogue() if i.id in ("payments_paid", "enterprises_paid")]
+        values = {
+            (v.indicator, v.dimension, v.key, v.year): v.value
+            for v in compute(con, wanted, [2023, 2024, 2026])
+        }
+    finally:
+        con.close()
+    assert values[("payments_paid", "total", None, 2024)] == Decimal(70_000_000) / 1_000_000
+    assert values[("payments_paid", "total", None, 2023)] == Decimal(20_000_000) / 1_000_000
+    assert values[("payments_paid", "total", None, 2026)] == 0
+    assert values[("enterprises_paid", "total", None, 2024)] == 1

@@ -145,6 +145,17 @@ CASES: dict[tuple[str, str], Case] = {
         "/api/v1/enterprises/{uscc}/policies/first-above-scale-reward"
     ),
     ("GET", "/api/v1/enterprises/{uscc}/awards"): Case("/api/v1/enterprises/{uscc}/awards"),
+    # kechuang.notices: an enterprise's channels, the caller's own inbox, officers' dead letters.
+    ("GET", "/api/v1/enterprises/{uscc}/objections"): Case("/api/v1/enterprises/{uscc}/objections"),
+    ("GET", "/api/v1/enterprises/{uscc}/notice-channels"): Case(
+        "/api/v1/enterprises/{uscc}/notice-channels"
+    ),
+    ("PUT", "/api/v1/enterprises/{uscc}/notice-channels"): Case(
+        "/api/v1/enterprises/{uscc}/notice-channels",
+        {"email": "cfo@a.example.cn", "email_on": True},
+    ),
+    ("GET", "/api/v1/inbox"): Case("/api/v1/inbox", own=True),
+    ("GET", "/api/v1/notices/dead-letters"): Case("/api/v1/notices/dead-letters"),
     ("POST", "/api/v1/enterprises/{uscc}/awards/{award_id}/bank-account"): Case(
         "/api/v1/enterprises/{uscc}/awards/{award_id}/bank-account",
         {"account_name": "x", "bank": "y", "account_number": "12345678"},

@@ -1,5 +1,6 @@
-"""The status page and its API show the counts of what was loaded, in Chinese or English; the
-import batches (file names, hashes) only to officers and admins."""
+"""The start page (the public portal) and the status API show the counts of what was loaded, in
+Chinese or English; the import statistics and batches (file names, hashes) are on the officers'
+data page and in the API, for officers and admins only."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from kechuang.web.app import create_app
-from tests.web.conftest import login
+from tests.web.conftest import PASSWORD, login
 
 
 def test_status_api_counts_what_was_loaded(loaded_engine: Engine) -> None:
@@ -27,22 +28,41 @@ def test_status_api_counts_what_was_loaded(loaded_engine: Engine) -> None:
     }
 
 
-def test_status_page_is_chinese_by_default(loaded_engine: Engine) -> None:
+def test_start_page_is_chinese_by_default(loaded_engine: Engine) -> None:
     page = TestClient(create_app(loaded_engine)).get("/").text
-    assert "已载入的数据" in page
+    assert "政策库" in page and "政策计算器" in page
     assert '<span class="figure" id="count-enterprises">3</span>' in page
-    assert "浦东新区" in page
 
 
 def test_language_switch_to_english_is_remembered(loaded_engine: Engine) -> None:
     client = TestClient(create_app(loaded_engine))
-    assert "Data loaded" in client.get("/?lang=en").text
-    assert "Pudong New Area" in client.get("/").text
+    assert "Policy library" in client.get("/?lang=en").text
+    assert "The city at a glance" in client.get("/").text
 
 
-def test_empty_store_says_how_to_load_data(engine: Engine) -> None:
-    page = TestClient(create_app(engine)).get("/").text
+def test_empty_store_tells_the_officer_how_to_load_data(engine: Engine) -> None:
+    from kechuang.accounts.service import create_account
+    from kechuang.store.engine import session_scope
+
+    with session_scope(engine) as session:
+        create_account(session, "officer1", PASSWORD, "officer")
+    client = TestClient(create_app(engine))
+    login(client, "officer1")
+    page = client.get("/officer/data").text
     assert "kechuang import" in page
+
+
+def test_import_statistics_are_on_the_officers_data_page(world_app: Any) -> None:
+    officer = TestClient(world_app)
+    login(officer, "officer1")
+    page = officer.get("/officer/data").text
+    assert "已载入的数据" in page and "浦东新区" in page
+    assert "world.csv" in page and ("cd" * 6) in page
+    enterprise = TestClient(world_app)
+    login(enterprise, "ent_a")
+    assert enterprise.get("/officer/data").status_code == 403
+    anonymous = TestClient(world_app).get("/officer/data", follow_redirects=False)
+    assert anonymous.status_code in (303, 401) and "world.csv" not in anonymous.text
 
 
 def test_openapi_document_lists_the_status_api(engine: Engine) -> None:

@@ -1,4 +1,4 @@
-"""In a real browser: the status page shows the counts and switches language."""
+"""In a real browser: the start page (the public portal) shows the counts and switches language."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ def test_status_page_shows_counts_and_switches_language(
     page = browser_page
     page.goto(live_server + "/")
     assert page.inner_text("#count-enterprises") == "3"
-    assert "已载入的数据" in page.inner_text("main")
+    assert "政策库" in page.inner_text("main")
     page.click("#lang-switch")
     page.wait_for_url("**/?lang=en")
-    assert "Data loaded" in page.inner_text("main")
+    assert "Policy library" in page.inner_text("main")
 
 
 def test_status_page_fits_a_phone_screen(live_server: str, browser_page: Any) -> None:

@@ -2,7 +2,8 @@
 
 Policy payments: one first-above-scale-reward run for 2024, published, one objection rejected
 (and one upheld where there are enough awards), approved by a second officer (four-eyes), most
-bank accounts confirmed, the rest lapsed, and the confirmed awards paid through the ledger.
+bank accounts confirmed, the rest lapsed, and the confirmed awards paid through the ledger, all in
+2024 (the payments carry 2024 value dates, so the 2024 report counts them).
 Tech finance: the two product funds, a few hundred loans under both products at several banks,
 repaid on schedule up to yesterday; a few stop paying, fall overdue, default, are compensated and
 partly recovered. Their past days are an officer's replay (kechuang.finance.dating), never a
@@ -38,7 +39,9 @@ OFFICER = "demo-officer-li"
 APPROVER = "demo-officer-wang"
 DECIDER = "demo-officer-zhao"
 FINANCE = "demo-finance-chen"
-PUBLISHED = dt.date(2025, 3, 3)  # a Monday
+# The 2024 run is published, approved and paid in 2024 (value dates in November), so the 2024
+# report shows its money.
+PUBLISHED = dt.date(2024, 11, 4)  # a Monday
 
 LOAN_REF = "DEMO-"
 LOAN_AS_OF = dt.date(2025, 6, 30)
@@ -140,7 +143,7 @@ def seed_payments(
         )  # fmt: skip
     counts = summary.payments
     if run_id is None:
-        run_id = start_run(engine, POLICY, YEAR, OFFICER)
+        run_id = start_run(engine, POLICY, YEAR, OFFICER, budget_year=YEAR)
         counts["runs"] = 1
     with sessions() as session:
         run = session.get(ScreeningRun, run_id)
@@ -218,7 +221,8 @@ def seed_payments(
                 )
                 session.commit()
                 counts["lapsed"] = len(lapsed)
-            result = service.pay(session, run_id, FINANCE)
+            value_date = add_working_days(run.confirm_by, 1).day
+            result = service.pay(session, run_id, FINANCE, value_date=value_date)
             counts["paid"] = result.paid
             counts["paid_yuan"] = result.paid_fen // 100
 

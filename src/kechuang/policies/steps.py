@@ -111,7 +111,7 @@ class EditIn(StepInput):
 class CaseIn(StepInput):
     name: CleanLine = Field(min_length=1, max_length=200, **described("Case name", "案例名称"))
     year: Year = Field(**described("Evaluation year", "评价年度"))
-    facts: dict[str, dict[str, str | None]] | None = Field(
+    facts: dict[CleanLine, dict[CleanLine, CleanLine | None]] | None = Field(
         None, **described('Facts by year, {"2024": {"revenue": "6100000"}}', "分年度事实数据")
     )
     uscc: CleanLine | None = Field(
@@ -132,7 +132,7 @@ class CaseIn(StepInput):
 class WhatIfDraftIn(StepInput):
     policy_id: CleanLine = Field(min_length=1, max_length=64, **described("Policy", "政策"))
     year: Year = Field(**described("Evaluation year", "评价年度"))
-    values: dict[str, str] = Field(
+    values: dict[CleanLine, CleanLine] = Field(
         **described('Parameter values, {"amount": "300000"}', "参数取值")
     )
     new_version: CleanLine = Field(

@@ -19,13 +19,14 @@ from sqlalchemy.orm import Session
 
 from kechuang.accounts.service import Principal
 from kechuang.domain.panel import FIELDS
+from kechuang.domain.text import CleanText
 from kechuang.http.fields import Id
 from kechuang.http.problems import ProblemError, problem_responses
 from kechuang.http.security import db, require
 from kechuang.http.steps import mount_steps
 from kechuang.http.templating import register_templates, render, template_env
 from kechuang.policies import flows, golden, service
-from kechuang.policies.steps import STEPS, VersionOut, version_out
+from kechuang.policies.steps import STEPS, Source, VersionOut, version_out
 from kechuang.policies.tables import PolicyEvent
 from kechuang.rules import safe_yaml
 from kechuang.rules.errors import PolicyError
@@ -195,7 +196,7 @@ def cases_api(
 
 
 class CheckIn(BaseModel):
-    source: str
+    source: CleanText = Source
 
 
 @router.post("/api/v1/policies/check", response_model=CheckOut, tags=["policy workbench"])

@@ -70,6 +70,13 @@ def _compose(text: str, filename: str) -> tuple[yaml.Node, Any]:
         loader = safe_yaml.loader(text)
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, filename) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses (control characters)
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise PolicyError(f"YAML: {exc.reason} (character {exc.character!r})", filename, line,
+                          column) from None  # fmt: skip
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"YAML: {exc}", filename, 1, 1) from None
     try:
         node: yaml.Node | None = loader.get_single_node()
         if node is None:

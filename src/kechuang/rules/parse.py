@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import difflib
 import io
+import threading
 import tokenize
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +45,10 @@ from kechuang.rules.ir import (
     Unit,
     Value,
 )
+
+# CPython 3.11's ast.parse is not thread-safe (gh-106905: "AST constructor recursion depth
+# mismatch" when two threads parse at once, as two web requests loading policies do).
+_AST_LOCK = threading.Lock()
 
 MAX_LENGTH = 5000
 MAX_DEPTH = 50
@@ -210,7 +215,8 @@ class _Parser:
             raise self.error_at(0, "empty expression")
         self.refuse_comments()
         try:
-            tree = ast.parse(self.flat, mode="eval")
+            with _AST_LOCK:
+                tree = ast.parse(self.flat, mode="eval")
         except SyntaxError as exc:
             offset = max((exc.offset or 1) - 1, 0)
             raise self.error_at(self.lead + offset, f"syntax error: {exc.msg}") from None

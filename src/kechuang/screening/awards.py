@@ -57,6 +57,7 @@ class AwardOut(BaseModel):
     notice_ends_on: dt.date | None
     confirm_by: dt.date | None
     paid_at: Instant | None
+    value_date: dt.date | None
     bank: str | None
     account_tail: str | None
 
@@ -86,6 +87,7 @@ def _awards_query() -> Any:
             ScreeningRun.notice_ends_on,
             ScreeningRun.confirm_by,
             Award.paid_at,
+            Award.value_date,
             BankAccount.bank,
             BankAccount.account_number,
         )
@@ -116,6 +118,6 @@ def awards_of(session: Session, uscc: str) -> list[AwardOut]:
     """An enterprise's awards in published (or later) runs, newest run first."""
     rows = session.execute(_awards_query(), {"uscc": uscc}).all()
     return [
-        AwardOut(**dict(zip(_FIELDS, (*row[:14], row[14][-4:] if row[14] else None), strict=True)))
+        AwardOut(**dict(zip(_FIELDS, (*row[:15], row[15][-4:] if row[15] else None), strict=True)))
         for row in rows
     ]

@@ -184,10 +184,14 @@ def start_run(
     budget_yuan: str | None = None,
     progress: Progress | None = None,
     reason: str | None = None,
+    budget_year: int | None = None,
 ) -> int:
     """Screen the stored population with a policy into a new run; its id (state `screened`).
 
-    A run repeating a live run of the same policy version and year needs `reason`."""
+    A run repeating a live run of the same policy version and year needs `reason`.
+    `budget_year` is the year whose budget pays the run (default: the evaluation year)."""
+    if budget_year is not None and not year <= budget_year <= year + 5:
+        raise Refused(f"the budget year of a {year} run is {year} to {year + 5}, not {budget_year}")
     progress = progress or Progress()
     sessions = make_sessionmaker(engine)
     with sessions() as session:
@@ -203,6 +207,7 @@ def start_run(
             policy_version=policy.version,
             policy_hash=policy.content_hash,
             year=year,
+            budget_year=budget_year,
             overrides={name: json_value(value) for name, value in overrides.items()},
             max_batch_id=max_batch,
             batch_count=batches,

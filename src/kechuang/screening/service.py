@@ -10,12 +10,14 @@ A refused action raises Refused (or IllegalTransition) and changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kechuang.domain.uscc import InvalidUSCC, validate
@@ -150,6 +152,10 @@ def lodge_objection(
     else:
         raise Refused("an objector is an enterprise (its USCC) or a person (name and contact)")
     award = award_in_run(session, run_id, uscc)
+    key = objection_key(award.id, objector_uscc or f"{objector.name}|{objector.contact}", reason)
+    same = session.scalars(select(Objection).where(Objection.idempotency_key == key)).first()
+    if same is not None:  # a repeated submission: the objection already lodged, unchanged
+        return same
     if award.state != "proposed":
         raise Refused(f"the award of {uscc} in run {run_id} is {award.state}: no objection to it")
     objection = Objection(
@@ -161,10 +167,31 @@ def lodge_objection(
         reason=reason,
         lodged_on=on,
         recorded_by=_need(actor, "who records the objection (--by)"),
+        idempotency_key=key,
     )
-    session.add(objection)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(objection)
+            session.flush()
+    except IntegrityError:  # the same submission committed meanwhile: that one is the objection
+        return session.scalars(select(Objection).where(Objection.idempotency_key == key)).one()
+    if objector_uscc is not None:
+        notices.queue(
+            session,
+            award,
+            f"objection_received:{objection.id}",
+            notices.objection_received_text(run, award, objection.id),
+            to=objector_uscc,
+        )
     return objection
+
+
+def objection_key(award_id: int, objector: str, reason: str) -> str:
+    """The idempotency key of an objection: who objects to which award for what reason, the
+    reason compared as NFKC text with its white space collapsed."""
+    text = " ".join(unicodedata.normalize("NFKC", reason).split())
+    who = _person_key(objector)
+    return hashlib.sha256(f"{award_id}\x1f{who}\x1f{text}".encode()).hexdigest()
 
 
 def decide_objection(
@@ -189,18 +216,21 @@ def decide_objection(
     objection.decided_by = _need(actor, "who decides (--by)")
     objection.decided_at = dt.datetime.now(dt.UTC)
     objection.decision_reason = reason
-    if decision == "upheld":
-        award = locked_award(session, objection.award_id)
-        if award.state == "proposed":  # another upheld objection may have withdrawn it already
-            machines.fire(
-                session,
-                award,
-                workflow.AWARD,
-                "withdraw",
-                actor,
-                f"objection {objection_id}: {reason}",
-            )
-            notices.queue(session, award, "withdrawn", notices.withdrawn_text(run, award, reason))
+    award = locked_award(session, objection.award_id)
+    if decision == "upheld" and award.state == "proposed":
+        # (another upheld objection may have withdrawn it already)
+        machines.fire(
+            session, award, workflow.AWARD, "withdraw", actor, f"objection {objection_id}: {reason}"
+        )
+        notices.queue(session, award, "withdrawn", notices.withdrawn_text(run, award, reason))
+    if objection.objector_uscc is not None:
+        notices.queue(
+            session,
+            award,
+            f"objection_decided:{objection_id}",
+            notices.objection_decided_text(run, award, objection_id, decision, reason),
+            to=objection.objector_uscc,
+        )
     return objection
 
 
@@ -362,13 +392,23 @@ class PayResult:
     excluded: int = 0  # confirmed awards not paid: their once scope was paid under another award
 
 
-def pay(session: Session, run_id: int, actor: str) -> PayResult:
-    """Pay every confirmed award of the run once; re-running (or racing) pays nothing more."""
+def pay(session: Session, run_id: int, actor: str, value_date: dt.date | None = None) -> PayResult:
+    """Pay every confirmed award of the run once; re-running (or racing) pays nothing more.
+
+    `value_date` is the day the disbursement is booked (default today in China): reports count
+    the money in that day's year. It may not precede the run's approval.
+    """
+    value_date = value_date or today()
     run = session.get(ScreeningRun, run_id)
     if run is None:
         raise NotFound(f"no screening run {run_id}")
     if run.state not in ("approved", "closed"):
         raise workflow.RUN.refusal(run, run.state, "pay", workflow.RUN.allowed(run.state))
+    if run.approved_on is not None and value_date < run.approved_on:
+        raise Refused(
+            f"run {run_id} was approved on {run.approved_on}: a payment's value date "
+            f"({value_date}) is not before it"
+        )
     ids = session.scalars(
         select(Award.id)
         .where(Award.run_id == run_id, Award.state == "confirmed")
@@ -403,6 +443,7 @@ def pay(session: Session, run_id: int, actor: str) -> PayResult:
                 paid_fen += award.allocated_fen
             machines.fire(session, award, workflow.AWARD, "pay", actor, "payment instructed")
             award.paid_at = dt.datetime.now(dt.UTC)
+            award.value_date = value_date
             notices.queue(session, award, "paid", notices.paid_text(run, award))
             session.commit()
         except BaseException:

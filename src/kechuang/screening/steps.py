@@ -107,7 +107,7 @@ def _withdraw(ctx: Context, run: ScreeningRun, body: s.WithdrawIn) -> s.RunOut:
 
 
 def _pay(ctx: Context, run: ScreeningRun, _: NoInput) -> s.PayOut:
-    paid = service.pay(ctx.session, run.id, ctx.actor.name)
+    paid = service.pay(ctx.session, run.id, ctx.actor.name, value_date=ctx.actor.today)
     return s.PayOut(
         paid=paid.paid, paid_fen=paid.paid_fen, waiting=paid.waiting, excluded=paid.excluded
     )

@@ -90,6 +90,8 @@ class ScreeningRun(Base):
     # A run that repeats a live run (same policy, version, year) says why, and which one.
     start_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     duplicate_of: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The budget year the run's money belongs to (NULL: the evaluation year, as before).
+    budget_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class ScreeningResult(Base):
@@ -125,6 +127,9 @@ class Award(Base):
     allocated_fen: Mapped[int] = mapped_column(BigInteger)
     state: Mapped[str] = mapped_column(String(16))
     paid_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The value date of the disbursement: the day the money is booked as paid (reports count
+    # money by it); paid_at stays the moment the payment was instructed.
+    value_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
 
 class OnceClaim(Base):
@@ -195,6 +200,9 @@ class Objection(Base):
     """An objection to an award during the public notice, and its decision."""
 
     __tablename__ = "screening_objections"
+    # A repeated submission (the same objector, award and reason) is the same objection: the
+    # key is a hash of the three, and the database keeps one row per key whatever the timing.
+    __table_args__ = (Index("uq_screening_objections_key", "idempotency_key", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("screening_runs.id"), index=True)
@@ -210,10 +218,12 @@ class Objection(Base):
     decided_by: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH), nullable=True)
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class Notification(Base):
-    """A message to an enterprise waiting to be sent (the outbox; a sender sets sent_at)."""
+    """A message to an enterprise (the outbox). The notices package delivers it: it is in the
+    enterprise's inbox at once; sent_at is set when its email/SMS deliveries were queued."""
 
     __tablename__ = "notifications_outbox"
     __table_args__ = (UniqueConstraint("run_id", "uscc", "kind"),)
@@ -223,6 +233,7 @@ class Notification(Base):
     uscc: Mapped[str] = mapped_column(String(USCC_LENGTH))
     kind: Mapped[str] = mapped_column(String(32))
     text_zh: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 

@@ -123,6 +123,7 @@ def _store_tables() -> dict[str, tuple[Select[Any], dict[str, pa.DataType]]]:
                 ScreeningRun.state,
                 ScreeningRun.eligible_fen,
                 ScreeningRun.allocated_fen,
+                ScreeningRun.budget_year,
             ),
             {
                 "id": num,
@@ -131,6 +132,7 @@ def _store_tables() -> dict[str, tuple[Select[Any], dict[str, pa.DataType]]]:
                 "state": text,
                 "eligible_fen": big,
                 "allocated_fen": big,
+                "budget_year": num,
             },
         ),
         "awards_in": (
@@ -141,6 +143,7 @@ def _store_tables() -> dict[str, tuple[Select[Any], dict[str, pa.DataType]]]:
                 Award.eligible_fen,
                 Award.allocated_fen,
                 Award.paid_at,
+                Award.value_date,
             ),
             {
                 "run_id": num,
@@ -149,6 +152,7 @@ def _store_tables() -> dict[str, tuple[Select[Any], dict[str, pa.DataType]]]:
                 "eligible_fen": big,
                 "allocated_fen": big,
                 "paid_at": stamp,
+                "value_date": date,
             },
         ),
         "loans_in": (
@@ -243,7 +247,8 @@ VIEWS: dict[str, Callable[[str, str], str]] = {
     ),
     "awards": lambda _, __: (
         """
-        SELECT a.*, coalesce(year(a.paid_at), r.year) AS year, r.policy_id,
+        SELECT a.*, coalesce(year(a.value_date), year(a.paid_at), r.budget_year, r.year) AS year,
+               r.policy_id,
                f.district, f.park, f.industry_code
         FROM awards_in a JOIN runs_in r ON r.id = a.run_id LEFT JOIN firms f USING (uscc)"""
     ),

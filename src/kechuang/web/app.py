@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
@@ -25,7 +25,7 @@ from kechuang.http.i18n import LANG_COOKIE
 from kechuang.http.limits import BodyLimit
 from kechuang.http.nesting import JsonDepthLimit
 from kechuang.http.security import OFFICIALS, enforce_csrf, load_caller
-from kechuang.http.templating import register_templates, render
+from kechuang.http.templating import register_templates
 from kechuang.policies import source as policy_source
 from kechuang.store.engine import make_engine, make_sessionmaker
 
@@ -42,6 +42,9 @@ ROUTER_MODULES = (
     "kechuang.screening.enterprise_router",
     "kechuang.screening.runs_router",
     "kechuang.screening.whatif_router",
+    "kechuang.notices.router",
+    "kechuang.screening.objections_router",
+    "kechuang.portal.router",
     "kechuang.stats.dashboard",
     "kechuang.accounts.admin_pages",
     "kechuang.finance.router",
@@ -123,15 +126,6 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         if caller is not None and caller.principal.role in OFFICIALS:
             return StatusOut(**counts, batches=read_batches(app.state.engine))
         return StatusOut(**counts)
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def start_page(request: Request) -> Response:
-        caller = load_caller(request)
-        if caller is not None:
-            from kechuang.accounts.auth_pages import home_of
-
-            return RedirectResponse(home_of(caller.principal.role), status_code=303)
-        return render(request, "status.html", {"status": read_status(app.state.engine)})
 
     return app
 

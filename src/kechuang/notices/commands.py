@@ -1,0 +1,138 @@
+"""`kechuang notices`: deliver the outbox (once, or every N seconds), list and re-queue dead
+deliveries, and set an enterprise's channels."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from kechuang.domain.uscc import InvalidUSCC, validate
+from kechuang.notices import delivery, matching, preferences, subscriptions
+from kechuang.notices.channels import EmailSender, LoggingSms, NoSmtp, SmtpSender
+from kechuang.notices.settings import SettingsError, public_url, retry_from, smtp_from
+from kechuang.store.engine import make_engine, make_sessionmaker
+from kechuang.workflow.errors import Refusal
+
+BAD_INPUT = 2
+out = Console()
+err = Console(stderr=True)
+notices_app = typer.Typer(
+    help="Notices: deliver the outbox by email and SMS, dead letters, channels.",
+    no_args_is_help=True,
+)
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    engine = make_engine()
+    try:
+        with make_sessionmaker(engine)() as session:
+            yield session
+    except (Refusal, SettingsError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(BAD_INPUT) from exc
+    finally:
+        engine.dispose()
+
+
+def send_once(session: Session, email: EmailSender, sms: LoggingSms) -> delivery.Report:
+    """One pass of the sender: dispatch the outbox, tell subscribers of new policies, then
+    attempt every delivery that is due."""
+    base = public_url()
+    dispatched = delivery.dispatch(session, base)
+    conn = session.connection()
+    subscriptions.announce_policies(
+        session,
+        matching.current_policies(dt.date.today().year),
+        lambda uscc, policy: matching.verdict_on_facts(conn, uscc, policy),
+        base,
+    )
+    subscriptions.announce_runs(session, matching.published_runs(session), matching.policy_of, base)
+    report = delivery.deliver_due(session, email, sms, retry_from())
+    return delivery.Report(dispatched, report.sent, report.retried, report.dead)
+
+
+@notices_app.command("send")
+def send(
+    every: int = typer.Option(
+        0, "--every", min=0, max=3600, help="Repeat every N seconds (0: one pass and stop)"
+    ),
+) -> None:
+    """Deliver the outbox: queue each message on its enterprise's channels, send what is due."""
+    try:
+        settings = smtp_from()
+        retry_from()
+    except SettingsError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(BAD_INPUT) from exc
+    email: EmailSender = SmtpSender(settings) if settings else NoSmtp()
+    if settings is None:
+        err.print("[yellow]KECHUANG_SMTP_HOST is not set: email deliveries fail and retry[/yellow]")
+    sms = LoggingSms()
+    while True:
+        with _session() as session:
+            r = send_once(session, email, sms)
+        out.print(
+            f"dispatched {r.dispatched} · sent {r.sent} · to retry {r.retried} · dead {r.dead}"
+        )
+        if not every:
+            return
+        time.sleep(every)
+
+
+@notices_app.command("dead")
+def dead() -> None:
+    """Deliveries that failed every attempt."""
+    with _session() as session:
+        total, rows = delivery.dead_letters(session, 100, 0)
+        table = Table(title=f"投递失败 Dead letters ({total})")
+        for column in ("id", "uscc", "channel", "address", "attempts", "last error"):
+            table.add_column(column)
+        for d in rows:
+            table.add_row(
+                str(d.id), d.uscc, d.channel, d.address, str(d.attempts), d.last_error or ""
+            )
+        out.print(table)
+
+
+@notices_app.command("retry")
+def retry(delivery_id: int = typer.Argument(..., min=1)) -> None:
+    """Queue a dead delivery again, with a fresh count of attempts."""
+    with _session() as session:
+        delivery.requeue(session, delivery_id, dt.datetime.now(dt.UTC))
+        session.commit()
+        out.print(f"delivery {delivery_id} queued again")
+
+
+@notices_app.command("channels")
+def channels(
+    uscc: str = typer.Argument(..., help="The enterprise's USCC"),
+    email: str = typer.Option("", help="Email address"),
+    phone: str = typer.Option("", help="Mobile number"),
+    email_on: bool = typer.Option(False, "--email-on/--email-off"),
+    sms_on: bool = typer.Option(False, "--sms-on/--sms-off"),
+    by: str = typer.Option(..., "--by", help="Who sets it (recorded)"),
+) -> None:
+    """Set an enterprise's channels (as the enterprise asked, e.g. by letter)."""
+    try:
+        uscc = validate(uscc)
+    except InvalidUSCC as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(BAD_INPUT) from exc
+    with _session() as session:
+        c = preferences.choose(session, uscc, email, phone, email_on, sms_on, by)
+        session.commit()
+        out.print(
+            f"{uscc}: email {'on' if c.email_on else 'off'}, sms {'on' if c.sms_on else 'off'}"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(notices_app, name="notices")
