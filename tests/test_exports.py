@@ -28,6 +28,7 @@ from kechuang.store.engine import make_engine, make_sessionmaker
 from kechuang.web.app import create_app
 from tests.domain.test_spreadsheet import is_plain_number
 from tests.enterprises.panels import write_csv
+from tests.screening.people import Today, add_people, award_id, enterprise_account
 from tests.screening.population import ELIGIBLE, eligible_usccs, rows
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "kechuang"
@@ -132,18 +133,28 @@ def hostile_store(store_env: str, tmp_path: Path) -> Iterator[str]:
     yield store_env
 
 
-def test_every_export_keeps_hostile_text_as_text(hostile_store: str, tmp_path: Path) -> None:
+def test_every_export_keeps_hostile_text_as_text(
+    hostile_store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    today = Today(monkeypatch)
     usccs = eligible_usccs()
     assert len(usccs) == len(ELIGIBLE) == 5
     # The run: published (公示 list), approved, accounts confirmed with hostile names, paid.
-    kc("runs", "start", "--policy", "first-above-scale-reward", "--year", "2024", "--by", "o1")
-    kc("runs", "publish", "1", "--by", "o1", "--on", "2025-03-03", "--notice-days", "3")
-    kc("runs", "approve", "1", "--by", "o2", "--on", "2025-03-07")
+    engine = make_engine(hostile_store)
+    add_people(engine, usccs)
+    kc("runs", "start", "--policy", "first-above-scale-reward", "--year", "2024",
+       "--by", "officer1")  # fmt: skip
+    today.set("2025-03-03")
+    kc("runs", "publish", "1", "--by", "officer1", "--notice-days", "3")
+    today.set("2025-03-07")
+    kc("runs", "approve", "1", "--by", "officer2")
+    today.set("2025-03-10")
     for uscc, account_name in zip(usccs, ACCOUNT_NAMES, strict=False):
-        kc("runs", "confirm", "1", "--uscc", uscc, "--account-name", account_name,
-           "--bank", BANK, "--account", "6217000012345678", "--by", uscc,
-           "--on", "2025-03-10")  # fmt: skip
+        kc("runs", "confirm", uscc, str(award_id(engine, 1, uscc)), "--account-name",
+           account_name, "--bank", BANK, "--account-number", "6217000012345678",
+           "--by", enterprise_account(uscc))  # fmt: skip
     kc("runs", "pay", "1", "--by", "finance-chen")
+    engine.dispose()
     notice, payments = tmp_path / "notice.xlsx", tmp_path / "payments.xlsx"
     kc("runs", "export", "1", "--notice", str(notice), "--payments", str(payments))
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 from sqlalchemy import Engine
+from tests.screening.people import Today, award_id, enterprise_account
 from tests.screening.population import eligible_usccs
 from typer.testing import CliRunner
 
@@ -22,13 +23,14 @@ def kc(*args: str, code: int = 0) -> str:
     return result.output
 
 
-def test_runs_cli_walk(engine: Engine, tmp_path: Path) -> None:
+def test_runs_cli_walk(engine: Engine, tmp_path: Path, people: None, today: Today) -> None:
     usccs = eligible_usccs()
     output = kc("start", "--policy", "first-above-scale-reward", "--year", "2024",
                 "--by", "officer-li", "--budget", "600000.01")  # fmt: skip
     assert "run 1" in output and "screened" in output
     assert "screened" in kc("list")
-    kc("publish", "1", "--by", "officer-li", "--on", "2025-03-03", "--notice-days", "3")
+    today.set("2025-03-03")
+    kc("publish", "1", "--by", "officer-li", "--notice-days", "3")
     notice = tmp_path / "notice.xlsx"
     kc("export", "1", "--notice", str(notice))
     sheet = load_workbook(notice).active
@@ -41,19 +43,24 @@ def test_runs_cli_walk(engine: Engine, tmp_path: Path) -> None:
     # openpyxl reads numbers back as float; str() gives the digits written.
     assert sum(Decimal(str(a)) for a in amounts) == Decimal("600000.01")
 
+    today.set("2025-03-04")
     kc("object", "1", "--uscc", usccs[0], "--reason", "收入虚报", "--name", "张三",
-       "--contact", "13800000000", "--by", "officer-li", "--on", "2025-03-04")  # fmt: skip
-    kc("decide", "1", "--uphold", "--reason", "核实属实", "--by", "officer-zhao")
-    output = kc("approve", "1", "--by", "officer-li", "--on", "2025-03-07", code=2)
+       "--contact", "13800000000", "--by", "officer-li")  # fmt: skip
+    kc("decide", "1", "--decision", "upheld", "--reason", "核实属实", "--by", "officer-zhao")
+    today.set("2025-03-07")
+    output = kc("approve", "1", "--by", "officer-li", code=2)
     assert "four-eyes" in output
-    kc("approve", "1", "--by", "officer-wang", "--on", "2025-03-07")
+    assert "confirm_by: 2025-03-21" in kc("approve", "1", "--by", "officer-wang")
+    today.set("2025-03-10")
     for uscc in usccs[1:4]:
-        kc("confirm", "1", "--uscc", uscc, "--account-name", f"企业{uscc[-4:]}",
-           "--bank", "中国银行上海分行", "--account", "6217000012345678", "--by", uscc,
-           "--on", "2025-03-10")  # fmt: skip
-    assert "1 award(s) lapsed" in kc("lapse", "1", "--as-of", "2025-03-31", "--by", "officer-wang")
-    assert "paid 3 award(s)" in kc("pay", "1", "--by", "finance-chen")
-    assert "paid 0 award(s), ¥0.00" in kc("pay", "1", "--by", "finance-chen")
+        kc("confirm", uscc, str(award_id(engine, 1, uscc)), "--account-name", f"企业{uscc[-4:]}",
+           "--bank", "中国银行上海分行", "--account-number", "6217000012345678",
+           "--by", enterprise_account(uscc))  # fmt: skip
+    today.set("2025-03-31")
+    assert "lapsed: 1" in kc("lapse", "1", "--by", "officer-wang")
+    assert "paid: 3" in kc("pay", "1", "--by", "finance-chen")
+    again = kc("pay", "1", "--by", "finance-chen")
+    assert "paid: 0" in again and "paid_fen: 0" in again
     payments = tmp_path / "payments.xlsx"
     kc("export", "1", "--payments", str(payments))
     sheet = load_workbook(payments).active
@@ -61,12 +68,14 @@ def test_runs_cli_walk(engine: Engine, tmp_path: Path) -> None:
     rows = list(sheet.iter_rows(values_only=True))[2:]
     assert [r[2] for r in rows] == usccs[1:4]
     assert all(r[5] == "6217000012345678" and r[8].endswith(":pay") for r in rows)
-    kc("clawback", "1", "--uscc", usccs[1], "--reason", "审计发现虚报", "--by", "officer-zhao")
+    kc("clawback", "1", usccs[1], "--reason", "审计发现虚报", "--by", "officer-zhao")
     shown = kc("show", "1", "--events")
     assert "clawed_back" in shown and "withdrawn" in shown and "lapsed" in shown
 
-    assert "refused" in kc("pay", "99", "--by", "x", code=2)
+    assert "refused" in kc("pay", "99", "--by", "officer-li", code=2)
+    assert "refused" in kc("pay", "1", "--by", "nobody", code=2)
     assert "refused" in kc("publish", "1", "--by", "officer-li", code=2)
-    assert "a date is YYYY-MM-DD" in kc("publish", "1", "--by", "x", "--on", "03/01", code=2)
+    # an enterprise's account may not take an officer's step
+    assert "refused" in kc("publish", "1", "--by", enterprise_account(usccs[0]), code=2)
     ledger = runner.invoke(app, ["ledger", "balance"])
     assert ledger.exit_code == 0, ledger.output

@@ -39,7 +39,7 @@ from tests.screening.steps import (
 )
 
 from kechuang.screening import once, service
-from kechuang.screening.errors import DuplicateRun, Refused
+from kechuang.screening.errors import DuplicateRun, IllegalTransition, Refused
 from kechuang.screening.runs import live_duplicate, load_policy, start_run
 from kechuang.screening.tables import Award, OnceClaim, ScreeningRun
 from kechuang.store.engine import make_engine, make_sessionmaker
@@ -189,7 +189,7 @@ class OnceScopeMachine(RuleBasedStateMachine):
                     service.confirm_account(session, run_id, uscc, uscc, "中国银行",
                                             "6217000012345678", uscc, on=CONFIRMED)  # fmt: skip
                     session.commit()
-                except Refused:  # no award here, or not approved (excluded, lapsed, confirmed)
+                except (Refused, IllegalTransition):  # no award, or not approved any more
                     session.rollback()
 
     @precondition(lambda self: "approved" in self.states())

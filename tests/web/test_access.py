@@ -178,6 +178,11 @@ CASES: dict[tuple[str, str], Case] = {
         "/api/v1/objections/{objection_id}/decision", {"decision": "rejected", "reason": "r"}
     ),
     ("POST", "/api/v1/runs/{run_id}/pay"): Case("/api/v1/runs/{run_id}/pay"),
+    ("POST", "/api/v1/runs/{run_id}/lapse"): Case("/api/v1/runs/{run_id}/lapse"),
+    ("POST", "/api/v1/runs/{run_id}/object"): Case(
+        "/api/v1/runs/{run_id}/object",
+        {"uscc": USCC_A, "reason": "r", "name": "张三", "contact": "13800000000"},
+    ),
     ("POST", "/api/v1/runs/{run_id}/withdraw"): Case(
         "/api/v1/runs/{run_id}/withdraw", {"reason": "r"}
     ),

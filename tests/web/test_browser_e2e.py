@@ -40,14 +40,14 @@ def test_screening_to_payment_in_the_browser(
     # The job page polls with htmx and moves on to the run when screening is done.
     officer.wait_for_url("**/officer/runs/*", timeout=60_000)
     assert "已筛查" in officer.inner_text("#run-state")
-    officer.click("#publish")
+    officer.click("form.step-publish button[type=submit]")
     officer.wait_for_selector("#flash")
     assert "公示中" in officer.inner_text("#run-state")
 
     world_app.state.clock.advance(30)  # the notice period passes
     reviewer = user_page(officer, world_server, "officer2")
     reviewer.goto(officer.url.split("?")[0])
-    reviewer.click("#approve")
+    reviewer.click("form.step-approve button[type=submit]")
     reviewer.wait_for_selector("#flash")
     assert "已审核" in reviewer.inner_text("#run-state"), reviewer.inner_text("#flash")
 
@@ -62,13 +62,14 @@ def test_screening_to_payment_in_the_browser(
     assert "✓" in explanation
     assert "1000万元" in explanation  # the cited clause and condition
     enterprise.goto(f"{world_server}/enterprises/{USCC_A}/benefits")
-    enterprise.fill(".confirm-form input[name=bank]", "示例银行上海分行")
-    enterprise.fill(".confirm-form input[name=account_number]", "6222000011112222")
-    enterprise.click(".confirm-form button[type=submit]")
+    enterprise.fill("form.step-confirm input[name=account_name]", "示例企业")
+    enterprise.fill("form.step-confirm input[name=bank]", "示例银行上海分行")
+    enterprise.fill("form.step-confirm input[name=account_number]", "6222000011112222")
+    enterprise.click("form.step-confirm button[type=submit]")
     assert "账户已确认" in enterprise.inner_text("#flash")
 
     officer.reload()
-    officer.click("#pay")
+    officer.click("form.step-pay button[type=submit]")
     officer.wait_for_selector("#flash")
     assert "拨付" in officer.inner_text(".steps") and "¥200,000.00" in officer.inner_text(".steps")
     paid_row = officer.locator("#awards tr", has_text=USCC_A)

@@ -50,8 +50,7 @@ def test_a_repeated_run_asks_why_and_shows_who_it_leaves_out(
     assert reasons == [f"已在批次 #{first_id} 有在办奖励，按政策只享受一次"] * 2
 
     officer.goto(first)
-    officer.click("text=撤回本批次")
-    officer.fill("#withdraw-reason", "导入数据有误")
-    officer.click("#withdraw")
+    officer.fill("form.step-withdraw textarea[name=reason]", "导入数据有误")
+    officer.click("form.step-withdraw button[type=submit]")
     officer.wait_for_selector("#flash")
     assert "已撤销" in officer.inner_text("#run-state")

@@ -136,9 +136,9 @@ def test_screen_publish_approve_confirm_pay(any_app: Any) -> None:
         "run.start",
         "run.publish",
         "run.approve",
-        "award.confirm_account",
+        "award.confirm",
         "run.pay",
-        "award.claw_back",
+        "award.clawback",
     ):
         assert action in actions
 

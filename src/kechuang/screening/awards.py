@@ -61,6 +61,11 @@ class AwardOut(BaseModel):
     bank: str | None
     account_tail: str | None
 
+    @property
+    def award_id(self) -> int:
+        """The award's key in its address (/enterprises/{uscc}/awards/{award_id})."""
+        return self.id
+
 
 @lru_cache(maxsize=1)
 def _awards_query() -> Any:
@@ -99,12 +104,13 @@ _FIELDS = list(AwardOut.model_fields)
 def visible_award(session: Session, uscc: str, award_id: int) -> Any:
     """The award if `uscc` may see it (its own, in a published run); else 404, worded exactly
     as for an id that does not exist, so that guessing ids tells an enterprise nothing."""
+    from kechuang.screening.errors import NotFound
     from kechuang.screening.tables import Award, ScreeningRun
 
     award = session.get(Award, award_id)
     run = session.get(ScreeningRun, award.run_id) if award is not None else None
     if award is None or run is None or award.uscc != uscc or run.published_on is None:
-        raise ProblemError(404, f"no award {award_id} for {uscc}")
+        raise NotFound(f"no award {award_id} for {uscc}")
     return award
 
 

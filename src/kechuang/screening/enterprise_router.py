@@ -1,5 +1,6 @@
 """Enterprises: the list (scoped), one enterprise, its policies with explanation and gap, and its
-benefits (awards) where it confirms its bank account or objects to a notice.
+benefits (awards). Confirming a bank account and objecting to a notice are declared steps
+(kechuang.screening.steps, `award.confirm` and `objection.lodge`), mounted by runs_router.
 
 An enterprise account sees only its own USCC: every route here goes through `Scope.enterprise`,
 which answers 404 for any other, so an enterprise cannot even learn that another exists.
@@ -7,34 +8,28 @@ which answers 404 for any other, so an enterprise cannot even learn that another
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from kechuang.accounts import audit
 from kechuang.accounts.service import Principal
 from kechuang.domain import district
-from kechuang.domain.text import CleanLine, CleanText
 from kechuang.enterprises import facts
 from kechuang.enterprises.tables import enterprises
-from kechuang.http.fields import Id, Year
+from kechuang.http.fields import Year
 from kechuang.http.pagination import Page, PageParams, page, page_params
 from kechuang.http.problems import ProblemError, problem_responses
-from kechuang.http.security import Scope, client_ip, db, require
+from kechuang.http.security import Scope, db, require
 from kechuang.http.templating import language, register_templates, render
 from kechuang.rules.explain import render_text, to_json
 from kechuang.screening import eligibility
 from kechuang.screening.awards import (
     AwardOut,
     awards_of,
-    clock,
-    refused,
-    visible_award,
 )
 
 router = APIRouter(responses=problem_responses(401, 403, 404, 422))
@@ -75,24 +70,6 @@ class PolicyVerdictOut(BaseModel):
 class ExplanationOut(BaseModel):
     verdict: dict[str, Any]
     text: str
-
-
-class BankAccountIn(BaseModel):
-    account_name: CleanLine = Field(min_length=1, max_length=200)
-    bank: CleanLine = Field(min_length=1, max_length=200)
-    account_number: CleanLine = Field(min_length=8, max_length=40)
-
-
-class ObjectionIn(BaseModel):
-    reason: CleanText = Field(min_length=1, max_length=2000)
-
-
-class ObjectionOut(BaseModel):
-    id: int
-    run_id: int
-    award_id: int
-    reason: str
-    lodged_on: dt.date
 
 
 def _enterprise_out(row: Any) -> EnterpriseOut:
@@ -225,127 +202,6 @@ def enterprise_awards(
     return page(request, items[params.offset : params.offset + params.limit], len(items), params)
 
 
-def confirm_bank_account(
-    request: Request,
-    session: Session,
-    who: Principal,
-    uscc: str,
-    award_id: int,
-    body: BankAccountIn,
-) -> AwardOut:
-    from kechuang.screening import service
-
-    if who.role != "enterprise":
-        raise ProblemError(403, "only the enterprise itself confirms its bank account")
-    award = visible_award(session, uscc, award_id)
-    before = {"state": award.state}
-    with refused():
-        service.confirm_account(
-            session,
-            award.run_id,
-            uscc,
-            body.account_name,
-            body.bank,
-            body.account_number,
-            actor=who.username,
-            on=clock(request),
-        )
-    audit.record(
-        session,
-        who.username,
-        "award.confirm_account",
-        "award",
-        award_id,
-        before,
-        {"state": award.state, "bank": body.bank, "account_tail": body.account_number[-4:]},
-        client_ip(request),
-    )
-    session.commit()
-    return next(a for a in awards_of(session, uscc) if a.id == award_id)
-
-
-def object_to(
-    request: Request,
-    session: Session,
-    who: Principal,
-    uscc: str,
-    award_id: int,
-    body: ObjectionIn,
-) -> ObjectionOut:
-    from kechuang.screening import service
-
-    if who.role != "enterprise":
-        raise ProblemError(403, "an officer records others' objections in the run's page")
-    award = visible_award(session, uscc, award_id)
-    with refused():
-        objection = service.lodge_objection(
-            session,
-            award.run_id,
-            uscc,
-            service.Objector(uscc=uscc),
-            body.reason,
-            actor=who.username,
-            on=clock(request),
-        )
-    audit.record(
-        session,
-        who.username,
-        "objection.lodge",
-        "objection",
-        objection.id,
-        None,
-        {"award_id": award_id, "reason": body.reason},
-        client_ip(request),
-    )
-    session.commit()
-    return ObjectionOut(
-        id=objection.id,
-        run_id=objection.run_id,
-        award_id=objection.award_id,
-        reason=objection.reason,
-        lodged_on=objection.lodged_on,
-    )
-
-
-@router.post(
-    f"{api}/{{uscc}}/awards/{{award_id}}/bank-account",
-    response_model=AwardOut,
-    tags=["enterprises"],
-    responses=problem_responses(409),
-)
-def confirm_bank_account_api(
-    request: Request,
-    uscc: str,
-    award_id: Id,
-    body: BankAccountIn,
-    session: Session = Depends(db),
-    who: Principal = Depends(Viewer),
-) -> AwardOut:
-    """The enterprise confirms the account its approved award is paid into."""
-    _get_enterprise(session, Scope(who), uscc)
-    return confirm_bank_account(request, session, who, uscc, award_id, body)
-
-
-@router.post(
-    f"{api}/{{uscc}}/awards/{{award_id}}/objections",
-    response_model=ObjectionOut,
-    status_code=201,
-    tags=["enterprises"],
-    responses=problem_responses(409),
-)
-def object_api(
-    request: Request,
-    uscc: str,
-    award_id: Id,
-    body: ObjectionIn,
-    session: Session = Depends(db),
-    who: Principal = Depends(Viewer),
-) -> ObjectionOut:
-    """An objection to the award during its public notice."""
-    _get_enterprise(session, Scope(who), uscc)
-    return object_to(request, session, who, uscc, award_id, body)
-
-
 # Pages ---------------------------------------------------------------------------------------
 
 
@@ -419,46 +275,6 @@ def benefits_page(
             "e": _enterprise_out(row),
             "awards": awards_of(session, uscc),
             "message": request.query_params.get("message"),
+            "done": request.query_params.get("done"),
         },
     )
-
-
-@router.post("/enterprises/{uscc}/awards/{award_id}/bank-account", include_in_schema=False)
-def confirm_form(
-    request: Request,
-    uscc: str,
-    award_id: Id,
-    account_name: str = Form(""),
-    bank: str = Form(""),
-    account_number: str = Form(""),
-    session: Session = Depends(db),
-    who: Principal = Depends(Viewer),
-) -> Response:
-    _get_enterprise(session, Scope(who), uscc)
-    try:
-        body = BankAccountIn(account_name=account_name, bank=bank, account_number=account_number)
-        confirm_bank_account(request, session, who, uscc, award_id, body)
-        message = "confirmed"
-    except (ProblemError, ValueError) as exc:
-        session.rollback()
-        message = getattr(exc, "detail", None) or "invalid"
-    return RedirectResponse(f"/enterprises/{uscc}/benefits?message={message}", status_code=303)
-
-
-@router.post("/enterprises/{uscc}/awards/{award_id}/objections", include_in_schema=False)
-def objection_form(
-    request: Request,
-    uscc: str,
-    award_id: Id,
-    reason: str = Form(""),
-    session: Session = Depends(db),
-    who: Principal = Depends(Viewer),
-) -> Response:
-    _get_enterprise(session, Scope(who), uscc)
-    try:
-        object_to(request, session, who, uscc, award_id, ObjectionIn(reason=reason))
-        message = "objected"
-    except (ProblemError, ValueError) as exc:
-        session.rollback()
-        message = getattr(exc, "detail", None) or "invalid"
-    return RedirectResponse(f"/enterprises/{uscc}/benefits?message={message}", status_code=303)

@@ -1,26 +1,26 @@
-"""The refusals of the screening workflow: each says what was refused and why; nothing changed."""
+"""The refusals of the screening workflow: the workflow kernel's kinds under screening's names.
+
+A refusal says what was refused and why; nothing was changed. `Refused` is a Conflict (409 on
+the API, exit 2 on the CLI), `NotFound` the kernel's NotFound (404), and a step the subject's
+state does not allow is the kernel's IllegalTransition (409), raised by kechuang.workflow.machines.
+"""
 
 from __future__ import annotations
 
+from kechuang.workflow.errors import Conflict, IllegalTransition
+from kechuang.workflow.errors import NotFound as KernelNotFound
 
-class Refused(ValueError):
+__all__ = ["DuplicateRun", "IllegalTransition", "NotFound", "Refused"]
+
+
+class Refused(Conflict):
     """An action the rules do not allow now (the CLI exits 2 with the message)."""
 
 
-class IllegalTransition(Refused):
-    """A workflow event that the subject's current state does not allow."""
+class NotFound(KernelNotFound, Refused):
+    """A run, award or objection that does not exist (or the caller may not see)."""
 
-    def __init__(self, subject: str, state: str, event: str, allowed: list[str]) -> None:
-        self.subject = subject
-        self.state = state
-        self.event = event
-        self.allowed = allowed
-        choices = ", ".join(allowed) if allowed else "none (final state)"
-        super().__init__(f"{subject} is {state}: cannot {event}; allowed now: {choices}")
-
-
-class NotFound(Refused):
-    """A run, award or objection that does not exist."""
+    kind = "not-found"
 
 
 class DuplicateRun(Refused):

@@ -86,9 +86,9 @@ class Jobs:
         on_done: Any,
         reason: str | None,
     ) -> None:
-        from kechuang.screening.errors import Refused
         from kechuang.screening.runs import start_run
         from kechuang.screening.tables import ScreeningRun
+        from kechuang.workflow.errors import Refusal
 
         try:
             run_id = start_run(
@@ -105,7 +105,7 @@ class Jobs:
                 job.run_id, job.stage = run_id, "done"
             if on_done is not None:
                 on_done(job)
-        except Refused as exc:
+        except Refusal as exc:
             with job.lock:
                 job.error = str(exc)
         except Exception as exc:  # the worker must record any failure for the page to show

@@ -43,6 +43,7 @@ from kechuang.screening.locking import begin_write, locked_run
 from kechuang.screening.tables import Award, ScreeningRun
 from kechuang.store import config
 from kechuang.store.engine import make_sessionmaker
+from kechuang.workflow import machines
 
 OUTCOMES = ("eligible", "ineligible", "manual_review", "unknown")
 AWARD_INSERT_ROWS = 10_000
@@ -243,7 +244,7 @@ def resume_run(engine: Engine, run_id: int, actor: str, progress: Progress | Non
         run = session.get(ScreeningRun, run_id)
         if run is None:
             raise NotFound(f"no screening run {run_id}")
-        workflow.check(run, "finish")
+        machines.check(workflow.RUN, run, "finish")
         policy, _ = load_policy(run.policy_id, run.year, (), session)
         if policy.content_hash != run.policy_hash:
             raise Refused(
@@ -356,7 +357,7 @@ def _store_awards(
 ) -> None:
     """The run's awards with their claims, its exclusions and its `finish`, in one transaction."""
     run = locked_run(session, run_id)
-    workflow.check(run, "finish")
+    machines.check(workflow.RUN, run, "finish")
     holders = once.held(session, run.policy_id, run.scope_key) if run.scope_key else {}
     kept = [row for row in eligible if row[0] not in holders]
     claims = [Claim(u, int(fen), Decimal(s) if s is not None else None)
@@ -386,5 +387,5 @@ def _store_awards(
     note = f"{total} enterprises screened"
     if excluded:
         note += f"; {len(excluded)} excluded: paid or awarded before in scope {run.scope_key}"
-    workflow.fire(session, run, "finish", actor, note)
+    machines.fire(session, run, workflow.RUN, "finish", actor, note)
     session.flush()

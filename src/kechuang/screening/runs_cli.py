@@ -1,13 +1,14 @@
 """`kechuang runs ...`: the 免申即享 workflow from the command line.
 
-Each command calls the service functions the web API will call (screening.runs, .service,
-.export), names the acting person with `--by`, and exits 2 with the reason when an action is
-refused (nothing is changed then).
+`start` and `resume` (a run with progress bars), `list`, `show` and `export` are written here;
+every state-changing step after the start (publish, object, approve, lapse, pay, withdraw,
+decide, clawback, confirm, lodge) is the declared step of kechuang.screening.steps, the same as
+the API's and the page's. `--by` names the account that acts; every refusal exits 2 with the
+reason and changes nothing.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,10 +28,14 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from kechuang.accounts import audit
+from kechuang.accounts.service import principal_by_username
 from kechuang.domain.money import format_yuan
-from kechuang.ledger import LedgerError
 from kechuang.screening import runs as runs_module
-from kechuang.screening.errors import Refused
+from kechuang.screening.steps import STEPS
+from kechuang.store.engine import make_sessionmaker
+from kechuang.workflow.cli_adapter import add_step_commands, both_languages
+from kechuang.workflow.errors import Refusal, lower_refusals
 
 BAD_INPUT = 2
 err = Console(stderr=True)
@@ -40,20 +45,9 @@ runs_app = typer.Typer(
     no_args_is_help=True,
 )
 
-By = Annotated[str, typer.Option("--by", help="Who acts (officer or enterprise)")]
-On = Annotated[
-    str | None, typer.Option("--on", help="The day it happens, YYYY-MM-DD (default today)")
-]
+By = Annotated[str, typer.Option("--by", help="The officer's account that acts")]
 T = TypeVar("T")
-
-
-def _date(text: str | None, option: str = "--on") -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise _fail(f"{option} {text!r}: a date is YYYY-MM-DD") from None
+START_ROLES = ("officer",)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -82,8 +76,8 @@ def _in_session(action: Callable[[Session], T]) -> T:
         try:
             with session_scope(engine) as session:
                 return action(session)
-        except (Refused, LedgerError) as exc:
-            raise _fail(str(exc)) from None
+        except (Refusal, *lower_refusals()) as exc:
+            raise _fail(both_languages(exc)) from None
 
 
 class _RichProgress(runs_module.Progress):
@@ -129,24 +123,45 @@ def start_command(
 
     An enterprise already paid under the policy's once scope (or holding a live award in
     another run) is excluded from the new run's awards, with the reason shown."""
-    with _engine() as engine, _bars() as bars:
-        try:
-            run_id = runs_module.start_run(
-                engine, policy, year, by, sets or [], budget, _RichProgress(bars), reason
-            )
-        except Refused as exc:
-            raise _fail(str(exc)) from None
+    with _engine() as engine:
+        starter = _officer(engine, by)
+        with _bars() as bars:
+            try:
+                run_id = runs_module.start_run(
+                    engine, policy, year, starter, sets or [], budget, _RichProgress(bars), reason
+                )
+            except Refusal as exc:
+                raise _fail(both_languages(exc)) from None
+        # The same audit row as the API's start (kechuang.screening.runs_router.start).
+        given = {"policy_id": policy, "year": year, "budget_yuan": budget, "sets": sets or [],
+                 "reason": reason}  # fmt: skip
+        with make_sessionmaker(engine)() as session:
+            audit.record(session, starter, "run.start", "run", run_id, None, given)
+            session.commit()
     _show(run_id, awards=False)
+
+
+def _officer(engine: Engine, username: str) -> str:
+    """The account named by --by, which must be an officer's (as on the API); else exit 2."""
+    with make_sessionmaker(engine)() as session:
+        who = principal_by_username(session, username)
+    if who is None:
+        raise _fail(f"--by {username}: no active account of that name")
+    if who.role not in START_ROLES:
+        raise _fail(f"--by {username}: role {who.role} may not start a run")
+    return who.username
 
 
 @runs_app.command("resume")
 def resume_command(run_id: Annotated[int, typer.Argument(help="Run id")], by: By) -> None:
     """Finish a run interrupted while screening or storing its results."""
-    with _engine() as engine, _bars() as bars:
-        try:
-            runs_module.resume_run(engine, run_id, by, _RichProgress(bars))
-        except Refused as exc:
-            raise _fail(str(exc)) from None
+    with _engine() as engine:
+        starter = _officer(engine, by)
+        with _bars() as bars:
+            try:
+                runs_module.resume_run(engine, run_id, starter, _RichProgress(bars))
+            except Refusal as exc:
+                raise _fail(both_languages(exc)) from None
     _show(run_id, awards=False)
 
 
@@ -292,170 +307,6 @@ def show_command(
     _show(run_id, awards=True, events=events)
 
 
-@runs_app.command("publish")
-def publish_command(
-    run_id: Annotated[int, typer.Argument(help="Run id")],
-    by: By,
-    on: On = None,
-    notice_days: Annotated[
-        int | None, typer.Option("--notice-days", help="Working days (default: policy, else 5)")
-    ] = None,
-) -> None:
-    """Publish the run for public notice (公示)."""
-    from kechuang.screening.service import publish
-
-    day = _date(on)
-    run = _in_session(lambda s: publish(s, run_id, by, day, notice_days))
-    provisional = " (provisional)" if run.notice_provisional else ""
-    out.print(
-        f"run {run_id} published on {run.published_on}; notice ends {run.notice_ends_on}"
-        f"{provisional}"
-    )
-
-
-@runs_app.command("object")
-def object_command(
-    run_id: Annotated[int, typer.Argument(help="Run id")],
-    uscc: Annotated[str, typer.Option("--uscc", help="The award objected to")],
-    reason: Annotated[str, typer.Option("--reason")],
-    by: By,
-    objector_uscc: Annotated[
-        str | None, typer.Option("--objector-uscc", help="An enterprise objecting")
-    ] = None,
-    name: Annotated[str | None, typer.Option("--name", help="A person objecting")] = None,
-    contact: Annotated[str | None, typer.Option("--contact", help="Their contact")] = None,
-    on: On = None,
-) -> None:
-    """Record an objection lodged during the notice period."""
-    from kechuang.screening.service import Objector, lodge_objection
-
-    day = _date(on)
-    objection = _in_session(
-        lambda s: lodge_objection(
-            s, run_id, uscc, Objector(objector_uscc, name, contact), reason, by, day
-        )
-    )
-    out.print(f"objection {objection.id} recorded against {uscc} in run {run_id}")
-
-
-@runs_app.command("decide")
-def decide_command(
-    objection_id: Annotated[int, typer.Argument(help="Objection id")],
-    reason: Annotated[str, typer.Option("--reason")],
-    by: By,
-    uphold: Annotated[
-        bool, typer.Option("--uphold/--reject", help="Uphold (withdraw the award) or reject")
-    ],
-) -> None:
-    """Decide an objection: uphold it (the award is withdrawn) or reject it."""
-    from kechuang.screening.service import decide_objection
-
-    decision = "upheld" if uphold else "rejected"
-    _in_session(lambda s: decide_objection(s, objection_id, decision, reason, by))
-    out.print(f"objection {objection_id} {decision}")
-
-
-@runs_app.command("approve")
-def approve_command(
-    run_id: Annotated[int, typer.Argument(help="Run id")],
-    by: By,
-    on: On = None,
-    confirm_days: Annotated[
-        int, typer.Option("--confirm-days", help="Working days to confirm a bank account")
-    ] = 10,
-) -> None:
-    """Approve the run (four-eyes: not the officer who published it); commits the budget."""
-    from kechuang.screening.service import approve
-
-    day = _date(on)
-    run = _in_session(lambda s: approve(s, run_id, by, day, confirm_days))
-    out.print(f"run {run_id} approved by {by}; bank accounts to confirm by {run.confirm_by}")
-
-
-@runs_app.command("confirm")
-def confirm_command(
-    run_id: Annotated[int, typer.Argument(help="Run id")],
-    uscc: Annotated[str, typer.Option("--uscc")],
-    account_name: Annotated[str, typer.Option("--account-name")],
-    bank: Annotated[str, typer.Option("--bank")],
-    account: Annotated[str, typer.Option("--account", help="Account number")],
-    by: By,
-    on: On = None,
-) -> None:
-    """An enterprise confirms the bank account its award is paid into."""
-    from kechuang.screening.service import confirm_account
-
-    day = _date(on)
-    _in_session(lambda s: confirm_account(s, run_id, uscc, account_name, bank, account, by, day))
-    out.print(f"account confirmed for {uscc} in run {run_id}")
-
-
-@runs_app.command("lapse")
-def lapse_command(
-    run_id: Annotated[int, typer.Argument(help="Run id")],
-    by: By,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today)")] = None,
-) -> None:
-    """Lapse the awards whose bank account was not confirmed in time."""
-    from kechuang.screening.service import lapse
-
-    day = _date(as_of, "--as-of")
-    lapsed = _in_session(lambda s: [a.uscc for a in lapse(s, run_id, by, day)])
-    out.print(f"{len(lapsed)} award(s) lapsed" + (f": {', '.join(lapsed)}" if lapsed else ""))
-
-
-@runs_app.command("withdraw")
-def withdraw_command(
-    run_id: Annotated[int, typer.Argument(help="Run id")],
-    reason: Annotated[str, typer.Option("--reason")],
-    by: By,
-) -> None:
-    """Withdraw a run before approval: its proposed awards are withdrawn, scopes released."""
-    from kechuang.screening.service import withdraw_run
-
-    _in_session(lambda s: withdraw_run(s, run_id, reason, by))
-    out.print(f"run {run_id} withdrawn")
-
-
-@runs_app.command("pay")
-def pay_command(
-    run_id: Annotated[int, typer.Argument(help="Run id")],
-    by: By,
-    value_date: Annotated[
-        str | None,
-        typer.Option("--value-date", help="The disbursement's value date (default today)"),
-    ] = None,
-) -> None:
-    """Pay every confirmed award once (safe to repeat: pays nothing more)."""
-    from kechuang.screening.service import pay
-
-    day = _date(value_date, "--value-date")
-    result = _in_session(lambda s: pay(s, run_id, by, value_date=day))
-    excluded = (
-        f"; {result.excluded} not paid: already paid under the policy's once scope"
-        if result.excluded
-        else ""
-    )
-    out.print(
-        f"paid {result.paid} award(s), {format_yuan(result.paid_fen)}; "
-        f"{result.waiting} still awaiting a bank account{excluded}"
-    )
-
-
-@runs_app.command("clawback")
-def clawback_command(
-    run_id: Annotated[int, typer.Argument(help="Run id")],
-    uscc: Annotated[str, typer.Option("--uscc")],
-    reason: Annotated[str, typer.Option("--reason")],
-    by: By,
-) -> None:
-    """Claw back a paid award that a later finding voids (reverses it in the ledger)."""
-    from kechuang.screening.service import claw_back
-
-    _in_session(lambda s: claw_back(s, run_id, uscc, reason, by))
-    out.print(f"award of {uscc} in run {run_id} clawed back")
-
-
 @runs_app.command("export")
 def export_command(
     run_id: Annotated[int, typer.Argument(help="Run id")],
@@ -476,6 +327,11 @@ def export_command(
     if payments is not None:
         n = _in_session(lambda s: payment_list(s, run_id, payments))
         out.print(f"payment list: {payments} ({n} payments)")
+
+
+# publish, object, approve, lapse, pay, withdraw, decide, clawback, confirm, lodge: the declared
+# steps (screening.steps), each `kechuang runs <verb> KEY... --by ACCOUNT`.
+add_step_commands(runs_app, STEPS)
 
 
 def register(app: typer.Typer) -> None:

@@ -4,12 +4,13 @@ publish, decide objections, approve (four-eyes), pay, withdraw, export the lists
 A run repeating a live run (same policy, version, year) needs a reason (409 without one); an
 eligible enterprise the policy's once scope excludes is shown with the award that holds it.
 
-Every action calls kechuang.screening.service (the rules live there) and is audited here.
+Starting a run (a background job), the lists and the exports are written here; every other
+state-changing step is declared once in kechuang.screening.steps and mounted here as its API
+route and its form (`mount_steps`), with the buttons the run page shows (`_steps.html`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from pathlib import Path
 from typing import Any, Literal
@@ -25,15 +26,19 @@ from kechuang.accounts import audit
 from kechuang.accounts.service import Principal
 from kechuang.domain.text import CleanLine, CleanText
 from kechuang.enterprises.tables import enterprises
-from kechuang.http.fields import Id, Instant, Year
+from kechuang.http.fields import Id, Year
 from kechuang.http.pagination import Offset, Page, PageParams, page, page_params
 from kechuang.http.problems import ProblemError, problem_responses
 from kechuang.http.security import client_ip, db, require
+from kechuang.http.steps import mount_steps
 from kechuang.http.templating import language, register_templates, render
 from kechuang.policies import catalogue
 from kechuang.rules.policy import ONCE_SCOPE_TEXT, OnceScope
-from kechuang.screening.awards import clock, refused
+from kechuang.screening.awards import refused
+from kechuang.screening.errors import NotFound
 from kechuang.screening.jobs import Job, Jobs
+from kechuang.screening.schemas import ObjectionOut, RunAwardOut, RunOut, run_out
+from kechuang.screening.steps import STEPS
 
 router = APIRouter(responses=problem_responses(401, 403, 404, 422))
 register_templates("kechuang.screening")
@@ -68,34 +73,6 @@ class JobOut(BaseModel):
     finished: bool
 
 
-class RunOut(BaseModel):
-    id: int
-    policy_id: str
-    policy_version: str
-    year: int
-    state: str
-    overrides: dict[str, Any]
-    budget_fen: int | None
-    allocation: str
-    counts: dict[str, int]
-    eligible_fen: int
-    allocated_fen: int
-    started_by: str
-    started_at: Instant
-    published_by: str | None
-    published_on: dt.date | None
-    notice_ends_on: dt.date | None
-    approved_by: str | None
-    approved_on: dt.date | None
-    confirm_by: dt.date | None
-    by_state: dict[str, list[int]]
-    once_scope: str | None = Field(description="ever | per_year | per_period; null: no benefit")
-    scope_key: str | None
-    start_reason: str | None
-    duplicate_of: int | None
-    excluded: int = Field(description="Eligible enterprises given no award: once scope held")
-
-
 class ExclusionOut(BaseModel):
     """Why an eligible enterprise has no award in this run: its once scope is held."""
 
@@ -118,56 +95,6 @@ class ResultOut(BaseModel):
     excluded: ExclusionOut | None = None
 
 
-class RunAwardOut(BaseModel):
-    id: int
-    uscc: str
-    name: str
-    eligible_fen: int
-    allocated_fen: int
-    state: str
-    paid_at: Instant | None
-
-
-class ObjectionOut(BaseModel):
-    id: int
-    award_id: int
-    uscc: str
-    objector: str
-    reason: str
-    lodged_on: dt.date
-    decision: str | None
-    decided_by: str | None
-    decision_reason: str | None
-
-
-class PublishIn(BaseModel):
-    notice_days: int | None = Field(None, ge=1, le=60)
-
-
-class ApproveIn(BaseModel):
-    confirm_days: int = Field(10, ge=1, le=90)
-
-
-class DecisionIn(BaseModel):
-    decision: Literal["upheld", "rejected"]
-    reason: CleanText = Field(min_length=1, max_length=2000)
-
-
-class ClawbackIn(BaseModel):
-    reason: CleanText = Field(min_length=1, max_length=2000)
-
-
-class WithdrawIn(BaseModel):
-    reason: CleanText = Field(min_length=1, max_length=2000)
-
-
-class PayOut(BaseModel):
-    paid: int
-    paid_fen: int
-    waiting: int
-    excluded: int = Field(0, description="Not paid: already paid under the once scope")
-
-
 def _jobs(request: Request) -> Jobs:
     jobs: Jobs | None = getattr(request.app.state, "jobs", None)
     if jobs is None:
@@ -188,41 +115,6 @@ def _job_out(job: Job) -> JobOut:
             error=job.error,
             finished=job.finished,
         )
-
-
-def _run_out(session: Session, run_id: int) -> RunOut:
-    from kechuang.screening.report import run_report
-
-    with refused():
-        report = run_report(session, run_id)
-    r = report.run
-    return RunOut(
-        id=r.id,
-        policy_id=r.policy_id,
-        policy_version=r.policy_version,
-        year=r.year,
-        state=r.state,
-        overrides=r.overrides or {},
-        budget_fen=r.budget_fen,
-        allocation=r.allocation,
-        counts=r.counts or {},
-        eligible_fen=r.eligible_fen,
-        allocated_fen=r.allocated_fen,
-        started_by=r.started_by,
-        started_at=r.started_at,
-        published_by=r.published_by,
-        published_on=r.published_on,
-        notice_ends_on=r.notice_ends_on,
-        approved_by=r.approved_by,
-        approved_on=r.approved_on,
-        confirm_by=r.confirm_by,
-        by_state={k: [n, fen] for k, (n, fen) in report.by_state.items()},
-        once_scope=r.once_scope,
-        scope_key=r.scope_key,
-        start_reason=r.start_reason,
-        duplicate_of=r.duplicate_of,
-        excluded=report.excluded,
-    )
 
 
 def exclusion_reason(held_state: str, run_id: int) -> tuple[str, str]:
@@ -344,12 +236,12 @@ def list_runs_api(
         .limit(params.limit)
         .offset(params.offset)
     ).all()
-    return page(request, [_run_out(session, i) for i in ids], total, params)
+    return page(request, [run_out(session, i) for i in ids], total, params)
 
 
 @router.get("/api/v1/runs/{run_id}", response_model=RunOut, tags=["runs"])
 def run_api(run_id: Id, session: Session = Depends(db), _: Principal = Depends(Reader)) -> RunOut:
-    return _run_out(session, run_id)
+    return run_out(session, run_id)
 
 
 def results_query(run_id: int, outcome: str | None, q: str | None, district: str | None) -> Any:
@@ -395,7 +287,7 @@ def results_api(
     _: Principal = Depends(Reader),
 ) -> Page[ResultOut]:
     """One row per screened enterprise, filtered by outcome, name/USCC and district."""
-    _run_out(session, run_id)
+    run_out(session, run_id)
     query = results_query(run_id, outcome, q, district)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by("uscc").limit(params.limit).offset(params.offset))
@@ -426,7 +318,7 @@ def awards_api(
 ) -> Page[RunAwardOut]:
     from kechuang.screening.tables import Award
 
-    _run_out(session, run_id)
+    run_out(session, run_id)
     where = [Award.run_id == run_id] + ([Award.state == state] if state else [])
     total = session.scalar(select(func.count()).select_from(Award).where(*where)) or 0
     rows = session.scalars(
@@ -480,254 +372,15 @@ def objections_api(
     session: Session = Depends(db),
     _: Principal = Depends(Reader),
 ) -> Page[ObjectionOut]:
-    _run_out(session, run_id)
+    run_out(session, run_id)
     items = objections_of(session, run_id)
     return page(request, items[params.offset : params.offset + params.limit], len(items), params)
 
 
-# Actions: each one service call, its audit row, one commit -------------------------------------
-
-
-def _state(session: Session, run_id: int) -> dict[str, Any]:
-    from kechuang.screening.tables import ScreeningRun
-
-    run = session.get(ScreeningRun, run_id)
-    if run is None:
-        raise ProblemError(404, f"no screening run {run_id}")
-    return {"state": run.state}
-
-
-def do_publish(
-    request: Request, session: Session, who: Principal, run_id: int, body: PublishIn
-) -> None:
-    from kechuang.screening import service
-
-    before = _state(session, run_id)
-    with refused():
-        run = service.publish(session, run_id, who.username, clock(request), body.notice_days)
-    audit.record(
-        session,
-        who.username,
-        "run.publish",
-        "run",
-        run_id,
-        before,
-        {"state": run.state, "notice_ends_on": str(run.notice_ends_on)},
-        client_ip(request),
-    )
-    session.commit()
-
-
-def do_approve(
-    request: Request, session: Session, who: Principal, run_id: int, body: ApproveIn
-) -> None:
-    from kechuang.screening import service
-
-    before = _state(session, run_id)
-    with refused():
-        run = service.approve(session, run_id, who.username, clock(request), body.confirm_days)
-    audit.record(
-        session,
-        who.username,
-        "run.approve",
-        "run",
-        run_id,
-        before,
-        {"state": run.state, "confirm_by": str(run.confirm_by)},
-        client_ip(request),
-    )
-    session.commit()
-
-
-def do_decide(
-    request: Request, session: Session, who: Principal, objection_id: int, body: DecisionIn
-) -> int:
-    from kechuang.screening import service
-
-    with refused():
-        objection = service.decide_objection(
-            session, objection_id, body.decision, body.reason, who.username
-        )
-    audit.record(
-        session,
-        who.username,
-        "objection.decide",
-        "objection",
-        objection_id,
-        {"decision": None},
-        {"decision": body.decision, "reason": body.reason},
-        client_ip(request),
-    )
-    run_id = objection.run_id
-    session.commit()
-    return run_id
-
-
-def do_pay(request: Request, session: Session, who: Principal, run_id: int) -> PayOut:
-    from kechuang.screening import service
-
-    before = _state(session, run_id)
-    with refused():
-        result = service.pay(session, run_id, who.username, value_date=clock(request))
-    audit.record(
-        session,
-        who.username,
-        "run.pay",
-        "run",
-        run_id,
-        before,
-        {**_state(session, run_id), "paid": result.paid, "paid_fen": result.paid_fen},
-        client_ip(request),
-    )
-    session.commit()
-    return PayOut(
-        paid=result.paid, paid_fen=result.paid_fen, waiting=result.waiting, excluded=result.excluded
-    )
-
-
-def do_withdraw(
-    request: Request, session: Session, who: Principal, run_id: int, body: WithdrawIn
-) -> None:
-    from kechuang.screening import service
-
-    before = _state(session, run_id)
-    with refused():
-        run = service.withdraw_run(session, run_id, body.reason, who.username)
-    audit.record(
-        session,
-        who.username,
-        "run.withdraw",
-        "run",
-        run_id,
-        before,
-        {"state": run.state, "reason": body.reason},
-        client_ip(request),
-    )
-    session.commit()
-
+# Steps: publish, object, approve, lapse, pay, withdraw, decide, claw back (screening.steps) --
 
 _action_errors = problem_responses(409)
-
-
-@router.post(
-    "/api/v1/runs/{run_id}/publish", response_model=RunOut, tags=["runs"], responses=_action_errors
-)
-def publish_api(
-    request: Request,
-    run_id: Id,
-    body: PublishIn,
-    session: Session = Depends(db),
-    who: Principal = Depends(Officer),
-) -> RunOut:
-    """公示: put the run's proposed awards on public notice."""
-    do_publish(request, session, who, run_id, body)
-    return _run_out(session, run_id)
-
-
-@router.post(
-    "/api/v1/runs/{run_id}/approve", response_model=RunOut, tags=["runs"], responses=_action_errors
-)
-def approve_api(
-    request: Request,
-    run_id: Id,
-    body: ApproveIn,
-    session: Session = Depends(db),
-    who: Principal = Depends(Officer),
-) -> RunOut:
-    """Four-eyes approval after the notice period, by an officer other than the publisher."""
-    do_approve(request, session, who, run_id, body)
-    return _run_out(session, run_id)
-
-
-@router.post(
-    "/api/v1/objections/{objection_id}/decision",
-    response_model=RunOut,
-    tags=["runs"],
-    responses=_action_errors,
-)
-def decide_api(
-    request: Request,
-    objection_id: Id,
-    body: DecisionIn,
-    session: Session = Depends(db),
-    who: Principal = Depends(Officer),
-) -> RunOut:
-    """Uphold (the award is withdrawn) or reject an objection, with reasons."""
-    return _run_out(session, do_decide(request, session, who, objection_id, body))
-
-
-@router.post(
-    "/api/v1/runs/{run_id}/pay", response_model=PayOut, tags=["runs"], responses=_action_errors
-)
-def pay_api(
-    request: Request, run_id: Id, session: Session = Depends(db), who: Principal = Depends(Officer)
-) -> PayOut:
-    """Pay every confirmed award once (re-running pays nothing twice). An award whose once
-    scope was paid under another award is not paid (`excluded`)."""
-    return do_pay(request, session, who, run_id)
-
-
-@router.post(
-    "/api/v1/runs/{run_id}/withdraw", response_model=RunOut, tags=["runs"], responses=_action_errors
-)
-def withdraw_api(
-    request: Request,
-    run_id: Id,
-    body: WithdrawIn,
-    session: Session = Depends(db),
-    who: Principal = Depends(Officer),
-) -> RunOut:
-    """撤回: abandon a run before approval; its proposed awards are withdrawn and the once
-    scopes they held are free again."""
-    do_withdraw(request, session, who, run_id, body)
-    return _run_out(session, run_id)
-
-
-def do_claw_back(
-    request: Request, session: Session, who: Principal, run_id: int, uscc: str, body: ClawbackIn
-) -> RunAwardOut:
-    from kechuang.screening import service
-
-    with refused():
-        award = service.claw_back(session, run_id, uscc, body.reason, who.username)
-    audit.record(
-        session,
-        who.username,
-        "award.claw_back",
-        "award",
-        award.id,
-        {"state": "paid"},
-        {"state": award.state, "reason": body.reason},
-        client_ip(request),
-    )
-    session.commit()
-    return RunAwardOut(
-        id=award.id,
-        uscc=award.uscc,
-        name=award.name,
-        eligible_fen=award.eligible_fen,
-        allocated_fen=award.allocated_fen,
-        state=award.state,
-        paid_at=award.paid_at,
-    )
-
-
-@router.post(
-    "/api/v1/runs/{run_id}/awards/{uscc}/clawback",
-    response_model=RunAwardOut,
-    tags=["runs"],
-    responses=_action_errors,
-)
-def claw_back_api(
-    request: Request,
-    run_id: Id,
-    uscc: str,
-    body: ClawbackIn,
-    session: Session = Depends(db),
-    who: Principal = Depends(Officer),
-) -> RunAwardOut:
-    """追回: a later finding voids a paid award; the ledger is reversed and the enterprise told."""
-    return do_claw_back(request, session, who, run_id, uscc, body)
+mount_steps(router, STEPS)
 
 
 @router.get(
@@ -778,7 +431,7 @@ def _runs_page(
     from kechuang.screening.tables import ScreeningRun
 
     ids = session.scalars(select(ScreeningRun.id).order_by(ScreeningRun.id.desc()).limit(100))
-    runs = [_run_out(session, i) for i in ids]
+    runs = [run_out(session, i) for i in ids]
     # One choice per published version, with exactly the years its effective period covers:
     # the version shown is the version the run uses.
     choices = catalogue.run_choices()
@@ -866,7 +519,7 @@ def run_page(
     session: Session = Depends(db),
     who: Principal = Depends(Reader),
 ) -> Response:
-    run = _run_out(session, run_id)
+    run = run_out(session, run_id)
     query = results_query(run_id, outcome or None, q or None, district or None)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by("uscc").limit(50).offset(offset)).all()
@@ -885,6 +538,7 @@ def run_page(
             "awards": _awards_page(session, run_id) if run.state != "screened" else [],
             "districts": sorted(districts.SHANGHAI.items()),
             "message": request.query_params.get("message"),
+            "done": request.query_params.get("done"),
             "policy": catalogue.of_run(run.policy_id, run.policy_version, run.year),
             "once_text": ONCE_SCOPE_TEXT[OnceScope(run.once_scope)] if run.once_scope else None,
             "excluded": {
@@ -893,68 +547,6 @@ def run_page(
                 if r.held_state is not None
             },
         },
-    )
-
-
-def _form_action(run_id: int, action: Any) -> Response:
-    try:
-        action()
-        message = "ok"
-    except ProblemError as exc:
-        message = exc.detail
-    except ValidationError as exc:
-        # A form field the API model refuses (e.g. a control character in a reason).
-        message = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in exc.errors())
-    return RedirectResponse(f"/officer/runs/{run_id}?message={message}", status_code=303)
-
-
-def _with_reason(run_id: int, reason: str, what: str, action: Any) -> Response:
-    """A form action that needs a reason: 422 (shown on the run's page) without one."""
-
-    def act() -> None:
-        if not reason.strip():
-            raise ProblemError(422, f"{what} needs its reason")
-        action()
-
-    return _form_action(run_id, act)
-
-
-@router.post("/officer/runs/{run_id}/publish", include_in_schema=False)
-def publish_form(
-    request: Request,
-    run_id: Id,
-    notice_days: str = Form(""),
-    session: Session = Depends(db),
-    who: Principal = Depends(Officer),
-) -> Response:
-    days = int(notice_days) if notice_days.strip().isdigit() else None
-    return _form_action(
-        run_id, lambda: do_publish(request, session, who, run_id, PublishIn(notice_days=days))
-    )
-
-
-@router.post("/officer/runs/{run_id}/withdraw", include_in_schema=False)
-def withdraw_form(
-    request: Request,
-    run_id: Id,
-    reason: str = Form(""),
-    session: Session = Depends(db),
-    who: Principal = Depends(Officer),
-) -> Response:
-    return _with_reason(
-        run_id,
-        reason,
-        "a withdrawal",
-        lambda: do_withdraw(request, session, who, run_id, WithdrawIn(reason=reason)),
-    )
-
-
-@router.post("/officer/runs/{run_id}/approve", include_in_schema=False)
-def approve_form(
-    request: Request, run_id: Id, session: Session = Depends(db), who: Principal = Depends(Officer)
-) -> Response:
-    return _form_action(
-        run_id, lambda: do_approve(request, session, who, run_id, ApproveIn(confirm_days=10))
     )
 
 
@@ -967,45 +559,18 @@ def _awards_page(session: Session, run_id: int) -> list[Any]:
     return sorted(awards, key=lambda a: (order.get(a.state, 3), a.uscc))[:100]
 
 
-@router.post("/officer/runs/{run_id}/awards/{uscc}/clawback", include_in_schema=False)
-def claw_back_form(
-    request: Request,
-    run_id: Id,
-    uscc: str,
-    reason: str = Form(""),
-    session: Session = Depends(db),
-    who: Principal = Depends(Officer),
-) -> Response:
-    return _with_reason(
-        run_id,
-        reason,
-        "a clawback",
-        lambda: do_claw_back(request, session, who, run_id, uscc, ClawbackIn(reason=reason)),
-    )
-
-
-@router.post("/officer/runs/{run_id}/pay", include_in_schema=False)
-def pay_form(
-    request: Request, run_id: Id, session: Session = Depends(db), who: Principal = Depends(Officer)
-) -> Response:
-    return _form_action(run_id, lambda: do_pay(request, session, who, run_id))
-
-
-@router.post("/officer/objections/{objection_id}/decision", include_in_schema=False)
-def decide_form(
+@router.get("/officer/objections/{objection_id}", include_in_schema=False)
+def objection_page(
     request: Request,
     objection_id: Id,
-    run_id: Id = Form(...),
-    decision: str = Form(""),
-    reason: str = Form(""),
     session: Session = Depends(db),
-    who: Principal = Depends(Officer),
+    who: Principal = Depends(Reader),
 ) -> Response:
-    def act() -> None:
-        try:
-            body = DecisionIn.model_validate({"decision": decision, "reason": reason})
-        except ValueError:
-            raise ProblemError(422, "choose upheld or rejected and give a reason") from None
-        do_decide(request, session, who, objection_id, body)
+    """An objection is shown on its run's page (where a decision's form sends the officer)."""
+    from kechuang.screening.tables import Objection
 
-    return _form_action(run_id, act)
+    objection = session.get(Objection, objection_id)
+    if objection is None:
+        raise NotFound(f"no objection {objection_id}")
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(f"/officer/runs/{objection.run_id}{query}#objections", status_code=303)

@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session
 from kechuang.domain.uscc import InvalidUSCC, validate
 from kechuang.domain.workdays import add_working_days
 from kechuang.screening import books, notices, once, workflow
-from kechuang.screening.errors import IllegalTransition, NotFound, Refused
+from kechuang.screening.errors import NotFound, Refused
 from kechuang.screening.locking import locked_award, locked_run
 from kechuang.screening.tables import Award, BankAccount, Objection, ScreeningRun
+from kechuang.workflow import clock, machines
 
 CHINA = ZoneInfo("Asia/Shanghai")
 DEFAULT_NOTICE_DAYS = 5
@@ -35,7 +36,8 @@ ACCOUNT_NUMBER = re.compile(r"^[0-9]{8,32}$")
 
 
 def today() -> dt.date:
-    return dt.datetime.now(CHINA).date()
+    """The business day when a caller names none: the platform's clock (kechuang.workflow)."""
+    return clock.today()
 
 
 def _need(text: str | None, what: str) -> str:
@@ -56,7 +58,8 @@ def _person_key(name: str) -> str:
     return unicodedata.normalize("NFKC", name).casefold().strip()
 
 
-def _award(session: Session, run_id: int, uscc: str) -> Award:
+def award_in_run(session: Session, run_id: int, uscc: str) -> Award:
+    """The award of `uscc` in the run, locked for this transaction; NotFound if there is none."""
     award = session.scalars(
         select(Award).where(Award.run_id == run_id, Award.uscc == uscc)
     ).one_or_none()
@@ -91,7 +94,7 @@ def publish(
     """公示: the run's proposed awards go on public notice for N working days."""
     on = on or today()
     run = locked_run(session, run_id)
-    workflow.check(run, "publish")
+    machines.check(workflow.RUN, run, "publish")
     days = notice_days if notice_days is not None else notice_days_of(run)
     if days < 1:
         raise Refused("a notice period is at least one working day")
@@ -104,7 +107,7 @@ def publish(
     note = f"公示 {on} 起 {days} 个工作日，至 {end.day}" + (
         "（日历未发布，暂定）" if end.provisional else ""
     )
-    workflow.fire(session, run, "publish", actor, note)
+    machines.fire(session, run, workflow.RUN, "publish", actor, note)
     notices.queue_publication(session, run)
     return run
 
@@ -148,7 +151,7 @@ def lodge_objection(
         objector_uscc = None
     else:
         raise Refused("an objector is an enterprise (its USCC) or a person (name and contact)")
-    award = _award(session, run_id, uscc)
+    award = award_in_run(session, run_id, uscc)
     key = objection_key(award.id, objector_uscc or f"{objector.name}|{objector.contact}", reason)
     same = session.scalars(select(Objection).where(Objection.idempotency_key == key)).first()
     if same is not None:  # a repeated submission: the objection already lodged, unchanged
@@ -216,7 +219,9 @@ def decide_objection(
     award = locked_award(session, objection.award_id)
     if decision == "upheld" and award.state == "proposed":
         # (another upheld objection may have withdrawn it already)
-        workflow.fire(session, award, "withdraw", actor, f"objection {objection_id}: {reason}")
+        machines.fire(
+            session, award, workflow.AWARD, "withdraw", actor, f"objection {objection_id}: {reason}"
+        )
         notices.queue(session, award, "withdrawn", notices.withdrawn_text(run, award, reason))
     if objection.objector_uscc is not None:
         notices.queue(
@@ -239,7 +244,7 @@ def approve(
     """Four-eyes approval after the notice period: awards are approved and the budget committed."""
     on = on or today()
     run = locked_run(session, run_id)
-    workflow.check(run, "approve")
+    machines.check(workflow.RUN, run, "approve")
     if same_person(actor, run.published_by):
         raise Refused(
             f"run {run_id} was published by {run.published_by}: another officer approves it "
@@ -267,17 +272,24 @@ def approve(
     funded = [a for a in proposed if a.allocated_fen > 0]
     for award in proposed:
         if award.allocated_fen > 0:
-            workflow.fire(session, award, "approve", actor, "run approved")
+            machines.fire(session, award, workflow.AWARD, "approve", actor, "run approved")
         else:
-            workflow.fire(session, award, "leave_unfunded", actor, "budget exhausted")
+            machines.fire(
+                session, award, workflow.AWARD, "leave_unfunded", actor, "budget exhausted"
+            )
     deadline = add_working_days(on, confirm_days)
     run.approved_by = actor
     run.approved_on = on
     run.confirm_days = confirm_days
     run.confirm_by = deadline.day
     run.confirm_provisional = deadline.provisional
-    workflow.fire(
-        session, run, "approve", actor, f"bank accounts to be confirmed by {deadline.day}"
+    machines.fire(
+        session,
+        run,
+        workflow.RUN,
+        "approve",
+        actor,
+        f"bank accounts to be confirmed by {deadline.day}",
     )
     books.open_run_accounts(session, run)
     books.fund(session, run, books.funded_fen(run, sum(a.allocated_fen for a in funded)), actor)
@@ -304,8 +316,8 @@ def confirm_account(
     if not ACCOUNT_NUMBER.match(number):
         raise Refused("an account number is 8 to 32 digits")
     run = locked_run(session, run_id)
-    award = _award(session, run_id, uscc)
-    workflow.check(award, "confirm")
+    award = award_in_run(session, run_id, uscc)
+    machines.check(workflow.AWARD, award, "confirm")
     assert run.confirm_by is not None
     if on > run.confirm_by:
         raise Refused(
@@ -322,7 +334,7 @@ def confirm_account(
             confirmed_at=dt.datetime.now(dt.UTC),
         )
     )
-    workflow.fire(session, award, "confirm", actor, f"account at {bank}")
+    machines.fire(session, award, workflow.AWARD, "confirm", actor, f"account at {bank}")
     books.make_payable(session, run, award, actor)
     return award
 
@@ -343,7 +355,9 @@ def lapse(session: Session, run_id: int, actor: str, as_of: dt.date | None = Non
         select(Award).where(Award.run_id == run_id, Award.state == "approved").order_by(Award.uscc)
     ).all()
     for award in awards:
-        workflow.fire(session, award, "lapse", actor, f"no bank account by {run.confirm_by}")
+        machines.fire(
+            session, award, workflow.AWARD, "lapse", actor, f"no bank account by {run.confirm_by}"
+        )
         books.release(session, run, award, actor)
     _close_if_settled(session, run, actor)
     return list(awards)
@@ -355,12 +369,14 @@ def withdraw_run(session: Session, run_id: int, reason: str, actor: str) -> Scre
     reason = _need(reason, "the reason of a withdrawal")
     run = locked_run(session, run_id)
     was_published = run.state == "published"
-    workflow.fire(session, run, "withdraw", actor, reason)
+    machines.fire(session, run, workflow.RUN, "withdraw", actor, reason)
     awards = session.scalars(
         select(Award).where(Award.run_id == run_id, Award.state == "proposed").order_by(Award.uscc)
     ).all()
     for award in awards:
-        workflow.fire(session, award, "withdraw", actor, f"run {run_id} withdrawn: {reason}")
+        machines.fire(
+            session, award, workflow.AWARD, "withdraw", actor, f"run {run_id} withdrawn: {reason}"
+        )
         if was_published:
             notices.queue(
                 session, award, "withdrawn", notices.run_withdrawn_text(run, award, reason)
@@ -387,8 +403,7 @@ def pay(session: Session, run_id: int, actor: str, value_date: dt.date | None = 
     if run is None:
         raise NotFound(f"no screening run {run_id}")
     if run.state not in ("approved", "closed"):
-        allowed = workflow.allowed_events(workflow.RunFlow, run.state)
-        raise IllegalTransition(f"run {run_id}", run.state, "pay", allowed)
+        raise workflow.RUN.refusal(run, run.state, "pay", workflow.RUN.allowed(run.state))
     if run.approved_on is not None and value_date < run.approved_on:
         raise Refused(
             f"run {run_id} was approved on {run.approved_on}: a payment's value date "
@@ -417,7 +432,7 @@ def pay(session: Session, run_id: int, actor: str, value_date: dt.date | None = 
                     f"once scope {run.scope_key} of {run.policy_id} is {holder.state} under "
                     f"award {holder.award_id} of run {holder.run_id}"
                 )
-                workflow.fire(session, award, "exclude", actor, why)
+                machines.fire(session, award, workflow.AWARD, "exclude", actor, why)
                 books.exclude(session, run, award, actor, why)
                 notices.queue(session, award, "excluded", notices.excluded_text(run, award))
                 session.commit()
@@ -426,7 +441,7 @@ def pay(session: Session, run_id: int, actor: str, value_date: dt.date | None = 
             if books.pay(session, run, award, actor):
                 paid += 1
                 paid_fen += award.allocated_fen
-            workflow.fire(session, award, "pay", actor, "payment instructed")
+            machines.fire(session, award, workflow.AWARD, "pay", actor, "payment instructed")
             award.paid_at = dt.datetime.now(dt.UTC)
             award.value_date = value_date
             notices.queue(session, award, "paid", notices.paid_text(run, award))
@@ -449,8 +464,8 @@ def claw_back(session: Session, run_id: int, uscc: str, reason: str, actor: str)
     """A later finding voids a paid award: it is clawed back and the ledger reversed."""
     reason = _need(reason, "the reason of a clawback")
     run = locked_run(session, run_id)
-    award = _award(session, run_id, uscc)
-    workflow.fire(session, award, "claw_back", actor, reason)
+    award = award_in_run(session, run_id, uscc)
+    machines.fire(session, award, workflow.AWARD, "claw_back", actor, reason)
     books.claw_back(session, run, award, actor, reason)
     notices.queue(session, award, "clawback", notices.clawback_text(run, award, reason))
     return award
@@ -465,4 +480,4 @@ def _close_if_settled(session: Session, run: ScreeningRun, actor: str) -> None:
         .where(Award.run_id == run.id, Award.state.in_(("approved", "confirmed")))
     )
     if not open_awards:
-        workflow.fire(session, run, "close", actor, "every award is settled")
+        machines.fire(session, run, workflow.RUN, "close", actor, "every award is settled")

@@ -8,10 +8,12 @@ Award: proposed → withdrawn (objection upheld, or its run withdrawn)
                              confirmed → excluded (its once scope was paid under another award)
        proposed → unfunded (allocated nothing under a budget cut, at approval)
 
-`fire` drives a machine over the ORM row's `state` column and appends a WorkflowEvent (who,
-when, why) in the same transaction, so a state never changes without its log line; an award's
-once-scope claim follows its state in that transaction too (screening.once). A refused event
-raises IllegalTransition naming the current state and the events allowed in it.
+The workflow kernel (kechuang.workflow.machines) drives both through their `Flow`s: it checks
+the event, moves the row's `state` and calls the history writer here, which appends a
+WorkflowEvent (who, when, why) in the same transaction, so a state never changes without its
+log line; an award's once-scope claim follows its state in that transaction too
+(screening.once). A refused event raises the kernel's IllegalTransition naming the current state
+and the events allowed in it.
 """
 
 from __future__ import annotations
@@ -20,11 +22,10 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 from statemachine import State, StateMachine
-from statemachine.exceptions import TransitionNotAllowed
 
 from kechuang.screening import once
-from kechuang.screening.errors import IllegalTransition, Refused
 from kechuang.screening.tables import Award, ScreeningRun, WorkflowEvent
+from kechuang.workflow.machines import Flow, Transition
 
 
 class RunFlow(StateMachine):
@@ -67,60 +68,74 @@ class AwardFlow(StateMachine):
     claw_back = paid.to(clawed_back)
 
 
-def allowed_events(flow: type[StateMachine], state: str) -> list[str]:
-    """The events a machine of this kind accepts in `state`, in declaration order."""
-    machine = flow(start_value=state)
-    return [event.id for event in machine.allowed_events]
+# Names of states and events for people (zh, en): refusals shown on a page use them.
+NAMES: dict[str, tuple[str, str]] = {
+    "screening": ("筛查中", "screening"),
+    "screened": ("已筛查", "screened"),
+    "published": ("公示中", "published"),
+    "approved": ("已审核", "approved"),
+    "closed": ("已办结", "closed"),
+    "withdrawn": ("已撤回", "withdrawn"),
+    "proposed": ("拟安排", "proposed"),
+    "unfunded": ("未安排资金", "unfunded"),
+    "confirmed": ("账户已确认", "confirmed"),
+    "lapsed": ("已失效", "lapsed"),
+    "excluded": ("已享受过", "excluded"),
+    "paid": ("已拨付", "paid"),
+    "clawed_back": ("已追回", "clawed back"),
+    "finish": ("完成筛查", "finish"),
+    "publish": ("公示", "publish"),
+    "approve": ("审核通过", "approve"),
+    "close": ("办结", "close"),
+    "withdraw": ("撤回", "withdraw"),
+    "leave_unfunded": ("不安排资金", "leave unfunded"),
+    "confirm": ("确认账户", "confirm"),
+    "lapse": ("失效", "lapse"),
+    "pay": ("拨付", "pay"),
+    "exclude": ("排除", "exclude"),
+    "claw_back": ("追回", "claw back"),
+}
 
 
-def check(subject: ScreeningRun | Award, event: str) -> None:
-    """Raise IllegalTransition unless `event` is allowed in the subject's state (no change)."""
-    flow, label = _flow(subject)
-    allowed = allowed_events(flow, subject.state)
-    if event not in allowed:
-        raise IllegalTransition(label, subject.state, event, allowed)
-
-
-def _flow(subject: ScreeningRun | Award) -> tuple[type[StateMachine], str]:
-    if isinstance(subject, ScreeningRun):
-        return RunFlow, f"run {subject.id}"
-    return AwardFlow, f"award of {subject.uscc} in run {subject.run_id}"
-
-
-def fire(
-    session: Session,
-    subject: ScreeningRun | Award,
-    event: str,
-    actor: str,
-    reason: str = "",
-    at: dt.datetime | None = None,
-) -> None:
-    """Move the subject by `event` and log it; IllegalTransition if its state does not allow it."""
-    if not actor or not actor.strip():
-        raise Refused("every action names who takes it (--by)")
-    flow, label = _flow(subject)
-    before = subject.state
-    machine = flow(model=subject, state_field="state", start_value=before)
-    try:
-        machine.send(event)
-    except TransitionNotAllowed:
-        raise IllegalTransition(label, before, event, allowed_events(flow, before)) from None
-    if isinstance(subject, Award):
-        once.follow(session, subject, before)
-    run_id = subject.id if isinstance(subject, ScreeningRun) else subject.run_id
+def _log(session: Session, run_id: int, kind: str, subject_id: int, move: Transition) -> None:
     session.add(
         WorkflowEvent(
             run_id=run_id,
-            subject_type="run" if isinstance(subject, ScreeningRun) else "award",
-            subject_id=subject.id,
-            event=event,
-            from_state=before,
-            to_state=subject.state,
-            actor=actor,
-            at=at or dt.datetime.now(dt.UTC),
-            reason=reason,
+            subject_type=kind,
+            subject_id=subject_id,
+            event=move.event,
+            from_state=move.before,
+            to_state=move.after,
+            actor=move.actor,
+            at=move.at,
+            reason=move.reason,
         )
     )
+
+
+def _run_history(session: Session, run: ScreeningRun, move: Transition) -> None:
+    _log(session, run.id, "run", run.id, move)
+
+
+def _award_history(session: Session, award: Award, move: Transition) -> None:
+    once.follow(session, award, move.before)
+    _log(session, award.run_id, "award", award.id, move)
+
+
+RUN: Flow[ScreeningRun] = Flow(
+    RunFlow,
+    label=lambda run: f"run {run.id}",
+    label_zh=lambda run: f"批次 {run.id} ",
+    history=_run_history,
+    names=NAMES,
+)
+AWARD: Flow[Award] = Flow(
+    AwardFlow,
+    label=lambda award: f"award of {award.uscc} in run {award.run_id}",
+    label_zh=lambda award: f"批次 {award.run_id} 中 {award.uscc} 的奖励",
+    history=_award_history,
+    names=NAMES,
+)
 
 
 def log_start(session: Session, run: ScreeningRun, actor: str, reason: str = "") -> None:

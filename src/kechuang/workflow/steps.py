@@ -181,6 +181,9 @@ class Step(Generic[S, I]):
     form_fields: tuple[str, ...] | None = None
     confirm: Label | None = None
     danger: bool = False
+    # The states of the subject's flow in which a page offers a step that fires no event of it
+    # (its service checks the state itself, e.g. paying an approved run); None: any state.
+    offered_in: tuple[str, ...] | None = None
     # Where its form sends the person when that is what the step made, not its subject (the
     # keys and `id` of the result, e.g. "/transfer/deals/{id}"); default: the subject's.
     return_to: str | None = None
@@ -208,9 +211,12 @@ class Step(Generic[S, I]):
         if not self.allows_role(role):
             return False
         flow = self.subject.flow
-        if self.event is None or flow is None:
+        if flow is None:
             return True
-        return self.event in flow.allowed(flow.state_of(subject))
+        state = flow.state_of(subject)
+        if self.offered_in is not None and state not in self.offered_in:
+            return False
+        return self.event is None or self.event in flow.allowed(state)
 
 
 def perform(
