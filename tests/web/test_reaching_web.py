@@ -137,8 +137,12 @@ def test_application_policies_say_how_to_apply(any_app: Any) -> None:
     assert "申报类政策：需企业主动申报" in block
     assert "预检结果" in block and "申报渠道：按科技部 财政部 国家税务总局" in block
     assert 'href="https://www.most.gov.cn/"' in block
-    # No application feature in this build: no link to a form that does not exist.
-    assert "/applications/new" not in page
+    # The platform's own application form (issue 17) is linked, and the link lands somewhere.
+    assert 'href="/applications/new?policy=hnte-2016"' in block
+    landed = ent.get("/applications/new?policy=hnte-2016", follow_redirects=False)
+    assert landed.status_code == 303
+    assert landed.headers["location"].startswith("/applications")
+    assert ent.get(landed.headers["location"]).status_code == 200
     # An automatic (免申即享) policy has no application block.
     assert 'id="apply-first-above-scale-reward"' not in page
 

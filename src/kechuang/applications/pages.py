@@ -65,6 +65,20 @@ def index(
     )
 
 
+@router.get("/applications/new", include_in_schema=False)
+def new_for_policy(
+    policy: str, session: Session = Depends(db), _: Principal = Depends(authenticated)
+) -> Response:
+    """Where a policy page's "在线申报" link lands: the policy's open round (the latest), or the
+    list of rounds when none is open for it now."""
+    open_rounds = [
+        r for r in rounds.listing(session) if r.policy_id == policy and r.state == "open"
+    ]
+    if not open_rounds:
+        return RedirectResponse(f"/applications?policy={quote(policy)}", status_code=303)
+    return RedirectResponse(f"/applications/rounds/{open_rounds[-1].id}", status_code=303)
+
+
 @router.get("/applications/rounds/{round_id}", response_class=HTMLResponse)
 def round_page(
     round_id: Id,

@@ -107,7 +107,7 @@ def _withdraw(ctx: Context, run: ScreeningRun, body: s.WithdrawIn) -> s.RunOut:
 
 
 def _pay(ctx: Context, run: ScreeningRun, _: NoInput) -> s.PayOut:
-    paid = service.pay(ctx.session, run.id, ctx.actor.name, value_date=ctx.actor.today)
+    paid = service.pay(ctx.session, run.id, ctx.actor.name, value_date=ctx.actor.business_day)
     return s.PayOut(
         paid=paid.paid, paid_fen=paid.paid_fen, waiting=paid.waiting, excluded=paid.excluded
     )
@@ -197,8 +197,10 @@ STEPS: tuple[Step[Any, Any], ...] = (
          output=s.LapseOut, tags=TAGS, offered_in=("approved",),
          summary="Lapse the awards whose bank account was not confirmed in time.",
          label=Label("未确认账户的奖励失效", "Lapse unconfirmed awards")),
+    # Replayable: an officer may book a disbursement made on paper on its value date
+    # (`kechuang runs pay RUN --on DAY`, audited); everyone else pays today.
     Step("run.pay", subject=RUN, roles=OFFICER, input=NoInput, act=_pay, output=s.PayOut,
-         tags=TAGS, offered_in=("approved", "closed"),
+         tags=TAGS, offered_in=("approved", "closed"), replayable=True,
          summary="Pay every confirmed award once (re-running pays nothing twice). An award "
                  "whose once scope was paid under another award is not paid (`excluded`).",
          label=Label("拨付已确认账户的资金", "Pay confirmed awards")),
