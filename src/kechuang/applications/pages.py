@@ -41,10 +41,13 @@ STATUS_NAMES = {
 NAMES = {**MILESTONE_NAMES, **ASSIGNMENT_NAMES, **APPLICATION_NAMES, **STATUS_NAMES}
 
 
-def _name(code: str | None, lang: str) -> str:
+def _name(code: str | None, lang: str, kind: str | None = None) -> str:
+    """A code's label; `kind="assignment"` reads an expert seat's states first (an assignment's
+    `submitted` is 已提交评分, an application's is 已提交)."""
     if code is None:
         return "—"
-    pair = NAMES.get(str(code))
+    names = {**NAMES, **ASSIGNMENT_NAMES} if kind == "assignment" else NAMES
+    pair = names.get(str(code))
     return str(code) if pair is None else pair[lang == "en"]
 
 
