@@ -4,6 +4,8 @@ Who sees what (every query goes through `loan_filter`):
 - officer, analyst, admin: every loan, fund and sub-fund;
 - bank role: the loans its organisation lends (bank_org) or shares the risk of as insurer or
   guarantor (partner_org); institutions log in with the `bank` role and their organisation code;
+- insurer, guarantor: the loans it shares the risk of (finance.partners.partner_filter: an
+  insurer the loans it insures, a guarantor its guarantees), read only;
 - enterprise: its own loans (read only).
 Anything else is 404, so a party cannot learn that another's loan exists.
 
@@ -29,6 +31,7 @@ from sqlalchemy.orm import Session
 from kechuang.accounts.service import Principal
 from kechuang.finance import fund_of_funds, indicators
 from kechuang.finance.errors import NotFound
+from kechuang.finance.partners import PARTNER_ROLES, partner_filter
 from kechuang.finance.products import load_products
 from kechuang.finance.schemas import LoanDetail, LoanOut, ReturnsOut, SubFundOut, loan_detail
 from kechuang.finance.steps import STEPS
@@ -43,9 +46,9 @@ from kechuang.http.templating import language, register_templates, render
 router = APIRouter(responses=problem_responses(401, 403, 404, 422))
 register_templates("kechuang.finance")
 API = "/api/v1/finance"
-Viewer = require("officer", "analyst", "admin", "bank", "enterprise")
+Viewer = require("officer", "analyst", "admin", "bank", "enterprise", *PARTNER_ROLES)
 Reader = require(*READERS)
-PortfolioViewer = require("officer", "analyst", "admin", "bank")
+PortfolioViewer = require("officer", "analyst", "admin", "bank", *PARTNER_ROLES)
 State = Literal["applied", "refused", "approved", "disbursed", "overdue", "repaid", "defaulted",
                 "compensated", "closed"]  # fmt: skip
 
@@ -56,6 +59,8 @@ def loan_filter(who: Principal) -> ColumnElement[bool]:
         return true()
     if who.role == "bank" and who.org:
         return or_(Loan.bank_org == who.org, Loan.partner_org == who.org)
+    if who.role in PARTNER_ROLES:
+        return partner_filter(who)
     if who.role == "enterprise" and who.uscc:
         return Loan.uscc == who.uscc
     return false()
