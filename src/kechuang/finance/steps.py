@@ -1,6 +1,7 @@
 """Every state-changing step of tech finance, declared once (API, loan page forms, CLI).
 
-Loans: apply (the lending bank, or an enterprise for itself from /finance/apply), approve, refuse, disburse, repay, default, claim, recover, close (the lending bank,
+Loans: apply (the lending bank, or an enterprise for itself from /finance/apply), approve,
+refuse, disburse, repay, default, claim, recover, close (the lending bank,
 `kechuang finance <verb>`, `POST /api/v1/finance/loans/{loan_id}/<verb>`), and the officers'
 daily overdue run (`POST /api/v1/finance/overdue`). Funds: `finance.fund.create` (a
 compensation fund or guarantee programme). The fund of funds: `finance.fof.<verb>` (apply,
@@ -40,6 +41,7 @@ from kechuang.workflow.steps import (
 
 API = "/api/v1/finance"
 LENDER = ("bank",)
+APPLICANTS = ("bank", "enterprise")
 OFFICIALS = ("officer", "admin")
 TAGS = ("finance",)
 
@@ -203,7 +205,7 @@ def _loan_step(name: str, label: Label, summary: str, act: Any, **options: Any) 
 
 
 LOAN_STEPS: tuple[Step[Any, Any], ...] = (
-    Step("finance.apply", subject=LOANS, roles=(*LENDER, "enterprise"), input=s.ApplicationIn, act=_apply,
+    Step("finance.apply", subject=LOANS, roles=APPLICANTS, input=s.ApplicationIn, act=_apply,
          output=s.LoanDetail, status_code=201, path="", replayable=True,
          tags=TAGS, label=Label("登记贷款申请", "Record an application"),
          summary="Record an application, pre-screened by the admission rule (with explanation)."),

@@ -46,6 +46,7 @@ ROUTER_MODULES = (
     "kechuang.accounts.admin_pages",
     "kechuang.finance.router",
     "kechuang.finance.partners",
+    "kechuang.finance.apply_page",
     "kechuang.stats.router",
     "kechuang.cultivation.router",
     "kechuang.transfer.router",
