@@ -133,9 +133,16 @@ def test_an_enterprise_applies_for_itself_only_and_nothing_is_stored(world: Worl
               "uscc": world.weak},
     )  # fmt: skip
     assert forged.status_code == 403 and "本企业" in forged.text
-    api = ent.client.post("/api/v1/finance/loans", headers={"X-CSRF-Token": ent.csrf}, json={
-        "product_id": "performance-loan", "uscc": world.weak, "partner_org": INSURER,
-        "bank_ref": "E-2", "principal_fen": 100_000_00, "term_months": 12, "bank_org": BANK})  # fmt: skip
+    body = {
+        "product_id": "performance-loan",
+        "uscc": world.weak,
+        "partner_org": INSURER,
+        "bank_ref": "E-2",
+        "principal_fen": 100_000_00,
+        "term_months": 12,
+        "bank_org": BANK,
+    }
+    api = ent.client.post("/api/v1/finance/loans", headers={"X-CSRF-Token": ent.csrf}, json=body)
     assert api.status_code == 403 and api.headers["content-type"] == "application/problem+json"
     no_bank = dict(APPLICATION, bank_org="")
     ent.get("/finance/apply?product=performance-loan")
