@@ -153,3 +153,122 @@ def test_an_enterprise_applies_for_itself_only_and_nothing_is_stored(world: Worl
 @pytest.mark.parametrize("username", ["icbc", "picc"])
 def test_only_enterprises_reach_the_apply_page(world: World, username: str) -> None:
     Browser(world.app, username).get("/finance/apply", status=403)
+
+
+# -- the bank: queue, repayment import, claim -------------------------------------------------
+
+
+def _disbursed(world: World, ref: str) -> int:
+    """A loan of the strong enterprise that icbc recorded, approved and disbursed (API)."""
+    bank = Browser(world.app, "icbc")
+    headers = {"X-CSRF-Token": bank.csrf}
+    body = {"product_id": "performance-loan", "uscc": world.strong, "partner_org": INSURER,
+            "bank_ref": ref, "principal_fen": 1_000_000_00, "term_months": 12,
+            "method": "interest_only", "facts_year": 2024}  # fmt: skip
+    created = bank.client.post("/api/v1/finance/loans", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    loan_id = int(created.json()["id"])
+    for verb in ("approve", "disburse"):
+        answer = bank.client.post(f"/api/v1/finance/loans/{loan_id}/{verb}", headers=headers)
+        assert answer.status_code == 200, answer.text
+    return loan_id
+
+
+def _section(html: str, ident: str) -> str:
+    found = re.search(rf'<section class="panel queue" id="{ident}">(.*?)</section>', html, re.S)
+    assert found, ident
+    return found.group(1)
+
+
+def test_the_bank_works_its_queue_with_the_step_buttons(world: World) -> None:
+    ent = Browser(world.app, "strong")
+    ent.get("/finance/apply?product=performance-loan")
+    ent.submit("apply", APPLICATION)
+    bank = Browser(world.app, "icbc")
+    page = bank.get("/finance/queue")
+    assert "#" in _section(page, "queue-applied") and "step-approve" in _section(
+        page, "queue-applied"
+    )
+    bank.submit("approve", {})
+    assert 'id="state">已审批' in bank.page
+    assert "step-disburse" in _section(bank.get("/finance/queue"), "queue-approved")
+    bank.submit("disburse", {})
+    assert "E-1" in _section(bank.get("/finance/queue"), "queue-disbursed")
+    # Nobody else has a queue: not the insurer, not the enterprise.
+    Browser(world.app, "picc").get("/finance/queue", status=403)
+    ent.get("/finance/queue", status=403)
+
+
+def _upload(browser: Browser, name: str, content: bytes) -> Any:
+    return browser.client.post(
+        "/finance/repayments/import", data={"csrf_token": browser.csrf},
+        files={"file": (name, content, "text/csv")},
+    )  # fmt: skip
+
+
+def _repayments(world: World) -> int:
+    from kechuang.finance.tables import Repayment
+
+    with make_sessionmaker(world.engine)() as session:
+        return int(session.scalar(select(func.count()).select_from(Repayment)) or 0)
+
+
+def test_a_repayment_file_with_a_bad_row_names_it_and_stores_nothing(world: World) -> None:
+    _disbursed(world, "L1")
+    world.clock.day = START.replace(day=20)
+    bank = Browser(world.app, "icbc")
+    head = "loan_ref,repayment_ref,received_on,amount_yuan\n"
+    bad = head + "L1,R1,2025-03-19,1000.00\nL1,R2,2025-03-19,12x\nNOPE,R3,2025-03-19,5\n"
+    answer = _upload(bank, "repayments.csv", bad.encode())
+    assert answer.status_code == 422
+    rows = re.findall(r'<tr class="bad-row"><td>(\d+)</td><td>([^<]*)</td>', answer.text)
+    assert ("3", "amount_yuan") in rows, rows
+    assert "未保存任何还款" in answer.text and _repayments(world) == 0
+    # A row the rules refuse (a loan that is not the bank's) is named too, still nothing stored.
+    answer = _upload(
+        bank, "repayments.csv", (head + "L1,R1,2025-03-19,1000\nNOPE,R3,2025-03-19,5\n").encode()
+    )
+    assert answer.status_code == 422 and re.search(
+        r"<td>3</td><td>loan_ref</td><td>NOPE</td>", answer.text
+    )
+    assert _repayments(world) == 0
+    # Another bank's clerk cannot reach icbc's loans by their reference.
+    with session_scope(world.engine) as session:
+        create_account(session, "boc", PASSWORD, "bank", org="boc-sh")
+    other = _upload(Browser(world.app, "boc"), "r.csv", (head + "L1,R9,2025-03-19,5\n").encode())
+    assert other.status_code == 422 and _repayments(world) == 0
+    wrong = _upload(bank, "repayments.txt", b"x")
+    assert wrong.status_code == 422 and ".xlsx" in wrong.text
+    good = _upload(bank, "repayments.csv", (head + "L1,R1,2025-03-19,1000.00\n").encode())
+    assert good.status_code == 200 and 'id="imported"' in good.text and _repayments(world) == 1
+
+
+def test_the_claim_form_shows_the_split_to_the_fen_before_it_is_confirmed(world: World) -> None:
+    import datetime as dt
+
+    from kechuang.finance import loans
+    from kechuang.finance.tables import Claim
+
+    loan_id = _disbursed(world, "L7")
+    world.clock.day = dt.date(2025, 4, 10)
+    with make_sessionmaker(world.engine)() as session:
+        loans.mark_overdue(session, world.clock(), "officer")
+        session.commit()
+    world.clock.day = dt.date(2025, 7, 2)
+    bank = Browser(world.app, "icbc")
+    bank.get(f"/finance/loans/{loan_id}")
+    bank.submit("default", {})
+    page = bank.get(f"/finance/loans/{loan_id}")
+    parts = {p: int(f) for p, f in re.findall(r'data-party="(\w+)" data-fen="(\d+)"', page)}
+    loss = int(re.search(r'id="claim-loss" data-fen="(\d+)"', page).group(1))  # type: ignore[union-attr]
+    assert sum(parts.values()) == loss == 1_000_000_00 and set(parts) >= {"bank", "insurer"}
+    assert "代偿分摊预览" in page and "保险公司" in page
+    bank.submit("claim", {})
+    with make_sessionmaker(world.engine)() as session:
+        claim = session.scalars(select(Claim).where(Claim.loan_id == loan_id)).one()
+        assert {k: int(v) for k, v in claim.parts.items()} == parts
+    # The insurer sees the loan and its part, and no preview or buttons.
+    insurer = Browser(world.app, "picc").get(f"/finance/loans/{loan_id}")
+    assert (
+        'id="claim"' in insurer and "claim-preview" not in insurer and "step-claim" not in insurer
+    )

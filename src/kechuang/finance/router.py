@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from kechuang.accounts.service import Principal
 from kechuang.finance import fund_of_funds, indicators
+from kechuang.finance.claim_preview import preview
 from kechuang.finance.errors import NotFound
 from kechuang.finance.partners import PARTNER_ROLES, partner_filter
 from kechuang.finance.products import load_products
@@ -232,4 +233,5 @@ def loan_page(
     done = LABELS.get(request.query_params.get("done") or "")
     return render(request, "finance/loan.html",
                   {"loan": loan_detail(session, loan), "lends": lends,
+                   "claim_preview": preview(session, loan) if lends else None,
                    "done": done(language(request)) if done else None})  # fmt: skip

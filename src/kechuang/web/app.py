@@ -47,6 +47,7 @@ ROUTER_MODULES = (
     "kechuang.finance.router",
     "kechuang.finance.partners",
     "kechuang.finance.apply_page",
+    "kechuang.finance.bank_pages",
     "kechuang.stats.router",
     "kechuang.cultivation.router",
     "kechuang.transfer.router",
