@@ -85,8 +85,8 @@ def test_apply_approve_disburse_import_default_and_claim(
         # A repayment file with one bad row: that row named, nothing stored.
         clock.day = dt.date(2025, 3, 20)
         bad = tmp_path / "repayments.csv"
-        bad.write_text("loan_ref,repayment_ref,received_on,amount_yuan\n"
-                       "L1,R1,2025-03-19,1000.00\nL1,R2,2025-03-19,12x\n", encoding="utf-8")  # fmt: skip
+        rows = "L1,R1,2025-03-19,1000.00\nL1,R2,2025-03-19,12x\n"
+        bad.write_text("loan_ref,repayment_ref,received_on,amount_yuan\n" + rows, encoding="utf-8")
         bank.set_input_files("form.import-repayments [name=file]", str(bad))
         _submit(bank, "form.import-repayments")
         errors = bank.inner_text("#import-errors")
