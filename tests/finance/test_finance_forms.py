@@ -194,6 +194,9 @@ def test_the_bank_works_its_queue_with_the_step_buttons(world: World) -> None:
     assert "step-disburse" in _section(bank.get("/finance/queue"), "queue-approved")
     bank.submit("disburse", {})
     assert "E-1" in _section(bank.get("/finance/queue"), "queue-disbursed")
+    english = bank.get("/finance/queue?lang=en")
+    assert "Import a repayment file" in english and "Disbursed" in english
+    assert ">disbursed<" not in english and ">applied<" not in english  # labels, never codes
     # Nobody else has a queue: not the insurer, not the enterprise.
     Browser(world.app, "picc").get("/finance/queue", status=403)
     ent.get("/finance/queue", status=403)

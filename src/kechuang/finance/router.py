@@ -12,9 +12,11 @@ Anything else is 404, so a party cannot learn that another's loan exists.
 The steps that change something (apply, approve, refuse, disburse, repay, default, claim,
 recover, close, the overdue run, funds and the fund of funds) are declared once in
 kechuang.finance.steps; `mount_steps` makes their API routes and the loan page's forms, and the
-loan page shows their buttons. Only the lending bank moves a loan. Refusals are problem+json
-(kechuang.http.refusals): 404 not found, 409 a rule refused it (with the reason), 422 invalid
-input, including a body that names a day of its own (`on`): days are the server's.
+loan page shows their buttons. Only the lending bank moves a loan; an enterprise applies for
+itself (finance.apply_page). The bank's queue and repayment upload: finance.bank_pages.
+Refusals are problem+json (kechuang.http.refusals): 404 not found, 409 a rule refused it (with
+the reason), 422 invalid input, including a body that names a day of its own (`on`): days
+are the server's.
 """
 
 from __future__ import annotations
