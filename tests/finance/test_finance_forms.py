@@ -275,3 +275,21 @@ def test_the_claim_form_shows_the_split_to_the_fen_before_it_is_confirmed(world:
     assert (
         'id="claim"' in insurer and "claim-preview" not in insurer and "step-claim" not in insurer
     )
+
+
+@pytest.mark.parametrize("path", ["/finance/apply", "/finance/queue"])
+def test_the_new_pages_need_a_login(world: World, path: str) -> None:
+    answer = TestClient(world.app, follow_redirects=False).get(path)
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/login?next=")
+
+
+def test_the_upload_needs_the_csrf_token_and_a_bank(world: World) -> None:
+    _disbursed(world, "L1")
+    csv = b"loan_ref,repayment_ref,received_on,amount_yuan\nL1,R1,2025-03-03,1\n"
+    bank = Browser(world.app, "icbc")
+    forged = bank.client.post("/finance/repayments/import", data={"csrf_token": "forged"},
+                              files={"file": ("r.csv", csv, "text/csv")})  # fmt: skip
+    assert forged.status_code == 403
+    for username in ("picc", "strong"):
+        assert _upload(Browser(world.app, username), "r.csv", csv).status_code == 403
+    assert _repayments(world) == 0
