@@ -34,6 +34,12 @@ ACCOUNTS = {
     "picc": ("bank", None, "picc-sh"),
     "shcg": ("bank", None, "shcg"),
     "stranger": ("bank", None, "nobody-bank"),
+    # Partners in their own roles: an insurer sees the loans it insures, a guarantor its
+    # guarantees; the same organisation in the other role sees nothing.
+    "picc_insurer": ("insurer", None, "picc-sh"),
+    "shcg_guarantor": ("guarantor", None, "shcg"),
+    "picc_guarantor": ("guarantor", None, "picc-sh"),
+    "shcg_insurer": ("insurer", None, "shcg"),
 }
 
 
@@ -101,7 +107,8 @@ def _ids(response: Any) -> set[int]:
     ("username", "sees"),
     [("officer", {"icbc", "boc"}), ("analyst", {"icbc", "boc"}), ("icbc", {"icbc"}),
      ("picc", {"icbc"}), ("boc", {"boc"}), ("shcg", {"boc"}), ("stranger", set()),
-     ("ent_a", {"icbc"}), ("ent_b", {"boc"})],
+     ("ent_a", {"icbc"}), ("ent_b", {"boc"}), ("picc_insurer", {"icbc"}),
+     ("shcg_guarantor", {"boc"}), ("picc_guarantor", set()), ("shcg_insurer", set())],
 )  # fmt: skip
 def test_each_party_sees_only_its_loans(world: World, username: str, sees: set[str]) -> None:
     client = world.client(username)
@@ -122,7 +129,9 @@ def test_each_party_sees_only_its_loans(world: World, username: str, sees: set[s
         assert (f'href="/finance/loans/{loan_id}"' in listing.text) == (key in sees)
 
 
-@pytest.mark.parametrize("username", ["picc", "boc", "stranger", "ent_a", "officer"])
+@pytest.mark.parametrize(
+    "username", ["picc", "boc", "stranger", "ent_a", "officer", "picc_insurer", "shcg_guarantor"]
+)
 def test_only_the_lending_bank_moves_its_loan(world: World, username: str) -> None:
     client = world.client(username)
     response = client.post(f"/api/v1/finance/loans/{world.loans['icbc']}/repayments",
@@ -150,6 +159,11 @@ def test_indicators_are_scoped_and_the_officer_page_has_charts(world: World) -> 
     assert 'id="chart-product"' in page.text and "echarts.min.js" in page.text
     assert world.client("ent_a").get("/finance").status_code == 403
     assert "量子一号" not in world.client("icbc").get("/finance").text
+    # An insurer's portfolio is the loans it insures, without the funds.
+    picc = world.client("picc_insurer")
+    insured = picc.get("/api/v1/finance/indicators").json()
+    assert insured["total"][0]["loans"] == 1 and insured["funds"] == []
+    assert picc.get("/finance").status_code == 200 and "量子一号" not in picc.get("/finance").text
 
 
 def test_refusals_are_problems_with_the_reason(world: World) -> None:

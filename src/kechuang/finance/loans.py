@@ -435,6 +435,14 @@ def orgs_of(loan: Loan, product: Product) -> dict[str, str]:
     return {"bank": loan.bank_org, product.counterparty: loan.partner_org}
 
 
+def claim_parts(loan: Loan) -> dict[str, int]:
+    """Each party's part of a defaulted loan's loss, in the loan's shares, to the fen: what a
+    claim pays (and what the claim form shows before it is confirmed)."""
+    assert loan.defaulted_fen is not None
+    shares = {party: Decimal(s) for party, s in (loan.shares or {}).items()}
+    return split_loss(loan.defaulted_fen, shares)
+
+
 def claim(
     session: Session, loan_id: int, actor: str, on: dt.date, *, replayed_by: str | None = None
 ) -> Claim:
@@ -449,8 +457,7 @@ def claim(
         )
     _follow(session, loan, on, replayed_by)
     product = product_of(loan)
-    shares = {party: Decimal(s) for party, s in (loan.shares or {}).items()}
-    parts = split_loss(loan.defaulted_fen, shares)
+    parts = claim_parts(loan)
     row = Claim(loan_id=loan_id, claimed_on=on, loss_fen=loan.defaulted_fen, parts=parts,
                 claimed_by=actor)  # fmt: skip
     session.add(row)

@@ -4,15 +4,19 @@ Who sees what (every query goes through `loan_filter`):
 - officer, analyst, admin: every loan, fund and sub-fund;
 - bank role: the loans its organisation lends (bank_org) or shares the risk of as insurer or
   guarantor (partner_org); institutions log in with the `bank` role and their organisation code;
+- insurer, guarantor: the loans it shares the risk of (finance.partners.partner_filter: an
+  insurer the loans it insures, a guarantor its guarantees), read only;
 - enterprise: its own loans (read only).
 Anything else is 404, so a party cannot learn that another's loan exists.
 
 The steps that change something (apply, approve, refuse, disburse, repay, default, claim,
 recover, close, the overdue run, funds and the fund of funds) are declared once in
 kechuang.finance.steps; `mount_steps` makes their API routes and the loan page's forms, and the
-loan page shows their buttons. Only the lending bank moves a loan. Refusals are problem+json
-(kechuang.http.refusals): 404 not found, 409 a rule refused it (with the reason), 422 invalid
-input, including a body that names a day of its own (`on`): days are the server's.
+loan page shows their buttons. Only the lending bank moves a loan; an enterprise applies for
+itself (finance.apply_page). The bank's queue and repayment upload: finance.bank_pages.
+Refusals are problem+json (kechuang.http.refusals): 404 not found, 409 a rule refused it (with
+the reason), 422 invalid input, including a body that names a day of its own (`on`): days
+are the server's.
 """
 
 from __future__ import annotations
@@ -28,7 +32,9 @@ from sqlalchemy.orm import Session
 
 from kechuang.accounts.service import Principal
 from kechuang.finance import fund_of_funds, indicators
+from kechuang.finance.claim_preview import preview
 from kechuang.finance.errors import NotFound
+from kechuang.finance.partners import PARTNER_ROLES, partner_filter
 from kechuang.finance.products import load_products
 from kechuang.finance.schemas import LoanDetail, LoanOut, ReturnsOut, SubFundOut, loan_detail
 from kechuang.finance.steps import STEPS
@@ -43,9 +49,9 @@ from kechuang.http.templating import language, register_templates, render
 router = APIRouter(responses=problem_responses(401, 403, 404, 422))
 register_templates("kechuang.finance")
 API = "/api/v1/finance"
-Viewer = require("officer", "analyst", "admin", "bank", "enterprise")
+Viewer = require("officer", "analyst", "admin", "bank", "enterprise", *PARTNER_ROLES)
 Reader = require(*READERS)
-PortfolioViewer = require("officer", "analyst", "admin", "bank")
+PortfolioViewer = require("officer", "analyst", "admin", "bank", *PARTNER_ROLES)
 State = Literal["applied", "refused", "approved", "disbursed", "overdue", "repaid", "defaulted",
                 "compensated", "closed"]  # fmt: skip
 
@@ -56,6 +62,8 @@ def loan_filter(who: Principal) -> ColumnElement[bool]:
         return true()
     if who.role == "bank" and who.org:
         return or_(Loan.bank_org == who.org, Loan.partner_org == who.org)
+    if who.role in PARTNER_ROLES:
+        return partner_filter(who)
     if who.role == "enterprise" and who.uscc:
         return Loan.uscc == who.uscc
     return false()
@@ -227,4 +235,5 @@ def loan_page(
     done = LABELS.get(request.query_params.get("done") or "")
     return render(request, "finance/loan.html",
                   {"loan": loan_detail(session, loan), "lends": lends,
+                   "claim_preview": preview(session, loan) if lends else None,
                    "done": done(language(request)) if done else None})  # fmt: skip

@@ -1,6 +1,7 @@
 """Every state-changing step of tech finance, declared once (API, loan page forms, CLI).
 
-Loans: apply, approve, refuse, disburse, repay, default, claim, recover, close (the lending bank,
+Loans: apply (the lending bank, or an enterprise for itself from /finance/apply), approve,
+refuse, disburse, repay, default, claim, recover, close (the lending bank,
 `kechuang finance <verb>`, `POST /api/v1/finance/loans/{loan_id}/<verb>`), and the officers'
 daily overdue run (`POST /api/v1/finance/overdue`). Funds: `finance.fund.create` (a
 compensation fund or guarantee programme). The fund of funds: `finance.fof.<verb>` (apply,
@@ -40,6 +41,7 @@ from kechuang.workflow.steps import (
 
 API = "/api/v1/finance"
 LENDER = ("bank",)
+APPLICANTS = ("bank", "enterprise")
 OFFICIALS = ("officer", "admin")
 TAGS = ("finance",)
 
@@ -59,8 +61,8 @@ def replaying(actor: Actor) -> bool:
 
 
 def lender(actor: Actor, named: str | None) -> str:
-    """The lending bank of an application: a bank's own organisation, or the one an officer's
-    replay names."""
+    """The lending bank of an application: a bank's own organisation, the bank an enterprise
+    applies to, or the one an officer's replay names."""
     if actor.role == "bank":
         org = actor.principal.org
         if not org:
@@ -69,6 +71,11 @@ def lender(actor: Actor, named: str | None) -> str:
             raise Invalid(f"bank_org: {actor.name} lends for {org} only", field="bank_org",
                           zh=f"bank_org：{actor.name} 只能以 {org} 的名义放贷")  # fmt: skip
         return org
+    if actor.role == "enterprise":
+        if named is None:
+            raise Invalid("bank_org: name the bank you apply to", field="bank_org",
+                          zh="bank_org：请填写申请的贷款银行")  # fmt: skip
+        return named
     if named is None:
         raise Invalid("bank_org: a replayed application names its lending bank",
                       field="bank_org", zh="bank_org：补录的申请须写明贷款银行")  # fmt: skip
@@ -110,7 +117,8 @@ def sub_fund(session: Session, actor: Actor, keys: Mapping[str, Any]) -> SubFund
     return row
 
 
-LOANS = Subject("loan", (), _none, api_path=f"{API}/loans", return_to="/finance/loans/{id}")
+LOANS = Subject("loan", (), _none, api_path=f"{API}/loans", page_path="/finance/loans",
+                return_to="/finance/loans/{id}")  # fmt: skip
 LOAN = Subject(
     "loan", (Key("loan_id", help="Loan id"),), own_loan,
     api_path=f"{API}/loans/{{loan_id}}", page_path="/finance/loans/{loan_id}",
@@ -126,7 +134,15 @@ SUB_FUND = Subject("sub_fund", (Key("sub_fund_id", help="Sub-fund id"),), sub_fu
 # -- loans ------------------------------------------------------------------------------------
 
 
+def applicant(actor: Actor, uscc: str) -> None:
+    """An enterprise applies for itself only; a bank (or an officer's replay) for anyone."""
+    if actor.role == "enterprise" and uscc != actor.principal.uscc:
+        raise Forbidden("uscc: an enterprise applies for itself only",
+                        zh="uscc：企业只能为本企业申请贷款")  # fmt: skip
+
+
 def _apply(ctx: Context, _: None, body: s.ApplicationIn) -> s.LoanDetail:
+    applicant(ctx.actor, body.uscc)
     on, replayed_by = business_day(ctx)
     app = loans.Application(
         body.product_id, body.uscc, lender(ctx.actor, body.bank_org), body.partner_org,
@@ -189,7 +205,7 @@ def _loan_step(name: str, label: Label, summary: str, act: Any, **options: Any) 
 
 
 LOAN_STEPS: tuple[Step[Any, Any], ...] = (
-    Step("finance.apply", subject=LOANS, roles=LENDER, input=s.ApplicationIn, act=_apply,
+    Step("finance.apply", subject=LOANS, roles=APPLICANTS, input=s.ApplicationIn, act=_apply,
          output=s.LoanDetail, status_code=201, path="", replayable=True,
          tags=TAGS, label=Label("登记贷款申请", "Record an application"),
          summary="Record an application, pre-screened by the admission rule (with explanation)."),

@@ -49,6 +49,8 @@ ROUTER_MODULES = (
     "kechuang.accounts.admin_pages",
     "kechuang.finance.router",
     "kechuang.finance.partners",
+    "kechuang.finance.apply_page",
+    "kechuang.finance.bank_pages",
     "kechuang.stats.router",
     "kechuang.cultivation.router",
     "kechuang.transfer.router",
