@@ -82,6 +82,8 @@ WRITERS = {
     # Not a file: the CSV stream of COPY FROM STDIN into PostgreSQL; neutralising it would
     # change the stored names.
     "enterprises/store_writer.py": (1, "none: import stream into PostgreSQL"),
+    "policies/simulation.py": (1, "simulation.csv of a workbench simulation's changes"),
+    "policies/workbench.py": (1, "the simulation.csv route (media type of the same file)"),
     # Not a writer: limits.Workbook records what an inspected .xlsx holds.
     "enterprises/limits.py": (1, "none: its own Workbook class, a reading aid"),
 }
@@ -207,6 +209,22 @@ def test_every_export_keeps_hostile_text_as_text(
        "--explain-columns")  # fmt: skip
     assert len(assert_csv_safe(results)) > 100
     assert len(assert_csv_safe(tmp_path / "results.totals.csv")) > 10
+
+
+def test_a_simulations_changes_csv_keeps_hostile_parks_as_text(tmp_path: Path) -> None:
+    import json
+
+    from kechuang.policies.simulation import changes_csv
+    from kechuang.policies.tables import PolicySimulation
+
+    change = {"uscc": "91310115MA1K000001", "district": "310115", "park": "=HYPERLINK(1)",
+              "before": "ineligible", "after": "eligible", "before_fen": 0,
+              "after_fen": 20_000_001, "unmet": "@SUM(A1)"}  # fmt: skip
+    saved = PolicySimulation(summary=json.dumps({"changes": [change]}))
+    path = tmp_path / "simulation.csv"
+    path.write_text(changes_csv(saved), encoding="utf-8")
+    fields = assert_csv_safe(path)
+    assert "200000.01" in fields and "'=HYPERLINK(1)" in fields
 
 
 def test_generated_panels_hold_no_formula(tmp_path: Path) -> None:
