@@ -21,7 +21,7 @@ from kechuang.applications import access, attachments, rounds, views
 from kechuang.applications.flows import APPLICATION_NAMES, ASSIGNMENT_NAMES, MILESTONE_NAMES
 from kechuang.applications.schemas import AttachIn
 from kechuang.applications.steps import STEPS
-from kechuang.applications.tables import Attachment
+from kechuang.applications.tables import Attachment, Milestone
 from kechuang.http.fields import Id
 from kechuang.http.security import authenticated, db
 from kechuang.http.steps import actor_of
@@ -99,6 +99,23 @@ def round_page(
             "sheet": rounds.items(round_),
         },
     )
+
+
+@router.get("/applications/milestones/{milestone_id}", include_in_schema=False)
+def milestone_page(
+    milestone_id: Id,
+    request: Request,
+    session: Session = Depends(db),
+    who: Principal = Depends(authenticated),
+) -> Response:
+    """A milestone is shown in its application's plan: go there (after the same access check)."""
+    milestone = session.get(Milestone, milestone_id)
+    if milestone is None:
+        raise NotFound(f"no milestone {milestone_id}", zh=f"没有里程碑 {milestone_id}")
+    views.view(session, who, milestone.application_id)
+    query = f"?{request.url.query}" if request.url.query else ""
+    target = f"/applications/{milestone.application_id}{query}#milestone-{milestone.seq}"
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/applications/{application_id}", response_class=HTMLResponse)

@@ -102,6 +102,7 @@ MILESTONE_SUBJECT = Subject(
     (Key("milestone_id", help="Milestone id"),),
     _milestone,
     api_path=f"{API}/milestones/{{milestone_id}}",
+    page_path="/applications/milestones/{milestone_id}",
     flow=MILESTONE,
 )
 EXPERTS = Subject("expert", (), _none, api_path=f"{API}/experts")
