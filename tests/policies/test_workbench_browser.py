@@ -139,7 +139,7 @@ def test_author_review_publish_run_and_download(
     officer.select_option("#run-year", "2024")
     officer.click("#start-run-submit")
     officer.wait_for_url("**/officer/runs/*", timeout=60_000)
-    officer.click("#publish")
+    officer.click("form.step-publish button[type=submit]")
     officer.wait_for_selector("#flash")
     clock.lap("run the published version and publish 公示")
     with officer.expect_download() as download:

@@ -96,7 +96,7 @@ def test_an_office_registers_empowers_licenses_and_pays(
     page.fill(f"{form} [name='checklist.notice_days']", "15")
     for box in ("collective_decision", "conflict_of_interest_declared", "security_review",
                 "inventors_consent"):  # fmt: skip
-        page.check(f"{form} [name='checklist.{box}']")
+        page.check(f"{form} input[type=checkbox][name='checklist.{box}']")
     page.select_option(f"{form} [name=kind]", "co_ownership")
     page.fill(f"{form} [name=inventor_ownership_bp]", "7000")
     page.fill(f"{form} [name=licence_bp]", "7000")
@@ -126,7 +126,7 @@ def test_an_office_registers_empowers_licenses_and_pays(
     page.fill(f"{form} [name=upfront_minor]", "10000000")
     page.fill(f"{form} [name=signed_on]", "2024-06-01")
     _submit(page, form)
-    assert "/transfer/deals/" in page.url
+    assert "/transfer/deals/" in page.url, page.inner_text("main")[:600]
     assert "50%" in page.inner_text("#minimum") and "70%" in page.inner_text("#minimum")
     form = "form.step-record"
     page.select_option(f"{form} [name=kind]", "upfront")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 import inspect
+import json
 import types
 import typing
 from collections.abc import Sequence
@@ -356,7 +357,10 @@ def _form_field(name: str, info: FieldInfo, lang: str, prefix: str = "") -> Form
         label = info.description or (known[1] if known else name)
     annotation = _plain(info.annotation)
     bounds = _bounds(info)
-    default = None if info.is_required() else info.default
+    default = None if info.is_required() else info.get_default(call_default_factory=True)
+    if isinstance(default, (list, tuple, dict)):
+        # A structured field is typed as JSON; an empty one is left blank (its default applies).
+        default = json.dumps(default, ensure_ascii=False) if default else None
     options: tuple[tuple[str, str], ...] = ()
     kind = "text"
     if is_secret(info):
