@@ -7,7 +7,6 @@ reads and sets only its own; the dead letters are for officers and admins.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -20,7 +19,7 @@ from kechuang.accounts import audit
 from kechuang.accounts.service import Principal
 from kechuang.accounts.tables import ROLES
 from kechuang.domain.text import CleanLine
-from kechuang.http.fields import Id
+from kechuang.http.fields import Id, Instant
 from kechuang.http.pagination import Offset
 from kechuang.http.problems import problem_responses
 from kechuang.http.security import OFFICIALS, Scope, client_ip, db, require
@@ -44,7 +43,7 @@ class InboxItemOut(BaseModel):
     kind: str
     label: str
     text: str
-    created_at: dt.datetime
+    created_at: Instant
     read: bool
 
 
@@ -75,9 +74,9 @@ class DeliveryOut(BaseModel):
     subject: str
     state: str
     attempts: int
-    next_attempt_at: dt.datetime
+    next_attempt_at: Instant
     last_error: str | None
-    sent_at: dt.datetime | None
+    sent_at: Instant | None
 
 
 def _delivery_out(d: Delivery) -> DeliveryOut:

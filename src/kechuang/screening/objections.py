@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kechuang.http.fields import Instant
 from kechuang.screening.tables import Award, Objection, ScreeningRun
 
 
@@ -22,7 +23,7 @@ class ObjectionStatus(BaseModel):
     reason: str
     lodged_on: dt.date
     status: str  # filed | upheld | rejected
-    decided_at: dt.datetime | None
+    decided_at: Instant | None
     decision_reason: str | None
     effect_zh: str
     effect_en: str
