@@ -9,6 +9,7 @@ returns its exit code, output, wall time and the peak resident memory of that ch
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -47,28 +48,46 @@ class Outcome:
         return self.stdout + self.stderr
 
 
+# A small parent for the measured command: Linux starts a child's ru_maxrss at its parent's
+# size when it forks, so measuring straight from a pytest grown to a gigabyte would report the
+# test runner, not the command. The launcher reports its child's peak on its own stderr line.
+_LAUNCHER = """
+import os, subprocess, sys
+process = subprocess.Popen(sys.argv[1:])
+_, status, usage = os.wait4(process.pid, 0)
+sys.stderr.write(f"\\n{MARK}{usage.ru_maxrss * 1024}\\n")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+MARK = "__kechuang_peak_bytes__="
+
+
 def run_cli(*args: str, timeout: float = 120) -> Outcome:
     """`kechuang ARGS` in a subprocess (the environment of this test), measured."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.monotonic()
         env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
-        process = subprocess.Popen([str(KECHUANG), *args], stdout=out, stderr=err, env=env)
-        timer = threading.Timer(timeout, process.kill)
+        launcher = _LAUNCHER.replace("{MARK}", MARK)
+        process = subprocess.Popen(
+            [sys.executable, "-c", launcher, str(KECHUANG), *args],
+            stdout=out, stderr=err, env=env, start_new_session=True,
+        )  # fmt: skip
+        timer = threading.Timer(timeout, lambda: os.killpg(process.pid, signal.SIGKILL))
         timer.start()
         try:
-            _, status, usage = os.wait4(process.pid, 0)
+            process.wait()
         finally:
             timer.cancel()
-        process.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.monotonic() - start
         out.seek(0)
         err.seek(0)
+        stderr, found, peak = err.read().decode("utf-8", "replace").rpartition(f"\n{MARK}")
+        assert found, f"the launcher did not report the peak:\n{peak}"
         return Outcome(
             process.returncode,
             out.read().decode("utf-8", "replace"),
-            err.read().decode("utf-8", "replace"),
+            stderr,
             seconds,
-            usage.ru_maxrss * 1024,  # kilobytes on Linux
+            int(peak.strip()),
         )
 
 
