@@ -142,12 +142,14 @@ def _schemathesis(served: Served, username: str) -> subprocess.CompletedProcess[
 
 
 def _tool_crashed(done: subprocess.CompletedProcess[str]) -> bool:
-    """Schemathesis itself failed, with no finding: CPython 3.11's ast is not thread-safe
-    (gh-106905), and hypothesis parses lambdas' source from both workers."""
+    """Schemathesis itself failed, with no finding against the app: CPython 3.11's ast is not
+    thread-safe (gh-106905) and hypothesis parses lambdas' source from both workers, or
+    hypothesis reports its own generation as inconsistent between two draws."""
+    tool_errors = ("AST constructor recursion depth mismatch", "Inconsistent results")
     return (
         done.returncode != 0
         and "Test Case ID" not in done.stdout  # no finding against the served app
-        and "AST constructor recursion depth mismatch" in done.stdout
+        and any(error in done.stdout for error in tool_errors)
     )
 
 
