@@ -224,3 +224,18 @@ def test_a_control_character_yaml_refuses_is_a_policy_error_at_its_line_and_colu
         load_policy_text("id: x\nname: a\x1fb\n", "draft.yaml")
     assert (caught.value.line, caught.value.column) == (2, 8)
     assert "special characters" in caught.value.message
+
+
+def test_an_unknown_key_spelled_with_a_bracket_is_named_not_a_crash() -> None:
+    with pytest.raises(PolicyError) as caught:
+        load_policy_text("0[: 1\n", "draft.yaml")  # found by fuzzing the workbench's live check
+    assert (caught.value.line, caught.value.column) == (1, 1)
+    with pytest.raises(PolicyError, match=r"unknown key 'x\[' in document"):
+        make("""
+            x[: 1
+            conditions:
+              - id: c
+                label: {zh: 条件, en: condition}
+                clause: 第一条
+                expr: "employees >= 1"
+        """)

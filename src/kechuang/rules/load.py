@@ -158,15 +158,15 @@ def _validation_error(exc: ValidationError, root: yaml.Node, filename: str) -> P
         loc = [part for part in error["loc"] if not (isinstance(part, str) and "[" in part)]
         where = ".".join(str(p) for p in loc) or "document"
         if error["type"] == "extra_forbidden":
-            node = _node_at(root, loc, key_last=True)
-            allowed = _keys_at(loc[:-1])
-            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+            # The unknown key itself is the last part, whatever it spells (even "a[").
+            key, parent = error["loc"][-1], loc[:-1] if loc[-1:] == [error["loc"][-1]] else loc
+            node = _node_at(root, [*parent, key], key_last=True)
+            allowed = _keys_at(parent)
+            close = difflib.get_close_matches(str(key), allowed, n=1)
             hint = (
                 f" (did you mean '{close[0]}'?)" if close else f" (allowed: {', '.join(allowed)})"
             )
-            message = (
-                f"unknown key '{loc[-1]}' in {'.'.join(map(str, loc[:-1])) or 'document'}{hint}"
-            )
+            message = f"unknown key '{key}' in {'.'.join(map(str, parent)) or 'document'}{hint}"
         elif error["type"] == "missing":
             node = _node_at(root, loc[:-1])
             message = f"missing key '{loc[-1]}' in {'.'.join(map(str, loc[:-1])) or 'document'}"
