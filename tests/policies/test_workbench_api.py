@@ -124,7 +124,7 @@ def test_draft_review_publish_and_run_through_the_api(any_app: Any) -> None:  # 
 def test_the_live_check_answers_with_line_and_column(any_app: Any) -> None:  # noqa: F811
     officer, headers = _client(any_app, "officer1")
     broken = REWARD.replace("years_ago(revenue, 1)", "years_ago(revenu, 1)")
-    answer = officer.post(f"{API}/check", json={"source": broken}, headers=headers).json()
+    answer = officer.post("/api/v1/policy-check", json={"source": broken}, headers=headers).json()
     assert answer["ok"] is False
     (error,) = answer["errors"]
     lines = broken.splitlines()
@@ -132,9 +132,10 @@ def test_the_live_check_answers_with_line_and_column(any_app: Any) -> None:  # n
     assert (error["line"], error["column"]) == (line, lines[line - 1].index("revenu,") + 1)
     assert "revenue" in error["message"]  # the suggestion
     assert answer["server_ms"] < 50
-    assert officer.post(f"{API}/check", json={"source": REWARD}, headers=headers).json()["ok"]
+    check = "/api/v1/policy-check"
+    assert officer.post(check, json={"source": REWARD}, headers=headers).json()["ok"]
     enterprise, he = _client(any_app, "ent_a")
-    assert enterprise.post(f"{API}/check", json={"source": REWARD}, headers=he).status_code == 403
+    assert enterprise.post(check, json={"source": REWARD}, headers=he).status_code == 403
 
 
 def test_a_smaller_budget_shows_its_pro_rata_factor(any_app: Any) -> None:  # noqa: F811

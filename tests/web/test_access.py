@@ -122,7 +122,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", f"{PV}/history"): Case(f"{PV}/history"),
     ("GET", f"{PV}/diff"): Case(f"{PV}/diff"),
     ("GET", f"{PV}/cases"): Case(f"{PV}/cases"),
-    ("POST", "/api/v1/policies/check"): Case("/api/v1/policies/check", {"source": "id: x"}),
+    ("POST", "/api/v1/policy-check"): Case("/api/v1/policy-check", {"source": "id: x"}),
     ("POST", "/api/v1/policies/drafts"): Case("/api/v1/policies/drafts", {"source": "id: x"}),
     ("POST", "/api/v1/policies/drafts/what-if"): Case(
         "/api/v1/policies/drafts/what-if",

@@ -199,7 +199,7 @@ class CheckIn(BaseModel):
     source: CleanText = Source
 
 
-@router.post("/api/v1/policies/check", response_model=CheckOut, tags=["policy workbench"])
+@router.post("/api/v1/policy-check", response_model=CheckOut, tags=["policy workbench"])
 def check_api(body: CheckIn, _: Principal = Depends(Readers)) -> CheckOut:
     """Validate a policy document without storing it: file:line:col errors, server time."""
     return check_text(body.source)
