@@ -39,6 +39,7 @@ STATUS_NAMES = {
     "refused": ("未通过", "refused"),
 }
 NAMES = {**MILESTONE_NAMES, **ASSIGNMENT_NAMES, **APPLICATION_NAMES, **STATUS_NAMES}
+SEAT_NAMES = {**NAMES, **ASSIGNMENT_NAMES}  # an expert seat's own states first
 
 
 def _name(code: str | None, lang: str, kind: str | None = None) -> str:
@@ -46,8 +47,7 @@ def _name(code: str | None, lang: str, kind: str | None = None) -> str:
     `submitted` is 已提交评分, an application's is 已提交)."""
     if code is None:
         return "—"
-    names = {**NAMES, **ASSIGNMENT_NAMES} if kind == "assignment" else NAMES
-    pair = names.get(str(code))
+    pair = (SEAT_NAMES if kind == "assignment" else NAMES).get(str(code))
     return str(code) if pair is None else pair[lang == "en"]
 
 

@@ -213,9 +213,22 @@ def fof_returns(sub_fund: int | None = typer.Argument(None)) -> None:
                "nav_fen": r.nav_fen, "irr": r.irr, "tvpi": r.tvpi, "dpi": r.dpi})  # fmt: skip
 
 
-def register(app: typer.Typer) -> None:
-    """Add this package's commands to the `kechuang` command (with the daily `tick`)."""
-    from kechuang.finance import tick
+@finance_app.command("tick")
+def tick_command() -> None:
+    """Move loans to overdue and default as their schedules say (the daily job)."""
+    from kechuang.finance.tick import run
 
-    tick.register(app)
+    engine = make_engine()
+    try:
+        done = run(engine)
+    finally:
+        engine.dispose()
+    typer.echo(
+        f"{done.day}: {done.overdue} loan(s) fell overdue, {len(done.defaulted)} defaulted"
+        + (f" ({', '.join(map(str, done.defaulted))})" if done.defaulted else "")
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add this package's commands to the `kechuang` command."""
     app.add_typer(finance_app, name="finance")

@@ -16,7 +16,6 @@ import datetime as dt
 import threading
 from dataclasses import dataclass
 
-import typer
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -90,23 +89,3 @@ def start_daily(engine: Engine) -> threading.Thread:
     thread = threading.Thread(target=loop, name="finance-tick", daemon=True)
     thread.start()
     return thread
-
-
-def register(app: typer.Typer) -> None:
-    """Add `kechuang finance tick` to the finance commands."""
-    from kechuang.finance.commands import finance_app
-
-    @finance_app.command("tick")
-    def tick_command() -> None:
-        """Move loans to overdue and default as their schedules say (the daily job)."""
-        from kechuang.store.engine import make_engine
-
-        engine = make_engine()
-        try:
-            done = run(engine)
-        finally:
-            engine.dispose()
-        typer.echo(
-            f"{done.day}: {done.overdue} loan(s) fell overdue, {len(done.defaulted)} defaulted"
-            + (f" ({', '.join(map(str, done.defaulted))})" if done.defaulted else "")
-        )
