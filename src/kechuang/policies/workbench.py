@@ -25,8 +25,8 @@ from kechuang.http.problems import ProblemError, problem_responses
 from kechuang.http.security import db, require
 from kechuang.http.steps import mount_steps
 from kechuang.http.templating import register_templates, render, template_env
-from kechuang.policies import flows, golden, service
-from kechuang.policies.steps import STEPS, Source, VersionOut, version_out
+from kechuang.policies import flows, golden, review, service
+from kechuang.policies.steps import STEPS, CommentOut, Source, VersionOut, version_out
 from kechuang.policies.tables import PolicyEvent
 from kechuang.rules import safe_yaml
 from kechuang.rules.errors import PolicyError
@@ -195,6 +195,17 @@ def cases_api(
     return [_case(r) for r in golden.run(session, service.get(session, version_id))]
 
 
+@router.get(f"{API}/{{version_id}}/comments", response_model=list[CommentOut],
+            tags=["policy workbench"])  # fmt: skip
+def comments_api(
+    version_id: Id, session: Session = Depends(db), _: Principal = Depends(Readers)
+) -> Any:
+    """The version's review thread in order: comments, answers (`reply_to`), the reasons it was
+    sent back, the approval's comment and the resubmissions."""
+    return [CommentOut.model_validate(c)
+            for c in review.comments_of(session, service.get(session, version_id))]  # fmt: skip
+
+
 class CheckIn(BaseModel):
     source: CleanText = Source
 
@@ -261,6 +272,8 @@ def version_page(
             "preview": preview,
             "cases": [_case(r) for r in results],
             "history": service.history(session, row),
+            "threads": review.threads(review.comments_of(session, row)),
+            "comment_kinds": review.KINDS,
             "baseline": baseline,
             "diff": service.diff(baseline, row),
             "facts": FIELDS,
