@@ -315,7 +315,7 @@ def history_command(
                 )
                 text = f"{'    ' * (depth + 1)}#{c.id} {c.at:%Y-%m-%d %H:%M:%S} {c.author} "
                 console.print(f"{text}{c.kind} (revision {c.revision}){where}: {c.body}",
-                              markup=False, highlight=False)  # fmt: skip
+                              markup=False, highlight=False, soft_wrap=True)  # fmt: skip
 
 
 @policies_app.command("diff")

@@ -431,7 +431,7 @@ def publish(
         note = f"effective from {effective_from} (the document says {row.effective_from})"
         row.effective_from = effective_from
     else:
-        note = f"effective from {row.effective_from}"
+        note = ""
     day_before = row.effective_from - dt.timedelta(days=1)
     for other in versions_of(session, row.policy_id):
         if other.id == row.id or other.state != "published" or not _overlap(row, other):
