@@ -53,6 +53,15 @@ class CaseResult:
     sql: Got | None
     error: str = ""
 
+    def path_passed(self, path: str) -> bool:
+        """Whether one evaluator (`scalar` or `sql`) gave what the case expects."""
+        got = self.scalar if path == "scalar" else self.sql
+        return not self.error and got is not None and _matches(self.case, got)
+
+    def got_text(self, path: str) -> str:
+        got = self.scalar if path == "scalar" else self.sql
+        return self.error if got is None else _got_text(got)
+
     @property
     def passed(self) -> bool:
         if self.error or self.scalar is None or self.sql is None:
@@ -222,6 +231,26 @@ def facts_of(session: Session, row: PolicyVersion, uscc: str, year: int) -> dict
         }
         for y, facts in sorted(found.items())
     }  # fmt: skip
+
+
+def facts_read(policy: Policy) -> list[str]:
+    """The panel facts the policy reads (its conditions, scores, definitions and benefit), in
+    the order of the data contract: the rows the golden-case table offers first."""
+    from kechuang.rules.ir import Fact, PeriodAggregate
+    from kechuang.rules.walk import walk
+
+    exprs = [d.expr for d in policy.definitions] + [s.expr for s in policy.scores]
+    exprs += [c.expr for c in policy.conditions]
+    if policy.benefit is not None:
+        exprs += [policy.benefit.amount] + ([policy.benefit.cap] if policy.benefit.cap else [])
+    found: set[str] = set()
+    for expr in exprs:
+        for node in walk(expr) if expr is not None else ():
+            if isinstance(node, Fact):
+                found.add(node.name)
+            elif isinstance(node, PeriodAggregate):
+                found.add(node.fact)
+    return [f.name for f in FIELDS if f.name in found]
 
 
 def cases_of(session: Session, row: PolicyVersion) -> list[GoldenCase]:

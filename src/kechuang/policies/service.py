@@ -493,13 +493,19 @@ class Seeded:
 
 
 def seed(session: Session) -> Seeded:
-    """Load the shipped pack as published versions; a version already stored is kept as it is
-    (idempotent: a second run adds nothing)."""
+    """Load the shipped pack as published versions, each with its boundary cases as golden cases
+    (policies/golden_cases); a version already stored is kept as it is, given only the cases it
+    lacks (idempotent: a second run adds nothing)."""
+    from kechuang.policies import boundary
+
     added: list[str] = []
     kept: list[str] = []
     for policy in load_pack().policies:
         name = f"{policy.id}@{policy.version}"
-        if find(session, policy.id, policy.version) is not None:
+        stored = find(session, policy.id, policy.version)
+        if stored is not None:
+            if stored.author == SEEDER:
+                boundary.attach(session, stored, SEEDER)  # a store seeded before the cases
             kept.append(name)
             continue
         with open(policy.source_file, encoding="utf-8") as handle:
@@ -510,6 +516,7 @@ def seed(session: Session) -> Seeded:
         session.flush()
         _record_revision(session, row, SEEDER)
         _event(session, row, "seed", SEEDER, "the shipped pack")
+        boundary.attach(session, row, SEEDER)
         added.append(name)
     return Seeded(added, kept)
 

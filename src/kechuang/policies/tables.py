@@ -146,9 +146,7 @@ class PolicyComment(Base):
 
     __tablename__ = "policy_comments"
     __table_args__ = (
-        CheckConstraint(
-            "kind IN ('comment', 'send_back', 'approve', 'resubmit')", name="kind"
-        ),
+        CheckConstraint("kind IN ('comment', 'send_back', 'approve', 'resubmit')", name="kind"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

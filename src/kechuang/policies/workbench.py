@@ -96,6 +96,10 @@ class CaseResultOut(BaseModel):
     expected: str
     passed: bool
     detail: str
+    scalar_passed: bool = False
+    scalar_got: str = ""
+    sql_passed: bool = False
+    sql_got: str = ""
 
 
 class CheckOut(BaseModel):
@@ -226,6 +230,8 @@ def _case(result: golden.CaseResult) -> CaseResultOut:
     return CaseResultOut(
         name=case.name, year=case.year, expected=golden.expected_text(case),
         passed=result.passed, detail="" if result.passed else result.describe(),
+        scalar_passed=result.path_passed("scalar"), scalar_got=result.got_text("scalar"),
+        sql_passed=result.path_passed("sql"), sql_got=result.got_text("sql"),
     )  # fmt: skip
 
 
@@ -256,9 +262,11 @@ def version_page(
     results = golden.run(session, row)
     problems = service.problems(session, row, results) if row.state == "draft" else []
     try:
-        preview = detail(service.parse(row))
+        policy = service.parse(row)
+        preview = detail(policy)
+        reads = golden.facts_read(policy)
     except PolicyError:
-        preview = None
+        preview, reads = None, []
     baseline = service.baseline_of(session, row)
     from kechuang.policies import simulation
 
@@ -277,6 +285,7 @@ def version_page(
             "baseline": baseline,
             "diff": service.diff(baseline, row),
             "facts": FIELDS,
+            "facts_read": reads,
             "done": request.query_params.get("done"),
             "simulation": json.loads(saved.summary) if saved is not None else None,
         },
