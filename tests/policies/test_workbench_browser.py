@@ -6,7 +6,6 @@ starts a run of exactly that version and downloads the 公示 list. Each step's 
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -91,11 +90,25 @@ def test_author_review_publish_run_and_download(
     assert _state(officer) == "draft"
     clock.lap("write the policy (live-checked)")
 
-    for name, facts, outcome, fen in CASES:
+    for index, (name, facts, outcome, fen) in enumerate(CASES):
         form = officer.locator("form.step-add-case")
         form.locator("input[name=name]").fill(name)
         form.locator("input[name=year]").fill("2024")
-        form.locator("textarea[name=facts]").fill(json.dumps(facts))
+        table = form.locator("#golden-table")
+        if index == 0:  # a year and a fact more, then fewer: the table grows and shrinks
+            form.locator("[data-golden-add-year]").click()
+            form.locator("[data-golden-add-row]").click()
+            assert table.locator("thead .golden-year").count() == 3
+            assert table.locator("tbody tr").count() == 3
+            form.locator("[data-golden-remove-year]").click()
+            table.locator("tbody tr").nth(2).locator("[data-golden-remove-row]").click()
+        # Rows are the facts the policy reads (industry_code, revenue); columns 2023 and 2024.
+        assert table.locator("thead .golden-year").count() == 2
+        for row, fact in enumerate(("industry_code", "revenue")):
+            assert table.locator("tbody tr").nth(row).locator("select").input_value() == fact
+            for column, year in enumerate(("2023", "2024")):
+                cell = table.locator("tbody tr").nth(row).locator(".golden-cell").nth(column)
+                cell.fill(facts[year][fact])
         form.locator("select[name=outcome]").select_option(outcome)
         if fen is not None:
             form.locator("input[name=benefit_yuan]").fill(f"{fen // 100}")
@@ -103,14 +116,16 @@ def test_author_review_publish_run_and_download(
         officer.wait_for_url("**done=policy-version.add-case**")
     rows = officer.locator("#cases tbody tr")
     assert rows.count() == 3
-    assert all("通过" in rows.nth(i).inner_text() for i in range(3))
+    assert all(rows.nth(i).get_attribute("data-passed") == "true" for i in range(3))
     clock.lap("three golden cases (both evaluators)")
 
     officer.locator("form.step-simulate input[name=year]").fill("2024")
     officer.click("#step-simulate")
     officer.wait_for_url("**done=policy-version.simulate**")
     outcomes = officer.inner_text("#simulation-outcomes")
-    assert "eligible" in outcomes and officer.locator("#simulation-download").count() == 1
+    assert "符合" in outcomes and officer.locator("#simulation-download").count() == 1
+    officer.locator("#chart-outcomes svg").first.wait_for()  # drawn by ECharts
+    officer.locator("#chart-districts svg").first.wait_for()
     clock.lap("simulate against the version in force")
 
     officer.click("#step-submit")

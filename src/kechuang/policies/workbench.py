@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from fractions import Fraction
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -43,8 +44,18 @@ def state_label(code: str) -> str:
 
 
 template_env().globals["policy_state"] = state_label
+OUTCOMES = {
+    "eligible": ("符合", "eligible"),
+    "ineligible": ("不符合", "ineligible"),
+    "manual_review": ("待人工审核", "manual review"),
+    "unknown": ("数据不足", "unknown"),
+}
+template_env().filters["policy_outcome"] = lambda code: template_env().globals["tt"](
+    *OUTCOMES.get(code, (code, code))
+)
 Readers = require("officer", "admin")
 API = "/api/v1/policies/versions"
+FACTORS = ("before_factor", "after_factor")
 
 TEMPLATE = """\
 id: new-city-reward
@@ -271,6 +282,7 @@ def version_page(
     from kechuang.policies import simulation
 
     saved = simulation.latest(session, row)
+    summary = json.loads(saved.summary) if saved is not None else None
     return render(
         request,
         "workbench_version.html",
@@ -287,7 +299,8 @@ def version_page(
             "facts": FIELDS,
             "facts_read": reads,
             "done": request.query_params.get("done"),
-            "simulation": json.loads(saved.summary) if saved is not None else None,
+            "simulation": summary,
+            "factors": [round(float(Fraction(summary[k])), 4) for k in FACTORS] if summary else [],
         },
     )
 
