@@ -154,3 +154,31 @@ def test_the_cases_api_says_what_each_evaluator_gave(world_app: Any) -> None:  #
     assert {c["name"] for c in found} == {c.title for c in boundary.cases("tsme-2017")}
     assert all(c["scalar_passed"] and c["sql_passed"] for c in found)
     assert all("score" in c["scalar_got"] for c in found)
+
+
+def test_the_simulation_is_drawn_as_charts_over_its_tables_in_both_languages(
+    world_app: Any,  # noqa: F811
+) -> None:
+    officer, csrf = _officer(world_app)
+    created = officer.post("/officer/policies/drafts", data={"source": REWARD, "csrf_token": csrf})
+    page_url = created.headers["location"].split("?")[0]
+    simulated = officer.post(f"{page_url}/simulate", data={"year": "2024", "csrf_token": csrf})
+    assert simulated.status_code == 303, simulated.text
+    for lang, words in (
+        ("zh", ("符合", "万元", "现行")),
+        ("en", ("eligible", "10k yuan", "in force")),
+    ):
+        page = officer.get(f"{page_url}?lang={lang}").text
+        assert "/static/vendor/echarts.min.js" in page and "/static/charts.js" in page
+        for chart, table in (("outcomes", "outcomes"), ("districts", "districts"),
+                             ("parks", "parks"), ("factor", "factor")):  # fmt: skip
+            at = page.index(f'id="chart-{chart}" data-chart="spec"')
+            assert at < page.index(f'id="simulation-{table}"')  # the table follows its chart
+        spec = json.loads(
+            re.search(r'id="chart-outcomes" data-chart="spec"><script type="application/json">'
+                      r"(.*?)</script>", page).group(1)  # type: ignore[union-attr]
+        )  # fmt: skip
+        assert words[0] in spec["categories"]
+        assert all(word in page for word in words)
+        factor = page[page.index('id="chart-factor"') : page.index('id="simulation-factor"')]
+        assert "[1.0, 1.0]" in factor  # the budget covers what is due, before and after
