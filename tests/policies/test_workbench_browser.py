@@ -1,8 +1,10 @@
 """The acceptance journey in Debian's Chromium: from the text of a new city reward (section M,
 revenue growth of at least 20% and above 5,000,000 yuan, 100,000 yuan each, budget 5,000,000 pro
 rata), officer1 writes the policy in the workbench (the live check points at a typo by line and
-column), adds three golden cases, simulates, submits; officer2 approves and publishes; officer1
-starts a run of exactly that version and downloads the 公示 list. Each step's time is printed."""
+column), adds three golden cases in the table (rows are facts, columns years), simulates (the
+charts are drawn), submits; officer2 sends it back with a comment on a line, officer1 answers in
+the thread and resubmits; officer2 approves and publishes; officer1 starts a run of exactly that
+version and downloads the 公示 list. Each step's time is printed."""
 
 from __future__ import annotations
 
@@ -136,6 +138,24 @@ def test_author_review_publish_run_and_download(
     reviewer = user_page(officer, base, "officer2")
     reviewer.goto(version_url)
     assert "+id: city-growth-reward" in reviewer.inner_text("#diff")
+    # Sent back with a comment on a line; the author answers in the thread and resubmits.
+    send_back = reviewer.locator("form.step-send-back")
+    send_back.locator("[name=reason]").fill("请注明第三条的出处")
+    send_back.locator("[name=line]").fill("3")
+    reviewer.click("#step-send-back")
+    reviewer.wait_for_url("**done=policy-version.send-back**")
+    assert _state(reviewer) == "draft"
+    officer.goto(version_url)
+    thread = officer.locator("#review-thread article").first
+    thread.locator("textarea[name=body]").fill("已注明：示例〔2024〕1号")
+    thread.locator("button[type=submit]").click()
+    officer.wait_for_url("**done=policy-version.comment**")
+    officer.click("#step-submit")
+    officer.wait_for_url("**done=policy-version.submit**")
+    said = officer.inner_text("#review-thread")
+    assert "请注明第三条的出处" in said and "已注明" in said and "重新提交" in said
+    clock.lap("sent back with a comment, answered, resubmitted")
+    reviewer.goto(version_url)
     reviewer.fill("form.step-approve textarea[name=comment], form.step-approve input[name=comment]",
                   "金额、门槛与文件一致")  # fmt: skip
     reviewer.click("#step-approve")

@@ -395,7 +395,6 @@ def send_back(
     row: PolicyVersion,
     comment: str,
     *,
-    reply_to: int | None = None,
     section: str | None = None,
     line: int | None = None,
 ) -> PolicyVersion:
@@ -403,8 +402,7 @@ def send_back(
     from kechuang.policies import review
 
     # Sending back requires a comment: it opens (or continues) the thread the author answers.
-    review.add(session, row, actor, comment, kind="send_back", reply_to=reply_to,
-               section=section, line=line)  # fmt: skip
+    review.add(session, row, actor, comment, kind="send_back", section=section, line=line)
     row.reviewer = actor
     row.review_comment = comment
     fire(session, row, flows.FLOW, "send_back", actor, comment)
