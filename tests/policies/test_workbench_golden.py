@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
 from kechuang.policies import boundary, golden, service, source
@@ -182,3 +184,32 @@ def test_the_simulation_is_drawn_as_charts_over_its_tables_in_both_languages(
         assert all(word in page for word in words)
         factor = page[page.index('id="chart-factor"') : page.index('id="simulation-factor"')]
         assert "[1.0, 1.0]" in factor  # the budget covers what is due, before and after
+
+
+MONEY = st.integers(min_value=0, max_value=3_000_000_000).map(
+    lambda fen: f"{fen // 100}.{fen % 100:02d}"
+)
+ENTERPRISE = st.fixed_dictionaries(
+    {
+        "industry_code": st.sampled_from(["M7320", "C2710", "K7020", "E4710", "S9421", "A0111"]),
+        "revenue": st.one_of(st.none(), MONEY),
+        "main_business_revenue": st.one_of(st.none(), MONEY),
+    }
+)
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.lists(ENTERPRISE, min_size=1, max_size=3))
+def test_cases_screened_together_get_what_each_gets_alone_and_the_scalar_gets(
+    enterprises: list[dict[str, str | None]],
+) -> None:
+    policy = source.shipped().get("above-scale-2019", 2024)
+    facts = [golden.parse_facts({"2024": {k: v for k, v in e.items() if v is not None}})
+             for e in enterprises]  # fmt: skip
+    together = golden.sql_many(policy, 2024, facts)
+    alone = [golden.sql_got(policy, f, 2024) for f in facts]
+    scalar = [golden.scalar_got(policy, f, 2024) for f in facts]
+    assert together == alone
+    assert [(g.outcome, g.benefit_fen) for g in together] == [
+        (g.outcome, g.benefit_fen) for g in scalar
+    ]
