@@ -12,7 +12,6 @@ Money is Decimal yuan (exact to the fen); `None` as a fact means unknown (an emp
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import functools
 import importlib.util
 from collections.abc import Iterable, Mapping
@@ -27,6 +26,7 @@ import pytest
 
 from kechuang.domain.panel import FIELDS
 from kechuang.domain.uscc import check_digit
+from kechuang.policies import boundary
 from kechuang.policies.pack import load_pack
 from kechuang.rules.policy import Policy
 from kechuang.rules.scalar import evaluate
@@ -35,56 +35,9 @@ YEAR = 2024
 YEARS = (2022, 2023, 2024)
 UNSET = object()
 
-# A science-and-technology service firm in Zhangjiang, every fact present and valid.
-BASE: dict[str, Any] = {
-    "name": "上海测试科技有限公司",
-    "district": "310115",
-    "park": "张江",
-    "industry_code": "M7320",
-    "founded_on": dt.date(2015, 6, 1),
-    "mainland_resident": True,
-    "employees": 100,
-    "st_staff": 20,
-    "rd_staff": 10,
-    "revenue": Decimal("20000000.00"),
-    "main_business_revenue": Decimal("19000000.00"),
-    "cost_expense_total": Decimal("18000000.00"),
-    "total_assets": Decimal("30000000.00"),
-    "total_liabilities": Decimal("12000000.00"),
-    "net_assets": Decimal("18000000.00"),
-    "rd_expense": Decimal("1200000.00"),
-    "rd_expense_domestic": Decimal("1200000.00"),
-    "hightech_revenue": Decimal("15000000.00"),
-    "ip_class1": 0,
-    "ip_class2": 2,
-    "transformations": 1,
-    "equity_financing": Decimal("0.00"),
-    "niche_years": 5,
-    "market_share": Decimal("0.200000"),
-    "is_hnte": False,
-    "national_award_5y": False,
-    "provincial_rd_institution": False,
-    "led_standard_5y": False,
-    "major_accident": False,
-    "misconduct": False,
-    "abnormal_list": False,
-    "dishonest_list": False,
-    "listed_board": None,
-    "valuation": None,
-    "output_value": None,
-    # Data contract version 2: no award, no contest rank, no honour, no title; the platform has
-    # not assessed a development score (unknown), the main product is not in the 六基.
-    "award_national_rank": 0,
-    "award_provincial_rank": 0,
-    "makers_china_rank": 0,
-    "tech_innovation_demo": False,
-    "ip_demo_enterprise": False,
-    "development_score": None,
-    "six_basics_or_key_link": False,
-    "is_tsme": False,
-    "is_innovative_sme": False,
-    "is_srdi_sme": False,
-}
+# A science-and-technology service firm in Zhangjiang, every fact present and valid: the base
+# enterprise of the pack's boundary cases (src/kechuang/policies/golden_cases/_base.yaml).
+BASE: dict[str, Any] = boundary.base_values()
 
 _serial = iter(range(1, 10**6))
 
@@ -119,6 +72,11 @@ def rows(
         row.update(uscc=uscc, year=year)
         out.append({k: money(v) if _is_yuan(k) else v for k, v in row.items()})
     return out
+
+
+def case_rows(case: boundary.BoundaryCase) -> list[dict[str, Any]]:
+    """The panel rows of a boundary case of the pack (its data, as the store's golden case)."""
+    return rows(base=case.base, years=case.years, by_year=case.by_year, **case.latest)
 
 
 _YUAN = {f.name for f in FIELDS if f.kind == "yuan"} | {"market_share", "development_score"}

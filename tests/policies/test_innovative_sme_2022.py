@@ -47,23 +47,8 @@ def test_qualifies_is_met_by_data_without_review() -> None:
     assert verdict.outcome == "eligible"
 
 
-# 一、公告条件 by data alone: 60 points exactly (IP 10 + R&D 10, growth 15 + debt 10, field 5 + main
-# business 10) is eligible; main business growth one fen under 10% (growth 10 points, 55) is not,
-# and with full platform marks it still could pass, so it goes to review.
-@pytest.mark.parametrize(
-    ("latest", "outcome", "score"),
-    [("11000000", "eligible", 60), ("10999999.99", "manual_review", 55)],
-)
-def test_data_score_route_exactly_sixty(check, latest: str, outcome: str, score: int) -> None:
-    base = {"revenue": "19000000", "hightech_revenue": "0", "ip_class1": 1}
-    panel = inno(
-        base=base,
-        by_year={2023: {"main_business_revenue": "10000000"}},
-        main_business_revenue=latest,
-        rd_expense="400000",
-        rd_expense_domestic="400000",
-    )
-    check(ID, panel, outcome, score=score)
+# Said once as data in golden_cases/innovative-sme-2022.yaml (run by test_workbench_golden.py,
+# attached by `seed`): data score route exactly sixty.
 
 
 # 二（一）2 R&D share of revenue (revenue 20,000,000)

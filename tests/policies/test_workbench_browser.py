@@ -1,12 +1,13 @@
 """The acceptance journey in Debian's Chromium: from the text of a new city reward (section M,
 revenue growth of at least 20% and above 5,000,000 yuan, 100,000 yuan each, budget 5,000,000 pro
 rata), officer1 writes the policy in the workbench (the live check points at a typo by line and
-column), adds three golden cases, simulates, submits; officer2 approves and publishes; officer1
-starts a run of exactly that version and downloads the 公示 list. Each step's time is printed."""
+column), adds three golden cases in the table (rows are facts, columns years), simulates (the
+charts are drawn), submits; officer2 sends it back with a comment on a line, officer1 answers in
+the thread and resubmits; officer2 approves and publishes; officer1 starts a run of exactly that
+version and downloads the 公示 list. Each step's time is printed."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -91,11 +92,25 @@ def test_author_review_publish_run_and_download(
     assert _state(officer) == "draft"
     clock.lap("write the policy (live-checked)")
 
-    for name, facts, outcome, fen in CASES:
+    for index, (name, facts, outcome, fen) in enumerate(CASES):
         form = officer.locator("form.step-add-case")
         form.locator("input[name=name]").fill(name)
         form.locator("input[name=year]").fill("2024")
-        form.locator("textarea[name=facts]").fill(json.dumps(facts))
+        table = form.locator("#golden-table")
+        if index == 0:  # a year and a fact more, then fewer: the table grows and shrinks
+            form.locator("[data-golden-add-year]").click()
+            form.locator("[data-golden-add-row]").click()
+            assert table.locator("thead .golden-year").count() == 3
+            assert table.locator("tbody tr").count() == 3
+            form.locator("[data-golden-remove-year]").click()
+            table.locator("tbody tr").nth(2).locator("[data-golden-remove-row]").click()
+        # Rows are the facts the policy reads (industry_code, revenue); columns 2023 and 2024.
+        assert table.locator("thead .golden-year").count() == 2
+        for row, fact in enumerate(("industry_code", "revenue")):
+            assert table.locator("tbody tr").nth(row).locator("select").input_value() == fact
+            for column, year in enumerate(("2023", "2024")):
+                cell = table.locator("tbody tr").nth(row).locator(".golden-cell").nth(column)
+                cell.fill(facts[year][fact])
         form.locator("select[name=outcome]").select_option(outcome)
         if fen is not None:
             form.locator("input[name=benefit_yuan]").fill(f"{fen // 100}")
@@ -103,14 +118,16 @@ def test_author_review_publish_run_and_download(
         officer.wait_for_url("**done=policy-version.add-case**")
     rows = officer.locator("#cases tbody tr")
     assert rows.count() == 3
-    assert all("通过" in rows.nth(i).inner_text() for i in range(3))
+    assert all(rows.nth(i).get_attribute("data-passed") == "true" for i in range(3))
     clock.lap("three golden cases (both evaluators)")
 
     officer.locator("form.step-simulate input[name=year]").fill("2024")
     officer.click("#step-simulate")
     officer.wait_for_url("**done=policy-version.simulate**")
     outcomes = officer.inner_text("#simulation-outcomes")
-    assert "eligible" in outcomes and officer.locator("#simulation-download").count() == 1
+    assert "符合" in outcomes and officer.locator("#simulation-download").count() == 1
+    officer.locator("#chart-outcomes svg").first.wait_for()  # drawn by ECharts
+    officer.locator("#chart-districts svg").first.wait_for()
     clock.lap("simulate against the version in force")
 
     officer.click("#step-submit")
@@ -121,6 +138,24 @@ def test_author_review_publish_run_and_download(
     reviewer = user_page(officer, base, "officer2")
     reviewer.goto(version_url)
     assert "+id: city-growth-reward" in reviewer.inner_text("#diff")
+    # Sent back with a comment on a line; the author answers in the thread and resubmits.
+    send_back = reviewer.locator("form.step-send-back")
+    send_back.locator("[name=reason]").fill("请注明第三条的出处")
+    send_back.locator("[name=line]").fill("3")
+    reviewer.click("#step-send-back")
+    reviewer.wait_for_url("**done=policy-version.send-back**")
+    assert _state(reviewer) == "draft"
+    officer.goto(version_url)
+    thread = officer.locator("#review-thread article").first
+    thread.locator("textarea[name=body]").fill("已注明：示例〔2024〕1号")
+    thread.locator("button[type=submit]").click()
+    officer.wait_for_url("**done=policy-version.comment**")
+    officer.click("#step-submit")
+    officer.wait_for_url("**done=policy-version.submit**")
+    said = officer.inner_text("#review-thread")
+    assert "请注明第三条的出处" in said and "已注明" in said and "重新提交" in said
+    clock.lap("sent back with a comment, answered, resubmitted")
+    reviewer.goto(version_url)
     reviewer.fill("form.step-approve textarea[name=comment], form.step-approve input[name=comment]",
                   "金额、门槛与文件一致")  # fmt: skip
     reviewer.click("#step-approve")

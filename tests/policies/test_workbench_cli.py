@@ -82,10 +82,11 @@ def test_the_life_cycle_from_the_command_line(store_env: str, tmp_path: Path) ->
     exported = tmp_path / "out.yaml"
     kc("export", "city-growth-reward@2024.4", "--out", str(exported))
     assert exported.read_text(encoding="utf-8") == clean.read_text(encoding="utf-8")
-    history = kc("history", did)
+    history, _, thread = kc("history", did).partition("review:\n")
     assert [line.split()[3] for line in history.splitlines()] == [
         "create:", "submit:", "approve:", "publish:"
     ]  # fmt: skip
+    assert "officer2 approve (revision 1): checked" in thread  # the approval's comment
     assert "+id: city-growth-reward" in kc("diff", did)  # nothing it replaces: all new
     listed = json.loads(kc("list", "--json"))
     assert {"city-growth-reward"} <= {p["id"] for p in listed}

@@ -122,6 +122,8 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", f"{PV}/history"): Case(f"{PV}/history"),
     ("GET", f"{PV}/diff"): Case(f"{PV}/diff"),
     ("GET", f"{PV}/cases"): Case(f"{PV}/cases"),
+    ("GET", f"{PV}/comments"): Case(f"{PV}/comments"),
+    ("POST", f"{PV}/comment"): Case(f"{PV}/comment", {"body": "see clause 3"}),
     ("POST", "/api/v1/policy-check"): Case("/api/v1/policy-check", {"source": "id: x"}),
     ("POST", "/api/v1/policies/drafts"): Case("/api/v1/policies/drafts", {"source": "id: x"}),
     ("POST", "/api/v1/policies/drafts/what-if"): Case(

@@ -295,8 +295,9 @@ def check_command(ref: str = typer.Argument(..., help="Version id or policy-id@v
 def history_command(
     ref: str = typer.Argument(..., help="Version id or policy-id@version."),
 ) -> None:
-    """Every move of a version: when, who, from which state to which, why."""
-    from kechuang.policies import service
+    """Every move of a version: when, who, from which state to which, why; then its review
+    thread (each comment with its answers indented below it)."""
+    from kechuang.policies import review, service
     from kechuang.workflow.cli_adapter import migrated_engine
 
     with migrated_engine() as engine, _session_of(engine) as session:
@@ -304,6 +305,17 @@ def history_command(
         for e in service.history(session, row):
             line = f"{e.at:%Y-%m-%d %H:%M:%S} {e.actor} {e.event}: {e.from_state or '-'} -> "
             console.print(line + f"{e.to_state} {e.note}".rstrip(), markup=False, highlight=False)
+        threads = review.threads(review.comments_of(session, row))
+        if threads:
+            console.print("review:", markup=False, highlight=False)
+        for thread in threads:
+            for depth, c in [(0, thread.comment), *((1, r) for r in thread.replies)]:
+                where = "".join(
+                    f" [{part}]" for part in (c.section, c.line and f"line {c.line}") if part
+                )
+                text = f"{'    ' * (depth + 1)}#{c.id} {c.at:%Y-%m-%d %H:%M:%S} {c.author} "
+                console.print(f"{text}{c.kind} (revision {c.revision}){where}: {c.body}",
+                              markup=False, highlight=False, soft_wrap=True)  # fmt: skip
 
 
 @policies_app.command("diff")

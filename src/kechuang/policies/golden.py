@@ -53,6 +53,15 @@ class CaseResult:
     sql: Got | None
     error: str = ""
 
+    def path_passed(self, path: str) -> bool:
+        """Whether one evaluator (`scalar` or `sql`) gave what the case expects."""
+        got = self.scalar if path == "scalar" else self.sql
+        return not self.error and got is not None and _matches(self.case, got)
+
+    def got_text(self, path: str) -> str:
+        got = self.scalar if path == "scalar" else self.sql
+        return self.error if got is None else _got_text(got)
+
     @property
     def passed(self) -> bool:
         if self.error or self.scalar is None or self.sql is None:
@@ -106,12 +115,12 @@ def parse_facts(raw: Any) -> dict[int, dict[str, Any]]:
     return out
 
 
-def panel_rows(facts: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+def panel_rows(facts: dict[int, dict[str, Any]], uscc: str = EXAMPLE_USCC) -> list[dict[str, Any]]:
     rows = []
     for year in sorted(facts):
         row = {f.name: None for f in FIELDS}
         row.update(facts[year])
-        row.update(uscc=EXAMPLE_USCC, year=year)
+        row.update(uscc=uscc, year=year)
         row["name"] = row["name"] or EXAMPLE_NAME
         rows.append(row)
     return rows
@@ -127,17 +136,33 @@ def scalar_got(policy: Policy, facts: dict[int, dict[str, Any]], year: int) -> G
     return Got(str(verdict.outcome), verdict.score, verdict.benefit_fen)
 
 
+def _uscc(n: int) -> str:
+    """A valid USCC of the n-th example enterprise of one screening."""
+    first = f"91310000MAG{n:06d}"
+    return first + check_digit(first)
+
+
 def sql_got(policy: Policy, facts: dict[int, dict[str, Any]], year: int) -> Got:
+    return sql_many(policy, year, [facts])[0]
+
+
+def sql_many(policy: Policy, year: int, enterprises: list[dict[int, dict[str, Any]]]) -> list[Got]:
+    """What the SQL the DuckDB engine runs gives each example enterprise for `year`, screened
+    together in one Parquet panel (each its own USCC; an enterprise's verdict reads only its own
+    rows), so the query is compiled and run once for all the cases of a year."""
     import duckdb
 
     from kechuang.engines.duckdb import screen
 
-    rows = panel_rows(facts)
-    if year not in facts:
-        rows.append(
-            {**{f.name: None for f in FIELDS}, "uscc": EXAMPLE_USCC, "name": EXAMPLE_NAME,
-             "year": year}
-        )  # fmt: skip
+    rows: list[dict[str, Any]] = []
+    codes = [_uscc(n) for n in range(len(enterprises))]
+    for uscc, facts in zip(codes, enterprises, strict=True):
+        rows += panel_rows(facts, uscc)
+        if year not in facts:
+            rows.append(
+                {**{f.name: None for f in FIELDS}, "uscc": uscc, "name": EXAMPLE_NAME,
+                 "year": year}
+            )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="kechuang-golden-") as tmp:
         data = Path(tmp) / "panel.parquet"
         out = Path(tmp) / "results.csv"
@@ -155,8 +180,11 @@ def sql_got(policy: Policy, facts: dict[int, dict[str, Any]], year: int) -> Got:
             con.close()
         screen(data, year, [policy], out)
         with out.open(encoding="utf-8") as handle:
-            found = list(csv.DictReader(handle))
-    row = found[0]
+            found = {row["uscc"]: row for row in csv.DictReader(handle)}
+    return [_got_of(found[uscc]) for uscc in codes]
+
+
+def _got_of(row: dict[str, str]) -> Got:
     score = Fraction(Decimal(row["score"])) if row["score"] else None
     benefit = int(Decimal(row["benefit_yuan"]) * 100) if row["benefit_yuan"] else None
     return Got(row["outcome"], score, benefit)
@@ -224,6 +252,26 @@ def facts_of(session: Session, row: PolicyVersion, uscc: str, year: int) -> dict
     }  # fmt: skip
 
 
+def facts_read(policy: Policy) -> list[str]:
+    """The panel facts the policy reads (its conditions, scores, definitions and benefit), in
+    the order of the data contract: the rows the golden-case table offers first."""
+    from kechuang.rules.ir import Fact, PeriodAggregate
+    from kechuang.rules.walk import walk
+
+    exprs = [d.expr for d in policy.definitions] + [s.expr for s in policy.scores]
+    exprs += [c.expr for c in policy.conditions]
+    if policy.benefit is not None:
+        exprs += [policy.benefit.amount] + ([policy.benefit.cap] if policy.benefit.cap else [])
+    found: set[str] = set()
+    for expr in exprs:
+        for node in walk(expr) if expr is not None else ():
+            if isinstance(node, Fact):
+                found.add(node.name)
+            elif isinstance(node, PeriodAggregate):
+                found.add(node.fact)
+    return [f.name for f in FIELDS if f.name in found]
+
+
 def cases_of(session: Session, row: PolicyVersion) -> list[GoldenCase]:
     return list(
         session.scalars(
@@ -243,12 +291,40 @@ def run_case(policy: Policy, case: GoldenCase) -> CaseResult:
 
 
 def run(session: Session, row: PolicyVersion) -> list[CaseResult]:
-    """Every golden case of the version, through both evaluators (none when it does not parse)."""
+    """Every golden case of the version, through both evaluators (none when it does not parse).
+    The SQL path screens the cases of one year together; should that screening fail, each case
+    is screened alone so that the failure is the failing case's own."""
     try:
         policy = load_policy_text(row.source, f"{row.policy_id}@{row.version}.yaml")
     except PolicyError:
         return []
-    return [run_case(policy, case) for case in cases_of(session, row)]
+    cases = cases_of(session, row)
+    parsed: dict[int, dict[int, dict[str, Any]]] = {}
+    for case in cases:
+        try:
+            parsed[case.id] = parse_facts(json.loads(case.facts))
+        except (Invalid, ValueError):
+            continue
+    by_sql: dict[int, Got] = {}
+    for year in sorted({c.year for c in cases if c.id in parsed}):
+        batch = [c for c in cases if c.id in parsed and c.year == year]
+        try:
+            got = sql_many(policy, year, [parsed[c.id] for c in batch])
+        except (Invalid, ValueError):
+            continue
+        by_sql.update((c.id, g) for c, g in zip(batch, got, strict=True))
+    results = []
+    for case in cases:
+        if case.id in parsed and case.id in by_sql:
+            try:
+                scalar = scalar_got(policy, parsed[case.id], case.year)
+            except (Invalid, ValueError) as exc:
+                results.append(CaseResult(case, None, None, str(exc)))
+                continue
+            results.append(CaseResult(case, scalar, by_sql[case.id]))
+        else:
+            results.append(run_case(policy, case))
+    return results
 
 
 def add(

@@ -354,6 +354,13 @@ def submit(session: Session, actor: str, row: PolicyVersion) -> PolicyVersion:
             field="source",
             zh=f"政策 {row.policy_id} 版本 {row.version} 不能提交审核：{listed}",
         )
+    from kechuang.policies import review
+
+    sent_back = review.last_send_back(session, row)
+    if sent_back is not None:
+        # The resubmission answers the reason it was sent back, in the same thread.
+        review.add(session, row, actor, f"revision {row.revision}", kind="resubmit",
+                   reply_to=sent_back.id)  # fmt: skip
     fire(session, row, flows.FLOW, "submit", actor)
     return row
 
@@ -374,23 +381,55 @@ def approve(session: Session, actor: str, row: PolicyVersion, comment: str) -> P
         raise Invalid("; ".join(p.text() for p in found), field="source")
     row.reviewer = actor
     row.review_comment = comment or None
+    if comment.strip():
+        from kechuang.policies import review
+
+        review.add(session, row, actor, comment, kind="approve")
     fire(session, row, flows.FLOW, "approve", actor, comment)
     return row
 
 
-def send_back(session: Session, actor: str, row: PolicyVersion, comment: str) -> PolicyVersion:
+def send_back(
+    session: Session,
+    actor: str,
+    row: PolicyVersion,
+    comment: str,
+    *,
+    section: str | None = None,
+    line: int | None = None,
+) -> PolicyVersion:
     _second_officer(row, actor, "send back", "退回")
+    from kechuang.policies import review
+
+    # Sending back requires a comment: it opens (or continues) the thread the author answers.
+    review.add(session, row, actor, comment, kind="send_back", section=section, line=line)
     row.reviewer = actor
     row.review_comment = comment
     fire(session, row, flows.FLOW, "send_back", actor, comment)
     return row
 
 
-def publish(session: Session, actor: str, row: PolicyVersion) -> PolicyVersion:
-    """Publish an approved version: the version in force when it starts is superseded, its
-    period closed the day before (a version that would start later is withdrawn from view by
-    an empty period), so no two published versions of a policy overlap."""
+def approved_on(session: Session, row: PolicyVersion) -> dt.date | None:
+    """The day the version was (last) approved, from its history."""
+    days = [e.at.date() for e in history(session, row) if e.event == "approve"]
+    return days[-1] if days else None
+
+
+def publish(
+    session: Session, actor: str, row: PolicyVersion, effective_from: dt.date | None = None
+) -> PolicyVersion:
+    """Publish an approved version from `effective_from` (default: the document's date): the
+    version in force when it starts is superseded, its period closed the day before (a version
+    that would start later is withdrawn from view by an empty period), so no two published
+    versions of a policy overlap. A chosen date may not be before the approval, after the end
+    of the document's period, or on or before the start of the version in force it replaces."""
     _second_officer(row, actor, "publish", "发布")
+    if effective_from is not None and effective_from != row.effective_from:
+        _check_start(session, row, effective_from)
+        note = f"effective from {effective_from} (the document says {row.effective_from})"
+        row.effective_from = effective_from
+    else:
+        note = ""
     day_before = row.effective_from - dt.timedelta(days=1)
     for other in versions_of(session, row.policy_id):
         if other.id == row.id or other.state != "published" or not _overlap(row, other):
@@ -399,11 +438,40 @@ def publish(session: Session, actor: str, row: PolicyVersion) -> PolicyVersion:
         fire(session, other, flows.FLOW, "supersede", actor,
              f"superseded by version {row.version} from {row.effective_from}")  # fmt: skip
     row.published_at = now()
-    fire(session, row, flows.FLOW, "publish", actor)
+    fire(session, row, flows.FLOW, "publish", actor, note)
     from kechuang.policies import source
 
     source.forget()
     return row
+
+
+def _check_start(session: Session, row: PolicyVersion, start: dt.date) -> None:
+    approved = approved_on(session, row)
+    if approved is not None and start < approved:
+        raise Invalid(
+            f"the effective date {start} is before the approval on {approved}",
+            field="effective_from",
+            zh=f"生效日期 {start} 早于审核通过日期 {approved}",
+        )
+    if row.effective_to is not None and start > row.effective_to:
+        raise Invalid(
+            f"the effective date {start} is after the end of the document's period "
+            f"({row.effective_to})",
+            field="effective_from",
+            zh=f"生效日期 {start} 晚于文件规定的截止日期 {row.effective_to}",
+        )
+    for other in versions_of(session, row.policy_id):
+        if other.id == row.id or other.state != "published":
+            continue
+        ends = row.effective_to or dt.date.max
+        if start <= other.effective_from <= ends:
+            raise Invalid(
+                f"the effective date {start} overlaps version {other.version} in force from "
+                f"{other.effective_from}: a new version starts after the one it replaces",
+                field="effective_from",
+                zh=f"生效日期 {start} 与 {other.effective_from} 起施行的现行版本 "
+                f"{other.version} 重叠，新版本须晚于被取代的版本开始",
+            )
 
 
 def withdraw(session: Session, actor: str, row: PolicyVersion, reason: str) -> PolicyVersion:
@@ -423,13 +491,19 @@ class Seeded:
 
 
 def seed(session: Session) -> Seeded:
-    """Load the shipped pack as published versions; a version already stored is kept as it is
-    (idempotent: a second run adds nothing)."""
+    """Load the shipped pack as published versions, each with its boundary cases as golden cases
+    (policies/golden_cases); a version already stored is kept as it is, given only the cases it
+    lacks (idempotent: a second run adds nothing)."""
+    from kechuang.policies import boundary
+
     added: list[str] = []
     kept: list[str] = []
     for policy in load_pack().policies:
         name = f"{policy.id}@{policy.version}"
-        if find(session, policy.id, policy.version) is not None:
+        stored = find(session, policy.id, policy.version)
+        if stored is not None:
+            if stored.author == SEEDER:
+                boundary.attach(session, stored, SEEDER)  # a store seeded before the cases
             kept.append(name)
             continue
         with open(policy.source_file, encoding="utf-8") as handle:
@@ -440,6 +514,7 @@ def seed(session: Session) -> Seeded:
         session.flush()
         _record_revision(session, row, SEEDER)
         _event(session, row, "seed", SEEDER, "the shipped pack")
+        boundary.attach(session, row, SEEDER)
         added.append(name)
     return Seeded(added, kept)
 

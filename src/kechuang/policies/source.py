@@ -81,7 +81,9 @@ def label(row: PolicyVersion) -> str:
 def as_policy(row: PolicyVersion) -> Policy:
     """A stored version as the evaluators take it, with the period the store records."""
     policy = load_policy_text(row.source, label(row))
-    return dataclasses.replace(policy, effective_to=row.effective_to)
+    return dataclasses.replace(
+        policy, effective_from=row.effective_from, effective_to=row.effective_to
+    )
 
 
 def in_force_rows(session: Session) -> list[PolicyVersion]:
@@ -102,7 +104,7 @@ def pack_of(session: Session) -> Pack | None:
     bind = session.get_bind()
     key = (
         bind.engine.url.render_as_string(hide_password=True),
-        tuple((r.id, r.content_hash, str(r.effective_to)) for r in rows),
+        tuple((r.id, r.content_hash, str(r.effective_from), str(r.effective_to)) for r in rows),
     )
     with _lock:
         found = _cache.get(key)

@@ -2,7 +2,8 @@
 
 The API routes (`/api/v1/policies/drafts`, `/api/v1/policies/versions/{version_id}/...`), the
 page forms and buttons of the workbench (`/officer/policies/versions/{version_id}`), and the CLI
-commands (`kechuang policies draft|copy|edit|add-case|submit|approve|send-back|publish|withdraw`)
+commands (`kechuang policies draft|copy|edit|add-case|comment|submit|approve|send-back|
+publish|withdraw`)
 are made from these declarations; each step's service call is in policies.service or
 policies.golden. Only officers author and review; admins read. Four eyes (the author neither
 approves nor publishes) is the service's rule, so it holds on every surface.
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from kechuang.domain.text import CleanLine, CleanText
 from kechuang.domain.values import parse_fen
 from kechuang.http.fields import Year
-from kechuang.policies import flows, golden, service
+from kechuang.policies import flows, golden, review, service
 from kechuang.policies.tables import PolicyVersion
 from kechuang.rules import safe_yaml
 from kechuang.workflow.errors import Invalid, NotFound
@@ -168,6 +169,47 @@ class ReasonIn(StepInput):
     reason: CleanText = Field(min_length=1, max_length=4000, **described("Reason", "理由"))
 
 
+Section = Field(None, max_length=120, **described("Section of the document", "所涉条款或段落"))
+Line = Field(None, ge=1, **described("Line of the document", "所涉行号"))
+ReplyTo = Field(None, ge=1, **described("Answers comment (id)", "回复的意见编号"))
+
+
+class SendBackIn(StepInput):
+    reason: CleanText = Field(
+        min_length=1, max_length=4000, **described("Comment (required)", "退回意见（必填）")
+    )
+    section: CleanLine | None = Section
+    line: Whole | None = Line
+
+
+class ReviewCommentIn(StepInput):
+    body: CleanText = Field(min_length=1, max_length=4000, **described("Comment", "意见"))
+    reply_to: Whole | None = ReplyTo
+    section: CleanLine | None = Section
+    line: Whole | None = Line
+
+
+class CommentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    version_id: int
+    reply_to: int | None
+    kind: str
+    section: str | None
+    line: int | None
+    revision: int
+    author: str
+    body: str
+    at: dt.datetime
+
+
+class PublishIn(StepInput):
+    effective_from: dt.date | None = Field(
+        None, **described("Effective from (default: the document's date)", "生效日期（默认按文件）")
+    )
+
+
 # -- subjects ---------------------------------------------------------------------------------
 
 
@@ -235,6 +277,13 @@ def _add_case(ctx: Context, row: PolicyVersion, body: CaseIn) -> CaseOut:
     ))  # fmt: skip
 
 
+def _comment(ctx: Context, row: PolicyVersion, body: ReviewCommentIn) -> CommentOut:
+    return CommentOut.model_validate(review.add(
+        ctx.session, row, ctx.actor.name, body.body, reply_to=body.reply_to,
+        section=body.section, line=body.line,
+    ))  # fmt: skip
+
+
 def _whatif_draft(ctx: Context, _: None, body: WhatIfDraftIn) -> PolicyVersion:
     base = service.in_force_version(ctx.session, body.policy_id, dt.date(body.year, 12, 31))
     if base is None:
@@ -294,14 +343,21 @@ STEPS: tuple[Step[Any, Any], ...] = (
          event="approve", output=VersionOut, present=version_out, tags=TAGS,
          summary="Approve a version in review (a second officer: never its author).",
          label=Label("审核通过", "Approve")),
-    Step("policy-version.send-back", subject=VERSION, roles=AUTHORS, input=ReasonIn,
+    Step("policy-version.comment", subject=VERSION, roles=AUTHORS, input=ReviewCommentIn,
+         act=_comment, output=CommentOut, status_code=201, tags=TAGS,
+         offered_in=review.OPEN,
+         summary="Comment on a version (a section, a line), or answer a comment of its review.",
+         label=Label("发表意见", "Comment")),
+    Step("policy-version.send-back", subject=VERSION, roles=AUTHORS, input=SendBackIn,
          act=_out(lambda ctx, row, body: service.send_back(
-             ctx.session, ctx.actor.name, row, body.reason)),
+             ctx.session, ctx.actor.name, row, body.reason, section=body.section,
+             line=body.line)),
          event="send_back", output=VersionOut, present=version_out, tags=TAGS,
          summary="Send a version in review back to its author with comments.",
          label=Label("退回修改", "Send back")),
-    Step("policy-version.publish", subject=VERSION, roles=AUTHORS, input=NoInput,
-         act=_out(lambda ctx, row, _: service.publish(ctx.session, ctx.actor.name, row)),
+    Step("policy-version.publish", subject=VERSION, roles=AUTHORS, input=PublishIn,
+         act=_out(lambda ctx, row, body: service.publish(
+             ctx.session, ctx.actor.name, row, body.effective_from)),
          event="publish", output=VersionOut, present=version_out, tags=TAGS,
          summary="Publish an approved version; the one in force is superseded without overlap.",
          label=Label("发布", "Publish"), confirm=Label("确认发布？发布后不可修改。",

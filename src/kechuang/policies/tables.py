@@ -1,5 +1,5 @@
 """Tables of kechuang.policies: policy versions with their life cycle, draft revisions, history,
-golden cases and saved simulations.
+golden cases, review comments (threads) and saved simulations.
 
 A version's `source` is its YAML document (the exchange format); `content_hash` is the sha256 of
 that text, the hash a run records. `revision` counts the saves of a draft: an edit names the
@@ -135,4 +135,27 @@ class PolicySimulation(Base):
     # The summary as JSON text: counts gained/lost/kept, money by district and park, pro rata.
     summary: Mapped[str] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(ACCOUNT))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PolicyComment(Base):
+    """A review comment on a version (optionally on a section and line), or an answer to one.
+
+    `kind` says what wrote it: a free comment, the reason a version was sent back, the approval's
+    comment, or the note a resubmission leaves, so the whole review reads as one thread."""
+
+    __tablename__ = "policy_comments"
+    __table_args__ = (
+        CheckConstraint("kind IN ('comment', 'send_back', 'approve', 'resubmit')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("policy_versions.id"), index=True)
+    reply_to: Mapped[int | None] = mapped_column(ForeignKey("policy_comments.id"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    section: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    line: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    author: Mapped[str] = mapped_column(String(ACCOUNT))
+    body: Mapped[str] = mapped_column(Text)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from fractions import Fraction
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -25,8 +26,8 @@ from kechuang.http.problems import ProblemError, problem_responses
 from kechuang.http.security import db, require
 from kechuang.http.steps import mount_steps
 from kechuang.http.templating import register_templates, render, template_env
-from kechuang.policies import flows, golden, service
-from kechuang.policies.steps import STEPS, Source, VersionOut, version_out
+from kechuang.policies import flows, golden, review, service
+from kechuang.policies.steps import STEPS, CommentOut, Source, VersionOut, version_out
 from kechuang.policies.tables import PolicyEvent
 from kechuang.rules import safe_yaml
 from kechuang.rules.errors import PolicyError
@@ -43,8 +44,18 @@ def state_label(code: str) -> str:
 
 
 template_env().globals["policy_state"] = state_label
+OUTCOMES = {
+    "eligible": ("符合", "eligible"),
+    "ineligible": ("不符合", "ineligible"),
+    "manual_review": ("待人工审核", "manual review"),
+    "unknown": ("数据不足", "unknown"),
+}
+template_env().filters["policy_outcome"] = lambda code: template_env().globals["tt"](
+    *OUTCOMES.get(code, (code, code))
+)
 Readers = require("officer", "admin")
 API = "/api/v1/policies/versions"
+FACTORS = ("before_factor", "after_factor")
 
 TEMPLATE = """\
 id: new-city-reward
@@ -96,6 +107,10 @@ class CaseResultOut(BaseModel):
     expected: str
     passed: bool
     detail: str
+    scalar_passed: bool = False
+    scalar_got: str = ""
+    sql_passed: bool = False
+    sql_got: str = ""
 
 
 class CheckOut(BaseModel):
@@ -195,6 +210,17 @@ def cases_api(
     return [_case(r) for r in golden.run(session, service.get(session, version_id))]
 
 
+@router.get(f"{API}/{{version_id}}/comments", response_model=list[CommentOut],
+            tags=["policy workbench"])  # fmt: skip
+def comments_api(
+    version_id: Id, session: Session = Depends(db), _: Principal = Depends(Readers)
+) -> Any:
+    """The version's review thread in order: comments, answers (`reply_to`), the reasons it was
+    sent back, the approval's comment and the resubmissions."""
+    return [CommentOut.model_validate(c)
+            for c in review.comments_of(session, service.get(session, version_id))]  # fmt: skip
+
+
 class CheckIn(BaseModel):
     source: CleanText = Source
 
@@ -215,6 +241,8 @@ def _case(result: golden.CaseResult) -> CaseResultOut:
     return CaseResultOut(
         name=case.name, year=case.year, expected=golden.expected_text(case),
         passed=result.passed, detail="" if result.passed else result.describe(),
+        scalar_passed=result.path_passed("scalar"), scalar_got=result.got_text("scalar"),
+        sql_passed=result.path_passed("sql"), sql_got=result.got_text("sql"),
     )  # fmt: skip
 
 
@@ -245,13 +273,16 @@ def version_page(
     results = golden.run(session, row)
     problems = service.problems(session, row, results) if row.state == "draft" else []
     try:
-        preview = detail(service.parse(row))
+        policy = service.parse(row)
+        preview = detail(policy)
+        reads = golden.facts_read(policy)
     except PolicyError:
-        preview = None
+        preview, reads = None, []
     baseline = service.baseline_of(session, row)
     from kechuang.policies import simulation
 
     saved = simulation.latest(session, row)
+    summary = json.loads(saved.summary) if saved is not None else None
     return render(
         request,
         "workbench_version.html",
@@ -261,11 +292,15 @@ def version_page(
             "preview": preview,
             "cases": [_case(r) for r in results],
             "history": service.history(session, row),
+            "threads": review.threads(review.comments_of(session, row)),
+            "comment_kinds": review.KINDS,
             "baseline": baseline,
             "diff": service.diff(baseline, row),
             "facts": FIELDS,
+            "facts_read": reads,
             "done": request.query_params.get("done"),
-            "simulation": json.loads(saved.summary) if saved is not None else None,
+            "simulation": summary,
+            "factors": [round(float(Fraction(summary[k])), 4) for k in FACTORS] if summary else [],
         },
     )
 
