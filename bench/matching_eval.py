@@ -202,7 +202,10 @@ def fuse(s: Signals, weights: Weights, extra: dict[str, float] | None = None) ->
 
 # The weight of each tried signal that the tuning sets chose (python -m bench.matching_eval
 # --set tuning prints them); the held-out rows use these, never a weight chosen there.
-CHOSEN: dict[str, float] = {}
+CHOSEN: dict[str, float] = {
+    "title": 0.0, "ipc_inferred": 0.1, "ipc_doc": 0.0, "ipc_qexp": 0.0,
+    "prf": 0.3, "prf_top1": 0.2, "prf_diff": 0.2, "prf_class": 0.05,
+}  # fmt: skip
 
 
 def best_weight(exps: Sequence[Experiment], name: str) -> float:
