@@ -44,6 +44,7 @@ from kechuang.transfer.matching import (
     tokenizer,
 )
 
+
 class _Tuning:
     """Both tuning sets as one listing (dev's and dev2's results side by side)."""
 
@@ -153,7 +154,7 @@ class Experiment:
             order = np.argsort(-fuse(s, FIRST_PASS), kind="stable")
             query = set(tokenize(demand_text(d, self.lang)))
 
-            def weighty(docs, minus=frozenset()):
+            def weighty(docs, minus=frozenset(), query=query):
                 weight: Counter[str] = Counter()
                 for i in docs:
                     for w, tf in Counter(doc_words[i]).items():
@@ -213,7 +214,7 @@ def best_weight(exps: Sequence[Experiment], name: str) -> float:
     experiments (the sum of their MRR, then of hit@1; the smallest weight wins ties)."""
     best, chosen = None, 0.0
     for w in (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8):
-        reps = [e.report(lambda s: fuse(s, FIRST_PASS, {name: w})) for e in exps]
+        reps = [e.report(lambda s, w=w: fuse(s, FIRST_PASS, {name: w})) for e in exps]
         got = (round(sum(r.overall.mrr for r in reps), 6), sum(r.overall.hit1 for r in reps))
         if best is None or got > best:
             best, chosen = got, w
@@ -250,8 +251,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--set", choices=sorted(SETS), default="dev")
     parser.add_argument("--english", action="store_true", help="the English demands and texts")
     parser.add_argument("--fit", action="store_true", help="fit fusion weights (dev only)")
-    parser.add_argument("--ablate", action="store_true",
-                        help="score as if the thesaurus knew none of each demand's needs")
+    parser.add_argument(
+        "--ablate",
+        action="store_true",
+        help="score as if the thesaurus knew none of each demand's needs",
+    )
     parser.add_argument("--ipc-titles", help="TSV code<TAB>title_zh of the IPC scheme")
     args = parser.parse_args(argv)
     lang = "en" if args.english else "zh"
@@ -267,7 +271,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     ]
     tuned = {}
     if args.set != "heldout":
-        tuning = [exp if args.set == "tuning" and not args.ablate else Experiment(_Tuning, lang, None),
+        as_written = args.set == "tuning" and not args.ablate
+        tuning = [exp if as_written else Experiment(_Tuning, lang, None),
                   Experiment(_Tuning, lang, None, ablate=True)]  # fmt: skip
         for name in (*NEW_SIGNALS, *PRF_VARIANTS):
             tuned[name] = best_weight(tuning, name)

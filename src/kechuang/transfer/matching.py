@@ -335,10 +335,13 @@ class Index:
                 titles[word].append(i)
         self._title_postings = {w: np.asarray(ids, dtype=np.int64) for w, ids in titles.items()}
         self._classes: _DocClasses | None = None
+        if self.weights.ipc_inferred or self.weights.ipc_doc or self.weights.ipc_qexp:
+            self._doc_classes()  # at build, not in the first search
 
     def _doc_classes(self) -> _DocClasses | None:
         """Each document's IPC main groups in the title table, with a BM25 over their titles'
-        words (Chinese only: the title table is Chinese); built on first use."""
+        words (Chinese only: the title table is Chinese); built at build when the weights use
+        them, else on first use (Index.signals, for fitting)."""
         if self.lang != "zh" or not self.documents:
             return None
         if self._classes is None:
