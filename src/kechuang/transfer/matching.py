@@ -14,9 +14,13 @@ right result of it. The score adds, each scaled to 0..1 over the listing:
   concepts each result answers (weighted by how rare the concept is in the listing), and
   BM25 of the concepts' result-side terms (query expansion);
 - classes: bonuses for a shared IPC subclass (or class) and a shared GB/T 4754 industry
-  division (or section).
-The weights were fitted on the tuning set (tests/transfer/matching_eval/dev.py) and the text's
-scale chosen on it and the second tuning set (dev2.py), never on the held-out set. Every
+  division (or section); and, by the Chinese IPC titles (data/ipc_zh.tsv), how well a
+  result's main groups match the classes the demand's words and needs point to
+  (ipc_inferred) and BM25 of those words over its classes' titles (ipc_doc);
+- tried and weighed by the fit: the words in the title, the title words of the classes the
+  demand points to as query expansion, pseudo-relevance feedback.
+The weights (data/ranker.json) are fitted on the tuning sets (tests/transfer/matching_eval/
+dev.py and dev2.py) by bench/fit_ranker.py, never on the held-out set. Every
 match carries the needs it answers in a manager's words (zh and en), and the shared terms and
 classes as evidence. Nothing is downloaded: jieba's dictionary and the
 stemmer ship inside their packages.
