@@ -177,10 +177,6 @@ class Match:
         return self.explanation_en if lang == "en" else self.explanation_zh
 
 
-def _doc_tokens(doc: Document, tokenize: TokenizerFn) -> list[str]:
-    return tokenize(doc.title) * TITLE_WEIGHT + tokenize(doc.text)
-
-
 def _division(code: str | None) -> str | None:
     return code[:3] if code and len(code) >= 3 else None
 
@@ -292,8 +288,12 @@ class Index:
         # themselves): explaining a match reads them instead of segmenting the text again.
         vocabulary: dict[str, int] = {}
         self._word_ids: list[np.ndarray] = []
+        titles: dict[str, list[int]] = defaultdict(list)
         for i, doc in enumerate(self.documents):
-            words = _doc_tokens(doc, self._tokenize)
+            title = self._tokenize(doc.title)
+            for word in set(title):
+                titles[word].append(i)
+            words = title * TITLE_WEIGHT + self._tokenize(doc.text)
             corpus.append(words or ["\u2205"])
             distinct = set(words)
             self._word_ids.append(np.asarray(
@@ -303,7 +303,11 @@ class Index:
             for cid in self._tagger.answered(distinct, lowered):
                 concept_docs[cid].append(i)
         self._words = list(vocabulary)  # id -> word (a dict keeps its insertion order)
-        self._build_title_and_classes()
+        # Inverted lists of the words of each title (the share of a query in the title).
+        self._title_postings = {w: np.asarray(ids, dtype=np.int64) for w, ids in titles.items()}
+        self._classes: _DocClasses | None = None
+        if weights.ipc_inferred or weights.ipc_doc or weights.ipc_qexp:
+            self._doc_classes()  # at build, not in the first search
         if corpus:
             self._bm25.index(corpus, show_progress=False)
         n = max(len(self.documents), 1)
@@ -330,17 +334,6 @@ class Index:
 
     def __len__(self) -> int:
         return len(self.documents)
-
-    def _build_title_and_classes(self) -> None:
-        """Inverted lists of the words of each title; the classes' part waits for first use."""
-        titles: dict[str, list[int]] = defaultdict(list)
-        for i, doc in enumerate(self.documents):
-            for word in set(self._tokenize(doc.title)):
-                titles[word].append(i)
-        self._title_postings = {w: np.asarray(ids, dtype=np.int64) for w, ids in titles.items()}
-        self._classes: _DocClasses | None = None
-        if self.weights.ipc_inferred or self.weights.ipc_doc or self.weights.ipc_qexp:
-            self._doc_classes()  # at build, not in the first search
 
     def _doc_classes(self) -> _DocClasses | None:
         """Each document's IPC main groups in the title table, with a BM25 over their titles'
