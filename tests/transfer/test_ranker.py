@@ -89,3 +89,5 @@ def test_a_result_in_the_class_the_demand_points_to_rises_when_the_class_signal_
     assert Index(docs, weights=FIRST_PASS).search(demand, k=2)[0].id == 1
     with_class = Index(docs, weights=replace(FIRST_PASS, ipc_inferred=0.5)).search(demand, k=2)
     assert with_class[0].id == 2
+    assert any("B23K9/00 电弧焊接或电弧切割" in r for r in with_class[0].reasons)
+    assert not any("B23K37/00" in r for r in with_class[1].reasons)

@@ -225,6 +225,7 @@ class _DocClasses:
 
 
 QEXP_CLASSES = 3  # the classes whose titles expand a demand (ipc_qexp)
+CLASS_TITLE_SHOWN = 0.5  # a main group's title is a reason from half the best class's match
 PRF_DOCS, PRF_TERMS = 3, 10  # pseudo-relevance feedback: the first pass's best, the words taken
 
 
@@ -373,17 +374,21 @@ class Index:
                 out[ids] += self._idf.get(w, 0.0) / total
         return out
 
-    def _class_signals(self, words: list[str], query: list[str], n: int) -> dict[str, np.ndarray]:
+    def _class_signals(
+        self, words: list[str], query: list[str], n: int, pointed_out: list[np.ndarray]
+    ) -> dict[str, np.ndarray]:
         """ipc_inferred: how well the classes of a document match the classes the words point
         to (BM25 over the class titles, the best of its classes); ipc_doc: BM25 of the words
         over the titles of each document's classes; ipc_qexp: BM25 over the documents of the
-        title words of the classes the words point to most."""
+        title words of the classes the words point to most. How much the words point to each
+        class is appended to pointed_out (for the explanation)."""
         zero = {k: np.zeros(n) for k in ("ipc_inferred", "ipc_doc", "ipc_qexp")}
         classes = self._doc_classes()
         if classes is None or not words:
             return zero
         space = _class_space()
         pointed = _scaled(np.asarray(space.bm25.get_scores(words), dtype=np.float64))
+        pointed_out.append(pointed)
         inferred = np.zeros(n)
         if classes.class_ids.size:
             np.maximum.at(inferred, classes.doc_ids, pointed[classes.class_ids])
@@ -394,6 +399,22 @@ class Index:
             "ipc_doc": _scaled(np.asarray(classes.bm25.get_scores(words), dtype=np.float64)),
             "ipc_qexp": self._bm25_scaled(extra, n),
         }
+
+    def _class_title(self, i: int, pointed: np.ndarray | None) -> str | None:
+        """'B23K9/00 电弧焊接或电弧切割': the main group of document i the demand's words point
+        to most, if they point to it at least half as much as to the best class of all."""
+        classes = self._classes
+        if pointed is None or classes is None:
+            return None
+        lo, hi = np.searchsorted(classes.doc_ids, [i, i + 1])
+        ids = classes.class_ids[lo:hi]
+        if not ids.size:
+            return None
+        best = int(ids[np.argmax(pointed[ids])])
+        if pointed[best] < CLASS_TITLE_SHOWN:
+            return None
+        code = _class_space().codes[best]
+        return f"{code} {ipc_titles.load().words(code)}"
 
     def _hits(self, kind: str, codes: Iterable[str], n: int) -> np.ndarray:
         hit = np.zeros(n, dtype=bool)
@@ -439,6 +460,7 @@ class Index:
         industry_code: str | None,
         *,
         everything: bool = False,
+        pointed_out: list[np.ndarray] | None = None,
     ) -> dict[str, np.ndarray]:
         """The signals; those the weights give nothing are left out unless `everything`."""
         n = len(self.documents)
@@ -468,7 +490,8 @@ class Index:
         if everything or w.title:
             out["title"] = self._title_coverage(query, n)
         if everything or w.ipc_inferred or w.ipc_doc or w.ipc_qexp:
-            out.update(self._class_signals(query + expansion, query, n))
+            sink = pointed_out if pointed_out is not None else []
+            out.update(self._class_signals(query + expansion, query, n, sink))
         if everything or w.prf:
             out["prf"] = self._feedback(out, query + expansion, n)
         return out
@@ -506,7 +529,8 @@ class Index:
         if n == 0:
             return []
         query, stated = self._read(text)
-        signals = self._signals(query, stated, ipc_codes, industry_code)
+        pointed: list[np.ndarray] = []
+        signals = self._signals(query, stated, ipc_codes, industry_code, pointed_out=pointed)
         scores = sum(getattr(self.weights, name) * value for name, value in signals.items())
         assert isinstance(scores, np.ndarray)
         if exclude:
@@ -520,7 +544,7 @@ class Index:
         top = top[np.lexsort((top, -scores[top]))][:take]
         return [
             self._explain(int(i), float(scores[i]), float(signals["text"][i]), query, stated,
-                          ipc_codes, industry_code)
+                          ipc_codes, industry_code, pointed[0] if pointed else None)
             for i in top
             if scores[i] > 0
         ]  # fmt: skip
@@ -534,6 +558,7 @@ class Index:
         stated: list[Stated],
         ipc_codes: Sequence[str],
         industry_code: str | None,
+        pointed: np.ndarray | None = None,
     ) -> Match:
         doc = self.documents[i]
         doc_words = {self._words[j] for j in self._word_ids[i]}
@@ -561,6 +586,8 @@ class Index:
             reasons.append("同一IPC大类 same IPC class: " + ", ".join(shared.classes))
         if industry:
             reasons.append(f"同一行业 same industry: {industry}")
+        if (title := self._class_title(i, pointed)) is not None:
+            reasons.append(f"IPC大组标题相符 IPC main group title: {title}")
         zh, en = explain(needs, terms, bool(shared and shared.any), industry is not None)
         return Match(
             id=doc.id, title=doc.title, score=round(score, 4), text_score=round(text_score, 4),
