@@ -1,7 +1,7 @@
 """The public portal: `/` (policy library, headline figures, the self-check form), the
-self-check results at `/self-check` (rate-limited per address, nothing stored; figures typed in,
-or one enterprise's .xlsx posted to `/self-check/file`, template at `/self-check/template.xlsx`) and the
-officers' data page `/officer/data` (import statistics, moved from the start page).
+self-check results at `/self-check` (rate-limited per address, nothing stored; figures typed
+in, or one enterprise's .xlsx posted to `/self-check/file`, its template at
+`/self-check/template.xlsx`) and the officers' data page `/officer/data` (import statistics, moved from the start page).
 
 A signed-in caller opening `/` goes to its own home page, as before.
 """
@@ -16,8 +16,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
-from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from kechuang.accounts.service import Principal
 from kechuang.enterprises.status import read_batches, read_status
