@@ -1,7 +1,8 @@
 """The public portal: `/` (policy library, headline figures, the self-check form), the
 self-check results at `/self-check` (rate-limited per address, nothing stored; figures typed
 in, or one enterprise's .xlsx posted to `/self-check/file`, its template at
-`/self-check/template.xlsx`) and the officers' data page `/officer/data` (import statistics, moved from the start page).
+`/self-check/template.xlsx`) and the officers' data page `/officer/data` (import statistics,
+moved from the start page).
 
 A signed-in caller opening `/` goes to its own home page, as before.
 """
