@@ -7,10 +7,11 @@ own eligibility hears of it by email already (subscriptions.announce_policies) a
 
 The sender runs this every pass. Which enterprises meet a version is found by screening the
 store's snapshot, in the newest year of the stored facts, with that version (the engine a run
-uses, never a row-by-row loop over the population); the message for each of them is its own verdict from the scalar evaluator. A
-version is screened once: its event key `inbox:policy:<id>:<version>` marks it done. The first
-pass on a store records the versions already there without telling anyone (they were published
-before this could tell of them), as the subscription announcements do.
+uses, never a row-by-row loop over the population); the message for each of them is its own
+verdict from the scalar evaluator. A version is screened once: its event key
+`inbox:policy:<id>:<version>` marks it done. The first pass on a store records the versions
+already there without telling anyone (they were published before this could tell of them), as
+the subscription announcements do.
 """
 
 from __future__ import annotations
