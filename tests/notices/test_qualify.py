@@ -96,3 +96,18 @@ def test_an_enterprise_that_does_not_qualify_is_not_told(engine: Engine, session
     _tell(session, engine, [p for p in policies if p.id != POLICY])
     _tell(session, engine, policies)
     assert set(_told(session)) == set(eligible_usccs())  # 3, 6, 8, 9 do not meet it
+
+
+def test_a_screening_that_fails_is_tried_again_on_the_next_pass(
+    engine: Engine, session: Session
+) -> None:
+    policies = matching.current_policies(2025)
+    _tell(session, engine, [p for p in policies if p.id != POLICY])
+
+    def broken(policy: object, year: int) -> list[str]:
+        raise RuntimeError("the engine is away")
+
+    verdicts = qualify.verdict_in_store(session.connection())
+    assert qualify.tell_qualified(session, policies, broken, verdicts, BASE, NOW) == 0
+    assert _told(session) == {}
+    assert _tell(session, engine, policies) == len(eligible_usccs())  # the next pass tells

@@ -9,7 +9,8 @@ The sender runs this every pass. Which enterprises meet a version is found by sc
 store's snapshot, in the newest year of the stored facts, with that version (the engine a run
 uses, never a row-by-row loop over the population); the message for each of them is its own
 verdict from the scalar evaluator. A version is screened once: its event key
-`inbox:policy:<id>:<version>` marks it done. The first pass on a store records the versions
+`inbox:policy:<id>:<version>` marks it done (a screening that fails is logged and tried again
+on the next pass, and the sender goes on delivering). The first pass on a store records the versions
 already there without telling anyone (they were published before this could tell of them), as
 the subscription announcements do.
 """
@@ -17,6 +18,7 @@ the subscription announcements do.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -36,6 +38,7 @@ from kechuang.rules.scalar import evaluate
 from kechuang.rules.verdict import Verdict
 from kechuang.screening.tables import Notification
 
+log = logging.getLogger(__name__)
 KIND = "policy"
 EVENT_PREFIX = "inbox:"
 QUALIFIED = (Outcome.ELIGIBLE, Outcome.MANUAL_REVIEW)
@@ -140,9 +143,15 @@ def _fresh_versions(session: Session, keys: list[str], now: dt.datetime) -> list
     marked = [EVENT_PREFIX + k for k in keys]
     seen = set(session.scalars(select(NoticeEvent.key).where(NoticeEvent.key.in_(marked))))
     fresh = [k for k in keys if EVENT_PREFIX + k not in seen]
-    for k in fresh:
-        session.add(NoticeEvent(key=EVENT_PREFIX + k, seen_at=now, announced=not first_pass))
-    return [] if first_pass else fresh
+    if first_pass:
+        for k in fresh:
+            _mark(session, k, now, announced=False)
+        return []
+    return fresh
+
+
+def _mark(session: Session, key: str, now: dt.datetime, announced: bool) -> None:
+    session.add(NoticeEvent(key=EVENT_PREFIX + key, seen_at=now, announced=announced))
 
 
 def tell_qualified(
@@ -175,7 +184,13 @@ def tell_qualified(
         policy = by_key[key]
         assert year is not None
         already = set(session.scalars(select(PolicyTell.uscc).where(PolicyTell.policy_key == key)))
-        for uscc in screen(policy, year):
+        try:
+            qualified = screen(policy, year)
+        except Exception:  # the sender goes on; this version is tried again next pass
+            log.exception("screening %s for the inbox failed; trying again next pass", key)
+            continue
+        _mark(session, key, now, announced=True)
+        for uscc in qualified:
             if uscc in subscribed or uscc in already:
                 continue
             verdict = verdict_of(uscc, policy, year)
