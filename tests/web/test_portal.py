@@ -128,6 +128,17 @@ def _sheet(rows: list[dict[str, object]], formula: str | None = None) -> bytes:
     return buffer.getvalue()
 
 
+def _wide_sheet() -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["year", *(f"c{n}" for n in range(2000))])
+    book.active.append([2024])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 SHEET_ROWS: list[dict[str, object]] = [
     {"year": 2023, "district": "310115", "industry_code": "M7320", "revenue": 5_000_000},
     {"year": 2024, "district": "310115", "industry_code": "M7320", "employees": 30,
@@ -180,8 +191,19 @@ def test_bad_sheet_names_the_row_and_column_in_the_page_language(world_app: Any)
         (_sheet([{**SHEET_ROWS[0], "year": 2000 + n} for n in range(16)]), "mine.xlsx", "最多15行"),
         (_sheet([SHEET_ROWS[1], SHEET_ROWS[1]]), "mine.xlsx", "年度重复"),
         (b"PK" + b"\0" * 300_000, "mine.xlsx", "文件超过 256 KB"),
+        (_sheet([SHEET_ROWS[1]] + [{}] * 250 + [SHEET_ROWS[0]]), "mine.xlsx", "文件超过200行"),
+        (_wide_sheet(), "mine.xlsx", "文件无法读取"),
     ],
-    ids=["not-xlsx", "csv", "formula", "too-many-rows", "repeated-year", "too-big"],
+    ids=[
+        "not-xlsx",
+        "csv",
+        "formula",
+        "too-many-rows",
+        "repeated-year",
+        "too-big",
+        "long",
+        "wide",
+    ],
 )
 def test_hostile_or_wrong_files_are_refused_with_a_message(
     world_app: Any, content: bytes, name: str, said: str

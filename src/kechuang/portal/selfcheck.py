@@ -218,6 +218,7 @@ def check(form: Mapping[str, str], year: int) -> list[tuple[Policy, Verdict]]:
 
 MAX_UPLOAD_BYTES = 256 * 1024  # one enterprise's years: a few KB; far under the body limit
 MAX_UPLOAD_ROWS = 15  # years, one row each
+MAX_SHEET_ROWS = 200  # rows read at all, blank ones included
 UPLOAD_COLUMNS = tuple(f.name for f in FIELDS)
 # The file may leave out who the enterprise is: nothing is stored, so these stand in.
 _STAND_IN_NAME = "自查企业"
@@ -267,6 +268,11 @@ def history_of_file(path: Path) -> dict[int, dict[str, Any]]:
         seen_uscc: set[str] = set()
         count = 0
         for number, values in rows:
+            if number > MAX_SHEET_ROWS:  # blank or not: a sheet this long is not one enterprise
+                raise _file_error(
+                    f"文件超过{MAX_SHEET_ROWS}行（一家企业，每年一行）",
+                    f"the sheet runs past row {MAX_SHEET_ROWS} (one enterprise, one row a year)",
+                )
             texts = {n: cell_text(v) for n, v in zip(header, values, strict=False) if n}
             if all(t is None or not t.strip() for t in texts.values()):
                 continue
