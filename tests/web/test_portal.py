@@ -174,7 +174,8 @@ def test_bad_sheet_names_the_row_and_column_in_the_page_language(world_app: Any)
     page = client.post("/self-check/file?lang=zh", files={"file": ("mine.xlsx", _sheet(bad), XLSX)})
     assert page.status_code == 422
     error = _section(page.text, "selfcheck-error")
-    assert "第3行“营业收入”列（revenue）" in error and "第3行“所在区”列（district）" in error
+    assert "第3行“营业收入”列（revenue）：不是金额（元，最多两位小数）" in error
+    assert "第3行“所在区”列（district）" in error
     english = client.post(
         "/self-check/file?lang=en", files={"file": ("mine.xlsx", _sheet(bad), XLSX)}
     )

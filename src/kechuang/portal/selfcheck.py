@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -232,6 +233,40 @@ def _where(row: int, column: str) -> tuple[str, str]:
     return f"第{row}行“{f.label_zh}”列（{column}）", f"row {row}, column {column} ({f.label_en})"
 
 
+# The contract's cell reasons (domain.cells, domain.values) in Chinese, for the zh page; a
+# reason not listed is shown as the contract words it.
+_ZH_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), zh)
+    for pattern, zh in (
+        (r"^required", "不能为空"),
+        (r"^not a year$", "不是年度"),
+        (r"^year (\d+) is outside (\d+)\.\.(\d+)$", r"年度\1不在\2至\3之间"),
+        (r"^not a boolean", "应为 是/否（true/false）"),
+        (r"^not a date", "不是日期（如 2018-05-01）"),
+        (r"^not a whole number", "不是整数"),
+        (r"^not an amount of yuan", "不是金额（元，最多两位小数）"),
+        (r"^not a (finite )?number", "不是数字"),
+        (r"^must be at least (.+)$", r"不能小于\1"),
+        (r"^must be at most (.+)$", r"不能大于\1"),
+        (r"^longer than (\d+) characters", r"超过\1个字符"),
+        (r"^not one of (.+)$", r"须为以下之一：\1"),
+        (r"^after the end of the row's year (\d+)", r"晚于该行年度（\1年）年末"),
+        (r"^too large to store", "数值过大"),
+    )
+)
+
+
+def zh_reason(reason: str) -> str:
+    """A cell's reason in Chinese where the contract's wording is known."""
+    for pattern, zh in _ZH_REASONS:
+        if pattern.search(reason):
+            return pattern.sub(zh, reason) if "\\" in zh else zh
+    if reason.startswith("must not exceed "):
+        other = reason.removeprefix("must not exceed ")
+        return f"不能大于“{panel_field(other).label_zh}”" if other in UPLOAD_COLUMNS else reason
+    return reason
+
+
 def _file_error(zh: str, en: str) -> Refused:
     return Refused([FieldError("file", zh, en)])
 
@@ -323,7 +358,7 @@ def _one_row(
     errors = []
     for column, reason in problems:
         zh, en = _where(number, column)
-        errors.append(FieldError("file", f"{zh}：{reason}", f"{en}: {reason}"))
+        errors.append(FieldError("file", f"{zh}：{zh_reason(reason)}", f"{en}: {reason}"))
     if errors:
         return None, errors
     record: dict[str, Any] = {}
