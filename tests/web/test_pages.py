@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import PASSWORD, USCC_A, login
@@ -164,3 +165,34 @@ def test_a_run_page_survives_the_pack_replacing_its_policy_version(
     assert "科技服务业企业首次升规奖励" in page.text
     gone = client.get("/api/v1/policies/first-above-scale-reward", params={"version": "2024.1"})
     assert gone.status_code == 404
+
+
+def test_dashboard_flags_a_policy_whose_benefit_is_above_its_budget(
+    world_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from kechuang.policies import catalogue
+    from kechuang.policies.pack import Pack
+    from kechuang.rules.policy import Budget
+
+    client = TestClient(world_app)
+    login(client, "analyst1")
+    page = client.get("/dashboard?dimension=policy&year=2024&lang=zh").text
+    row = page.split('id="stat-first-above-scale-reward"')[1].split("</tr>")[0]
+    assert "¥20,000,000.00" in row and "超过预算" not in row  # 400,000 within 20,000,000
+    shipped = catalogue.pack()
+    tight = Pack(
+        tuple(
+            dataclasses.replace(p, budget=Budget(300_000_00))
+            if p.id == "first-above-scale-reward"
+            else p
+            for p in shipped.policies
+        )
+    )
+    monkeypatch.setattr(catalogue, "pack", lambda: tight)
+    page = client.get("/dashboard?dimension=policy&year=2024&lang=zh").text
+    flagged = page.split('id="stat-first-above-scale-reward"')[1].split("</tr>")[0]
+    assert flagged.startswith(' class="flagged"') and "可享资金超过预算" in flagged
+    english = client.get("/dashboard?dimension=policy&year=2024&lang=en").text
+    assert "Benefit above the budget" in english

@@ -213,3 +213,30 @@ def test_officers_see_dead_letters_and_queue_them_again(any_app: Any) -> None:
         ent.post(f"/officer/notices/{dead_id}/retry", data={"csrf_token": csrf_e}).status_code
         == 403
     )
+
+
+def test_a_new_policy_it_qualifies_for_reaches_the_enterprise_inbox(any_app: Any) -> None:
+    """Without any subscription: the reward appears, enterprise A meets it on its stored facts
+    and finds the message in its inbox with the reasons and the way to its explanation."""
+    from kechuang.notices import matching, qualify
+    from kechuang.store.engine import make_sessionmaker
+
+    engine = any_app.state.engine
+    policies = matching.current_policies(2025)
+    with make_sessionmaker(engine)() as session:
+        screen, verdicts = qualify.screen_store(engine), qualify.verdict_in_store
+        before = [p for p in policies if p.id != "first-above-scale-reward"]
+        qualify.tell_qualified(session, before, screen, verdicts(session.connection()), "")
+        told = qualify.tell_qualified(session, policies, screen, verdicts(session.connection()), "")
+    assert told >= 2  # A and B (both eligible in 2024)
+    ent_a, ent_b = TestClient(any_app), TestClient(any_app)
+    login(ent_a, "ent_a"), login(ent_b, "ent_b")
+    inbox_page = ent_a.get("/inbox?lang=zh").text
+    assert "您可能符合的新政策" in inbox_page
+    message_id = re.search(r'href="/inbox/(\d+)"><strong>您可能符合的新政策', inbox_page)
+    assert message_id is not None
+    message = ent_a.get(f"/inbox/{message_id.group(1)}?lang=zh").text
+    assert "《科技服务业企业首次升规奖励》" in message and "¥200,000.00" in message
+    assert f'href="/enterprises/{USCC_A}" id="message-next"' in message
+    assert "Newly published" in ent_a.get(f"/inbox/{message_id.group(1)}?lang=en").text
+    assert ent_b.get(f"/inbox/{message_id.group(1)}").status_code == 404  # not B's message

@@ -5,10 +5,12 @@ paid), through the package's own services.
 
 Applicants are taken from the stored panel: for the HNTE round, enterprises whose data meets
 HNTE's quantitative conditions (the pre-check says manual_review); for the project round,
-enterprises meeting tsme-2017's data conditions, the demo enterprise account's first. The
-rounds run from 30 days before today to 30 days after, so they are open when the demo starts;
-notices were published in the past, so that the decided applications were approved after them.
-Re-runnable: nothing is added when the demo rounds exist.
+enterprises meeting sts-major-project's data conditions (科技服务业重大投资项目, its score table,
+grant cap, matching ratio and pass mark taken from the policy), the demo enterprise account's
+first. Every step is taken through its service and writes its audit row, as the same step
+taken on a page would. The rounds run from 30 days before today to 30 days after, so they
+are open when the demo starts; notices were published in the past, so that the decided
+applications were approved after them. Re-runnable: nothing is added when the demo rounds exist.
 """
 
 from __future__ import annotations
@@ -16,11 +18,15 @@ from __future__ import annotations
 import datetime as dt
 import random
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from kechuang.accounts import audit
 from kechuang.accounts.service import Principal, create_account
 from kechuang.accounts.tables import Account
 from kechuang.applications import apply, decision, panel, payments, review, rounds, scoring
@@ -45,29 +51,69 @@ EXPERTS = (
     ("expert6", "孙磊 高工", "shu"),
 )
 ALL_SECTIONS = [chr(c) for c in range(ord("A"), ord("U"))]  # GB/T 4754 sections A..T
-PROJECT_SHEET = [
-    {
-        "id": "innovation",
-        "zh": "技术创新性与先进性",
-        "en": "Innovation and advancement",
-        "max": 40,
-        "clause": "评分表一",
-    },
-    {
-        "id": "impact",
-        "zh": "投资带动与经济社会效益",
-        "en": "Investment drawn and impact",
-        "max": 60,
-        "clause": "评分表二",
-    },
-]
+PROJECT_POLICY = "sts-major-project"
 DEMO_PDF = b"%PDF-1.4\n% Kechuang demo evidence\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+T = TypeVar("T")
+# The audit log's subject names: those of the steps (applications.steps) the demo stands in for.
+SUBJECTS: dict[type, str] = {
+    Application: "application",
+    Assignment: "assignment",
+    Milestone: "milestone",
+    Round: "round",
+    panel.Expert: "expert",
+}
+
+
+def _step(
+    session: Session,
+    actor: str,
+    action: str,
+    subject: Any,
+    call: Callable[..., T],
+    *args: Any,
+    **kwargs: Any,
+) -> T:
+    """Take one step through its service and write its audit row, as `workflow.steps.perform`
+    does for the same step taken on a page, by the API or the CLI (state before and after);
+    `subject` None: the step creates its subject (the row it returns)."""
+    before = getattr(subject, "state", None)
+    result = call(session, *args, **kwargs)
+    target = subject if subject is not None else result
+    after: dict[str, Any] = {"demo": True}
+    if getattr(target, "state", None) is not None:
+        after["state"] = target.state
+    audit.record(
+        session, actor, action, SUBJECTS[type(target)], target.id,
+        before=None if before is None else {"state": before}, after=after,
+    )  # fmt: skip
+    return result
 
 
 @dataclass(frozen=True)
 class Created:
     username: str
     password: str
+
+
+def _project_terms(year: int) -> dict[str, Any]:
+    """The project round's terms from its policy: the experts' score table (the policy's
+    manual scores), the grant cap, the matching ratio (in basis points) and the pass mark."""
+    policy = load_pack().get(PROJECT_POLICY, year)
+    values = policy.parameter_values(year)
+    sheet = [
+        {"id": s.id, "zh": s.label.zh, "en": s.label.en, "max": int(s.max_points),
+         "clause": s.clause}
+        for s in policy.scores
+        if s.manual_max > 0
+    ]  # fmt: skip
+    return {
+        "grant_cap_fen": int(Decimal(str(values["grant_cap"])) * 100),
+        "matching_bp": int(Decimal(str(values["matching_ratio"])) * 10_000),
+        "pass_mark": int(Decimal(str(values["pass_mark"]))),
+        "sheet": sheet,
+    }
 
 
 def _candidates(
@@ -112,7 +158,17 @@ def _experts(session: Session) -> list[Created]:
             )
             created.append(Created(username, password))
         if session.scalar(select(func.count()).where(panel.Expert.username == username)) == 0:
-            panel.enrol(session, username, name, org, ALL_SECTIONS)
+            _step(
+                session,
+                OFFICER,
+                "expert.enrol",
+                None,
+                panel.enrol,
+                username,
+                name,
+                org,
+                ALL_SECTIONS,
+            )
     return created
 
 
@@ -120,20 +176,61 @@ def _complete(session: Session, application: Application, round_: Round, by: str
     policy = rounds.policy_of(round_)
     for c in policy.conditions:
         if c.kind.value == "manual_review":
-            apply.answer(session, application, by, c.id, f"说明：{c.label.zh}，详见附件。")
-            apply.attach(session, application, by, c.id, f"{c.id}.pdf", "application/pdf", DEMO_PDF)
+            note = f"说明：{c.label.zh}，详见附件。"
+            _step(
+                session,
+                by,
+                "application.answer",
+                application,
+                apply.answer,
+                application,
+                by,
+                c.id,
+                note,
+            )
+            _step(
+                session,
+                by,
+                "application.attach",
+                application,
+                apply.attach,
+                application,
+                by,
+                c.id,
+                f"{c.id}.pdf",
+                "application/pdf",
+                DEMO_PDF,
+            )
         elif c.kind.value == "attestation":
-            apply.attest(session, application, by, c.id)
+            _step(
+                session, by, "application.attest", application, apply.attest, application, by, c.id
+            )
     if round_.kind == "project":
         grant = 2_000_000_00
-        apply.plan(session, application, by, 6_000_000_00, grant, grant)
+        _step(
+            session,
+            by,
+            "application.plan",
+            application,
+            apply.plan,
+            application,
+            by,
+            20_000_000_00,
+            grant,
+            grant,
+        )
         for seq, amount in enumerate((800_000_00, 700_000_00, 500_000_00), start=1):
-            apply.add_milestone(
+            due = dt.date(round_.year + 1, 3 + 3 * seq, 28)
+            _step(
                 session,
+                by,
+                "application.milestone",
+                application,
+                apply.add_milestone,
                 application,
                 by,
                 f"里程碑{seq}",
-                dt.date(round_.year + 1, 3 + 3 * seq, 28),
+                due,
                 amount,
             )
 
@@ -151,16 +248,28 @@ def _score(session: Session, application: Application, rng: random.Random, seal:
     for index, seat in enumerate(seats):
         who = session.get(panel.Expert, seat.expert_id)
         assert who is not None
-        panel.take(session, seat, who.username)
+        expert = who.username
+        _step(session, expert, "assignment.accept", seat, panel.take, seat, expert)
         for item in sheet:
             points = 1 if item.judgement else round(item.max * rng.uniform(0.6, 0.95))
             if index == 2 and not item.judgement and application.id % 2:
                 points = round(item.max * 0.2)  # an outlier for the demo's officers to see
-            scoring.score(session, seat, who.username, item.id, points, "依据申报材料评分。")
+            _step(
+                session,
+                expert,
+                "assignment.score",
+                seat,
+                scoring.score,
+                seat,
+                expert,
+                item.id,
+                points,
+                "依据申报材料评分。",
+            )
             if not seal:
                 break
         if seal:
-            scoring.seal(session, seat, who.username)
+            _step(session, expert, "assignment.submit", seat, scoring.seal, seat, expert)
         else:
             break
 
@@ -177,33 +286,62 @@ def _advance(
     if stage == "draft":
         return
     _complete(session, application, round_, by)
-    apply.submit(session, application, by, round_.opens_on + dt.timedelta(days=5))
+    submitted = round_.opens_on + dt.timedelta(days=5)
+    _step(session, by, "application.submit", application, apply.submit, application, by, submitted)
     if stage == "submitted":
         return
     if stage == "returned":
-        review.send_back(session, application, OFFICER, "请补充研发费用专项审计报告的盖章页", today)
+        _step(
+            session,
+            OFFICER,
+            "application.return",
+            application,
+            review.send_back,
+            application,
+            OFFICER,
+            "请补充研发费用专项审计报告的盖章页",
+            today,
+        )
         return
-    review.accept(session, application, OFFICER)
+    _step(session, OFFICER, "application.accept", application, review.accept, application, OFFICER)
     if stage == "accepted":
         return
-    panel.assign(session, application, OFFICER)
+    _step(session, OFFICER, "application.assign", application, panel.assign, application, OFFICER)
     _score(session, application, rng, seal=stage != "panel")
     if stage == "panel":
         return
-    decision.close(session, application, OFFICER)
+    _step(session, OFFICER, "application.close", application, decision.close, application, OFFICER)
     if stage == "scored":
         return
     noticed = today - dt.timedelta(days=21) if stage == "decided" else today
-    decision.publish(session, application, OFFICER, noticed)
+    _step(
+        session,
+        OFFICER,
+        "application.publish",
+        application,
+        decision.publish,
+        application,
+        OFFICER,
+        noticed,
+    )
     if stage == "published":
         return
-    decision.approve(session, application, APPROVER, today)
+    _step(
+        session,
+        APPROVER,
+        "application.approve",
+        application,
+        decision.approve,
+        application,
+        APPROVER,
+        today,
+    )
     if application.outcome == "granted" and round_.kind == "project":
         first = session.scalar(
             select(Milestone).where(Milestone.application_id == application.id, Milestone.seq == 1)
         )
         assert first is not None
-        payments.pay(session, first, OFFICER)
+        _step(session, OFFICER, "milestone.pay", first, payments.pay, first, OFFICER)
 
 
 def seed(engine: Engine, seed: int = 17) -> list[Created]:
@@ -229,7 +367,7 @@ def seed(engine: Engine, seed: int = 17) -> list[Created]:
                 None,
             ),
             (
-                "tsme-2017",
+                PROJECT_POLICY,
                 "project",
                 f"{year + 1}年科技服务业重大投资项目",
                 f"Major investment projects in S&T services {year + 1}",
@@ -238,30 +376,23 @@ def seed(engine: Engine, seed: int = 17) -> list[Created]:
             ),
         )
         for policy_id, kind, zh, en, outcomes, first in plans:
-            round_ = rounds.open_round(
-                session,
-                OFFICER,
-                policy_id=policy_id,
-                kind=kind,
-                title_zh=zh,
-                title_en=en,
-                year=int(year),
-                opens_on=today - dt.timedelta(days=30),
-                deadline=today + dt.timedelta(days=30),
+            project = _project_terms(int(year)) if kind == "project" else {}
+            round_ = _step(
+                session, OFFICER, "round.open", None, rounds.open_round, OFFICER,
+                policy_id=policy_id, kind=kind, title_zh=zh, title_en=en, year=int(year),
+                opens_on=today - dt.timedelta(days=30), deadline=today + dt.timedelta(days=30),
                 aggregation="trimmed_mean" if kind == "recognition" else "median",
-                panel_size=3,
-                outlier_points=15,
-                grant_cap_fen=5_000_000_00 if kind == "project" else None,
-                matching_bp=10_000 if kind == "project" else 0,
-                pass_mark=60 if kind == "project" else None,
-                sheet=PROJECT_SHEET if kind == "project" else None,
-            )
+                panel_size=3, outlier_points=15, **project,
+            )  # fmt: skip
             applicants = _candidates(session, policy_id, int(year), len(STAGES), outcomes, first)
             for uscc, stage in zip(applicants, STAGES, strict=False):
                 who = Principal(0, f"demo-{uscc}", "demo", "enterprise", uscc, None)
                 try:
                     with session.begin_nested():
-                        application = apply.start(session, who, round_.id, round_.opens_on, [])
+                        application = _step(
+                            session, who.username, "application.apply", None, apply.start, who,
+                            round_.id, round_.opens_on, [],
+                        )  # fmt: skip
                         _advance(session, application, round_, stage, today, rng, who.username)
                 except Refusal:
                     continue  # an enterprise the demo cannot take this far: the next stage

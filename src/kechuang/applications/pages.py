@@ -1,5 +1,6 @@
 """The applications pages (zh first, English with ?lang=en): rounds and the queue, one
-application (the form from the policy with its live pre-check, the officers' review, the
+application (the form from the policy with its live pre-check, re-run as the enterprise types
+without saving (POST /applications/{id}/precheck, an htmx fragment), the officers' review, the
 panel and the decision), the multipart upload of evidence, and the expert's own pages.
 
 Every page reads through applications.views, so the pages show exactly what the API shows the
@@ -15,9 +16,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from kechuang.accounts.service import Principal
-from kechuang.applications import access, attachments, rounds, views
+from kechuang.applications import access, attachments, live, rounds, views
 from kechuang.applications.flows import APPLICATION_NAMES, ASSIGNMENT_NAMES, MILESTONE_NAMES
 from kechuang.applications.schemas import AttachIn
 from kechuang.applications.steps import STEPS
@@ -25,7 +27,7 @@ from kechuang.applications.tables import Attachment, Milestone
 from kechuang.http.fields import Id
 from kechuang.http.security import authenticated, db
 from kechuang.http.steps import actor_of
-from kechuang.http.templating import render, template_env
+from kechuang.http.templating import language, render, template_env
 from kechuang.workflow.errors import Invalid, NotFound
 from kechuang.workflow.steps import perform
 
@@ -137,6 +139,22 @@ def application_page(
             "done": request.query_params.get("done"),
         },
     )
+
+
+@router.post("/applications/{application_id}/precheck", response_class=HTMLResponse)
+async def live_precheck(
+    application_id: Id,
+    request: Request,
+    session: Session = Depends(db),
+    who: Principal = Depends(authenticated),
+) -> Response:
+    """The pre-check again with the values being typed in one of the forms (nothing saved):
+    the `#precheck` section, which htmx swaps in as the enterprise types."""
+    form = await request.form()
+    result = await run_in_threadpool(
+        live.run, session, who, application_id, dict(form), language(request)
+    )
+    return render(request, "_precheck.html", {"check": result.check, "live": result})
 
 
 ATTACH = next(step for step in STEPS if step.name == "application.attach")

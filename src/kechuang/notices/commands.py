@@ -14,7 +14,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from kechuang.domain.uscc import InvalidUSCC, validate
-from kechuang.notices import delivery, matching, preferences, subscriptions
+from kechuang.notices import delivery, matching, preferences, qualify, subscriptions
 from kechuang.notices.channels import EmailSender, LoggingSms, NoSmtp, SmtpSender
 from kechuang.notices.settings import SettingsError, public_url, retry_from, smtp_from
 from kechuang.store.engine import make_engine, make_sessionmaker
@@ -43,9 +43,18 @@ def _session() -> Iterator[Session]:
 
 
 def send_once(session: Session, email: EmailSender, sms: LoggingSms) -> delivery.Report:
-    """One pass of the sender: dispatch the outbox, tell subscribers of new policies, then
-    attempt every delivery that is due."""
+    """One pass of the sender: tell each enterprise of new policies it qualifies for (inbox),
+    dispatch the outbox, tell subscribers of new policies, then attempt every delivery that is
+    due."""
     base = public_url()
+    conn = session.connection()
+    qualify.tell_qualified(
+        session,
+        matching.current_policies(dt.date.today().year),
+        qualify.screen_store(session.get_bind()),  # type: ignore[arg-type]
+        qualify.verdict_in_store(conn),
+        base,
+    )
     dispatched = delivery.dispatch(session, base)
     conn = session.connection()
     subscriptions.announce_policies(

@@ -36,6 +36,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "clawback": ("奖励追回", "Award to be recovered"),
     "objection_received": ("异议已受理", "Objection received"),
     "objection_decided": ("异议处理结果", "Objection decided"),
+    "policy": ("您可能符合的新政策", "A new policy you may qualify for"),
 }
 
 

@@ -24,7 +24,7 @@ from kechuang.workflow.errors import NotFound
 @dataclass(frozen=True)
 class InboxItem:
     id: int
-    run_id: int
+    run_id: int | None
     kind: str
     label_zh: str
     label_en: str

@@ -39,7 +39,7 @@ limit = RateLimit(10, 3600.0)  # visitors' subscriptions per address and hour
 
 class InboxItemOut(BaseModel):
     id: int
-    run_id: int
+    run_id: int | None
     kind: str
     label: str
     text: str

@@ -119,3 +119,15 @@ class InboxRead(Base):
         ForeignKey("notifications_outbox.id"), primary_key=True
     )
     read_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PolicyTell(Base):
+    """An enterprise was told (in its inbox) that a policy version suits its stored facts:
+    once per enterprise and version."""
+
+    __tablename__ = "notice_policy_tells"
+
+    policy_key: Mapped[str] = mapped_column(String(EVENT_LENGTH), primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18), primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications_outbox.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

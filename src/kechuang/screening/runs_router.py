@@ -428,6 +428,7 @@ def runs_page(
 def _runs_page(
     request: Request, session: Session, form: dict[str, Any] | None = None, status_code: int = 200
 ) -> Response:
+    from kechuang.screening import budget_check
     from kechuang.screening.tables import ScreeningRun
 
     ids = session.scalars(select(ScreeningRun.id).order_by(ScreeningRun.id.desc()).limit(100))
@@ -439,7 +440,13 @@ def _runs_page(
     return render(
         request,
         "runs.html",
-        {"runs": runs, "choices": choices, "years": years, "form": form or {}},
+        {
+            "runs": runs,
+            "choices": choices,
+            "years": years,
+            "form": form or {},
+            "budget": budget_check.budget_rows(session),
+        },
         status_code=status_code,
     )
 

@@ -229,7 +229,8 @@ class Notification(Base):
     __table_args__ = (UniqueConstraint("run_id", "uscc", "kind"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("screening_runs.id"))
+    # None for a message of no run (the notices package's "a new policy you qualify for").
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("screening_runs.id"), nullable=True)
     uscc: Mapped[str] = mapped_column(String(USCC_LENGTH))
     kind: Mapped[str] = mapped_column(String(32))
     text_zh: Mapped[str] = mapped_column(Text)

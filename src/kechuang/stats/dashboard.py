@@ -99,6 +99,21 @@ async def stats_csv(
     )
 
 
+def _budgets(rows: list[dashboard_data.StatRow], year: int | None) -> dict[str, int | None]:
+    """Each policy's budget in `year` (None: unknown), so that a benefit above it is flagged."""
+    from kechuang.policies import catalogue
+
+    out: dict[str, int | None] = {}
+    for r in rows:
+        try:
+            policy = catalogue.pack().get(r.key, year or r.year)
+        except LookupError:
+            out[r.key] = None
+            continue
+        out[r.key] = policy.budget.amount_fen if policy.budget else None
+    return out
+
+
 @router.get("/dashboard", include_in_schema=False)
 async def dashboard_page(
     request: Request,
@@ -127,5 +142,6 @@ async def dashboard_page(
             "year": chosen,
             "rows": sorted(current, key=lambda r: -r.benefit_fen),
             "trend": trend,
+            "budgets": _budgets(current, chosen) if dimension == "policy" else {},
         },
     )
