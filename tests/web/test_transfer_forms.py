@@ -96,6 +96,10 @@ def test_an_office_registers_empowers_licenses_and_pays_through_the_forms(app: A
                           "inventors": "王芳:60:main;李强:40"})  # fmt: skip
     assert re.search(r"/transfer/results/\d+\?done=result.add", office.url)
     assert _text(office.page, "status") == "已披露（单列管理）"
+    # The inventor's account is picked from the institution's inventor accounts, by name.
+    assert "王芳 (wangfang)</option>" in office.page
+    office.submit("link-inventor", {"inventor": "王芳", "account": "wangfang"})
+    assert "done=result.link-inventor" in office.url and "已关联" in office.page
     office.submit("request", {"note": "完成人申请赋予70%所有权"})
     assert re.search(r"/transfer/empowerments/\d+\?done=empowerment.request", office.url)
     office.submit("review", {})

@@ -69,6 +69,13 @@ def inventors(world: World) -> World:  # noqa: F811
                        display_name="张伟")  # fmt: skip
         create_account(session, "inventor_b", PASSWORD, "inventor", org="tongji",
                        display_name="张伟")  # fmt: skip
+        create_account(session, "inventor_c", PASSWORD, "inventor", org="fudan",
+                       display_name="王芳")  # fmt: skip
+    linked = world.client("tto_a").post(
+        f"/api/v1/transfer/results/{world.ids['result_id']}/inventor-account",
+        json={"inventor": "张伟", "account": "inventor_a"},
+    )
+    assert linked.status_code == 200, linked.text
     return world
 
 
@@ -93,6 +100,51 @@ def test_the_inventor_sees_their_own_payouts_only(inventors: World) -> None:
     assert TITLE in mine
     other = inventors.client("inventor_b").get("/transfer/mine").text
     assert "肺结节" not in other  # same name, another institution: nothing of fudan's
+
+
+def test_an_unlinked_inventor_of_the_same_institution_sees_nothing(inventors: World) -> None:
+    page = inventors.client("inventor_c").get("/transfer/mine")
+    assert page.status_code == 200
+    assert "肺结节" not in page.text and "登记簿中没有您的成果" in page.text
+
+
+@pytest.mark.parametrize(
+    ("username", "body", "status"),
+    [
+        # Another institution's office cannot see the result at all.
+        ("tto_other", {"inventor": "王芳", "account": "inventor_c"}, 404),
+        # Nor can an enterprise or an inventor take the office's step.
+        ("ent_a", {"inventor": "王芳", "account": "inventor_c"}, 403),
+        ("inventor_c", {"inventor": "王芳", "account": "inventor_c"}, 403),
+        # An account of another institution is not one the office may link.
+        ("tto_a", {"inventor": "王芳", "account": "inventor_b"}, 422),
+        # One account is one inventor record.
+        ("tto_a", {"inventor": "王芳", "account": "inventor_a"}, 422),
+        ("tto_a", {"inventor": "无此人", "account": "inventor_c"}, 422),
+    ],
+)
+def test_linking_an_inventor_account_is_the_office_s_own_step(
+    inventors: World, username: str, body: dict[str, str], status: int
+) -> None:
+    from kechuang.transfer.tables import Inventor
+
+    engine = inventors.app.state.engine
+    answer = inventors.client(username).post(
+        f"/api/v1/transfer/results/{inventors.ids['result_id']}/inventor-account", json=body
+    )
+    assert answer.status_code == status, answer.text
+    with session_scope(engine) as session:
+        linked = session.scalars(select(Inventor.name).where(Inventor.account_id.is_not(None)))
+        assert list(linked) == ["张伟"]
+
+
+def test_a_refused_link_is_told_in_the_page_s_language(inventors: World) -> None:
+    url = f"/api/v1/transfer/results/{inventors.ids['result_id']}/inventor-account"
+    body = {"inventor": "王芳", "account": "inventor_b"}
+    client = inventors.client("tto_a")
+    assert "本机构没有成果完成人账户" in client.post(url, json=body).json()["detail"]
+    english = client.post(url, json=body, params={"lang": "en"}).json()["detail"]
+    assert "no inventor account" in english
 
 
 def test_an_income_page_sends_the_office_to_its_deal(inventors: World) -> None:

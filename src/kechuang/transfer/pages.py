@@ -220,14 +220,14 @@ def inventor_page(
     request: Request, session: Session = Depends(db),
     who: Principal = Depends(authenticated),
 ) -> Response:  # fmt: skip
-    """An inventor's results and payouts, read only. The register knows inventors by name
-    within their institution: the account's display name at its institution (org)."""
+    """An inventor's results and payouts, read only: exactly the inventor records the office
+    linked to this account (step result.link-inventor), never another's of the same name."""
     if who.role != "inventor" or not who.org:
         raise ProblemError(403, "this page is an inventor's own")
     mine = list(
         session.execute(
             select(Inventor, Result).join(Result, Result.id == Inventor.result_id)
-            .where(Result.institution == who.org, Inventor.name == who.display_name)
+            .where(Inventor.account_id == who.account_id)
             .order_by(Result.id)
         ).tuples()
     )  # fmt: skip

@@ -62,6 +62,24 @@ class InventorOut(Row):
     main: bool
 
 
+class InventorLinkIn(BaseModel):
+    """Which inventor of the result is which inventor account (of the result's institution)."""
+
+    inventor: CleanLine = Field(
+        min_length=1, max_length=100, description="Inventor (the name in the register)",
+        json_schema_extra={"label_zh": "完成人（登记簿中的姓名）"},
+    )  # fmt: skip
+    account: CleanLine = Field(
+        min_length=1, max_length=64, description="The inventor's account",
+        json_schema_extra={"label_zh": "完成人账户", "picker": "account:inventor"},
+    )  # fmt: skip
+
+
+class InventorLinkOut(InventorOut):
+    result_id: int
+    account_id: int | None
+
+
 class ResultOut(Row):
     id: int
     institution: str

@@ -11,8 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kechuang.accounts.service import Principal
+from kechuang.accounts.tables import Account
+from kechuang.http import pickers
 from kechuang.http.labels import lookup
 from kechuang.transfer import (
     challenges,
@@ -176,6 +180,25 @@ def _set_pilot_unit(ctx: Context, _: None, body: s.PilotUnitIn) -> s.PilotUnitOu
     return s.PilotUnitOut(institution=body.institution)
 
 
+def _inventor_accounts(session: Session, who: Principal, lang: str) -> pickers.Choices:
+    """The inventor accounts an office may link: its own institution's, by name."""
+    if who.role != "tech_transfer" or not who.org:
+        return []
+    rows = session.execute(
+        select(Account.username, Account.display_name)
+        .where(Account.role == "inventor", Account.org == who.org, Account.active.is_(True))
+        .order_by(Account.username)
+    ).tuples()
+    return [(username, f"{name} ({username})") for username, name in rows]
+
+
+pickers.register("account:inventor", _inventor_accounts)
+
+
+def _link_inventor(ctx: Context, result: Any, body: s.InventorLinkIn) -> Any:
+    return register.link_inventor(ctx.session, _who(ctx), result.id, body.inventor, body.account)
+
+
 # -- 赋权 ---------------------------------------------------------------------------------------
 
 
@@ -264,6 +287,10 @@ STEPS: tuple[Step[Any, Any], ...] = (
          act=_set_pilot_unit, output=s.PilotUnitOut, method="PUT", path="/pilot-units",
          tags=TAGS, summary="Designate an institution as a 赋权 pilot unit.",
          label=Label("设为试点单位", "Designate a pilot unit")),
+    Step("result.link-inventor", subject=RESULT, roles=OFFICE, input=s.InventorLinkIn,
+         act=_link_inventor, output=s.InventorLinkOut, path="/inventor-account", tags=TAGS,
+         summary="Link an inventor of the result to the inventor's own account (read-only page).",
+         label=Label("关联完成人账户", "Link an inventor's account")),
     Step("empowerment.request", subject=RESULT, roles=OFFICE_OR_OFFICER, input=s.RequestIn,
          act=_request, output=s.EmpowermentOut, status_code=201, path="/empowerments",
          return_to="/transfer/empowerments/{id}",
