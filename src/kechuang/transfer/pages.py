@@ -75,8 +75,10 @@ kit_labels.register("step", {step.name: (step.label.zh, step.label.en) for step 
 @jinja2.pass_context
 def _coded_note(context: Any, note: str) -> str:
     """A history note as people read it: the codes it names in brackets become labels
-    ("deal 3 (licence)" -> "deal 3 (许可)")."""
+    ("deal 3 (licence)" -> "deal 3 (许可)"), and so does a note that is an agreement's kind."""
     lang = context.get("lang", "zh")
+    if kit_labels.lookup("agreement_kind", note.strip()):  # an agreement's kind ("co_ownership")
+        return label("agreement_kind", note.strip(), lang)
     return _CODE_IN_NOTE.sub(lambda m: f"({label('deal_kind', m.group(1), lang)})", note)
 
 
