@@ -68,22 +68,21 @@ class AwardFlow(StateMachine):
     claw_back = paid.to(clawed_back)
 
 
-# Names of states and events for people (zh, en): refusals shown on a page use them. A state
-# is a label (capitalised in English, so a page never shows the stored code).
+# Names of states and events for people (zh, en): refusals shown on a page use them.
 NAMES: dict[str, tuple[str, str]] = {
-    "screening": ("筛查中", "Screening"),
-    "screened": ("已筛查", "Screened"),
-    "published": ("公示中", "Published"),
-    "approved": ("已审核", "Approved"),
-    "closed": ("已办结", "Closed"),
-    "withdrawn": ("已撤回", "Withdrawn"),
-    "proposed": ("拟安排", "Proposed"),
-    "unfunded": ("未安排资金", "Unfunded"),
-    "confirmed": ("账户已确认", "Confirmed"),
-    "lapsed": ("已失效", "Lapsed"),
-    "excluded": ("已享受过", "Excluded"),
-    "paid": ("已拨付", "Paid"),
-    "clawed_back": ("已追回", "Clawed back"),
+    "screening": ("筛查中", "screening"),
+    "screened": ("已筛查", "screened"),
+    "published": ("公示中", "published"),
+    "approved": ("已审核", "approved"),
+    "closed": ("已办结", "closed"),
+    "withdrawn": ("已撤回", "withdrawn"),
+    "proposed": ("拟安排", "proposed"),
+    "unfunded": ("未安排资金", "unfunded"),
+    "confirmed": ("账户已确认", "confirmed"),
+    "lapsed": ("已失效", "lapsed"),
+    "excluded": ("已享受过", "excluded"),
+    "paid": ("已拨付", "paid"),
+    "clawed_back": ("已追回", "clawed back"),
     "finish": ("完成筛查", "finish"),
     "publish": ("公示", "publish"),
     "approve": ("审核通过", "approve"),
