@@ -42,7 +42,7 @@ class _Visible(HTMLParser):
 
     # Not read as labels: scripts and styles, and the code excerpts of a method's description
     # (an indicator's SQL names the stored codes it counts, as code).
-    HIDDEN = {"script", "style", "template", "noscript", "pre", "code"}
+    HIDDEN = frozenset({"script", "style", "template", "noscript", "pre", "code"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -77,9 +77,9 @@ def _codes() -> re.Pattern[str]:
     stored); a label is capitalised ("Approved").
     """
     codes: set[str] = {product.id for product in load_products().values()}
-    for kind in list(labels._TABLES):  # noqa: SLF001 - every registered label table
+    for kind in list(labels._TABLES):  # every registered label table
         if kind not in NOT_CODES:
-            codes.update(code for code in labels.known(kind) if re.fullmatch(r"[a-z][a-z0-9_-]+", code))
+            codes.update(c for c in labels.known(kind) if re.fullmatch(r"[a-z][a-z0-9_-]+", c))
     joined = [c for c in codes if "_" in c or "-" in c]
     words = [c for c in codes if c not in joined and len(c) > 3]
     district = r"31[0-9]{4}"

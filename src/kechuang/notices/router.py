@@ -21,10 +21,10 @@ from kechuang.accounts.tables import ROLES
 from kechuang.domain import district
 from kechuang.domain.text import CleanLine
 from kechuang.http.fields import Id, Instant
+from kechuang.http.labels import label
 from kechuang.http.pagination import Offset
 from kechuang.http.problems import problem_responses
 from kechuang.http.security import OFFICIALS, Scope, client_ip, db, require
-from kechuang.http.labels import label
 from kechuang.http.templating import language, register_templates, render, template_env
 from kechuang.notices import delivery, inbox, preferences, subscriptions
 from kechuang.notices.settings import public_url
@@ -367,9 +367,7 @@ def subscribe_form(
     """Anyone subscribes by email to topics; the address confirms it by a link."""
     if not limit.allow(client_ip(request)):
         raise Conflict("too many subscriptions from here; try later / 操作过于频繁，请稍后再试")
-    topics = subscriptions.clean_topics(
-        _districts(districts), _split(industries), modes[:5], False
-    )
+    topics = subscriptions.clean_topics(_districts(districts), _split(industries), modes[:5], False)
     sub = subscriptions.subscribe(session, email, topics)
     subscriptions.queue_confirmation(session, sub, public_url())
     session.commit()
