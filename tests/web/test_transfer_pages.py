@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from kechuang.accounts.service import create_account
 from kechuang.store.engine import session_scope
 from kechuang.transfer.tables import Deal
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, USCC_A
 from tests.web.test_access import World, world  # noqa: F401 - the shared world fixture
 
 # Page -> who owns what it shows (may read it), the others being refused.
@@ -186,3 +186,33 @@ def test_no_page_shows_a_raw_code(inventors: World, lang: str) -> None:
         text = visible.sub(" ", page.text)
         found = [text[max(0, m.start() - 60) : m.end() + 20] for m in RAW[lang].finditer(text)]
         assert not found, (path, lang, found)
+
+
+def _select(html: str, name: str) -> str:
+    found = re.search(rf'<select name="{re.escape(name)}"[^>]*>(.*?)</select>', html, re.S)
+    assert found, name
+    return found.group(1)
+
+
+def test_the_link_form_offers_only_the_office_s_own_inventor_accounts(inventors: World) -> None:
+    page = inventors.client("tto_a").get(f"/transfer/results/{inventors.ids['result_id']}").text
+    options = _select(page, "account")
+    assert "张伟 (inventor_a)" in options and "王芳 (inventor_c)" in options
+    assert "inventor_b" not in options  # tongji's inventor is not fudan's to link
+
+
+def test_an_officer_picks_a_pilot_unit_by_name_among_the_offices(inventors: World) -> None:
+    page = inventors.client("officer1").get("/transfer").text
+    options = _select(page, "institution")
+    assert '<option value="fudan">复旦大学</option>' in options
+    assert '<option value="tongji">同济大学</option>' in options
+    assert "icbc-sh" not in options  # offices only, not a bank
+
+
+def test_a_deal_s_counterparty_is_suggested_among_the_platform_s_enterprises(
+    inventors: World,
+) -> None:
+    page = inventors.client("tto_a").get(f"/transfer/results/{inventors.ids['result_id']}").text
+    suggestions = re.search(r'<datalist id="pick-counterparty_uscc">(.*?)</datalist>', page, re.S)
+    assert suggestions and f'value="{USCC_A}"' in suggestions.group(1)
+    assert 'name="counterparty_uscc" list="pick-counterparty_uscc"' in page

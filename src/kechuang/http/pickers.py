@@ -9,8 +9,8 @@ suggestions (a `datalist`) where a value outside the list is still allowed (a co
 without an account). The service still checks what is posted: a picker is for reading, not
 for access.
 
-Built in: `org:ROLE`, the organisations of the active accounts of that role (a caller of that
-role sees only its own), labelled by the `org` labels.
+Built in: `org:ROLE` (or `org:ROLE+ROLE`), the organisations of the active accounts of those
+roles (a caller of one of those roles sees only its own), labelled by the `org` labels.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ def known(kind: str) -> bool:
     return kind in _PROVIDERS or kind.startswith("org:")
 
 
-def _orgs(session: Session, who: Principal, lang: str, role: str) -> Choices:
-    if who.role == role:
+def _orgs(session: Session, who: Principal, lang: str, roles: list[str]) -> Choices:
+    if who.role in roles:
         codes = [who.org] if who.org else []
     else:
         codes = sorted(
@@ -49,7 +49,9 @@ def _orgs(session: Session, who: Principal, lang: str, role: str) -> Choices:
                 str(code)
                 for code in session.scalars(
                     select(Account.org).where(
-                        Account.role == role, Account.active.is_(True), Account.org.is_not(None)
+                        Account.role.in_(roles),
+                        Account.active.is_(True),
+                        Account.org.is_not(None),
                     )
                 )
             }
@@ -62,7 +64,7 @@ def choices(session: Session, who: Principal | None, kind: str, lang: str) -> Ch
     if who is None:
         return []
     if kind.startswith("org:"):
-        return _orgs(session, who, lang, kind.removeprefix("org:"))
+        return _orgs(session, who, lang, kind.removeprefix("org:").split("+"))
     provider = _PROVIDERS.get(kind)
     if provider is None:
         raise KeyError(f"no picker {kind!r} is registered")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from kechuang.accounts.service import Principal
 from kechuang.accounts.tables import Account
+from kechuang.enterprises.tables import enterprises
 from kechuang.http import pickers
 from kechuang.http.labels import lookup
 from kechuang.transfer import (
@@ -157,7 +158,7 @@ def _add_result(ctx: Context, _: None, body: s.ResultIn) -> Any:
     if draft is None:
         raise TransferError(
             "; ".join(f"{p.column}: {p.reason}" for p in problems),
-            zh="；".join(f"{_field_zh(p.column)}（{p.value}）：{p.reason}" for p in problems),
+            zh="；".join(f"{_field_zh(p.column)}（{p.value}）：{p.text('zh')}" for p in problems),
         )
     return register.add_result(ctx.session, who.org or "", draft, who.username, listed=body.listed)
 
@@ -192,7 +193,33 @@ def _inventor_accounts(session: Session, who: Principal, lang: str) -> pickers.C
     return [(username, f"{name} ({username})") for username, name in rows]
 
 
+def _enterprises(session: Session, who: Principal, lang: str) -> pickers.Choices:
+    """The enterprises on the platform (those with an account), by name: suggestions for a
+    counterparty's USCC (an enterprise without an account may still be typed)."""
+    if who.role == "enterprise":
+        usccs = [who.uscc] if who.uscc else []
+    else:
+        usccs = sorted(
+            {
+                str(u)
+                for u in session.scalars(
+                    select(Account.uscc).where(
+                        Account.role == "enterprise",
+                        Account.active.is_(True),
+                        Account.uscc.is_not(None),
+                    )
+                )
+            }
+        )
+    rows = session.execute(
+        select(enterprises.c.uscc, enterprises.c.name).where(enterprises.c.uscc.in_(usccs))
+    ).tuples()
+    names = {uscc: name for uscc, name in rows}
+    return [(uscc, str(names.get(uscc) or uscc)) for uscc in usccs]
+
+
 pickers.register("account:inventor", _inventor_accounts)
+pickers.register("enterprise", _enterprises)
 
 
 def _link_inventor(ctx: Context, result: Any, body: s.InventorLinkIn) -> Any:
