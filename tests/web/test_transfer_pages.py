@@ -216,3 +216,23 @@ def test_a_deal_s_counterparty_is_suggested_among_the_platform_s_enterprises(
     suggestions = re.search(r'<datalist id="pick-counterparty_uscc">(.*?)</datalist>', page, re.S)
     assert suggestions and f'value="{USCC_A}"' in suggestions.group(1)
     assert 'name="counterparty_uscc" list="pick-counterparty_uscc"' in page
+
+
+@pytest.mark.parametrize(
+    ("username", "path", "zh", "en"),
+    [
+        ("ent_b", "/transfer/indicators", "指标仅供", "indicators are for offices"),
+        ("tto_other", "/transfer/results/{result_id}", "未找到", "no result"),
+        ("tto_other", "/transfer/deals/{deal_id}", "未找到", "no deal"),
+        ("ent_a", "/transfer/mine", "仅供成果完成人本人", "an inventor's own"),
+    ],
+)
+def test_a_refusal_is_told_in_the_page_s_language(
+    inventors: World, username: str, path: str, zh: str, en: str
+) -> None:
+    client = inventors.client(username)
+    url = path.format(**inventors.ids)
+    chinese = client.get(url)
+    assert chinese.status_code in (403, 404) and zh in chinese.text and en not in chinese.text
+    english = client.get(url, params={"lang": "en"})
+    assert en in english.text.replace("&#39;", "'") and zh not in english.text

@@ -24,7 +24,10 @@ def add_result(
 ) -> Result:
     """Put a validated draft into the institution's register (flushes, caller commits)."""
     if not institution or len(institution) > 64:
-        raise TransferError("a result belongs to an institution (organisation code)")
+        raise TransferError(
+            "a result belongs to an institution (organisation code)",
+            zh="成果须属于一个单位（单位代码）",
+        )
     if draft.application_number is not None:
         taken = session.scalar(
             select(Result.id).where(
@@ -33,7 +36,10 @@ def add_result(
             )
         )
         if taken is not None:
-            raise TransferError(f"application {draft.application_number} is already result {taken}")
+            raise TransferError(
+                f"application {draft.application_number} is already result {taken}",
+                zh=f"申请号 {draft.application_number} 已登记为成果 {taken}",
+            )
     result = Result(
         institution=institution, kind=draft.kind, title_zh=draft.title_zh,
         title_en=draft.title_en, abstract_zh=draft.abstract_zh, abstract_en=draft.abstract_en,
@@ -60,7 +66,7 @@ def get_result(session: Session, who: Actor, result_id: int) -> Result:
     """The result if the caller's institution owns it (or the caller reads all), else NotFound."""
     result = session.get(Result, result_id)
     if result is None:
-        raise NotFound(f"no result {result_id} here")
+        raise NotFound(f"no result {result_id} here", zh=f"没有成果 {result_id}")
     who.see_institution(result.institution, f"result {result_id}")
     return result
 

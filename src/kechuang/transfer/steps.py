@@ -79,7 +79,9 @@ def _deal(session: Session, actor: Actor, keys: Mapping[str, Any]) -> Any:
 def _income(session: Session, actor: Actor, keys: Mapping[str, Any]) -> DealIncome:
     row = session.get(DealIncome, keys["income_id"])
     if row is None:
-        raise NotFound(f"no income {keys['income_id']} here")
+        raise NotFound(
+            f"no income {keys['income_id']} here", zh=f"没有转化收入 {keys['income_id']}"
+        )
     deals.get(session, party(actor), row.deal_id)  # NotFound outside the caller's deals
     return row
 
@@ -147,7 +149,9 @@ ANSWER = Subject(
 def _add_result(ctx: Context, _: None, body: s.ResultIn) -> Any:
     who = _who(ctx)
     if not who.is_office:
-        raise TransferError("only a tech-transfer office keeps a register")
+        raise TransferError(
+            "only a tech-transfer office keeps a register", zh="只有技术转移机构管理成果登记簿"
+        )
     draft, problems = check_result(
         kind=body.kind, title_zh=body.title_zh, title_en=body.title_en,
         abstract_zh=body.abstract_zh, abstract_en=body.abstract_en, keywords=body.keywords,
@@ -171,7 +175,10 @@ def _field_zh(column: str) -> str:
 def _set_rule(ctx: Context, _: None, body: s.RuleIO) -> s.RuleIO:
     who = _who(ctx)
     if not who.is_office:
-        raise TransferError("only a tech-transfer office sets its institution's rule")
+        raise TransferError(
+            "only a tech-transfer office sets its institution's rule",
+            zh="只有技术转移机构可以设定本单位的收益分配规则",
+        )
     register.set_rule(ctx.session, who.org or "", Rule(**body.model_dump()))
     return body
 
