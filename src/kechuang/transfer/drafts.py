@@ -35,9 +35,7 @@ register_labels("message", {
         "挂牌需要中文和英文标题", "a listing needs a title in Chinese and in English"
     ),
     "result.too_long": ("最多 {most} 个字符", "at most {most} characters"),
-    "result.application_number": (
-        "不是有效的专利申请号（8 或 12 位数字、小数点和校验位）", "{detail}"
-    ),
+    "result.application_number": ("{zh}", "{detail}"),
     "result.application_number_missing": (
         "专利须填写申请号", "a patent needs its application number"
     ),
@@ -156,7 +154,7 @@ def check_result(
             number = str(patent_number.parse(application_number))
         except patent_number.InvalidPatentNumber as exc:
             bad("application_number", application_number, "result.application_number",
-                detail=exc)  # fmt: skip
+                detail=exc, zh=exc.zh)  # fmt: skip
     elif kind in PATENT_KINDS:
         bad("application_number", application_number, "result.application_number_missing")
     codes: tuple[str, ...] = ()
