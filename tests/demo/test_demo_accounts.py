@@ -192,3 +192,22 @@ def test_no_page_shows_a_raw_status_product_or_district_code(demo: object, lang:
                     for m in RAW[lang].finditer(text)
                 ]
     assert not found, "\n".join(map(repr, found[:40]))
+
+
+def test_the_demo_inventor_is_linked_and_reads_their_own_results_and_payouts(demo: object) -> None:
+    from kechuang.transfer.tables import Inventor
+
+    engine, created = demo  # type: ignore[misc]
+    assert "inventor1" in created
+    with make_sessionmaker(engine)() as session:
+        account_id = session.scalar(select(Account.id).where(Account.username == "inventor1"))
+        linked = session.scalars(select(Inventor).where(Inventor.account_id == account_id)).all()
+    assert len(linked) == 1 and linked[0].name == created["inventor1"].display_name
+    with TestClient(create_app(engine)) as client:
+        page = client.get("/transfer/mine", headers=_login(client, "inventor1")).text
+    assert "登记簿中没有您的成果" not in page and "尚无奖酬" not in page
+    # Running the demo again links nothing twice.
+    create_demo_accounts(engine)
+    with make_sessionmaker(engine)() as session:
+        count = session.scalars(select(Inventor.id).where(Inventor.account_id.is_not(None))).all()
+    assert len(count) == 1

@@ -91,7 +91,10 @@ def test_offices_and_enterprises_stay_in_their_lanes(world: World, engine: Engin
     rid = created.json()["id"]
     bad = call("tto_fudan", "POST", f"{API}/results",
                {**RESULT, "application_number": "201710601862.4"})  # fmt: skip
-    assert bad.status_code == 422 and "check character" in bad.json()["detail"]
+    assert bad.status_code == 422 and "校验位应为" in bad.json()["detail"]  # zh by default
+    english = call("tto_fudan", "POST", f"{API}/results",
+                   {**RESULT, "application_number": "201710601862.4"}, lang="en")  # fmt: skip
+    assert english.status_code == 422 and "check character" in english.json()["detail"]
     assert call("ent_a", "POST", f"{API}/results", RESULT).status_code == 403
 
     # Another office sees nothing of fudan's register and can change nothing in it.

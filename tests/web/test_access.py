@@ -289,6 +289,10 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", f"{T}/results/{{result_id}}"): Case(f"{T}/results/{{result_id}}"),
     ("GET", f"{T}/rule"): Case(f"{T}/rule", own=True),
     ("PUT", f"{T}/rule"): Case(f"{T}/rule", {"licence_bp": 6000}, own=True),
+    # Linking an inventor's account is the result's own office's step.
+    ("POST", f"{T}/results/{{result_id}}/inventor-account"): Case(
+        f"{T}/results/{{result_id}}/inventor-account", {"inventor": "李强", "account": "nobody"}
+    ),
     ("POST", f"{T}/results/{{result_id}}/empowerments"): Case(
         f"{T}/results/{{result_id}}/empowerments", {"note": "n"}
     ),

@@ -85,6 +85,12 @@ def test_an_office_registers_empowers_licenses_and_pays(
     assert re.search(r"/transfer/results/\d+\?done=result.add", page.url), page.url
     assert page.inner_text("#status") == "已披露（单列管理）"
     assert page.inner_text("#application-number") == NUMBER
+    # The inventor's account, picked by name from the institution's inventor accounts.
+    form = "form.step-link-inventor"
+    page.fill(f"{form} [name=inventor]", "王芳")
+    page.select_option(f"{form} [name=account]", label="王芳 (wangfang)")
+    _submit(page, form)
+    assert "已关联" in page.inner_text("#inventors")
     # 赋权: request, review, the checklist and agreement, the registration.
     page.fill("form.step-request [name=note]", "完成人申请赋予70%所有权")
     _submit(page, "form.step-request")

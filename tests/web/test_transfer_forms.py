@@ -85,17 +85,27 @@ def test_an_office_registers_empowers_licenses_and_pays_through_the_forms(app: A
     bad = {**RESULT, "application_number": f"{DIGITS}.{WRONG}", "inventors": "王芳:60:main;李强:30"}
     error = office.submit("add", bad, status=422)
     assert "专利申请号" in error and "完成人" in error
+    # Every reason in the page's language: Chinese here, English on an English page.
+    assert "贡献比例合计为 90%，须为 100%" in error and "校验位" in error
+    assert "check character" not in error and "sum to" not in error
     with session_scope(app.state.engine) as session:
         assert session.scalar(select(func.count()).select_from(Result)) == 0
     office.get("/transfer?lang=en")
     error = office.submit("add", {**RESULT, "disclosed_on": "", "inventors": "王芳:100:main"},
                           status=422)  # fmt: skip
     assert "Disclosed on" in error  # the field by its English label, on an English page
+    office.get("/transfer?lang=en")
+    error = office.submit("add", {**RESULT, "inventors": "王芳:60:main;李强:30"}, status=422)
+    assert "contribution shares sum to 90.0%, not 100%" in error and "贡献比例" not in error
     office.get("/transfer?lang=zh")
     office.submit("add", {**RESULT, "application_number": NUMBER,
                           "inventors": "王芳:60:main;李强:40"})  # fmt: skip
     assert re.search(r"/transfer/results/\d+\?done=result.add", office.url)
     assert _text(office.page, "status") == "已披露（单列管理）"
+    # The inventor's account is picked from the institution's inventor accounts, by name.
+    assert "王芳 (wangfang)</option>" in office.page
+    office.submit("link-inventor", {"inventor": "王芳", "account": "wangfang"})
+    assert "done=result.link-inventor" in office.url and "已关联" in office.page
     office.submit("request", {"note": "完成人申请赋予70%所有权"})
     assert re.search(r"/transfer/empowerments/\d+\?done=empowerment.request", office.url)
     office.submit("review", {})

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from kechuang.accounts.service import create_account
 from kechuang.store.engine import session_scope
 from kechuang.transfer.tables import Deal
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, USCC_A
 from tests.web.test_access import World, world  # noqa: F401 - the shared world fixture
 
 # Page -> who owns what it shows (may read it), the others being refused.
@@ -69,6 +69,13 @@ def inventors(world: World) -> World:  # noqa: F811
                        display_name="张伟")  # fmt: skip
         create_account(session, "inventor_b", PASSWORD, "inventor", org="tongji",
                        display_name="张伟")  # fmt: skip
+        create_account(session, "inventor_c", PASSWORD, "inventor", org="fudan",
+                       display_name="王芳")  # fmt: skip
+    linked = world.client("tto_a").post(
+        f"/api/v1/transfer/results/{world.ids['result_id']}/inventor-account",
+        json={"inventor": "张伟", "account": "inventor_a"},
+    )
+    assert linked.status_code == 200, linked.text
     return world
 
 
@@ -93,6 +100,51 @@ def test_the_inventor_sees_their_own_payouts_only(inventors: World) -> None:
     assert TITLE in mine
     other = inventors.client("inventor_b").get("/transfer/mine").text
     assert "肺结节" not in other  # same name, another institution: nothing of fudan's
+
+
+def test_an_unlinked_inventor_of_the_same_institution_sees_nothing(inventors: World) -> None:
+    page = inventors.client("inventor_c").get("/transfer/mine")
+    assert page.status_code == 200
+    assert "肺结节" not in page.text and "登记簿中没有您的成果" in page.text
+
+
+@pytest.mark.parametrize(
+    ("username", "body", "status"),
+    [
+        # Another institution's office cannot see the result at all.
+        ("tto_other", {"inventor": "王芳", "account": "inventor_c"}, 404),
+        # Nor can an enterprise or an inventor take the office's step.
+        ("ent_a", {"inventor": "王芳", "account": "inventor_c"}, 403),
+        ("inventor_c", {"inventor": "王芳", "account": "inventor_c"}, 403),
+        # An account of another institution is not one the office may link.
+        ("tto_a", {"inventor": "王芳", "account": "inventor_b"}, 422),
+        # One account is one inventor record.
+        ("tto_a", {"inventor": "王芳", "account": "inventor_a"}, 422),
+        ("tto_a", {"inventor": "无此人", "account": "inventor_c"}, 422),
+    ],
+)
+def test_linking_an_inventor_account_is_the_office_s_own_step(
+    inventors: World, username: str, body: dict[str, str], status: int
+) -> None:
+    from kechuang.transfer.tables import Inventor
+
+    engine = inventors.app.state.engine
+    answer = inventors.client(username).post(
+        f"/api/v1/transfer/results/{inventors.ids['result_id']}/inventor-account", json=body
+    )
+    assert answer.status_code == status, answer.text
+    with session_scope(engine) as session:
+        linked = session.scalars(select(Inventor.name).where(Inventor.account_id.is_not(None)))
+        assert list(linked) == ["张伟"]
+
+
+def test_a_refused_link_is_told_in_the_page_s_language(inventors: World) -> None:
+    url = f"/api/v1/transfer/results/{inventors.ids['result_id']}/inventor-account"
+    body = {"inventor": "王芳", "account": "inventor_b"}
+    client = inventors.client("tto_a")
+    assert "本机构没有成果完成人账户" in client.post(url, json=body).json()["detail"]
+    english = client.post(url, json=body, params={"lang": "en"}).json()["detail"]
+    assert "no inventor account" in english
 
 
 def test_an_income_page_sends_the_office_to_its_deal(inventors: World) -> None:
@@ -134,3 +186,53 @@ def test_no_page_shows_a_raw_code(inventors: World, lang: str) -> None:
         text = visible.sub(" ", page.text)
         found = [text[max(0, m.start() - 60) : m.end() + 20] for m in RAW[lang].finditer(text)]
         assert not found, (path, lang, found)
+
+
+def _select(html: str, name: str) -> str:
+    found = re.search(rf'<select name="{re.escape(name)}"[^>]*>(.*?)</select>', html, re.S)
+    assert found, name
+    return found.group(1)
+
+
+def test_the_link_form_offers_only_the_office_s_own_inventor_accounts(inventors: World) -> None:
+    page = inventors.client("tto_a").get(f"/transfer/results/{inventors.ids['result_id']}").text
+    options = _select(page, "account")
+    assert "张伟 (inventor_a)" in options and "王芳 (inventor_c)" in options
+    assert "inventor_b" not in options  # tongji's inventor is not fudan's to link
+
+
+def test_an_officer_picks_a_pilot_unit_by_name_among_the_offices(inventors: World) -> None:
+    page = inventors.client("officer1").get("/transfer").text
+    options = _select(page, "institution")
+    assert '<option value="fudan">复旦大学</option>' in options
+    assert '<option value="tongji">同济大学</option>' in options
+    assert "icbc-sh" not in options  # offices only, not a bank
+
+
+def test_a_deal_s_counterparty_is_suggested_among_the_platform_s_enterprises(
+    inventors: World,
+) -> None:
+    page = inventors.client("tto_a").get(f"/transfer/results/{inventors.ids['result_id']}").text
+    suggestions = re.search(r'<datalist id="pick-counterparty_uscc">(.*?)</datalist>', page, re.S)
+    assert suggestions and f'value="{USCC_A}"' in suggestions.group(1)
+    assert 'name="counterparty_uscc" list="pick-counterparty_uscc"' in page
+
+
+@pytest.mark.parametrize(
+    ("username", "path", "zh", "en"),
+    [
+        ("ent_b", "/transfer/indicators", "指标仅供", "indicators are for offices"),
+        ("tto_other", "/transfer/results/{result_id}", "未找到", "no result"),
+        ("tto_other", "/transfer/deals/{deal_id}", "未找到", "no deal"),
+        ("ent_a", "/transfer/mine", "仅供成果完成人本人", "an inventor's own"),
+    ],
+)
+def test_a_refusal_is_told_in_the_page_s_language(
+    inventors: World, username: str, path: str, zh: str, en: str
+) -> None:
+    client = inventors.client(username)
+    url = path.format(**inventors.ids)
+    chinese = client.get(url)
+    assert chinese.status_code in (403, 404) and zh in chinese.text and en not in chinese.text
+    english = client.get(url, params={"lang": "en"})
+    assert en in english.text.replace("&#39;", "'") and zh not in english.text

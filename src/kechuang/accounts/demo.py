@@ -119,18 +119,35 @@ def demo_orgs(engine: Engine, enterprises: list[str]) -> dict[str, str]:
     }
 
 
-def demo_inventor(engine: Engine, institution: str) -> str | None:
-    """The name of an inventor of `institution` who has been paid a reward (first by id)."""
+def demo_inventor(engine: Engine, institution: str) -> tuple[int, str] | None:
+    """The id and name of an inventor record of `institution` who has been paid a reward
+    (first by id)."""
     from kechuang.transfer.tables import Inventor, Payout, Result
 
     with session_scope(engine) as session:
-        name = session.scalar(
-            select(Inventor.name).join(Payout, Payout.inventor_id == Inventor.id)
+        row = session.execute(
+            select(Inventor.id, Inventor.name).join(Payout, Payout.inventor_id == Inventor.id)
             .join(Result, Result.id == Inventor.result_id)
             .where(Result.institution == institution, Payout.amount_fen > 0)
             .order_by(Inventor.id).limit(1)
-        )  # fmt: skip
-    return None if name is None else str(name)
+        ).first()  # fmt: skip
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+def link_demo_inventor(engine: Engine, inventor_id: int, username: str = "inventor1") -> None:
+    """Link the demo inventor record to its account (what the office does with the step
+    result.link-inventor), unless the account is already linked."""
+    from kechuang.transfer.tables import Inventor
+
+    with session_scope(engine) as session:
+        account_id = session.scalar(select(Account.id).where(Account.username == username))
+        if account_id is None or session.scalar(
+            select(Inventor.id).where(Inventor.account_id == account_id)
+        ):
+            return
+        record = session.get(Inventor, inventor_id)
+        if record is not None and record.account_id is None:
+            record.account_id = account_id
 
 
 def demo_accounts(
@@ -159,7 +176,7 @@ def demo_accounts(
         DemoAccount("admin", pw(), "admin", "系统管理员 (admin)"),
     ]  # fmt: skip
     if inventor:
-        # An inventor is known to the register by name within the institution.
+        # The inventor's account, linked to the record of the same name (link_demo_inventor).
         accounts.insert(-2, DemoAccount("inventor1", pw(), "inventor", inventor,
                                         org=DEMO_OFFICES[0][1]))  # fmt: skip
     return accounts
@@ -171,7 +188,8 @@ def create_demo_accounts(engine: Engine) -> list[DemoAccount]:
     if not usccs:
         found = eligible_enterprise(engine)
         usccs = [found[0]] if found else []
-    wanted = demo_accounts(usccs, demo_orgs(engine, usccs), demo_inventor(engine, "fudan"))
+    inventor = demo_inventor(engine, "fudan")
+    wanted = demo_accounts(usccs, demo_orgs(engine, usccs), inventor[1] if inventor else None)
     created: list[DemoAccount] = []
     with session_scope(engine) as session:
         existing = set(session.scalars(select(Account.username)).all())
@@ -189,4 +207,6 @@ def create_demo_accounts(engine: Engine) -> list[DemoAccount]:
                 actor="make-run",
             )
             created.append(demo)
+    if inventor is not None:
+        link_demo_inventor(engine, inventor[0])
     return created

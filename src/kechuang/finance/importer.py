@@ -37,6 +37,8 @@ from kechuang.enterprises.readers import PanelFileError, cell_text
 from kechuang.finance import dating, loans
 from kechuang.finance.errors import FinanceError
 from kechuang.finance.tables import Loan
+from kechuang.http.labels import message
+from kechuang.http.labels import register as register_labels
 from kechuang.ledger import LedgerError
 from kechuang.workflow.errors import Refusal
 
@@ -46,13 +48,33 @@ LOAN_OPTIONAL = ("tier", "annual_rate", "approved_on")
 REPAYMENT_COLUMNS = ("loan_ref", "repayment_ref", "received_on", "amount_yuan")
 ROW = "(row)"
 
+# Why a row is refused (zh, en): a page shows a row's reason in its own language.
+register_labels("message", {
+    "import.required": ("必填", "required"),
+    "import.invalid": ("格式不正确：{detail}", "{detail}"),
+    "import.repeats": ("与第 {row} 行重复", "repeats row {row}"),
+    "import.day_before": ("早于 {before}", "before {before}"),
+    "import.day_future": ("晚于今天（{today}）", "in the future (today is {today})"),
+    "import.unknown_loan": ("本行没有此编号的贷款", "no loan of {bank} with this reference"),
+    "import.refused": ("{zh}", "{detail}"),
+})  # fmt: skip
+
 
 @dataclass(frozen=True)
 class RowError:
     row: int  # the file's row number (the header is row 1)
     column: str
     value: str | None
-    reason: str
+    reason: str  # English
+    reason_zh: str = ""
+
+    @classmethod
+    def of(cls, row: int, column: str, value: str | None, code: str, **values: Any) -> RowError:
+        """A row error whose reason is the registered message `code`, in both languages."""
+        return cls(row, column, value, message(code, "en", **values), message(code, "zh", **values))
+
+    def text(self, lang: str) -> str:
+        return self.reason_zh if lang == "zh" and self.reason_zh else self.reason
 
 
 @dataclass
@@ -150,15 +172,21 @@ def _parse(
         text = raw.get(column)
         if text is None:
             if column in required:
-                errors.append(RowError(n, column, None, "required"))
+                errors.append(RowError.of(n, column, None, "import.required"))
                 bad = True
             continue
         try:
             parsed[column] = PARSERS.get(column, str)(text)
         except (ValueError, InvalidOperation, InvalidAmount, InvalidUSCC) as exc:
-            errors.append(RowError(n, column, text, str(exc) or "invalid"))
+            errors.append(RowError.of(n, column, text, "import.invalid", detail=exc or "invalid"))
             bad = True
     return None if bad else parsed
+
+
+def _refused(n: int, ref: str, exc: Exception) -> RowError:
+    """A row the rules refused: the refusal's own words (in Chinese where it has them)."""
+    zh = exc.text("zh") if isinstance(exc, Refusal) else str(exc)
+    return RowError.of(n, ROW, ref, "import.refused", detail=exc, zh=zh)
 
 
 def _check_header(header: list[str], required: tuple[str, ...]) -> None:
@@ -177,10 +205,10 @@ def _days_in_order(n: int, row: dict[str, Any], today: dt.date) -> RowError | No
     steps = [(c, row[c]) for c in ("applied_on", "approved_on", "disbursed_on") if c in row]
     for (before, first), (column, day) in pairwise(steps):
         if day < first:
-            return RowError(n, column, str(day), f"before {before}")
+            return RowError.of(n, column, str(day), "import.day_before", before=before)
     for column, day in steps:
         if day > today:
-            return RowError(n, column, str(day), f"in the future (today is {today})")
+            return RowError.of(n, column, str(day), "import.day_future", today=today)
     return None
 
 
@@ -203,8 +231,8 @@ def import_loans(
         if row is None:
             continue
         if row["bank_ref"] in refs:
-            report.errors.append(RowError(n, "bank_ref", row["bank_ref"],
-                                          f"repeats row {refs[row['bank_ref']]}"))  # fmt: skip
+            report.errors.append(RowError.of(n, "bank_ref", row["bank_ref"], "import.repeats",
+                                             row=refs[row["bank_ref"]]))  # fmt: skip
             continue
         refs[row["bank_ref"]] = n
         wrong_day = _days_in_order(n, row, today)
@@ -234,7 +262,7 @@ def import_loans(
                                {"bank_org": bank_org, "file": path.name, "row": n})  # fmt: skip
             report.stored += 1
         except (Refusal, LedgerError) as exc:
-            report.errors.append(RowError(n, ROW, row["bank_ref"], str(exc)))
+            report.errors.append(_refused(n, row["bank_ref"], exc))
     if report.errors:
         session.rollback()
         report.stored = 0
@@ -264,15 +292,16 @@ def import_repayments(
             select(Loan.id).where(Loan.bank_org == bank_org, Loan.bank_ref == row["loan_ref"])
         ).first()
         if loan_id is None:
-            reason = f"no loan of {bank_org} with this reference"
-            report.errors.append(RowError(n, "loan_ref", row["loan_ref"], reason))
+            report.errors.append(
+                RowError.of(n, "loan_ref", row["loan_ref"], "import.unknown_loan", bank=bank_org)
+            )
             continue
         try:
             loans.repay(session, loan_id, row["repayment_ref"], row["amount_yuan"], actor, today,
                         received_on=row["received_on"])  # fmt: skip
             report.stored += 1
         except (Refusal, LedgerError) as exc:
-            report.errors.append(RowError(n, ROW, row["repayment_ref"], str(exc)))
+            report.errors.append(_refused(n, row["repayment_ref"], exc))
     if report.errors:
         session.rollback()
         report.stored = 0

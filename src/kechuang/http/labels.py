@@ -7,6 +7,12 @@ Python. The kinds the kit knows (districts and industries from kechuang.domain, 
 every workflow) are here; a feature adds its own with `register(kind, {code: (zh, en)})` or
 `register_source(kind, lookup)` for codes it loads from data (products from their YAML).
 
+Messages are labels too: a reason a row or a field is refused (an importer's per-row reason) is
+a message code with a zh and an en text that may name values, `{column}` style:
+`register("message", {"loan.unknown_ref": ("没有编号为 {ref} 的贷款", "no loan {ref}")})`, then
+`message("loan.unknown_ref", lang, ref=...)` (a `Reason` keeps the code and its values, so the
+page that shows it picks the language).
+
 A code without a label shows as itself, so nothing disappears from a page; the test that no page
 shows a raw status or district code holds the registry to covering what the pages show.
 """
@@ -14,6 +20,7 @@ shows a raw status or district code holds the registry to covering what the page
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from kechuang.domain import district, industry
 
@@ -27,6 +34,33 @@ _SOURCES: dict[str, Lookup] = {}
 def register(kind: str, labels: Mapping[str, Pair]) -> None:
     """Add (or replace) labels of one kind: {code: (zh, en)}."""
     _TABLES.setdefault(kind, {}).update(labels)
+
+
+def message(code: str, lang: str = "zh", /, **values: object) -> str:
+    """The text of a registered message in `lang`, its `{names}` filled from `values`."""
+    pair = _TABLES.get("message", {}).get(code)
+    if pair is None:
+        raise KeyError(f"no message {code!r} is registered")
+    return (pair[1] if lang == "en" else pair[0]).format(**values)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why something is refused, as a message code and its values: its text in either language."""
+
+    code: str
+    values: tuple[tuple[str, object], ...] = ()
+
+    @classmethod
+    def of(cls, code: str, **values: object) -> Reason:
+        message(code, "zh", **values)  # an unknown code or a missing value fails here, not later
+        return cls(code, tuple(values.items()))
+
+    def text(self, lang: str = "en") -> str:
+        return message(self.code, lang, **dict(self.values))
+
+    def __str__(self) -> str:
+        return self.text("en")
 
 
 def register_source(kind: str, lookup: Lookup) -> None:

@@ -57,7 +57,7 @@ class Problem(BaseModel):
 class ProblemError(Exception):
     """Raise to answer with a problem: status, a short machine `kind` and a readable detail;
     `errors` (as FieldError) names the fields at fault when the service, not the schema, found
-    them."""
+    them; `zh` is the detail in Chinese, which a page in Chinese shows (the API keeps English)."""
 
     def __init__(
         self,
@@ -65,10 +65,13 @@ class ProblemError(Exception):
         detail: str,
         kind: str | None = None,
         errors: list[dict[str, Any]] | None = None,
+        *,
+        zh: str | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.zh = zh
         self.kind = kind or TITLES.get(status, "error").lower().replace(" ", "-")
         self.errors = errors
 
@@ -151,7 +154,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> Response:
-        return problem_response(request, exc.status, exc.detail, exc.kind, exc.errors)
+        detail = exc.detail
+        if exc.zh and not is_api(request):
+            from kechuang.http.templating import language
+
+            detail = exc.zh if language(request) == "zh" else detail
+        return problem_response(request, exc.status, detail, exc.kind, exc.errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

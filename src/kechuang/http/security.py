@@ -20,6 +20,7 @@ from fastapi import Depends, Request
 from sqlalchemy import ColumnElement, false, true
 
 from kechuang.accounts.service import Principal, session_principal
+from kechuang.http.labels import label
 from kechuang.http.problems import ProblemError
 
 SESSION_COOKIE = "kc_session"
@@ -94,7 +95,9 @@ async def enforce_csrf(request: Request) -> None:
         return  # nothing ambient to abuse; the route's own auth answers 401 if it needs one
     submitted = await _submitted_csrf(request)
     if not submitted or not hmac.compare_digest(submitted, caller.csrf_token):
-        raise ProblemError(403, "missing or wrong CSRF token", "csrf")
+        raise ProblemError(
+            403, "missing or wrong CSRF token", "csrf", zh="页面已过期或缺少安全令牌，请刷新后重试"
+        )
 
 
 def authenticated(request: Request) -> Principal:
@@ -110,7 +113,11 @@ def require(*roles: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
     # async: it does no I/O, so it need not cost a hop to the thread pool on every request.
     async def dependency(who: Principal = Depends(authenticated)) -> Principal:
         if who.role not in roles:
-            raise ProblemError(403, f"role {who.role} may not do this")
+            raise ProblemError(
+                403,
+                f"role {who.role} may not do this",
+                zh=f"{label('role', who.role)}无权执行此操作",
+            )
         return who
 
     dependency.__name__ = f"require_{'_'.join(roles)}"
@@ -133,7 +140,7 @@ class Scope:
             return uscc
         if self.who.role == "enterprise" and self.who.uscc == uscc:
             return uscc
-        raise ProblemError(404, f"no enterprise {uscc} here")
+        raise ProblemError(404, f"no enterprise {uscc} here", zh=f"没有企业 {uscc}")
 
     def enterprise_filter(self, column: ColumnElement[Any]) -> ColumnElement[bool]:
         """A WHERE clause limiting a USCC column to what the caller may see."""
@@ -155,7 +162,7 @@ class Scope:
         """404 unless the row's organisation is the caller's (or the caller reads everything)."""
         if self.who.role in READERS or (self.who.org and self.who.org == org):
             return
-        raise ProblemError(404, "not found")
+        raise ProblemError(404, "not found", zh="未找到")
 
 
 async def scope(who: Principal = Depends(authenticated)) -> Scope:

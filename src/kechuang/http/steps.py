@@ -285,13 +285,17 @@ class FormField:
 
     name: str
     label: str
-    kind: str  # text | textarea | number | yuan | date | select | checkbox | password
+    kind: str  # text | textarea | number | yuan | date | select | checkbox | password | picker
     required: bool
     default: Any
     minimum: Any = None
     maximum: Any = None
     max_length: int | None = None
     options: tuple[tuple[str, str], ...] = ()
+    # kind "picker": what the field names (kechuang.http.pickers), listed for the caller when
+    # the page is drawn; open: a value outside the list may still be typed.
+    picker: str | None = None
+    picker_open: bool = False
 
 
 @dataclass(frozen=True)
@@ -363,8 +367,11 @@ def _form_field(name: str, info: FieldInfo, lang: str, prefix: str = "") -> Form
         default = json.dumps(default, ensure_ascii=False) if default else None
     options: tuple[tuple[str, str], ...] = ()
     kind = "text"
+    picker = extra.get("picker")
     if is_secret(info):
         kind = "password"
+    elif isinstance(picker, str):
+        kind = "picker"
     elif annotation is bool and not info.is_required() and info.default is None:
         # Yes, no, or not said: a checkbox could not tell "no" from "not said".
         kind = "select"
@@ -410,6 +417,8 @@ def _form_field(name: str, info: FieldInfo, lang: str, prefix: str = "") -> Form
         maximum=bounds.get("le"),
         max_length=bounds.get("max_length"),
         options=options,
+        picker=picker if isinstance(picker, str) else None,
+        picker_open=bool(extra.get("picker_open")),
     )
 
 

@@ -16,6 +16,7 @@ from kechuang import __version__
 from kechuang.domain.money import format_yuan
 from kechuang.http import htmlsafe, labels
 from kechuang.http.i18n import LANG_COOKIE, pick_language, translator
+from kechuang.http.pickers import picker_choices
 from kechuang.http.steps import offered_steps
 
 # One environment for every page. The kit's own templates (base.html, error.html, the shared
@@ -80,6 +81,7 @@ def _label(kind: str, code: object) -> str:
 
 _templates.env.globals["label"] = _label
 _templates.env.globals["offered_steps"] = offered_steps
+_templates.env.globals["picker_choices"] = picker_choices
 
 
 def language(request: Request) -> str:

@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session
 from kechuang.accounts import audit
 from kechuang.accounts.service import Principal
 from kechuang.accounts.tables import ROLES
+from kechuang.domain import district
 from kechuang.domain.text import CleanLine
 from kechuang.http.fields import Id, Instant
+from kechuang.http.labels import label
 from kechuang.http.pagination import Offset
 from kechuang.http.problems import problem_responses
 from kechuang.http.security import OFFICIALS, Scope, client_ip, db, require
-from kechuang.http.templating import language, register_templates, render
+from kechuang.http.templating import language, register_templates, render, template_env
 from kechuang.notices import delivery, inbox, preferences, subscriptions
 from kechuang.notices.settings import public_url
 from kechuang.notices.tables import Delivery, Subscription
@@ -308,11 +310,24 @@ def _split(raw: str) -> list[str]:
     ]
 
 
+def _districts(ticked: list[str]) -> list[str]:
+    """The districts of a form: ticked boxes, each a code (a client may send one text)."""
+    return _split(",".join(value[:400] for value in ticked[: subscriptions.MAX_TOPICS + 1]))
+
+
+def _shanghai_districts(lang: str) -> list[tuple[str, str]]:
+    """Shanghai's districts as (code, name) for the topics form's boxes."""
+    return [(code, label("district", code, lang)) for code in sorted(district.SHANGHAI)]
+
+
+template_env().globals["shanghai_districts"] = _shanghai_districts
+
+
 @router.post("/me/subscription", include_in_schema=False)
 def my_subscription_form(
     request: Request,
     email: str = Form("", max_length=254),
-    districts: str = Form("", max_length=400),
+    districts: list[str] = Form([]),  # the ticked districts (or one comma-separated text)
     industries: str = Form("", max_length=400),
     modes: list[str] = Form([]),
     own_eligibility: str = Form(""),
@@ -322,7 +337,7 @@ def my_subscription_form(
     """The enterprise's own subscription: active at once (it is signed in)."""
     assert who.uscc is not None
     topics = subscriptions.clean_topics(
-        _split(districts), _split(industries), modes[:5], bool(own_eligibility)
+        _districts(districts), _split(industries), modes[:5], bool(own_eligibility)
     )
     sub = subscriptions.subscribe(session, email, topics, uscc=who.uscc)
     audit.record(
@@ -344,7 +359,7 @@ def subscribe_page(request: Request) -> Response:
 def subscribe_form(
     request: Request,
     email: str = Form("", max_length=254),
-    districts: str = Form("", max_length=400),
+    districts: list[str] = Form([]),  # the ticked districts (or one comma-separated text)
     industries: str = Form("", max_length=400),
     modes: list[str] = Form([]),
     session: Session = Depends(db),
@@ -352,7 +367,7 @@ def subscribe_form(
     """Anyone subscribes by email to topics; the address confirms it by a link."""
     if not limit.allow(client_ip(request)):
         raise Conflict("too many subscriptions from here; try later / 操作过于频繁，请稍后再试")
-    topics = subscriptions.clean_topics(_split(districts), _split(industries), modes[:5], False)
+    topics = subscriptions.clean_topics(_districts(districts), _split(industries), modes[:5], False)
     sub = subscriptions.subscribe(session, email, topics)
     subscriptions.queue_confirmation(session, sub, public_url())
     session.commit()

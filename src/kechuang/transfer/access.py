@@ -60,18 +60,20 @@ class Actor:
 
     def see_institution(self, institution: str, what: str) -> None:
         if not (self.reads_all or (self.is_office and self.org == institution)):
-            raise NotFound(f"no {what} here")
+            raise NotFound(f"no {what} here", zh="未找到（或无权查看）")
 
     def act_for_institution(self, institution: str, what: str) -> None:
         """Only the institution's own office (or an officer) changes its register."""
         self.see_institution(institution, what)
         if not (self.role in ACTORS or self.is_office):
-            raise TransferError(f"role {self.role} may not change a {what}")
+            raise TransferError(
+                f"role {self.role} may not change a {what}", zh="当前角色不能修改此记录"
+            )
 
     def see_enterprise(self, uscc: str, what: str) -> None:
         if not (self.reads_all or (self.is_enterprise and self.uscc == uscc)):
-            raise NotFound(f"no {what} here")
+            raise NotFound(f"no {what} here", zh="未找到（或无权查看）")
 
     def act_for_enterprise(self, uscc: str, what: str) -> None:
         if not (self.is_enterprise and self.uscc == uscc) and self.role not in ACTORS:
-            raise NotFound(f"no {what} here")
+            raise NotFound(f"no {what} here", zh="未找到（或无权查看）")

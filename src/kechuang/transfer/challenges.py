@@ -25,11 +25,16 @@ def post(
     budget_fen: int, deadline: dt.date,
 ) -> Challenge:  # fmt: skip
     if not who.is_enterprise:
-        raise TransferError("a challenge is posted by an enterprise account")
+        raise TransferError(
+            "a challenge is posted by an enterprise account", zh="榜单须由企业账户发布"
+        )
     if not (title_zh.strip() and title_en.strip() and problem_zh.strip()):
-        raise TransferError("a challenge has a title in Chinese and English and a problem")
+        raise TransferError(
+            "a challenge has a title in Chinese and English and a problem",
+            zh="榜单须有中英文标题和问题描述",
+        )
     if isinstance(budget_fen, bool) or not isinstance(budget_fen, int) or budget_fen <= 0:
-        raise TransferError("budget_fen: a positive whole number of fen")
+        raise TransferError("budget_fen: a positive whole number of fen", zh="预算须为正数")
     challenge = Challenge(
         uscc=who.uscc, title_zh=title_zh.strip(), title_en=title_en.strip(),
         problem_zh=problem_zh.strip(), budget_fen=budget_fen, deadline=deadline, state="open",
@@ -45,7 +50,7 @@ def get(session: Session, who: Actor, challenge_id: int) -> Challenge:
     """Open challenges are public; the others only for their enterprise (and readers)."""
     challenge = session.get(Challenge, challenge_id)
     if challenge is None:
-        raise NotFound(f"no challenge {challenge_id} here")
+        raise NotFound(f"no challenge {challenge_id} here", zh=f"没有榜单 {challenge_id}")
     if challenge.state != "open":
         who.see_enterprise(challenge.uscc, f"challenge {challenge_id}")
     return challenge
@@ -62,24 +67,37 @@ def answer(
 ) -> ChallengeAnswer:  # fmt: skip
     challenge = get(session, who, challenge_id)
     if challenge.state != "open" or (today or dt.date.today()) > challenge.deadline:
-        raise TransferError(f"challenge {challenge_id} no longer takes answers")
+        raise TransferError(
+            f"challenge {challenge_id} no longer takes answers",
+            zh=f"榜单 {challenge_id} 已不再接受揭榜",
+        )
     if who.is_enterprise and who.uscc == challenge.uscc:
-        raise TransferError("an enterprise does not answer its own challenge")
+        raise TransferError(
+            "an enterprise does not answer its own challenge", zh="企业不能揭自己发布的榜"
+        )
     if not (who.is_office or who.is_enterprise):
-        raise TransferError("a team answers through its institution's office or its enterprise")
+        raise TransferError(
+            "a team answers through its institution's office or its enterprise",
+            zh="团队须通过所在单位的技术转移机构或所在企业揭榜",
+        )
     if not team_name.strip() or not proposal_zh.strip() or len(team_name) > 200:
-        raise TransferError("an answer names its team (1 to 200 characters) and its proposal")
+        raise TransferError(
+            "an answer names its team (1 to 200 characters) and its proposal",
+            zh="揭榜须写明团队名称（1 至 200 字）和方案",
+        )
     if isinstance(asked_fen, bool) or not isinstance(asked_fen, int) or asked_fen < 0:
-        raise TransferError("asked_fen: whole fen, not negative")
+        raise TransferError("asked_fen: whole fen, not negative", zh="申请金额不能为负数")
     if asked_fen > challenge.budget_fen:
-        raise TransferError("the answer asks for more than the challenge's budget")
+        raise TransferError(
+            "the answer asks for more than the challenge's budget", zh="申请金额超过榜单预算"
+        )
     taken = session.scalar(
         select(ChallengeAnswer.id).where(
             ChallengeAnswer.challenge_id == challenge_id, ChallengeAnswer.team_name == team_name
         )
     )
     if taken is not None:
-        raise TransferError(f"team {team_name} has already answered")
+        raise TransferError(f"team {team_name} has already answered", zh=f"团队 {team_name} 已揭榜")
     row = ChallengeAnswer(
         challenge_id=challenge_id, team_name=team_name.strip(), institution=who.org,
         submitted_by=who.username, proposal_zh=proposal_zh.strip(), asked_fen=asked_fen,
@@ -102,7 +120,7 @@ def answers(session: Session, who: Actor, challenge_id: int) -> list[ChallengeAn
 def own(session: Session, who: Actor, challenge_id: int) -> Challenge:
     challenge = get(session, who, challenge_id)
     if not (who.is_enterprise and who.uscc == challenge.uscc):
-        raise NotFound(f"no challenge {challenge_id} here")
+        raise NotFound(f"no challenge {challenge_id} here", zh=f"没有榜单 {challenge_id}")
     return challenge
 
 
@@ -114,7 +132,10 @@ def start_evaluation(session: Session, who: Actor, challenge_id: int) -> Challen
         .where(ChallengeAnswer.challenge_id == challenge_id)
     )
     if not count:
-        raise TransferError("no answer to evaluate: close the challenge instead")
+        raise TransferError(
+            "no answer to evaluate: close the challenge instead",
+            zh="没有可评审的揭榜方案，请关闭榜单",
+        )
     flows.fire(session, challenge, "evaluate", who.username)
     return challenge
 
@@ -128,9 +149,12 @@ def evaluate(
         raise TransferError(f"challenge {challenge_id} is {challenge.state}, not evaluating")
     row = session.get(ChallengeAnswer, answer_id)
     if row is None or row.challenge_id != challenge_id:
-        raise NotFound(f"no answer {answer_id} to challenge {challenge_id}")
+        raise NotFound(
+            f"no answer {answer_id} to challenge {challenge_id}",
+            zh=f"榜单 {challenge_id} 没有揭榜方案 {answer_id}",
+        )
     if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= SCORE_MAX:
-        raise TransferError(f"score: 0 to {SCORE_MAX}")
+        raise TransferError(f"score: 0 to {SCORE_MAX}", zh=f"评分须在 0 至 {SCORE_MAX} 之间")
     row.score = score
     row.comment = comment.strip()
     return row
@@ -141,9 +165,12 @@ def award(session: Session, who: Actor, challenge_id: int, answer_id: int) -> Ch
     challenge = own(session, who, challenge_id)
     rows = answers(session, who, challenge_id)
     if any(r.score is None for r in rows):
-        raise TransferError("evaluate every answer before awarding")
+        raise TransferError("evaluate every answer before awarding", zh="须先评审全部揭榜方案")
     if answer_id not in {r.id for r in rows}:
-        raise NotFound(f"no answer {answer_id} to challenge {challenge_id}")
+        raise NotFound(
+            f"no answer {answer_id} to challenge {challenge_id}",
+            zh=f"榜单 {challenge_id} 没有揭榜方案 {answer_id}",
+        )
     flows.check_allowed(challenge, "award")
     challenge.awarded_answer_id = answer_id
     flows.fire(session, challenge, "award", who.username, f"answer {answer_id}")

@@ -18,6 +18,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from kechuang.domain import uscc as uscc_code
+from kechuang.http.labels import label
 from kechuang.transfer import flows, fx, register
 from kechuang.transfer.access import Actor
 from kechuang.transfer.distribution import FULL_BP, OWN_IMPLEMENTATION_YEARS
@@ -106,7 +107,7 @@ def create(session: Session, who: Actor, result_id: int, draft: DealDraft) -> De
     result = register.get_result(session, who, result_id)
     who.act_for_institution(result.institution, f"result {result_id}")
     if result.status == "withdrawn":
-        raise TransferError(f"result {result_id} is withdrawn")
+        raise TransferError(f"result {result_id} is withdrawn", zh=f"成果 {result_id} 已撤回")
     problems = check_deal(draft)
     if problems:
         raise TransferError("deal refused: " + "; ".join(problems))
@@ -138,7 +139,7 @@ def get(session: Session, who: Actor, deal_id: int) -> Deal:
     """The deal if the caller's institution made it, or the enterprise is party to it."""
     deal = session.get(Deal, deal_id)
     if deal is None:
-        raise NotFound(f"no deal {deal_id} here")
+        raise NotFound(f"no deal {deal_id} here", zh=f"没有转化合同 {deal_id}")
     party = who.is_enterprise and who.uscc in (deal.counterparty_uscc, deal.company_uscc)
     if not party:
         who.see_institution(deal.institution, f"deal {deal_id}")
@@ -150,9 +151,15 @@ def clear_export(session: Session, who: Actor, deal_id: int, licence_number: str
     deal = get(session, who, deal_id)
     who.act_for_institution(deal.institution, f"deal {deal_id}")
     if deal.export_control != "required":
-        raise TransferError(f"deal {deal_id} needs no export check ({deal.export_control})")
+        raise TransferError(
+            f"deal {deal_id} needs no export check ({deal.export_control})",
+            zh=f"合同 {deal_id} 无需出口管制审查（{label('export_control', deal.export_control)}）",
+        )
     if not licence_number.strip() or len(licence_number) > 64:
-        raise TransferError("the export licence or registration number (1 to 64 characters)")
+        raise TransferError(
+            "the export licence or registration number (1 to 64 characters)",
+            zh="须填写出口许可证号或登记号（1 至 64 字）",
+        )
     deal.export_control = "cleared"
     deal.export_licence_number = licence_number.strip()
     flows.log(session, "deal", deal.id, "clear_export", "required", "cleared", who.username,

@@ -43,7 +43,9 @@ class DemandDraft:
 
 def post(session: Session, who: Actor, draft: DemandDraft) -> Demand:
     if not who.is_enterprise:
-        raise TransferError("a demand is posted by an enterprise account")
+        raise TransferError(
+            "a demand is posted by an enterprise account", zh="需求须由企业账户发布"
+        )
     problems = []
     for name, limit in (("title_zh", TITLE_MAX), ("title_en", TITLE_MAX),
                         ("description_zh", TEXT_MAX)):  # fmt: skip
@@ -84,11 +86,11 @@ def post(session: Session, who: Actor, draft: DemandDraft) -> Demand:
 def get(session: Session, who: Actor, demand_id: int) -> Demand:
     demand = session.get(Demand, demand_id)
     if demand is None:
-        raise NotFound(f"no demand {demand_id} here")
+        raise NotFound(f"no demand {demand_id} here", zh=f"没有需求 {demand_id}")
     if not who.is_office:  # offices see open demands: that is what they are posted for
         who.see_enterprise(demand.uscc, f"demand {demand_id}")
     elif demand.status != "open":
-        raise NotFound(f"no demand {demand_id} here")
+        raise NotFound(f"no demand {demand_id} here", zh=f"没有需求 {demand_id}")
     return demand
 
 

@@ -109,20 +109,27 @@ class Contributor:
 def check_contributors(contributors: Sequence[Contributor], main_minimum_bp: int) -> None:
     """Refuse shares that do not sum to 100% or that give the main contributors too little."""
     if not contributors:
-        raise InvalidShares("a result needs at least one inventor")
+        raise InvalidShares("a result needs at least one inventor", zh="成果至少需要一名完成人")
     keys = [c.key for c in contributors]
     if len(set(keys)) != len(keys):
-        raise InvalidShares("an inventor is listed twice")
+        raise InvalidShares("an inventor is listed twice", zh="完成人重复列出")
     if any(c.share_bp <= 0 for c in contributors):
-        raise InvalidShares("every inventor's contribution share is more than 0%")
+        raise InvalidShares(
+            "every inventor's contribution share is more than 0%",
+            zh="每名完成人的贡献比例须大于 0%",
+        )
     total = sum(c.share_bp for c in contributors)
     if total != FULL_BP:
-        raise InvalidShares(f"contribution shares sum to {total / 100}%, not 100%")
+        raise InvalidShares(
+            f"contribution shares sum to {total / 100}%, not 100%",
+            zh=f"贡献比例合计为 {total / 100:g}%，须为 100%",
+        )
     main = sum(c.share_bp for c in contributors if c.main)
     if main < main_minimum_bp:
         raise InvalidShares(
             f"main contributors hold {main / 100}% of the shares; they must receive at least "
-            f"{main_minimum_bp / 100}% of the reward"
+            f"{main_minimum_bp / 100}% of the reward",
+            zh=f"主要贡献人合计占 {main / 100:g}%，须不少于 {main_minimum_bp / 100:g}%",
         )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kechuang.http.labels import label
 from kechuang.transfer import flows, register
 from kechuang.transfer.access import Actor
 from kechuang.transfer.due_diligence import Agreement, check_agreement, check_checklist
@@ -27,14 +28,21 @@ def request(session: Session, who: Actor, result_id: int, note: str) -> Empowerm
     result = register.get_result(session, who, result_id)
     who.act_for_institution(result.institution, f"result {result_id}")
     if result.status != "disclosed":
-        raise TransferError(f"result {result_id} is {result.status}: only a disclosed one")
+        raise TransferError(
+            f"result {result_id} is {result.status}: only a disclosed one",
+            zh=f"成果 {result_id} 当前为「{label('result_status', result.status)}」，"
+            "只有已披露的成果可申请赋权",
+        )
     pending = session.scalar(
         select(Empowerment.id).where(
             Empowerment.result_id == result_id, Empowerment.state.in_(OPEN_STATES)
         )
     )
     if pending is not None:
-        raise TransferError(f"result {result_id} already has 赋权 case {pending} open")
+        raise TransferError(
+            f"result {result_id} already has 赋权 case {pending} open",
+            zh=f"成果 {result_id} 已有未办结的赋权申请 {pending}",
+        )
     case = Empowerment(
         result_id=result_id, institution=result.institution, state="requested",
         requested_at=dt.datetime.now(dt.UTC), request_note=note.strip(),
@@ -48,7 +56,7 @@ def request(session: Session, who: Actor, result_id: int, note: str) -> Empowerm
 def get(session: Session, who: Actor, case_id: int) -> Empowerment:
     case = session.get(Empowerment, case_id)
     if case is None:
-        raise NotFound(f"no 赋权 case {case_id} here")
+        raise NotFound(f"no 赋权 case {case_id} here", zh=f"没有赋权申请 {case_id}")
     who.see_institution(case.institution, f"赋权 case {case_id}")
     return case
 
@@ -68,7 +76,7 @@ def start_review(session: Session, who: Actor, case_id: int) -> Empowerment:
 def reject(session: Session, who: Actor, case_id: int, reason: str) -> Empowerment:
     case = acting(session, who, case_id)
     if not reason.strip():
-        raise TransferError("a rejection gives its reason")
+        raise TransferError("a rejection gives its reason", zh="不予赋权须说明理由")
     flows.fire(session, case, "reject", who.username, reason)
     return case
 
@@ -107,10 +115,14 @@ def register_change(
     """The ownership change (or the use-right filing) is registered: the result is empowered."""
     case = acting(session, who, case_id)
     if not registration_number.strip() or len(registration_number) > 64:
-        raise TransferError("registration needs its number (1 to 64 characters)")
+        raise TransferError(
+            "registration needs its number (1 to 64 characters)", zh="须填写登记号（1 至 64 字）"
+        )
     flows.check_allowed(case, "register")
     if case.agreed_on is not None and registered_on < case.agreed_on:
-        raise TransferError("registration cannot precede the agreement")
+        raise TransferError(
+            "registration cannot precede the agreement", zh="登记日期不能早于协议日期"
+        )
     case.registration_number = registration_number.strip()
     case.registered_on = registered_on
     flows.fire(session, case, "register", who.username, registration_number)

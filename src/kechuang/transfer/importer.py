@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from kechuang.enterprises import readers
 from kechuang.enterprises.readers import PanelFileError
 from kechuang.transfer import register
-from kechuang.transfer.drafts import ResultDraft, check_result
+from kechuang.transfer.drafts import ResultDraft, check_result, problem
 from kechuang.transfer.tables import Result
 
 COLUMNS = (
@@ -36,7 +36,8 @@ class RowProblem:
     row: int
     column: str
     value: str
-    reason: str
+    reason: str  # English
+    reason_zh: str = ""
 
 
 class ImportRefused(ValueError):
@@ -109,17 +110,20 @@ def validate(session: Session, institution: str, path: Path) -> list[ResultDraft
     )
     for number, cells in read_rows(path):
         draft, found = check_result(**{c: cells.get(c, "") for c in COLUMNS})
-        problems += [RowProblem(number, p.column, p.value, p.reason) for p in found]
+        problems += [RowProblem(number, p.column, p.value, p.reason, p.reason_zh) for p in found]
         if draft is None:
             continue
         application = draft.application_number
         if application is not None:
             if application in seen:
-                problems.append(RowProblem(number, "application_number", application,
-                                           f"also in row {seen[application]}"))  # fmt: skip
+                known = problem("application_number", application, "result.duplicate_in_file",
+                                row=seen[application])  # fmt: skip
+                problems.append(RowProblem(number, known.column, known.value, known.reason,
+                                           known.reason_zh))  # fmt: skip
             elif application in existing:
-                problems.append(RowProblem(number, "application_number", application,
-                                           "already in the register"))  # fmt: skip
+                known = problem("application_number", application, "result.in_register")
+                problems.append(RowProblem(number, known.column, known.value, known.reason,
+                                           known.reason_zh))  # fmt: skip
             seen.setdefault(application, number)
         drafts.append(draft)
     if problems:

@@ -19,7 +19,7 @@ labels.register("field", {
     "keywords": ("关键词", "Keywords"),
     "application_number": ("专利申请号（如 2023 1 0123456.X）", "CN application number"),
     "ipc_codes": ("IPC 分类号（以;分隔，如 G06T 7/00）", "IPC codes (';'-separated)"),
-    "industry_code": ("行业代码（GB/T 4754，如 C3985）", "Industry code (GB/T 4754)"),
+    "industry_code": ("行业代码（GB/T 4754）", "Industry code (GB/T 4754)"),
     "disclosed_on": ("披露日期", "Disclosed on"),
     "inventors": ("完成人（姓名:贡献比例%[:main]，以;分隔，合计100%）",
                   "Inventors (name:share%[:main], ';'-separated, adding to 100%)"),

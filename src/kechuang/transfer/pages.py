@@ -75,8 +75,10 @@ kit_labels.register("step", {step.name: (step.label.zh, step.label.en) for step 
 @jinja2.pass_context
 def _coded_note(context: Any, note: str) -> str:
     """A history note as people read it: the codes it names in brackets become labels
-    ("deal 3 (licence)" -> "deal 3 (许可)")."""
+    ("deal 3 (licence)" -> "deal 3 (许可)"), and so does a note that is an agreement's kind."""
     lang = context.get("lang", "zh")
+    if kit_labels.lookup("agreement_kind", note.strip()):  # an agreement's kind ("co_ownership")
+        return label("agreement_kind", note.strip(), lang)
     return _CODE_IN_NOTE.sub(lambda m: f"({label('deal_kind', m.group(1), lang)})", note)
 
 
@@ -108,7 +110,7 @@ def _found(load: Any, *args: Any) -> Any:
     try:
         return load(*args)
     except NotFound as exc:
-        raise ProblemError(404, str(exc)) from None
+        raise ProblemError(404, str(exc), zh=exc.text("zh")) from None
 
 
 # -- the register and one result --------------------------------------------------------------
@@ -124,7 +126,9 @@ def register_page(
     if who.role == "inventor":
         return RedirectResponse("/transfer/mine", status_code=303)
     if not (who.reads_all or who.is_office):
-        raise ProblemError(403, "the register is kept by tech-transfer offices")
+        raise ProblemError(
+            403, "the register is kept by tech-transfer offices", zh="成果登记簿由技术转移机构管理"
+        )
     total, rows = register.list_results(session, who, limit=100, offset=offset)
     rule = register.rule_of(session, who.org) if who.is_office and who.org else None
     return _page(request, "transfer_register.html", {
@@ -205,10 +209,10 @@ def income_page(
     """An income is shown on its deal's page (where its form sends the person back)."""
     row = session.get(DealIncome, income_id)
     if row is None:
-        raise ProblemError(404, f"no income {income_id} here")
+        raise ProblemError(404, f"no income {income_id} here", zh=f"没有转化收入 {income_id}")
     _found(deals.get, session, who, row.deal_id)
     if who.is_enterprise:
-        raise ProblemError(404, f"no income {income_id} here")
+        raise ProblemError(404, f"no income {income_id} here", zh=f"没有转化收入 {income_id}")
     return RedirectResponse(f"/transfer/deals/{row.deal_id}#income-{row.id}", status_code=303)
 
 
@@ -220,14 +224,14 @@ def inventor_page(
     request: Request, session: Session = Depends(db),
     who: Principal = Depends(authenticated),
 ) -> Response:  # fmt: skip
-    """An inventor's results and payouts, read only. The register knows inventors by name
-    within their institution: the account's display name at its institution (org)."""
+    """An inventor's results and payouts, read only: exactly the inventor records the office
+    linked to this account (step result.link-inventor), never another's of the same name."""
     if who.role != "inventor" or not who.org:
-        raise ProblemError(403, "this page is an inventor's own")
+        raise ProblemError(403, "this page is an inventor's own", zh="此页面仅供成果完成人本人查看")
     mine = list(
         session.execute(
             select(Inventor, Result).join(Result, Result.id == Inventor.result_id)
-            .where(Result.institution == who.org, Inventor.name == who.display_name)
+            .where(Inventor.account_id == who.account_id)
             .order_by(Result.id)
         ).tuples()
     )  # fmt: skip
@@ -305,7 +309,7 @@ def listed_result_page(
     """One listed result as the listing shows it to anyone signed in (a match links here)."""
     row = session.get(Result, result_id)
     if row is None or not row.listed or row.status == "withdrawn":
-        raise ProblemError(404, f"no listed result {result_id}")
+        raise ProblemError(404, f"no listed result {result_id}", zh=f"没有挂牌成果 {result_id}")
     return _page(request, "transfer_listed.html", {
         "r": demands.listed_view(row, language(request)), "row": row,
     })  # fmt: skip
@@ -347,7 +351,11 @@ def indicators_page(
     session: Session = Depends(db), who: Actor = Depends(_actor),
 ) -> Response:  # fmt: skip
     if not (who.reads_all or who.is_office):
-        raise ProblemError(403, "indicators are for offices, officers and analysts")
+        raise ProblemError(
+            403,
+            "indicators are for offices, officers and analysts",
+            zh="指标仅供技术转移机构、科委工作人员和分析人员查看",
+        )
     rows = pilot.indicators(session, who, year)
     return _page(request, "transfer_indicators.html",
                  {"rows": rows, "totals": pilot.totals(rows), "year": year})  # fmt: skip

@@ -27,13 +27,19 @@ _SHAPE = re.compile(r"^(?:ZL|CN)?\s*(\d{8}|\d{12})\s*\.?\s*([0-9X])$")
 
 
 class InvalidPatentNumber(ValueError):
-    """The text is not a valid Chinese patent application number."""
+    """The text is not a valid Chinese patent application number (`zh`: the same in Chinese)."""
+
+    def __init__(self, message: str, zh: str = "") -> None:
+        super().__init__(message)
+        self.zh = zh or "不是有效的专利申请号（8 或 12 位数字、小数点和校验位）"
 
 
 def check_character(digits: str) -> str:
     """The check character of an 8- or 12-digit application number ('0'..'9' or 'X')."""
     if not digits.isdigit() or len(digits) not in (8, 12):
-        raise InvalidPatentNumber(f"an application number has 8 or 12 digits: {digits!r}")
+        raise InvalidPatentNumber(
+            f"an application number has 8 or 12 digits: {digits!r}", "申请号须为 8 或 12 位数字"
+        )
     total = sum(int(d) * WEIGHTS[i % len(WEIGHTS)] for i, d in enumerate(digits))
     remainder = total % 11
     return "X" if remainder == 10 else str(remainder)
@@ -75,12 +81,21 @@ def parse(text: str) -> PatentNumber:
     digits, check = match.groups()
     kind_digit = digits[4] if len(digits) == 12 else digits[2]
     if kind_digit not in KINDS:
-        raise InvalidPatentNumber(f"{text!r}: kind digit {kind_digit} is not 1, 2, 3, 8 or 9")
+        raise InvalidPatentNumber(
+            f"{text!r}: kind digit {kind_digit} is not 1, 2, 3, 8 or 9",
+            f"专利类型位为 {kind_digit}，须为 1、2、3、8 或 9",
+        )
     if len(digits) == 12 and int(digits[:4]) < FIRST_12_DIGIT_YEAR:
-        raise InvalidPatentNumber(f"{text!r}: 12-digit numbers start in {FIRST_12_DIGIT_YEAR}")
+        raise InvalidPatentNumber(
+            f"{text!r}: 12-digit numbers start in {FIRST_12_DIGIT_YEAR}",
+            f"12 位申请号自 {FIRST_12_DIGIT_YEAR} 年起使用",
+        )
     expected = check_character(digits)
     if check != expected:
-        raise InvalidPatentNumber(f"{text!r}: check character is {expected}, not {check}")
+        raise InvalidPatentNumber(
+            f"{text!r}: check character is {expected}, not {check}",
+            f"校验位应为 {expected}，不是 {check}",
+        )
     return PatentNumber(digits, check)
 
 

@@ -30,9 +30,14 @@ def set_pilot_unit(
     session: Session, who: Actor, institution: str, name_zh: str, name_en: str, since_year: int
 ) -> PilotUnit:
     if who.role not in ("officer", "admin"):
-        raise TransferError("pilot units are designated by an officer")
+        raise TransferError(
+            "pilot units are designated by an officer", zh="试点单位由科委工作人员认定"
+        )
     if not institution or not name_zh.strip() or not name_en.strip():
-        raise TransferError("a pilot unit has an organisation code and names in zh and en")
+        raise TransferError(
+            "a pilot unit has an organisation code and names in zh and en",
+            zh="试点单位须有单位代码和中英文名称",
+        )
     row = session.get(PilotUnit, institution) or PilotUnit(institution=institution)
     row.name_zh, row.name_en, row.since_year = name_zh.strip(), name_en.strip(), since_year
     session.add(row)
@@ -47,11 +52,17 @@ def record_financing(
     deal = deals.get(session, who, deal_id)
     who.act_for_institution(deal.institution, f"deal {deal_id}")
     if deal.kind != "equity_investment":
-        raise TransferError("financing is recorded for a company founded by equity investment")
+        raise TransferError(
+            "financing is recorded for a company founded by equity investment",
+            zh="只有作价投资新设的公司才登记融资",
+        )
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
-        raise TransferError("amount_fen: a positive whole number of fen")
+        raise TransferError("amount_fen: a positive whole number of fen", zh="金额须为正数")
     if not round_name.strip() or len(round_name) > 32:
-        raise TransferError("round_name: e.g. 天使轮, A轮 (1 to 32 characters)")
+        raise TransferError(
+            "round_name: e.g. 天使轮, A轮 (1 to 32 characters)",
+            zh="轮次名称，如 天使轮、A轮（1 至 32 字）",
+        )
     row = Financing(
         deal_id=deal.id, institution=deal.institution, round_name=round_name.strip(),
         amount_fen=amount_fen, raised_on=raised_on,

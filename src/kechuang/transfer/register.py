@@ -24,7 +24,10 @@ def add_result(
 ) -> Result:
     """Put a validated draft into the institution's register (flushes, caller commits)."""
     if not institution or len(institution) > 64:
-        raise TransferError("a result belongs to an institution (organisation code)")
+        raise TransferError(
+            "a result belongs to an institution (organisation code)",
+            zh="成果须属于一个单位（单位代码）",
+        )
     if draft.application_number is not None:
         taken = session.scalar(
             select(Result.id).where(
@@ -33,7 +36,10 @@ def add_result(
             )
         )
         if taken is not None:
-            raise TransferError(f"application {draft.application_number} is already result {taken}")
+            raise TransferError(
+                f"application {draft.application_number} is already result {taken}",
+                zh=f"申请号 {draft.application_number} 已登记为成果 {taken}",
+            )
     result = Result(
         institution=institution, kind=draft.kind, title_zh=draft.title_zh,
         title_en=draft.title_en, abstract_zh=draft.abstract_zh, abstract_en=draft.abstract_en,
@@ -60,7 +66,7 @@ def get_result(session: Session, who: Actor, result_id: int) -> Result:
     """The result if the caller's institution owns it (or the caller reads all), else NotFound."""
     result = session.get(Result, result_id)
     if result is None:
-        raise NotFound(f"no result {result_id} here")
+        raise NotFound(f"no result {result_id} here", zh=f"没有成果 {result_id}")
     who.see_institution(result.institution, f"result {result_id}")
     return result
 
@@ -110,3 +116,50 @@ def set_rule(session: Session, institution: str, rule: distribution.Rule) -> Dis
     session.add(row)
     session.flush()
     return row
+
+
+def link_inventor(
+    session: Session, who: Actor, result_id: int, inventor_name: str, username: str
+) -> Inventor:
+    """Link the inventor named `inventor_name` on the result to the inventor account `username`
+    (of the result's own institution): that account's page then shows this record's results and
+    payouts. An account is one inventor record; linking it again elsewhere is refused."""
+    from kechuang.accounts.tables import Account
+
+    if not who.is_office:
+        raise TransferError(
+            "only the result's tech-transfer office links its inventors",
+            zh="只有成果所属的技术转移机构可以关联成果完成人账户",
+        )
+    result = get_result(session, who, result_id)
+    inventor = session.scalar(
+        select(Inventor).where(Inventor.result_id == result.id, Inventor.name == inventor_name)
+    )
+    if inventor is None:
+        raise TransferError(
+            f"result {result_id} has no inventor named {inventor_name!r}",
+            "inventor",
+            zh=f"成果 {result_id} 没有名为“{inventor_name}”的完成人",
+        )
+    account = session.scalar(
+        select(Account).where(func.lower(Account.username) == username.strip().lower())
+    )
+    if account is None or account.role != "inventor" or account.org != result.institution:
+        # Another institution's accounts are not told apart from ones that do not exist.
+        raise TransferError(
+            f"no inventor account {username!r} of this institution",
+            "account",
+            zh=f"本机构没有成果完成人账户“{username}”",
+        )
+    taken = session.scalar(
+        select(Inventor.id).where(Inventor.account_id == account.id, Inventor.id != inventor.id)
+    )
+    if taken is not None:
+        raise TransferError(
+            f"account {account.username!r} is already linked to another inventor record",
+            "account",
+            zh=f"账户“{account.username}”已关联另一条完成人记录",
+        )
+    inventor.account_id = account.id  # the step's audit row records who linked whom
+    session.flush()
+    return inventor

@@ -62,6 +62,24 @@ class InventorOut(Row):
     main: bool
 
 
+class InventorLinkIn(BaseModel):
+    """Which inventor of the result is which inventor account (of the result's institution)."""
+
+    inventor: CleanLine = Field(
+        min_length=1, max_length=100, description="Inventor (the name in the register)",
+        json_schema_extra={"label_zh": "完成人（登记簿中的姓名）"},
+    )  # fmt: skip
+    account: CleanLine = Field(
+        min_length=1, max_length=64, description="The inventor's account",
+        json_schema_extra={"label_zh": "完成人账户", "picker": "account:inventor"},
+    )  # fmt: skip
+
+
+class InventorLinkOut(InventorOut):
+    result_id: int
+    account_id: int | None
+
+
 class ResultOut(Row):
     id: int
     institution: str
@@ -165,7 +183,9 @@ class MilestoneIn(BaseModel):
 class DealIn(BaseModel):
     kind: Literal["licence", "transfer", "equity_investment", "own_implementation"]
     counterparty_name: CleanLine = Field(min_length=1, max_length=200)
-    counterparty_uscc: CleanLine | None = Field(None, max_length=18)
+    counterparty_uscc: CleanLine | None = Field(
+        None, max_length=18, json_schema_extra={"picker": "enterprise", "picker_open": True}
+    )
     counterparty_country: CleanLine = Field("CN", min_length=2, max_length=2)
     exclusive: bool | None = None
     territory: CleanLine | None = Field(None, max_length=200)
@@ -178,7 +198,9 @@ class DealIn(BaseModel):
     milestones: list[MilestoneIn] = Field(default_factory=list, max_length=50)
     royalty_bp: int | None = Field(None, ge=0, le=10_000)
     signed_on: dt.date
-    company_uscc: CleanLine | None = Field(None, max_length=18)
+    company_uscc: CleanLine | None = Field(
+        None, max_length=18, json_schema_extra={"picker": "enterprise", "picker_open": True}
+    )
     company_name: CleanLine | None = Field(None, max_length=200)
     company_founded_on: dt.date | None = None
     shares: PositiveAmount | None = None
@@ -365,7 +387,9 @@ class AwardIn(BaseModel):
 
 
 class PilotUnitIn(BaseModel):
-    institution: CleanLine = Field(min_length=1, max_length=64)
+    institution: CleanLine = Field(
+        min_length=1, max_length=64, json_schema_extra={"picker": "org:tech_transfer"}
+    )
     name_zh: CleanLine = Field(min_length=1, max_length=200)
     name_en: CleanLine = Field(min_length=1, max_length=200)
     since_year: int = Field(ge=2000, le=2100)

@@ -11,8 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kechuang.accounts.service import Principal
+from kechuang.accounts.tables import Account
+from kechuang.enterprises.tables import enterprises
+from kechuang.http import pickers
 from kechuang.http.labels import lookup
 from kechuang.transfer import (
     challenges,
@@ -74,7 +79,9 @@ def _deal(session: Session, actor: Actor, keys: Mapping[str, Any]) -> Any:
 def _income(session: Session, actor: Actor, keys: Mapping[str, Any]) -> DealIncome:
     row = session.get(DealIncome, keys["income_id"])
     if row is None:
-        raise NotFound(f"no income {keys['income_id']} here")
+        raise NotFound(
+            f"no income {keys['income_id']} here", zh=f"没有转化收入 {keys['income_id']}"
+        )
     deals.get(session, party(actor), row.deal_id)  # NotFound outside the caller's deals
     return row
 
@@ -142,7 +149,9 @@ ANSWER = Subject(
 def _add_result(ctx: Context, _: None, body: s.ResultIn) -> Any:
     who = _who(ctx)
     if not who.is_office:
-        raise TransferError("only a tech-transfer office keeps a register")
+        raise TransferError(
+            "only a tech-transfer office keeps a register", zh="只有技术转移机构管理成果登记簿"
+        )
     draft, problems = check_result(
         kind=body.kind, title_zh=body.title_zh, title_en=body.title_en,
         abstract_zh=body.abstract_zh, abstract_en=body.abstract_en, keywords=body.keywords,
@@ -153,7 +162,7 @@ def _add_result(ctx: Context, _: None, body: s.ResultIn) -> Any:
     if draft is None:
         raise TransferError(
             "; ".join(f"{p.column}: {p.reason}" for p in problems),
-            zh="；".join(f"{_field_zh(p.column)}（{p.value}）：{p.reason}" for p in problems),
+            zh="；".join(f"{_field_zh(p.column)}（{p.value}）：{p.text('zh')}" for p in problems),
         )
     return register.add_result(ctx.session, who.org or "", draft, who.username, listed=body.listed)
 
@@ -166,7 +175,10 @@ def _field_zh(column: str) -> str:
 def _set_rule(ctx: Context, _: None, body: s.RuleIO) -> s.RuleIO:
     who = _who(ctx)
     if not who.is_office:
-        raise TransferError("only a tech-transfer office sets its institution's rule")
+        raise TransferError(
+            "only a tech-transfer office sets its institution's rule",
+            zh="只有技术转移机构可以设定本单位的收益分配规则",
+        )
     register.set_rule(ctx.session, who.org or "", Rule(**body.model_dump()))
     return body
 
@@ -174,6 +186,51 @@ def _set_rule(ctx: Context, _: None, body: s.RuleIO) -> s.RuleIO:
 def _set_pilot_unit(ctx: Context, _: None, body: s.PilotUnitIn) -> s.PilotUnitOut:
     pilot.set_pilot_unit(ctx.session, _who(ctx), **body.model_dump())
     return s.PilotUnitOut(institution=body.institution)
+
+
+def _inventor_accounts(session: Session, who: Principal, lang: str) -> pickers.Choices:
+    """The inventor accounts an office may link: its own institution's, by name."""
+    if who.role != "tech_transfer" or not who.org:
+        return []
+    rows = session.execute(
+        select(Account.username, Account.display_name)
+        .where(Account.role == "inventor", Account.org == who.org, Account.active.is_(True))
+        .order_by(Account.username)
+    ).tuples()
+    return [(username, f"{name} ({username})") for username, name in rows]
+
+
+def _enterprises(session: Session, who: Principal, lang: str) -> pickers.Choices:
+    """The enterprises on the platform (those with an account), by name: suggestions for a
+    counterparty's USCC (an enterprise without an account may still be typed)."""
+    if who.role == "enterprise":
+        usccs = [who.uscc] if who.uscc else []
+    else:
+        usccs = sorted(
+            {
+                str(u)
+                for u in session.scalars(
+                    select(Account.uscc).where(
+                        Account.role == "enterprise",
+                        Account.active.is_(True),
+                        Account.uscc.is_not(None),
+                    )
+                )
+            }
+        )
+    rows = session.execute(
+        select(enterprises.c.uscc, enterprises.c.name).where(enterprises.c.uscc.in_(usccs))
+    ).tuples()
+    names = {uscc: name for uscc, name in rows}
+    return [(uscc, str(names.get(uscc) or uscc)) for uscc in usccs]
+
+
+pickers.register("account:inventor", _inventor_accounts)
+pickers.register("enterprise", _enterprises)
+
+
+def _link_inventor(ctx: Context, result: Any, body: s.InventorLinkIn) -> Any:
+    return register.link_inventor(ctx.session, _who(ctx), result.id, body.inventor, body.account)
 
 
 # -- 赋权 ---------------------------------------------------------------------------------------
@@ -264,6 +321,10 @@ STEPS: tuple[Step[Any, Any], ...] = (
          act=_set_pilot_unit, output=s.PilotUnitOut, method="PUT", path="/pilot-units",
          tags=TAGS, summary="Designate an institution as a 赋权 pilot unit.",
          label=Label("设为试点单位", "Designate a pilot unit")),
+    Step("result.link-inventor", subject=RESULT, roles=OFFICE, input=s.InventorLinkIn,
+         act=_link_inventor, output=s.InventorLinkOut, path="/inventor-account", tags=TAGS,
+         summary="Link an inventor of the result to the inventor's own account (read-only page).",
+         label=Label("关联完成人账户", "Link an inventor's account")),
     Step("empowerment.request", subject=RESULT, roles=OFFICE_OR_OFFICER, input=s.RequestIn,
          act=_request, output=s.EmpowermentOut, status_code=201, path="/empowerments",
          return_to="/transfer/empowerments/{id}",

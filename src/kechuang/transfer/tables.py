@@ -107,6 +107,8 @@ class Inventor(Base):
     __table_args__ = (
         UniqueConstraint("result_id", "name"),
         CheckConstraint("share_bp > 0 AND share_bp <= 10000", name="share"),
+        # One account is one inventor record: the inventor's own page shows exactly its rows.
+        Index("uq_transfer_inventors_account_id", "account_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -114,6 +116,10 @@ class Inventor(Base):
     name: Mapped[str] = mapped_column(String(100))
     share_bp: Mapped[int] = mapped_column(Integer)
     main: Mapped[bool] = mapped_column(Boolean)
+    # The inventor's own account (accounts.id, role inventor), linked by the office through
+    # register.link_inventor, which checks it; None until linked. No foreign key: migration 0080
+    # adds the column in place (SQLite cannot add a constraint to a table others refer to).
+    account_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class TransferEvent(Base):
