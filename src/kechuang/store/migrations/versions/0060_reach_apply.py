@@ -2,7 +2,7 @@
 record of which enterprise was told of which policy version (once each).
 
 Revision ID: 0060_reach_apply
-Revises: 0040
+Revises: 0055_wb_review
 Create Date: 2026-12-06 07:30:00
 """
 
