@@ -265,6 +265,7 @@ def version_page(
             "diff": service.diff(baseline, row),
             "facts": FIELDS,
             "done": request.query_params.get("done"),
+            "tab": "form" if request.query_params.get("tab") == "form" else "yaml",
             "simulation": json.loads(saved.summary) if saved is not None else None,
         },
     )
@@ -276,3 +277,8 @@ async def check_fragment(request: Request, _: Principal = Depends(Readers)) -> R
     text = form.get("source")
     result = check_text(text if isinstance(text, str) else "")
     return render(request, "_policy_check.html", {"check": result})
+
+
+from kechuang.policies.authoring_web import router as authoring_router  # noqa: E402
+
+router.include_router(authoring_router)
