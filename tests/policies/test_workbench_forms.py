@@ -39,13 +39,13 @@ NEW_CONDITIONS = {
 
 @pytest.fixture
 def store(database_url: str) -> Iterator[Engine]:
-    engine = seeded(database_url)
-    yield engine
-    engine.dispose()
+    seeded_engine = seeded(database_url)
+    yield seeded_engine
+    seeded_engine.dispose()
 
 
-def _draft(engine: Engine) -> int:
-    with session_of(engine) as session:
+def _draft(store: Engine) -> int:
+    with session_of(store) as session:
         row = service.create_draft(session, "officer1", REWARD)
         session.commit()
         return row.id
@@ -161,7 +161,8 @@ def test_the_form_tab_saves_a_section_and_the_yaml_tab_shows_it(world_app: Any) 
     assert 'value="revenue &gt; min_revenue"' in form and 'list="facts"' in form
 
     fields = {"csrf_token": csrf, "revision": "1",
-              "c0.id": "section_m", "c0.label_zh": "M门类", "c0.label_en": "M", "c0.kind": "required",
+              "c0.id": "section_m", "c0.label_zh": "M门类", "c0.label_en": "M",
+              "c0.kind": "required",
               "c0.expr": "section(industry_code) == 'M'", "c0.clause": "第二条",
               "c1.id": "growth", "c1.remove": "1", "c1.expr": "x",
               "c2.id": "big", "c2.label_zh": "大", "c2.label_en": "Big", "c2.kind": "required",
@@ -214,6 +215,7 @@ def test_a_published_versions_form_is_409_and_the_page_says_why(world_app: Any) 
     english = officer.get(page_url + "?tab=form&lang=en").text
     assert "it cannot be edited" in english
     enterprise, csrf_e = _client(world_app, "ent_a")
-    denied = enterprise.post(f"{page_url}/sections/once", data={"csrf_token": csrf_e,
-                                                                "revision": "1", "once": "ever"})  # fmt: skip
+    denied = enterprise.post(
+        f"{page_url}/sections/once", data={"csrf_token": csrf_e, "revision": "1", "once": "ever"}
+    )
     assert denied.status_code in (403, 404)

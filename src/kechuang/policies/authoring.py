@@ -95,8 +95,10 @@ def document(source: str) -> dict[str, Any]:
             field="source", zh=f"YAML 文本无法解析（{exc}），请先在 YAML 页签中修正",
         ) from None  # fmt: skip
     if not isinstance(data, dict):
-        raise Invalid("the YAML text is not a mapping of keys; correct it in the YAML tab first",
-                      field="source", zh="YAML 文本不是键值映射，请先在 YAML 页签中修正")  # fmt: skip
+        raise Invalid(
+            "the YAML text is not a mapping of keys; correct it in the YAML tab first",
+            field="source", zh="YAML 文本不是键值映射，请先在 YAML 页签中修正",
+        )  # fmt: skip
     return data
 
 
@@ -320,8 +322,10 @@ def from_form(section: str, form: Mapping[str, Any]) -> dict[str, Any]:
             _put(item, "max", _number_or_text(row.get("max", "")))
             values = []
             for dated in _rows(form, f"p{row['_index']}.v"):
-                entry: dict[str, Any] = {"from": _number_or_text(dated.get("from", "")),
-                                         "value": _number_or_text(dated.get("value", ""))}  # fmt: skip
+                entry: dict[str, Any] = {
+                    "from": _number_or_text(dated.get("from", "")),
+                    "value": _number_or_text(dated.get("value", "")),
+                }
                 _put(entry, "reference", dated.get("reference"))
                 values.append(entry)
             item["values"] = values

@@ -120,9 +120,10 @@ async def section_form(
     if section not in authoring.SECTIONS:
         raise Invalid(f"no section {section!r}", field="section", zh=f"没有“{section}”这一部分")
     try:
+        content = authoring.from_form(section, fields)
+        revision = _whole(fields.get("revision", ""))
         data = authoring.SectionIn.model_validate(
-            {"section": section, "content": authoring.from_form(section, fields),
-             "revision": _whole(fields.get("revision", ""))}  # fmt: skip
+            {"section": section, "content": content, "revision": revision}
         )
     except ValidationError as exc:
         lang = pick_language(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE))

@@ -2,8 +2,8 @@
 
 The API routes (`/api/v1/policies/drafts`, `/api/v1/policies/versions/{version_id}/...`), the
 page forms and buttons of the workbench (`/officer/policies/versions/{version_id}`), and the CLI
-commands (`kechuang policies draft|copy|edit|section|add-case|submit|approve|send-back|publish|withdraw`)
-are made from these declarations; each step's service call is in policies.service or
+commands (`kechuang policies draft|copy|edit|section|add-case|submit|approve|send-back|publish|
+withdraw`) are made from these declarations; each step's service call is in policies.service or
 policies.golden. Only officers author and review; admins read. Four eyes (the author neither
 approves nor publishes) is the service's rule, so it holds on every surface.
 """

@@ -8,6 +8,7 @@ dependency order and a cycle is reported at the reference that closes it. Pure: 
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 from collections.abc import Callable, Sequence
@@ -610,10 +611,8 @@ def check_expression(
     else:
         builder = _Builder(text, "<document>", root, document)
         parameters = {name: p.unit for name, p in document.parameters.items()}
-        try:
+        with contextlib.suppress(PolicyError):  # a name used twice: the first one is known
             builder.collect_names({})
-        except PolicyError:
-            pass
         if own is not None and own in builder.items:
             builder.in_progress.append(own)  # referring to the item being edited is a cycle
         known = lambda: [*builder.items, "score", "score_manual_max"]  # noqa: E731
