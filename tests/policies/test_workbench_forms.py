@@ -219,3 +219,11 @@ def test_a_published_versions_form_is_409_and_the_page_says_why(world_app: Any) 
         f"{page_url}/sections/once", data={"csrf_token": csrf_e, "revision": "1", "once": "ever"}
     )
     assert denied.status_code in (403, 404)
+
+
+def test_a_control_character_in_a_section_is_refused_naming_where() -> None:
+    bad = {"conditions": [{"id": "m", "label": {"zh": "M\x00", "en": "M"}, "expr": "true"}]}
+    with pytest.raises(Invalid, match=r"conditions\[0\]\.label\.zh contains U\+0000"):
+        authoring.apply(authoring.document(REWARD), "conditions", bad)
+    with pytest.raises(Invalid, match="U\\+D800"):
+        authoring.apply(authoring.document(REWARD), "exclusions", {"exclusions": ["\ud800"]})

@@ -30,6 +30,7 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from kechuang.domain.panel import FIELDS
+from kechuang.domain.text import forbidden_character, reason
 from kechuang.policies import service
 from kechuang.policies.tables import PolicyVersion
 from kechuang.rules import document as doc
@@ -117,6 +118,7 @@ def apply(current: Mapping[str, Any], section: str, content: Mapping[str, Any]) 
     if _depth(content) > MAX_DEPTH:
         raise Invalid(f"the content is nested deeper than {MAX_DEPTH} levels", field="content",
                       zh=f"内容嵌套超过 {MAX_DEPTH} 层")  # fmt: skip
+    _check_text(content, section)
     result = dict(current)
     if section == "once":
         benefit = result.get("benefit")
@@ -139,6 +141,26 @@ def apply(current: Mapping[str, Any], section: str, content: Mapping[str, Any]) 
 def _ordered(data: Mapping[str, Any]) -> dict[str, Any]:
     known = {key: data[key] for key in ORDER if key in data}
     return known | {key: value for key, value in data.items() if key not in known}
+
+
+def _check_text(value: Any, where: str) -> None:
+    """Refuse a control character or a lone surrogate anywhere in the content (as the YAML
+    text is refused them), naming where it is."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_text(key, where)
+            _check_text(item, f"{where}.{key}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _check_text(item, f"{where}[{index}]")
+    elif isinstance(value, str):
+        found = forbidden_character(value, multiline=True)
+        if found is None and not value.isascii():
+            bad = next((i for i, c in enumerate(value) if 0xD800 <= ord(c) <= 0xDFFF), None)
+            found = None if bad is None else (bad, value[bad])
+        if found is not None:
+            raise Invalid(f"{where} {reason(*found)}", field="content",
+                          zh=f"{where} 含有不允许的字符 U+{ord(found[1]):04X}，请删除")  # fmt: skip
 
 
 def _depth(value: Any) -> int:
