@@ -1,7 +1,8 @@
 """The acceptance journey in Debian's Chromium: from the text of a new city reward (section M,
 revenue growth of at least 20% and above 5,000,000 yuan, 100,000 yuan each, budget 5,000,000 pro
 rata), officer1 writes the policy in the workbench (the live check points at a typo by line and
-column), adds three golden cases, simulates, submits; officer2 approves and publishes; officer1
+column), writes two of its conditions in the form (each expression field checked as typed), adds
+three golden cases, simulates, submits; officer2 approves and publishes; officer1
 starts a run of exactly that version and downloads the 公示 list. Each step's time is printed."""
 
 from __future__ import annotations
@@ -32,6 +33,13 @@ from tests.web.conftest import (  # noqa: F401 - fixtures
 from tests.web.test_browser_e2e import log_in, user_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# The reward's second and third conditions, as the officer types them into the form.
+FORM_CONDITIONS = [
+    ("growth", "营业收入增长20%及以上", "Revenue grew by at least 20%", "第二条（二）",
+     "ratio(revenue, years_ago(revenue, 1)) - 1 >= min_growth"),
+    ("revenue_above", "营业收入超过500万元", "Revenue above 5 million yuan", "第二条（三）",
+     "revenue > min_revenue"),
+]  # fmt: skip
 
 
 @pytest.fixture
@@ -83,13 +91,35 @@ def test_author_review_publish_run_and_download(
     error.wait_for()
     line = next(n for n, text in enumerate(typo.splitlines(), 1) if "min_revenu\n" in text + "\n")
     assert f"第{line}行" in error.inner_text() and "min_revenue" in error.inner_text()
-    officer.fill("#new-source", REWARD)
+    # The text with its first condition only; the other two are written in the form.
+    first = REWARD[: REWARD.index("  - id: growth")] + REWARD[REWARD.index("benefit:") :]
+    officer.fill("#new-source", first)
     officer.locator("#check-result p.ok").wait_for()
     officer.click("#new-draft button[type=submit]")
     officer.wait_for_url("**/officer/policies/versions/*")
     version_url = officer.url.split("?")[0]
     assert _state(officer) == "draft"
     clock.lap("write the policy (live-checked)")
+
+    officer.click("#tab-form")
+    officer.wait_for_url("**tab=form**")
+    for index, (cid, zh, en, clause, expr) in enumerate(FORM_CONDITIONS, start=1):
+        form = officer.locator("#form-conditions")
+        for key, value in (("id", cid), ("label_zh", zh), ("label_en", en), ("clause", clause)):
+            form.locator(f"input[name='c{index}.{key}']").fill(value)
+        field = form.locator(f"input[name='c{index}.expr']")
+        field.fill(expr.replace("min_", "min"))  # a typo: the field's own check names it
+        error = officer.locator(f"#chk-c{index}-expr .field-error")
+        error.wait_for()
+        assert "第1行" in error.inner_text() and "did you mean 'min_" in error.inner_text()
+        field.fill(expr)
+        officer.locator(f"#chk-c{index}-expr.ok").wait_for()
+        form.locator("#save-conditions").click()
+        officer.wait_for_url("**done=policy-version.section**")
+    officer.click("#tab-yaml")
+    assert f"expr: {FORM_CONDITIONS[-1][4]}" in officer.input_value("#source")
+    assert officer.locator("#preview li").count() == 3
+    clock.lap("two conditions through the form")
 
     for name, facts, outcome, fen in CASES:
         form = officer.locator("form.step-add-case")

@@ -465,6 +465,7 @@ class FieldCheck:
     unknown: str | None = None
     offers: tuple[Offer, ...] = ()
     server_ms: float = 0.0
+    empty: bool = False  # nothing typed: nothing to say
 
 
 def check_field(source: str, expression: str, kind: str, own: str | None = None) -> FieldCheck:
@@ -474,7 +475,7 @@ def check_field(source: str, expression: str, kind: str, own: str | None = None)
         raise Invalid(f"no expression field kind {kind!r}; kinds: {', '.join(KINDS)}",
                       field="kind", zh=f"没有表达式类型 {kind!r}")  # fmt: skip
     if not expression.strip():
-        return FieldCheck(ok=True, server_ms=(time.perf_counter() - started) * 1000)
+        return FieldCheck(ok=True, empty=True, server_ms=(time.perf_counter() - started) * 1000)
     try:
         check_expression(expression, source, expect=KINDS[kind], own=own or None)
     except PolicyError as exc:
