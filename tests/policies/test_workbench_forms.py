@@ -14,12 +14,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from typer.testing import CliRunner
 
+from kechuang.accounts.service import create_account
+from kechuang.cli import app
 from kechuang.policies import authoring, service
 from kechuang.rules.load import load_policy_text
 from kechuang.store.engine import make_sessionmaker
 from kechuang.workflow.errors import Conflict, Invalid
-from tests.policies.workbench_helpers import REWARD, seeded, session_of
+from tests.policies.workbench_helpers import DATA, REWARD, seeded, session_of
 from tests.web.conftest import (  # noqa: F401 - fixtures
     engine,
     login,
@@ -185,6 +188,10 @@ def test_the_form_tab_saves_a_section_and_the_yaml_tab_shows_it(world_app: Any) 
     assert api.json()["revision"] == 3 and api.json()["problems"] == []
     text = officer.get(f"/api/v1/policies/versions/{version_id}/yaml").text
     assert "once: ever" in text
+    yaml_edit = {"csrf_token": csrf, "revision": "3", "source": text.replace("大", "规模较大")}
+    edited = officer.post(f"{page_url}/edit", data=yaml_edit)
+    assert edited.status_code == 303, edited.text
+    assert 'value="规模较大"' in officer.get(page_url + "?tab=form").text  # the YAML, in the form
 
     fragment = officer.post(f"{page_url}/check-expression",
                             data={"field": "c0.expr", "kind": "condition", "own": "big",
@@ -227,3 +234,28 @@ def test_a_control_character_in_a_section_is_refused_naming_where() -> None:
         authoring.apply(authoring.document(REWARD), "conditions", bad)
     with pytest.raises(Invalid, match="U\\+D800"):
         authoring.apply(authoring.document(REWARD), "exclusions", {"exclusions": ["\ud800"]})
+
+
+def test_a_section_from_the_command_line(store_env: str) -> None:
+    runner = CliRunner()
+
+    def kc(*args: str, code: int = 0) -> str:
+        result = runner.invoke(app, ["policies", *args])
+        assert result.exit_code == code, result.output
+        return result.output
+
+    stored = seeded(store_env)
+    with session_of(stored) as session:
+        create_account(session, "officer1", "pass-word-1", "officer")
+        session.commit()
+    stored.dispose()
+    created = kc("import", str(DATA / "city-growth-reward.yaml"), "--by", "officer1")
+    vid = next(line.split(":")[1].strip() for line in created.splitlines()
+               if line.strip().startswith("id:"))  # fmt: skip
+    saved = kc("section", vid, "--section", "budget", "--content", '{"budget": null}',
+               "--revision", "1", "--by", "officer1")  # fmt: skip
+    assert "policy-version.section: done" in saved and "revision: 2" in saved
+    stale = kc("section", vid, "--section", "once", "--content", '{"once": "ever"}',
+               "--revision", "1", "--by", "officer1", code=2)  # fmt: skip
+    assert "saved by officer1" in stale
+    assert "budget" not in kc("export", vid)
