@@ -343,10 +343,13 @@ def from_form(section: str, form: Mapping[str, Any]) -> dict[str, Any]:
             _put(item, "min", _number_or_text(row.get("min", "")))
             _put(item, "max", _number_or_text(row.get("max", "")))
             values = []
+            textual = item["unit"] in (Unit.CODE.value, Unit.TEXT.value)
             for dated in _rows(form, f"p{row['_index']}.v"):
+                value = dated.get("value", "")
                 entry: dict[str, Any] = {
                     "from": _number_or_text(dated.get("from", "")),
-                    "value": _number_or_text(dated.get("value", "")),
+                    # A code stays text whatever it looks like ("7320", "0101").
+                    "value": value if textual else _number_or_text(value),
                 }
                 _put(entry, "reference", dated.get("reference"))
                 values.append(entry)
@@ -356,7 +359,8 @@ def from_form(section: str, form: Mapping[str, Any]) -> dict[str, Any]:
     if section in ("definitions", "scores", "conditions"):
         return {section: [_entry(section, row) for row in _rows(form, section[0])]}
     if section == "benefit":
-        if text.get("none"):
+        written = ("label_zh", "label_en", "clause", "amount", "cap")
+        if text.get("none") or not any(text.get(k) for k in written):
             return {"benefit": None}
         benefit: dict[str, Any] = {"label": _label(text)}
         _put(benefit, "clause", text.get("clause"))
