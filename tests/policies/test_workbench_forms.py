@@ -276,15 +276,18 @@ class _Forms(HTMLParser):
         a = {k: v or "" for k, v in attrs}
         if tag == "form":
             self.current = self.forms.setdefault(a.get("id", ""), {})
-        elif self.current is None or "name" not in a and tag != "option":
+        elif self.current is None or ("name" not in a and tag != "option"):
             return
         elif tag == "input" and (a.get("type") != "checkbox" or "checked" in a):
             self.current[a["name"]] = a.get("value", "")
         elif tag == "select":
             self.select = a["name"]
-        elif tag == "option" and self.select is not None:
-            if "selected" in a or self.select not in self.current:
-                self.current[self.select] = a.get("value", "")
+        elif (
+            tag == "option"
+            and self.select is not None
+            and ("selected" in a or self.select not in self.current)
+        ):
+            self.current[self.select] = a.get("value", "")
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
