@@ -120,6 +120,20 @@ def test_author_review_publish_run_and_download(
     assert f"expr: {FORM_CONDITIONS[-1][4]}" in officer.input_value("#source")
     assert officer.locator("#preview li").count() == 3
     clock.lap("two conditions through the form")
+    size = officer.viewport_size
+    officer.set_viewport_size({"width": 390, "height": 844})
+    for lang in ("en", "zh"):  # Chinese last: the language is remembered
+        officer.goto(f"{version_url}?tab=form&lang={lang}")
+        # The form fits a phone: nothing of it reaches past the screen's edge or scrolls it
+        # sideways (its tables of dated values scroll inside their card).
+        right, inner, outer = officer.evaluate(
+            "(() => { const f = document.querySelector('#authoring');"
+            " return [f.getBoundingClientRect().right, f.scrollWidth, f.clientWidth]; })()"
+        )
+        assert right <= 390 and inner <= outer, (lang, right, inner, outer)
+    officer.set_viewport_size(size)
+    officer.goto(version_url)
+    clock.lap("the form on a 390 px phone (en, zh)")
 
     for name, facts, outcome, fen in CASES:
         form = officer.locator("form.step-add-case")
