@@ -2,8 +2,8 @@
 
 The API routes (`/api/v1/policies/drafts`, `/api/v1/policies/versions/{version_id}/...`), the
 page forms and buttons of the workbench (`/officer/policies/versions/{version_id}`), and the CLI
-commands (`kechuang policies draft|copy|edit|section|add-case|submit|approve|send-back|publish|
-withdraw`) are made from these declarations; each step's service call is in policies.service or
+commands (`kechuang policies draft|copy|edit|add-case|submit|approve|send-back|publish|withdraw`)
+are made from these declarations; each step's service call is in policies.service or
 policies.golden. Only officers author and review; admins read. Four eyes (the author neither
 approves nor publishes) is the service's rule, so it holds on every surface.
 """
@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from kechuang.domain.text import CleanLine, CleanText
 from kechuang.domain.values import parse_fen
 from kechuang.http.fields import Year
-from kechuang.policies import authoring, flows, golden, service
+from kechuang.policies import flows, golden, service
+from kechuang.policies.authoring import SectionIn, save_section
 from kechuang.policies.tables import PolicyVersion
 from kechuang.rules import safe_yaml
 from kechuang.workflow.errors import Invalid, NotFound
@@ -220,9 +221,10 @@ def _edit(ctx: Context, row: PolicyVersion, body: EditIn) -> PolicyVersion:
     return service.edit(ctx.session, ctx.actor.name, row, body.source, body.revision)
 
 
-def _section(ctx: Context, row: PolicyVersion, body: authoring.SectionIn) -> PolicyVersion:
-    return authoring.save_section(ctx.session, ctx.actor.name, row, body.section, body.content,
-                                  body.revision)  # fmt: skip
+def _section(ctx: Context, row: PolicyVersion, body: SectionIn) -> PolicyVersion:
+    # One section of the document replaced, then saved by service.edit (policies.authoring).
+    return save_section(ctx.session, ctx.actor.name, row, body.section, body.content,
+                        body.revision)  # fmt: skip
 
 
 def _add_case(ctx: Context, row: PolicyVersion, body: CaseIn) -> CaseOut:
@@ -280,7 +282,7 @@ STEPS: tuple[Step[Any, Any], ...] = (
          event="edit", output=VersionOut, present=version_out, tags=TAGS,
          summary="Save a new text of a draft, naming the revision the edit started from.",
          label=Label("保存", "Save"), form_fields=("source", "revision")),
-    Step("policy-version.section", subject=VERSION, roles=AUTHORS, input=authoring.SectionIn,
+    Step("policy-version.section", subject=VERSION, roles=AUTHORS, input=SectionIn,
          act=_out(_section), event="edit", output=VersionOut, present=version_out, tags=TAGS,
          summary="Save one section of a draft (its keys as in the document), naming the "
                  "revision the edit started from; saved as the YAML edit is.",

@@ -265,7 +265,6 @@ def version_page(
             "diff": service.diff(baseline, row),
             "facts": FIELDS,
             "done": request.query_params.get("done"),
-            "tab": "form" if request.query_params.get("tab") == "form" else "yaml",
             "simulation": json.loads(saved.summary) if saved is not None else None,
         },
     )
