@@ -326,3 +326,11 @@ def test_every_shipped_policy_survives_its_forms_posted_unchanged(world_app: Any
         after = officer.get(f"/api/v1/policies/versions/{version_id}/yaml").text
         before = _policy(service.renumber(text, "form-test"))
         assert _policy(after) == before, policy_id
+
+
+def test_the_steps_sections_are_the_documents_sections() -> None:
+    from typing import get_args
+
+    from kechuang.policies.steps import SectionIn
+
+    assert set(get_args(SectionIn.model_fields["section"].annotation)) == set(authoring.SECTIONS)

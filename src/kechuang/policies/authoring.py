@@ -23,10 +23,9 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import Field
 from sqlalchemy.orm import Session
 
 from kechuang.domain.panel import FIELDS
@@ -39,13 +38,9 @@ from kechuang.rules.errors import PolicyError
 from kechuang.rules.ir import Unit
 from kechuang.rules.load import check_expression
 from kechuang.workflow.errors import Invalid
-from kechuang.workflow.steps import StepInput, Whole, described
 
-Section = Literal[
-    "metadata", "parameters", "definitions", "scores", "conditions", "benefit", "budget",
-    "exclusions", "once",
-]  # fmt: skip
 # The document keys each section replaces (`once` is the benefit's `once`).
+# (The same names as the step's input, policies.steps.SectionIn.)
 SECTIONS: dict[str, tuple[str, ...]] = {
     "metadata": ("id", "version", "title", "issuer", "document_number", "source_url",
                  "effective", "mode"),
@@ -71,15 +66,6 @@ NAMES_EN = {
     "exclusions": "Exclusions", "once": "Once scope",
 }  # fmt: skip
 MAX_DEPTH = 8  # a section's content is at most this deep (a band table is 3 levels)
-
-
-class SectionIn(StepInput):
-    section: Section = Field(**described("Section of the policy document", "文档部分"))
-    content: dict[str, Any] = Field(
-        **described('The section\'s keys as in the document, {"conditions": [...]}',
-                    "该部分的内容（JSON，键同政策文本）"),
-    )  # fmt: skip
-    revision: Whole = Field(ge=1, **described("Revision the edit started from", "所依据的修订号"))
 
 
 # -- the document ---------------------------------------------------------------------------------

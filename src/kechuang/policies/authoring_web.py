@@ -27,7 +27,7 @@ from kechuang.http.security import db, require
 from kechuang.http.steps import actor_of, describe
 from kechuang.http.templating import language, render, template_env
 from kechuang.policies import authoring, service
-from kechuang.policies.steps import STEPS, Source
+from kechuang.policies.steps import STEPS, SectionIn, Source
 from kechuang.workflow.errors import Invalid
 from kechuang.workflow.steps import perform
 
@@ -122,7 +122,7 @@ async def section_form(
     try:
         content = authoring.from_form(section, fields)
         revision = _whole(fields.get("revision", ""))
-        data = authoring.SectionIn.model_validate(
+        data = SectionIn.model_validate(
             {"section": section, "content": content, "revision": revision}
         )
     except ValidationError as exc:

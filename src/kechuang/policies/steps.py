@@ -21,7 +21,6 @@ from kechuang.domain.text import CleanLine, CleanText
 from kechuang.domain.values import parse_fen
 from kechuang.http.fields import Year
 from kechuang.policies import flows, golden, service
-from kechuang.policies.authoring import SectionIn, save_section
 from kechuang.policies.tables import PolicyVersion
 from kechuang.rules import safe_yaml
 from kechuang.workflow.errors import Invalid, NotFound
@@ -106,6 +105,18 @@ class CopyIn(StepInput):
 
 class EditIn(StepInput):
     source: CleanText = Source
+    revision: Whole = Field(ge=1, **described("Revision the edit started from", "所依据的修订号"))
+
+
+class SectionIn(StepInput):
+    section: Literal[
+        "metadata", "parameters", "definitions", "scores", "conditions", "benefit", "budget",
+        "exclusions", "once",
+    ] = Field(**described("Section of the policy document", "文档部分"))  # fmt: skip
+    content: dict[str, Any] = Field(
+        **described('The section\'s keys as in the document, {"conditions": [...]}',
+                    "该部分的内容（JSON，键同政策文本）"),
+    )  # fmt: skip
     revision: Whole = Field(ge=1, **described("Revision the edit started from", "所依据的修订号"))
 
 
@@ -223,6 +234,8 @@ def _edit(ctx: Context, row: PolicyVersion, body: EditIn) -> PolicyVersion:
 
 def _section(ctx: Context, row: PolicyVersion, body: SectionIn) -> PolicyVersion:
     # One section of the document replaced, then saved by service.edit (policies.authoring).
+    from kechuang.policies.authoring import save_section
+
     return save_section(ctx.session, ctx.actor.name, row, body.section, body.content,
                         body.revision)  # fmt: skip
 
