@@ -208,6 +208,14 @@ def test_the_form_tab_saves_a_section_and_the_yaml_tab_shows_it(world_app: Any) 
     assert checked.status_code == 200 and checked.json()["ok"] is True
     assert checked.json()["server_ms"] < 50
 
+    broken = {"csrf_token": csrf, "revision": "4", "source": "id: [unclosed"}
+    assert officer.post(f"{page_url}/edit", data=broken).status_code == 303  # nothing typed is lost
+    unreadable = officer.get(page_url + "?tab=form").text
+    assert 'id="form-unavailable"' in unreadable and "YAML 页签" in unreadable
+    refused = officer.post(f"{page_url}/sections/once", data={"csrf_token": csrf,
+                                                              "revision": "5", "once": "ever"})  # fmt: skip
+    assert refused.status_code == 422 and "YAML 页签" in refused.text
+
 
 def test_a_published_versions_form_is_409_and_the_page_says_why(world_app: Any) -> None:  # noqa: F811
     with make_sessionmaker(world_app.state.engine)() as session:
