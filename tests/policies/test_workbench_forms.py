@@ -212,8 +212,8 @@ def test_the_form_tab_saves_a_section_and_the_yaml_tab_shows_it(world_app: Any) 
     assert officer.post(f"{page_url}/edit", data=broken).status_code == 303  # nothing typed is lost
     unreadable = officer.get(page_url + "?tab=form").text
     assert 'id="form-unavailable"' in unreadable and "YAML 页签" in unreadable
-    refused = officer.post(f"{page_url}/sections/once", data={"csrf_token": csrf,
-                                                              "revision": "5", "once": "ever"})  # fmt: skip
+    once = {"csrf_token": csrf, "revision": "5", "once": "ever"}
+    refused = officer.post(f"{page_url}/sections/once", data=once)
     assert refused.status_code == 422 and "YAML 页签" in refused.text
 
 
