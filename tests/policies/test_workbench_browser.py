@@ -33,6 +33,13 @@ from tests.web.conftest import (  # noqa: F401 - fixtures
 from tests.web.test_browser_e2e import log_in, user_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# The reward's second and third conditions, as the officer types them into the form.
+FORM_CONDITIONS = [
+    ("growth", "营业收入增长20%及以上", "Revenue grew by at least 20%", "第二条（二）",
+     "ratio(revenue, years_ago(revenue, 1)) - 1 >= min_growth"),
+    ("revenue_above", "营业收入超过500万元", "Revenue above 5 million yuan", "第二条（三）",
+     "revenue > min_revenue"),
+]  # fmt: skip
 
 
 @pytest.fixture
@@ -84,13 +91,16 @@ def test_author_review_publish_run_and_download(
     error.wait_for()
     line = next(n for n, text in enumerate(typo.splitlines(), 1) if "min_revenu\n" in text + "\n")
     assert f"第{line}行" in error.inner_text() and "min_revenue" in error.inner_text()
-    officer.fill("#new-source", REWARD)
+    # The text with its first condition only; the other two are written in the form.
+    first = REWARD[: REWARD.index("  - id: growth")] + REWARD[REWARD.index("benefit:") :]
+    officer.fill("#new-source", first)
     officer.locator("#check-result p.ok").wait_for()
     officer.click("#new-draft button[type=submit]")
     officer.wait_for_url("**/officer/policies/versions/*")
     version_url = officer.url.split("?")[0]
     assert _state(officer) == "draft"
     clock.lap("write the policy (live-checked)")
+    _conditions_through_the_form(officer, version_url, clock)
 
     for index, (name, facts, outcome, fen) in enumerate(CASES):
         form = officer.locator("form.step-add-case")
@@ -189,3 +199,42 @@ def test_author_review_publish_run_and_download(
     assert sorted(listed) == sorted([mask(USCC_A), mask(USCC_B)])
     print("\nThe officers' steps, elapsed:\n" + clock.report())
     assert clock.last - clock.start < 60
+
+
+def _conditions_through_the_form(officer: Any, version_url: str, clock: Stopwatch) -> None:
+    """officer1 writes the reward's second and third conditions in the form tab: each
+    expression field is checked as typed (a typo is named at line:column with the suggestion),
+    each save is a revision, and the YAML tab and the preview show them; the form fits a phone."""
+    officer.click("#tab-form")
+    officer.wait_for_url("**tab=form**")
+    for index, (cid, zh, en, clause, expr) in enumerate(FORM_CONDITIONS, start=1):
+        form = officer.locator("#form-conditions")
+        for key, value in (("id", cid), ("label_zh", zh), ("label_en", en), ("clause", clause)):
+            form.locator(f"input[name='c{index}.{key}']").fill(value)
+        field = form.locator(f"input[name='c{index}.expr']")
+        field.fill(expr.replace("min_", "min"))  # a typo: the field's own check names it
+        error = officer.locator(f"#chk-c{index}-expr .field-error")
+        error.wait_for()
+        assert "第1行" in error.inner_text() and "did you mean 'min_" in error.inner_text()
+        field.fill(expr)
+        officer.locator(f"#chk-c{index}-expr.ok").wait_for()
+        form.locator("#save-conditions").click()
+        officer.wait_for_url("**done=policy-version.section**")
+    officer.click("#tab-yaml")
+    assert f"expr: {FORM_CONDITIONS[-1][4]}" in officer.input_value("#source")
+    assert officer.locator("#preview li").count() == 3
+    clock.lap("two conditions through the form")
+    size = officer.viewport_size
+    officer.set_viewport_size({"width": 390, "height": 844})
+    for lang in ("en", "zh"):  # Chinese last: the language is remembered
+        officer.goto(f"{version_url}?tab=form&lang={lang}")
+        # The form fits a phone: nothing of it reaches past the screen's edge or scrolls it
+        # sideways (its tables of dated values scroll inside their card).
+        right, inner, outer = officer.evaluate(
+            "(() => { const f = document.querySelector('#authoring');"
+            " return [f.getBoundingClientRect().right, f.scrollWidth, f.clientWidth]; })()"
+        )
+        assert right <= 390 and inner <= outer, (lang, right, inner, outer)
+    officer.set_viewport_size(size)
+    officer.goto(version_url)
+    clock.lap("the form on a 390 px phone (en, zh)")

@@ -132,6 +132,13 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("POST", f"{PV}/copy"): Case(f"{PV}/copy", {"new_version": "9"}),
     ("POST", f"{PV}/edit"): Case(f"{PV}/edit", {"source": POLICY_DRAFT, "revision": 1}),
+    ("POST", f"{PV}/section"): Case(
+        f"{PV}/section", {"section": "once", "content": {"once": "ever"}, "revision": 1}
+    ),
+    ("POST", "/api/v1/policy-check/expression"): Case(
+        "/api/v1/policy-check/expression",
+        {"source": POLICY_DRAFT, "expression": "revenue > 0", "kind": "condition"},
+    ),
     ("POST", f"{PV}/add-case"): Case(f"{PV}/add-case", GOLDEN),
     ("POST", f"{PV}/submit"): Case(f"{PV}/submit"),
     ("POST", f"{PV}/simulate"): Case(f"{PV}/simulate", {"year": 2024}),

@@ -258,8 +258,7 @@ def edit(
 ) -> PolicyVersion:
     """Save a new text of a draft, started from `revision`. An invalid text is saved too (the
     check lists its problems); a valid one also updates the draft's id, version and period."""
-    if revision != row.revision:
-        raise _changed(session, row.id)
+    check_revision(session, row, revision)
     if source == row.source:
         return row
     try:
@@ -281,6 +280,12 @@ def edit(
         session.rollback()
         raise _changed(session, row.id) from None
     return row
+
+
+def check_revision(session: Session, row: PolicyVersion, revision: int) -> None:
+    """Refuse an edit started from another revision than the draft's (naming who saved)."""
+    if revision != row.revision:
+        raise _changed(session, row.id)
 
 
 def _changed(session: Session, version_id: int) -> Conflict:

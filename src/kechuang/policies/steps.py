@@ -109,6 +109,18 @@ class EditIn(StepInput):
     revision: Whole = Field(ge=1, **described("Revision the edit started from", "所依据的修订号"))
 
 
+class SectionIn(StepInput):
+    section: Literal[
+        "metadata", "parameters", "definitions", "scores", "conditions", "benefit", "budget",
+        "exclusions", "once",
+    ] = Field(**described("Section of the policy document", "文档部分"))  # fmt: skip
+    content: dict[str, Any] = Field(
+        **described('The section\'s keys as in the document, {"conditions": [...]}',
+                    "该部分的内容（JSON，键同政策文本）"),
+    )  # fmt: skip
+    revision: Whole = Field(ge=1, **described("Revision the edit started from", "所依据的修订号"))
+
+
 class CaseIn(StepInput):
     name: CleanLine = Field(min_length=1, max_length=200, **described("Case name", "案例名称"))
     year: Year = Field(**described("Evaluation year", "评价年度"))
@@ -262,6 +274,14 @@ def _edit(ctx: Context, row: PolicyVersion, body: EditIn) -> PolicyVersion:
     return service.edit(ctx.session, ctx.actor.name, row, body.source, body.revision)
 
 
+def _section(ctx: Context, row: PolicyVersion, body: SectionIn) -> PolicyVersion:
+    # One section of the document replaced, then saved by service.edit (policies.authoring).
+    from kechuang.policies.authoring import save_section
+
+    return save_section(ctx.session, ctx.actor.name, row, body.section, body.content,
+                        body.revision)  # fmt: skip
+
+
 def _add_case(ctx: Context, row: PolicyVersion, body: CaseIn) -> CaseOut:
     if body.facts is not None:
         facts: dict[str, Any] = body.facts
@@ -324,6 +344,11 @@ STEPS: tuple[Step[Any, Any], ...] = (
          event="edit", output=VersionOut, present=version_out, tags=TAGS,
          summary="Save a new text of a draft, naming the revision the edit started from.",
          label=Label("保存", "Save"), form_fields=("source", "revision")),
+    Step("policy-version.section", subject=VERSION, roles=AUTHORS, input=SectionIn,
+         act=_out(_section), event="edit", output=VersionOut, present=version_out, tags=TAGS,
+         summary="Save one section of a draft (its keys as in the document), naming the "
+                 "revision the edit started from; saved as the YAML edit is.",
+         label=Label("保存本部分", "Save the section")),
     Step("policy-version.add-case", subject=VERSION, roles=AUTHORS, input=CaseIn,
          act=_add_case, event="edit", output=CaseOut, status_code=201, tags=TAGS,
          summary="Attach a golden case: an example enterprise and the outcome it must get.",

@@ -311,3 +311,8 @@ async def check_fragment(request: Request, _: Principal = Depends(Readers)) -> R
     text = form.get("source")
     result = check_text(text if isinstance(text, str) else "")
     return render(request, "_policy_check.html", {"check": result})
+
+
+from kechuang.policies.authoring_web import router as authoring_router  # noqa: E402
+
+router.include_router(authoring_router)

@@ -8,6 +8,7 @@ dependency order and a cycle is reported at the reference that closes it. Pure: 
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 from collections.abc import Callable, Sequence
@@ -578,3 +579,55 @@ def history_years(nodes: Sequence[Node]) -> int:
             elif isinstance(node, PeriodAggregate):
                 reach = max(reach, node.years - 1)
     return reach
+
+
+# ----- one expression in the context of a document ---------------------------------------
+
+
+def check_expression(
+    expression: str,
+    text: str,
+    *,
+    expect: Unit | None = None,
+    own: str | None = None,
+    file: str = "<field>",
+) -> Node:
+    """Parse and check one expression as if it stood in document `text`: its parameters,
+    definitions, scores and conditions are known (`own` names the item being edited: referring
+    to it, directly or through another item, is a cycle). Errors are PolicyErrors at the line
+    and column of the expression itself.
+
+    The document may be broken elsewhere: what of it can be read is the context (an unreadable
+    document leaves only the panel facts and context values), and an item referred to that has
+    an error of its own is reported at the reference.
+    """
+    try:
+        root, data = _compose(text, "<document>")
+        document: doc.PolicyDoc | None = doc.PolicyDoc.model_validate(data)
+    except (PolicyError, ValidationError):
+        document = None
+    if document is None:
+        scope = Scope()
+    else:
+        builder = _Builder(text, "<document>", root, document)
+        parameters = {name: p.unit for name, p in document.parameters.items()}
+        with contextlib.suppress(PolicyError):  # a name used twice: the first one is known
+            builder.collect_names({})
+        if own is not None and own in builder.items:
+            builder.in_progress.append(own)  # referring to the item being edited is a cycle
+        known = lambda: [*builder.items, "score", "score_manual_max"]  # noqa: E731
+        builder.scope = Scope(parameters=parameters, resolve=builder.resolve, known=known)
+
+        def resolve(name: str, span: Span) -> Node | None:
+            # An error inside another item is reported here, at the reference to it.
+            try:
+                return builder.resolve(name, span)
+            except PolicyError as exc:
+                raise PolicyError(f"'{name}' cannot be used: {exc.message}", file, span.line,
+                                  span.column) from None  # fmt: skip
+
+        scope = Scope(parameters=parameters, resolve=resolve, known=known)
+    node = parse_expression(expression, scope, file=file, expect=expect)
+    if expect is not None and node.unit != expect:
+        raise PolicyError(f"the value must be {expect}, not {node.unit}", file, 1, 1)
+    return node
