@@ -260,6 +260,7 @@ def seed_loans(
     summary: Summary,
 ) -> None:
     from kechuang.finance import capacity, loans
+    from kechuang.finance import claims as claim_flow
     from kechuang.finance.dating import record_step
     from kechuang.finance.errors import Refused
     from kechuang.finance.products import TIERS, get_product
@@ -365,9 +366,19 @@ def seed_loans(
             _replayed(session, "default", loan_id, LOAN_AS_OF, loan.bank_org)
             defaulted += 1
             claimed_on = LOAN_AS_OF + dt.timedelta(days=5)
-            loans.claim(session, loan_id, loan.bank_org, claimed_on, replayed_by=FINANCE)
+            claim = loans.claim(session, loan_id, loan.bank_org, claimed_on, replayed_by=FINANCE)
             _replayed(session, "claim", loan_id, claimed_on, loan.bank_org)
             claims += 1
+            session.commit()
+            if k % 3 == 1:  # some claims still wait for the insurer or guarantor
+                continue
+            # The insurer or guarantor confirms and pays its part, then the fund pays.
+            partner_on, paid_on = claimed_on + dt.timedelta(days=3), claimed_on + dt.timedelta(days=8)
+            for service, verb in ((claim_flow.confirm, "confirm"), (claim_flow.pay_share, "pay")):
+                service(session, claim.id, loan.partner_org, partner_on, replayed_by=FINANCE)
+                _replayed(session, f"claims.{verb}", loan_id, partner_on, loan.partner_org)
+            claim_flow.approve(session, claim.id, FINANCE, paid_on, replayed_by=FINANCE)
+            _replayed(session, "claims.approve", loan_id, paid_on, FINANCE)
             session.commit()
             if k % 2 == 0 and loan.defaulted_fen:
                 amount = loan.defaulted_fen * rng.randint(15, 60) // 100

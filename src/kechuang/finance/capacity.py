@@ -1,8 +1,8 @@
 """Fund capacity: a fund of size S with leverage k may back at most S x k of loan principal.
 
 Exposure counts the principal still at risk: approved loans at their principal, disbursed and
-overdue loans at their outstanding principal, defaulted loans at the defaulted principal until
-they are compensated. Approval checks capacity while holding the fund row's write lock, so two
+overdue loans at their outstanding principal, defaulted loans (their claim filed or not) at the
+defaulted principal until they are compensated. Approval checks capacity while holding the fund row's write lock, so two
 approvals at once cannot both squeeze into the last room.
 """
 
@@ -22,7 +22,7 @@ from kechuang.finance.tables import FinanceFund, Loan
 from kechuang.ledger import balance
 from kechuang.ledger.locking import begin_write
 
-AT_RISK = ("approved", "disbursed", "overdue", "defaulted")
+AT_RISK = ("approved", "disbursed", "overdue", "defaulted", "claimed")
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def lock_fund(session: Session, code: str) -> FinanceFund:
 def exposure_fen(session: Session, code: str) -> int:
     at_risk = case(
         (Loan.state == "approved", Loan.principal_fen),
-        (Loan.state == "defaulted", func.coalesce(Loan.defaulted_fen, 0)),
+        (Loan.state.in_(("defaulted", "claimed")), func.coalesce(Loan.defaulted_fen, 0)),
         else_=Loan.outstanding_fen,
     )
     total = session.scalar(

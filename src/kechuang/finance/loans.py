@@ -31,7 +31,15 @@ from kechuang.finance.errors import BadDay, NotFound, Refused
 from kechuang.finance.facts import admit, history
 from kechuang.finance.products import TIERS, Product, ProductError, get_product
 from kechuang.finance.schedule import build_schedule, round_half_up
-from kechuang.finance.tables import Claim, Instalment, Loan, LoanEvent, Recovery, Repayment
+from kechuang.finance.tables import (
+    Claim,
+    ClaimEvent,
+    Instalment,
+    Loan,
+    LoanEvent,
+    Recovery,
+    Repayment,
+)
 from kechuang.ledger.locking import begin_write
 from kechuang.workflow.machines import check
 
@@ -76,6 +84,9 @@ def last_day(session: Session, loan: Loan) -> dt.date:
         select(LoanEvent.on.label("day")).where(LoanEvent.loan_id == loan.id),
         select(Repayment.recorded_on).where(Repayment.loan_id == loan.id),
         select(Recovery.recorded_on).where(Recovery.loan_id == loan.id),
+        select(ClaimEvent.on)
+        .join(Claim, Claim.id == ClaimEvent.claim_id)
+        .where(Claim.loan_id == loan.id),
     ).subquery()
     latest = session.scalar(select(func.max(days.c.day)))
     return max(loan.applied_on, latest) if latest is not None else loan.applied_on
@@ -446,24 +457,36 @@ def claim_parts(loan: Loan) -> dict[str, int]:
 def claim(
     session: Session, loan_id: int, actor: str, on: dt.date, *, replayed_by: str | None = None
 ) -> Claim:
-    """The compensation claim: the defaulted principal split by the loan's shares, paid out."""
+    """The bank files its compensation claim: the defaulted principal split by the loan's shares
+    (kechuang.finance.claims takes it on: the partner confirms and pays, the fund pays). A claim
+    an officer refused is filed again with the same split."""
+    from kechuang.finance import claims  # claims drives the loan through this module
+
     loan = locked_loan(session, loan_id)
-    check(lifecycle.LOAN, loan, "compensate")
+    check(lifecycle.LOAN, loan, "file_claim")
     assert loan.claim_deadline is not None and loan.defaulted_fen is not None
     if on > loan.claim_deadline:
+        reference = product_of(loan).doc.claim_deadline_working_days.reference
         raise Refused(
             f"loan {loan_id}: compensation had to be claimed by {loan.claim_deadline} "
-            f"({product_of(loan).doc.claim_deadline_working_days.reference})"
+            f"({reference})",
+            zh=f"贷款 {loan_id}：代偿须于 {loan.claim_deadline} 前申请（{reference}）",
         )
     _follow(session, loan, on, replayed_by)
-    product = product_of(loan)
     parts = claim_parts(loan)
-    row = Claim(loan_id=loan_id, claimed_on=on, loss_fen=loan.defaulted_fen, parts=parts,
-                claimed_by=actor)  # fmt: skip
-    session.add(row)
-    books.compensation(session, loan.id, loan.fund_code, orgs_of(loan, product), parts,
-                       product.fund_party, on, actor)  # fmt: skip
-    lifecycle.fire(session, loan, "compensate", actor, on, f"代偿 {parts}", replayed_by)
+    row = claims.of_loan(session, loan_id)
+    if row is None:
+        row = Claim(loan_id=loan_id, claimed_on=on, loss_fen=loan.defaulted_fen, parts=parts,
+                    claimed_by=actor, state="filed")  # fmt: skip
+        session.add(row)
+        session.flush()
+        reason = f"申请代偿 {parts}"
+    else:
+        claims.fire(session, row, "refile", actor, on, f"重新申请代偿 {parts}")
+        row.claimed_on, row.claimed_by, row.parts = on, actor, parts
+        row.decision_reason = None
+        reason = f"重新申请代偿 {parts}"
+    lifecycle.fire(session, loan, "file_claim", actor, on, reason, replayed_by)
     return row
 
 

@@ -53,7 +53,7 @@ Viewer = require("officer", "analyst", "admin", "bank", "enterprise", *PARTNER_R
 Reader = require(*READERS)
 PortfolioViewer = require("officer", "analyst", "admin", "bank", *PARTNER_ROLES)
 State = Literal["applied", "refused", "approved", "disbursed", "overdue", "repaid", "defaulted",
-                "compensated", "closed"]  # fmt: skip
+                "claimed", "compensated", "closed"]  # fmt: skip
 
 
 def loan_filter(who: Principal) -> ColumnElement[bool]:
