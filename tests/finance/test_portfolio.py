@@ -19,12 +19,12 @@ from kechuang.finance.tables import Claim, Loan, Recovery
 from kechuang.ledger import balance, trial_balance
 from tests.finance.conftest import (
     BANK,
-    compensated,
     FUND,
     GUARANTEE_FUND,
     GUARANTOR,
     INSURER,
     OFFICER,
+    compensated,
     seed_enterprises,
     setup_funds,
 )

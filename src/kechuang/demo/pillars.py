@@ -373,7 +373,8 @@ def seed_loans(
             if k % 3 == 1:  # some claims still wait for the insurer or guarantor
                 continue
             # The insurer or guarantor confirms and pays its part, then the fund pays.
-            partner_on, paid_on = claimed_on + dt.timedelta(days=3), claimed_on + dt.timedelta(days=8)
+            partner_on = claimed_on + dt.timedelta(days=3)
+            paid_on = claimed_on + dt.timedelta(days=8)
             for service, verb in ((claim_flow.confirm, "confirm"), (claim_flow.pay_share, "pay")):
                 service(session, claim.id, loan.partner_org, partner_on, replayed_by=FINANCE)
                 _replayed(session, f"claims.{verb}", loan_id, partner_on, loan.partner_org)

@@ -146,7 +146,8 @@ def partner_share(
     if part_fen == 0:
         return None
     lines = {loan_account(loan_id): -part_fen, org_account(partner_org): -part_fen,
-             f"{org_account(partner_org)}:loss": part_fen, org_account(bank_org): part_fen}  # fmt: skip
+             f"{org_account(partner_org)}:loss": part_fen,
+             org_account(bank_org): part_fen}  # fmt: skip
     return post(session, f"{loan_account(loan_id)}:compensation:partner",
                 [(code, amount) for code, amount in sorted(lines.items()) if amount],
                 "compensation", "代偿：保险或担保机构支付分担部分", reference=("loan", loan_id),

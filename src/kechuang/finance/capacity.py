@@ -2,8 +2,8 @@
 
 Exposure counts the principal still at risk: approved loans at their principal, disbursed and
 overdue loans at their outstanding principal, defaulted loans (their claim filed or not) at the
-defaulted principal until they are compensated. Approval checks capacity while holding the fund row's write lock, so two
-approvals at once cannot both squeeze into the last room.
+defaulted principal until they are compensated. Approval checks capacity while holding the fund
+row's write lock, so two approvals at once cannot both squeeze into the last room.
 """
 
 from __future__ import annotations

@@ -31,10 +31,11 @@ from sqlalchemy.orm import Session
 from statemachine import State, StateMachine
 
 from kechuang.finance import books, dating, lifecycle, loans
-from kechuang.finance.errors import NotFound, Refused
+from kechuang.finance.errors import NotFound
 from kechuang.finance.tables import Claim, ClaimEvent, Loan
 from kechuang.ledger.locking import begin_write
 from kechuang.workflow import machines
+from kechuang.workflow.errors import Invalid
 from kechuang.workflow.machines import Flow, Transition, check
 
 
@@ -130,7 +131,7 @@ def partner_part(claim: Claim, loan: Loan) -> int:
 
 def _reason(reason: str, what: str, zh: str) -> str:
     if not reason.strip():
-        raise Refused(f"{what} gives its reason", zh=zh)
+        raise Invalid(f"reason: {what} gives its reason", field="reason", zh=f"reason：{zh}")
     return reason.strip()
 
 
@@ -146,7 +147,13 @@ def confirm(
 
 
 def dispute(
-    session: Session, claim_id: int, actor: str, on: dt.date, reason: str, *, replayed_by: str | None = None
+    session: Session,
+    claim_id: int,
+    actor: str,
+    on: dt.date,
+    reason: str,
+    *,
+    replayed_by: str | None = None,
 ) -> Claim:
     """The insurer or guarantor disputes the claim: nothing is paid until an officer decides."""
     claim, loan = locked_claim(session, claim_id)
@@ -173,7 +180,13 @@ def pay_share(
 
 
 def resolve(
-    session: Session, claim_id: int, actor: str, on: dt.date, reason: str, *, replayed_by: str | None = None
+    session: Session,
+    claim_id: int,
+    actor: str,
+    on: dt.date,
+    reason: str,
+    *,
+    replayed_by: str | None = None,
 ) -> Claim:
     """An officer settles a dispute: the claim stands and goes back to the partner to confirm."""
     claim, loan = locked_claim(session, claim_id)
@@ -203,7 +216,13 @@ def approve(
 
 
 def refuse(
-    session: Session, claim_id: int, actor: str, on: dt.date, reason: str, *, replayed_by: str | None = None
+    session: Session,
+    claim_id: int,
+    actor: str,
+    on: dt.date,
+    reason: str,
+    *,
+    replayed_by: str | None = None,
 ) -> Claim:
     """An officer refuses a claim no money has moved on; the loan goes back to defaulted."""
     claim, loan = locked_claim(session, claim_id)

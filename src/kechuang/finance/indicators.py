@@ -2,9 +2,10 @@
 
 enterprises served (distinct USCCs with a disbursed loan), loans, credit granted (principal
 disbursed), outstanding (principal still owed: current and overdue loans, and defaulted loans
-not yet compensated, their claim filed or not), non-performing balance (overdue and defaulted; overdue counts as
-non-performing, which is conservative) and the NPL ratio, compensation paid by each party on
-claims the fund has paid, net of recoveries, and each fund's usage. Every query can be limited to what a caller may see.
+not yet compensated, their claim filed or not), non-performing balance (overdue and defaulted;
+overdue counts as non-performing, which is conservative) and the NPL ratio, compensation paid
+by each party on claims the fund has paid, net of recoveries, and each fund's usage. Every
+query can be limited to what a caller may see.
 """
 
 from __future__ import annotations

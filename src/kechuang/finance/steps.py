@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session
 from kechuang.finance import capacity, claims, dating, fund_of_funds, lifecycle, loans
 from kechuang.finance import schemas as s
 from kechuang.finance.errors import NotFound, Refused
-from kechuang.finance.products import ProductError, get_product
 from kechuang.finance.partners import PARTNER_ROLES, partner_filter
+from kechuang.finance.products import ProductError, get_product
 from kechuang.finance.tables import Claim, Loan, SubFund
 from kechuang.workflow.errors import Forbidden, Invalid
 from kechuang.workflow.steps import (
@@ -155,9 +155,13 @@ CLAIM = Subject(
     api_path=f"{API}/claims/{{claim_id}}", page_path="/finance/claims/{claim_id}",
     flow=claims.CLAIM,
 )  # fmt: skip
-SUB_FUNDS = Subject("sub_fund", (), _none, api_path=f"{API}/sub-funds")
+FOF_PAGE = "/officer/finance/fof"
+SUB_FUNDS = Subject("sub_fund", (), _none, api_path=f"{API}/sub-funds",
+                    page_path=f"{FOF_PAGE}/sub-funds", return_to=FOF_PAGE)  # fmt: skip
 SUB_FUND = Subject("sub_fund", (Key("sub_fund_id", help="Sub-fund id"),), sub_fund,
-                   api_path=f"{API}/sub-funds/{{sub_fund_id}}")  # fmt: skip
+                   api_path=f"{API}/sub-funds/{{sub_fund_id}}",
+                   page_path=f"{FOF_PAGE}/sub-funds/{{sub_fund_id}}",
+                   return_to=FOF_PAGE + "#sub-fund-{sub_fund_id}")  # fmt: skip
 
 
 # -- loans ------------------------------------------------------------------------------------
