@@ -65,7 +65,7 @@ def test_a_bank_cannot_backdate_a_default_or_a_claim_past_its_deadline(bank: Ban
     bank.clock.day = dt.date(2025, 5, 1)
     _invalid(bank.post(f"/{loan_id}/default", {"on": "2025-07-02"}), "on")
     refused = bank.post(f"/{loan_id}/default")
-    assert refused.status_code == 409 and "90 days" in refused.json()["detail"]
+    assert refused.status_code == 409 and "逾期满 90 天" in refused.json()["detail"]
     bank.clock.day = dt.date(2025, 7, 2)
     assert bank.post(f"/{loan_id}/default").status_code == 200
     loan = bank.loan(loan_id)

@@ -113,6 +113,9 @@ def reserve(session: Session, code: str, principal_fen: int) -> Capacity:
         raise Refused(
             f"fund {code} is full: backing {principal_fen} fen more would take its exposure to "
             f"{now.exposure_fen + principal_fen} fen, above its limit of {now.limit_fen} fen "
-            f"(size {fund.size_fen} fen x leverage {fund.leverage})"
+            f"(size {fund.size_fen} fen x leverage {fund.leverage})",
+            zh=f"资金 {code} 额度已满：再担保 {principal_fen} 分将使在保余额达 "
+            f"{now.exposure_fen + principal_fen} 分，超过上限 {now.limit_fen} 分"
+            f"（规模 {fund.size_fen} 分 × 放大倍数 {fund.leverage}）",
         )
     return now

@@ -39,7 +39,8 @@ from kechuang.http.fields import Id
 from kechuang.http.security import db, require
 from kechuang.http.steps import actor_of
 from kechuang.http.templating import language, register_templates, render
-from kechuang.ledger import accounts_by_code
+from kechuang.ledger import balance
+from kechuang.ledger.tables import LedgerAccount
 
 router = APIRouter(include_in_schema=False)
 labels.register("claim_state", {k: (v[0], v[1].capitalize()) for k, v in claims.NAMES.items()
@@ -92,7 +93,10 @@ def fund_views(session: Session) -> list[FundView]:
         part = int(v.claim.parts.get(loans.product_of(v.loan).fund_party, 0))
         waiting[v.loan.fund_code] = waiting.get(v.loan.fund_code, 0) + part
     funds = list(session.scalars(select(FinanceFund).order_by(FinanceFund.code)))
-    accounts = accounts_by_code(session, [books.fund_account(f.code) for f in funds])
+    codes = [books.fund_account(f.code) for f in funds]
+    accounts = {a.code: a for a in session.scalars(
+        select(LedgerAccount).where(LedgerAccount.code.in_(codes))
+    )}  # fmt: skip
     return [
         FundView(fund, capacity.capacity(session, fund),
                  _floor(accounts.get(books.fund_account(fund.code))),
@@ -133,6 +137,14 @@ def fund_page(
                    "others": others, "done": _done(request)})  # fmt: skip
 
 
+def _cash(session: Session) -> int:
+    """The fund of funds' cash (0 before its books are opened by the first capital)."""
+    opened = session.scalar(
+        select(LedgerAccount.id).where(LedgerAccount.code == fund_of_funds.FOF_CASH)
+    )
+    return balance(session, fund_of_funds.FOF_CASH) if opened else 0
+
+
 @router.get("/officer/finance/fof")
 def fof_page(
     request: Request, _: Principal = Depends(Official), session: Session = Depends(db)
@@ -143,5 +155,6 @@ def fof_page(
     ]
     return render(request, "finance/officer_fof.html",
                   {"sub_funds": rows, "total": fund_of_funds.returns(session),
+                   "cash_fen": _cash(session),
                    "report": indicators.report(session, with_funds=True),
                    "done": _done(request)})  # fmt: skip

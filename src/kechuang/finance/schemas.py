@@ -233,6 +233,12 @@ class FofFlowOut(BaseModel):
     amount_fen: int
 
 
+class CapitalOut(BaseModel):
+    key: str
+    amount_fen: int
+    cash_fen: int  # the fund of funds' cash after it
+
+
 class ReturnsOut(BaseModel):
     paid_in_fen: int
     distributed_fen: int

@@ -33,6 +33,7 @@ from kechuang.finance.errors import NotFound, Refused
 from kechuang.finance.partners import PARTNER_ROLES, partner_filter
 from kechuang.finance.products import ProductError, get_product
 from kechuang.finance.tables import Claim, Loan, SubFund
+from kechuang.ledger import balance
 from kechuang.workflow.errors import Forbidden, Invalid
 from kechuang.workflow.steps import (
     REPLAY_ROLES,
@@ -156,6 +157,8 @@ CLAIM = Subject(
     flow=claims.CLAIM,
 )  # fmt: skip
 FOF_PAGE = "/officer/finance/fof"
+FOF = Subject("fund_of_funds", (), _none, api_path=f"{API}/fof", page_path=f"{FOF_PAGE}/fund",
+              return_to=FOF_PAGE)  # fmt: skip
 SUB_FUNDS = Subject("sub_fund", (), _none, api_path=f"{API}/sub-funds",
                     page_path=f"{FOF_PAGE}/sub-funds", return_to=FOF_PAGE)  # fmt: skip
 SUB_FUND = Subject("sub_fund", (Key("sub_fund_id", help="Sub-fund id"),), sub_fund,
@@ -357,6 +360,13 @@ def _fof_apply(ctx: Context, _: None, body: s.SubFundIn) -> s.SubFundOut:
     return s.SubFundOut.model_validate(row, from_attributes=True)
 
 
+def _capitalise(ctx: Context, _: None, body: s.FofFlowIn) -> s.CapitalOut:
+    on, _replayed_by = business_day(ctx)
+    fund_of_funds.capitalise(ctx.session, body.amount_fen, body.key, on, ctx.actor.name)
+    return s.CapitalOut(key=body.key, amount_fen=body.amount_fen,
+                        cash_fen=balance(ctx.session, fund_of_funds.FOF_CASH))  # fmt: skip
+
+
 def _decide(ctx: Context, row: SubFund, body: s.DecisionIn) -> s.SubFundOut:
     decided = fund_of_funds.decide(ctx.session, row.id, body.approve, ctx.actor.name)
     return s.SubFundOut.model_validate(decided, from_attributes=True)
@@ -398,6 +408,10 @@ FUND_STEPS: tuple[Step[Any, Any], ...] = (
 )  # fmt: skip
 
 FOF_STEPS: tuple[Step[Any, Any], ...] = (
+    Step("finance.fof.capitalise", subject=FOF, roles=OFFICIALS, input=s.FofFlowIn,
+         act=_capitalise, output=s.CapitalOut, replayable=True, tags=TAGS,
+         label=Label("母基金出资到位", "Pay capital in"),
+         summary="The city pays capital into the fund of funds (idempotent by key)."),
     Step("finance.fof.apply", subject=SUB_FUNDS, roles=OFFICIALS, input=s.SubFundIn,
          act=_fof_apply, output=s.SubFundOut, status_code=201, path="", replayable=True,
          tags=TAGS, label=Label("登记子基金申请", "Record a sub-fund application"),
