@@ -23,7 +23,9 @@ from tests.finance.conftest import compensated
 from tests.finance.test_finance_forms import Browser, World, _disbursed, world  # noqa: F401
 from tests.web.conftest import PASSWORD
 
-CRITERIA = '{"team": 90, "industry_fit": 85, "fundraising": 80, "local_investment": 75, "governance": 80}'
+CRITERIA = (
+    '{"team": 90, "industry_fit": 85, "fundraising": 80, "local_investment": 75, "governance": 80}'
+)
 
 
 def _parts(html: str, claim_id: int) -> dict[str, int]:
