@@ -321,7 +321,21 @@ def seed_loans(
             session.commit()
             ids.append(loan.id)
         counts["disbursed"] = len(ids)
-        bad = set(rng.sample(ids, max(1, len(ids) // 15))) if ids else set()
+        # About one loan in fifteen stops paying, at every bank: a bank's portfolio shows its
+        # own non-performing loans (a sample over all banks left some banks with none).
+        by_bank: dict[str, list[int]] = {}
+        for loan_id in ids:
+            lent = session.get(Loan, loan_id)
+            assert lent is not None
+            by_bank.setdefault(lent.bank_org, []).append(loan_id)
+        bad: set[int] = set()
+        stays_overdue: set[int] = set()
+        for bank_ids in by_bank.values():
+            picked = rng.sample(bank_ids, min(len(bank_ids), max(2, len(bank_ids) // 15)))
+            bad.update(picked)
+            # Each bank's first bad loan is still non-performing today (overdue, then
+            # defaulted by the daily job): nothing is claimed on it yet.
+            stays_overdue.add(min(picked))
         # The good loans keep paying on schedule up to yesterday, so that the daily job
         # (finance.tick) finds only the bad ones late: the demo shows the true state today.
         repaid_until = max(LOAN_AS_OF, clock.today() - dt.timedelta(days=1))
@@ -355,7 +369,7 @@ def seed_loans(
         for k, loan_id in enumerate(sorted(bad)):
             loan = session.get(Loan, loan_id)
             assert loan is not None
-            if loan.state != "overdue" or k % 4 == 3:  # some stay overdue
+            if loan.state != "overdue" or k % 4 == 3 or loan_id in stays_overdue:
                 continue
             try:
                 loans.declare_default(session, loan_id, loan.bank_org, LOAN_AS_OF,
