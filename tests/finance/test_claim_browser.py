@@ -112,10 +112,11 @@ def test_a_default_is_claimed_confirmed_paid_and_compensated_to_the_fen(
             assert loan is not None and loan.state == "compensated"
 
         # Every finance page fits a 390 px phone, in both languages.
-        pages = [(bank, "/finance/queue"), (bank, "/finance/loans"), (bank, f"/finance/loans/{loan_id}"),
-                 (bank, "/finance"), (insurer, "/finance/partner"),
-                 (insurer, f"/finance/claims/{claim_id}"), (officer, "/officer/finance/fund"),
-                 (officer, "/officer/finance/fof"), (officer, "/finance")]  # fmt: skip
+        pages = [(bank, "/finance/queue"), (bank, "/finance/loans"),
+                 (bank, f"/finance/loans/{loan_id}"), (bank, "/finance"),
+                 (insurer, "/finance/partner"), (insurer, f"/finance/claims/{claim_id}"),
+                 (officer, "/officer/finance/fund"), (officer, "/officer/finance/fof"),
+                 (officer, "/finance")]  # fmt: skip
         for page, path in pages:
             page.set_viewport_size(PHONE)
             for lang in ("zh", "en"):

@@ -49,9 +49,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_finance_claim_events")),
     )
-    op.create_index(
-        op.f("ix_finance_claim_events_claim_id"), "finance_claim_events", ["claim_id"]
-    )
+    op.create_index(op.f("ix_finance_claim_events_claim_id"), "finance_claim_events", ["claim_id"])
 
 
 def downgrade() -> None:
