@@ -16,12 +16,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from kechuang.accounts.service import create_account
+from kechuang.finance import loans
 from kechuang.finance.books import fund_account, org_account
 from kechuang.finance.tables import Claim, Loan
 from kechuang.ledger import balance, trial_balance
 from kechuang.ledger.tables import LedgerEntry
 from kechuang.store.engine import session_scope
-from tests.finance.conftest import BANK, FUND, INSURER, PASSWORD, Bank
+from tests.finance.conftest import BANK, FUND, GUARANTOR, INSURER, OFFICER, PASSWORD, START, Bank
 
 API = "/api/v1/finance/claims"
 PARTS = {"compensation_fund": 250_000_00, "insurer": 450_000_00, "bank": 300_000_00}
@@ -149,3 +150,33 @@ def test_a_late_claim_is_refused_in_the_pages_language(bank: Bank, lang: str) ->
     assert late.status_code == 409
     expected = "代偿须于 2025-07-30 前申请" if lang == "zh" else "had to be claimed by 2025-07-30"
     assert expected in late.json()["detail"]
+
+
+def test_the_guarantor_confirms_and_pays_its_part_of_a_guarantee_and_sees_its_fees(
+    bank: Bank,
+) -> None:
+    guarantor = Party(bank, "shcg", "guarantor", GUARANTOR)
+    officer = Party(bank, "wang", "officer")
+    app = loans.Application("tech-guarantee-2024", bank.uscc, BANK, GUARANTOR, "G1",
+                            1_000_000_00, 12, "interest_only", tier="tier_b")  # fmt: skip
+    with bank.session() as session:
+        loan = loans.apply(session, app, BANK, START)
+        loans.approve(session, loan.id, BANK, START)
+        loans.disburse(session, loan.id, BANK, START)
+        loans.mark_overdue(session, dt.date(2025, 4, 10), OFFICER)
+        loans.declare_default(session, loan.id, BANK, dt.date(2025, 7, 2))
+        claim = loans.claim(session, loan.id, BANK, dt.date(2025, 7, 2))
+        session.commit()
+        claim_id, parts, fee = claim.id, dict(claim.parts), loan.premium_fen
+    bank.clock.day = dt.date(2025, 7, 3)
+    assert guarantor.step(claim_id, "confirm").json()["state"] == "confirmed"
+    assert guarantor.step(claim_id, "pay").json()["state"] == "partner_paid"
+    assert officer.step(claim_id, "approve").json()["state"] == "paid"
+    assert sum(parts.values()) == 1_000_000_00 and parts["guarantor"] > 0
+    page = guarantor.client.get("/finance/partner")
+    assert page.status_code == 200 and "Guarantee fees" in page.text  # the ?lang=en cookie
+    [row] = guarantor.client.get("/api/v1/finance/partner/loans").json()
+    assert row["premium_fen"] == fee > 0 and row["loss_share_fen"] == parts["guarantor"]
+    with bank.session() as session:
+        assert balance(session, f"{org_account(GUARANTOR)}:loss") == parts["guarantor"]
+        assert trial_balance(session) == 0
