@@ -37,7 +37,7 @@ from kechuang.finance.tables import Claim, FinanceFund, Loan, SubFund
 from kechuang.http import labels
 from kechuang.http.fields import Id
 from kechuang.http.security import db, require
-from kechuang.http.steps import actor_of
+from kechuang.http.steps import actor_of, today
 from kechuang.http.templating import language, register_templates, render
 from kechuang.ledger import balance
 from kechuang.ledger.tables import LedgerAccount
@@ -116,12 +116,12 @@ class ShareRow:
     shares: dict[str, Decimal]
 
 
-def share_rows() -> list[ShareRow]:
-    """Each product's loss shares in force today (guarantees: for tier A)."""
+def share_rows(day: dt.date) -> list[ShareRow]:
+    """Each product's loss shares in force on `day` (guarantees: for tier A)."""
     rows = []
     for p in load_products().values():
         tier = "tier_a" if p.kind == "guarantee" else None
-        rows.append(ShareRow(p.id, p.doc.fund.code, dict(p.shares_on(dt.date.today(), tier))))
+        rows.append(ShareRow(p.id, p.doc.fund.code, dict(p.shares_on(day, tier))))
     return rows
 
 
@@ -133,8 +133,8 @@ def fund_page(
     others = views(session, select(Claim).where(Claim.state.in_(("filed", "confirmed")))
                     .order_by(Claim.id))  # fmt: skip
     return render(request, "finance/officer_fund.html",
-                  {"funds": fund_views(session), "shares": share_rows(), "waiting": waiting,
-                   "others": others, "done": _done(request)})  # fmt: skip
+                  {"funds": fund_views(session), "shares": share_rows(today(request)),
+                   "waiting": waiting, "others": others, "done": _done(request)})  # fmt: skip
 
 
 def _cash(session: Session) -> int:
