@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from kechuang.accounts.service import create_account
 from kechuang.domain.uscc import check_digit
 from kechuang.enterprises.tables import ImportBatch, annual_facts, enterprises
-from kechuang.finance import capacity, loans
+from kechuang.finance import capacity, claims, loans
+from kechuang.finance.tables import Claim, Loan
 from kechuang.store.engine import make_engine, make_sessionmaker, session_scope
 from kechuang.store.migrate import upgrade
 from kechuang.web.app import create_app
@@ -176,3 +177,18 @@ def bank(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
         assert response.status_code == 201, response.text
         client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
         yield Bank(engine, clock, client, uscc)
+
+
+def compensated(
+    session: Session, loan_id: int, on: dt.date, actor: str = BANK, skip_filing: bool = False
+) -> Claim:
+    """A defaulted loan's claim taken to the end on day `on`: the bank files it (unless it is
+    filed already), the insurer or guarantor confirms and pays its part, an officer approves
+    and the fund pays."""
+    found = claims.of_loan(session, loan_id) if skip_filing else None
+    claim = found if found is not None else loans.claim(session, loan_id, actor, on)
+    loan = session.get(Loan, loan_id)
+    assert loan is not None
+    claims.confirm(session, claim.id, loan.partner_org, on)
+    claims.pay_share(session, claim.id, loan.partner_org, on)
+    return claims.approve(session, claim.id, OFFICER, on)

@@ -178,7 +178,7 @@ def test_refusals_are_problems_with_the_reason(world: World) -> None:
         "product_id": "performance-loan", "uscc": world.usccs[2], "partner_org": "picc-sh",
         "bank_ref": "ICBC-2", "principal_fen": 20_000_000_00, "term_months": 12,
         "method": "equal_instalment", "facts_year": 2024})  # fmt: skip
-    assert too_big.status_code == 409 and "lends" in too_big.json()["detail"]
+    assert too_big.status_code == 409 and "贷款金额为" in too_big.json()["detail"]
     invalid = icbc.post("/api/v1/finance/loans", json={"product_id": "x"})
     assert invalid.status_code == 422 and invalid.json()["errors"]
     page = icbc.get("/api/v1/finance/loans", params={"limit": 1})

@@ -99,9 +99,17 @@ def test_a_loan_replayed_by_an_officer_from_fund_to_recovery(store_env: str) -> 
     assert "before its last recorded day" in _refused("claim", loan_id, "--by", OFFICER, "--on",
                                                       "2025-08-01")  # fmt: skip
     assert _shown(_ok("claim", loan_id, "--by", OFFICER, "--on", "2025-08-05"))["state"] == (
-        "compensated"
+        "claimed"
     )
+    claim_id = str(_read(store_env, select(Claim))[0].id)
+    # The fund pays only after the insurer confirmed and paid its part (replayed from paper).
+    assert "allowed now: confirm, dispute, refuse" in _refused(
+        "claims", "approve", claim_id, "--by", OFFICER, "--on", "2025-08-06"
+    )
+    for verb in ("confirm", "pay", "approve"):
+        _ok("claims", verb, claim_id, "--by", OFFICER, "--on", "2025-08-06")
     claim = _read(store_env, select(Claim))[0]
+    assert claim.state == "paid"
     assert isinstance(claim, Claim)
     assert sum(claim.parts.values()) == claim.loss_fen == 1_000_000_00
     assert claim.parts["compensation_fund"] == 250_000_00

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 from sqlalchemy import Engine, func, select
 
-from kechuang.finance import capacity, loans
+from kechuang.finance import capacity, claims, loans
 from kechuang.finance.books import fund_account
 from kechuang.finance.tables import Claim, Loan, LoanEvent
 from kechuang.http.security import SESSION_COOKIE
@@ -22,6 +22,7 @@ from tests.finance.conftest import (
     INSURER,
     OFFICER,
     Bank,
+    compensated,
     seed_enterprises,
     setup_funds,
 )
@@ -48,7 +49,11 @@ def test_concurrent_claims_never_take_the_fund_below_zero(engine: Engine) -> Non
         ids = list(session.scalars(select(Loan.id).order_by(Loan.id)))
         for loan_id in ids:
             loans.declare_default(session, loan_id, BANK, DEFAULT_ON)
+            claim = loans.claim(session, loan_id, BANK, DEFAULT_ON)
+            claims.confirm(session, claim.id, INSURER, DEFAULT_ON)
+            claims.pay_share(session, claim.id, INSURER, DEFAULT_ON)
         session.commit()
+        claim_ids = dict(session.execute(select(Claim.loan_id, Claim.id)).tuples().all())
 
     barrier = threading.Barrier(count)
 
@@ -57,7 +62,7 @@ def test_concurrent_claims_never_take_the_fund_below_zero(engine: Engine) -> Non
             session.connection()
             barrier.wait(timeout=30)
             try:
-                loans.claim(session, loan_id, BANK, DEFAULT_ON)
+                claims.approve(session, claim_ids[loan_id], OFFICER, DEFAULT_ON)
                 session.commit()
                 return "paid"
             except FloorBreached:
@@ -69,7 +74,7 @@ def test_concurrent_claims_never_take_the_fund_below_zero(engine: Engine) -> Non
     assert outcomes.count("paid") == 2 and outcomes.count("refused") == count - 2
     with sessions() as session:
         assert balance(session, fund_account(FUND)) == 100_000_00
-        assert len(session.scalars(select(Claim)).all()) == 2
+        assert len(session.scalars(select(Claim).where(Claim.state == "paid")).all()) == 2
         assert trial_balance(session) == 0
         fund = capacity.lock_fund(session, FUND)
         assert capacity.capacity(session, fund).balance_fen >= 0
@@ -101,13 +106,15 @@ def test_twenty_concurrent_claims_on_one_loan_pay_once_and_refuse_the_rest(bank:
     for response in responses:
         if response.status_code == 409:
             assert response.headers["content-type"] == "application/problem+json"
-            assert "compensated" in response.json()["detail"]
+            assert "claimed" in response.json()["detail"]
     with bank.session() as session:
         assert session.scalar(select(func.count()).select_from(Claim)) == 1
         compensations = session.scalar(
             select(func.count()).where(LoanEvent.loan_id == loan_id,
-                                       LoanEvent.event == "compensate")
+                                       LoanEvent.event == "file_claim")
         )  # fmt: skip
         assert compensations == 1
+        compensated(session, loan_id, bank.clock(), skip_filing=True)
+        session.commit()
         assert balance(session, fund_account(FUND)) == 100_000_000_00 - 250_000_00
         assert trial_balance(session) == 0

@@ -15,7 +15,15 @@ from kechuang.finance.errors import IllegalTransition, Refused
 from kechuang.finance.products import load_products
 from kechuang.finance.tables import LoanEvent, Repayment
 from kechuang.ledger import trial_balance
-from tests.finance.conftest import BANK, FUND, INSURER, OFFICER, seed_enterprises, setup_funds
+from tests.finance.conftest import (
+    BANK,
+    FUND,
+    INSURER,
+    OFFICER,
+    compensated,
+    seed_enterprises,
+    setup_funds,
+)
 
 ON = dt.date(2025, 3, 3)
 
@@ -154,7 +162,7 @@ def test_a_claim_after_the_deadline_is_refused(engine: Engine, session: Session)
 
 def test_recoveries_never_pay_back_more_than_the_loss(engine: Engine, session: Session) -> None:
     loan_id = _defaulted(engine, session)
-    loans.claim(session, loan_id, BANK, dt.date(2025, 7, 8))
+    compensated(session, loan_id, dt.date(2025, 7, 8))
     first = loans.recover(session, loan_id, "C1", 100_000_00, BANK, dt.date(2025, 9, 1))
     assert first.parts == {"compensation_fund": 25_000_00, "insurer": 45_000_00,
                            "bank": 30_000_00}  # fmt: skip

@@ -24,6 +24,7 @@ from tests.finance.conftest import (
     GUARANTOR,
     INSURER,
     OFFICER,
+    compensated,
     seed_enterprises,
     setup_funds,
 )
@@ -70,7 +71,7 @@ def test_a_generated_portfolio_shares_every_loss_exactly(engine: Engine, session
         loan = loans.declare_default(session, loan_id, BANK, as_of)
         assert loan.defaulted_fen is not None
         defaulted_total += loan.defaulted_fen
-        loans.claim(session, loan_id, BANK, as_of + dt.timedelta(days=3))
+        compensated(session, loan_id, as_of + dt.timedelta(days=3))
         session.commit()
     # Recoveries: some loans recover part of the loss, one twice, one in full.
     recovered_total = 0

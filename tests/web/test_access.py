@@ -281,6 +281,23 @@ CASES: dict[tuple[str, str], Case] = {
         )
         for kind in ("repayments", "recoveries")
     },
+    # Claims: the insurer or guarantor of the loan, then an officer (no claim 1 here: 404/403).
+    **{
+        ("POST", f"/api/v1/finance/claims/{{claim_id}}/{verb}"): Case(
+            f"/api/v1/finance/claims/1/{verb}", body
+        )
+        for verb, body in (
+            ("confirm", {}),
+            ("dispute", {"reason": "r"}),
+            ("pay", {}),
+            ("resolve", {"reason": "r"}),
+            ("approve", {}),
+            ("refuse", {"reason": "r"}),
+        )
+    },
+    ("POST", "/api/v1/finance/fof/capitalise"): Case(
+        "/api/v1/finance/fof/capitalise", {"amount_fen": 1, "key": "k-capital"}, refused=(403,)
+    ),
     ("GET", "/api/v1/finance/indicators"): Case("/api/v1/finance/indicators"),
     # An insurer's or a guarantor's own loans: no other role reaches the route.
     ("GET", "/api/v1/finance/partner/loans"): Case("/api/v1/finance/partner/loans"),

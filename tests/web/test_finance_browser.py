@@ -107,7 +107,7 @@ def test_apply_approve_disburse_import_default_and_claim(
         loss = int(bank.get_attribute("#claim-loss", "data-fen") or 0)
         assert sum(parts.values()) == loss == 1_000_000_00, parts
         _submit(bank, "form.step-claim")
-        assert bank.inner_text("#state") == "已代偿"
+        assert bank.inner_text("#state") == "已申请代偿"
         with make_sessionmaker(engine)() as session:
             claim = session.scalars(select(Claim).where(Claim.loan_id == loan_id)).one()
             assert {k: int(v) for k, v in claim.parts.items()} == parts

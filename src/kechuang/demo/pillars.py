@@ -260,6 +260,7 @@ def seed_loans(
     summary: Summary,
 ) -> None:
     from kechuang.finance import capacity, loans
+    from kechuang.finance import claims as claim_flow
     from kechuang.finance.dating import record_step
     from kechuang.finance.errors import Refused
     from kechuang.finance.products import TIERS, get_product
@@ -320,7 +321,21 @@ def seed_loans(
             session.commit()
             ids.append(loan.id)
         counts["disbursed"] = len(ids)
-        bad = set(rng.sample(ids, max(1, len(ids) // 15))) if ids else set()
+        # About one loan in fifteen stops paying, at every bank: a bank's portfolio shows its
+        # own non-performing loans (a sample over all banks left some banks with none).
+        by_bank: dict[str, list[int]] = {}
+        for loan_id in ids:
+            lent = session.get(Loan, loan_id)
+            assert lent is not None
+            by_bank.setdefault(lent.bank_org, []).append(loan_id)
+        bad: set[int] = set()
+        stays_overdue: set[int] = set()
+        for bank_ids in by_bank.values():
+            picked = rng.sample(bank_ids, min(len(bank_ids), max(2, len(bank_ids) // 15)))
+            bad.update(picked)
+            # Each bank's first bad loan is still non-performing today (overdue, then
+            # defaulted by the daily job): nothing is claimed on it yet.
+            stays_overdue.add(min(picked))
         # The good loans keep paying on schedule up to yesterday, so that the daily job
         # (finance.tick) finds only the bad ones late: the demo shows the true state today.
         repaid_until = max(LOAN_AS_OF, clock.today() - dt.timedelta(days=1))
@@ -354,7 +369,7 @@ def seed_loans(
         for k, loan_id in enumerate(sorted(bad)):
             loan = session.get(Loan, loan_id)
             assert loan is not None
-            if loan.state != "overdue" or k % 4 == 3:  # some stay overdue
+            if loan.state != "overdue" or k % 4 == 3 or loan_id in stays_overdue:
                 continue
             try:
                 loans.declare_default(session, loan_id, loan.bank_org, LOAN_AS_OF,
@@ -365,9 +380,20 @@ def seed_loans(
             _replayed(session, "default", loan_id, LOAN_AS_OF, loan.bank_org)
             defaulted += 1
             claimed_on = LOAN_AS_OF + dt.timedelta(days=5)
-            loans.claim(session, loan_id, loan.bank_org, claimed_on, replayed_by=FINANCE)
+            claim = loans.claim(session, loan_id, loan.bank_org, claimed_on, replayed_by=FINANCE)
             _replayed(session, "claim", loan_id, claimed_on, loan.bank_org)
             claims += 1
+            session.commit()
+            if k % 3 == 1:  # some claims still wait for the insurer or guarantor
+                continue
+            # The insurer or guarantor confirms and pays its part, then the fund pays.
+            partner_on = claimed_on + dt.timedelta(days=3)
+            paid_on = claimed_on + dt.timedelta(days=8)
+            for service, verb in ((claim_flow.confirm, "confirm"), (claim_flow.pay_share, "pay")):
+                service(session, claim.id, loan.partner_org, partner_on, replayed_by=FINANCE)
+                _replayed(session, f"claims.{verb}", loan_id, partner_on, loan.partner_org)
+            claim_flow.approve(session, claim.id, FINANCE, paid_on, replayed_by=FINANCE)
+            _replayed(session, "claims.approve", loan_id, paid_on, FINANCE)
             session.commit()
             if k % 2 == 0 and loan.defaulted_fen:
                 amount = loan.defaulted_fen * rng.randint(15, 60) // 100

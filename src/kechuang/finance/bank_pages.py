@@ -32,7 +32,7 @@ router = APIRouter(include_in_schema=False)
 register_templates("kechuang.finance")
 Lender = require("bank")
 # The queue's sections, in the order a loan moves through them.
-QUEUE = ("applied", "approved", "overdue", "disbursed", "defaulted", "compensated")
+QUEUE = ("applied", "approved", "overdue", "disbursed", "defaulted", "claimed", "compensated")
 MAX_BYTES = 1_000_000  # under the app's 1 MiB body limit (kechuang.http.limits)
 
 

@@ -132,6 +132,28 @@ def repayment(
                 created_by=actor, occurred_at=_moment(on))  # fmt: skip
 
 
+def partner_share(
+    session: Session,
+    loan_id: int,
+    bank_org: str,
+    partner_org: str,
+    part_fen: int,
+    on: dt.date,
+    actor: str,
+) -> PostResult | None:
+    """The insurer or guarantor pays its part of a confirmed claim to the bank: that much of
+    the defaulted principal is written off (idempotent: one entry per loan)."""
+    if part_fen == 0:
+        return None
+    lines = {loan_account(loan_id): -part_fen, org_account(partner_org): -part_fen,
+             f"{org_account(partner_org)}:loss": part_fen,
+             org_account(bank_org): part_fen}  # fmt: skip
+    return post(session, f"{loan_account(loan_id)}:compensation:partner",
+                [(code, amount) for code, amount in sorted(lines.items()) if amount],
+                "compensation", "代偿：保险或担保机构支付分担部分", reference=("loan", loan_id),
+                created_by=actor, occurred_at=_moment(on))  # fmt: skip
+
+
 def compensation(
     session: Session,
     loan_id: int,
@@ -142,30 +164,23 @@ def compensation(
     on: dt.date,
     actor: str,
 ) -> PostResult:
-    """Write off the defaulted principal; the fund and the partner pay their parts to the bank.
+    """The fund pays its part of an approved claim to the bank, and the rest of the defaulted
+    principal (the bank's own part) is written off: with `partner_share` posted before, the
+    whole loss is off the loan and on each party's loss account.
 
     `orgs` maps the institution parties (bank, insurer/guarantor) to their orgs; `parts` maps
     every party to its part of the loss.
     """
-    loss = sum(parts.values())
     bank = orgs["bank"]
-    lines: dict[str, int] = {loan_account(loan_id): -loss}
-    paid_to_bank = 0
-    for party, part in parts.items():
-        if part == 0:
-            continue
-        if party == fund_party:
-            lines[fund_account(fund_code)] = lines.get(fund_account(fund_code), 0) - part
-            lines[f"{fund_account(fund_code)}:loss"] = part
-            paid_to_bank += part
-        elif party == "bank":
-            lines[f"{org_account(bank)}:loss"] = lines.get(f"{org_account(bank)}:loss", 0) + part
-        else:
-            lines[org_account(orgs[party])] = lines.get(org_account(orgs[party]), 0) - part
-            lines[f"{org_account(orgs[party])}:loss"] = part
-            paid_to_bank += part
-    if paid_to_bank:
-        lines[org_account(bank)] = lines.get(org_account(bank), 0) + paid_to_bank
+    fund_part = sum(part for party, part in parts.items() if party == fund_party)
+    bank_part = sum(part for party, part in parts.items() if party == "bank")
+    lines: dict[str, int] = {loan_account(loan_id): -(fund_part + bank_part)}
+    if fund_part:
+        lines[fund_account(fund_code)] = -fund_part
+        lines[f"{fund_account(fund_code)}:loss"] = fund_part
+        lines[org_account(bank)] = fund_part
+    if bank_part:
+        lines[f"{org_account(bank)}:loss"] = bank_part
     return post(session, f"{loan_account(loan_id)}:compensation",
                 [(code, amount) for code, amount in sorted(lines.items()) if amount],
                 "compensation", "代偿：损失按风险分担比例分摊", reference=("loan", loan_id),

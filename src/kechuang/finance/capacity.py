@@ -1,9 +1,9 @@
 """Fund capacity: a fund of size S with leverage k may back at most S x k of loan principal.
 
 Exposure counts the principal still at risk: approved loans at their principal, disbursed and
-overdue loans at their outstanding principal, defaulted loans at the defaulted principal until
-they are compensated. Approval checks capacity while holding the fund row's write lock, so two
-approvals at once cannot both squeeze into the last room.
+overdue loans at their outstanding principal, defaulted loans (their claim filed or not) at the
+defaulted principal until they are compensated. Approval checks capacity while holding the fund
+row's write lock, so two approvals at once cannot both squeeze into the last room.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from kechuang.finance.tables import FinanceFund, Loan
 from kechuang.ledger import balance
 from kechuang.ledger.locking import begin_write
 
-AT_RISK = ("approved", "disbursed", "overdue", "defaulted")
+AT_RISK = ("approved", "disbursed", "overdue", "defaulted", "claimed")
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def lock_fund(session: Session, code: str) -> FinanceFund:
 def exposure_fen(session: Session, code: str) -> int:
     at_risk = case(
         (Loan.state == "approved", Loan.principal_fen),
-        (Loan.state == "defaulted", func.coalesce(Loan.defaulted_fen, 0)),
+        (Loan.state.in_(("defaulted", "claimed")), func.coalesce(Loan.defaulted_fen, 0)),
         else_=Loan.outstanding_fen,
     )
     total = session.scalar(
@@ -113,6 +113,9 @@ def reserve(session: Session, code: str, principal_fen: int) -> Capacity:
         raise Refused(
             f"fund {code} is full: backing {principal_fen} fen more would take its exposure to "
             f"{now.exposure_fen + principal_fen} fen, above its limit of {now.limit_fen} fen "
-            f"(size {fund.size_fen} fen x leverage {fund.leverage})"
+            f"(size {fund.size_fen} fen x leverage {fund.leverage})",
+            zh=f"资金 {code} 额度已满：再担保 {principal_fen} 分将使在保余额达 "
+            f"{now.exposure_fen + principal_fen} 分，超过上限 {now.limit_fen} 分"
+            f"（规模 {fund.size_fen} 分 × 放大倍数 {fund.leverage}）",
         )
     return now

@@ -30,7 +30,7 @@ from kechuang.domain.spreadsheet import csv_row
 from kechuang.finance import dating, fund_of_funds, importer, indicators
 from kechuang.finance.errors import FinanceError
 from kechuang.finance.products import ProductError, get_product, load_products
-from kechuang.finance.steps import FOF_STEPS, FUND_STEPS, LOAN_STEPS
+from kechuang.finance.steps import CLAIM_STEPS, FOF_STEPS, FUND_STEPS, LOAN_STEPS
 from kechuang.ledger import LedgerError
 from kechuang.store.engine import make_engine, make_sessionmaker
 from kechuang.workflow import clock
@@ -57,10 +57,17 @@ finance_app = typer.Typer(help=HELP, no_args_is_help=True)
 fund_app = typer.Typer(help="Compensation funds and guarantee programmes.", no_args_is_help=True)
 fof_app = typer.Typer(help="The future-industry fund of funds.", no_args_is_help=True)
 finance_app.add_typer(fund_app, name="fund")
+claims_app = typer.Typer(
+    help="Compensation claims: the insurer or guarantor confirms, disputes and pays its part; "
+    "an officer resolves a dispute, approves (the fund pays) or refuses.",
+    no_args_is_help=True,
+)
 finance_app.add_typer(fof_app, name="fof")
+finance_app.add_typer(claims_app, name="claims")
 add_step_commands(finance_app, LOAN_STEPS)
 add_step_commands(fund_app, FUND_STEPS)
 add_step_commands(fof_app, FOF_STEPS)
+add_step_commands(claims_app, CLAIM_STEPS)
 
 BY = typer.Option(..., "--by", help="Who does this (recorded with the change).")
 

@@ -80,10 +80,13 @@ def score(criteria: dict[str, int]) -> Decimal:
     unknown = sorted(set(criteria) - set(CRITERIA))
     if missing or unknown:
         raise Refused(f"criteria must be exactly {', '.join(CRITERIA)} (missing {missing}, "
-                      f"unknown {unknown})")  # fmt: skip
+                      f"unknown {unknown})",
+                      zh=f"评分项须恰为 {'、'.join(CRITERIA)}"
+                         f"（缺少 {missing}，多出 {unknown}）")  # fmt: skip
     for name, value in criteria.items():
         if not isinstance(value, int) or not 0 <= value <= 100:
-            raise Refused(f"criterion {name} is scored 0..100, got {value!r}")
+            raise Refused(f"criterion {name} is scored 0..100, got {value!r}",
+                          zh=f"评分项 {name} 须为 0-100 的整数，收到 {value!r}")  # fmt: skip
     total = sum(CRITERIA[name][0] * criteria[name] for name in CRITERIA)
     return Decimal(total).quantize(Decimal("0.01"))
 
@@ -102,11 +105,13 @@ def apply(
 ) -> SubFund:
     """A sub-fund's application, scored; the fund's share may not exceed half of it."""
     if target_size_fen <= 0 or requested_fen <= 0:
-        raise Refused("target size and requested commitment are positive amounts")
+        raise Refused("target size and requested commitment are positive amounts",
+                      zh="目标规模与申请出资须为正数")  # fmt: skip
     if requested_fen > target_size_fen * MAX_FUND_SHARE:
-        raise Refused(f"the fund of funds takes at most {MAX_FUND_SHARE:.0%} of a sub-fund")
+        raise Refused(f"the fund of funds takes at most {MAX_FUND_SHARE:.0%} of a sub-fund",
+                      zh=f"母基金出资不超过子基金规模的 {MAX_FUND_SHARE:.0%}")  # fmt: skip
     if not name.strip() or not manager.strip():
-        raise Refused("a sub-fund has a name and a manager")
+        raise Refused("a sub-fund has a name and a manager", zh="子基金须有名称和管理人")
     row = SubFund(name=name.strip(), manager=manager.strip(), industry=industry,
                   target_size_fen=target_size_fen, requested_fen=requested_fen,
                   criteria=dict(criteria), score=str(score(criteria)), state="applied",
@@ -125,16 +130,20 @@ def _sub_fund(session: Session, sub_fund_id: int) -> SubFund:
         .execution_options(populate_existing=True)
     ).one_or_none()
     if row is None:
-        raise NotFound(f"no sub-fund {sub_fund_id}")
+        raise NotFound(f"no sub-fund {sub_fund_id}", zh=f"没有子基金 {sub_fund_id}")
     return row
 
 
 def decide(session: Session, sub_fund_id: int, approve: bool, actor: str) -> SubFund:
     row = _sub_fund(session, sub_fund_id)
     if row.state != "applied":
-        raise Refused(f"sub-fund {sub_fund_id} is {row.state}: already decided")
+        raise Refused(f"sub-fund {sub_fund_id} is {row.state}: already decided",
+                      zh=f"子基金 {sub_fund_id} 已决策（{row.state}）")  # fmt: skip
     if approve and Decimal(row.score) < PASS_MARK:
-        raise Refused(f"sub-fund {sub_fund_id} scored {row.score}, below the pass mark {PASS_MARK}")
+        raise Refused(
+            f"sub-fund {sub_fund_id} scored {row.score}, below the pass mark {PASS_MARK}",
+            zh=f"子基金 {sub_fund_id} 评分 {row.score}，低于通过线 {PASS_MARK}",
+        )
     row.state = "approved" if approve else "rejected"
     row.decided_by = actor
     return row
@@ -163,10 +172,11 @@ def _flow(
     found = session.scalars(select(FofFlow).where(FofFlow.key == key)).one_or_none()
     if found is not None:
         if (found.kind, found.amount_fen, found.sub_fund_id) != (kind, amount_fen, row.id):
-            raise Refused(f"key {key} was already used for another flow")
+            raise Refused(f"key {key} was already used for another flow",
+                          zh=f"幂等键 {key} 已用于另一笔记录")  # fmt: skip
         return found, False
     if amount_fen <= 0:
-        raise Refused("an amount is positive")
+        raise Refused("an amount is positive", zh="金额须为正数")
     latest = session.scalar(select(func.max(FofFlow.on)).where(FofFlow.sub_fund_id == row.id))
     last = max(row.applied_on, latest) if latest is not None else row.applied_on
     dating.follow(row, f"sub-fund {row.id}", on, last, replayed_by)
@@ -191,9 +201,12 @@ def commit(
     """认缴: total commitments stay within half of the sub-fund's target size."""
     row = _sub_fund(session, sub_fund_id)
     if row.state != "approved":
-        raise Refused(f"sub-fund {sub_fund_id} is {row.state}: only approved sub-funds")
+        raise Refused(f"sub-fund {sub_fund_id} is {row.state}: only approved sub-funds",
+                      zh=f"子基金 {sub_fund_id} 当前为 {row.state}："
+                         "仅已批准的子基金可认缴")  # fmt: skip
     if total(session, row.id, "commitment") + amount_fen > row.target_size_fen * MAX_FUND_SHARE:
-        raise Refused(f"commitments would exceed {MAX_FUND_SHARE:.0%} of the sub-fund's size")
+        raise Refused(f"commitments would exceed {MAX_FUND_SHARE:.0%} of the sub-fund's size",
+                      zh=f"认缴将超过子基金规模的 {MAX_FUND_SHARE:.0%}")  # fmt: skip
     return _flow(session, row, "commitment", key, amount_fen, on, actor, None, replayed_by)[0]
 
 
@@ -210,7 +223,7 @@ def call(
     """实缴: paid from the fund's cash (never below zero), at most the commitment."""
     row = _sub_fund(session, sub_fund_id)
     if total(session, row.id, "capital_call") + amount_fen > total(session, row.id, "commitment"):
-        raise Refused("capital calls would exceed the commitment")
+        raise Refused("capital calls would exceed the commitment", zh="实缴将超过认缴额")
     flow, created = _flow(session, row, "capital_call", key, amount_fen, on, actor, None,
                           replayed_by)  # fmt: skip
     if created:
@@ -242,7 +255,8 @@ def invest(
         raise Refused(str(exc)) from None
     row = _sub_fund(session, sub_fund_id)
     if row.state != "approved":
-        raise Refused(f"sub-fund {sub_fund_id} is {row.state}")
+        raise Refused(f"sub-fund {sub_fund_id} is {row.state}",
+                      zh=f"子基金 {sub_fund_id} 当前为 {row.state}，不能登记投资")  # fmt: skip
     return _flow(session, row, "investment", key, amount_fen, on, actor, code, replayed_by)[0]
 
 

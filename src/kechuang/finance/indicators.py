@@ -2,9 +2,10 @@
 
 enterprises served (distinct USCCs with a disbursed loan), loans, credit granted (principal
 disbursed), outstanding (principal still owed: current and overdue loans, and defaulted loans
-not yet compensated), non-performing balance (overdue and defaulted; overdue counts as
-non-performing, which is conservative) and the NPL ratio, compensation paid by each party net
-of recoveries, and each fund's usage. Every query can be limited to what a caller may see.
+not yet compensated, their claim filed or not), non-performing balance (overdue and defaulted;
+overdue counts as non-performing, which is conservative) and the NPL ratio, compensation paid
+by each party on claims the fund has paid, net of recoveries, and each fund's usage. Every
+query can be limited to what a caller may see.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ DIMENSIONS: dict[str, ColumnElement[Any]] = {
     "bank": Loan.bank_org.expression,
     "district": Loan.district.expression,
 }
-DISBURSED = ("disbursed", "overdue", "repaid", "defaulted", "compensated", "closed")
+DISBURSED = ("disbursed", "overdue", "repaid", "defaulted", "claimed", "compensated", "closed")
 
 
 @dataclass
@@ -53,7 +54,7 @@ class Row:
 def _outstanding() -> ColumnElement[Any]:
     return case(
         (Loan.state.in_(("disbursed", "overdue")), Loan.outstanding_fen),
-        (Loan.state == "defaulted", func.coalesce(Loan.defaulted_fen, 0)),
+        (Loan.state.in_(("defaulted", "claimed")), func.coalesce(Loan.defaulted_fen, 0)),
         else_=0,
     )
 
@@ -61,7 +62,7 @@ def _outstanding() -> ColumnElement[Any]:
 def _npl() -> ColumnElement[Any]:
     return case(
         (Loan.state == "overdue", Loan.outstanding_fen),
-        (Loan.state == "defaulted", func.coalesce(Loan.defaulted_fen, 0)),
+        (Loan.state.in_(("defaulted", "claimed")), func.coalesce(Loan.defaulted_fen, 0)),
         else_=0,
     )
 
@@ -104,6 +105,8 @@ def _add_compensation(
     grouped = key if key is not None else Loan.id
     for source, sign in ((Claim, 1), (Recovery, -1)):
         query = select(grouped, source.parts).join(Loan, Loan.id == source.loan_id).where(where)
+        if source is Claim:  # a claim counts once the fund has paid it (the parties paid first)
+            query = query.where(Claim.state == "paid")
         for name, parts in session.execute(query):
             row = rows.setdefault(name if key is not None else None, Row(name))
             for party, fen in parts.items():

@@ -1,7 +1,12 @@
 """The loan lifecycle: its state machine (python-statemachine) and its event table (LoanEvent).
 
-applied → refused | approved → disbursed ⇄ overdue → defaulted → compensated → closed
+applied → refused | approved → disbursed ⇄ overdue → defaulted ⇄ claimed → compensated → closed
                                disbursed | overdue → repaid
+
+`file_claim` (the bank files its claim) and `compensate` (the fund pays the approved claim, the
+insurer or guarantor having confirmed and paid its share first) are driven by the claim's own
+machine (kechuang.finance.claims); `reopen` takes a loan back to defaulted when an officer
+refuses its claim, so that the bank may file it again before the deadline.
 
 The workflow kernel (kechuang.workflow.machines) drives it through `LOAN`; `fire` only adds the
 business day and the replaying officer to the LoanEvent line the kernel appends, in the caller's
@@ -31,6 +36,7 @@ class LoanFlow(StateMachine):
     overdue = State()
     repaid = State(final=True)
     defaulted = State()
+    claimed = State()
     compensated = State()
     closed = State(final=True)
 
@@ -41,7 +47,9 @@ class LoanFlow(StateMachine):
     cure = overdue.to(disbursed)
     settle = disbursed.to(repaid) | overdue.to(repaid)
     declare_default = overdue.to(defaulted)
-    compensate = defaulted.to(compensated)
+    file_claim = defaulted.to(claimed)
+    reopen = claimed.to(defaulted)
+    compensate = claimed.to(compensated)
     close = compensated.to(closed)
 
 
@@ -49,12 +57,14 @@ NAMES = {
     "applied": ("已申请", "applied"), "refused": ("已拒绝", "refused"),
     "approved": ("已审批", "approved"), "disbursed": ("已放款", "disbursed"),
     "overdue": ("逾期", "overdue"), "repaid": ("已结清", "repaid"),
-    "defaulted": ("已违约", "defaulted"), "compensated": ("已代偿", "compensated"),
+    "defaulted": ("已违约", "defaulted"), "claimed": ("已申请代偿", "claimed"),
+    "compensated": ("已代偿", "compensated"),
     "closed": ("已关闭", "closed"),
     "refuse": ("拒绝", "refuse"), "approve": ("审批通过", "approve"),
     "disburse": ("放款", "disburse"), "fall_overdue": ("转为逾期", "fall overdue"),
     "cure": ("逾期补还", "cure"), "settle": ("结清", "settle"),
     "declare_default": ("认定违约", "declare default"), "compensate": ("代偿", "compensate"),
+    "file_claim": ("申请代偿", "file a claim"), "reopen": ("退回重报", "reopen"),
     "close": ("关闭", "close"),
 }  # fmt: skip
 

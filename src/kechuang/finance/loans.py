@@ -31,7 +31,15 @@ from kechuang.finance.errors import BadDay, NotFound, Refused
 from kechuang.finance.facts import admit, history
 from kechuang.finance.products import TIERS, Product, ProductError, get_product
 from kechuang.finance.schedule import build_schedule, round_half_up
-from kechuang.finance.tables import Claim, Instalment, Loan, LoanEvent, Recovery, Repayment
+from kechuang.finance.tables import (
+    Claim,
+    ClaimEvent,
+    Instalment,
+    Loan,
+    LoanEvent,
+    Recovery,
+    Repayment,
+)
 from kechuang.ledger.locking import begin_write
 from kechuang.workflow.machines import check
 
@@ -76,6 +84,9 @@ def last_day(session: Session, loan: Loan) -> dt.date:
         select(LoanEvent.on.label("day")).where(LoanEvent.loan_id == loan.id),
         select(Repayment.recorded_on).where(Repayment.loan_id == loan.id),
         select(Recovery.recorded_on).where(Recovery.loan_id == loan.id),
+        select(ClaimEvent.on)
+        .join(Claim, Claim.id == ClaimEvent.claim_id)
+        .where(Claim.loan_id == loan.id),
     ).subquery()
     latest = session.scalar(select(func.max(days.c.day)))
     return max(loan.applied_on, latest) if latest is not None else loan.applied_on
@@ -90,10 +101,13 @@ def _check_terms(product: Product, app: Application) -> None:
     if not limits.amount_min_fen <= app.principal_fen <= limits.amount_max_fen:
         raise Refused(
             f"product {product.id} lends {limits.amount_min_yuan}..{limits.amount_max_yuan} yuan "
-            f"({limits.reference}); asked {Decimal(app.principal_fen) / 100} yuan"
+            f"({limits.reference}); asked {Decimal(app.principal_fen) / 100} yuan",
+            zh=f"产品 {product.id} 贷款金额为 {limits.amount_min_yuan}-{limits.amount_max_yuan} 元"
+            f"（{limits.reference}）；申请 {Decimal(app.principal_fen) / 100} 元",
         )
     if not 1 <= app.term_months <= limits.term_months_max:
-        raise Refused(f"product {product.id} has terms of 1..{limits.term_months_max} months")
+        raise Refused(f"product {product.id} has terms of 1..{limits.term_months_max} months",
+                      zh=f"产品 {product.id} 期限为 1-{limits.term_months_max} 个月")  # fmt: skip
     if app.method not in product.doc.methods:
         raise Refused(f"product {product.id} repays by {', '.join(product.doc.methods)}")
     if product.kind == "guarantee" and app.tier not in TIERS:
@@ -150,7 +164,8 @@ def apply(
     if admission is None:
         if not history(session.connection(), uscc, 1990, year + 1):
             raise NotFound(f"no enterprise {uscc} in the store")
-        raise Refused(f"enterprise {uscc} has no stored facts for {year}: import them first")
+        raise Refused(f"enterprise {uscc} has no stored facts for {year}: import them first",
+                      zh=f"企业 {uscc} 没有 {year} 年度数据，请先导入")  # fmt: skip
     facts = admission.verdict
     district = None
     name = uscc
@@ -206,7 +221,7 @@ def refuse(
 ) -> Loan:
     loan = locked_loan(session, loan_id)
     if not reason.strip():
-        raise Refused("a refusal gives its reason")
+        raise Refused("a refusal gives its reason", zh="拒绝须写明理由")
     check(lifecycle.LOAN, loan, "refuse")
     _follow(session, loan, on, replayed_by)
     lifecycle.fire(session, loan, "refuse", actor, on, reason, replayed_by)
@@ -307,16 +322,18 @@ def repay(
     ).one_or_none()
     if found is not None:
         if found.principal_fen + found.interest_fen != amount_fen:
-            raise Refused(f"repayment {bank_ref} of loan {loan_id} had another amount")
+            raise Refused(f"repayment {bank_ref} of loan {loan_id} had another amount",
+                          zh=f"贷款 {loan_id} 的还款 {bank_ref} 已按另一金额登记")  # fmt: skip
         if received_on is not None and received_on != found.received_on:
             raise Refused(
                 f"repayment {bank_ref} of loan {loan_id} was received on {found.received_on}"
             )
         return found
     if loan.state not in ("disbursed", "overdue"):
-        raise Refused(f"loan {loan_id} is {loan.state}: it takes no repayments")
+        raise Refused(f"loan {loan_id} is {loan.state}: it takes no repayments",
+                      zh=f"贷款 {loan_id} 当前状态不能登记还款")  # fmt: skip
     if amount_fen <= 0:
-        raise Refused("a repayment is a positive amount")
+        raise Refused("a repayment is a positive amount", zh="还款金额须为正数")
     previous = session.scalar(
         select(func.max(Repayment.received_on)).where(Repayment.loan_id == loan_id)
     )
@@ -351,7 +368,8 @@ def repay(
                 loan.ever_overdue = True
                 loan.overdue_year = loan.overdue_year or row.due_on.year
     if left > 0:
-        raise Refused(f"loan {loan_id} owes {amount_fen - left} fen; {left} fen too much")
+        raise Refused(f"loan {loan_id} owes {amount_fen - left} fen; {left} fen too much",
+                      zh=f"贷款 {loan_id} 尚欠 {amount_fen - left} 分，多出 {left} 分")  # fmt: skip
     repayment = Repayment(loan_id=loan_id, bank_ref=bank_ref, received_on=received,
                           principal_fen=principal, interest_fen=interest, recorded_by=actor,
                           recorded_on=on, recorded_at=dating.now(),
@@ -417,7 +435,9 @@ def declare_default(
     if not late or (on - late[0].due_on).days < days:
         raise Refused(
             f"loan {loan_id} defaults after {days} days overdue "
-            f"({product.doc.default_after_overdue_days.reference})"
+            f"({product.doc.default_after_overdue_days.reference})",
+            zh=f"贷款 {loan_id} 逾期满 {days} 天方可认定违约"
+            f"（{product.doc.default_after_overdue_days.reference}）",
         )
     _follow(session, loan, on, replayed_by)
     deadline = add_working_days(on, product.doc.claim_deadline_working_days.value)
@@ -446,24 +466,36 @@ def claim_parts(loan: Loan) -> dict[str, int]:
 def claim(
     session: Session, loan_id: int, actor: str, on: dt.date, *, replayed_by: str | None = None
 ) -> Claim:
-    """The compensation claim: the defaulted principal split by the loan's shares, paid out."""
+    """The bank files its compensation claim: the defaulted principal split by the loan's shares
+    (kechuang.finance.claims takes it on: the partner confirms and pays, the fund pays). A claim
+    an officer refused is filed again with the same split."""
+    from kechuang.finance import claims  # claims drives the loan through this module
+
     loan = locked_loan(session, loan_id)
-    check(lifecycle.LOAN, loan, "compensate")
+    check(lifecycle.LOAN, loan, "file_claim")
     assert loan.claim_deadline is not None and loan.defaulted_fen is not None
     if on > loan.claim_deadline:
+        reference = product_of(loan).doc.claim_deadline_working_days.reference
         raise Refused(
             f"loan {loan_id}: compensation had to be claimed by {loan.claim_deadline} "
-            f"({product_of(loan).doc.claim_deadline_working_days.reference})"
+            f"({reference})",
+            zh=f"贷款 {loan_id}：代偿须于 {loan.claim_deadline} 前申请（{reference}）",
         )
     _follow(session, loan, on, replayed_by)
-    product = product_of(loan)
     parts = claim_parts(loan)
-    row = Claim(loan_id=loan_id, claimed_on=on, loss_fen=loan.defaulted_fen, parts=parts,
-                claimed_by=actor)  # fmt: skip
-    session.add(row)
-    books.compensation(session, loan.id, loan.fund_code, orgs_of(loan, product), parts,
-                       product.fund_party, on, actor)  # fmt: skip
-    lifecycle.fire(session, loan, "compensate", actor, on, f"代偿 {parts}", replayed_by)
+    row = claims.of_loan(session, loan_id)
+    if row is None:
+        row = Claim(loan_id=loan_id, claimed_on=on, loss_fen=loan.defaulted_fen, parts=parts,
+                    claimed_by=actor, state="filed")  # fmt: skip
+        session.add(row)
+        session.flush()
+        reason = f"申请代偿 {parts}"
+    else:
+        claims.fire(session, row, "refile", actor, on, f"重新申请代偿 {parts}")
+        row.claimed_on, row.claimed_by, row.parts = on, actor, parts
+        row.decision_reason = None
+        reason = f"重新申请代偿 {parts}"
+    lifecycle.fire(session, loan, "file_claim", actor, on, reason, replayed_by)
     return row
 
 
@@ -489,14 +521,18 @@ def recover(
     ).one_or_none()
     if found is not None:
         if found.amount_fen != amount_fen:
-            raise Refused(f"recovery {bank_ref} of loan {loan_id} was recorded with another amount")
+            raise Refused(
+                f"recovery {bank_ref} of loan {loan_id} was recorded with another amount",
+                zh=f"贷款 {loan_id} 的追偿 {bank_ref} 已按另一金额登记",
+            )
         if received_on is not None and received_on != found.received_on:
             raise Refused(
                 f"recovery {bank_ref} of loan {loan_id} was received on {found.received_on}"
             )
         return found
     if loan.state != "compensated":
-        raise Refused(f"loan {loan_id} is {loan.state}: recoveries follow compensation")
+        raise Refused(f"loan {loan_id} is {loan.state}: recoveries follow compensation",
+                      zh=f"贷款 {loan_id} 尚未代偿，不能登记追偿回收")  # fmt: skip
     claimed = session.scalars(select(Claim).where(Claim.loan_id == loan_id)).one()
     earlier = list(session.scalars(select(Recovery).where(Recovery.loan_id == loan_id)))
     received = _received(on, received_on, [
@@ -512,7 +548,8 @@ def recover(
     try:
         parts = split_recovery(amount_fen, shares, open_parts)
     except ValueError as exc:
-        raise Refused(f"loan {loan_id}: {exc}") from None
+        raise Refused(f"loan {loan_id}: {exc}",
+                      zh=f"贷款 {loan_id}：追偿金额超过尚未收回的损失") from None  # fmt: skip
     row = Recovery(loan_id=loan_id, bank_ref=bank_ref, received_on=received, amount_fen=amount_fen,
                    parts=parts, recorded_by=actor, recorded_on=on, recorded_at=dating.now(),
                    replayed_by=replayed_by)  # fmt: skip
@@ -535,7 +572,7 @@ def close(
     """Recoveries are finished: the loan is closed with what is still lost written off."""
     loan = locked_loan(session, loan_id)
     if not reason.strip():
-        raise Refused("closing a loan gives its reason")
+        raise Refused("closing a loan gives its reason", zh="结案须写明理由")
     check(lifecycle.LOAN, loan, "close")
     _follow(session, loan, on, replayed_by)
     lifecycle.fire(session, loan, "close", actor, on, reason, replayed_by)

@@ -1,5 +1,6 @@
 """The insurer's and the guarantor's view of tech finance: their own loans, premiums or fees,
-and their share of every loss and recovery.
+and their share of every loss and recovery; the claims on their loans, each with its split to
+the fen and the forms of the steps it allows now (confirm, dispute, pay: finance.steps).
 
 An insurer (role `insurer`) sees the risk-shared loans it insures; a guarantor (role
 `guarantor`) the guaranteed loans it stands behind: in both cases the loans whose `partner_org`
@@ -89,7 +90,9 @@ def book(session: Session, who: Principal) -> Book:
     losses: dict[int, int] = {}
     recovered: dict[int, int] = {}
     if ids:
-        for claim in session.scalars(select(Claim).where(Claim.loan_id.in_(ids))):
+        # Its share of a loss counts once it has paid it (finance.claims).
+        paid = select(Claim).where(Claim.loan_id.in_(ids), Claim.partner_paid_on.is_not(None))
+        for claim in session.scalars(paid):
             losses[claim.loan_id] = int(claim.parts.get(who.role, 0))
         for rec in session.scalars(select(Recovery).where(Recovery.loan_id.in_(ids))):
             recovered[rec.loan_id] = recovered.get(rec.loan_id, 0) + int(rec.parts.get(who.role, 0))
@@ -124,4 +127,10 @@ def partner_loans_api(
 def partner_page(
     request: Request, who: Principal = Depends(Partner), session: Session = Depends(db)
 ) -> Response:
-    return render(request, "finance/partner.html", {"book": book(session, who), "who": who})
+    from kechuang.finance.claim_preview import views
+
+    claims = views(session, select(Claim).where(partner_filter(who)).order_by(Claim.id.desc()))
+    done = request.query_params.get("done")
+    return render(request, "finance/partner.html",
+                  {"book": book(session, who), "who": who, "claims": claims,
+                   "done": done})  # fmt: skip

@@ -31,7 +31,7 @@ from sqlalchemy import ColumnElement, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from kechuang.accounts.service import Principal
-from kechuang.finance import fund_of_funds, indicators
+from kechuang.finance import fund_of_funds, indicators, officer_pages
 from kechuang.finance.claim_preview import preview
 from kechuang.finance.errors import NotFound
 from kechuang.finance.partners import PARTNER_ROLES, partner_filter
@@ -53,7 +53,7 @@ Viewer = require("officer", "analyst", "admin", "bank", "enterprise", *PARTNER_R
 Reader = require(*READERS)
 PortfolioViewer = require("officer", "analyst", "admin", "bank", *PARTNER_ROLES)
 State = Literal["applied", "refused", "approved", "disbursed", "overdue", "repaid", "defaulted",
-                "compensated", "closed"]  # fmt: skip
+                "claimed", "compensated", "closed"]  # fmt: skip
 
 
 def loan_filter(who: Principal) -> ColumnElement[bool]:
@@ -148,6 +148,7 @@ def loan_api(
 
 
 mount_steps(router, STEPS)
+router.include_router(officer_pages.router)
 # What a form's redirect says was done (`?done=<step>`), in the page's language.
 LABELS = {step.name: step.label for step in STEPS}
 

@@ -181,8 +181,26 @@ class LoanDetail(LoanOut):
     repayments: list[MoneyFactOut]
     claimed_on: dt.date | None
     claim_parts: dict[str, int] | None
+    claim_id: int | None = None
+    claim_state: str | None = None
     recoveries: list[MoneyFactOut]
     recovered_fen: int
+
+
+class ClaimOut(BaseModel):
+    """A compensation claim: its split to the fen and where it stands."""
+
+    id: int
+    loan_id: int
+    state: str
+    claimed_on: dt.date
+    claimed_by: str
+    loss_fen: int
+    parts: dict[str, int]
+    dispute_reason: str | None
+    decision_reason: str | None
+    partner_paid_on: dt.date | None
+    paid_on: dt.date | None
 
 
 class OverdueOut(BaseModel):
@@ -213,6 +231,12 @@ class FofFlowOut(BaseModel):
     kind: str
     on: dt.date
     amount_fen: int
+
+
+class CapitalOut(BaseModel):
+    key: str
+    amount_fen: int
+    cash_fen: int  # the fund of funds' cash after it
 
 
 class ReturnsOut(BaseModel):
@@ -251,5 +275,6 @@ def loan_detail(session: Session, loan: Any) -> LoanDetail:
                   for i in loans.instalments(session, loan.id)],
         repayments=[_fact(r) for r in repayments], claimed_on=claim.claimed_on if claim else None,
         claim_parts=claim.parts if claim else None, recoveries=recoveries,
+        claim_id=claim.id if claim else None, claim_state=claim.state if claim else None,
         recovered_fen=sum(r.amount_fen for r in recoveries),
     )  # fmt: skip

@@ -1,5 +1,9 @@
 """Every state-changing step of tech finance, declared once (API, loan page forms, CLI).
 
+Claims (`kechuang finance claims <verb>`, `POST /api/v1/finance/claims/{claim_id}/<verb>`, forms
+on /finance/claims/{claim_id}): the insurer or guarantor sharing the loan's risk confirms or
+disputes and pays its part; an officer resolves a dispute, approves (the fund pays) or refuses.
+
 Loans: apply (the lending bank, or an enterprise for itself from /finance/apply), approve,
 refuse, disburse, repay, default, claim, recover, close (the lending bank,
 `kechuang finance <verb>`, `POST /api/v1/finance/loans/{loan_id}/<verb>`), and the officers'
@@ -20,13 +24,16 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kechuang.finance import capacity, dating, fund_of_funds, lifecycle, loans
+from kechuang.finance import capacity, claims, dating, fund_of_funds, lifecycle, loans
 from kechuang.finance import schemas as s
 from kechuang.finance.errors import NotFound, Refused
+from kechuang.finance.partners import PARTNER_ROLES, partner_filter
 from kechuang.finance.products import ProductError, get_product
-from kechuang.finance.tables import Loan, SubFund
+from kechuang.finance.tables import Claim, Loan, SubFund
+from kechuang.ledger import balance
 from kechuang.workflow.errors import Forbidden, Invalid
 from kechuang.workflow.steps import (
     REPLAY_ROLES,
@@ -110,6 +117,24 @@ def own_loan(session: Session, actor: Actor, keys: Mapping[str, Any]) -> Loan:
     raise NotFound(f"no loan {keys['loan_id']} here", zh=f"没有贷款 {keys['loan_id']}")
 
 
+def visible_claim(session: Session, actor: Actor, keys: Mapping[str, Any]) -> Claim:
+    """The claim if the caller is an officer, the lending bank (to read), or the insurer or
+    guarantor sharing the loan's risk; NotFound otherwise, even for another partner."""
+    claim = session.get(Claim, keys["claim_id"])
+    if claim is not None:
+        loan = session.get(Loan, claim.loan_id)
+        assert loan is not None
+        if actor.role in OFFICIALS or replaying(actor):
+            return claim
+        if actor.role == "bank" and actor.principal.org and loan.bank_org == actor.principal.org:
+            return claim
+        if actor.role in PARTNER_ROLES and session.scalar(
+            select(Loan.id).where(Loan.id == loan.id, partner_filter(actor.principal))
+        ):
+            return claim
+    raise NotFound(f"no claim {keys['claim_id']} here", zh=f"没有代偿申请 {keys['claim_id']}")
+
+
 def sub_fund(session: Session, actor: Actor, keys: Mapping[str, Any]) -> SubFund:
     row = session.get(SubFund, keys["sub_fund_id"])
     if row is None:
@@ -126,9 +151,20 @@ LOAN = Subject(
 )  # fmt: skip
 LOAN_BOOK = Subject("loans", (), _none, api_path=API)
 FUNDS = Subject("fund", (), _none, api_path=f"{API}/funds")
-SUB_FUNDS = Subject("sub_fund", (), _none, api_path=f"{API}/sub-funds")
+CLAIM = Subject(
+    "claim", (Key("claim_id", help="Claim id"),), visible_claim,
+    api_path=f"{API}/claims/{{claim_id}}", page_path="/finance/claims/{claim_id}",
+    flow=claims.CLAIM,
+)  # fmt: skip
+FOF_PAGE = "/officer/finance/fof"
+FOF = Subject("fund_of_funds", (), _none, api_path=f"{API}/fof", page_path=f"{FOF_PAGE}/fund",
+              return_to=FOF_PAGE)  # fmt: skip
+SUB_FUNDS = Subject("sub_fund", (), _none, api_path=f"{API}/sub-funds",
+                    page_path=f"{FOF_PAGE}/sub-funds", return_to=FOF_PAGE)  # fmt: skip
 SUB_FUND = Subject("sub_fund", (Key("sub_fund_id", help="Sub-fund id"),), sub_fund,
-                   api_path=f"{API}/sub-funds/{{sub_fund_id}}")  # fmt: skip
+                   api_path=f"{API}/sub-funds/{{sub_fund_id}}",
+                   page_path=f"{FOF_PAGE}/sub-funds/{{sub_fund_id}}",
+                   return_to=FOF_PAGE + "#sub-fund-{sub_fund_id}")  # fmt: skip
 
 
 # -- loans ------------------------------------------------------------------------------------
@@ -226,8 +262,10 @@ LOAN_STEPS: tuple[Step[Any, Any], ...] = (
                "Declare the loan in default (after the product's overdue days).",
                _on_loan(loans.declare_default), event="declare_default", danger=True),
     _loan_step("finance.claim", Label("申请代偿", "Claim compensation"),
-               "Claim compensation: the loss split by the loan's risk shares, paid out.",
-               _on_loan(loans.claim), event="compensate"),
+               "File the compensation claim: the loss split by the loan's risk shares; the "
+               "insurer or guarantor confirms and pays its part, then an officer approves and "
+               "the fund pays (finance.claims).",
+               _on_loan(loans.claim), event="file_claim"),
     _loan_step("finance.recover", Label("登记追偿回收", "Record a recovery"),
                "Money recovered from the enterprise, shared back in the claim's shares "
                "(idempotent by ref); received_on is when it came back.",
@@ -240,6 +278,65 @@ LOAN_STEPS: tuple[Step[Any, Any], ...] = (
          label=Label("逾期检查", "Mark overdue loans"),
          summary="Mark loans with an instalment unpaid past its due date overdue (a replay "
                  "judges only loans whose whole history so far is replayed)."),
+)  # fmt: skip
+
+
+# -- claims: the insurer or guarantor, then an officer for the fund ---------------------------
+
+
+def _claim_out(claim: Claim) -> s.ClaimOut:
+    return s.ClaimOut.model_validate(claim, from_attributes=True)
+
+
+def _on_claim(service: Callable[..., Any]) -> Callable[[Context, Claim, NoInput], s.ClaimOut]:
+    def act(ctx: Context, claim: Claim, _: NoInput) -> s.ClaimOut:
+        on, replayed_by = business_day(ctx)
+        return _claim_out(service(ctx.session, claim.id, ctx.actor.name, on,
+                                  replayed_by=replayed_by))  # fmt: skip
+
+    return act
+
+
+def _claim_reason(service: Callable[..., Any]) -> Callable[[Context, Claim, s.ReasonIn], Any]:
+    def act(ctx: Context, claim: Claim, body: s.ReasonIn) -> s.ClaimOut:
+        on, replayed_by = business_day(ctx)
+        return _claim_out(service(ctx.session, claim.id, ctx.actor.name, on, body.reason,
+                                  replayed_by=replayed_by))  # fmt: skip
+
+    return act
+
+
+def _claim_step(
+    verb: str, roles: tuple[str, ...], label: Label, summary: str, act: Any, **options: Any
+) -> Step[Any, Any]:
+    return Step(
+        f"finance.claims.{verb}", subject=CLAIM, roles=roles,
+        input=options.pop("input", NoInput), act=act, output=s.ClaimOut, replayable=True,
+        tags=TAGS, summary=summary, label=label, event=options.pop("event", verb), **options,
+    )  # fmt: skip
+
+
+CLAIM_STEPS: tuple[Step[Any, Any], ...] = (
+    _claim_step("confirm", PARTNER_ROLES, Label("确认分担", "Confirm the claim"),
+                "The insurer or guarantor confirms the claim and its part of the loss.",
+                _on_claim(claims.confirm)),
+    _claim_step("dispute", PARTNER_ROLES, Label("提出异议", "Dispute the claim"),
+                "The insurer or guarantor disputes the claim, with the reason: nothing is paid "
+                "until an officer resolves the dispute or refuses the claim.",
+                _claim_reason(claims.dispute), input=s.ReasonIn, danger=True),
+    _claim_step("pay", PARTNER_ROLES, Label("支付分担部分", "Pay our share"),
+                "The insurer or guarantor pays its part of the confirmed claim to the bank "
+                "(one ledger entry).", _on_claim(claims.pay_share), event="pay_share"),
+    _claim_step("resolve", OFFICIALS, Label("异议处理：维持申请", "Resolve: the claim stands"),
+                "An officer resolves a dispute: the claim stands and goes back to the insurer "
+                "or guarantor to confirm.", _claim_reason(claims.resolve), input=s.ReasonIn),
+    _claim_step("approve", OFFICIALS, Label("审批并由资金池代偿", "Approve: the fund pays"),
+                "An officer approves a claim the insurer or guarantor confirmed and paid: the "
+                "fund pays its part and the loan is compensated.", _on_claim(claims.approve)),
+    _claim_step("refuse", OFFICIALS, Label("驳回代偿申请", "Refuse the claim"),
+                "An officer refuses a claim no money has moved on, with the reason; the loan "
+                "goes back to defaulted and the bank may file again before the deadline.",
+                _claim_reason(claims.refuse), input=s.ReasonIn, danger=True),
 )  # fmt: skip
 
 
@@ -261,6 +358,13 @@ def _fof_apply(ctx: Context, _: None, body: s.SubFundIn) -> s.SubFundOut:
                                body.target_size_fen, body.requested_fen, dict(body.criteria),
                                on, replayed_by=replayed_by)  # fmt: skip
     return s.SubFundOut.model_validate(row, from_attributes=True)
+
+
+def _capitalise(ctx: Context, _: None, body: s.FofFlowIn) -> s.CapitalOut:
+    on, _replayed_by = business_day(ctx)
+    fund_of_funds.capitalise(ctx.session, body.amount_fen, body.key, on, ctx.actor.name)
+    return s.CapitalOut(key=body.key, amount_fen=body.amount_fen,
+                        cash_fen=balance(ctx.session, fund_of_funds.FOF_CASH))  # fmt: skip
 
 
 def _decide(ctx: Context, row: SubFund, body: s.DecisionIn) -> s.SubFundOut:
@@ -304,6 +408,10 @@ FUND_STEPS: tuple[Step[Any, Any], ...] = (
 )  # fmt: skip
 
 FOF_STEPS: tuple[Step[Any, Any], ...] = (
+    Step("finance.fof.capitalise", subject=FOF, roles=OFFICIALS, input=s.FofFlowIn,
+         act=_capitalise, output=s.CapitalOut, replayable=True, tags=TAGS,
+         label=Label("母基金出资到位", "Pay capital in"),
+         summary="The city pays capital into the fund of funds (idempotent by key)."),
     Step("finance.fof.apply", subject=SUB_FUNDS, roles=OFFICIALS, input=s.SubFundIn,
          act=_fof_apply, output=s.SubFundOut, status_code=201, path="", replayable=True,
          tags=TAGS, label=Label("登记子基金申请", "Record a sub-fund application"),
@@ -325,4 +433,4 @@ FOF_STEPS: tuple[Step[Any, Any], ...] = (
                _fof_flow(fund_of_funds.value)),
 )  # fmt: skip
 
-STEPS: tuple[Step[Any, Any], ...] = LOAN_STEPS + FUND_STEPS + FOF_STEPS
+STEPS: tuple[Step[Any, Any], ...] = LOAN_STEPS + CLAIM_STEPS + FUND_STEPS + FOF_STEPS

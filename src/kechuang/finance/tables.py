@@ -41,6 +41,7 @@ LOAN_STATES = (
     "overdue",
     "repaid",
     "defaulted",
+    "claimed",
     "compensated",
     "closed",
 )
@@ -148,8 +149,13 @@ class Repayment(Base):
     replayed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
+CLAIM_STATES = ("filed", "disputed", "confirmed", "partner_paid", "paid", "refused")
+
+
 class Claim(Base):
-    """The compensation of a defaulted loan: the loss and each party's part of it."""
+    """The compensation claim of a defaulted loan: the loss and each party's part of it, and
+    where it stands (kechuang.finance.claims): filed by the bank, confirmed (or disputed) and
+    paid by the insurer or guarantor, approved and paid by the fund."""
 
     __tablename__ = "finance_claims"
 
@@ -159,6 +165,30 @@ class Claim(Base):
     loss_fen: Mapped[int] = mapped_column(BigInteger)
     parts: Mapped[dict[str, int]] = mapped_column(JSON)
     claimed_by: Mapped[str] = mapped_column(String(128))
+    # Claims before 0070 were paid in full when filed.
+    state: Mapped[str] = mapped_column(String(16), default="filed", server_default="paid")
+    # The insurer's or guarantor's reason while it disputes the claim (kept after resolution).
+    dispute_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The officer's reason for a refusal or a dispute's resolution.
+    decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    partner_paid_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    paid_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+
+
+class ClaimEvent(Base):
+    """The claim state machine's log: every move with who, on which day and why."""
+
+    __tablename__ = "finance_claim_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("finance_claims.id"), index=True)
+    event: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(128))
+    on: Mapped[dt.date] = mapped_column(Date)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(Text)
 
 
 class Recovery(Base):

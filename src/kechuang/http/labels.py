@@ -117,6 +117,7 @@ register(
         "overdue": ("逾期", "Overdue"),
         "repaid": ("已结清", "Repaid"),
         "defaulted": ("已违约", "Defaulted"),
+        "claimed": ("已申请代偿", "Claim filed"),
         "compensated": ("已代偿", "Compensated"),
         "closed": ("已核销结案", "Closed"),
     },
