@@ -2,7 +2,7 @@
 or guarantor, its share paid, approved and paid by the fund) and the claim event log.
 
 Revision ID: 0070_fin_roles
-Revises: 0080_inventor_account
+Revises: 0060_reach_apply
 Create Date: 2026-12-06 07:40:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0070_fin_roles"
-down_revision: str | None = "0080_inventor_account"
+down_revision: str | None = "0060_reach_apply"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

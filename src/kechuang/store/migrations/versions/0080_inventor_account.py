@@ -2,7 +2,7 @@
 inventor's read-only page shows exactly the results and payouts of that record.
 
 Revision ID: 0080_inventor_account
-Revises: 0060_reach_apply
+Revises: 0070_fin_roles
 Create Date: 2026-12-06 07:40:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0080_inventor_account"
-down_revision: str | None = "0060_reach_apply"
+down_revision: str | None = "0070_fin_roles"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
