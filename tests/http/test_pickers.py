@@ -81,3 +81,15 @@ def test_a_field_marked_as_a_picker_is_rendered_as_one() -> None:
     open_ = _form_field("counterparty", _LoanIn.model_fields["counterparty"], "en")
     assert (open_.kind, open_.picker, open_.picker_open) == ("picker", "enterprise", True)
     assert _form_field("note", _LoanIn.model_fields["note"], "zh").kind == "text"
+
+
+def test_the_finance_forms_name_banks_and_partners_through_pickers() -> None:
+    from kechuang.finance.schemas import ApplicationIn, OverdueIn
+
+    partner = _form_field("partner_org", ApplicationIn.model_fields["partner_org"], "zh")
+    assert (partner.kind, partner.picker, partner.picker_open) == (
+        "picker", "org:insurer+guarantor", True,
+    )  # fmt: skip
+    for model in (ApplicationIn, OverdueIn):
+        bank = _form_field("bank_org", model.model_fields["bank_org"], "zh")
+        assert (bank.kind, bank.picker, bank.required) == ("picker", "org:bank", False)

@@ -41,7 +41,14 @@ class ApplicationIn(StepInput):
         pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$", **described("Enterprise USCC", "统一社会信用代码")
     )
     partner_org: CleanLine = Field(
-        min_length=1, max_length=64, **described("Insurer or guarantor", "保险或担保机构")
+        min_length=1,
+        max_length=64,
+        **described(
+            "Insurer or guarantor",
+            "保险或担保机构",
+            picker="org:insurer+guarantor",
+            picker_open=True,
+        ),
     )
     bank_ref: CleanLine = Field(
         min_length=1, max_length=64, **described("The bank's loan reference", "银行贷款编号")
@@ -58,7 +65,9 @@ class ApplicationIn(StepInput):
         min_length=1,
         max_length=64,
         **described(
-            "The lending bank (an officer's replay; a bank's own by default)", "贷款银行（补录）"
+            "The lending bank (an officer's replay; a bank's own by default)",
+            "贷款银行（补录）",
+            picker="org:bank",
         ),
     )
 
@@ -79,7 +88,10 @@ class ReasonIn(StepInput):
 
 class OverdueIn(StepInput):
     bank_org: CleanLine | None = Field(
-        None, min_length=1, max_length=64, **described("Only this bank's loans", "仅此银行")
+        None,
+        min_length=1,
+        max_length=64,
+        **described("Only this bank's loans", "仅此银行", picker="org:bank"),
     )
 
 

@@ -39,13 +39,25 @@ Whole = Annotated[int, Strict()]
 Flag = Annotated[bool, Strict()]
 
 
-def described(en: str, zh: str, *, secret: bool = False) -> dict[str, Any]:
+def described(
+    en: str,
+    zh: str,
+    *,
+    secret: bool = False,
+    picker: str | None = None,
+    picker_open: bool = False,
+) -> dict[str, Any]:
     """Field(...) keywords naming an input for people: `Field(max_length=64, **described(
     "Login name", "登录名"))`. English is the description (CLI help, API docs), Chinese the
-    form's label; `secret` marks a password."""
+    form's label; `secret` marks a password; `picker` says what the field names, so that a form
+    lists the caller's choices (kechuang.http.pickers), as suggestions only when `picker_open`."""
     extra: dict[str, Any] = {"label_zh": zh}
     if secret:
         extra["secret"] = True
+    if picker is not None:
+        extra["picker"] = picker
+    if picker_open:
+        extra["picker_open"] = True
     return {"description": en, "json_schema_extra": extra}
 
 
