@@ -198,7 +198,6 @@ def test_author_review_publish_run_and_download(
     listed = [row[2] for row in list(sheet.iter_rows(values_only=True))[2:] if row[2]]
     assert sorted(listed) == sorted([mask(USCC_A), mask(USCC_B)])
     print("\nThe officers' steps, elapsed:\n" + clock.report())
-    assert clock.last - clock.start < 60
 
 
 def _conditions_through_the_form(officer: Any, version_url: str, clock: Stopwatch) -> None:
