@@ -45,7 +45,7 @@ COMMANDS = (
           "Serve the web app and the JSON API (http://HOST:PORT, API docs at /docs)."),
     Entry("db", "kechuang.store.commands", "The database: migrations and status."),
     Entry("policies", "kechuang.policies.commands",
-          "The policy pack: validate, list and show policies."),
+          "Policies: the shipped pack, and the workbench's versions (draft, review, publish)."),
     Entry("runs", "kechuang.screening.runs_cli",
           "Screening runs: start, publish (公示), objections, approval, payment."),
     Entry("notices", "kechuang.notices.commands",

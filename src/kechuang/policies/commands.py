@@ -23,7 +23,8 @@ from kechuang.rules.policy import ONCE_SCOPE_TEXT, Policy
 console = Console()
 errors = Console(stderr=True)
 policies_app = typer.Typer(
-    help="The policy pack: validate, list and show policies.", no_args_is_help=True
+    help="Policies: the shipped pack, and the workbench's versions (draft, review, publish).",
+    no_args_is_help=True,
 )
 
 
