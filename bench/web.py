@@ -89,7 +89,9 @@ def prepare(var: Path, enterprises: int) -> tuple[str, dict[str, str]]:
 
 
 def serve(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
-    argv = kechuang("serve", "--port", str(port), "--workers", str(workers), "--quiet")
+    argv = kechuang(
+        "serve", "--port", str(port), "--workers", str(workers), "--quiet", "--notices-every", "0"
+    )
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # Generous: on a loaded machine the first import of the app alone can take many seconds.
     deadline = time.monotonic() + 180

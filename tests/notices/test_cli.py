@@ -3,6 +3,8 @@ set by an officer, one sender pass delivers the publication notice; bad input ex
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from typer.testing import CliRunner
 
@@ -46,3 +48,37 @@ def test_bad_input_exits_2(published: int, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("KECHUANG_SMTP_SECURITY", "ssl3")
     assert runner.invoke(app, ["notices", "send"]).exit_code == 2
     assert runner.invoke(app, ["notices", "retry", "999"]).exit_code == 2
+
+
+def test_the_server_delivers_notices_without_a_second_command(
+    published: int, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`kechuang serve` starts the sender's pass every N seconds (`--notices-every`, default
+    30): a notice reaches the enterprise's mailbox while the server runs."""
+    from kechuang.notices.commands import senders, start_every
+
+    first = eligible_usccs()[0]
+    runner.invoke(
+        app, ["notices", "channels", first, "--email", "cfo@first.example.cn", "--email-on",
+              "--by", "officer1"],
+    )  # fmt: skip
+    smtp.start()
+    monkeypatch.setenv("KECHUANG_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("KECHUANG_SMTP_PORT", str(smtp.port))
+    monkeypatch.setenv("KECHUANG_SMTP_SECURITY", "none")
+    thread = start_every(1, *senders())
+    deadline = time.monotonic() + 60
+    while not smtp.inbox.received and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert thread.is_alive()
+    [(to, _message)] = smtp.inbox.received
+    assert to == ["cfo@first.example.cn"]
+
+
+def test_the_server_refuses_a_bad_mail_setting_before_listening(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KECHUANG_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("KECHUANG_SMTP_SECURITY", "ssl3")
+    result = runner.invoke(app, ["serve", "--port", "1"])
+    assert result.exit_code == 2 and "KECHUANG_SMTP_SECURITY" in result.output

@@ -4,6 +4,8 @@ deliveries, and set an enterprise's channels."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -68,6 +70,34 @@ def send_once(session: Session, email: EmailSender, sms: LoggingSms) -> delivery
     return delivery.Report(dispatched, report.sent, report.retried, report.dead)
 
 
+def senders() -> tuple[EmailSender, LoggingSms]:
+    """The channels from the environment (SettingsError names a bad setting)."""
+    settings = smtp_from()
+    retry_from()
+    return (SmtpSender(settings) if settings else NoSmtp()), LoggingSms()
+
+
+def start_every(seconds: int, email: EmailSender, sms: LoggingSms) -> threading.Thread:
+    """The sender's pass every `seconds` in a daemon thread, so that notices arrive while
+    `kechuang serve` runs without a second command (the caller reads the channels' settings
+    first, `senders`); a failed pass is logged and the next one tries again."""
+    log = logging.getLogger("kechuang.notices")
+
+    def loop() -> None:
+        engine = make_engine()
+        while True:
+            try:
+                with make_sessionmaker(engine)() as session:
+                    send_once(session, email, sms)
+            except Exception:  # a pass must never stop the server's sender
+                log.exception("notices: the sender's pass failed; trying again")
+            time.sleep(seconds)
+
+    thread = threading.Thread(target=loop, name="notices-sender", daemon=True)
+    thread.start()
+    return thread
+
+
 @notices_app.command("send")
 def send(
     every: int = typer.Option(
@@ -76,15 +106,12 @@ def send(
 ) -> None:
     """Deliver the outbox: queue each message on its enterprise's channels, send what is due."""
     try:
-        settings = smtp_from()
-        retry_from()
+        email, sms = senders()
     except SettingsError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(BAD_INPUT) from exc
-    email: EmailSender = SmtpSender(settings) if settings else NoSmtp()
-    if settings is None:
+    if isinstance(email, NoSmtp):
         err.print("[yellow]KECHUANG_SMTP_HOST is not set: email deliveries fail and retry[/yellow]")
-    sms = LoggingSms()
     while True:
         with _session() as session:
             r = send_once(session, email, sms)

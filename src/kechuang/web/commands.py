@@ -63,6 +63,13 @@ def register(app: typer.Typer) -> None:
         port: int = typer.Option(8000, help="Port to listen on."),
         workers: int = typer.Option(1, min=1, help="Worker processes (one per core at most)."),
         quiet: bool = typer.Option(False, help="No access log (for benchmarks)."),
+        notices_every: int = typer.Option(
+            30,
+            min=0,
+            max=3600,
+            help="Deliver notices every N seconds while serving (0: leave it to "
+            "`kechuang notices send`).",
+        ),
         trusted_proxies: str = typer.Option(
             "",
             envvar=ENV_TRUSTED_PROXIES,
@@ -74,10 +81,13 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from kechuang.accounts.throttle import ThrottleConfigError, ThrottleSettings
+        from kechuang.notices.commands import senders as notice_senders
 
         try:
             proxies = parse_trusted_proxies(trusted_proxies)
             ThrottleSettings.from_environ()  # refuse bad login limits before listening
+            # and bad mail settings (a SettingsError is a ValueError)
+            channels = notice_senders() if notices_every else None
         except (ValueError, ThrottleConfigError) as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
@@ -93,6 +103,11 @@ def register(app: typer.Typer) -> None:
         except SQLAlchemyError as exc:  # a store not created yet: the pages will say so
             typer.echo(f"finance tick skipped: {type(exc).__name__}", err=True)
         start_daily(make_engine())
+        if channels is not None:
+            from kechuang.notices.commands import start_every
+
+            start_every(notices_every, *channels)
+            typer.echo(f"notices: delivered every {notices_every} s")
         typer.echo(f"Kechuang on http://{host}:{port}")
         # An import string and a factory: each worker process builds its own app and engine.
         uvicorn.run(
