@@ -92,7 +92,7 @@ def test_a_claim_in_time_is_dated_by_the_server(bank: Bank) -> None:
 
 @pytest.mark.parametrize(
     ("received_on", "reason"),
-    [("2025-03-02", "before the loan's disbursement"), ("2025-04-04", "in the future")],
+    [("2025-03-02", "早于贷款发放日"), ("2025-04-04", "不能登记未来到账的款项")],
 )
 def test_received_on_before_disbursement_or_in_the_future_is_refused(
     bank: Bank, received_on: str, reason: str
@@ -110,7 +110,7 @@ def test_received_on_before_the_repayment_it_follows_is_refused(bank: Bank) -> N
     bank.clock.day = dt.date(2025, 4, 3)
     first = bank.money(loan_id, "R1", 100_00, "2025-04-02")
     assert first.status_code == 200, first.text
-    _invalid(bank.money(loan_id, "R2", 100_00, "2025-04-01"), "before the repayment it follows")
+    _invalid(bank.money(loan_id, "R2", 100_00, "2025-04-01"), "早于上一笔还款的到账日")
     assert [r["bank_ref"] for r in bank.loan(loan_id)["repayments"]] == ["R1"]
 
 
@@ -155,7 +155,7 @@ def test_the_same_repayment_sent_again_is_the_same_record(bank: Bank) -> None:
     bank.clock.advance(1)
     assert bank.money(loan_id, "R1", INTEREST_1).status_code == 200
     other = bank.money(loan_id, "R1", INTEREST_1, "2025-04-01")
-    assert other.status_code == 409 and "received on 2025-04-02" in other.json()["detail"]
+    assert other.status_code == 409 and "已登记到账日为 2025-04-02" in other.json()["detail"]
     assert len(bank.loan(loan_id)["repayments"]) == 1
 
 
@@ -167,7 +167,7 @@ def test_a_recovery_cannot_be_received_before_the_claim(bank: Bank) -> None:
         session.commit()
     bank.clock.day = dt.date(2025, 9, 1)
     early = bank.money(loan_id, "C1", 100_00, "2025-07-01", "recoveries")
-    _invalid(early, "before the compensation claim")
+    _invalid(early, "早于代偿申请日")
     _invalid(bank.post(f"/{loan_id}/recoveries", {"ref": "C1", "amount_fen": 100_00,
                                                   "on": "2025-08-01"}), "on")  # fmt: skip
     kept = bank.money(loan_id, "C1", 100_00, "2025-08-20", "recoveries")

@@ -58,7 +58,8 @@ def create_fund(
 ) -> FinanceFund:
     """Set up a fund (idempotent by code) and pay its size in through the ledger."""
     if size_fen < 0 or leverage <= 0:
-        raise Refused("a fund has a size >= 0 and a leverage > 0")
+        raise Refused("a fund has a size >= 0 and a leverage > 0",
+                      zh="资金规模不能为负，放大倍数必须大于 0")  # fmt: skip
     fund = session.scalars(select(FinanceFund).where(FinanceFund.code == code)).one_or_none()
     if fund is None:
         fund = FinanceFund(code=code, name_zh=name_zh, name_en=name_en, size_fen=size_fen,
@@ -66,7 +67,10 @@ def create_fund(
         session.add(fund)
         session.flush()
     elif fund.size_fen != size_fen or Decimal(fund.leverage) != leverage:
-        raise Refused(f"fund {code} exists with size {fund.size_fen} fen, leverage {fund.leverage}")
+        raise Refused(
+            f"fund {code} exists with size {fund.size_fen} fen, leverage {fund.leverage}",
+            zh=f"资金 {code} 已存在：规模 {fund.size_fen} 分，放大倍数 {fund.leverage}",
+        )
     books.open_fund(session, code, name_zh, name_en)
     if size_fen:
         books.capitalise_fund(session, code, size_fen, "initial", on, actor)
@@ -80,7 +84,8 @@ def lock_fund(session: Session, code: str) -> FinanceFund:
         select(FinanceFund).where(FinanceFund.code == code).with_for_update()
     ).one_or_none()
     if fund is None:
-        raise NotFound(f"no fund {code}: create it first (kechuang finance fund create)")
+        raise NotFound(f"no fund {code}: create it first (kechuang finance fund create)",
+                       zh=f"没有资金 {code}：请先创建（kechuang finance fund create）")  # fmt: skip
     return fund
 
 

@@ -59,14 +59,19 @@ def replay_officer(session: Session, username: str) -> str:
     if account is None or not account.active or account.role != REPLAY_ROLE:
         raise BadDay(
             f"only an officer may replay a past day (--on): {username!r} is not an active "
-            "officer account; without --on the day is today"
+            "officer account; without --on the day is today",
+            zh=f"只有业务处室人员可以补录过去的日期（--on）：{username} 不是有效的处室账户；"
+            "不带 --on 时日期为今天",
         )
     return account.username
 
 
 def check_not_future(on: dt.date, what: str, as_of: dt.date) -> None:
     if on > as_of:
-        raise BadDay(f"{what} {on} is in the future (today is {as_of})")
+        raise BadDay(
+            f"{what} {on} is in the future (today is {as_of})",
+            zh=f"{what} {on} 晚于今天（{as_of}）",
+        )
 
 
 def follow(
@@ -79,11 +84,13 @@ def follow(
     if replayed_by is not None and subject.live_since is not None:
         raise BadDay(
             f"{label} is recorded live since {subject.live_since}: its days come from the "
-            "server's clock and a replay cannot add to its history"
+            "server's clock and a replay cannot add to its history",
+            zh=f"{label} 自 {subject.live_since} 起按服务器日期实时记录，不能再补录历史",
         )
     if on < last:
         raise BadDay(
-            f"{label}: {on} is before its last recorded day {last}; history only moves forward"
+            f"{label}: {on} is before its last recorded day {last}; history only moves forward",
+            zh=f"{label}：{on} 早于最近一次记录的日期 {last}，记录只能向后",
         )
     if replayed_by is None and subject.live_since is None:
         subject.live_since = on

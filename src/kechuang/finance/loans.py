@@ -109,13 +109,20 @@ def _check_terms(product: Product, app: Application) -> None:
         raise Refused(f"product {product.id} has terms of 1..{limits.term_months_max} months",
                       zh=f"产品 {product.id} 期限为 1-{limits.term_months_max} 个月")  # fmt: skip
     if app.method not in product.doc.methods:
-        raise Refused(f"product {product.id} repays by {', '.join(product.doc.methods)}")
+        raise Refused(
+            f"product {product.id} repays by {', '.join(product.doc.methods)}",
+            zh=f"产品 {product.id} 的还款方式为：{'、'.join(product.doc.methods)}",
+        )
     if product.kind == "guarantee" and app.tier not in TIERS:
-        raise Refused(f"product {product.id} shares risk by enterprise tier: {', '.join(TIERS)}")
+        raise Refused(
+            f"product {product.id} shares risk by enterprise tier: {', '.join(TIERS)}",
+            zh=f"产品 {product.id} 按企业分档分担风险，请选择分档：{'、'.join(TIERS)}",
+        )
     for name, value in (("bank", app.bank_org), (product.counterparty, app.partner_org),
                         ("bank_ref", app.bank_ref)):  # fmt: skip
         if not value or not value.strip() or len(value) > 64:
-            raise Refused(f"{name} is required (1..64 characters)")
+            raise Refused(f"{name} is required (1..64 characters)",
+                          zh=f"{name} 必须填写（1-64 个字符）")  # fmt: skip
 
 
 def apply(
@@ -153,11 +160,16 @@ def apply(
                               Loan.bank_ref == app.bank_ref.strip())
     ).first()  # fmt: skip
     if taken is not None:
-        raise Refused(f"bank {app.bank_org} already recorded loan {app.bank_ref} (loan {taken})")
+        raise Refused(
+            f"bank {app.bank_org} already recorded loan {app.bank_ref} (loan {taken})",
+            zh=f"银行 {app.bank_org} 已登记贷款编号 {app.bank_ref}（贷款 {taken}）",
+        )
     if open_total + app.principal_fen > single_cap:
         raise Refused(
             f"enterprise {uscc} would owe {open_total + app.principal_fen} fen under {product.id}, "
-            f"above its single-enterprise cap of {single_cap} fen ({product.doc.limits.reference})"
+            f"above its single-enterprise cap of {single_cap} fen ({product.doc.limits.reference})",
+            zh=f"企业 {uscc} 在 {product.id} 下的贷款将达 {open_total + app.principal_fen} 分，"
+            f"超过单户上限 {single_cap} 分（{product.doc.limits.reference}）",
         )
     year = year if year is not None else on.year - 1
     admission = admit(session.connection(), product.admission, uscc, year)
@@ -189,7 +201,10 @@ def apply(
         with session.begin_nested():
             session.add(loan)
     except IntegrityError:
-        raise Refused(f"bank {app.bank_org} already recorded loan {app.bank_ref}") from None
+        raise Refused(
+            f"bank {app.bank_org} already recorded loan {app.bank_ref}",
+            zh=f"银行 {app.bank_org} 已登记贷款编号 {app.bank_ref}",
+        ) from None
     if admission.outcome != "eligible":
         unmet = ", ".join(facts.unmet) or admission.outcome
         lifecycle.fire(session, loan, "refuse", actor, on, f"准入规则未满足 admission: {unmet}",
@@ -283,18 +298,20 @@ def instalments(session: Session, loan_id: int) -> list[Instalment]:
 
 
 def _received(
-    on: dt.date, received_on: dt.date | None, floors: list[tuple[dt.date | None, str]]
+    on: dt.date, received_on: dt.date | None, floors: list[tuple[dt.date | None, str, str]]
 ) -> dt.date:
     """The day money was received: not after the day it is recorded, not before its floors."""
     received = received_on or on
     if received > on:
         raise BadDay(
             f"received_on {received} is after the day it is recorded ({on}): "
-            "money cannot be received in the future"
+            "money cannot be received in the future",
+            zh=f"到账日 {received} 晚于登记日 {on}：不能登记未来到账的款项",
         )
-    for floor, what in floors:
+    for floor, what, what_zh in floors:
         if floor is not None and received < floor:
-            raise BadDay(f"received_on {received} is before {what} ({floor})")
+            raise BadDay(f"received_on {received} is before {what} ({floor})",
+                         zh=f"到账日 {received} 早于{what_zh}（{floor}）")  # fmt: skip
     return received
 
 
@@ -326,7 +343,8 @@ def repay(
                           zh=f"贷款 {loan_id} 的还款 {bank_ref} 已按另一金额登记")  # fmt: skip
         if received_on is not None and received_on != found.received_on:
             raise Refused(
-                f"repayment {bank_ref} of loan {loan_id} was received on {found.received_on}"
+                f"repayment {bank_ref} of loan {loan_id} was received on {found.received_on}",
+                zh=f"贷款 {loan_id} 的还款 {bank_ref} 已登记到账日为 {found.received_on}",
             )
         return found
     if loan.state not in ("disbursed", "overdue"):
@@ -338,8 +356,8 @@ def repay(
         select(func.max(Repayment.received_on)).where(Repayment.loan_id == loan_id)
     )
     received = _received(on, received_on, [
-        (loan.disbursed_on, "the loan's disbursement"),
-        (previous, "the repayment it follows, received"),
+        (loan.disbursed_on, "the loan's disbursement", "贷款发放日"),
+        (previous, "the repayment it follows, received", "上一笔还款的到账日"),
     ])  # fmt: skip
     _follow(session, loan, on, replayed_by)
     left = amount_fen
@@ -536,8 +554,9 @@ def recover(
     claimed = session.scalars(select(Claim).where(Claim.loan_id == loan_id)).one()
     earlier = list(session.scalars(select(Recovery).where(Recovery.loan_id == loan_id)))
     received = _received(on, received_on, [
-        (claimed.claimed_on, "the compensation claim"),
-        (max((r.received_on for r in earlier), default=None), "the recovery it follows, received"),
+        (claimed.claimed_on, "the compensation claim", "代偿申请日"),
+        (max((r.received_on for r in earlier), default=None), "the recovery it follows, received",
+         "上一笔追偿款的到账日"),
     ])  # fmt: skip
     _follow(session, loan, on, replayed_by)
     open_parts = dict(claimed.parts)
