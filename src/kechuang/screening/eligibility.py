@@ -82,7 +82,8 @@ def assess(conn: Connection, uscc: str, year: int, snapshot: int | None = None) 
 def fresh(conn: Connection, uscc: str, year: int) -> Assessment:
     """The same assessment computed now from the facts, reading and writing no cache."""
     policies = pack_on(conn).resolve(["all"], year)
-    return Assessment(uscc, year, list(zip(policies, _evaluate(conn, uscc, year, policies))))
+    verdicts = _evaluate(conn, uscc, year, policies)
+    return Assessment(uscc, year, list(zip(policies, verdicts, strict=True)))
 
 
 def _evaluate(conn: Connection, uscc: str, year: int, policies: list[Policy]) -> list[Verdict]:

@@ -16,6 +16,7 @@ carries the codec and the package version, so rows written by another version ar
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import pickle
@@ -80,9 +81,7 @@ def write(engine: Engine, entry: Entry) -> None:
     """Replace the row of (uscc, year) with this entry, in its own transaction."""
     payload = zlib.compress(pickle.dumps(entry.verdicts, protocol=pickle.HIGHEST_PROTOCOL), 1)
     with engine.begin() as conn:
-        conn.execute(
-            delete(_table).where(_table.c.uscc == entry.uscc, _table.c.year == entry.year)
-        )
+        conn.execute(delete(_table).where(_table.c.uscc == entry.uscc, _table.c.year == entry.year))
         conn.execute(
             insert(_table).values(
                 uscc=entry.uscc,
@@ -109,10 +108,8 @@ class _Writer:
                     target=self._run, name="kechuang-verdict-cache", daemon=True
                 )
                 self._thread.start()
-        try:
+        with contextlib.suppress(queue.Full):  # far behind: this view is simply not cached
             self._queue.put_nowait((engine, entry))
-        except queue.Full:  # far behind: this view is simply not cached
-            pass
 
     def _run(self) -> None:
         while True:
