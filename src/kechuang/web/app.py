@@ -8,15 +8,18 @@ response carries the security headers of http.headers (CSP, no framing, no-store
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from importlib import resources
 from typing import Any
 
+from anyio import to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
@@ -32,9 +35,12 @@ from kechuang.http.nesting import JsonDepthLimit
 from kechuang.http.security import OFFICIALS, enforce_csrf, load_caller
 from kechuang.http.templating import register_templates, template_env
 from kechuang.policies import source as policy_source
+from kechuang.store import config
 from kechuang.store.engine import make_engine, make_sessionmaker
 
 _PACKAGE = resources.files("kechuang.web")
+# Request threads per worker process (KECHUANG_WEB_THREADS; anyio's default is 40).
+WEB_THREADS = int(os.environ.get("KECHUANG_WEB_THREADS", "16"))
 register_templates("kechuang.enterprises")
 
 # Each module has `router: APIRouter`; order is the order of the OpenAPI document.
@@ -107,6 +113,9 @@ async def _warm_up(app: FastAPI) -> AsyncIterator[None]:
     """Before a worker takes its first request: read the published pack and load the pages'
     templates, so that the first burst of requests on a fresh worker does not find every cache
     cold at once (each waited for the same pack, past a load generator's timeout)."""
+    # As many threads as pooled connections: a request never waits for a connection that a
+    # thread-less request holds, and a few threads contend less for the interpreter than 40.
+    to_thread.current_default_thread_limiter().total_tokens = WEB_THREADS
     await run_in_threadpool(warm, app.state.engine)
     yield
 
@@ -126,6 +135,15 @@ def warm(engine: Engine) -> None:
         template_env().get_template(name)
 
 
+def _web_engine() -> Engine:
+    """The configured store with a connection kept for each request thread (the default pool
+    of 5 opened and closed a connection for most requests under load)."""
+    url = make_url(config.database_url())
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return make_engine()
+    return make_engine(pool_size=WEB_THREADS, max_overflow=WEB_THREADS)
+
+
 def create_app(engine: Engine | None = None) -> FastAPI:
     app = FastAPI(
         title="Kechuang 科创",
@@ -141,7 +159,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.state.engine = engine or make_engine()
+    app.state.engine = engine or _web_engine()
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     # Read once: a bad KECHUANG_LOGIN_* value stops the app at start, not at the first login.
     app.state.login_throttle = ThrottleSettings.from_environ()
