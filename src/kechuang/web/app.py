@@ -113,8 +113,7 @@ async def _warm_up(app: FastAPI) -> AsyncIterator[None]:
     """Before a worker takes its first request: read the published pack and load the pages'
     templates, so that the first burst of requests on a fresh worker does not find every cache
     cold at once (each waited for the same pack, past a load generator's timeout)."""
-    # As many threads as pooled connections: a request never waits for a connection that a
-    # thread-less request holds, and a few threads contend less for the interpreter than 40.
+    # A few threads contend less for the interpreter than anyio's 40 (see _web_engine).
     to_thread.current_default_thread_limiter().total_tokens = WEB_THREADS
     await run_in_threadpool(warm, app.state.engine)
     yield
@@ -136,12 +135,19 @@ def warm(engine: Engine) -> None:
 
 
 def _web_engine() -> Engine:
-    """The configured store with a connection kept for each request thread (the default pool
-    of 5 opened and closed a connection for most requests under load)."""
+    """The configured store, its pool never making a request thread wait.
+
+    A request keeps its connection until its session closes, after the response is serialised,
+    and a sync route serialises in the thread pool: with a bounded pool (5 + 10 by default)
+    and more requests in flight, every pool thread could wait for a connection that only a
+    request waiting for a thread would give back (stuck until the pool's 30 s timeout, seen as
+    wrk's timeouts at 50 clients). So the pool keeps two connections per thread and opens more
+    for a burst instead of waiting.
+    """
     url = make_url(config.database_url())
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         return make_engine()
-    return make_engine(pool_size=WEB_THREADS, max_overflow=WEB_THREADS)
+    return make_engine(pool_size=2 * WEB_THREADS, max_overflow=-1)
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:
