@@ -7,6 +7,7 @@ in fen and handed back as exact Decimals.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -57,3 +58,36 @@ def enterprise_row(conn: Connection, uscc: str) -> Any:
 def data_version(conn: Connection) -> int:
     """The newest import batch: cached verdicts are valid while it stays the same."""
     return int(conn.scalar(_VERSION) or 0)
+
+
+# The enterprise, each year it has facts for, and the data version, in one statement (one row
+# per year; one row with year NULL for an enterprise without facts; none for no enterprise).
+_PAGE_STATE = (
+    select(
+        enterprises,
+        annual_facts.c.year.label("fact_year"),
+        select(func.max(ImportBatch.id)).scalar_subquery().label("data_version"),
+    )
+    .select_from(enterprises.outerjoin(annual_facts, annual_facts.c.uscc == enterprises.c.uscc))
+    .where(enterprises.c.uscc == bindparam("uscc"))
+    .order_by(annual_facts.c.year)
+)
+
+
+@dataclass(frozen=True)
+class PageState:
+    """What an enterprise's page and its policies API read before any verdict."""
+
+    row: Any  # the enterprises row
+    years: list[int]
+    data_version: int
+
+
+def page_state(conn: Connection, uscc: str) -> PageState | None:
+    """The enterprise row, its years with facts and the data version (one query); None when
+    no such enterprise is stored."""
+    rows = conn.execute(_PAGE_STATE, {"uscc": uscc}).all()
+    if not rows:
+        return None
+    years = [int(r.fact_year) for r in rows if r.fact_year is not None]
+    return PageState(rows[0], years, int(rows[0].data_version or 0))

@@ -21,7 +21,7 @@ class PageParams(BaseModel):
     offset: int
 
 
-def page_params(
+async def page_params(  # async: pure, so no hop to the thread pool on every list
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page"),
     offset: int = Query(0, ge=0, le=MAX_OFFSET, description="Items to skip"),
 ) -> PageParams:

@@ -24,7 +24,11 @@ from kechuang.http.steps import offered_steps
 _loader = jinja2.ChoiceLoader(
     [jinja2.FileSystemLoader(str(resources.files("kechuang.http") / "templates"))]
 )
-_templates = Jinja2Templates(env=jinja2.Environment(loader=_loader, autoescape=True))
+# Templates ship inside the package and change only with it: no check of each file's mtime on
+# every page (auto_reload), which cost a stat per template and macro file per request.
+_templates = Jinja2Templates(
+    env=jinja2.Environment(loader=_loader, autoescape=True, auto_reload=False)
+)
 _registered: set[str] = {"kechuang.http"}
 
 

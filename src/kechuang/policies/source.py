@@ -15,13 +15,14 @@ reads the shipped pack, which is exactly what `kechuang policies seed` would loa
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Connection, Engine, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -34,6 +35,9 @@ from kechuang.rules.policy import Policy
 READABLE = ("published", "superseded")
 
 _lock = threading.Lock()
+# Held while a pack is built: concurrent first readers (a worker's first burst of requests)
+# wait for one build instead of each parsing and compiling every policy at once.
+_build_lock = threading.RLock()
 bound: ContextVar[Engine | None] = ContextVar("kechuang_policy_store", default=None)
 # The pack read once per request (a page may ask for many titles): None outside a request.
 _memo: ContextVar[dict[str, Pack] | None] = ContextVar("kechuang_policy_memo", default=None)
@@ -42,6 +46,15 @@ _shipped: Pack | None = None
 _shipped_by: object = None
 # Stores known to have the policy table (checked once: a migration never removes it).
 _migrated: set[str] = set()
+# The fingerprint of each pack handed out (by identity; the pack is kept alive beside it).
+_fingerprints: dict[int, tuple[Pack, str]] = {}
+# What identifies a readable version's place in the pack, without its (large) source text.
+_KEY_COLUMNS = (
+    PolicyVersion.id,
+    PolicyVersion.content_hash,
+    PolicyVersion.effective_from,
+    PolicyVersion.effective_to,
+)
 
 
 @contextmanager
@@ -68,9 +81,31 @@ def shipped() -> Pack:
     `pack.load_pack` is replaced, as a test replaces it to screen a policy of its own)."""
     global _shipped, _shipped_by
     loader = pack_module.load_pack
-    if _shipped is None or _shipped_by is not loader:
-        _shipped, _shipped_by = loader(), loader
-    return _shipped
+    if _shipped is not None and _shipped_by is loader:
+        return _shipped
+    with _build_lock:
+        if _shipped is None or _shipped_by is not loader:
+            _shipped, _shipped_by = loader(), loader
+        return _shipped
+
+
+def fingerprint(pack: Pack) -> str:
+    """sha256 of what the pack's verdicts depend on: each version's id, version, source hash
+    and period. Two packs with the same fingerprint give the same verdicts."""
+    found = _fingerprints.get(id(pack))
+    if found is not None and found[0] is pack:
+        return found[1]
+    digest = hashlib.sha256()
+    for p in sorted(pack.policies, key=lambda p: (p.id, p.effective_from)):
+        digest.update(
+            f"{p.id}|{p.version}|{p.content_hash}|{p.effective_from}|{p.effective_to}\n".encode()
+        )
+    text = digest.hexdigest()
+    with _lock:
+        if len(_fingerprints) > 64:  # packs replaced by publications: never asked for again
+            _fingerprints.clear()
+        _fingerprints[id(pack)] = (pack, text)
+    return text
 
 
 def label(row: PolicyVersion) -> str:
@@ -98,27 +133,62 @@ def in_force_rows(session: Session) -> list[PolicyVersion]:
 
 def pack_of(session: Session) -> Pack | None:
     """The published pack of this session's store, or None when nothing is published there."""
-    rows = in_force_rows(session)
-    if not rows:
+    return _stored_pack(session.connection())
+
+
+def _stored_pack(conn: Connection) -> Pack | None:
+    # A light query says which versions are readable; their sources are read and compiled only
+    # when that set changed since the last call (a publication), once however many ask.
+    keys = [
+        r
+        for r in conn.execute(
+            select(*_KEY_COLUMNS)
+            .where(PolicyVersion.state.in_(READABLE))
+            .order_by(PolicyVersion.policy_id, PolicyVersion.effective_from)
+        )
+        if r.effective_to is None or r.effective_to >= r.effective_from
+    ]
+    if not keys:
         return None
-    bind = session.get_bind()
     key = (
-        bind.engine.url.render_as_string(hide_password=True),
-        tuple((r.id, r.content_hash, str(r.effective_from), str(r.effective_to)) for r in rows),
+        conn.engine.url.render_as_string(hide_password=True),
+        tuple((r.id, r.content_hash, str(r.effective_from), str(r.effective_to)) for r in keys),
     )
     with _lock:
         found = _cache.get(key)
     if found is not None:
         return found
-    policies = [as_policy(r) for r in rows]
-    _check_overlaps(policies)
-    pack = Pack(tuple(policies))
-    with _lock:
-        # Keep only the newest pack of each store: old ones are never asked for again.
-        for stale in [k for k in _cache if k[0] == key[0]]:
-            del _cache[stale]
-        _cache[key] = pack
+    with _build_lock:
+        with _lock:
+            found = _cache.get(key)
+        if found is not None:
+            return found
+        ids = [r.id for r in keys]
+        rows = {
+            r.id: r
+            for r in conn.execute(select(PolicyVersion.__table__).where(PolicyVersion.id.in_(ids)))
+        }
+        policies = [as_policy(rows[i]) for i in ids]  # type: ignore[arg-type]
+        _check_overlaps(policies)
+        pack = Pack(tuple(policies))
+        with _lock:
+            # Keep only the newest pack of each store: old ones are never asked for again.
+            for stale in [k for k in _cache if k[0] == key[0]]:
+                del _cache[stale]
+            _cache[key] = pack
     return pack
+
+
+def pack_on(conn: Connection) -> Pack:
+    """The published pack of the store behind `conn`, read on that connection (a request never
+    holds two pooled connections); the shipped pack while it holds no published version."""
+    url = conn.engine.url.render_as_string(hide_password=True)
+    if url not in _migrated:
+        if not inspect(conn).has_table(PolicyVersion.__tablename__):
+            return shipped()
+        _migrated.add(url)
+    found = _stored_pack(conn)
+    return found if found is not None else shipped()
 
 
 def _engine() -> tuple[Engine | None, bool]:

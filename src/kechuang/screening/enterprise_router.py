@@ -92,6 +92,15 @@ def _get_enterprise(session: Session, scope: Scope, uscc: str) -> Any:
     return row
 
 
+def _state(session: Session, scope: Scope, uscc: str) -> facts.PageState:
+    """The enterprise with its years and the data version, in one query (404 as above)."""
+    scope.enterprise(uscc)
+    state = facts.page_state(session.connection(), uscc)
+    if state is None:
+        raise ProblemError(404, f"no enterprise {uscc} here")
+    return state
+
+
 def verdict_out(policy: Any, verdict: Any) -> PolicyVerdictOut:
     return PolicyVerdictOut(
         policy_id=policy.id,
@@ -159,8 +168,12 @@ def enterprise_policies(
 ) -> Page[PolicyVerdictOut]:
     """Every policy in force in `year` (default: the latest year with facts) for this enterprise:
     eligible, not yet (with the gap), needs review, or data missing."""
-    _get_enterprise(session, Scope(who), uscc)
-    result = eligibility.assess(session.connection(), uscc, _year(session, uscc, year))
+    state = _state(session, Scope(who), uscc)
+    if year is None:
+        if not state.years:
+            raise ProblemError(404, f"no facts stored for enterprise {uscc}")
+        year = state.years[-1]
+    result = eligibility.assess(session.connection(), uscc, year, state.data_version)
     items = [verdict_out(p, v) for p, v in result.items]
     if outcome:
         items = [i for i in items if i.outcome == outcome]
@@ -223,10 +236,11 @@ def enterprise_page(
     session: Session = Depends(db),
     who: Principal = Depends(Viewer),
 ) -> Response:
-    row = _get_enterprise(session, Scope(who), uscc)
-    years = facts.years(session.connection(), uscc)
+    state = _state(session, Scope(who), uscc)
+    row, years = state.row, state.years
     chosen = year if year in years else (years[-1] if years else None)
-    items = eligibility.assess(session.connection(), uscc, chosen).items if chosen else []
+    conn = session.connection()
+    items = eligibility.assess(conn, uscc, chosen, state.data_version).items if chosen else []
     groups: dict[str, list[Any]] = {"eligible": [], "ineligible": [], "review": []}
     for policy, verdict in items:
         key = verdict.outcome.value

@@ -28,6 +28,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -251,3 +252,18 @@ class BankAccount(Base):
     confirmed_by: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
     confirmed_on: Mapped[dt.date] = mapped_column(Date)
     confirmed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class VerdictCache(Base):
+    """One enterprise's verdicts for one year (every policy in force), as the enterprise page
+    and API show them, valid only for the data snapshot and the published pack they were
+    computed from (screening.verdict_cache): a new import or publication changes the key, so a
+    stale row is never read, and the next view replaces it."""
+
+    __tablename__ = "screening_verdict_cache"
+
+    uscc: Mapped[str] = mapped_column(String(USCC_LENGTH), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    snapshot: Mapped[int] = mapped_column(Integer)  # the newest import batch then
+    pack_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the published pack then
+    payload: Mapped[bytes] = mapped_column(LargeBinary)

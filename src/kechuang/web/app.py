@@ -8,14 +8,22 @@ response carries the security headers of http.headers (CSP, no framing, no-store
 from __future__ import annotations
 
 import importlib
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import asdict
 from importlib import resources
 from typing import Any
 
+from anyio import to_thread
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import QueryParams
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kechuang import __version__
 from kechuang.accounts.throttle import ThrottleSettings
@@ -25,11 +33,14 @@ from kechuang.http.i18n import LANG_COOKIE
 from kechuang.http.limits import BodyLimit
 from kechuang.http.nesting import JsonDepthLimit
 from kechuang.http.security import OFFICIALS, enforce_csrf, load_caller
-from kechuang.http.templating import register_templates
+from kechuang.http.templating import register_templates, template_env
 from kechuang.policies import source as policy_source
+from kechuang.store import config
 from kechuang.store.engine import make_engine, make_sessionmaker
 
 _PACKAGE = resources.files("kechuang.web")
+# Request threads per worker process (KECHUANG_WEB_THREADS; anyio's default is 40).
+WEB_THREADS = int(os.environ.get("KECHUANG_WEB_THREADS", "16"))
 register_templates("kechuang.enterprises")
 
 # Each module has `router: APIRouter`; order is the order of the OpenAPI document.
@@ -58,6 +69,87 @@ ROUTER_MODULES = (
 )
 
 
+class RememberLanguage:
+    """?lang= on any page (even one that redirects) is remembered for the next ones."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        lang = QueryParams(scope.get("query_string", b"")).get("lang")
+        if lang not in ("zh", "en"):
+            await self.app(scope, receive, send)
+            return
+        cookie = Response()
+        cookie.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="lax")
+        extra = [(k, v) for k, v in cookie.raw_headers if k == b"set-cookie"]
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+class ReadThisStore:
+    """Every reader of policies (screening, what-if, pages) reads this store's published
+    versions while the request runs (policies.source)."""
+
+    def __init__(self, app: ASGIApp, engine: Engine) -> None:
+        self.app = app
+        self.engine = engine
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        with policy_source.reading(self.engine):
+            await self.app(scope, receive, send)
+
+
+@asynccontextmanager
+async def _warm_up(app: FastAPI) -> AsyncIterator[None]:
+    """Before a worker takes its first request: read the published pack and load the pages'
+    templates, so that the first burst of requests on a fresh worker does not find every cache
+    cold at once (each waited for the same pack, past a load generator's timeout)."""
+    # A few threads contend less for the interpreter than anyio's 40 (see _web_engine).
+    to_thread.current_default_thread_limiter().total_tokens = WEB_THREADS
+    await run_in_threadpool(warm, app.state.engine)
+    yield
+
+
+def warm(engine: Engine) -> None:
+    """Fill this process's caches that every request reads (pack, fingerprint, templates)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from kechuang.screening.verdict_cache import pack_hash
+
+    try:
+        with engine.connect() as conn:
+            pack_hash(policy_source.pack_on(conn))
+    except SQLAlchemyError:  # a store not created yet: the pages will say so
+        pass
+    for name in ("enterprise.html", "base.html"):
+        template_env().get_template(name)
+
+
+def _web_engine() -> Engine:
+    """The configured store, its pool never making a request thread wait.
+
+    A request keeps its connection until its session closes, after the response is serialised,
+    and a sync route serialises in the thread pool: with a bounded pool (5 + 10 by default)
+    and more requests in flight, every pool thread could wait for a connection that only a
+    request waiting for a thread would give back (stuck until the pool's 30 s timeout, seen as
+    wrk's timeouts at 50 clients). So the pool keeps two connections per thread and opens more
+    for a burst instead of waiting.
+    """
+    url = make_url(config.database_url())
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return make_engine()
+    return make_engine(pool_size=2 * WEB_THREADS, max_overflow=-1)
+
+
 def create_app(engine: Engine | None = None) -> FastAPI:
     app = FastAPI(
         title="Kechuang 科创",
@@ -68,11 +160,12 @@ def create_app(engine: Engine | None = None) -> FastAPI:
             "RFC 9457 problem details; every list is paginated with `limit` and `offset`."
         ),
         dependencies=[Depends(enforce_csrf)],
+        lifespan=_warm_up,
         # Served by http.headers under their own Content-Security-Policy.
         docs_url=None,
         redoc_url=None,
     )
-    app.state.engine = engine or make_engine()
+    app.state.engine = engine or _web_engine()
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     # Read once: a bad KECHUANG_LOGIN_* value stops the app at start, not at the first login.
     app.state.login_throttle = ThrottleSettings.from_environ()
@@ -83,22 +176,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     # Added last, so outermost: its headers are on every answer, a refused body's too.
     headers.install(app)
 
-    @app.middleware("http")
-    async def remember_language(request: Request, call_next: Any) -> Response:
-        # ?lang= on any page (even one that redirects) is remembered for the next ones.
-        response: Response = await call_next(request)
-        lang = request.query_params.get("lang")
-        if lang in ("zh", "en"):
-            response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="lax")
-        return response
-
-    @app.middleware("http")
-    async def read_this_store(request: Request, call_next: Any) -> Response:
-        # Every reader of policies (screening, what-if, pages) reads this store's published
-        # versions while the request runs (policies.source).
-        with policy_source.reading(app.state.engine):
-            response: Response = await call_next(request)
-        return response
+    # Plain ASGI (not BaseHTTPMiddleware, which costs a task group and a stream per request).
+    app.add_middleware(RememberLanguage)
+    app.add_middleware(ReadThisStore, engine=app.state.engine)
 
     # Added last, so outermost: an oversized body is refused before any other work.
     # Application attachments (10 MiB files; base64 in JSON) are the only larger bodies.
