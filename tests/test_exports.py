@@ -84,6 +84,9 @@ WRITERS = {
     "enterprises/store_writer.py": (1, "none: import stream into PostgreSQL"),
     "policies/simulation.py": (1, "simulation.csv of a workbench simulation's changes"),
     "policies/workbench.py": (1, "the simulation.csv route (media type of the same file)"),
+    # Only the contract's own column names and labels (constants, no user text): the public
+    # self-check's upload template.
+    "portal/selfcheck.py": (1, "none: template.xlsx holds the contract's column names only"),
     # Not a writer: limits.Workbook records what an inspected .xlsx holds.
     "enterprises/limits.py": (1, "none: its own Workbook class, a reading aid"),
 }

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from kechuang.domain.text import CleanLine, CleanText
 from kechuang.domain.values import parse_fen
-from kechuang.http.fields import Year
+from kechuang.http.fields import Instant, Year
 from kechuang.policies import flows, golden, review, service
 from kechuang.policies.tables import PolicyVersion
 from kechuang.rules import safe_yaml
@@ -213,7 +213,7 @@ class CommentOut(BaseModel):
     revision: int
     author: str
     body: str
-    at: dt.datetime
+    at: Instant
 
 
 class PublishIn(StepInput):
