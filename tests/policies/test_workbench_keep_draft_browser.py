@@ -100,3 +100,20 @@ def test_typing_survives_a_closed_tab_and_a_stale_save_names_who_saved(
     other.goto(url)
     assert other.locator(RESTORED).count() == 0
     assert other.input_value(TITLE) == "城市成长奖励（修订稿）"
+
+
+def test_the_version_page_fits_a_phone_on_both_tabs(
+    draft: tuple[str, int, Engine],
+    browser_page: Any,  # noqa: F811
+) -> None:
+    base, version_id, _ = draft
+    log_in(browser_page, base, "officer1")
+    browser_page.set_viewport_size({"width": 390, "height": 844})
+    widths = {}
+    for tab in ("yaml", "form"):
+        for lang in ("en", "zh"):
+            browser_page.goto(
+                f"{base}/officer/policies/versions/{version_id}?tab={tab}&lang={lang}"
+            )
+            widths[tab, lang] = browser_page.evaluate("document.scrollingElement.scrollWidth")
+    assert all(width <= 390 for width in widths.values()), widths
