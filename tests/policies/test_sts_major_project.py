@@ -6,7 +6,6 @@ of its edge, through the scalar evaluator and the DuckDB engine."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -35,24 +34,13 @@ def test_registered_outside_shanghai_is_refused(check) -> None:
     check(ID, rows(district="320505"), "ineligible", ["registered_in_shanghai"])
 
 
-@pytest.mark.parametrize(
-    ("founded", "outcome"),
-    [(dt.date(2023, 12, 31), "manual_review"), (dt.date(2024, 1, 1), "ineligible")],
-)
-def test_registered_at_least_one_year_by_the_year_end(
-    check, founded: dt.date, outcome: str
-) -> None:
-    unmet = [] if outcome == "manual_review" else ["registered_one_year"]
-    check(ID, rows(founded_on=founded), outcome, unmet)
+# Said once as data in golden_cases/sts-major-project.yaml (run by test_workbench_golden.py,
+# attached by `seed`): founded 2023-12-31 is one year registered at the 2024 year end, and
+# 2024-01-01 is not.
 
 
-@pytest.mark.parametrize(
-    ("liabilities", "outcome"),
-    [("21000000.00", "manual_review"), ("21000000.01", "ineligible")],
-)
-def test_debt_ratio_at_most_70_percent(check, liabilities: str, outcome: str) -> None:
-    unmet = [] if outcome == "manual_review" else ["sound_finances"]
-    check(ID, rows(total_liabilities=liabilities), outcome, unmet)
+# Said once as data in golden_cases/sts-major-project.yaml: a debt ratio of exactly 70% is
+# sound, one fen above is not.
 
 
 @pytest.mark.parametrize("flag", ["abnormal_list", "dishonest_list", "major_accident"])
@@ -60,8 +48,7 @@ def test_a_listed_or_accident_enterprise_is_refused(check, flag: str) -> None:
     check(ID, rows(**{flag: True}), "ineligible", ["good_standing"])
 
 
-def test_missing_liabilities_are_unknown_never_zero(check) -> None:
-    check(ID, rows(total_liabilities=None), "unknown", [])
+# Said once as data in golden_cases/sts-major-project.yaml: missing liabilities are unknown.
 
 
 def test_score_table_cap_and_matching_are_the_policys_parameters() -> None:
