@@ -30,9 +30,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from statemachine import State, StateMachine
 
+from kechuang.domain.money import format_yuan
 from kechuang.finance import books, dating, lifecycle, loans
 from kechuang.finance.errors import NotFound
 from kechuang.finance.tables import Claim, ClaimEvent, Loan
+from kechuang.http.labels import label
 from kechuang.ledger.locking import begin_write
 from kechuang.workflow import machines
 from kechuang.workflow.errors import Invalid
@@ -124,6 +126,25 @@ def _follow(
     dating.follow(loan, f"claim {claim.id}", on, loans.last_day(session, loan), replayed_by)
 
 
+def _open(
+    session: Session, claim_id: int, event: str, on: dt.date, replayed_by: str | None
+) -> tuple[Claim, Loan]:
+    """The claim and its loan, locked, once `event` is allowed now and `on` keeps their history
+    in order (every step of a claim starts here)."""
+    claim, loan = locked_claim(session, claim_id)
+    check(CLAIM, claim, event)
+    _follow(session, claim, loan, on, replayed_by)
+    return claim, loan
+
+
+def _split(claim: Claim) -> str:
+    """The claim's parts as a history line: each party (its Chinese label, as the rest of the
+    line) and its amount in yuan."""
+    return "；".join(
+        f"{label('party', p)} {format_yuan(int(fen))}" for p, fen in claim.parts.items()
+    )
+
+
 def partner_part(claim: Claim, loan: Loan) -> int:
     """The insurer's or guarantor's part of the claim, to the fen."""
     return int(claim.parts.get(loans.product_of(loan).counterparty, 0))
@@ -139,10 +160,8 @@ def confirm(
     session: Session, claim_id: int, actor: str, on: dt.date, *, replayed_by: str | None = None
 ) -> Claim:
     """The insurer or guarantor agrees with the claim and its part of the loss."""
-    claim, loan = locked_claim(session, claim_id)
-    check(CLAIM, claim, "confirm")
-    _follow(session, claim, loan, on, replayed_by)
-    fire(session, claim, "confirm", actor, on, f"确认分担 {partner_part(claim, loan)} fen")
+    claim, loan = _open(session, claim_id, "confirm", on, replayed_by)
+    fire(session, claim, "confirm", actor, on, f"确认分担 {format_yuan(partner_part(claim, loan))}")
     return claim
 
 
@@ -156,10 +175,8 @@ def dispute(
     replayed_by: str | None = None,
 ) -> Claim:
     """The insurer or guarantor disputes the claim: nothing is paid until an officer decides."""
-    claim, loan = locked_claim(session, claim_id)
     text = _reason(reason, "a dispute", "提出异议须写明理由")
-    check(CLAIM, claim, "dispute")
-    _follow(session, claim, loan, on, replayed_by)
+    claim, _ = _open(session, claim_id, "dispute", on, replayed_by)
     claim.dispute_reason = text
     fire(session, claim, "dispute", actor, on, text)
     return claim
@@ -169,13 +186,11 @@ def pay_share(
     session: Session, claim_id: int, actor: str, on: dt.date, *, replayed_by: str | None = None
 ) -> Claim:
     """The insurer or guarantor pays its part to the bank (one ledger entry per claim)."""
-    claim, loan = locked_claim(session, claim_id)
-    check(CLAIM, claim, "pay_share")
-    _follow(session, claim, loan, on, replayed_by)
+    claim, loan = _open(session, claim_id, "pay_share", on, replayed_by)
     part = partner_part(claim, loan)
     books.partner_share(session, loan.id, loan.bank_org, loan.partner_org, part, on, actor)
     claim.partner_paid_on = on
-    fire(session, claim, "pay_share", actor, on, f"支付 {part} fen")
+    fire(session, claim, "pay_share", actor, on, f"支付 {format_yuan(part)}")
     return claim
 
 
@@ -189,10 +204,8 @@ def resolve(
     replayed_by: str | None = None,
 ) -> Claim:
     """An officer settles a dispute: the claim stands and goes back to the partner to confirm."""
-    claim, loan = locked_claim(session, claim_id)
     text = _reason(reason, "resolving a dispute", "处理异议须写明理由")
-    check(CLAIM, claim, "resolve")
-    _follow(session, claim, loan, on, replayed_by)
+    claim, _ = _open(session, claim_id, "resolve", on, replayed_by)
     claim.decision_reason = text
     fire(session, claim, "resolve", actor, on, text)
     return claim
@@ -203,15 +216,13 @@ def approve(
 ) -> Claim:
     """An officer approves a claim the partner confirmed and paid: the fund pays its part (the
     fund's floor holds, also under concurrent claims) and the loan is compensated."""
-    claim, loan = locked_claim(session, claim_id)
-    check(CLAIM, claim, "approve")
-    _follow(session, claim, loan, on, replayed_by)
+    claim, loan = _open(session, claim_id, "approve", on, replayed_by)
     product = loans.product_of(loan)
     books.compensation(session, loan.id, loan.fund_code, loans.orgs_of(loan, product),
                        claim.parts, product.fund_party, on, actor)  # fmt: skip
     claim.paid_on = on
-    fire(session, claim, "approve", actor, on, f"代偿 {claim.parts}")
-    lifecycle.fire(session, loan, "compensate", actor, on, f"代偿 {claim.parts}", replayed_by)
+    fire(session, claim, "approve", actor, on, f"代偿 {_split(claim)}")
+    lifecycle.fire(session, loan, "compensate", actor, on, f"代偿 {_split(claim)}", replayed_by)
     return claim
 
 
@@ -225,10 +236,8 @@ def refuse(
     replayed_by: str | None = None,
 ) -> Claim:
     """An officer refuses a claim no money has moved on; the loan goes back to defaulted."""
-    claim, loan = locked_claim(session, claim_id)
     text = _reason(reason, "a refusal", "驳回须写明理由")
-    check(CLAIM, claim, "refuse")
-    _follow(session, claim, loan, on, replayed_by)
+    claim, loan = _open(session, claim_id, "refuse", on, replayed_by)
     claim.decision_reason = text
     fire(session, claim, "refuse", actor, on, text)
     lifecycle.fire(session, loan, "reopen", actor, on, text, replayed_by)
