@@ -3,6 +3,7 @@ set by an officer, one sender pass delivers the publication notice; bad input ex
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -66,11 +67,17 @@ def test_the_server_delivers_notices_without_a_second_command(
     monkeypatch.setenv("KECHUANG_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("KECHUANG_SMTP_PORT", str(smtp.port))
     monkeypatch.setenv("KECHUANG_SMTP_SECURITY", "none")
-    thread = start_every(1, *senders())
-    deadline = time.monotonic() + 60
-    while not smtp.inbox.received and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert thread.is_alive()
+    stop = threading.Event()
+    thread = start_every(1, *senders(), stop=stop)
+    try:
+        deadline = time.monotonic() + 60
+        while not smtp.inbox.received and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert thread.is_alive()
+    finally:
+        stop.set()
+        thread.join(30)
+    assert not thread.is_alive()
     [(to, _message)] = smtp.inbox.received
     assert to == ["cfo@first.example.cn"]
 

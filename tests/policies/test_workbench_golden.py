@@ -168,7 +168,7 @@ def test_the_simulation_is_drawn_as_charts_over_its_tables_in_both_languages(
     assert simulated.status_code == 303, simulated.text
     for lang, words in (
         ("zh", ("符合", "万元", "现行")),
-        ("en", ("eligible", "10k yuan", "in force")),
+        ("en", ("Eligible", "10k yuan", "in force")),
     ):
         page = officer.get(f"{page_url}?lang={lang}").text
         assert "/static/vendor/echarts.min.js" in page and "/static/charts.js" in page

@@ -62,7 +62,7 @@ def test_apply_approve_disburse_import_default_and_claim(
         assert "符合准入条件" in product.inner_text() and "✓" in product.inner_text()
         product.locator("a.button").click()
         form = "form.step-apply"
-        ent.fill(f"{form} [name=bank_org]", BANK)
+        ent.select_option(f"{form} [name=bank_org]", BANK)  # a list of the banks, by name
         ent.fill(f"{form} [name=partner_org]", INSURER)
         ent.fill(f"{form} [name=bank_ref]", "L1")
         ent.fill(f"{form} [name=principal_yuan]", "1,000,000")

@@ -77,21 +77,28 @@ def senders() -> tuple[EmailSender, LoggingSms]:
     return (SmtpSender(settings) if settings else NoSmtp()), LoggingSms()
 
 
-def start_every(seconds: int, email: EmailSender, sms: LoggingSms) -> threading.Thread:
+def start_every(
+    seconds: int, email: EmailSender, sms: LoggingSms, stop: threading.Event | None = None
+) -> threading.Thread:
     """The sender's pass every `seconds` in a daemon thread, so that notices arrive while
     `kechuang serve` runs without a second command (the caller reads the channels' settings
-    first, `senders`); a failed pass is logged and the next one tries again."""
+    first, `senders`); a failed pass is logged and the next one tries again. Setting `stop`
+    ends the loop and closes its connections."""
+    stopped = stop if stop is not None else threading.Event()
     log = logging.getLogger("kechuang.notices")
 
     def loop() -> None:
         engine = make_engine()
-        while True:
-            try:
-                with make_sessionmaker(engine)() as session:
-                    send_once(session, email, sms)
-            except Exception:  # a pass must never stop the server's sender
-                log.exception("notices: the sender's pass failed; trying again")
-            time.sleep(seconds)
+        try:
+            while not stopped.is_set():
+                try:
+                    with make_sessionmaker(engine)() as session:
+                        send_once(session, email, sms)
+                except Exception:  # a pass must never stop the server's sender
+                    log.exception("notices: the sender's pass failed; trying again")
+                stopped.wait(seconds)
+        finally:
+            engine.dispose()
 
     thread = threading.Thread(target=loop, name="notices-sender", daemon=True)
     thread.start()

@@ -45,10 +45,10 @@ def state_label(code: str) -> str:
 
 template_env().globals["policy_state"] = state_label
 OUTCOMES = {
-    "eligible": ("符合", "eligible"),
-    "ineligible": ("不符合", "ineligible"),
-    "manual_review": ("待人工审核", "manual review"),
-    "unknown": ("数据不足", "unknown"),
+    "eligible": ("符合", "Eligible"),
+    "ineligible": ("不符合", "Not eligible"),
+    "manual_review": ("待人工审核", "Manual review"),
+    "unknown": ("数据不足", "Data missing"),
 }
 template_env().filters["policy_outcome"] = lambda code: template_env().globals["tt"](
     *OUTCOMES.get(code, (code, code))
