@@ -117,19 +117,22 @@ def screen(
     """
     fmt = output_format(out)
     overrides = overrides or {}
-    # Compile first: a policy that cannot be compiled stops the run before any data is read
-    # (the Parquet footer's statistics only narrow the integer types).
-    footer = read_footer(data) if FORMATS.get(data.suffix.lower()) == "parquet" else None
-    bounds = footer.bounds if footer is not None else {}
-    # Unless the footer vouches for unique (uscc, year), the screening's own GROUP BY checks
-    # them: no second pass over the panel.
-    in_scan = check and not (footer is not None and footer.unique_keys)
-    pack = pack_text(policies, year, overrides, explain_columns, bounds=bounds, check_keys=in_scan)
-    query = pack.sql
     with tempfile.TemporaryDirectory(prefix="kechuang-screen-", dir=out.parent) as work:
         con = connect(work)
         try:
-            source = open_panel(con, data, check=check, facts=facts, keys=False)
+            # Compile first: a policy that cannot be compiled stops the run before any data is
+            # read (the Parquet footer's statistics only narrow the integer types).
+            parquet = FORMATS.get(data.suffix.lower()) == "parquet" and data.is_file()
+            footer = read_footer(data, con) if parquet else None
+            bounds = footer.bounds if footer is not None else {}
+            # Unless the footer vouches for unique (uscc, year), the screening's own GROUP BY
+            # checks them: no second pass over the panel.
+            in_scan = check and not (footer is not None and footer.unique_keys)
+            pack = pack_text(
+                policies, year, overrides, explain_columns, bounds=bounds, check_keys=in_scan
+            )
+            query = pack.sql
+            source = open_panel(con, data, check=check, facts=facts, keys=False, footer=footer)
             with_exclusions = bool(exclusion_pairs(policies))
             staged = Path(work) / f"results{out.suffix}"
             if with_exclusions:
