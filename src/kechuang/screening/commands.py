@@ -14,17 +14,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from kechuang.rules.ir import Value
-from kechuang.rules.policy import Policy
 from kechuang.screening.inputs import InputError, load_policies, parse_sets, read_history
 
+if TYPE_CHECKING:
+    from kechuang.rules.ir import Value
+    from kechuang.rules.policy import Policy
+
+# Everything else is imported where it is used: `--help` and a cached run pay for no more.
 err = Console(stderr=True)
 out = Console()
 
@@ -57,6 +58,8 @@ def screen_command(
     ] = False,
 ) -> None:
     """Screen every enterprise of a panel against policies (免申即享 screening)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     from kechuang.engines.duckdb import OutputError, output_format
     from kechuang.engines.panel import PanelError
 
@@ -182,6 +185,8 @@ def write_meta(
 
 
 def print_summary(run: object, overrides: Mapping[str, Mapping[str, Value]], meta: Path) -> None:
+    from rich.table import Table
+
     from kechuang.engines.duckdb import OUTCOMES, ScreenResult
 
     assert isinstance(run, ScreenResult)
