@@ -154,7 +154,7 @@ def screen(
                 for policy in policies:
                     step(policy.id)
             if not with_exclusions:
-                relation = _read_back(staged, fmt)
+                relation = _read_back(staged, fmt, pack.output_columns)
             staged_totals = None
             if totals:
                 staged_totals = Path(work) / "totals.csv"
@@ -162,7 +162,7 @@ def screen(
                     f"COPY ({_totals_sql(relation, year)}) TO {string_literal(str(staged_totals))} "
                     "(FORMAT CSV, HEADER TRUE)"
                 )
-            summaries = _summaries(con, relation, policies)
+            summaries = _summaries(con, relation, policies, with_exclusions)
             rows = sum(sum(s.counts.values()) for s in summaries)
         finally:
             con.close()
@@ -181,13 +181,21 @@ def _select_list(columns: Sequence[str], fmt: str) -> str:
     )
 
 
-def _read_back(staged: Path, fmt: str) -> str:
-    """A relation over the written RESULTS file, for the counts and totals."""
+def _read_back(staged: Path, fmt: str, columns: Sequence[str]) -> str:
+    """A relation over the written RESULTS file, for the counts and totals.
+
+    The CSV is read as DuckDB wrote it, with its columns named: no sniffing pass over it.
+    """
     if fmt == "parquet":
         return f"read_parquet({string_literal(str(staged))})"
-    types = "{'uscc': 'VARCHAR', 'policy_id': 'VARCHAR', 'outcome': 'VARCHAR', "
-    types += "'benefit_yuan': 'DECIMAL(18,2)'}"
-    return f"read_csv({string_literal(str(staged))}, header = true, types = {types})"
+    typed = {"benefit_yuan": "DECIMAL(18,2)"}
+    spec = ", ".join(
+        f"{string_literal(c)}: {string_literal(typed.get(c, 'VARCHAR'))}" for c in columns
+    )
+    return (
+        f"read_csv({string_literal(str(staged))}, header = true, auto_detect = false, "
+        f"delim = ',', quote = '\"', escape = '\"', columns = {{{spec}}})"
+    )
 
 
 def _checked(
@@ -233,10 +241,6 @@ def totals_file(out: Path) -> Path:
     return out.with_name(f"{out.stem}.totals.csv")
 
 
-def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
-    return [row[0] for row in con.sql(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
-
-
 def _final_relation(
     con: duckdb.DuckDBPyConnection, policies: Sequence[Policy], with_exclusions: bool
 ) -> str:
@@ -267,11 +271,13 @@ def _totals_sql(relation: str, year: int) -> str:
 
 
 def _summaries(
-    con: duckdb.DuckDBPyConnection, relation: str, policies: Sequence[Policy]
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    policies: Sequence[Policy],
+    with_exclusions: bool,
 ) -> list[PolicySummary]:
     by_id = {p.id: PolicySummary(p.id, p.version, p.content_hash) for p in policies}
-    has_excluded = "excluded_by" in _columns(con, relation)
-    excluded = "count(excluded_by)" if has_excluded else "0"
+    excluded = "count(excluded_by)" if with_exclusions else "0"
     rows = con.sql(
         f"SELECT policy_id, outcome, count(*), sum(benefit_yuan), {excluded} "
         f"FROM {relation} GROUP BY policy_id, outcome"

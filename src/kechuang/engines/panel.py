@@ -25,7 +25,6 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
@@ -62,9 +61,7 @@ class ParquetFooter:
     bounds: dict[str, int] = field(default_factory=dict)  # max |numerator| per numeric fact
 
 
-def read_footer(
-    path: Path, con: duckdb.DuckDBPyConnection | None = None
-) -> ParquetFooter | None:
+def read_footer(path: Path, con: duckdb.DuckDBPyConnection | None = None) -> ParquetFooter | None:
     """The footer facts of a Parquet panel, or None if the footer cannot be read.
 
     Read with DuckDB's Parquet metadata functions (no pyarrow: `screen` does not pay for
@@ -77,12 +74,8 @@ def read_footer(
         counts = con.execute(
             f"SELECT num_rows, num_row_groups FROM parquet_file_metadata({file})"
         ).fetchone()
-        schema = con.execute(
-            f"SELECT name, repetition_type FROM parquet_schema({file})"
-        ).fetchall()
-        kv = dict(
-            con.execute(f"SELECT key, value FROM parquet_kv_metadata({file})").fetchall()
-        )
+        schema = con.execute(f"SELECT name, repetition_type FROM parquet_schema({file})").fetchall()
+        kv = dict(con.execute(f"SELECT key, value FROM parquet_kv_metadata({file})").fetchall())
         types = {
             row[0]: str(row[1]).upper().replace(" ", "")
             for row in con.execute(f"DESCRIBE SELECT * FROM read_parquet({file})").fetchall()

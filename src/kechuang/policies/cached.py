@@ -125,8 +125,10 @@ def _loader_digest() -> bytes:
         files.extend(sorted((root / package).glob("*.py")))
     files.extend(root / name for name in _LOADER_MODULES)
     # The root too: a policy records the file it was loaded from (Policy.source_file).
-    return str(root).encode() + b"\0" + _digest(
-        (f.relative_to(root).as_posix(), f.read_bytes()) for f in files
+    return (
+        str(root).encode()
+        + b"\0"
+        + _digest((f.relative_to(root).as_posix(), f.read_bytes()) for f in files)
     )
 
 
@@ -148,7 +150,7 @@ def _read(path: Path) -> Pack | None:
             found = pickle.load(handle)
     except FileNotFoundError:
         return None
-    except Exception:  # noqa: BLE001 - any unreadable entry is rebuilt, never trusted
+    except Exception:
         return None
     return found if isinstance(found, Pack) else None
 
@@ -163,4 +165,3 @@ def _write(path: Path, pack: Pack) -> None:
         os.replace(handle.name, path)
     except OSError:
         pass  # a read-only var/ only costs the next run a parse
-

@@ -11,10 +11,8 @@ import datetime as dt
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
-from kechuang.rules import safe_yaml
 from kechuang.rules.errors import PolicyError
 from kechuang.rules.policy import Policy, reference_date
 
@@ -84,6 +82,8 @@ def _check_overlaps(policies: Iterable[Policy]) -> None:
 
 def read_policy_file(path: Path) -> str:
     """A policy file's text, read no further than the loader accepts (rules.safe_yaml)."""
+    from kechuang.rules import safe_yaml
+
     with path.open(encoding="utf-8") as handle:
         return handle.read(safe_yaml.MAX_CHARS + 1)
 
@@ -101,6 +101,8 @@ def load_pack(directory: Path | None = None) -> Pack:
     """Every `*.yaml` in `directory`, by default the policies shipped in this package."""
     if directory is not None:
         return load_files(directory.glob("*.yaml"))
+    from importlib import resources
+
     from kechuang.rules.load import load_policy_text
 
     root = resources.files("kechuang.policies")

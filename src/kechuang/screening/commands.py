@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -152,7 +152,6 @@ def write_meta(
 ) -> Path:  # fmt: skip
     """`<out>.meta.json`: which rules, overrides and counts produced the RESULTS file."""
     from kechuang.engines.duckdb import ScreenResult
-    from kechuang.rules.explain import json_value
 
     assert isinstance(run, ScreenResult)
     meta = {
@@ -169,10 +168,7 @@ def write_meta(
             }
             for p, s in zip(policies, run.policies, strict=True)
         ],
-        "overrides": {
-            pid: {name: json_value(v) for name, v in values.items()}
-            for pid, values in overrides.items()
-        },
+        "overrides": _override_values(overrides),
         "rows": run.rows,
         "excluded_by_column": run.excluded_by_column,
         "totals": run.totals.name if run.totals else None,
@@ -182,6 +178,18 @@ def write_meta(
     staged.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     staged.replace(path)
     return path
+
+
+def _override_values(overrides: Mapping[str, Mapping[str, Value]]) -> dict[str, dict[str, Any]]:
+    """The overrides as JSON values (the explainer is imported only when there are some)."""
+    if not overrides:
+        return {}
+    from kechuang.rules.explain import json_value
+
+    return {
+        pid: {name: json_value(v) for name, v in values.items()}
+        for pid, values in overrides.items()
+    }
 
 
 def print_summary(run: object, overrides: Mapping[str, Mapping[str, Value]], meta: Path) -> None:
@@ -202,12 +210,9 @@ def print_summary(run: object, overrides: Mapping[str, Mapping[str, Value]], met
             benefit += f" ({s.excluded:,} excluded)"
         table.add_row(s.policy_id, *cells, benefit)
     out.print(table)
-    from kechuang.rules.explain import json_value
-
-    for policy_id, values in overrides.items():
-        for name, value in values.items():
+    for policy_id, values in _override_values(overrides).items():
+        for name, shown in values.items():
             # a scale reads "[[0.25, 20], ...]": printed as text, not as console markup
-            shown = json_value(value)
             out.print(f"override applied: {policy_id}.{name} = {shown}", markup=False)
     if run.totals:
         out.print(f"totals per enterprise: {run.totals}")

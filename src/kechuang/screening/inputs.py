@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from kechuang.rules.errors import PolicyError
@@ -72,6 +71,8 @@ def load_policies(values: Sequence[str], year: int) -> list[Policy]:
 
 
 def parse_sets(sets: Sequence[str], policies: Sequence[Policy]) -> dict[str, dict[str, Value]]:
+    if not sets:
+        return {}
     from kechuang.rules.overrides import OverrideError, parse_overrides
 
     try:
