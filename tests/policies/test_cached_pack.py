@@ -92,3 +92,15 @@ def test_a_warm_cache_spares_the_store_and_the_loader(entries: Path) -> None:
         timeout=120,
     )  # fmt: skip
     assert warm.stdout.strip() == "[]"
+
+
+def test_old_entries_are_dropped(entries: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cached, "KEEP", 2)
+    entries.mkdir(parents=True)
+    for i in range(3):
+        stale = entries / f"old{i}.pickle"
+        stale.write_bytes(b"")
+        os.utime(stale, (i, i))  # older than anything written now
+    cli_pack()
+    names = {p.name for p in entries.iterdir()}
+    assert len(names) == 2 and "old2.pickle" in names  # the new entry and the newest old one

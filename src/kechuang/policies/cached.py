@@ -34,6 +34,7 @@ from kechuang.policies.pack import Pack
 from kechuang.store import config
 
 ENV_NO_CACHE = "KECHUANG_NO_COMPILE_CACHE"
+KEEP = 8  # entries kept (a few stores or var/ directories may share one cache)
 _SQLITE_PREFIX = "sqlite:///"
 # The loader: every module whose code decides what Policy a text becomes.
 _LOADER_PACKAGES = ("rules", "domain")
@@ -163,5 +164,9 @@ def _write(path: Path, pack: Pack) -> None:
         ) as handle:
             pickle.dump(pack, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(handle.name, path)
+        # Each publication makes a new entry: keep the newest few, never read the old ones again.
+        entries = sorted(path.parent.glob("*.pickle"), key=lambda p: p.stat().st_mtime)
+        for old in entries[:-KEEP]:
+            old.unlink(missing_ok=True)
     except OSError:
         pass  # a read-only var/ only costs the next run a parse
