@@ -120,3 +120,18 @@ def test_an_unflagged_file_without_duplicates_screens_as_a_flagged_one(
     plain_rows = sorted((tmp_path / "plain.csv").read_text(encoding="utf-8").splitlines())
     flagged_rows = sorted((tmp_path / "flagged.csv").read_text(encoding="utf-8").splitlines())
     assert plain_rows == flagged_rows and len(plain_rows) > 1
+
+
+def test_a_vouched_panel_is_screened_without_a_group_by() -> None:
+    # tsme-2017 and above-scale-2019 read only the evaluation year: with keys vouched for by the
+    # footer, each of its rows is an enterprise, so the query reads them as they are; the
+    # unflagged file's query keeps the GROUP BY that checks the keys (the test above shows both
+    # give the same RESULTS).
+    from kechuang.rules.pack import compile_pack, pack_sql
+    from kechuang.screening.inputs import load_policies
+
+    policies = load_policies(["tsme-2017", "above-scale-2019"], 2024)
+    vouched = pack_sql(compile_pack(policies, 2024, check_keys=False))
+    checked = pack_sql(compile_pack(policies, 2024, check_keys=True))
+    assert "GROUP BY" not in vouched.upper()
+    assert "GROUP BY" in checked.upper()

@@ -117,19 +117,22 @@ def screen(
     """
     fmt = output_format(out)
     overrides = overrides or {}
-    # Compile first: a policy that cannot be compiled stops the run before any data is read
-    # (the Parquet footer's statistics only narrow the integer types).
-    footer = read_footer(data) if FORMATS.get(data.suffix.lower()) == "parquet" else None
-    bounds = footer.bounds if footer is not None else {}
-    # Unless the footer vouches for unique (uscc, year), the screening's own GROUP BY checks
-    # them: no second pass over the panel.
-    in_scan = check and not (footer is not None and footer.unique_keys)
-    pack = pack_text(policies, year, overrides, explain_columns, bounds=bounds, check_keys=in_scan)
-    query = pack.sql
     with tempfile.TemporaryDirectory(prefix="kechuang-screen-", dir=out.parent) as work:
         con = connect(work)
         try:
-            source = open_panel(con, data, check=check, facts=facts, keys=False)
+            # Compile first: a policy that cannot be compiled stops the run before any data is
+            # read (the Parquet footer's statistics only narrow the integer types).
+            parquet = FORMATS.get(data.suffix.lower()) == "parquet" and data.is_file()
+            footer = read_footer(data, con) if parquet else None
+            bounds = footer.bounds if footer is not None else {}
+            # Unless the footer vouches for unique (uscc, year), the screening's own GROUP BY
+            # checks them: no second pass over the panel.
+            in_scan = check and not (footer is not None and footer.unique_keys)
+            pack = pack_text(
+                policies, year, overrides, explain_columns, bounds=bounds, check_keys=in_scan
+            )
+            query = pack.sql
+            source = open_panel(con, data, check=check, facts=facts, keys=False, footer=footer)
             with_exclusions = bool(exclusion_pairs(policies))
             staged = Path(work) / f"results{out.suffix}"
             if with_exclusions:
@@ -151,7 +154,7 @@ def screen(
                 for policy in policies:
                     step(policy.id)
             if not with_exclusions:
-                relation = _read_back(staged, fmt)
+                relation = _read_back(staged, fmt, pack.output_columns)
             staged_totals = None
             if totals:
                 staged_totals = Path(work) / "totals.csv"
@@ -159,7 +162,7 @@ def screen(
                     f"COPY ({_totals_sql(relation, year)}) TO {string_literal(str(staged_totals))} "
                     "(FORMAT CSV, HEADER TRUE)"
                 )
-            summaries = _summaries(con, relation, policies)
+            summaries = _summaries(con, relation, policies, with_exclusions)
             rows = sum(sum(s.counts.values()) for s in summaries)
         finally:
             con.close()
@@ -178,13 +181,21 @@ def _select_list(columns: Sequence[str], fmt: str) -> str:
     )
 
 
-def _read_back(staged: Path, fmt: str) -> str:
-    """A relation over the written RESULTS file, for the counts and totals."""
+def _read_back(staged: Path, fmt: str, columns: Sequence[str]) -> str:
+    """A relation over the written RESULTS file, for the counts and totals.
+
+    The CSV is read as DuckDB wrote it, with its columns named: no sniffing pass over it.
+    """
     if fmt == "parquet":
         return f"read_parquet({string_literal(str(staged))})"
-    types = "{'uscc': 'VARCHAR', 'policy_id': 'VARCHAR', 'outcome': 'VARCHAR', "
-    types += "'benefit_yuan': 'DECIMAL(18,2)'}"
-    return f"read_csv({string_literal(str(staged))}, header = true, types = {types})"
+    typed = {"benefit_yuan": "DECIMAL(18,2)"}
+    spec = ", ".join(
+        f"{string_literal(c)}: {string_literal(typed.get(c, 'VARCHAR'))}" for c in columns
+    )
+    return (
+        f"read_csv({string_literal(str(staged))}, header = true, auto_detect = false, "
+        f"delim = ',', quote = '\"', escape = '\"', columns = {{{spec}}})"
+    )
 
 
 def _checked(
@@ -230,10 +241,6 @@ def totals_file(out: Path) -> Path:
     return out.with_name(f"{out.stem}.totals.csv")
 
 
-def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
-    return [row[0] for row in con.sql(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
-
-
 def _final_relation(
     con: duckdb.DuckDBPyConnection, policies: Sequence[Policy], with_exclusions: bool
 ) -> str:
@@ -264,11 +271,13 @@ def _totals_sql(relation: str, year: int) -> str:
 
 
 def _summaries(
-    con: duckdb.DuckDBPyConnection, relation: str, policies: Sequence[Policy]
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    policies: Sequence[Policy],
+    with_exclusions: bool,
 ) -> list[PolicySummary]:
     by_id = {p.id: PolicySummary(p.id, p.version, p.content_hash) for p in policies}
-    has_excluded = "excluded_by" in _columns(con, relation)
-    excluded = "count(excluded_by)" if has_excluded else "0"
+    excluded = "count(excluded_by)" if with_exclusions else "0"
     rows = con.sql(
         f"SELECT policy_id, outcome, count(*), sum(benefit_yuan), {excluded} "
         f"FROM {relation} GROUP BY policy_id, outcome"

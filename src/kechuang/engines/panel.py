@@ -25,10 +25,8 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import duckdb
-import pyarrow.parquet as pq
 
 from kechuang.domain.panel import BY_NAME, FIELDS, SOURCED_FIELDS, Field, Kind
 from kechuang.engines.sqltext import string_literal
@@ -36,7 +34,7 @@ from kechuang.engines.sqltext import string_literal
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
 TRUE_TEXT = ("true", "1", "是", "t", "yes")
 FALSE_TEXT = ("false", "0", "否", "f", "no")
-UNIQUE_KEYS_METADATA = b"kechuang.unique_keys"
+UNIQUE_KEYS_METADATA = b"kechuang.unique_keys"  # a BLOB key, as DuckDB returns it
 _SCALE = {Kind.YUAN: 100, Kind.RATIO: 10**6, Kind.NUMBER: 10**6, Kind.COUNT: 1, Kind.YEAR: 1}
 
 
@@ -63,64 +61,86 @@ class ParquetFooter:
     bounds: dict[str, int] = field(default_factory=dict)  # max |numerator| per numeric fact
 
 
-def read_footer(path: Path) -> ParquetFooter | None:
-    """The footer facts of a Parquet panel, or None if pyarrow cannot read them."""
-    import pyarrow.parquet as pq
+def read_footer(path: Path, con: duckdb.DuckDBPyConnection | None = None) -> ParquetFooter | None:
+    """The footer facts of a Parquet panel, or None if the footer cannot be read.
 
+    Read with DuckDB's Parquet metadata functions (no pyarrow: `screen` does not pay for
+    importing it), on `con` if given.
+    """
+    own = con is None
+    con = con or duckdb.connect()
     try:
-        meta = pq.read_metadata(path)
-        arrow = meta.schema.to_arrow_schema()
-    except (OSError, ValueError, TypeError):
+        file = string_literal(str(path))
+        counts = con.execute(
+            f"SELECT num_rows, num_row_groups FROM parquet_file_metadata({file})"
+        ).fetchone()
+        schema = con.execute(f"SELECT name, repetition_type FROM parquet_schema({file})").fetchall()
+        kv = dict(con.execute(f"SELECT key, value FROM parquet_kv_metadata({file})").fetchall())
+        types = {
+            row[0]: str(row[1]).upper().replace(" ", "")
+            for row in con.execute(f"DESCRIBE SELECT * FROM read_parquet({file})").fetchall()
+        }
+        stats = con.execute(
+            "SELECT path_in_schema, row_group_num_rows, stats_null_count, stats_min_value, "
+            f"stats_max_value FROM parquet_metadata({file})"
+        ).fetchall()
+    except duckdb.Error:
         return None
-    required = frozenset(f.name for f in arrow if not f.nullable) | _without_nulls(meta, arrow)
+    finally:
+        if own:
+            con.close()
+    if counts is None:
+        return None
+    rows, row_groups = int(counts[0]), int(counts[1])
+    by_column: dict[str, list[tuple[int, int | None, str | None, str | None]]] = {}
+    for name, group_rows, nulls, low, high in stats:
+        by_column.setdefault(str(name), []).append((int(group_rows), nulls, low, high))
+    # Top-level columns only: the schema's root element and nested fields are not columns.
+    declared = {str(name): kind for name, kind in schema if name in types}
+    required = frozenset(n for n, kind in declared.items() if kind == "REQUIRED")
+    required |= _without_nulls(by_column, row_groups)
     unique = False
-    kv = meta.metadata or {}
-    if UNIQUE_KEYS_METADATA in kv:
+    flag_text = kv.get(UNIQUE_KEYS_METADATA)
+    if flag_text is not None:
         try:
-            flag = json.loads(kv[UNIQUE_KEYS_METADATA])
-            unique = flag.get("keys") == ["uscc", "year"] and flag.get("rows") == meta.num_rows
+            flag = json.loads(flag_text)
+            unique = flag.get("keys") == ["uscc", "year"] and flag.get("rows") == rows
         except (ValueError, AttributeError):
             unique = False
-    return ParquetFooter(meta.num_rows, meta.num_row_groups, required, unique, _bounds(meta, arrow))
+    return ParquetFooter(rows, row_groups, required, unique, _bounds(by_column, types))
 
 
-def _without_nulls(meta: Any, arrow: Any) -> frozenset[str]:
+_Stats = dict[str, list[tuple[int, "int | None", "str | None", "str | None"]]]
+
+
+def _without_nulls(by_column: _Stats, row_groups: int) -> frozenset[str]:
     """Key columns whose statistics give a null count of 0 in every row group."""
     found = set()
     for name in ("uscc", "name", "year"):
-        if name not in arrow.names:
-            continue
-        i = arrow.names.index(name)
-        counts = [meta.row_group(g).column(i).statistics for g in range(meta.num_row_groups)]
-        if all(c is not None and c.has_null_count and c.null_count == 0 for c in counts):
+        groups = by_column.get(name, [])
+        if len(groups) == row_groups and all(nulls == 0 for _, nulls, _, _ in groups):
             found.add(name)
     return frozenset(found)
 
 
-def _bounds(meta: Any, arrow: Any) -> dict[str, int]:
+def _bounds(by_column: _Stats, types: dict[str, str]) -> dict[str, int]:
     """Max |value| in numerator units (fen, millionths, count) of each numeric contract column
     of the contract's file type whose every row group has min/max statistics."""
-    from kechuang.engines.arrow_types import contract_arrow_type
-
     bounds: dict[str, int] = {}
-    index = {name: i for i, name in enumerate(arrow.names)}
     for f in FIELDS:
         scale = _SCALE.get(f.kind)
-        i = index.get(f.name)
-        if scale is None or i is None or arrow.field(f.name).type != contract_arrow_type(f):
+        if scale is None or types.get(f.name) != f.sql_type.replace(" ", ""):
             continue
         biggest = 0
-        for g in range(meta.num_row_groups):
-            group = meta.row_group(g)
-            stats = group.column(i).statistics
-            if stats is not None and stats.has_null_count and stats.null_count == group.num_rows:
+        for group_rows, nulls, low, high in by_column.get(f.name, []):
+            if nulls is not None and nulls == group_rows:
                 continue  # all unknown
-            if stats is None or not stats.has_min_max:
+            if low is None or high is None:
                 biggest = -1
                 break
-            for value in (stats.min, stats.max):
+            for value in (low, high):
                 biggest = max(biggest, abs(int(Decimal(value) * scale)))
-        if biggest >= 0:
+        if biggest >= 0 and f.name in by_column:
             bounds[f.name] = biggest
     return bounds
 
@@ -156,8 +176,12 @@ def _present(raw: str, fmt: str) -> str:
 
 
 def describe(
-    con: duckdb.DuckDBPyConnection, path: Path, source_sql: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    source_sql: str | None = None,
+    footer: ParquetFooter | None = None,
 ) -> PanelSource:
+    """The panel file's format and columns (and its footer facts: `footer` if already read)."""
     if not path.is_file():
         raise PanelError(f"{path}: no such panel file")
     fmt = FORMATS.get(path.suffix.lower())
@@ -177,7 +201,10 @@ def describe(
         raise PanelError(
             f"{path}: missing column(s) {', '.join(missing)} (see shared/DATA-CONTRACT.md)"
         )
-    footer = read_footer(path) if fmt == "parquet" and source_sql is None else None
+    if fmt != "parquet" or source_sql is not None:
+        footer = None
+    elif footer is None:
+        footer = read_footer(path, con)
     return PanelSource(path, fmt, tuple(columns), footer)
 
 
@@ -193,6 +220,7 @@ def open_panel(
     facts: Path | None = None,
     source_sql: str | None = None,
     keys: bool = True,
+    footer: ParquetFooter | None = None,
 ) -> PanelSource:
     """Create the view `panel` over `path`; with `check`, refuse a panel that is not usable
     (with `keys` False, duplicate keys are left to the caller's own scan).
@@ -200,15 +228,18 @@ def open_panel(
     The view has the contract's columns and then the sourced facts (domain.panel.SOURCED_FIELDS):
     from `facts` (a Parquet file of uscc, year and those columns, engines.sourced) when given,
     else from the panel file if it has them, else NULL (unknown). `facts` holds those a policy
-    reads; the others are then unknown.
+    reads; the others are then unknown. `footer` is the file's footer if the caller read it.
     """
-    source = describe(con, path, source_sql)
+    source = describe(con, path, source_sql, footer)
     # `source_sql` (engines.lookup) reads a part of the file's rows with the file's columns.
     raw = source_sql or _source_sql(path, source.format)
     con.execute(f"CREATE OR REPLACE VIEW panel_raw AS SELECT * FROM {raw}")
     items = []
     # The facts file holds the sourced facts its policy reads; the others are unknown.
-    written = set(pq.read_schema(facts).names) if facts is not None else set()
+    written = set()
+    if facts is not None:
+        described = con.sql(f"DESCRIBE SELECT * FROM read_parquet({string_literal(str(facts))})")
+        written = {row[0] for row in described.fetchall()}
     # A Parquet column already of its contract type is read as it is (no per-value cast).
     exact = _typed_as_contract(con, source)
     for f in (*FIELDS, *SOURCED_FIELDS):

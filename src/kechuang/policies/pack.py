@@ -11,12 +11,9 @@ import datetime as dt
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
-from kechuang.rules import safe_yaml
 from kechuang.rules.errors import PolicyError
-from kechuang.rules.load import load_policy_text
 from kechuang.rules.policy import Policy, reference_date
 
 
@@ -85,12 +82,16 @@ def _check_overlaps(policies: Iterable[Policy]) -> None:
 
 def read_policy_file(path: Path) -> str:
     """A policy file's text, read no further than the loader accepts (rules.safe_yaml)."""
+    from kechuang.rules import safe_yaml
+
     with path.open(encoding="utf-8") as handle:
         return handle.read(safe_yaml.MAX_CHARS + 1)
 
 
 def load_files(paths: Iterable[Path]) -> Pack:
     """Load the given policy files into a pack (the first error is raised)."""
+    from kechuang.rules.load import load_policy_text
+
     policies = [load_policy_text(read_policy_file(path), str(path)) for path in sorted(paths)]
     _check_overlaps(policies)
     return Pack(tuple(policies))
@@ -100,6 +101,10 @@ def load_pack(directory: Path | None = None) -> Pack:
     """Every `*.yaml` in `directory`, by default the policies shipped in this package."""
     if directory is not None:
         return load_files(directory.glob("*.yaml"))
+    from importlib import resources
+
+    from kechuang.rules.load import load_policy_text
+
     root = resources.files("kechuang.policies")
     policies = []
     for entry in sorted(root.iterdir(), key=lambda e: e.name):
@@ -108,3 +113,7 @@ def load_pack(directory: Path | None = None) -> Pack:
             policies.append(load_policy_text(entry.read_text(encoding="utf-8"), str(path)))
     _check_overlaps(policies)
     return Pack(tuple(policies))
+
+
+# The shipped loader, to tell it from a replacement (policies.cached caches only the former).
+SHIPPED_LOADER = load_pack

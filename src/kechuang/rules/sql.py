@@ -774,8 +774,10 @@ class _Compiler:
     def layer_ctes(self) -> tuple[list[tuple[str, exp.Select]], str]:
         """The CTEs computing every column (the period aggregates, the evaluation year's
         row joined to them, then the layers), and the name of the last one."""
-        if self.single_scan:
+        if self.single_scan and self.hist:
             return self.single_scan_ctes()
+        # Without period aggregates (nor the key check's counts), the evaluation year's rows
+        # are read as they are: one row per enterprise, no GROUP BY to pay for.
         ctes: list[tuple[str, exp.Select]] = []
         if self.hist:
             hist = exp.select(

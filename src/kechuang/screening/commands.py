@@ -14,17 +14,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from kechuang.rules.ir import Value
-from kechuang.rules.policy import Policy
 from kechuang.screening.inputs import InputError, load_policies, parse_sets, read_history
 
+if TYPE_CHECKING:
+    from kechuang.rules.ir import Value
+    from kechuang.rules.policy import Policy
+
+# Everything else is imported where it is used: `--help` and a cached run pay for no more.
 err = Console(stderr=True)
 out = Console()
 
@@ -57,6 +58,8 @@ def screen_command(
     ] = False,
 ) -> None:
     """Screen every enterprise of a panel against policies (免申即享 screening)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     from kechuang.engines.duckdb import OutputError, output_format
     from kechuang.engines.panel import PanelError
 
@@ -149,7 +152,6 @@ def write_meta(
 ) -> Path:  # fmt: skip
     """`<out>.meta.json`: which rules, overrides and counts produced the RESULTS file."""
     from kechuang.engines.duckdb import ScreenResult
-    from kechuang.rules.explain import json_value
 
     assert isinstance(run, ScreenResult)
     meta = {
@@ -166,10 +168,7 @@ def write_meta(
             }
             for p, s in zip(policies, run.policies, strict=True)
         ],
-        "overrides": {
-            pid: {name: json_value(v) for name, v in values.items()}
-            for pid, values in overrides.items()
-        },
+        "overrides": _override_values(overrides),
         "rows": run.rows,
         "excluded_by_column": run.excluded_by_column,
         "totals": run.totals.name if run.totals else None,
@@ -181,7 +180,21 @@ def write_meta(
     return path
 
 
+def _override_values(overrides: Mapping[str, Mapping[str, Value]]) -> dict[str, dict[str, Any]]:
+    """The overrides as JSON values (the explainer is imported only when there are some)."""
+    if not overrides:
+        return {}
+    from kechuang.rules.explain import json_value
+
+    return {
+        pid: {name: json_value(v) for name, v in values.items()}
+        for pid, values in overrides.items()
+    }
+
+
 def print_summary(run: object, overrides: Mapping[str, Mapping[str, Value]], meta: Path) -> None:
+    from rich.table import Table
+
     from kechuang.engines.duckdb import OUTCOMES, ScreenResult
 
     assert isinstance(run, ScreenResult)
@@ -197,12 +210,9 @@ def print_summary(run: object, overrides: Mapping[str, Mapping[str, Value]], met
             benefit += f" ({s.excluded:,} excluded)"
         table.add_row(s.policy_id, *cells, benefit)
     out.print(table)
-    from kechuang.rules.explain import json_value
-
-    for policy_id, values in overrides.items():
-        for name, value in values.items():
+    for policy_id, values in _override_values(overrides).items():
+        for name, shown in values.items():
             # a scale reads "[[0.25, 20], ...]": printed as text, not as console markup
-            shown = json_value(value)
             out.print(f"override applied: {policy_id}.{name} = {shown}", markup=False)
     if run.totals:
         out.print(f"totals per enterprise: {run.totals}")

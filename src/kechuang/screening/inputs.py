@@ -9,17 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
-
-from kechuang.domain.panel import BY_NAME
-from kechuang.engines.panel import PanelError, open_panel
-from kechuang.policies.pack import read_policy_file
 from kechuang.rules.errors import PolicyError
-from kechuang.rules.ir import Value
-from kechuang.rules.load import load_policy_text
-from kechuang.rules.overrides import OverrideError, parse_overrides
 from kechuang.rules.policy import Policy, reference_date
+
+if TYPE_CHECKING:
+    from kechuang.rules.ir import Value
+
+# Imported where used: `kechuang screen --help` and a cached pack need none of the loader,
+# the store or DuckDB.
 
 
 class InputError(ValueError):
@@ -31,6 +30,9 @@ def _is_file(value: str) -> bool:
 
 
 def load_policy_file(path: Path) -> Policy:
+    from kechuang.policies.pack import read_policy_file
+    from kechuang.rules.load import load_policy_text
+
     if not path.is_file():
         raise InputError(f"{path}: no such policy file")
     try:
@@ -50,9 +52,9 @@ def load_policies(values: Sequence[str], year: int) -> list[Policy]:
     policies: list[Policy] = [load_policy_file(Path(v)) for v in files]
     if ids:
         try:
-            from kechuang.policies.source import current_pack
+            from kechuang.policies.cached import cli_pack
 
-            pack = current_pack()
+            pack = cli_pack()
             resolved = pack.resolve(ids, year)
         except (PolicyError, KeyError, LookupError, ValueError) as exc:
             message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
@@ -69,6 +71,10 @@ def load_policies(values: Sequence[str], year: int) -> list[Policy]:
 
 
 def parse_sets(sets: Sequence[str], policies: Sequence[Policy]) -> dict[str, dict[str, Value]]:
+    if not sets:
+        return {}
+    from kechuang.rules.overrides import OverrideError, parse_overrides
+
     try:
         return parse_overrides(sets, policies)
     except OverrideError as exc:
@@ -79,7 +85,11 @@ def read_history(
     data: Path, uscc: str, year: int, history_years: int
 ) -> dict[int, dict[str, object]]:
     """One enterprise's panel rows for the years a policy reads: {year: {column: value}}."""
+    import duckdb
+
+    from kechuang.domain.panel import BY_NAME
     from kechuang.engines.lookup import source_for
+    from kechuang.engines.panel import PanelError, open_panel
 
     con = duckdb.connect()
     try:
