@@ -129,14 +129,16 @@ def main() -> None:
     fitted = candidates[method]
     print("chosen:", method)
     if not args.dry_run:
-        OUT.write_text(json.dumps({
+        data = json.loads(OUT.read_text(encoding="utf-8"))  # the fuzzy reading's settings stay
+        data.update({
             "about": "ranking weights of kechuang.transfer.matching, fitted by bench/fit_ranker.py "
                      "on tests/transfer/matching_eval/dev.py and dev2.py only (as written and with "
                      "the needs unknown); method: the better on that objective of a pairwise "
                      "logistic fit and coordinate ascent on MRR",
             "method": method,
             "weights": asdict(fitted),
-        }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")  # fmt: skip
+        })  # fmt: skip
+        OUT.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"wrote {OUT}")
 
 
