@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.matching_eval import Experiment, _Tuning, demand_text, fuse
+from bench.matching_eval import Experiment, _Tuning, fuse
 from kechuang.transfer.fuzzy_needs import _CLAUSE, FuzzySettings
 from kechuang.transfer.matching import WEIGHTS
 from kechuang.transfer.thesaurus import Stated, Thesaurus
@@ -55,10 +55,15 @@ class Embedder:
         if self.dirty:
             CACHE.parent.mkdir(exist_ok=True)
             texts = list(self.cache)
-            np.savez(CACHE, texts=np.asarray(texts), vectors=np.stack([self.cache[t] for t in texts]))
+            vectors = np.stack([self.cache[t] for t in texts])
+            np.savez(CACHE, texts=np.asarray(texts), vectors=vectors)
 
 
-def reader(embed: Embedder, threshold: float, scale: float, top: int) -> Callable[..., list[Stated]]:
+def reader(
+    embed: Embedder, threshold: float, scale: float, top: int
+) -> Callable[..., list[Stated]]:
+    """The embedding reader with a threshold, a confidence scale and a number of needs kept."""
+
     def read(thesaurus: Thesaurus, text: str, known: set[str]) -> list[Stated]:
         clauses = [c for c in _CLAUSE.split(text) if c]
         if not clauses:
@@ -98,8 +103,10 @@ def main() -> None:
     args = parser.parse_args()
     embed = Embedder()
     best, chosen = None, None
-    for threshold, scale, top in itertools.product((0.88, 0.9, 0.92, 0.94), (0.1, 0.3, 1.0), (1, 2)):
-        figs = [figures(_Tuning, reader(embed, threshold, scale, top), a) for a in (False, "phrases")]
+    grid = itertools.product((0.88, 0.9, 0.92, 0.94), (0.1, 0.3, 1.0), (1, 2))
+    for threshold, scale, top in grid:
+        read = reader(embed, threshold, scale, top)
+        figs = [figures(_Tuning, read, a) for a in (False, "phrases")]
         embed.save()
         got = (round(sum(f[2] for f in figs), 6), round(sum(f[0] for f in figs), 6))
         print(f"threshold {threshold} scale {scale} top {top}: as written "

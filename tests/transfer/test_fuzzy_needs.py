@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bench.matching_eval import without_own_phrases
+
 from kechuang.transfer.fuzzy_needs import FuzzyReader, FuzzySettings, char_weights
 from kechuang.transfer.matching import FUZZY, Document, Index, load_fuzzy
 from kechuang.transfer.thesaurus import Thesaurus, parse
@@ -76,7 +77,7 @@ def test_the_phrase_ablation_removes_the_demands_own_phrases_only() -> None:
 
 
 def test_the_shipped_settings_are_the_data_file_and_english_reads_no_fuzzy_need() -> None:
-    assert FUZZY == load_fuzzy() and FUZZY is not None
+    assert load_fuzzy() == FUZZY and FUZZY is not None
     english = Index([replace(ANSWER, title="crack-free stamping", text="less cracking")],
                     lang="en", thesaurus=THESAURUS)  # fmt: skip
     assert english.fuzzy is None

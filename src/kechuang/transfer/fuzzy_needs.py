@@ -52,15 +52,15 @@ class FuzzySettings:
     (bench.matching_eval --ablate phrases)."""
 
     min_similarity: float = 0.2
-    scale: float = 0.1
-    min_char_weight: float = 6.0  # rarer than this, or a character is not read at all
-    rare_char: float = 10.5  # one shared character is enough only if it is this rare
-    top: int = 5
+    scale: float = 0.05
+    min_char_weight: float = 6.5  # rarer than this, or a character is not read at all
+    rare_char: float = 99.0  # one shared character is enough only if it is this rare
+    top: int = 1
     with_needs: bool = True  # also read the need's own name (need_zh) as a phrase
     with_means: bool = False  # and its result-side terms (a demand may name the remedy's field)
     # How much the result terms of the needs read fuzzily expand the query, beside those of
     # the needs the demand says outright (which count 1).
-    expansion: float = 1.0
+    expansion: float = 0.25
 
 
 class FuzzyReader:
