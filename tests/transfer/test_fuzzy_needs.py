@@ -81,3 +81,13 @@ def test_the_shipped_settings_are_the_data_file_and_english_reads_no_fuzzy_need(
     english = Index([replace(ANSWER, title="crack-free stamping", text="less cracking")],
                     lang="en", thesaurus=THESAURUS)  # fmt: skip
     assert english.fuzzy is None
+
+
+def test_a_need_read_fuzzily_expands_the_query_at_its_share_only() -> None:
+    answer_terms = Document(3, "高强钢板成形工艺", "提高板材的抗裂性能。", ("B21D",), "C3670")
+    docs = [ANSWER, TWIN, answer_terms]
+    for share in (0.0, 0.5):
+        index = Index(docs, thesaurus=THESAURUS, fuzzy=replace(SETTINGS, expansion=share))
+        expansion = index.signals(DEMAND)["expansion"]
+        # 抗裂 and 裂纹 (the need's result terms) are in ANSWER and answer_terms, not in TWIN.
+        assert expansion.max() == share and expansion[1] == 0.0
