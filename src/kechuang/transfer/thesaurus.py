@@ -3,7 +3,8 @@
 An enterprise writes what it sees ("焊缝老有小孔眼，返工率太高"); a result writes what it does
 ("熔池气孔抑制"). Each concept of thesaurus.yaml links the two vocabularies for one need, in
 Chinese and English. A demand *states* a concept when one of its `says` phrases occurs in its
-text; a result *answers* it when one of its `means` terms occurs in its text. The matcher uses
+text (or, at a lower confidence, in words close to one: fuzzy_needs.FuzzyReader); a result
+*answers* it when one of its `means` terms occurs in its text. The matcher uses
 the concepts to expand a demand and to explain a match ("which need, and why").
 """
 
