@@ -37,6 +37,7 @@ GRID: dict[str, tuple[object, ...]] = {
     "min_char_weight": (5.0, 6.0, 6.5, 7.0, 7.5, 8.0),
     "rare_char": (8.5, 9.5, 10.5, 99.0),
     "top": (1, 2, 3, 5),
+    "slack": (0, 1, 2, 4, 99),
     "with_needs": (False, True),
     "with_means": (False, True),
     "expansion": (0.0, 0.25, 0.5, 0.75, 1.0),

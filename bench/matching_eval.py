@@ -6,6 +6,7 @@
     python -m bench.matching_eval --set tuning         # dev + dev2 as one listing
     python -m bench.matching_eval --set tuning --ablate  # as if the thesaurus knew no need
     python -m bench.matching_eval --set tuning --ablate phrases  # nor the demand's own words
+    python -m bench.matching_eval --set tuning --no-fuzzy  # needs in the demand's words only
     python -m bench.matching_eval --set dev --fit      # fit the fusion weights on dev
     python -m bench.matching_eval --set heldout --english
 

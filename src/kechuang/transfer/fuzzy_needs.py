@@ -56,6 +56,9 @@ class FuzzySettings:
     min_char_weight: float = 6.5  # rarer than this, or a character is not read at all
     rare_char: float = 99.0  # one shared character is enough only if it is this rare
     top: int = 1
+    # The shared characters must lie within the phrase's length plus this many characters of
+    # the clause (塑…塑料 across a clause is not 废塑料).
+    slack: int = 99
     with_needs: bool = True  # also read the need's own name (need_zh) as a phrase
     with_means: bool = False  # and its result-side terms (a demand may name the remedy's field)
     # How much the result terms of the needs read fuzzily expand the query, beside those of
@@ -102,6 +105,9 @@ class FuzzyReader:
                 shared = [ch for ch in chars if ch in present]
                 if len(shared) < 2 and chars[shared[0]] < self._rare:
                     continue  # one common shared character is a coincidence, not a reading
+                at = [clause.index(ch) for ch in shared]
+                if max(at) - min(at) + 1 > len(phrase) + self.settings.slack:
+                    continue
                 similarity = sum(chars[ch] for ch in shared) / total
                 if similarity >= self.settings.min_similarity and (
                     concept.id not in best or similarity > best[concept.id][0]
