@@ -91,3 +91,13 @@ def test_a_need_read_fuzzily_expands_the_query_at_its_share_only() -> None:
         expansion = index.signals(DEMAND)["expansion"]
         # 抗裂 and 裂纹 (the need's result terms) are in ANSWER and answer_terms, not in TWIN.
         assert expansion.max() == share and expansion[1] == 0.0
+
+
+def test_a_window_keeps_characters_spread_across_a_clause_from_reading_a_need() -> None:
+    leaks = Thesaurus(parse([{"id": "oil_leaks", "need": "漏油", "need_en": "oil leaks",
+                              "says": ["渗漏油"], "means": ["密封"]}]))  # fmt: skip
+    # 漏 and 油 of 渗漏油 far apart in one clause: read with no window, not with a tight one.
+    spread = "漏点找到以后换了新的机油"
+    assert [s.concept.id for s in FuzzyReader(leaks, SETTINGS).read(spread)] == ["oil_leaks"]
+    assert FuzzyReader(leaks, replace(SETTINGS, slack=1)).read(spread) == []
+    assert FuzzyReader(leaks, replace(SETTINGS, slack=1)).read("机器漏油了") != []
