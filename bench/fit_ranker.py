@@ -109,8 +109,14 @@ def ascend(exps: list[Experiment], start: Weights) -> Weights:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dry-run", action="store_true")
+    parser.add_argument(
+        "--ablate",
+        choices=("needs", "phrases"),
+        default="needs",
+        help="the second case: the needs unknown, or only the demands' own phrases unknown",
+    )
     args = parser.parse_args()
-    exps = [Experiment(_Tuning, "zh", None), Experiment(_Tuning, "zh", None, ablate=True)]
+    exps = [Experiment(_Tuning, "zh", None), Experiment(_Tuning, "zh", None, ablate=args.ablate)]
     names = [f.name for f in fields(Weights)]
     start = np.asarray([getattr(FIRST_PASS, n) for n in names])
     w = fit(pairs(exps, names), start, names)
@@ -120,7 +126,7 @@ def main() -> None:
         "ascent": ascend(exps, FIRST_PASS),
     }
     for label, weights in candidates.items():
-        for exp, case in zip(exps, ("as written", "needs unknown"), strict=True):
+        for exp, case in zip(exps, ("as written", f"{args.ablate} ablated"), strict=True):
             rep = exp.report(lambda s, weights=weights: fuse(s, weights))
             print(f"{label:8} tuning {case:14} all {rep.overall.row()}  hard {rep.hard.row()}")
         print(f"{label:8} weights", {k: v for k, v in asdict(weights).items() if v})
@@ -129,14 +135,16 @@ def main() -> None:
     fitted = candidates[method]
     print("chosen:", method)
     if not args.dry_run:
-        OUT.write_text(json.dumps({
+        data = json.loads(OUT.read_text(encoding="utf-8"))  # the fuzzy reading's settings stay
+        data.update({
             "about": "ranking weights of kechuang.transfer.matching, fitted by bench/fit_ranker.py "
                      "on tests/transfer/matching_eval/dev.py and dev2.py only (as written and with "
                      "the needs unknown); method: the better on that objective of a pairwise "
                      "logistic fit and coordinate ascent on MRR",
             "method": method,
             "weights": asdict(fitted),
-        }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")  # fmt: skip
+        })  # fmt: skip
+        OUT.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"wrote {OUT}")
 
 

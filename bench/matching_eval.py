@@ -5,6 +5,8 @@
     python -m bench.matching_eval --set heldout        # the held-out set: report only
     python -m bench.matching_eval --set tuning         # dev + dev2 as one listing
     python -m bench.matching_eval --set tuning --ablate  # as if the thesaurus knew no need
+    python -m bench.matching_eval --set tuning --ablate phrases  # nor the demand's own words
+    python -m bench.matching_eval --set tuning --no-fuzzy  # needs in the demand's words only
     python -m bench.matching_eval --set dev --fit      # fit the fusion weights on dev
     python -m bench.matching_eval --set heldout --english
 
@@ -38,8 +40,10 @@ from tests.transfer.matching_eval.harness import Report, evaluate
 from tests.transfer.matching_eval.sets import Demand, Result
 
 from kechuang.transfer import ipc
+from kechuang.transfer.fuzzy_needs import FuzzySettings
 from kechuang.transfer.matching import (
     FIRST_PASS,
+    FUZZY,
     PLAIN,
     WEIGHTS,
     Document,
@@ -47,6 +51,7 @@ from kechuang.transfer.matching import (
     Weights,
     tokenizer,
 )
+from kechuang.transfer.thesaurus import Stated, Thesaurus
 
 
 class _Tuning:
@@ -99,6 +104,17 @@ def demand_text(d: Demand, lang: str) -> str:
     return d.text_en if lang == "en" else d.text
 
 
+def without_own_phrases(thesaurus: Thesaurus, text: str, lang: str) -> Thesaurus:
+    """The thesaurus without every `says` phrase that occurs in the text: the demand as if it
+    were worded unlike anything the thesaurus says (the phrase ablation)."""
+    lowered = text.lower()
+    own = [p for c in thesaurus.concepts for p in c.says_in(lang) if p in lowered]
+    return thesaurus.without(own)
+
+
+ABLATIONS = ("needs", "phrases")
+
+
 def result_text(r: Result, lang: str) -> str:
     return f"{r.title_en}. {r.summary_en}" if lang == "en" else f"{r.title}。{r.abstract}"
 
@@ -107,23 +123,46 @@ class Experiment:
     """The signals of every demand of a set against its results, computed once."""
 
     def __init__(
-        self, module, lang: str, titles: dict[str, str] | None, *, ablate: bool = False
+        self,
+        module,
+        lang: str,
+        titles: dict[str, str] | None,
+        *,
+        ablate: bool | str = False,
+        fuzzy: FuzzySettings | None = FUZZY,
+        extras: bool = True,
+        reader: Callable[[Thesaurus, str, set[str]], list[Stated]] | None = None,
     ) -> None:
+        """ablate: True or "needs", as if the thesaurus knew none of each demand's needs;
+        "phrases", as if it knew none of the demand's own words (every `says` phrase that
+        occurs in the demand removed), so that only other phrases (fuzzy reading) find them.
+        extras: the comparison signals (plain BM25, feedback variants, embedding).
+        reader: another fuzzy reader (thesaurus, text, needs known) -> needs read, in place of
+        the index's (bench.fuzzy_embedding)."""
         self.results: list[Result] = module.RESULTS
         self.demands: list[Demand] = [d for d in module.DEMANDS if lang == "zh" or d.text_en]
         self.lang = lang
         self.keys = [r.key for r in self.results]
-        self.index = Index(documents(self.results, lang), lang=lang)
+        self.index = Index(documents(self.results, lang), lang=lang, fuzzy=fuzzy)
         self.signals: dict[str, Signals] = {}
         for d in self.demands:
             codes = [str(c) for c in ipc.parse_list(d.ipc)]
-            if ablate:  # as if the thesaurus knew none of the needs the demand states
-                query, _ = self.index._read(demand_text(d, lang))
+            text = demand_text(d, lang)
+            if ablate in (True, "needs"):  # as if the thesaurus knew none of the needs
+                query, _ = self.index._read(text)
                 got = self.index._signals(query, [], codes, d.industry, everything=True)
             else:
-                got = self.index.signals(demand_text(d, lang), ipc_codes=codes,
-                                         industry_code=d.industry)  # fmt: skip
+                ablated = (without_own_phrases(self.index.thesaurus, text, lang)
+                           if ablate == "phrases" else self.index.thesaurus)  # fmt: skip
+                query, stated = self.index._read(text, ablated)
+                if reader is not None:
+                    known = {s.concept.id for s in stated}
+                    stated += [s for s in reader(ablated, text, known)
+                               if s.concept.id in self.index._concept_docs]  # fmt: skip
+                got = self.index._signals(query, stated, codes, d.industry, everything=True)
             self.signals[d.answer + demand_text(d, lang)] = got
+        if not extras:
+            return
         self._plain_bm25(lang)
         self._prf_variants()
         if titles and lang == "zh":
@@ -257,15 +296,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--fit", action="store_true", help="fit fusion weights (dev only)")
     parser.add_argument(
         "--ablate",
-        action="store_true",
-        help="score as if the thesaurus knew none of each demand's needs",
+        nargs="?",
+        const="needs",
+        choices=ABLATIONS,
+        help="needs: score as if the thesaurus knew none of each demand's needs; phrases: "
+        "as if it knew none of the demand's own words (its `says` phrases removed)",
+    )
+    parser.add_argument(
+        "--no-fuzzy", action="store_true", help="without fuzzy need reading (exact phrases only)"
     )
     parser.add_argument("--ipc-titles", help="TSV code<TAB>title_zh of the IPC scheme")
     args = parser.parse_args(argv)
     lang = "en" if args.english else "zh"
     titles = load_ipc_titles(args.ipc_titles)
     started = time.perf_counter()
-    exp = Experiment(SETS[args.set], lang, titles, ablate=args.ablate)
+    fuzzy = None if args.no_fuzzy else FUZZY
+    exp = Experiment(SETS[args.set], lang, titles, ablate=args.ablate or False, fuzzy=fuzzy)
     rows: list[tuple[str, Callable[[Signals], np.ndarray]]] = [
         ("plain BM25", lambda s: s["plain"]),
         ("today's matcher (words + classes)", lambda s: fuse(s, PLAIN)),

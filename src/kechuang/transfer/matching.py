@@ -12,7 +12,9 @@ right result of it. The score adds, each scaled to 0..1 over the listing:
   one incidental word ("家属", "晚上") with a long demand does not count as a full match;
 - needs: the concepts of the thesaurus (thesaurus.yaml) the demand states, matched against the
   concepts each result answers (weighted by how rare the concept is in the listing), and
-  BM25 of the concepts' result-side terms (query expansion);
+  BM25 of the concepts' result-side terms (query expansion); a need is stated in the demand's
+  own words (a `says` phrase, full weight) or read fuzzily from words close to one
+  (fuzzy_needs: shared characters; its confidence scales the need's weight);
 - classes: bonuses for a shared IPC subclass (or class) and a shared GB/T 4754 industry
   division (or section); and, by the Chinese IPC titles (data/ipc_zh.tsv), how well a
   result's main groups match the classes the demand's words and needs point to
@@ -45,6 +47,7 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
 from kechuang.transfer import ipc, ipc_titles
+from kechuang.transfer.fuzzy_needs import FuzzyReader, FuzzySettings
 from kechuang.transfer.thesaurus import Concept, Stated, Thesaurus
 from kechuang.transfer.thesaurus import load as load_thesaurus
 
@@ -87,14 +90,28 @@ class Weights:
 FIRST_PASS = Weights()
 
 
+def _ranker_data() -> dict[str, dict[str, object]]:
+    source = resources.files("kechuang.transfer").joinpath("data", "ranker.json")
+    data: dict[str, dict[str, object]] = json.loads(source.read_text(encoding="utf-8"))
+    return data
+
+
 def load_weights() -> Weights:
     """The shipped ranking weights, fitted on the tuning sets by bench/fit_ranker.py."""
-    source = resources.files("kechuang.transfer").joinpath("data", "ranker.json")
-    data = json.loads(source.read_text(encoding="utf-8"))
-    return Weights(**{k: float(v) for k, v in data["weights"].items()})
+    return Weights(**{k: float(str(v)) for k, v in _ranker_data()["weights"].items()})
+
+
+def load_fuzzy() -> FuzzySettings | None:
+    """The shipped settings of fuzzy need reading (None: off), chosen on the tuning sets with
+    their own phrases removed (bench.matching_eval --ablate phrases)."""
+    data = _ranker_data().get("fuzzy")
+    if not data:
+        return None
+    return FuzzySettings(**data)  # type: ignore[arg-type]
 
 
 WEIGHTS = load_weights()
+FUZZY = load_fuzzy()
 PLAIN = Weights(concept=0.0, expansion=0.0)  # words and classes only: the matcher before needs
 
 
@@ -156,6 +173,7 @@ class Need:
     need_en: str
     demand_phrase: str
     result_term: str
+    read_as: str = ""  # a fuzzy reading: the thesaurus phrase the demand's words were read as
 
 
 @dataclass(frozen=True)
@@ -275,11 +293,14 @@ class Index:
         lang: str = "zh",
         weights: Weights = WEIGHTS,
         thesaurus: Thesaurus | None = None,
+        fuzzy: FuzzySettings | None = FUZZY,
     ) -> None:
         self.documents = list(documents)
         self.lang = lang
         self.weights = weights
         self.thesaurus = thesaurus or load_thesaurus()
+        self.fuzzy = fuzzy if lang == "zh" else None
+        self._reader = FuzzyReader(self.thesaurus, fuzzy) if self.fuzzy else None
         self._tokenize = tokenizer(lang)
         self._tagger = _ConceptTagger(self.thesaurus, lang, self._tokenize)
         self._bm25 = bm25s.BM25()
@@ -438,11 +459,21 @@ class Index:
         scale = max(float(raw.max()), full)
         return raw / scale if scale > 0 else np.zeros(n)
 
-    def _read(self, text: str) -> tuple[list[str], list[Stated]]:
-        """A query's own words, and the needs it states that some document answers."""
+    def _read(
+        self, text: str, thesaurus: Thesaurus | None = None
+    ) -> tuple[list[str], list[Stated]]:
+        """A query's own words, and the needs it states that some document answers: in its
+        own words (confidence 1), then those read fuzzily (FuzzyReader), less confident.
+        `thesaurus` replaces the index's for the reading (the evaluation's ablation)."""
         query = list(dict.fromkeys(self._tokenize(text)))
-        stated = [s for s in self.thesaurus.stated(text, self.lang)
+        thesaurus = thesaurus or self.thesaurus
+        stated = [s for s in thesaurus.stated(text, self.lang)
                   if s.concept.id in self._concept_docs]  # fmt: skip
+        if self.fuzzy:
+            reader = self._reader if thesaurus is self.thesaurus else None
+            reader = reader or FuzzyReader(thesaurus, self.fuzzy)
+            known = {s.concept.id for s in stated}
+            stated += [s for s in reader.read(text, known) if s.concept.id in self._concept_docs]
         return query, stated
 
     def signals(
@@ -464,23 +495,32 @@ class Index:
     ) -> dict[str, np.ndarray]:
         """The signals; those the weights give nothing are left out unless `everything`."""
         n = len(self.documents)
-        expansion = list(dict.fromkeys(
-            t for s in stated for term in s.concept.means_in(self.lang)
-            for t in self._tokenize(term) if t not in query
-        ))  # fmt: skip
+        expansion = self._expansion([s for s in stated if s.confidence >= 1.0], query)
+        read = self._expansion([s for s in stated if s.confidence < 1.0], query, expansion)
         concept = np.zeros(n)
-        total_idf = sum(self._concept_idf[s.concept.id] for s in stated)
+        # Each need counts by its rarity and the confidence of its reading; the whole is scaled
+        # by the most confident reading, so that needs read only fuzzily count for less.
+        total = sum(self._concept_idf[s.concept.id] * s.confidence for s in stated)
+        most = max((s.confidence for s in stated), default=0.0)
         for s in stated:
-            concept[self._concept_docs[s.concept.id]] += self._concept_idf[s.concept.id] / total_idf
+            share = self._concept_idf[s.concept.id] * s.confidence / total
+            concept[self._concept_docs[s.concept.id]] += share * most
         parsed = [ipc.parse(c) for c in ipc_codes]
         subclass = self._hits("subclass", {p.subclass_code for p in parsed}, n)
         klass = self._hits("class", {p.class_code for p in parsed}, n) & ~subclass
         division = self._hits("division", [d] if (d := _division(industry_code)) else [], n)
         section = self._hits("section", [industry_code[0]] if industry_code else [], n)
+        said = self._bm25_scaled(expansion, n)
+        if read and self.fuzzy and self.fuzzy.expansion:
+            # The needs read fuzzily expand the query too, weighing `fuzzy.expansion` beside
+            # those said outright (alone, they weigh that much of a full expansion).
+            share = self.fuzzy.expansion
+            fuzzily = self._bm25_scaled(read, n)
+            said = (said + share * fuzzily) / (1 + share) if expansion else share * fuzzily
         out = {
             "text": self._bm25_full_match(query, n),
             "concept": concept,
-            "expansion": self._bm25_scaled(expansion, n),
+            "expansion": said,
             "ipc_subclass": subclass.astype(np.float64),
             "ipc_class": klass.astype(np.float64),
             "industry_division": division.astype(np.float64),
@@ -491,10 +531,19 @@ class Index:
             out["title"] = self._title_coverage(query, n)
         if everything or w.ipc_inferred or w.ipc_doc or w.ipc_qexp:
             sink = pointed_out if pointed_out is not None else []
-            out.update(self._class_signals(query + expansion, query, n, sink))
+            out.update(self._class_signals(query + expansion + read, query, n, sink))
         if everything or w.prf:
-            out["prf"] = self._feedback(out, query + expansion, n)
+            out["prf"] = self._feedback(out, query + expansion + read, n)
         return out
+
+    def _expansion(
+        self, stated: list[Stated], query: list[str], taken: Sequence[str] = ()
+    ) -> list[str]:
+        """The result-side words of the needs, without the query's and those already taken."""
+        return list(dict.fromkeys(
+            t for s in stated for term in s.concept.means_in(self.lang)
+            for t in self._tokenize(term) if t not in query and t not in taken
+        ))  # fmt: skip
 
     def _feedback(self, signals: dict[str, np.ndarray], query: list[str], n: int) -> np.ndarray:
         """Pseudo-relevance feedback: BM25 of the words that weigh most (summed IDF) in the
@@ -565,7 +614,7 @@ class Index:
         answered = self._tagger.answered(doc_words, f"{doc.title} {doc.text}".lower())
         needs = tuple(
             Need(s.concept.id, s.concept.need_zh, s.concept.need_en, s.phrase,
-                 answered[s.concept.id])
+                 answered[s.concept.id], s.read_as)
             for s in stated
             if s.concept.id in answered
         )  # fmt: skip
@@ -603,12 +652,15 @@ def explain(
     """A match in a manager's words, Chinese and English: the needs it answers and why."""
     if needs:
         zh = "；".join(
-            f"您提到「{n.demand_phrase}」，这是{n.need_zh}的问题；该成果针对「{n.result_term}」"
+            f"您提到「{n.demand_phrase}」，"
+            + (f"我们理解为「{n.read_as}」，" if n.read_as else "")
+            + f"这是{n.need_zh}的问题；该成果针对「{n.result_term}」"
             for n in needs[:3]
         )
         en = "; ".join(
-            f"you mention “{n.demand_phrase}”, a matter of {n.need_en}; "
-            f"this result addresses “{n.result_term}”"
+            f"you mention “{n.demand_phrase}”"
+            + (f", which we read as “{n.read_as}”" if n.read_as else "")
+            + f", a matter of {n.need_en}; this result addresses “{n.result_term}”"
             for n in needs[:3]
         )
         return zh + "。", en[0].upper() + en[1:] + "."

@@ -304,13 +304,16 @@ class DemandOut(Row):
 
 
 class NeedOut(BaseModel):
-    """A need of the demand that the result answers: the demand's phrase, the result's term."""
+    """A need of the demand that the result answers: the demand's phrase, the result's term;
+    `read_as`, when the need was read fuzzily, the thesaurus phrase the demand's words were
+    read as (empty when the demand says the phrase itself)."""
 
     concept: str
     need_zh: str
     need_en: str
     demand_phrase: str
     result_term: str
+    read_as: str = ""
 
 
 class MatchOut(BaseModel):

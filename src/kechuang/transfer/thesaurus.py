@@ -3,14 +3,16 @@
 An enterprise writes what it sees ("焊缝老有小孔眼，返工率太高"); a result writes what it does
 ("熔池气孔抑制"). Each concept of thesaurus.yaml links the two vocabularies for one need, in
 Chinese and English. A demand *states* a concept when one of its `says` phrases occurs in its
-text; a result *answers* it when one of its `means` terms occurs in its text. The matcher uses
+text (or, at a lower confidence, in words close to one: fuzzy_needs.FuzzyReader); a result
+*answers* it when one of its `means` terms occurs in its text. The matcher uses
 the concepts to expand a demand and to explain a match ("which need, and why").
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 
@@ -47,10 +49,16 @@ class Concept:
 
 @dataclass(frozen=True)
 class Stated:
-    """A concept a demand states, with the phrase of the demand that states it."""
+    """A concept a demand states, with the phrase of the demand that states it.
+
+    `confidence` is 1 when the demand says one of the concept's `says` phrases; a fuzzy
+    reading (FuzzyReader: the demand's words are close to a phrase, not equal) carries less,
+    and `read_as` names the thesaurus phrase the demand's words were read as."""
 
     concept: Concept
     phrase: str
+    confidence: float = 1.0
+    read_as: str = ""
 
 
 def _terms(entry: dict[str, object], name: str, cid: str) -> tuple[str, ...]:
@@ -109,6 +117,17 @@ class Thesaurus:
                     phrase = text[span.start() : span.end()] if span else phrase
                 found.append(Stated(concept, phrase))
         return found
+
+    def without(self, phrases: Iterable[str]) -> Thesaurus:
+        """The thesaurus without some `says` phrases (in either language); a concept left with
+        none keeps no `says` (it can then be stated only by a fuzzy reading of its need).
+        The evaluation's ablation: as if the thesaurus did not know a demand's own words."""
+        drop = {p.lower() for p in phrases}
+        return Thesaurus(tuple(
+            replace(c, says=tuple(p for p in c.says if p not in drop),
+                    says_en=tuple(p for p in c.says_en if p not in drop))
+            for c in self.concepts
+        ))  # fmt: skip
 
     def result_terms(self, lang: str = "zh") -> set[str]:
         """Every `means` term of a language (the words the segmenter must keep whole)."""
