@@ -874,7 +874,8 @@ class _Compiler:
             """True where the row of k years before exists (the evaluation year's always)."""
             if k == 0:
                 return exp.true()
-            return exp.Not(this=exp.Is(this=exp.column("uscc", table=f"y{k}"), expression=exp.Null()))
+            row = exp.column("uscc", table=f"y{k}")
+            return exp.Not(this=exp.Is(this=row, expression=exp.Null()))
 
         def years_of(condition: exp.Expression) -> list[int]:
             """The k (years before) among those read where `condition` on year holds."""
