@@ -1,7 +1,7 @@
 """rules.pack: the whole pack as one query gives, row for row, what each policy's own query
 gives (rules.sql.compile_policy), over a generated panel in DuckDB, with and without the
-status columns, in both layouts (one scan, or the period GROUP BY joined back to the year's
-rows) and with the in-scan key check on."""
+status columns, in the three layouts (one scan, the period GROUP BY joined back to the
+year's rows, or the years' rows joined side by side) and with the in-scan key check on."""
 
 from __future__ import annotations
 
@@ -39,14 +39,21 @@ def _one_by_one(
 
 @pytest.mark.parametrize("year", [2024, 2026])
 @pytest.mark.parametrize("explain", [False, True])
-@pytest.mark.parametrize("single_scan", [True, False])
+@pytest.mark.parametrize("layout", ["scan", "join", "years"])
 def test_the_pack_query_is_the_union_of_the_policy_queries(
-    con: duckdb.DuckDBPyConnection, year: int, explain: bool, single_scan: bool
+    con: duckdb.DuckDBPyConnection, year: int, explain: bool, layout: str
 ) -> None:
     policies = load_policies(["all"], year)
     pack = compile_pack(
-        policies, year, explain_columns=explain, single_scan=single_scan, check_keys=True
+        policies,
+        year,
+        explain_columns=explain,
+        single_scan=layout != "join",
+        # The key check needs the GROUP BY: the years layout is for panels known unique.
+        check_keys=layout != "years",
+        join_years=layout == "years",
     )
+    assert ("GROUP BY" in pack_sql(pack)) == (layout != "years")
     together = sorted(repr(tuple(r)) for r in con.sql(pack_sql(pack)).fetchall())
     separately = _one_by_one(con, year, explain, pack.output_columns)
     # Every enterprise with a row in the year, once per policy.
@@ -61,3 +68,19 @@ def test_shared_definitions_are_computed_once(con: duckdb.DuckDBPyConnection) ->
     policies = load_policies(["tsme-2017", "innovative-sme-2022"], 2024)
     sql = pack_sql(compile_pack(policies, 2024))
     assert sql.count("THEN revenue END) AS p__revenue") == 1
+
+
+def test_the_years_layout_reads_each_value_once_per_year(con: duckdb.DuckDBPyConnection) -> None:
+    # The 3-year and 2-year sums of R&D read its numerator once in each year's rows.
+    policies = load_policies(["all"], 2024)
+    bounds = {"rd_expense": 10**12}  # small enough for the 64-bit numerator x * 100
+    sql = pack_sql(compile_pack(policies, 2024, bounds=bounds, join_years=True))
+    assert sql.count("CAST(rd_expense * 100 AS BIGINT) AS e") == 3
+    assert sql.count("FROM panel WHERE year = ") == 3
+
+
+def test_the_years_layout_needs_known_unique_keys() -> None:
+    # With the in-scan key check the GROUP BY stays: it is what counts the duplicates.
+    policies = load_policies(["tsme-2017"], 2024)
+    sql = pack_sql(compile_pack(policies, 2024, join_years=True, check_keys=True))
+    assert "GROUP BY" in sql

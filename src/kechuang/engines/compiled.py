@@ -100,6 +100,8 @@ def pack_text(
         bounds=bounds,
         yuan_as_fen=yuan_as_fen,
         check_keys=check_keys,
+        # DuckDB joins the years side by side where the keys are known unique (rules.pack).
+        join_years=dialect == "duckdb",
     )
     text = PackText(pack_sql(pack, dialect), tuple(pack.output_columns), pack.status_names)
     if path is not None:

@@ -59,6 +59,7 @@ def compile_pack(
     yuan_as_fen: bool = False,
     check_keys: bool = False,
     single_scan: bool = True,
+    join_years: bool = False,
 ) -> PackQuery:
     """The single query screening `policies` (in pack order) for `year`.
 
@@ -67,6 +68,8 @@ def compile_pack(
     enterprise's rows and (as a bit set, so at most 63 years back) its distinct years among
     the years read: the DuckDB query then fails with DUPLICATE_KEY and the enterprise's code
     where they differ, so duplicates that could change a result are refused in the same scan.
+    With `join_years` (and not `check_keys`: the panel is known to hold one row per (uscc,
+    year)) the years are joined side by side instead of grouped (`_Compiler.joined_years`).
     """
     if not policies:
         raise ValueError("a pack has at least one policy")
@@ -87,6 +90,7 @@ def compile_pack(
         compiler.layers, compiler.base, compiler.hist = layers, base, hist
         compiler.suffix = f"_{i}"
         compiler.single_scan = single_scan
+        compiler.join_years = join_years and single_scan and not check_keys
         outcome, results, statuses = compiler.results(explain_columns)
         history = max(history, compiler.history)
         mapping = {"outcome": _name(outcome)}

@@ -174,6 +174,9 @@ class _Compiler:
         self.suffix = ""  # appended to the named result columns (a pack holds several)
         # Read the evaluation year's values in the period GROUP BY (no join back to the panel).
         self.single_scan = False
+        # With single_scan: the panel has one row per (uscc, year), so the years are joined
+        # side by side instead of grouped (see `joined_years`).
+        self.join_years = False
 
     # ----- sharing -------------------------------------------------------------------
 
@@ -824,19 +827,142 @@ class _Compiler:
             return node
 
         base_items = {name: e.transform(lift) for name, e in self.base.items()}
-        here = exp.Count(this=exp.Case(ifs=[exp.If(this=in_year, true=exp.Literal.number(1))]))
         aggregates = {**self.hist, **current}
+        base = exp.select(
+            exp.alias_(exp.column("uscc", table="h"), "uscc"),
+            *[exp.alias_(e, name) for name, e in base_items.items()],
+        ).from_(exp.alias_(exp.to_table("hist"), "h", table=True))
+        if self.join_years:
+            return self.layer_chain([("hist", self.joined_years(aggregates)), ("l0", base)])
+        here = exp.Count(this=exp.Case(ifs=[exp.If(this=in_year, true=exp.Literal.number(1))]))
         hist = exp.select("uscc", *[exp.alias_(e, name) for name, e in aggregates.items()]).from_(
             "panel"
         )
         first = exp.Literal.number(self.year - self.history)
         hist = hist.where(exp.Between(this=exp.column("year"), low=first, high=year.copy()))
         hist = hist.group_by("uscc").having(exp.GT(this=here, expression=exp.Literal.number(0)))
-        base = exp.select(
-            exp.alias_(exp.column("uscc", table="h"), "uscc"),
-            *[exp.alias_(e, name) for name, e in base_items.items()],
-        ).from_(exp.alias_(exp.to_table("hist"), "h", table=True))
         return self.layer_chain([("hist", hist), ("l0", base)])
+
+    def joined_years(self, aggregates: Mapping[str, exp.Expression]) -> exp.Select:
+        """The row of `aggregates` per enterprise with a row in the evaluation year, from the
+        years' rows joined side by side (`y0` the evaluation year's, LEFT JOIN `y<k>` the row
+        of k years before) instead of a GROUP BY: with one row per (uscc, year), an aggregate
+        over the years is a row-wise expression of those rows' values. A hash aggregate holds
+        every aggregate's state for every enterprise at once (and spills past memory_limit);
+        the joins hold only the few columns read from earlier years.
+
+        Only the conditional aggregates the compiler builds are rewritten (MAX or BOOL_OR of
+        one year's value, COUNT and SUM over some years, each optionally CAST); anything else
+        is a SqlCompileError, never a silently different query.
+        """
+        # Per year: the values read from its rows, by SQL text -> (column name, expression).
+        # A value that is not a plain column (a numerator such as CAST(x * 100 AS BIGINT)) is
+        # computed once in that year's subquery, however many aggregates use it.
+        read: dict[int, dict[str, tuple[str, exp.Expression]]] = {
+            k: {} for k in range(self.history + 1)
+        }
+
+        def at(k: int, value: exp.Expression) -> exp.Expression:
+            """`value` (over panel columns) in the row of k years before."""
+            if any(c.name == "year" for c in value.find_all(exp.Column)):
+                raise SqlCompileError("the year column inside a conditional aggregate")
+            key = value.sql(dialect="duckdb")
+            if key not in read[k]:
+                name = value.name if isinstance(value, exp.Column) else f"e{len(read[k])}"
+                read[k][key] = (name, value)
+            return exp.column(read[k][key][0], table=f"y{k}")
+
+        def present(k: int) -> exp.Expression:
+            """True where the row of k years before exists (the evaluation year's always)."""
+            if k == 0:
+                return exp.true()
+            row = exp.column("uscc", table=f"y{k}")
+            return exp.Not(this=exp.Is(this=row, expression=exp.Null()))
+
+        def years_of(condition: exp.Expression) -> list[int]:
+            """The k (years before) among those read where `condition` on year holds."""
+            if not (
+                isinstance(condition, exp.EQ | exp.GTE)
+                and isinstance(condition.this, exp.Column)
+                and condition.this.name == "year"
+                and isinstance(condition.expression, exp.Literal)
+            ):
+                raise SqlCompileError(f"unexpected year condition {condition.sql()}")
+            bound = int(condition.expression.this)
+            years = range(self.history + 1)
+            if isinstance(condition, exp.EQ):
+                return [k for k in years if self.year - k == bound]
+            return [k for k in years if self.year - k >= bound]
+
+        def rewrite(aggregate: exp.Expression, to: exp.DataType | None = None) -> exp.Expression:
+            if isinstance(aggregate, exp.Cast):
+                # A SUM is added up in the type it is cast to (SUM itself is 128-bit).
+                return exp.Cast(this=rewrite(aggregate.this, aggregate.to), to=aggregate.to.copy())
+            inner = aggregate.this
+            if not (isinstance(inner, exp.Case) and len(inner.args["ifs"]) == 1) or inner.args.get(
+                "default"
+            ):
+                raise SqlCompileError(f"unexpected aggregate {aggregate.sql()}")
+            branch = inner.args["ifs"][0]
+            ks, value = years_of(branch.this), branch.args["true"]
+            if isinstance(aggregate, exp.Max | exp.LogicalOr):
+                if len(ks) != 1:
+                    raise SqlCompileError(f"unexpected aggregate {aggregate.sql()}")
+                return at(ks[0], value)
+            if isinstance(aggregate, exp.Count):
+                counted = [
+                    present(k)
+                    if isinstance(value, exp.Literal)
+                    else exp.Not(this=exp.Is(this=n.paren(at(k, value)), expression=exp.Null()))
+                    for k in ks
+                ]
+                ones = [
+                    exp.Case(
+                        ifs=[exp.If(this=c, true=exp.Literal.number(1))],
+                        default=exp.Literal.number(0),
+                    )
+                    for c in counted
+                ]
+                total: exp.Expression = exp.Literal.number(0)
+                for one in ones:
+                    total = exp.Add(this=total, expression=one)
+                return exp.cast(exp.Paren(this=total), "BIGINT")
+            if isinstance(aggregate, exp.Sum):
+                # SQL's SUM: NULL when no value is known, else the sum of the known ones.
+                values = [n.paren(at(k, value)) for k in ks]
+                if to is not None:
+                    values = [exp.cast(v, to.copy()) for v in values]
+                known = [exp.Not(this=exp.Is(this=v, expression=exp.Null())) for v in values]
+                summed: exp.Expression = exp.Coalesce(
+                    this=values[0], expressions=[exp.Literal.number(0)]
+                )
+                for v in values[1:]:
+                    summed = exp.Add(
+                        this=summed,
+                        expression=exp.Coalesce(this=v.copy(), expressions=[exp.Literal.number(0)]),
+                    )
+                return exp.Case(ifs=[exp.If(this=exp.or_(*known), true=summed)])
+            raise SqlCompileError(f"unexpected aggregate {aggregate.sql()}")
+
+        items = [exp.alias_(rewrite(e), name) for name, e in aggregates.items()]
+        # Earlier years whose rows are only counted still need their presence.
+        needed = {int(c.table[1:]) for item in items for c in item.find_all(exp.Column) if c.table}
+
+        def year_rows(k: int) -> exp.Select:
+            values = [exp.alias_(e, name) for name, e in read[k].values() if name != "uscc"]
+            select = exp.select(exp.column("uscc"), *values).from_("panel")
+            literal = exp.Literal.number(self.year - k)
+            return select.where(exp.EQ(this=exp.column("year"), expression=literal))
+
+        query = exp.select(exp.alias_(exp.column("uscc", table="y0"), "uscc"), *items).from_(
+            year_rows(0).subquery("y0")
+        )
+        for k in sorted(needed - {0}):
+            on = exp.EQ(
+                this=exp.column("uscc", table=f"y{k}"), expression=exp.column("uscc", table="y0")
+            )
+            query = query.join(year_rows(k).subquery(f"y{k}"), on=on, join_type="left")
+        return query
 
     def layer_chain(
         self, ctes: list[tuple[str, exp.Select]]

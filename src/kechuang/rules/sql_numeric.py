@@ -351,11 +351,20 @@ def floor_div(top: exp.Expression, bottom: exp.Expression) -> exp.Expression:
 
 
 def fen_to_decimal(fen: exp.Expression, scale_digits: int = 2) -> exp.Expression:
-    """An integer count of 1/10^scale units as DECIMAL(18, scale), exactly (no DOUBLE)."""
-    whole = exp.cast(fen, exp.DataType.build("DECIMAL(18, 0)"))
+    """An integer count of 1/10^scale units as DECIMAL(18, scale), exactly (no DOUBLE).
+
+    When the count's bound keeps it below 10^(18 - scale), the product is DECIMAL(18, scale)
+    itself (a 64-bit multiplication in DuckDB) instead of a 128-bit DECIMAL(21, scale).
+    """
+    bound = bound_of(fen)
+    narrow = bound is not None and bound < 10 ** (18 - scale_digits)
+    digits = 18 - scale_digits if narrow else 18
+    whole = exp.cast(fen, exp.DataType.build(f"DECIMAL({digits}, 0)"))
     step = exp.cast(
         exp.Literal.number(f"0.{'0' * (scale_digits - 1)}1"),
-        exp.DataType.build(f"DECIMAL({scale_digits + 1}, {scale_digits})"),
+        exp.DataType.build(
+            f"DECIMAL({scale_digits if narrow else scale_digits + 1}, {scale_digits})"
+        ),
     )
     return exp.cast(
         exp.Mul(this=whole, expression=step), exp.DataType.build(f"DECIMAL(18, {scale_digits})")
