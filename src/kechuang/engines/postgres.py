@@ -14,13 +14,17 @@ Parquet) and deleted. The population never leaves the database; only the results
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import heapq
 import os
 import tempfile
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from kechuang.domain.panel import FIELDS, SOURCED_FIELDS, Kind
 from kechuang.engines.compiled import pack_text
@@ -39,6 +43,9 @@ from kechuang.rules.policy import Policy
 TABLE = "screening_engine_results"
 STAGING = "kc_screened"  # the run's rows: a temporary table of this session
 PARALLEL_WORKERS = int(os.environ.get("KECHUANG_PG_PARALLEL_WORKERS", "2"))
+# Sessions screening a share of the enterprises each, at the same time (one backend, so one
+# CPU, each): PostgreSQL cannot run the pack's layers above the GROUP BY in parallel itself.
+SESSIONS = int(os.environ.get("KECHUANG_PG_SESSIONS", "2"))
 # Fen are stored as integers; ratios and numbers count in millionths.
 _NUMERATOR_SCALE = {Kind.YUAN: 1, Kind.RATIO: 10**6, Kind.NUMBER: 10**6, Kind.COUNT: 1}
 
@@ -47,8 +54,9 @@ class DatabaseError(ValueError):
     """The database cannot be screened (not PostgreSQL, not migrated, no data)."""
 
 
-def panel_view_sql() -> str:
-    """The contract's panel over the stored tables (yuan facts as `<fact>_fen`)."""
+def panel_view_sql(share: int = 0, shares: int = 1) -> str:
+    """The contract's panel over the stored tables (yuan facts as `<fact>_fen`); with
+    `shares` > 1, only the enterprises whose code hashes to `share` modulo `shares`."""
     items = []
     for f in FIELDS:
         if f.name in ("uscc", "year"):
@@ -70,6 +78,7 @@ def panel_view_sql() -> str:
         # LEFT JOIN on the enterprises' key: the same rows (every fact row has its enterprise,
         # by foreign key), and PostgreSQL drops the join where no attribute is read.
         + " FROM annual_facts a LEFT JOIN enterprises e ON e.uscc = a.uscc"
+        + (f" WHERE (hashtext(a.uscc) & 2147483647) % {shares} = {share}" if shares > 1 else "")
     )
 
 
@@ -96,10 +105,12 @@ def screen(
         )
     run_id = str(uuid.uuid4())
     dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(dsn, autocommit=False) as conn:
+    sessions = max(1, SESSIONS)
+    with contextlib.ExitStack() as stack:
+        conn = stack.enter_context(psycopg.connect(dsn, autocommit=False))
         with conn.cursor() as cur:
             # One snapshot for the bounds and the screening (a concurrent import cannot slip
-            # a larger value in between).
+            # a larger value in between), shared with the other sessions.
             cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             cur.execute("SELECT to_regclass(%s), to_regclass('annual_facts')", [TABLE])
             found = cur.fetchone()
@@ -109,61 +120,116 @@ def screen(
                     "run `kechuang db upgrade` (and import a panel) first"
                 )
             cur.execute(panel_view_sql())
-            # Period aggregates group the population by enterprise: let the hash fit in memory.
-            cur.execute("SET LOCAL work_mem = '256MB'")
-            # JIT-compiling the policies' large CASE trees costs more than it saves (2x here).
-            cur.execute("SET LOCAL jit = off")
-            cur.execute(f"SET LOCAL max_parallel_workers_per_gather = {PARALLEL_WORKERS}")
+            _session_settings(cur)
             bounds = fact_bounds(cur)
-            pack = pack_text(
+            snapshot = None
+            if sessions > 1:
+                cur.execute("SELECT pg_export_snapshot()")
+                snapshot = cur.fetchone()[0]  # type: ignore[index]
+        pack = pack_text(
+            policies,
+            year,
+            overrides,
+            explain_columns,
+            bounds=bounds,
+            dialect="postgres",
+            yuan_as_fen=True,
+        )
+        # The other sessions, each in the main session's snapshot, before it commits.
+        conns = [conn]
+        for _ in range(1, sessions):
+            other = stack.enter_context(psycopg.connect(dsn, autocommit=False))
+            with other.cursor() as cur:
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                cur.execute(f"SET TRANSACTION SNAPSHOT {sql_text(str(snapshot))}")
+                _session_settings(cur)
+            conns.append(other)
+        with_exclusions = bool(exclusion_pairs(policies))
+        # Each session screens its share of the enterprises (a hash of the code): a policy,
+        # its exclusions and an enterprise's totals only read that enterprise's rows, so the
+        # shares are independent, and PostgreSQL runs one query per backend (one CPU each).
+        work = [
+            functools.partial(
+                _screen_share,
+                c,
+                k,
+                sessions,
+                pack.sql,
+                pack.status_names,
+                run_id,
                 policies,
-                year,
-                overrides,
-                explain_columns,
-                bounds=bounds,
-                dialect="postgres",
-                yuan_as_fen=True,
+                with_exclusions,
             )
-            query = pack.sql
-            # One statement for the whole pack into a session-local table: no WAL, no index
-            # to maintain, and CREATE TABLE AS may run the scan in parallel.
-            cur.execute(f"DROP TABLE IF EXISTS {STAGING}")
-            statuses = ", ".join(f"q.{c}" for c in pack.status_names)
-            cur.execute(
-                f"CREATE TEMP TABLE {STAGING} AS SELECT {sql_text(run_id)}::text AS run_id, "
-                "q.uscc, q.policy_id, q.year, q.outcome, q.score, q.benefit_yuan, "
-                "NULLIF(q.unmet, '') AS unmet, CAST(NULL AS VARCHAR) AS excluded_by"
-                + (f", {statuses}" if statuses else "")
-                + f" FROM ({query}) AS q"
-            )
-            if step is not None:
-                for policy in policies:
-                    step(policy.id)
-            with_exclusions = bool(exclusion_pairs(policies))
-            if with_exclusions:
-                _apply_exclusions(cur, run_id, policies)
-        conn.commit()
+            for k, c in enumerate(conns)
+        ]
+        if sessions == 1:
+            work[0]()
+        else:
+            with ThreadPoolExecutor(max_workers=sessions) as pool:
+                for future in [pool.submit(w) for w in work]:
+                    future.result()
+        if step is not None:
+            for policy in policies:
+                step(policy.id)
         try:
             status_names = list(pack.status_names)
-            with tempfile.TemporaryDirectory(prefix="kechuang-pg-", dir=out.parent) as work:
-                staged = Path(work) / f"results{out.suffix}"
-                _export(conn, run_id, staged, fmt, with_exclusions, status_names)
-                summaries = _summaries(conn, run_id, policies)
+            with tempfile.TemporaryDirectory(prefix="kechuang-pg-", dir=out.parent) as temp:
+                staged = Path(temp) / f"results{out.suffix}"
+                _export(conns, run_id, staged, fmt, with_exclusions, status_names)
+                summaries = _summaries(conns, run_id, policies)
                 staged_totals = None
                 if totals:
-                    staged_totals = Path(work) / "totals.csv"
-                    _export_totals(conn, run_id, year, staged_totals)
+                    staged_totals = Path(temp) / "totals.csv"
+                    _export_totals(conns, run_id, year, staged_totals)
                 os.replace(staged, out)
                 totals_path = None
                 if staged_totals is not None:
                     totals_path = totals_file(out)
                     os.replace(staged_totals, totals_path)
         finally:
-            with conn.cursor() as cur:
-                cur.execute(f"DROP TABLE IF EXISTS {STAGING}")
-            conn.commit()
+            for c in conns:
+                with c.cursor() as cur:
+                    cur.execute(f"DROP TABLE IF EXISTS {STAGING}")
+                c.commit()
     rows = sum(sum(s.counts.values()) for s in summaries)
     return ScreenResult(out, year, summaries, rows, totals_path, with_exclusions)
+
+
+def _session_settings(cur: Any) -> None:
+    # Period aggregates group the population by enterprise: let the hash fit in memory.
+    cur.execute("SET LOCAL work_mem = '256MB'")
+    # JIT-compiling the policies' large CASE trees costs more than it saves (2x here).
+    cur.execute("SET LOCAL jit = off")
+    cur.execute(f"SET LOCAL max_parallel_workers_per_gather = {PARALLEL_WORKERS}")
+
+
+def _screen_share(
+    conn: Any,
+    share: int,
+    shares: int,
+    query: str,
+    status_names: Sequence[str],
+    run_id: str,
+    policies: Sequence[Policy],
+    with_exclusions: bool,
+) -> None:
+    """Screen share `share` of `shares` into this session's STAGING table and commit."""
+    with conn.cursor() as cur:
+        cur.execute(panel_view_sql(share, shares).replace("CREATE", "CREATE OR REPLACE", 1))
+        # One statement for the whole pack into a session-local table: no WAL, no index
+        # to maintain.
+        cur.execute(f"DROP TABLE IF EXISTS {STAGING}")
+        statuses = ", ".join(f"q.{c}" for c in status_names)
+        cur.execute(
+            f"CREATE TEMP TABLE {STAGING} AS SELECT {sql_text(run_id)}::text AS run_id, "
+            "q.uscc, q.policy_id, q.year, q.outcome, q.score, q.benefit_yuan, "
+            "NULLIF(q.unmet, '') AS unmet, CAST(NULL AS VARCHAR) AS excluded_by"
+            + (f", {statuses}" if statuses else "")
+            + f" FROM ({query}) AS q"
+        )
+        if with_exclusions:
+            _apply_exclusions(cur, run_id, policies)
+    conn.commit()
 
 
 def fact_bounds(cur: Any) -> dict[str, int]:
@@ -194,16 +260,24 @@ def _select_columns(with_exclusions: bool, statuses: Sequence[str]) -> str:
 
 
 def _export(
-    conn: Any, run_id: str, staged: Path, fmt: str, with_exclusions: bool, statuses: Sequence[str]
+    conns: Sequence[Any],
+    run_id: str,
+    staged: Path,
+    fmt: str,
+    with_exclusions: bool,
+    statuses: Sequence[str],
 ) -> None:
     select = (
         f"SELECT {_select_columns(with_exclusions, statuses)} FROM {STAGING} "
         f"WHERE run_id = '{run_id}'"
     )
     if fmt == "csv":
-        _copy_out(conn, select, staged)
+        with staged.open("wb") as handle:
+            for k, conn in enumerate(conns):
+                _copy_out(conn, select, handle, header=k == 0)
         return
     import pyarrow as pa
+    import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
     names = [*RESULT_COLUMNS, *(["excluded_by"] if with_exclusions else []), *statuses]
@@ -213,57 +287,90 @@ def _export(
         "benefit_yuan": pa.decimal128(18, 2),
     }
     schema = pa.schema([pa.field(n, types.get(n, pa.string())) for n in names])
+    # The rows leave the server as COPY text (no Python object per value) and Arrow's CSV
+    # reader parses them column-wise: several times cheaper than a cursor's tuples of
+    # Decimal. PostgreSQL's CSV writes NULL unquoted-empty and '' as "", so only an
+    # unquoted empty field is null ("NA", "NULL" ... stay text).
+    text = staged.with_suffix(".csv")
+    with text.open("wb") as handle:
+        for conn in conns:
+            _copy_out(conn, select, handle, header=False)
+    read = pacsv.ReadOptions(column_names=names, block_size=1 << 24)
+    convert = pacsv.ConvertOptions(
+        column_types=schema,
+        null_values=[""],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=False,
+    )
     with (
-        conn.cursor(name=f"export_{run_id.replace('-', '')}") as cur,
+        pacsv.open_csv(text, read_options=read, convert_options=convert) as reader,
         pq.ParquetWriter(staged, schema, compression="zstd") as writer,
     ):
-        cur.itersize = 100_000
-        cur.execute(select)
-        while True:
-            rows = cur.fetchmany(100_000)
-            if not rows:
-                break
-            columns = list(zip(*rows, strict=True))
-            arrays = [pa.array(col, schema.field(i).type) for i, col in enumerate(columns)]
-            writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
-        conn.commit()
+        for batch in reader:
+            writer.write_batch(batch)
+    text.unlink()
 
 
-def _export_totals(conn: Any, run_id: str, year: int, staged: Path) -> None:
+def _export_totals(conns: Sequence[Any], run_id: str, year: int, staged: Path) -> None:
+    """One row per enterprise in code order: each session's share is sorted (byte order,
+    as DuckDB's) and the shares, disjoint in enterprises, are merged."""
     select = (
         f"SELECT uscc, CAST({int(year)} AS INTEGER) AS year, "
         "count(*) FILTER (WHERE outcome = 'eligible') AS policies_eligible, "
         "CAST(coalesce(sum(benefit_yuan), 0) AS NUMERIC(18, 2)) AS total_benefit_yuan "
-        f"FROM {STAGING} WHERE run_id = '{run_id}' GROUP BY uscc ORDER BY uscc"
+        f"FROM {STAGING} WHERE run_id = '{run_id}' GROUP BY uscc ORDER BY uscc COLLATE \"C\""
     )
-    _copy_out(conn, select, staged)
+    if len(conns) == 1:
+        with staged.open("wb") as handle:
+            _copy_out(conns[0], select, handle)
+        return
+    parts = []
+    for k, conn in enumerate(conns):
+        part = staged.with_name(f"{staged.stem}.{k}.csv")
+        with part.open("wb") as handle:
+            _copy_out(conn, select, handle, header=k == 0)
+        parts.append(part)
+    with contextlib.ExitStack() as stack:
+        inputs: list[BinaryIO] = [stack.enter_context(p.open("rb")) for p in parts]
+        header = inputs[0].readline()
+        with staged.open("wb") as handle:
+            handle.write(header)
+            # A code has no comma or quote (18 characters of digits and capitals): the
+            # text before the first comma is the code; bytes compare as COLLATE "C".
+            merged: Iterator[bytes] = heapq.merge(*inputs, key=_code)
+            handle.writelines(merged)
+    for p in parts:
+        p.unlink()
 
 
-def _copy_out(conn: Any, select: str, path: Path) -> None:
-    """COPY (select) TO STDOUT as CSV with a header, streamed into `path`."""
-    statement = f"COPY ({select}) TO STDOUT WITH (FORMAT CSV, HEADER TRUE)"
-    with conn.cursor() as cur, staged_open(path) as handle, cur.copy(statement) as copy:
+def _code(line: bytes) -> bytes:
+    return line.split(b",", 1)[0]
+
+
+def _copy_out(conn: Any, select: str, handle: Any, header: bool = True) -> None:
+    """COPY (select) TO STDOUT as CSV (with a header unless told), streamed into `handle`."""
+    statement = f"COPY ({select}) TO STDOUT WITH (FORMAT CSV, HEADER {str(header).upper()})"
+    with conn.cursor() as cur, cur.copy(statement) as copy:
         for chunk in copy:
             handle.write(chunk)
 
 
-def staged_open(path: Path) -> Any:
-    return path.open("wb")
-
-
-def _summaries(conn: Any, run_id: str, policies: Sequence[Policy]) -> list[PolicySummary]:
+def _summaries(
+    conns: Sequence[Any], run_id: str, policies: Sequence[Policy]
+) -> list[PolicySummary]:
     by_id = {p.id: PolicySummary(p.id, p.version, p.content_hash) for p in policies}
-    with conn.cursor() as cur:
-        cur.execute(
-            f"SELECT policy_id, outcome, count(*), sum(benefit_yuan), count(excluded_by) "
-            f"FROM {STAGING} WHERE run_id = %s GROUP BY policy_id, outcome",
-            [run_id],
-        )
-        for policy_id, outcome, count, benefit, n_excluded in cur.fetchall():
-            summary = by_id[policy_id]
-            summary.counts[outcome] = int(count)
-            summary.total_benefit_yuan += Decimal(benefit or 0)
-            summary.excluded += int(n_excluded)
+    for conn in conns:
+        with conn.cursor() as cur:
+            cur.execute(
+                f"SELECT policy_id, outcome, count(*), sum(benefit_yuan), count(excluded_by) "
+                f"FROM {STAGING} WHERE run_id = %s GROUP BY policy_id, outcome",
+                [run_id],
+            )
+            for policy_id, outcome, count, benefit, n_excluded in cur.fetchall():
+                summary = by_id[policy_id]
+                summary.counts[outcome] = summary.counts.get(outcome, 0) + int(count)
+                summary.total_benefit_yuan += Decimal(benefit or 0)
+                summary.excluded += int(n_excluded)
     return [by_id[p.id] for p in policies]
 
 
