@@ -3,13 +3,15 @@
 The panel is a temporary view over `annual_facts JOIN enterprises` with the contract's columns,
 yuan facts kept as their stored integer fen (`<fact>_fen`, BIGINT): the compiler reads them
 as numerators directly (`compile_policy(..., yuan_as_fen=True)`), so nothing is converted on
-the way. Each policy's query (SQLGlot, PostgreSQL dialect; the 128-bit integers become exact
-NUMERIC, 64-bit ones stay BIGINT) runs as one `INSERT ... SELECT` into
-`screening_engine_results` (migration file 0007_engine_results) under a run id; exclusions
-(不得重复享受) are then
-resolved by the same SQL walk as in DuckDB (`engines.exclusions`, portable statements), and the
-run's rows are exported to the RESULTS file (COPY ... TO STDOUT for CSV, a streamed cursor for
-Parquet) and deleted. The population never leaves the database; only the results do.
+the way. The whole pack is one query (rules.pack, SQLGlot, PostgreSQL dialect; the 128-bit
+integers become exact NUMERIC, 64-bit ones stay BIGINT), run by SESSIONS sessions at once,
+each over its share of the enterprises (a hash of the code) and in one exported snapshot:
+PostgreSQL runs a statement on one CPU above the GROUP BY, so the shares are what uses the
+server's cores. Each session writes its rows into a temporary table, resolves the
+exclusions (不得重复享受) by the same SQL walk as in DuckDB (`engines.exclusions`, portable
+statements, per enterprise so per share) and COPYs its rows out as CSV; the shares are
+joined into the RESULTS file (CSV as is, Parquet through Arrow's CSV reader) and their
+sorted totals merged. The population never leaves the database; only the results do.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ import contextlib
 import functools
 import heapq
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -145,42 +149,46 @@ def screen(
                 _session_settings(cur)
             conns.append(other)
         with_exclusions = bool(exclusion_pairs(policies))
-        # Each session screens its share of the enterprises (a hash of the code): a policy,
-        # its exclusions and an enterprise's totals only read that enterprise's rows, so the
-        # shares are independent, and PostgreSQL runs one query per backend (one CPU each).
-        work = [
-            functools.partial(
-                _screen_share,
-                c,
-                k,
-                sessions,
-                pack.sql,
-                pack.status_names,
-                run_id,
-                policies,
-                with_exclusions,
-            )
-            for k, c in enumerate(conns)
-        ]
-        if sessions == 1:
-            work[0]()
-        else:
-            with ThreadPoolExecutor(max_workers=sessions) as pool:
-                for future in [pool.submit(w) for w in work]:
-                    future.result()
-        if step is not None:
-            for policy in policies:
-                step(policy.id)
+        status_names = list(pack.status_names)
         try:
-            status_names = list(pack.status_names)
             with tempfile.TemporaryDirectory(prefix="kechuang-pg-", dir=out.parent) as temp:
+                # Each session screens its share of the enterprises (a hash of the code) and
+                # writes its rows out: a policy, its exclusions and an enterprise's totals
+                # read only that enterprise's rows, so the shares are independent, and
+                # PostgreSQL runs one statement per backend (one CPU each).
+                work = [
+                    functools.partial(
+                        _share,
+                        c,
+                        k,
+                        sessions,
+                        pack.sql,
+                        run_id,
+                        policies,
+                        with_exclusions,
+                        status_names,
+                        Path(temp),
+                        year if totals else None,
+                        header=k == 0 and fmt == "csv",
+                    )
+                    for k, c in enumerate(conns)
+                ]
+                if sessions == 1:
+                    shares = [work[0]()]
+                else:
+                    with ThreadPoolExecutor(max_workers=sessions) as pool:
+                        shares = [f.result() for f in [pool.submit(w) for w in work]]
+                if step is not None:
+                    for policy in policies:
+                        step(policy.id)
                 staged = Path(temp) / f"results{out.suffix}"
-                _export(conns, run_id, staged, fmt, with_exclusions, status_names)
-                summaries = _summaries(conns, run_id, policies)
+                names = [*RESULT_COLUMNS, *(["excluded_by"] if with_exclusions else [])]
+                _assemble(fmt, [sh.rows for sh in shares], staged, [*names, *status_names])
+                summaries = _summaries(policies, [sh.counts for sh in shares])
                 staged_totals = None
                 if totals:
                     staged_totals = Path(temp) / "totals.csv"
-                    _export_totals(conns, run_id, year, staged_totals)
+                    _merge_totals([sh.totals for sh in shares if sh.totals], staged_totals)
                 os.replace(staged, out)
                 totals_path = None
                 if staged_totals is not None:
@@ -203,33 +211,67 @@ def _session_settings(cur: Any) -> None:
     cur.execute(f"SET LOCAL max_parallel_workers_per_gather = {PARALLEL_WORKERS}")
 
 
-def _screen_share(
+@dataclass(frozen=True)
+class _Share:
+    """What one session wrote: its rows (CSV), its totals (CSV, sorted) and its counts."""
+
+    rows: Path
+    totals: Path | None
+    counts: list[tuple[str, str, int, Decimal | None, int]]
+
+
+def _share(
     conn: Any,
     share: int,
     shares: int,
     query: str,
-    status_names: Sequence[str],
     run_id: str,
     policies: Sequence[Policy],
     with_exclusions: bool,
-) -> None:
-    """Screen share `share` of `shares` into this session's STAGING table and commit."""
+    statuses: Sequence[str],
+    temp: Path,
+    totals_year: int | None,
+    header: bool,
+) -> _Share:
+    """Screen share `share` of `shares` into this session's STAGING table, commit, and write
+    the share's rows (and totals) into files of `temp`."""
     with conn.cursor() as cur:
         cur.execute(panel_view_sql(share, shares).replace("CREATE", "CREATE OR REPLACE", 1))
         # One statement for the whole pack into a session-local table: no WAL, no index
         # to maintain.
         cur.execute(f"DROP TABLE IF EXISTS {STAGING}")
-        statuses = ", ".join(f"q.{c}" for c in status_names)
+        items = ", ".join(f"q.{c}" for c in statuses)
         cur.execute(
             f"CREATE TEMP TABLE {STAGING} AS SELECT {sql_text(run_id)}::text AS run_id, "
             "q.uscc, q.policy_id, q.year, q.outcome, q.score, q.benefit_yuan, "
             "NULLIF(q.unmet, '') AS unmet, CAST(NULL AS VARCHAR) AS excluded_by"
-            + (f", {statuses}" if statuses else "")
+            + (f", {items}" if items else "")
             + f" FROM ({query}) AS q"
         )
         if with_exclusions:
             _apply_exclusions(cur, run_id, policies)
     conn.commit()
+    rows = temp / f"rows.{share}.csv"
+    select = (
+        f"SELECT {_select_columns(with_exclusions, statuses)} FROM {STAGING} "
+        f"WHERE run_id = '{run_id}'"
+    )
+    with rows.open("wb") as handle:
+        _copy_out(conn, select, handle, header=header)
+    totals = None
+    if totals_year is not None:
+        totals = temp / f"totals.{share}.csv"
+        with totals.open("wb") as handle:
+            _copy_out(conn, _totals_select(run_id, totals_year), handle, header=share == 0)
+    with conn.cursor() as cur:
+        cur.execute(
+            f"SELECT policy_id, outcome, count(*), sum(benefit_yuan), count(excluded_by) "
+            f"FROM {STAGING} WHERE run_id = %s GROUP BY policy_id, outcome",
+            [run_id],
+        )
+        counts = list(cur.fetchall())
+    conn.commit()
+    return _Share(rows, totals, counts)
 
 
 def fact_bounds(cur: Any) -> dict[str, int]:
@@ -259,77 +301,59 @@ def _select_columns(with_exclusions: bool, statuses: Sequence[str]) -> str:
     return ", ".join(items)
 
 
-def _export(
-    conns: Sequence[Any],
-    run_id: str,
-    staged: Path,
-    fmt: str,
-    with_exclusions: bool,
-    statuses: Sequence[str],
-) -> None:
-    select = (
-        f"SELECT {_select_columns(with_exclusions, statuses)} FROM {STAGING} "
-        f"WHERE run_id = '{run_id}'"
-    )
+def _assemble(fmt: str, parts: Sequence[Path], staged: Path, names: Sequence[str]) -> None:
+    """The shares' rows (CSV, the first with the header if `fmt` is CSV) into `staged`."""
     if fmt == "csv":
         with staged.open("wb") as handle:
-            for k, conn in enumerate(conns):
-                _copy_out(conn, select, handle, header=k == 0)
+            for part in parts:
+                with part.open("rb") as source:
+                    shutil.copyfileobj(source, handle, 1 << 20)
         return
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    names = [*RESULT_COLUMNS, *(["excluded_by"] if with_exclusions else []), *statuses]
     types = {
         "year": pa.int32(),
         "score": pa.decimal128(18, 2),
         "benefit_yuan": pa.decimal128(18, 2),
     }
     schema = pa.schema([pa.field(n, types.get(n, pa.string())) for n in names])
-    # The rows leave the server as COPY text (no Python object per value) and Arrow's CSV
+    # The rows left the server as COPY text (no Python object per value) and Arrow's CSV
     # reader parses them column-wise: several times cheaper than a cursor's tuples of
     # Decimal. PostgreSQL's CSV writes NULL unquoted-empty and '' as "", so only an
     # unquoted empty field is null ("NA", "NULL" ... stay text).
-    text = staged.with_suffix(".csv")
-    with text.open("wb") as handle:
-        for conn in conns:
-            _copy_out(conn, select, handle, header=False)
-    read = pacsv.ReadOptions(column_names=names, block_size=1 << 24)
+    read = pacsv.ReadOptions(column_names=list(names), block_size=1 << 24)
     convert = pacsv.ConvertOptions(
         column_types=schema,
         null_values=[""],
         strings_can_be_null=True,
         quoted_strings_can_be_null=False,
     )
-    with (
-        pacsv.open_csv(text, read_options=read, convert_options=convert) as reader,
-        pq.ParquetWriter(staged, schema, compression="zstd") as writer,
-    ):
-        for batch in reader:
-            writer.write_batch(batch)
-    text.unlink()
+    # A quoted field may hold a line break (policy text is free): read it as one value.
+    parse = pacsv.ParseOptions(newlines_in_values=True)
+    with pq.ParquetWriter(staged, schema, compression="zstd") as writer:
+        for part in parts:
+            with pacsv.open_csv(
+                part, read_options=read, parse_options=parse, convert_options=convert
+            ) as reader:
+                for batch in reader:
+                    writer.write_batch(batch)
 
 
-def _export_totals(conns: Sequence[Any], run_id: str, year: int, staged: Path) -> None:
-    """One row per enterprise in code order: each session's share is sorted (byte order,
-    as DuckDB's) and the shares, disjoint in enterprises, are merged."""
-    select = (
+def _totals_select(run_id: str, year: int) -> str:
+    """One row per enterprise of the share, sorted by code in byte order (as DuckDB's)."""
+    return (
         f"SELECT uscc, CAST({int(year)} AS INTEGER) AS year, "
         "count(*) FILTER (WHERE outcome = 'eligible') AS policies_eligible, "
         "CAST(coalesce(sum(benefit_yuan), 0) AS NUMERIC(18, 2)) AS total_benefit_yuan "
         f"FROM {STAGING} WHERE run_id = '{run_id}' GROUP BY uscc ORDER BY uscc COLLATE \"C\""
     )
-    if len(conns) == 1:
-        with staged.open("wb") as handle:
-            _copy_out(conns[0], select, handle)
-        return
-    parts = []
-    for k, conn in enumerate(conns):
-        part = staged.with_name(f"{staged.stem}.{k}.csv")
-        with part.open("wb") as handle:
-            _copy_out(conn, select, handle, header=k == 0)
-        parts.append(part)
+
+
+def _merge_totals(parts: Sequence[Path], staged: Path) -> None:
+    """The shares' sorted totals (the first with the header), disjoint in enterprises,
+    merged into one file in code order."""
     with contextlib.ExitStack() as stack:
         inputs: list[BinaryIO] = [stack.enter_context(p.open("rb")) for p in parts]
         header = inputs[0].readline()
@@ -339,8 +363,6 @@ def _export_totals(conns: Sequence[Any], run_id: str, year: int, staged: Path) -
             # text before the first comma is the code; bytes compare as COLLATE "C".
             merged: Iterator[bytes] = heapq.merge(*inputs, key=_code)
             handle.writelines(merged)
-    for p in parts:
-        p.unlink()
 
 
 def _code(line: bytes) -> bytes:
@@ -356,21 +378,16 @@ def _copy_out(conn: Any, select: str, handle: Any, header: bool = True) -> None:
 
 
 def _summaries(
-    conns: Sequence[Any], run_id: str, policies: Sequence[Policy]
+    policies: Sequence[Policy],
+    shares: Sequence[Sequence[tuple[str, str, int, Decimal | None, int]]],
 ) -> list[PolicySummary]:
     by_id = {p.id: PolicySummary(p.id, p.version, p.content_hash) for p in policies}
-    for conn in conns:
-        with conn.cursor() as cur:
-            cur.execute(
-                f"SELECT policy_id, outcome, count(*), sum(benefit_yuan), count(excluded_by) "
-                f"FROM {STAGING} WHERE run_id = %s GROUP BY policy_id, outcome",
-                [run_id],
-            )
-            for policy_id, outcome, count, benefit, n_excluded in cur.fetchall():
-                summary = by_id[policy_id]
-                summary.counts[outcome] = summary.counts.get(outcome, 0) + int(count)
-                summary.total_benefit_yuan += Decimal(benefit or 0)
-                summary.excluded += int(n_excluded)
+    for counts in shares:
+        for policy_id, outcome, count, benefit, n_excluded in counts:
+            summary = by_id[policy_id]
+            summary.counts[outcome] = summary.counts.get(outcome, 0) + int(count)
+            summary.total_benefit_yuan += Decimal(benefit or 0)
+            summary.excluded += int(n_excluded)
     return [by_id[p.id] for p in policies]
 
 
