@@ -58,9 +58,9 @@ class DatabaseError(ValueError):
     """The database cannot be screened (not PostgreSQL, not migrated, no data)."""
 
 
-def panel_view_sql(share: int = 0, shares: int = 1) -> str:
-    """The contract's panel over the stored tables (yuan facts as `<fact>_fen`); with
-    `shares` > 1, only the enterprises whose code hashes to `share` modulo `shares`."""
+def panel_view_sql(low: str | None = None, high: str | None = None) -> str:
+    """The contract's panel over the stored tables (yuan facts as `<fact>_fen`); with `low`
+    and/or `high`, only the enterprises whose code is in [low, high)."""
     items = []
     for f in FIELDS:
         if f.name in ("uscc", "year"):
@@ -82,8 +82,40 @@ def panel_view_sql(share: int = 0, shares: int = 1) -> str:
         # LEFT JOIN on the enterprises' key: the same rows (every fact row has its enterprise,
         # by foreign key), and PostgreSQL drops the join where no attribute is read.
         + " FROM annual_facts a LEFT JOIN enterprises e ON e.uscc = a.uscc"
-        + (f" WHERE (hashtext(a.uscc) & 2147483647) % {shares} = {share}" if shares > 1 else "")
+        # The range on both sides (the same rows: e.uscc = a.uscc), so the enterprises'
+        # hash is built over the share only.
+        + _code_range("e.uscc", low, high, " AND ")
+        + _code_range("a.uscc", low, high, " WHERE ")
     )
+
+
+def _code_range(column: str, low: str | None, high: str | None, keyword: str) -> str:
+    # A range of the key (not a hash of it): the planner estimates it from the column's
+    # statistics, so a share is planned as the whole is (hash aggregate, no nested loop).
+    terms = []
+    if low is not None:
+        terms.append(f"{column} >= {sql_text(low)}")
+    if high is not None:
+        terms.append(f"{column} < {sql_text(high)}")
+    return (keyword + " AND ".join(terms)) if terms else ""
+
+
+def share_cuts(cur: Any, shares: int) -> list[str]:
+    """Codes cutting the enterprises into `shares` ranges of about as many enterprises each,
+    read from the primary key's index (an offset into it per cut)."""
+    if shares < 2:
+        return []
+    cur.execute("SELECT count(*) FROM enterprises")
+    total = int(cur.fetchone()[0])
+    cuts: list[str] = []
+    for k in range(1, shares):
+        cur.execute(
+            "SELECT uscc FROM enterprises ORDER BY uscc OFFSET %s LIMIT 1", [total * k // shares]
+        )
+        found = cur.fetchone()
+        if found is not None and str(found[0]) not in cuts:
+            cuts.append(str(found[0]))
+    return cuts
 
 
 def screen(
@@ -124,8 +156,12 @@ def screen(
                     "run `kechuang db upgrade` (and import a panel) first"
                 )
             cur.execute(panel_view_sql())
-            _session_settings(cur)
+            _session_settings(cur, sessions)
             bounds = fact_bounds(cur)
+            cuts = share_cuts(cur, sessions)
+            ranges = list(zip([None, *cuts], [*cuts, None], strict=True))
+            sessions = len(ranges)  # fewer if there are fewer enterprises
+            _session_settings(cur, sessions)
             snapshot = None
             if sessions > 1:
                 cur.execute("SELECT pg_export_snapshot()")
@@ -146,13 +182,13 @@ def screen(
             with other.cursor() as cur:
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 cur.execute(f"SET TRANSACTION SNAPSHOT {sql_text(str(snapshot))}")
-                _session_settings(cur)
+                _session_settings(cur, sessions)
             conns.append(other)
         with_exclusions = bool(exclusion_pairs(policies))
         status_names = list(pack.status_names)
         try:
             with tempfile.TemporaryDirectory(prefix="kechuang-pg-", dir=out.parent) as temp:
-                # Each session screens its share of the enterprises (a hash of the code) and
+                # Each session screens its share of the enterprises (a range of codes) and
                 # writes its rows out: a policy, its exclusions and an enterprise's totals
                 # read only that enterprise's rows, so the shares are independent, and
                 # PostgreSQL runs one statement per backend (one CPU each).
@@ -161,7 +197,7 @@ def screen(
                         _share,
                         c,
                         k,
-                        sessions,
+                        ranges[k],
                         pack.sql,
                         run_id,
                         policies,
@@ -203,12 +239,14 @@ def screen(
     return ScreenResult(out, year, summaries, rows, totals_path, with_exclusions)
 
 
-def _session_settings(cur: Any) -> None:
+def _session_settings(cur: Any, sessions: int) -> None:
     # Period aggregates group the population by enterprise: let the hash fit in memory.
     cur.execute("SET LOCAL work_mem = '256MB'")
     # JIT-compiling the policies' large CASE trees costs more than it saves (2x here).
     cur.execute("SET LOCAL jit = off")
-    cur.execute(f"SET LOCAL max_parallel_workers_per_gather = {PARALLEL_WORKERS}")
+    # The sessions already use the cores: parallel workers of each would only compete.
+    workers = PARALLEL_WORKERS if sessions == 1 else 0
+    cur.execute(f"SET LOCAL max_parallel_workers_per_gather = {workers}")
 
 
 @dataclass(frozen=True)
@@ -223,7 +261,7 @@ class _Share:
 def _share(
     conn: Any,
     share: int,
-    shares: int,
+    codes: tuple[str | None, str | None],
     query: str,
     run_id: str,
     policies: Sequence[Policy],
@@ -233,10 +271,10 @@ def _share(
     totals_year: int | None,
     header: bool,
 ) -> _Share:
-    """Screen share `share` of `shares` into this session's STAGING table, commit, and write
-    the share's rows (and totals) into files of `temp`."""
+    """Screen share `share` (the enterprises of `codes`, [low, high)) into this session's
+    STAGING table, commit, and write the share's rows (and totals) into files of `temp`."""
     with conn.cursor() as cur:
-        cur.execute(panel_view_sql(share, shares).replace("CREATE", "CREATE OR REPLACE", 1))
+        cur.execute(panel_view_sql(*codes).replace("CREATE", "CREATE OR REPLACE", 1))
         # One statement for the whole pack into a session-local table: no WAL, no index
         # to maintain.
         cur.execute(f"DROP TABLE IF EXISTS {STAGING}")
