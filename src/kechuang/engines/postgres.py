@@ -17,18 +17,17 @@ sorted totals merged. The population never leaves the database; only the results
 from __future__ import annotations
 
 import contextlib
+import csv
 import functools
-import heapq
 import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from kechuang.domain.panel import FIELDS, SOURCED_FIELDS, Kind
 from kechuang.engines.compiled import pack_text
@@ -204,8 +203,6 @@ def screen(
                         with_exclusions,
                         status_names,
                         Path(temp),
-                        year if totals else None,
-                        header=k == 0 and fmt == "csv",
                     )
                     for k, c in enumerate(conns)
                 ]
@@ -219,12 +216,11 @@ def screen(
                         step(policy.id)
                 staged = Path(temp) / f"results{out.suffix}"
                 names = [*RESULT_COLUMNS, *(["excluded_by"] if with_exclusions else [])]
-                _assemble(fmt, [sh.rows for sh in shares], staged, [*names, *status_names])
-                summaries = _summaries(policies, [sh.counts for sh in shares])
-                staged_totals = None
-                if totals:
-                    staged_totals = Path(temp) / "totals.csv"
-                    _merge_totals([sh.totals for sh in shares if sh.totals], staged_totals)
+                staged_totals = Path(temp) / "totals.csv" if totals else None
+                counts = _assemble(
+                    fmt, shares, staged, [*names, *status_names], year, staged_totals
+                )
+                summaries = _summaries(policies, counts)
                 os.replace(staged, out)
                 totals_path = None
                 if staged_totals is not None:
@@ -249,15 +245,6 @@ def _session_settings(cur: Any, sessions: int) -> None:
     cur.execute(f"SET LOCAL max_parallel_workers_per_gather = {workers}")
 
 
-@dataclass(frozen=True)
-class _Share:
-    """What one session wrote: its rows (CSV), its totals (CSV, sorted) and its counts."""
-
-    rows: Path
-    totals: Path | None
-    counts: list[tuple[str, str, int, Decimal | None, int]]
-
-
 def _share(
     conn: Any,
     share: int,
@@ -268,11 +255,10 @@ def _share(
     with_exclusions: bool,
     statuses: Sequence[str],
     temp: Path,
-    totals_year: int | None,
-    header: bool,
-) -> _Share:
+) -> Path:
     """Screen share `share` (the enterprises of `codes`, [low, high)) into this session's
-    STAGING table, commit, and write the share's rows (and totals) into files of `temp`."""
+    STAGING table, commit, and write the share's rows into a CSV file of `temp` (no
+    header)."""
     with conn.cursor() as cur:
         cur.execute(panel_view_sql(*codes).replace("CREATE", "CREATE OR REPLACE", 1))
         # One statement for the whole pack into a session-local table: no WAL, no index
@@ -295,21 +281,9 @@ def _share(
         f"WHERE run_id = '{run_id}'"
     )
     with rows.open("wb") as handle:
-        _copy_out(conn, select, handle, header=header)
-    totals = None
-    if totals_year is not None:
-        totals = temp / f"totals.{share}.csv"
-        with totals.open("wb") as handle:
-            _copy_out(conn, _totals_select(run_id, totals_year), handle, header=share == 0)
-    with conn.cursor() as cur:
-        cur.execute(
-            f"SELECT policy_id, outcome, count(*), sum(benefit_yuan), count(excluded_by) "
-            f"FROM {STAGING} WHERE run_id = %s GROUP BY policy_id, outcome",
-            [run_id],
-        )
-        counts = list(cur.fetchall())
+        _copy_out(conn, select, handle, header=False)
     conn.commit()
-    return _Share(rows, totals, counts)
+    return rows
 
 
 def fact_bounds(cur: Any) -> dict[str, int]:
@@ -339,15 +313,23 @@ def _select_columns(with_exclusions: bool, statuses: Sequence[str]) -> str:
     return ", ".join(items)
 
 
-def _assemble(fmt: str, parts: Sequence[Path], staged: Path, names: Sequence[str]) -> None:
-    """The shares' rows (CSV, the first with the header if `fmt` is CSV) into `staged`."""
-    if fmt == "csv":
-        with staged.open("wb") as handle:
-            for part in parts:
-                with part.open("rb") as source:
-                    shutil.copyfileobj(source, handle, 1 << 20)
-        return
+Counts = dict[tuple[str, str], tuple[int, Decimal, int]]
+
+
+def _assemble(
+    fmt: str,
+    parts: Sequence[Path],
+    staged: Path,
+    names: Sequence[str],
+    year: int,
+    totals: Path | None,
+) -> Counts:
+    """The shares' rows (CSV, no header) into `staged` (CSV or Parquet) and, from the same
+    read, the count, benefit and exclusions of each (policy, outcome) and the `totals`
+    file: the database computes the pack, its client the bookkeeping (a GROUP BY of text
+    and NUMERIC over every row costs PostgreSQL more than Arrow)."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
@@ -370,41 +352,72 @@ def _assemble(fmt: str, parts: Sequence[Path], staged: Path, names: Sequence[str
     )
     # A quoted field may hold a line break (policy text is free): read it as one value.
     parse = pacsv.ParseOptions(newlines_in_values=True)
-    with pq.ParquetWriter(staged, schema, compression="zstd") as writer:
-        for part in parts:
-            with pacsv.open_csv(
-                part, read_options=read, parse_options=parse, convert_options=convert
-            ) as reader:
-                for batch in reader:
-                    writer.write_batch(batch)
-
-
-def _totals_select(run_id: str, year: int) -> str:
-    """One row per enterprise of the share, sorted by code in byte order (as DuckDB's)."""
-    return (
-        f"SELECT uscc, CAST({int(year)} AS INTEGER) AS year, "
-        "count(*) FILTER (WHERE outcome = 'eligible') AS policies_eligible, "
-        "CAST(coalesce(sum(benefit_yuan), 0) AS NUMERIC(18, 2)) AS total_benefit_yuan "
-        f"FROM {STAGING} WHERE run_id = '{run_id}' GROUP BY uscc ORDER BY uscc COLLATE \"C\""
-    )
-
-
-def _merge_totals(parts: Sequence[Path], staged: Path) -> None:
-    """The shares' sorted totals (the first with the header), disjoint in enterprises,
-    merged into one file in code order."""
+    excluded = "excluded_by" if "excluded_by" in names else "uscc"
+    counts: Counts = {}
+    sums: list[pa.Table] = []
     with contextlib.ExitStack() as stack:
-        inputs: list[BinaryIO] = [stack.enter_context(p.open("rb")) for p in parts]
-        header = inputs[0].readline()
-        with staged.open("wb") as handle:
-            handle.write(header)
-            # A code has no comma or quote (18 characters of digits and capitals): the
-            # text before the first comma is the code; bytes compare as COLLATE "C".
-            merged: Iterator[bytes] = heapq.merge(*inputs, key=_code)
-            handle.writelines(merged)
+        writer = None
+        if fmt == "csv":
+            handle = stack.enter_context(staged.open("wb"))
+            handle.write((",".join(names) + "\n").encode())
+            for part in parts:
+                with part.open("rb") as source:
+                    shutil.copyfileobj(source, handle, 1 << 20)
+        else:
+            writer = stack.enter_context(pq.ParquetWriter(staged, schema, compression="zstd"))
+        for part in parts:
+            reader = stack.enter_context(
+                pacsv.open_csv(
+                    part, read_options=read, parse_options=parse, convert_options=convert
+                )
+            )
+            for batch in reader:
+                if writer is not None:
+                    writer.write_batch(batch)
+                table = pa.Table.from_batches([batch])
+                grouped = table.group_by(["policy_id", "outcome"]).aggregate(
+                    [("uscc", "count"), ("benefit_yuan", "sum"), (excluded, "count")]
+                )
+                for row in grouped.to_pylist():
+                    key = (row["policy_id"], row["outcome"])
+                    n, benefit, n_excluded = counts.get(key, (0, Decimal(0), 0))
+                    counts[key] = (
+                        n + row["uscc_count"],
+                        benefit + (row["benefit_yuan_sum"] or 0),
+                        n_excluded + (row[f"{excluded}_count"] if excluded != "uscc" else 0),
+                    )
+                if totals is not None:
+                    eligible = pc.cast(pc.equal(table["outcome"], "eligible"), pa.int64())
+                    part_sums = pa.table(
+                        {"uscc": table["uscc"], "e": eligible, "b": table["benefit_yuan"]}
+                    )
+                    sums.append(part_sums.group_by("uscc").aggregate([("e", "sum"), ("b", "sum")]))
+    if totals is not None:
+        _write_totals(sums, year, totals)
+    return counts
 
 
-def _code(line: bytes) -> bytes:
-    return line.split(b",", 1)[0]
+def _write_totals(sums: Sequence[Any], year: int, path: Path) -> None:
+    """One row per enterprise in code order (bytes, as DuckDB's): eligible policies and the
+    total benefit (0.00 when none), from the per-batch sums (an enterprise's rows may span
+    two batches)."""
+    import pyarrow as pa
+
+    table = (
+        pa.concat_tables(sums)
+        .group_by("uscc")
+        .aggregate([("e_sum", "sum"), ("b_sum", "sum")])
+        .sort_by("uscc")
+    )
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle, lineterminator="\n")
+        out.writerow(["uscc", "year", "policies_eligible", "total_benefit_yuan"])
+        codes = table["uscc"].to_pylist()
+        eligible = table["e_sum_sum"].to_pylist()
+        benefits = table["b_sum_sum"].to_pylist()
+        for code, n, benefit in zip(codes, eligible, benefits, strict=True):
+            total = (benefit or Decimal(0)).quantize(Decimal("0.01"))
+            out.writerow([code, year, n, f"{total:f}"])
 
 
 def _copy_out(conn: Any, select: str, handle: Any, header: bool = True) -> None:
@@ -415,17 +428,13 @@ def _copy_out(conn: Any, select: str, handle: Any, header: bool = True) -> None:
             handle.write(chunk)
 
 
-def _summaries(
-    policies: Sequence[Policy],
-    shares: Sequence[Sequence[tuple[str, str, int, Decimal | None, int]]],
-) -> list[PolicySummary]:
+def _summaries(policies: Sequence[Policy], counts: Counts) -> list[PolicySummary]:
     by_id = {p.id: PolicySummary(p.id, p.version, p.content_hash) for p in policies}
-    for counts in shares:
-        for policy_id, outcome, count, benefit, n_excluded in counts:
-            summary = by_id[policy_id]
-            summary.counts[outcome] = summary.counts.get(outcome, 0) + int(count)
-            summary.total_benefit_yuan += Decimal(benefit or 0)
-            summary.excluded += int(n_excluded)
+    for (policy_id, outcome), (n, benefit, n_excluded) in counts.items():
+        summary = by_id[policy_id]
+        summary.counts[outcome] = summary.counts.get(outcome, 0) + n
+        summary.total_benefit_yuan += benefit
+        summary.excluded += n_excluded
     return [by_id[p.id] for p in policies]
 
 
