@@ -256,30 +256,35 @@ def _share(
     statuses: Sequence[str],
     temp: Path,
 ) -> Path:
-    """Screen share `share` (the enterprises of `codes`, [low, high)) into this session's
-    STAGING table, commit, and write the share's rows into a CSV file of `temp` (no
-    header)."""
+    """Screen share `share` (the enterprises of `codes`, [low, high)) and write its rows into
+    a CSV file of `temp` (no header); with exclusions, through this session's STAGING
+    table."""
+    items = "".join(f", q.{c}" for c in statuses)
+    results = "q.uscc, q.policy_id, q.year, q.outcome, q.score, q.benefit_yuan, "
+    results += "NULLIF(q.unmet, '') AS unmet"
+    source = f"{items} FROM ({query}) AS q"
     with conn.cursor() as cur:
         cur.execute(panel_view_sql(*codes).replace("CREATE", "CREATE OR REPLACE", 1))
-        # One statement for the whole pack into a session-local table: no WAL, no index
-        # to maintain.
-        cur.execute(f"DROP TABLE IF EXISTS {STAGING}")
-        items = ", ".join(f"q.{c}" for c in statuses)
-        cur.execute(
-            f"CREATE TEMP TABLE {STAGING} AS SELECT {sql_text(run_id)}::text AS run_id, "
-            "q.uscc, q.policy_id, q.year, q.outcome, q.score, q.benefit_yuan, "
-            "NULLIF(q.unmet, '') AS unmet, CAST(NULL AS VARCHAR) AS excluded_by"
-            + (f", {items}" if items else "")
-            + f" FROM ({query}) AS q"
-        )
         if with_exclusions:
+            # The walk updates the rows: one statement for the whole pack into a
+            # session-local table (no WAL, no index to maintain), then the walk.
+            cur.execute(f"DROP TABLE IF EXISTS {STAGING}")
+            cur.execute(
+                f"CREATE TEMP TABLE {STAGING} AS SELECT {sql_text(run_id)}::text AS run_id, "
+                + results
+                + ", CAST(NULL AS VARCHAR) AS excluded_by"
+                + source
+            )
             _apply_exclusions(cur, run_id, policies)
-    conn.commit()
+            select = (
+                f"SELECT {_select_columns(with_exclusions, statuses)} FROM {STAGING} "
+                f"WHERE run_id = '{run_id}'"
+            )
+        else:
+            # Nothing to update: the pack's rows go straight out (no table written and
+            # read back), in the snapshot's transaction.
+            select = "SELECT " + results + source
     rows = temp / f"rows.{share}.csv"
-    select = (
-        f"SELECT {_select_columns(with_exclusions, statuses)} FROM {STAGING} "
-        f"WHERE run_id = '{run_id}'"
-    )
     with rows.open("wb") as handle:
         _copy_out(conn, select, handle, header=False)
     conn.commit()
