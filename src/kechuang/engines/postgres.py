@@ -203,6 +203,7 @@ def screen(
                         with_exclusions,
                         status_names,
                         Path(temp),
+                        fmt,
                     )
                     for k, c in enumerate(conns)
                 ]
@@ -255,13 +256,15 @@ def _share(
     with_exclusions: bool,
     statuses: Sequence[str],
     temp: Path,
+    fmt: str,
 ) -> Path:
     """Screen share `share` (the enterprises of `codes`, [low, high)) and write its rows into
     a CSV file of `temp` (no header); with exclusions, through this session's STAGING
     table."""
     items = "".join(f", q.{c}" for c in statuses)
     results = "q.uscc, q.policy_id, q.year, q.outcome, q.score, q.benefit_yuan, "
-    results += "NULLIF(q.unmet, '') AS unmet"
+    # As DuckDB writes them: no unmet condition is an empty CSV field, '' in Parquet.
+    results += "NULLIF(q.unmet, '') AS unmet" if fmt == "csv" else "q.unmet"
     source = f"{items} FROM ({query}) AS q"
     with conn.cursor() as cur:
         cur.execute(panel_view_sql(*codes).replace("CREATE", "CREATE OR REPLACE", 1))
