@@ -5,13 +5,15 @@ yuan facts kept as their stored integer fen (`<fact>_fen`, BIGINT): the compiler
 as numerators directly (`compile_policy(..., yuan_as_fen=True)`), so nothing is converted on
 the way. The whole pack is one query (rules.pack, SQLGlot, PostgreSQL dialect; the 128-bit
 integers become exact NUMERIC, 64-bit ones stay BIGINT), run by SESSIONS sessions at once,
-each over its share of the enterprises (a hash of the code) and in one exported snapshot:
-PostgreSQL runs a statement on one CPU above the GROUP BY, so the shares are what uses the
-server's cores. Each session writes its rows into a temporary table, resolves the
-exclusions (不得重复享受) by the same SQL walk as in DuckDB (`engines.exclusions`, portable
-statements, per enterprise so per share) and COPYs its rows out as CSV; the shares are
-joined into the RESULTS file (CSV as is, Parquet through Arrow's CSV reader) and their
-sorted totals merged. The population never leaves the database; only the results do.
+each over its share of the enterprises (a range of codes cut at the primary key) and in one
+exported snapshot: PostgreSQL runs the layers above the GROUP BY on one CPU per statement,
+so the shares are what uses the server's cores. Each session COPYs its rows out as CSV
+straight from the query; with exclusions (不得重复享受) it first stages them in a temporary
+table and resolves them by the same SQL walk as in DuckDB (`engines.exclusions`, portable
+statements, per enterprise so per share). The client joins the shares into the RESULTS
+file (CSV as is, Parquet through Arrow's CSV reader) and computes the per-outcome counts
+and the totals file from the same read. The population never leaves the database; only the
+results do.
 """
 
 from __future__ import annotations
