@@ -76,9 +76,7 @@ WRITERS = {
     "enterprises/importer.py": (1, "errors.csv of a refused import"),
     "finance/commands.py": (1, "admission.csv of `finance prescreen`"),
     "engines/duckdb.py": (2, "results.csv and results.totals.csv (DuckDB)"),
-    # Its totals file (csv.writer) holds codes checked at import (GB 32100), years and
-    # numbers: no text to neutralise.
-    "engines/postgres.py": (2, "results.csv of --engine postgres (the PostgreSQL case)"),
+    "engines/postgres.py": (1, "results.csv of --engine postgres (the PostgreSQL case)"),
     "engines/spark.py": (2, "results.csv and its totals of --engine spark (its own test)"),
     "enterprises/generator.py": (2, "generated panel.csv and panel.xlsx"),
     # Not a file: the CSV stream of COPY FROM STDIN into PostgreSQL; neutralising it would

@@ -19,7 +19,6 @@ results do.
 from __future__ import annotations
 
 import contextlib
-import csv
 import functools
 import os
 import shutil
@@ -410,8 +409,10 @@ def _assemble(
 def _write_totals(sums: Sequence[Any], year: int, path: Path) -> None:
     """One row per enterprise in code order (bytes, as DuckDB's): eligible policies and the
     total benefit (0.00 when none), from the per-batch sums (an enterprise's rows may span
-    two batches)."""
+    two batches). The lines are joined by Arrow: codes are checked at import (GB 32100:
+    digits and capitals), so no field needs quoting."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     table = (
         pa.concat_tables(sums)
@@ -419,15 +420,21 @@ def _write_totals(sums: Sequence[Any], year: int, path: Path) -> None:
         .aggregate([("e_sum", "sum"), ("b_sum", "sum")])
         .sort_by("uscc")
     )
+    benefit = table["b_sum_sum"]
+    zero = pa.scalar(Decimal("0.00"), benefit.type)
+    lines = pc.binary_join_element_wise(
+        table["uscc"],
+        pa.scalar(str(int(year))),
+        pc.cast(table["e_sum_sum"], pa.string()),
+        # Arrow prints a decimal with its scale (2): as PostgreSQL's NUMERIC(18, 2).
+        pc.cast(pc.fill_null(benefit, zero), pa.string()),
+        ",",
+    )
     with path.open("w", encoding="utf-8", newline="") as handle:
-        out = csv.writer(handle, lineterminator="\n")
-        out.writerow(["uscc", "year", "policies_eligible", "total_benefit_yuan"])
-        codes = table["uscc"].to_pylist()
-        eligible = table["e_sum_sum"].to_pylist()
-        benefits = table["b_sum_sum"].to_pylist()
-        for code, n, benefit in zip(codes, eligible, benefits, strict=True):
-            total = (benefit or Decimal(0)).quantize(Decimal("0.01"))
-            out.writerow([code, year, n, f"{total:f}"])
+        handle.write("uscc,year,policies_eligible,total_benefit_yuan\n")
+        for chunk in lines.chunks:
+            text = "\n".join(chunk.to_pylist())
+            handle.write(text + "\n" if text else "")
 
 
 def _copy_out(conn: Any, select: str, handle: Any, header: bool = True) -> None:
