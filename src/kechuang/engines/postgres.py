@@ -3,21 +3,29 @@
 The panel is a temporary view over `annual_facts JOIN enterprises` with the contract's columns,
 yuan facts kept as their stored integer fen (`<fact>_fen`, BIGINT): the compiler reads them
 as numerators directly (`compile_policy(..., yuan_as_fen=True)`), so nothing is converted on
-the way. Each policy's query (SQLGlot, PostgreSQL dialect; the 128-bit integers become exact
-NUMERIC, 64-bit ones stay BIGINT) runs as one `INSERT ... SELECT` into
-`screening_engine_results` (migration file 0007_engine_results) under a run id; exclusions
-(不得重复享受) are then
-resolved by the same SQL walk as in DuckDB (`engines.exclusions`, portable statements), and the
-run's rows are exported to the RESULTS file (COPY ... TO STDOUT for CSV, a streamed cursor for
-Parquet) and deleted. The population never leaves the database; only the results do.
+the way. The whole pack is one query (rules.pack, SQLGlot, PostgreSQL dialect; the 128-bit
+integers become exact NUMERIC, 64-bit ones stay BIGINT), run by SESSIONS sessions at once,
+each over its share of the enterprises (a range of codes cut at the primary key) and in one
+exported snapshot: PostgreSQL runs the layers above the GROUP BY on one CPU per statement,
+so the shares are what uses the server's cores. Each session COPYs its rows out as CSV
+straight from the query; with exclusions (不得重复享受) it first stages them in a temporary
+table and resolves them by the same SQL walk as in DuckDB (`engines.exclusions`, portable
+statements, per enterprise so per share). The client joins the shares into the RESULTS
+file (CSV as is, Parquet through Arrow's CSV reader) and computes the per-outcome counts
+and the totals file from the same read. The population never leaves the database; only the
+results do.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -39,6 +47,9 @@ from kechuang.rules.policy import Policy
 TABLE = "screening_engine_results"
 STAGING = "kc_screened"  # the run's rows: a temporary table of this session
 PARALLEL_WORKERS = int(os.environ.get("KECHUANG_PG_PARALLEL_WORKERS", "2"))
+# Sessions screening a share of the enterprises each, at the same time (one backend, so one
+# CPU, each): PostgreSQL cannot run the pack's layers above the GROUP BY in parallel itself.
+SESSIONS = int(os.environ.get("KECHUANG_PG_SESSIONS", "2"))
 # Fen are stored as integers; ratios and numbers count in millionths.
 _NUMERATOR_SCALE = {Kind.YUAN: 1, Kind.RATIO: 10**6, Kind.NUMBER: 10**6, Kind.COUNT: 1}
 
@@ -47,8 +58,9 @@ class DatabaseError(ValueError):
     """The database cannot be screened (not PostgreSQL, not migrated, no data)."""
 
 
-def panel_view_sql() -> str:
-    """The contract's panel over the stored tables (yuan facts as `<fact>_fen`)."""
+def panel_view_sql(low: str | None = None, high: str | None = None) -> str:
+    """The contract's panel over the stored tables (yuan facts as `<fact>_fen`); with `low`
+    and/or `high`, only the enterprises whose code is in [low, high)."""
     items = []
     for f in FIELDS:
         if f.name in ("uscc", "year"):
@@ -70,7 +82,40 @@ def panel_view_sql() -> str:
         # LEFT JOIN on the enterprises' key: the same rows (every fact row has its enterprise,
         # by foreign key), and PostgreSQL drops the join where no attribute is read.
         + " FROM annual_facts a LEFT JOIN enterprises e ON e.uscc = a.uscc"
+        # The range on both sides (the same rows: e.uscc = a.uscc), so the enterprises'
+        # hash is built over the share only.
+        + _code_range("e.uscc", low, high, " AND ")
+        + _code_range("a.uscc", low, high, " WHERE ")
     )
+
+
+def _code_range(column: str, low: str | None, high: str | None, keyword: str) -> str:
+    # A range of the key (not a hash of it): the planner estimates it from the column's
+    # statistics, so a share is planned as the whole is (hash aggregate, no nested loop).
+    terms = []
+    if low is not None:
+        terms.append(f"{column} >= {sql_text(low)}")
+    if high is not None:
+        terms.append(f"{column} < {sql_text(high)}")
+    return (keyword + " AND ".join(terms)) if terms else ""
+
+
+def share_cuts(cur: Any, shares: int) -> list[str]:
+    """Codes cutting the enterprises into `shares` ranges of about as many enterprises each,
+    read from the primary key's index (an offset into it per cut)."""
+    if shares < 2:
+        return []
+    cur.execute("SELECT count(*) FROM enterprises")
+    total = int(cur.fetchone()[0])
+    cuts: list[str] = []
+    for k in range(1, shares):
+        cur.execute(
+            "SELECT uscc FROM enterprises ORDER BY uscc OFFSET %s LIMIT 1", [total * k // shares]
+        )
+        found = cur.fetchone()
+        if found is not None and str(found[0]) not in cuts:
+            cuts.append(str(found[0]))
+    return cuts
 
 
 def screen(
@@ -96,10 +141,12 @@ def screen(
         )
     run_id = str(uuid.uuid4())
     dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(dsn, autocommit=False) as conn:
+    sessions = max(1, SESSIONS)
+    with contextlib.ExitStack() as stack:
+        conn = stack.enter_context(psycopg.connect(dsn, autocommit=False))
         with conn.cursor() as cur:
             # One snapshot for the bounds and the screening (a concurrent import cannot slip
-            # a larger value in between).
+            # a larger value in between), shared with the other sessions.
             cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             cur.execute("SELECT to_regclass(%s), to_regclass('annual_facts')", [TABLE])
             found = cur.fetchone()
@@ -109,61 +156,143 @@ def screen(
                     "run `kechuang db upgrade` (and import a panel) first"
                 )
             cur.execute(panel_view_sql())
-            # Period aggregates group the population by enterprise: let the hash fit in memory.
-            cur.execute("SET LOCAL work_mem = '256MB'")
-            # JIT-compiling the policies' large CASE trees costs more than it saves (2x here).
-            cur.execute("SET LOCAL jit = off")
-            cur.execute(f"SET LOCAL max_parallel_workers_per_gather = {PARALLEL_WORKERS}")
+            _session_settings(cur, sessions)
             bounds = fact_bounds(cur)
-            pack = pack_text(
-                policies,
-                year,
-                overrides,
-                explain_columns,
-                bounds=bounds,
-                dialect="postgres",
-                yuan_as_fen=True,
-            )
-            query = pack.sql
-            # One statement for the whole pack into a session-local table: no WAL, no index
-            # to maintain, and CREATE TABLE AS may run the scan in parallel.
-            cur.execute(f"DROP TABLE IF EXISTS {STAGING}")
-            statuses = ", ".join(f"q.{c}" for c in pack.status_names)
-            cur.execute(
-                f"CREATE TEMP TABLE {STAGING} AS SELECT {sql_text(run_id)}::text AS run_id, "
-                "q.uscc, q.policy_id, q.year, q.outcome, q.score, q.benefit_yuan, "
-                "NULLIF(q.unmet, '') AS unmet, CAST(NULL AS VARCHAR) AS excluded_by"
-                + (f", {statuses}" if statuses else "")
-                + f" FROM ({query}) AS q"
-            )
-            if step is not None:
-                for policy in policies:
-                    step(policy.id)
-            with_exclusions = bool(exclusion_pairs(policies))
-            if with_exclusions:
-                _apply_exclusions(cur, run_id, policies)
-        conn.commit()
+            cuts = share_cuts(cur, sessions)
+            ranges = list(zip([None, *cuts], [*cuts, None], strict=True))
+            sessions = len(ranges)  # fewer if there are fewer enterprises
+            _session_settings(cur, sessions)
+            snapshot = None
+            if sessions > 1:
+                cur.execute("SELECT pg_export_snapshot()")
+                snapshot = cur.fetchone()[0]  # type: ignore[index]
+        pack = pack_text(
+            policies,
+            year,
+            overrides,
+            explain_columns,
+            bounds=bounds,
+            dialect="postgres",
+            yuan_as_fen=True,
+        )
+        # The other sessions, each in the main session's snapshot, before it commits.
+        conns = [conn]
+        for _ in range(1, sessions):
+            other = stack.enter_context(psycopg.connect(dsn, autocommit=False))
+            with other.cursor() as cur:
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                cur.execute(f"SET TRANSACTION SNAPSHOT {sql_text(str(snapshot))}")
+                _session_settings(cur, sessions)
+            conns.append(other)
+        with_exclusions = bool(exclusion_pairs(policies))
+        status_names = list(pack.status_names)
         try:
-            status_names = list(pack.status_names)
-            with tempfile.TemporaryDirectory(prefix="kechuang-pg-", dir=out.parent) as work:
-                staged = Path(work) / f"results{out.suffix}"
-                _export(conn, run_id, staged, fmt, with_exclusions, status_names)
-                summaries = _summaries(conn, run_id, policies)
-                staged_totals = None
-                if totals:
-                    staged_totals = Path(work) / "totals.csv"
-                    _export_totals(conn, run_id, year, staged_totals)
+            with tempfile.TemporaryDirectory(prefix="kechuang-pg-", dir=out.parent) as temp:
+                # Each session screens its share of the enterprises (a range of codes) and
+                # writes its rows out: a policy, its exclusions and an enterprise's totals
+                # read only that enterprise's rows, so the shares are independent, and
+                # PostgreSQL runs one statement per backend (one CPU each).
+                work = [
+                    functools.partial(
+                        _share,
+                        c,
+                        k,
+                        ranges[k],
+                        pack.sql,
+                        run_id,
+                        policies,
+                        with_exclusions,
+                        status_names,
+                        Path(temp),
+                        fmt,
+                    )
+                    for k, c in enumerate(conns)
+                ]
+                if sessions == 1:
+                    shares = [work[0]()]
+                else:
+                    with ThreadPoolExecutor(max_workers=sessions) as pool:
+                        shares = [f.result() for f in [pool.submit(w) for w in work]]
+                if step is not None:
+                    for policy in policies:
+                        step(policy.id)
+                staged = Path(temp) / f"results{out.suffix}"
+                names = [*RESULT_COLUMNS, *(["excluded_by"] if with_exclusions else [])]
+                staged_totals = Path(temp) / "totals.csv" if totals else None
+                counts = _assemble(
+                    fmt, shares, staged, [*names, *status_names], year, staged_totals
+                )
+                summaries = _summaries(policies, counts)
                 os.replace(staged, out)
                 totals_path = None
                 if staged_totals is not None:
                     totals_path = totals_file(out)
                     os.replace(staged_totals, totals_path)
         finally:
-            with conn.cursor() as cur:
-                cur.execute(f"DROP TABLE IF EXISTS {STAGING}")
-            conn.commit()
+            for c in conns:
+                with c.cursor() as cur:
+                    cur.execute(f"DROP TABLE IF EXISTS {STAGING}")
+                c.commit()
     rows = sum(sum(s.counts.values()) for s in summaries)
     return ScreenResult(out, year, summaries, rows, totals_path, with_exclusions)
+
+
+def _session_settings(cur: Any, sessions: int) -> None:
+    # Period aggregates group the population by enterprise: let the hash fit in memory.
+    cur.execute("SET LOCAL work_mem = '256MB'")
+    # JIT-compiling the policies' large CASE trees costs more than it saves (2x here).
+    cur.execute("SET LOCAL jit = off")
+    # The sessions already use the cores: parallel workers of each would only compete.
+    workers = PARALLEL_WORKERS if sessions == 1 else 0
+    cur.execute(f"SET LOCAL max_parallel_workers_per_gather = {workers}")
+
+
+def _share(
+    conn: Any,
+    share: int,
+    codes: tuple[str | None, str | None],
+    query: str,
+    run_id: str,
+    policies: Sequence[Policy],
+    with_exclusions: bool,
+    statuses: Sequence[str],
+    temp: Path,
+    fmt: str,
+) -> Path:
+    """Screen share `share` (the enterprises of `codes`, [low, high)) and write its rows into
+    a CSV file of `temp` (no header); with exclusions, through this session's STAGING
+    table."""
+    items = "".join(f", q.{c}" for c in statuses)
+    results = "q.uscc, q.policy_id, q.year, q.outcome, q.score, q.benefit_yuan, "
+    # As DuckDB writes them: no unmet condition is an empty CSV field, '' in Parquet.
+    results += "NULLIF(q.unmet, '') AS unmet" if fmt == "csv" else "q.unmet"
+    source = f"{items} FROM ({query}) AS q"
+    with conn.cursor() as cur:
+        cur.execute(panel_view_sql(*codes).replace("CREATE", "CREATE OR REPLACE", 1))
+        if with_exclusions:
+            # The walk updates the rows: one statement for the whole pack into a
+            # session-local table (no WAL, no index to maintain), then the walk.
+            cur.execute(f"DROP TABLE IF EXISTS {STAGING}")
+            cur.execute(
+                f"CREATE TEMP TABLE {STAGING} AS SELECT {sql_text(run_id)}::text AS run_id, "
+                + results
+                + ", CAST(NULL AS VARCHAR) AS excluded_by"
+                + source
+            )
+            _apply_exclusions(cur, run_id, policies)
+            select = (
+                f"SELECT {_select_columns(with_exclusions, statuses)} FROM {STAGING} "
+                f"WHERE run_id = '{run_id}'"
+            )
+        else:
+            # Nothing to update: the pack's rows go straight out (no table written and
+            # read back), in the snapshot's transaction.
+            select = "SELECT " + results + source
+    rows = temp / f"rows.{share}.csv"
+    with rows.open("wb") as handle:
+        _copy_out(conn, select, handle, header=False)
+    conn.commit()
+    return rows
 
 
 def fact_bounds(cur: Any) -> dict[str, int]:
@@ -193,77 +322,136 @@ def _select_columns(with_exclusions: bool, statuses: Sequence[str]) -> str:
     return ", ".join(items)
 
 
-def _export(
-    conn: Any, run_id: str, staged: Path, fmt: str, with_exclusions: bool, statuses: Sequence[str]
-) -> None:
-    select = (
-        f"SELECT {_select_columns(with_exclusions, statuses)} FROM {STAGING} "
-        f"WHERE run_id = '{run_id}'"
-    )
-    if fmt == "csv":
-        _copy_out(conn, select, staged)
-        return
+Counts = dict[tuple[str, str], tuple[int, Decimal, int]]
+
+
+def _assemble(
+    fmt: str,
+    parts: Sequence[Path],
+    staged: Path,
+    names: Sequence[str],
+    year: int,
+    totals: Path | None,
+) -> Counts:
+    """The shares' rows (CSV, no header) into `staged` (CSV or Parquet) and, from the same
+    read, the count, benefit and exclusions of each (policy, outcome) and the `totals`
+    file: the database computes the pack, its client the bookkeeping (a GROUP BY of text
+    and NUMERIC over every row costs PostgreSQL more than Arrow)."""
     import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    names = [*RESULT_COLUMNS, *(["excluded_by"] if with_exclusions else []), *statuses]
     types = {
         "year": pa.int32(),
         "score": pa.decimal128(18, 2),
         "benefit_yuan": pa.decimal128(18, 2),
     }
     schema = pa.schema([pa.field(n, types.get(n, pa.string())) for n in names])
-    with (
-        conn.cursor(name=f"export_{run_id.replace('-', '')}") as cur,
-        pq.ParquetWriter(staged, schema, compression="zstd") as writer,
-    ):
-        cur.itersize = 100_000
-        cur.execute(select)
-        while True:
-            rows = cur.fetchmany(100_000)
-            if not rows:
-                break
-            columns = list(zip(*rows, strict=True))
-            arrays = [pa.array(col, schema.field(i).type) for i, col in enumerate(columns)]
-            writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
-        conn.commit()
-
-
-def _export_totals(conn: Any, run_id: str, year: int, staged: Path) -> None:
-    select = (
-        f"SELECT uscc, CAST({int(year)} AS INTEGER) AS year, "
-        "count(*) FILTER (WHERE outcome = 'eligible') AS policies_eligible, "
-        "CAST(coalesce(sum(benefit_yuan), 0) AS NUMERIC(18, 2)) AS total_benefit_yuan "
-        f"FROM {STAGING} WHERE run_id = '{run_id}' GROUP BY uscc ORDER BY uscc"
+    # The rows left the server as COPY text (no Python object per value) and Arrow's CSV
+    # reader parses them column-wise: several times cheaper than a cursor's tuples of
+    # Decimal. PostgreSQL's CSV writes NULL unquoted-empty and '' as "", so only an
+    # unquoted empty field is null ("NA", "NULL" ... stay text).
+    read = pacsv.ReadOptions(column_names=list(names), block_size=1 << 24)
+    convert = pacsv.ConvertOptions(
+        column_types=schema,
+        null_values=[""],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=False,
     )
-    _copy_out(conn, select, staged)
+    # A quoted field may hold a line break (policy text is free): read it as one value.
+    parse = pacsv.ParseOptions(newlines_in_values=True)
+    excluded = "excluded_by" if "excluded_by" in names else "uscc"
+    counts: Counts = {}
+    sums: list[pa.Table] = []
+    with contextlib.ExitStack() as stack:
+        writer = None
+        if fmt == "csv":
+            handle = stack.enter_context(staged.open("wb"))
+            handle.write((",".join(names) + "\n").encode())
+            for part in parts:
+                with part.open("rb") as source:
+                    shutil.copyfileobj(source, handle, 1 << 20)
+        else:
+            writer = stack.enter_context(pq.ParquetWriter(staged, schema, compression="zstd"))
+        for part in parts:
+            reader = stack.enter_context(
+                pacsv.open_csv(
+                    part, read_options=read, parse_options=parse, convert_options=convert
+                )
+            )
+            for batch in reader:
+                if writer is not None:
+                    writer.write_batch(batch)
+                table = pa.Table.from_batches([batch])
+                grouped = table.group_by(["policy_id", "outcome"]).aggregate(
+                    [("uscc", "count"), ("benefit_yuan", "sum"), (excluded, "count")]
+                )
+                for row in grouped.to_pylist():
+                    key = (row["policy_id"], row["outcome"])
+                    n, benefit, n_excluded = counts.get(key, (0, Decimal(0), 0))
+                    counts[key] = (
+                        n + row["uscc_count"],
+                        benefit + (row["benefit_yuan_sum"] or 0),
+                        n_excluded + (row[f"{excluded}_count"] if excluded != "uscc" else 0),
+                    )
+                if totals is not None:
+                    eligible = pc.cast(pc.equal(table["outcome"], "eligible"), pa.int64())
+                    part_sums = pa.table(
+                        {"uscc": table["uscc"], "e": eligible, "b": table["benefit_yuan"]}
+                    )
+                    sums.append(part_sums.group_by("uscc").aggregate([("e", "sum"), ("b", "sum")]))
+    if totals is not None:
+        _write_totals(sums, year, totals)
+    return counts
 
 
-def _copy_out(conn: Any, select: str, path: Path) -> None:
-    """COPY (select) TO STDOUT as CSV with a header, streamed into `path`."""
-    statement = f"COPY ({select}) TO STDOUT WITH (FORMAT CSV, HEADER TRUE)"
-    with conn.cursor() as cur, staged_open(path) as handle, cur.copy(statement) as copy:
+def _write_totals(sums: Sequence[Any], year: int, path: Path) -> None:
+    """One row per enterprise in code order (bytes, as DuckDB's): eligible policies and the
+    total benefit (0.00 when none), from the per-batch sums (an enterprise's rows may span
+    two batches). The lines are joined by Arrow: codes are checked at import (GB 32100:
+    digits and capitals), so no field needs quoting."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = (
+        pa.concat_tables(sums)
+        .group_by("uscc")
+        .aggregate([("e_sum", "sum"), ("b_sum", "sum")])
+        .sort_by("uscc")
+    )
+    benefit = table["b_sum_sum"]
+    zero = pa.scalar(Decimal("0.00"), benefit.type)
+    lines = pc.binary_join_element_wise(
+        table["uscc"],
+        pa.scalar(str(int(year))),
+        pc.cast(table["e_sum_sum"], pa.string()),
+        # Arrow prints a decimal with its scale (2): as PostgreSQL's NUMERIC(18, 2).
+        pc.cast(pc.fill_null(benefit, zero), pa.string()),
+        ",",
+    )
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write("uscc,year,policies_eligible,total_benefit_yuan\n")
+        for chunk in lines.chunks:
+            text = "\n".join(chunk.to_pylist())
+            handle.write(text + "\n" if text else "")
+
+
+def _copy_out(conn: Any, select: str, handle: Any, header: bool = True) -> None:
+    """COPY (select) TO STDOUT as CSV (with a header unless told), streamed into `handle`."""
+    statement = f"COPY ({select}) TO STDOUT WITH (FORMAT CSV, HEADER {str(header).upper()})"
+    with conn.cursor() as cur, cur.copy(statement) as copy:
         for chunk in copy:
             handle.write(chunk)
 
 
-def staged_open(path: Path) -> Any:
-    return path.open("wb")
-
-
-def _summaries(conn: Any, run_id: str, policies: Sequence[Policy]) -> list[PolicySummary]:
+def _summaries(policies: Sequence[Policy], counts: Counts) -> list[PolicySummary]:
     by_id = {p.id: PolicySummary(p.id, p.version, p.content_hash) for p in policies}
-    with conn.cursor() as cur:
-        cur.execute(
-            f"SELECT policy_id, outcome, count(*), sum(benefit_yuan), count(excluded_by) "
-            f"FROM {STAGING} WHERE run_id = %s GROUP BY policy_id, outcome",
-            [run_id],
-        )
-        for policy_id, outcome, count, benefit, n_excluded in cur.fetchall():
-            summary = by_id[policy_id]
-            summary.counts[outcome] = int(count)
-            summary.total_benefit_yuan += Decimal(benefit or 0)
-            summary.excluded += int(n_excluded)
+    for (policy_id, outcome), (n, benefit, n_excluded) in counts.items():
+        summary = by_id[policy_id]
+        summary.counts[outcome] = summary.counts.get(outcome, 0) + n
+        summary.total_benefit_yuan += benefit
+        summary.excluded += n_excluded
     return [by_id[p.id] for p in policies]
 
 
