@@ -5,7 +5,6 @@ the answer shows (an import, a publication, a logout)."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,13 +14,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from kechuang.accounts import service as accounts
-from kechuang.enterprises.generator import write_panel
-from kechuang.enterprises.importer import import_panel
-from kechuang.policies import golden
-from kechuang.policies import service as policies
 from kechuang.screening import eligibility, verdict_cache
 from kechuang.web.app import create_app
-from tests.policies.workbench_helpers import CASES, REWARD, seeded, session_of
+from tests.policies.workbench_helpers import session_of
+from tests.web.cache_helpers import import_larger_figures, populated, publish_reward
 
 YEAR = 2024
 PASSWORD = "page-cache-pw-1"
@@ -30,11 +26,7 @@ PASSWORD = "page-cache-pw-1"
 @pytest.fixture
 def store(store_env: str, tmp_path: Path) -> Iterator[Engine]:
     """A seeded store of 12 generated enterprises (2023-2024), two of them with an account."""
-    engine = seeded(store_env)
-    panel = tmp_path / "panel.csv"
-    write_panel(panel, 12, [2023, YEAR], seed=5)
-    import_panel(panel, engine)
-    eligibility._cache.clear()
+    engine = populated(store_env, tmp_path / "panel.csv", 12, seed=5)
     with session_of(engine) as session:
         for n, uscc in enumerate(_usccs(engine)):
             accounts.create_account(
@@ -161,41 +153,25 @@ def test_an_import_or_a_publication_is_never_answered_from_the_old_body(
         headers = {"Authorization": f"Bearer {_login(client, 'ent0')}"}
 
         def answers() -> tuple[str, str]:
-            page, api = client.get(_page(one), headers=headers), client.get(_api(one), headers=headers)
+            page, api = (
+                client.get(_page(one), headers=headers),
+                client.get(_api(one), headers=headers),
+            )
             assert page.status_code == api.status_code == 200
             return page.text, api.text
 
         before = answers()
         assert answers() == before and renders.computed == 2  # the second pair: cached
 
-        # A new import of the same enterprise, its 2024 figures much larger.
-        with (tmp_path / "panel.csv").open(encoding="utf-8", newline="") as f:
-            rows = list(csv.DictReader(f))
-        row = next(r for r in rows if r["uscc"] == one and r["year"] == str(YEAR))
-        for column in ("revenue", "main_business_revenue", "rd_expense"):
-            if row[column]:
-                row[column] = str(int(float(row[column]) * 10) + 1_000_000)
-        changed = tmp_path / "changed.csv"
-        with changed.open("w", encoding="utf-8", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerow(row)
-        import_panel(changed, store)
+        # The same enterprise again, its 2024 revenue and R&D spending ten times larger.
+        import_larger_figures(store, tmp_path / "panel.csv", one, YEAR)
         imported = answers()
         assert renders.computed == 4
         assert imported[1] != before[1]
         assert answers() == imported and renders.computed == 4
 
         # A publication: the new policy is on the page and in the API at once.
-        with session_of(store) as session:
-            draft = policies.create_draft(session, "officer1", REWARD)
-            for name, facts, outcome, fen in CASES:
-                golden.add(session, draft, "officer1", name=name, year=YEAR, facts=facts,
-                           outcome=outcome, score=None, benefit_fen=fen)  # fmt: skip
-            policies.submit(session, "officer1", draft)
-            policies.approve(session, "officer2", draft, "checked")
-            policies.publish(session, "officer2", draft)
-            session.commit()
+        publish_reward(store, YEAR)
         published = answers()
         assert renders.computed == 6
         assert "city-growth-reward" in published[1] and "city-growth-reward" not in imported[1]

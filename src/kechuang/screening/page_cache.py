@@ -163,7 +163,9 @@ class EnterprisePageCache:
         hit = self._cache.get(key)
         if hit is not None and hit.validity == now:
             self._cache.move_to_end(key)
-            await send({"type": "http.response.start", "status": hit.status, "headers": hit.headers})
+            await send(
+                {"type": "http.response.start", "status": hit.status, "headers": hit.headers}
+            )
             await send({"type": "http.response.body", "body": hit.body})
             return
         await self._through(scope, receive, send, key, now)
@@ -186,7 +188,9 @@ class EnterprisePageCache:
             elif message["type"] == "http.response.body" and keep:
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
-                    self._store(key, Entry(now, start["status"], list(start["headers"]), b"".join(chunks)))
+                    self._store(
+                        key, Entry(now, start["status"], list(start["headers"]), b"".join(chunks))
+                    )
             await send(message)
 
         await self.app(scope, receive, capture)
