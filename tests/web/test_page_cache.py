@@ -95,6 +95,8 @@ def test_each_session_gets_its_own_enterprise_and_language(
                     for url in (_page(uscc), _api(uscc)):
                         answer = client.get(url)
                         assert answer.status_code == 200, answer.text
+                        assert answer.headers["cache-control"] == "no-store"
+                        assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
                         key = (uscc, lang, url)
                         bodies.setdefault(key, answer.text)
                         assert answer.text == bodies[key]

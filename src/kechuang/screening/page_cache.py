@@ -163,8 +163,9 @@ class EnterprisePageCache:
         hit = self._cache.get(key)
         if hit is not None and hit.validity == now:
             self._cache.move_to_end(key)
+            # A copy: the middlewares outside this one add their headers to the list they get.
             await send(
-                {"type": "http.response.start", "status": hit.status, "headers": hit.headers}
+                {"type": "http.response.start", "status": hit.status, "headers": list(hit.headers)}
             )
             await send({"type": "http.response.body", "body": hit.body})
             return
