@@ -3,6 +3,11 @@ process on loopback, against `kechuang serve` on the demo population (20,000 ent
 
     python -m bench.web [--enterprises 20000] [--connections 50] [--seconds 30]
 
+Every client sends the same session, and one request before the load warms the caches: the
+figures are of warm answers, which kechuang.screening.page_cache serves from the body rendered for
+that session once its validity queries (session, enterprise, snapshot, pack, awards) find nothing
+changed. A first view, or one after an import or a publication, costs a full render on top.
+
 Uses wrk (Debian: apt-get install wrk) when it is installed, else a small asyncio load generator
 with httpx in a separate process. Reports requests per second, p50/p99 latency and errors, and
 appends them to bench/out/results.jsonl with the machine.

@@ -5,7 +5,6 @@ verdict be shown."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,15 +13,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, text
 
 from kechuang.accounts import service as accounts
-from kechuang.enterprises.generator import write_panel
-from kechuang.enterprises.importer import import_panel
-from kechuang.policies import golden
-from kechuang.policies import service as policies
 from kechuang.screening import eligibility, verdict_cache
 from kechuang.screening.enterprise_router import verdict_out
 from kechuang.screening.tables import VerdictCache
 from kechuang.web.app import create_app
-from tests.policies.workbench_helpers import CASES, REWARD, seeded, session_of
+from tests.policies.workbench_helpers import session_of
+from tests.web.cache_helpers import import_larger_figures, populated, publish_reward
 
 YEAR = 2024
 SAMPLE = 8
@@ -31,11 +27,7 @@ SAMPLE = 8
 @pytest.fixture
 def store(store_env: str, tmp_path: Path) -> Iterator[Engine]:
     """A seeded store holding a generated population of 40 enterprises (2023-2024)."""
-    engine = seeded(store_env)
-    panel = tmp_path / "panel.csv"
-    write_panel(panel, 40, [2023, YEAR], seed=11)
-    import_panel(panel, engine)
-    eligibility._cache.clear()
+    engine = populated(store_env, tmp_path / "panel.csv", 40, seed=11)
     yield engine
     verdict_cache.flush()
     engine.dispose()
@@ -111,18 +103,7 @@ def test_an_import_of_new_facts_is_never_answered_from_the_old_verdicts(
     old_key = _stored(store)[uscc]
 
     # The same enterprise again, its 2024 revenue and R&D spending ten times larger.
-    with (tmp_path / "panel.csv").open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
-    row = next(r for r in rows if r["uscc"] == uscc and r["year"] == str(YEAR))
-    for column in ("revenue", "main_business_revenue", "rd_expense"):
-        if row[column]:
-            row[column] = str(int(float(row[column]) * 10) + 1_000_000)
-    changed = tmp_path / "changed.csv"
-    with changed.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerow(row)
-    import_panel(changed, store)
+    import_larger_figures(store, tmp_path / "panel.csv", uscc, YEAR)
 
     after = _assess(store, uscc)
     assert _shown(after) == _shown(_fresh(store, uscc))
@@ -137,15 +118,7 @@ def test_a_publication_is_never_answered_from_the_old_verdicts(store: Engine) ->
     old_key = _stored(store)[uscc]
     assert "city-growth-reward" not in {p.id for p, _ in before.items}
 
-    with session_of(store) as session:
-        draft = policies.create_draft(session, "officer1", REWARD)
-        for name, facts, outcome, fen in CASES:
-            golden.add(session, draft, "officer1", name=name, year=YEAR, facts=facts,
-                       outcome=outcome, score=None, benefit_fen=fen)  # fmt: skip
-        policies.submit(session, "officer1", draft)
-        policies.approve(session, "officer2", draft, "checked")
-        policies.publish(session, "officer2", draft)
-        session.commit()
+    publish_reward(store, YEAR)
 
     after = _assess(store, uscc)
     assert "city-growth-reward" in {p.id for p, _ in after.items}

@@ -11,8 +11,9 @@ import hashlib
 import math
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import Connection, Row, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from kechuang.accounts import audit, throttle
@@ -285,6 +286,12 @@ _SESSION_PRINCIPAL = (
         Account.active.is_(True),
     )
 )
+
+
+def live_session_row(conn: Connection, token_sha256: str) -> Row[Any] | None:
+    """The row session_principal reads (account fields, then the CSRF token), on a connection;
+    None when no live session has that token hash."""
+    return conn.execute(_SESSION_PRINCIPAL, {"token_sha256": token_sha256, "now": _now()}).first()
 
 
 def session_principal(session: Session, token: str) -> tuple[Principal, str] | None:

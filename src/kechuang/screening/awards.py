@@ -4,14 +4,14 @@ the app's clock, refusals as problems, and an enterprise's benefits as it may se
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
 from fastapi import Request
 from pydantic import BaseModel
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from kechuang.http.fields import Instant
@@ -114,9 +114,14 @@ def visible_award(session: Session, uscc: str, award_id: int) -> Any:
     return award
 
 
+def award_rows(conn: Connection, uscc: str) -> Sequence[Row[Any]]:
+    """The rows awards_of turns into AwardOut (every column the page shows)."""
+    return conn.execute(_awards_query(), {"uscc": uscc}).all()
+
+
 def awards_of(session: Session, uscc: str) -> list[AwardOut]:
     """An enterprise's awards in published (or later) runs, newest run first."""
-    rows = session.execute(_awards_query(), {"uscc": uscc}).all()
+    rows = award_rows(session.connection(), uscc)
     return [
         AwardOut(**dict(zip(_FIELDS, (*row[:15], row[15][-4:] if row[15] else None), strict=True)))
         for row in rows
