@@ -156,12 +156,11 @@ def screen(
                     "run `kechuang db upgrade` (and import a panel) first"
                 )
             cur.execute(panel_view_sql())
-            _session_settings(cur, sessions)
-            bounds = fact_bounds(cur)
             cuts = share_cuts(cur, sessions)
             ranges = list(zip([None, *cuts], [*cuts, None], strict=True))
             sessions = len(ranges)  # fewer if there are fewer enterprises
             _session_settings(cur, sessions)
+            bounds = fact_bounds(cur)
             snapshot = None
             if sessions > 1:
                 cur.execute("SELECT pg_export_snapshot()")

@@ -74,12 +74,12 @@ def _route(path: str) -> tuple[str, str] | None:
     return None
 
 
-def _token(headers: Headers) -> tuple[str | None, bool]:
+def _token(headers: Headers, cookies: dict[str, str]) -> tuple[str | None, bool]:
     """The session token as http.security reads it: Bearer first, else the cookie."""
     header = headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip() or None, False
-    return cookie_parser(headers.get("cookie", "")).get(SESSION_COOKIE), True
+    return cookies.get(SESSION_COOKIE), True
 
 
 def validity(
@@ -131,7 +131,8 @@ class EnterprisePageCache:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        token, via_cookie = _token(headers)
+        cookies = cookie_parser(headers.get("cookie", ""))
+        token, via_cookie = _token(headers, cookies)
         if not token:
             await self.app(scope, receive, send)
             return
@@ -147,7 +148,7 @@ class EnterprisePageCache:
             scope["path"],
             scope.get("query_string", b""),
             headers.get("host"),
-            cookie_parser(headers.get("cookie", "")).get(LANG_COOKIE),
+            cookies.get(LANG_COOKIE),
         )
         # The business day as the pages read it (a test's app may move its clock).
         clock = getattr(getattr(scope.get("app"), "state", None), "clock", None)
