@@ -100,8 +100,11 @@ def pack_text(
         bounds=bounds,
         yuan_as_fen=yuan_as_fen,
         check_keys=check_keys,
-        # DuckDB joins the years side by side where the keys are known unique (rules.pack).
-        join_years=dialect == "duckdb",
+        # The years are joined side by side where the keys are known unique (rules.pack):
+        # DuckDB's caller says so (check_keys off), PostgreSQL's annual_facts has (uscc, year)
+        # as its primary key. Each aggregate of a GROUP BY is a transition call per row in
+        # PostgreSQL; the joined rows are read as columns.
+        join_years=dialect in ("duckdb", "postgres"),
     )
     text = PackText(pack_sql(pack, dialect), tuple(pack.output_columns), pack.status_names)
     if path is not None:

@@ -143,6 +143,7 @@ def pack_sql(pack: PackQuery, dialect: str = "duckdb") -> str:
         wide_query, copied = wide_query.copy(), True
         for cte in wide_query.find_all(exp.CTE):
             cte.this.set("offset", exp.Offset(expression=exp.Literal.number(0)))
+        _narrow_layers(wide_query)
     wide = to_sql(wide_query, dialect, copy=not copied)
     year = int(pack.year)
     statuses = pack.status_names
@@ -186,3 +187,33 @@ def pack_sql(pack: PackQuery, dialect: str = "duckdb") -> str:
     return (
         f"{select} FROM ({wide}) AS w CROSS JOIN LATERAL (VALUES {tuples}) AS t({', '.join(names)})"
     )
+
+
+def _narrow_layers(wide: exp.Select) -> None:
+    """Replace each layer's `*` by the columns of the layer below that are read above it,
+    and drop the layer's own columns that nothing reads, in place. PostgreSQL evaluates a
+    layer (a subquery kept by OFFSET 0) column by column, so every column passed up by `*`
+    costs a step per row in every layer above, read or not."""
+    ctes = [(cte.alias, cte.this) for cte in wide.args["with_"].expressions]
+    outputs: dict[str, list[str]] = {}
+    for name, query in ctes:
+        names: list[str] = []
+        for item in query.expressions:
+            if isinstance(item, exp.Star):
+                names += outputs[query.args["from_"].this.name]
+            else:
+                names.append(item.alias_or_name)
+        outputs[name] = names
+    body = wide.copy()
+    body.set("with_", None)
+    needed = {c.name for c in body.find_all(exp.Column)}
+    for name, query in reversed(ctes):
+        items = query.expressions
+        if not any(isinstance(item, exp.Star) for item in items):
+            break  # the layers sit on l0, whose columns are all read
+        own = [i for i in items if not isinstance(i, exp.Star) and i.alias_or_name in needed]
+        names = {i.alias_or_name for i in items if not isinstance(i, exp.Star)}
+        below = outputs[query.args["from_"].this.name]
+        passed = [c for c in below if c in needed and c not in names]
+        query.set("expressions", [exp.column(c) for c in passed] + own)
+        needed = set(passed) | {c.name for i in own for c in i.find_all(exp.Column)}
