@@ -131,9 +131,11 @@ def _text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def pack_sql(pack: PackQuery, dialect: str = "duckdb") -> str:
+def pack_sql(pack: PackQuery, dialect: str = "duckdb", unpivot: bool = True) -> str:
     """The RESULTS rows of the pack (uscc, policy_id, year, outcome, score, benefit_yuan,
-    unmet, then the status columns) as one SQL query of `dialect`."""
+    unmet, then the status columns) as one SQL query of `dialect`. Without `unpivot`
+    (PostgreSQL only): one row per enterprise, uscc then each policy's outcome, score,
+    benefit_yuan, unmet and status columns in pack order, for a client that unpivots."""
     wide_query = pack.wide
     copied = False
     if dialect == "postgres":
@@ -183,6 +185,13 @@ def pack_sql(pack: PackQuery, dialect: str = "duckdb") -> str:
             f"{select} FROM ({wide}) AS w "
             f"LATERAL VIEW STACK({len(rows)}, {flat}) t AS {', '.join(names)}"
         )
+    if not unpivot:
+        if dialect != "postgres":
+            raise ValueError("the one-row-per-enterprise form is PostgreSQL's")
+        flat = ", ".join(
+            f"{v} AS p{k}_{c}" for k, row in enumerate(rows) for c, v in enumerate(row[1:])
+        )
+        return f"SELECT w.uscc AS uscc, {flat} FROM ({wide}) AS w"
     tuples = ", ".join("(" + ", ".join(row) + ")" for row in rows)
     return (
         f"{select} FROM ({wide}) AS w CROSS JOIN LATERAL (VALUES {tuples}) AS t({', '.join(names)})"
@@ -207,7 +216,7 @@ def _narrow_layers(wide: exp.Select) -> None:
     body = wide.copy()
     body.set("with_", None)
     needed = {c.name for c in body.find_all(exp.Column)}
-    for name, query in reversed(ctes):
+    for _name, query in reversed(ctes):
         items = query.expressions
         if not any(isinstance(item, exp.Star) for item in items):
             break  # the layers sit on l0, whose columns are all read
