@@ -219,10 +219,12 @@ def _narrow_layers(wide: exp.Select) -> None:
     for _name, query in reversed(ctes):
         items = query.expressions
         if not any(isinstance(item, exp.Star) for item in items):
-            break  # the layers sit on l0, whose columns are all read
+            # l0 and hist list their columns: PostgreSQL itself drops those nothing reads
+            # (only a column passed on by `*` counts as read).
+            break
         own = [i for i in items if not isinstance(i, exp.Star) and i.alias_or_name in needed]
-        names = {i.alias_or_name for i in items if not isinstance(i, exp.Star)}
+        computed = {i.alias_or_name for i in items if not isinstance(i, exp.Star)}
         below = outputs[query.args["from_"].this.name]
-        passed = [c for c in below if c in needed and c not in names]
+        passed = [c for c in below if c in needed and c not in computed]
         query.set("expressions", [exp.column(c) for c in passed] + own)
         needed = set(passed) | {c.name for i in own for c in i.find_all(exp.Column)}
