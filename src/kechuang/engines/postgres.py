@@ -12,7 +12,9 @@ straight from the query; with exclusions (不得重复享受) it first stages th
 table and resolves them by the same SQL walk as in DuckDB (`engines.exclusions`, portable
 statements, per enterprise so per share). The client joins the shares into the RESULTS
 file (CSV as is, Parquet through Arrow's CSV reader) and computes the per-outcome counts
-and the totals file from the same read. The population never leaves the database; only the
+and the totals file from the same read. For Parquet without exclusions the server sends one
+row per enterprise (the pack not unpivoted) and Arrow unpivots it: a ninth of the rows
+through COPY, whose client reads row by row. The population never leaves the database; only the
 results do.
 """
 
