@@ -232,3 +232,38 @@ def test_postgres_exclusions_agree_with_duckdb(
     assert a.sort_by(key).to_pylist() == b.sort_by(key).to_pylist()
     totals_a, totals_b = (p.with_name(f"{p.stem}.totals.csv") for p in (theirs, ours))
     assert totals_a.read_text(encoding="utf-8") == totals_b.read_text(encoding="utf-8")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("explain", [False, True])
+def test_postgres_parquet_agrees_with_duckdb(
+    postgres_env: Path, panel: Path, year: int, explain: bool
+) -> None:
+    """Parquet without exclusions: the server sends one row per enterprise and the client
+    unpivots it. The rows (with and without the status columns), the counts and the totals
+    are DuckDB's, and each enterprise's rows come together in pack order."""
+    import pyarrow.parquet as pq
+
+    from kechuang.engines import duckdb as duckdb_engine
+    from kechuang.engines import postgres as postgres_engine
+
+    policies = load_policies(["all"], year)
+    ours, theirs = postgres_env / "pg.parquet", postgres_env / "duck.parquet"
+    url = os.environ["KECHUANG_DATABASE_URL"]
+    got = postgres_engine.screen(url, year, policies, ours, totals=True, explain_columns=explain)
+    want = duckdb_engine.screen(panel, year, policies, theirs, totals=True, explain_columns=explain)
+    assert [(s.policy_id, s.counts, s.total_benefit_yuan) for s in got.policies] == [
+        (s.policy_id, s.counts, s.total_benefit_yuan) for s in want.policies
+    ]
+    a, b = pq.read_table(theirs), pq.read_table(ours)
+    assert a.schema == b.schema
+    assert any(name.startswith("c_") for name in b.schema.names) == explain
+    key = [("uscc", "ascending"), ("policy_id", "ascending")]
+    assert a.sort_by(key).to_pylist() == b.sort_by(key).to_pylist()
+    totals_a, totals_b = (p.with_name(f"{p.stem}.totals.csv") for p in (theirs, ours))
+    assert totals_a.read_text(encoding="utf-8") == totals_b.read_text(encoding="utf-8")
+    ids = [p.id for p in policies]
+    codes, pids = b.column("uscc").to_pylist(), b.column("policy_id").to_pylist()
+    for start in range(0, len(codes), len(ids)):
+        assert len(set(codes[start : start + len(ids)])) == 1
+        assert pids[start : start + len(ids)] == ids

@@ -52,6 +52,7 @@ def cache_key(
     check_keys: bool,
     dialect: str,
     yuan_as_fen: bool = False,
+    unpivot: bool = True,
 ) -> str:
     identity = {
         "policies": [[p.id, p.version, p.content_hash] for p in policies],
@@ -62,6 +63,7 @@ def cache_key(
         "check_keys": check_keys,
         "dialect": dialect,
         "yuan_as_fen": yuan_as_fen,
+        "unpivot": unpivot,
         "compiler": _compiler_digest(),
     }
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:32]
@@ -76,15 +78,25 @@ def pack_text(
     check_keys: bool = False,
     dialect: str = "duckdb",
     yuan_as_fen: bool = False,
+    unpivot: bool = True,
 ) -> PackText:
-    """The pack query of `policies` (rules.pack), from the cache or compiled and cached."""
+    """The pack query of `policies` (rules.pack), from the cache or compiled and cached;
+    without `unpivot`, one row per enterprise (rules.pack.pack_sql)."""
     overrides = overrides or {}
     bounds = bounds or {}
     use_cache = os.environ.get(ENV_NO_CACHE) != "1"
     path = None
     if use_cache:
         key = cache_key(
-            policies, year, overrides, explain_columns, bounds, check_keys, dialect, yuan_as_fen
+            policies,
+            year,
+            overrides,
+            explain_columns,
+            bounds,
+            check_keys,
+            dialect,
+            yuan_as_fen,
+            unpivot,
         )
         path = config.var_dir() / "cache" / "compiled" / f"{key}.json"
         found = _read(path)
@@ -100,10 +112,14 @@ def pack_text(
         bounds=bounds,
         yuan_as_fen=yuan_as_fen,
         check_keys=check_keys,
-        # DuckDB joins the years side by side where the keys are known unique (rules.pack).
-        join_years=dialect == "duckdb",
+        # The years are joined side by side where the keys are known unique (rules.pack):
+        # DuckDB's caller says so (check_keys off), PostgreSQL's annual_facts has (uscc, year)
+        # as its primary key. Each aggregate of a GROUP BY is a transition call per row in
+        # PostgreSQL; the joined rows are read as columns.
+        join_years=dialect in ("duckdb", "postgres"),
     )
-    text = PackText(pack_sql(pack, dialect), tuple(pack.output_columns), pack.status_names)
+    sql = pack_sql(pack, dialect, unpivot)
+    text = PackText(sql, tuple(pack.output_columns), pack.status_names)
     if path is not None:
         _write(path, text)
     return text

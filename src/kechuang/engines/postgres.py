@@ -12,7 +12,9 @@ straight from the query; with exclusions (不得重复享受) it first stages th
 table and resolves them by the same SQL walk as in DuckDB (`engines.exclusions`, portable
 statements, per enterprise so per share). The client joins the shares into the RESULTS
 file (CSV as is, Parquet through Arrow's CSV reader) and computes the per-outcome counts
-and the totals file from the same read. The population never leaves the database; only the
+and the totals file from the same read. For Parquet without exclusions the server sends one
+row per enterprise (the pack not unpivoted) and Arrow unpivots it: a ninth of the rows
+through COPY, whose client reads row by row. The population never leaves the database; only the
 results do.
 """
 
@@ -159,12 +161,21 @@ def screen(
             cuts = share_cuts(cur, sessions)
             ranges = list(zip([None, *cuts], [*cuts, None], strict=True))
             sessions = len(ranges)  # fewer if there are fewer enterprises
-            _session_settings(cur, sessions)
+            # The bounds are one scan of the whole panel, before any share runs: its
+            # parallel workers use the cores the sessions will use next.
+            _session_settings(cur, 1)
             bounds = fact_bounds(cur)
+            _session_settings(cur, sessions)
             snapshot = None
             if sessions > 1:
                 cur.execute("SELECT pg_export_snapshot()")
                 snapshot = cur.fetchone()[0]  # type: ignore[index]
+        with_exclusions = bool(exclusion_pairs(policies))
+        # Parquet without exclusions: one row per enterprise leaves the server and Arrow
+        # unpivots it (`_unpivot`): a ninth of the rows through COPY and the client's
+        # per-row read, and no LATERAL VALUES join. A CSV file keeps PostgreSQL's own rows
+        # (its bytes are the file), the exclusions' walk updates one row per policy.
+        wide = fmt == "parquet" and not with_exclusions
         pack = pack_text(
             policies,
             year,
@@ -173,6 +184,7 @@ def screen(
             bounds=bounds,
             dialect="postgres",
             yuan_as_fen=True,
+            unpivot=not wide,
         )
         # The other sessions, each in the main session's snapshot, before it commits.
         conns = [conn]
@@ -183,7 +195,6 @@ def screen(
                 cur.execute(f"SET TRANSACTION SNAPSHOT {sql_text(str(snapshot))}")
                 _session_settings(cur, sessions)
             conns.append(other)
-        with_exclusions = bool(exclusion_pairs(policies))
         status_names = list(pack.status_names)
         try:
             with tempfile.TemporaryDirectory(prefix="kechuang-pg-", dir=out.parent) as temp:
@@ -204,6 +215,7 @@ def screen(
                         status_names,
                         Path(temp),
                         fmt,
+                        wide,
                     )
                     for k, c in enumerate(conns)
                 ]
@@ -218,8 +230,9 @@ def screen(
                 staged = Path(temp) / f"results{out.suffix}"
                 names = [*RESULT_COLUMNS, *(["excluded_by"] if with_exclusions else [])]
                 staged_totals = Path(temp) / "totals.csv" if totals else None
+                ids = [p.id for p in policies] if wide else None
                 counts = _assemble(
-                    fmt, shares, staged, [*names, *status_names], year, staged_totals
+                    fmt, shares, staged, [*names, *status_names], year, staged_totals, ids
                 )
                 summaries = _summaries(policies, counts)
                 os.replace(staged, out)
@@ -257,10 +270,11 @@ def _share(
     statuses: Sequence[str],
     temp: Path,
     fmt: str,
+    wide: bool = False,
 ) -> Path:
     """Screen share `share` (the enterprises of `codes`, [low, high)) and write its rows into
     a CSV file of `temp` (no header); with exclusions, through this session's STAGING
-    table."""
+    table; `wide`: the pack's one row per enterprise as it is (`query` not unpivoted)."""
     items = "".join(f", q.{c}" for c in statuses)
     results = "q.uscc, q.policy_id, q.year, q.outcome, q.score, q.benefit_yuan, "
     # As DuckDB writes them: no unmet condition is an empty CSV field, '' in Parquet.
@@ -268,7 +282,9 @@ def _share(
     source = f"{items} FROM ({query}) AS q"
     with conn.cursor() as cur:
         cur.execute(panel_view_sql(*codes).replace("CREATE", "CREATE OR REPLACE", 1))
-        if with_exclusions:
+        if wide:
+            select = query
+        elif with_exclusions:
             # The walk updates the rows: one statement for the whole pack into a
             # session-local table (no WAL, no index to maintain), then the walk.
             cur.execute(f"DROP TABLE IF EXISTS {STAGING}")
@@ -331,11 +347,14 @@ def _assemble(
     names: Sequence[str],
     year: int,
     totals: Path | None,
+    policy_ids: Sequence[str] | None = None,
 ) -> Counts:
     """The shares' rows (CSV, no header) into `staged` (CSV or Parquet) and, from the same
     read, the count, benefit and exclusions of each (policy, outcome) and the `totals`
     file: the database computes the pack, its client the bookkeeping (a GROUP BY of text
-    and NUMERIC over every row costs PostgreSQL more than Arrow)."""
+    and NUMERIC over every row costs PostgreSQL more than Arrow). With `policy_ids` the
+    parts hold one row per enterprise (the pack not unpivoted, Parquet only), unpivoted
+    here (`_unpivot`)."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
@@ -351,9 +370,10 @@ def _assemble(
     # reader parses them column-wise: several times cheaper than a cursor's tuples of
     # Decimal. PostgreSQL's CSV writes NULL unquoted-empty and '' as "", so only an
     # unquoted empty field is null ("NA", "NULL" ... stay text).
-    read = pacsv.ReadOptions(column_names=list(names), block_size=1 << 24)
+    source_schema = schema if policy_ids is None else _wide_schema(schema, len(policy_ids))
+    read = pacsv.ReadOptions(column_names=source_schema.names, block_size=1 << 24)
     convert = pacsv.ConvertOptions(
-        column_types=schema,
+        column_types=source_schema,
         null_values=[""],
         strings_can_be_null=True,
         quoted_strings_can_be_null=False,
@@ -380,9 +400,12 @@ def _assemble(
                 )
             )
             for batch in reader:
+                if policy_ids is None:
+                    table = pa.Table.from_batches([batch])
+                else:
+                    table = _unpivot(batch, policy_ids, year, schema)
                 if writer is not None:
-                    writer.write_batch(batch)
-                table = pa.Table.from_batches([batch])
+                    writer.write_table(table)
                 grouped = table.group_by(["policy_id", "outcome"]).aggregate(
                     [("uscc", "count"), ("benefit_yuan", "sum"), (excluded, "count")]
                 )
@@ -403,6 +426,37 @@ def _assemble(
     if totals is not None:
         _write_totals(sums, year, totals)
     return counts
+
+
+def _wide_schema(schema: Any, policies: int) -> Any:
+    """The columns of the pack's one row per enterprise (rules.pack.pack_sql without
+    unpivot): uscc, then per policy its columns of `schema` after policy_id and year."""
+    import pyarrow as pa
+
+    per_policy = [f for f in schema if f.name not in ("uscc", "policy_id", "year")]
+    fields = [schema.field("uscc")]
+    for k in range(policies):
+        fields += [pa.field(f"p{k}_{j}", f.type) for j, f in enumerate(per_policy)]
+    return pa.schema(fields)
+
+
+def _unpivot(batch: Any, policy_ids: Sequence[str], year: int, schema: Any) -> Any:
+    """The RESULTS rows (`schema`) of a batch of one row per enterprise: each enterprise's
+    rows together, its policies in pack order (as the server's LATERAL VALUES gives them)."""
+    import numpy as np
+    import pyarrow as pa
+
+    n = batch.num_rows
+    width = len(schema) - 3  # outcome, score, benefit_yuan, unmet and the status columns
+    year_column = pa.repeat(pa.scalar(year, pa.int32()), n)
+    tables = []
+    for k, policy_id in enumerate(policy_ids):
+        own = [batch.column(1 + k * width + j) for j in range(width)]
+        columns = [batch.column(0), pa.repeat(pa.scalar(policy_id, pa.string()), n), year_column]
+        tables.append(pa.Table.from_arrays([*columns, *own], schema=schema))
+    # Row k * n + i of the concatenation is enterprise i's row of policy k.
+    order = np.arange(n * len(policy_ids)).reshape(len(policy_ids), n).T.ravel()
+    return pa.concat_tables(tables).take(order)
 
 
 def _write_totals(sums: Sequence[Any], year: int, path: Path) -> None:

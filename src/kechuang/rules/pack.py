@@ -131,9 +131,11 @@ def _text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def pack_sql(pack: PackQuery, dialect: str = "duckdb") -> str:
+def pack_sql(pack: PackQuery, dialect: str = "duckdb", unpivot: bool = True) -> str:
     """The RESULTS rows of the pack (uscc, policy_id, year, outcome, score, benefit_yuan,
-    unmet, then the status columns) as one SQL query of `dialect`."""
+    unmet, then the status columns) as one SQL query of `dialect`. Without `unpivot`
+    (PostgreSQL only): one row per enterprise, uscc then each policy's outcome, score,
+    benefit_yuan, unmet and status columns in pack order, for a client that unpivots."""
     wide_query = pack.wide
     copied = False
     if dialect == "postgres":
@@ -143,6 +145,7 @@ def pack_sql(pack: PackQuery, dialect: str = "duckdb") -> str:
         wide_query, copied = wide_query.copy(), True
         for cte in wide_query.find_all(exp.CTE):
             cte.this.set("offset", exp.Offset(expression=exp.Literal.number(0)))
+        _narrow_layers(wide_query)
     wide = to_sql(wide_query, dialect, copy=not copied)
     year = int(pack.year)
     statuses = pack.status_names
@@ -182,7 +185,46 @@ def pack_sql(pack: PackQuery, dialect: str = "duckdb") -> str:
             f"{select} FROM ({wide}) AS w "
             f"LATERAL VIEW STACK({len(rows)}, {flat}) t AS {', '.join(names)}"
         )
+    if not unpivot:
+        if dialect != "postgres":
+            raise ValueError("the one-row-per-enterprise form is PostgreSQL's")
+        flat = ", ".join(
+            f"{v} AS p{k}_{c}" for k, row in enumerate(rows) for c, v in enumerate(row[1:])
+        )
+        return f"SELECT w.uscc AS uscc, {flat} FROM ({wide}) AS w"
     tuples = ", ".join("(" + ", ".join(row) + ")" for row in rows)
     return (
         f"{select} FROM ({wide}) AS w CROSS JOIN LATERAL (VALUES {tuples}) AS t({', '.join(names)})"
     )
+
+
+def _narrow_layers(wide: exp.Select) -> None:
+    """Replace each layer's `*` by the columns of the layer below that are read above it,
+    and drop the layer's own columns that nothing reads, in place. PostgreSQL evaluates a
+    layer (a subquery kept by OFFSET 0) column by column, so every column passed up by `*`
+    costs a step per row in every layer above, read or not."""
+    ctes = [(cte.alias, cte.this) for cte in wide.args["with_"].expressions]
+    outputs: dict[str, list[str]] = {}
+    for name, query in ctes:
+        names: list[str] = []
+        for item in query.expressions:
+            if isinstance(item, exp.Star):
+                names += outputs[query.args["from_"].this.name]
+            else:
+                names.append(item.alias_or_name)
+        outputs[name] = names
+    body = wide.copy()
+    body.set("with_", None)
+    needed = {c.name for c in body.find_all(exp.Column)}
+    for _name, query in reversed(ctes):
+        items = query.expressions
+        if not any(isinstance(item, exp.Star) for item in items):
+            # l0 and hist list their columns: PostgreSQL itself drops those nothing reads
+            # (only a column passed on by `*` counts as read).
+            break
+        own = [i for i in items if not isinstance(i, exp.Star) and i.alias_or_name in needed]
+        computed = {i.alias_or_name for i in items if not isinstance(i, exp.Star)}
+        below = outputs[query.args["from_"].this.name]
+        passed = [c for c in below if c in needed and c not in computed]
+        query.set("expressions", [exp.column(c) for c in passed] + own)
+        needed = set(passed) | {c.name for i in own for c in i.find_all(exp.Column)}
