@@ -47,7 +47,7 @@ def _default_memory() -> str:
     """3500MB, or two fifths of the memory this process may use if that is less.
 
     At 10M enterprises the years join's hash tables need about 3 GB: under 1500MB they
-    spilled, for 1.7x the CPU time of the whole run (the process peaked at 3 GB with 3500MB).
+    spilled, for 1.6x the CPU time of the whole run (the process peaked at 3 GB with 3500MB).
     """
     limits = []
     with contextlib.suppress(ValueError, OSError):
