@@ -79,6 +79,18 @@ def test_the_years_layout_reads_each_value_once_per_year(con: duckdb.DuckDBPyCon
     assert sql.count("FROM panel WHERE year = ") == 3
 
 
+def test_the_years_layout_counts_known_values_by_their_numerators() -> None:
+    # A 3-year sum is unknown where a year lacks the value: that count tests the numerator
+    # each year's rows already read, so the raw column is not carried through the joins.
+    policies = load_policies(["all"], 2024)
+    bounds = {"rd_expense_domestic": 10**12, "rd_expense": 10**12}
+    sql = pack_sql(compile_pack(policies, 2024, bounds=bounds, join_years=True))
+    assert sql.count("CAST(rd_expense_domestic * 100 AS BIGINT) AS e") == 3
+    assert "rd_expense_domestic AS rd_expense_domestic" not in sql
+    # A column also read for its own value (a year's revenue) is counted as it is.
+    assert "NOT y1.revenue IS NULL" in sql
+
+
 def test_the_years_layout_needs_known_unique_keys() -> None:
     # With the in-scan key check the GROUP BY stays: it is what counts the duplicates.
     policies = load_policies(["tsme-2017"], 2024)

@@ -882,6 +882,17 @@ class _Compiler:
                 read[k][key] = (name, value)
             return exp.column(read[k][key][0], table=f"y{k}")
 
+        def not_null(k: int, value: exp.Expression) -> exp.Expression:
+            """True where `value` is not NULL in the row of k years before. A panel column read
+            only for this is not carried through the join when a value already read from it in
+            that year is NULL exactly where it is: the joined rows stay narrower."""
+            if isinstance(value, exp.Column) and value.sql(dialect="duckdb") not in read[k]:
+                for name, e in read[k].values():
+                    if _null_exactly_where(e, value.name):
+                        column = exp.column(name, table=f"y{k}")
+                        return exp.Not(this=exp.Is(this=column, expression=exp.Null()))
+            return exp.Not(this=exp.Is(this=n.paren(at(k, value)), expression=exp.Null()))
+
         def present(k: int) -> exp.Expression:
             """True where the row of k years before exists (the evaluation year's always)."""
             if k == 0:
@@ -921,10 +932,7 @@ class _Compiler:
                 return at(ks[0], value)
             if isinstance(aggregate, exp.Count):
                 counted = [
-                    present(k)
-                    if isinstance(value, exp.Literal)
-                    else exp.Not(this=exp.Is(this=n.paren(at(k, value)), expression=exp.Null()))
-                    for k in ks
+                    present(k) if isinstance(value, exp.Literal) else not_null(k, value) for k in ks
                 ]
                 ones = [
                     exp.Case(
@@ -954,7 +962,11 @@ class _Compiler:
                 return exp.Case(ifs=[exp.If(this=exp.or_(*known), true=summed)])
             raise SqlCompileError(f"unexpected aggregate {aggregate.sql()}")
 
-        items = [exp.alias_(rewrite(e), name) for name, e in aggregates.items()]
+        # The counts last: `not_null` then sees every value the other aggregates read.
+        rewritten: dict[str, exp.Expression] = {}
+        for name, e in sorted(aggregates.items(), key=lambda item: _is_count(item[1])):
+            rewritten[name] = rewrite(e)
+        items = [exp.alias_(rewritten[name], name) for name in aggregates]
         # Earlier years whose rows are only counted still need their presence.
         needed = {int(c.table[1:]) for item in items for c in item.find_all(exp.Column) if c.table}
 
@@ -1047,6 +1059,38 @@ def _numerator(raw: exp.Expression, kind: Kind, bound: int, fen: bool = False) -
         millionths = exp.Mul(this=wide, expression=exp.Literal.number(10**6))
         return n.tag(exp.cast(millionths, n.BIGINT), bound, False)
     return n.tag(exp.cast(raw, n.BIGINT), bound, False)
+
+
+def _is_count(aggregate: exp.Expression) -> bool:
+    inner = aggregate.this if isinstance(aggregate, exp.Cast) else aggregate
+    return isinstance(inner, exp.Count)
+
+
+# Operators that are NULL exactly where one of their operands is (an overflow raises, it does
+# not give NULL); TryCast, a subclass of Cast, is not one of them.
+_STRICT_NODES = (
+    exp.Mul, exp.Add, exp.Sub, exp.Neg, exp.Paren, exp.Trunc,
+    exp.Literal, exp.Column, exp.Identifier, exp.DataType, exp.DataTypeParam,
+)  # fmt: skip
+
+
+def _null_exactly_where(e: exp.Expression, column: str) -> bool:
+    """Whether `e` reads only the panel column `column` and is NULL exactly where it is: a
+    numerator (`_numerator`: casts and arithmetic with literals) or a boolean as 1/0."""
+    columns = list(e.find_all(exp.Column))
+    if len(columns) != 1 or columns[0].name != column or columns[0].table:
+        return False
+    if isinstance(e, exp.Case) and not e.args.get("default"):
+        # CASE WHEN c THEN 1 WHEN NOT c THEN 0 END (`fact`: a boolean as 1/0).
+        ifs = e.args["ifs"]
+        return (
+            len(ifs) == 2
+            and isinstance(ifs[0].this, exp.Column)
+            and isinstance(ifs[1].this, exp.Not)
+            and isinstance(ifs[1].this.this, exp.Column)
+            and all(isinstance(i.args.get("true"), exp.Literal) for i in ifs)
+        )
+    return all(type(node) is exp.Cast or isinstance(node, _STRICT_NODES) for node in e.walk())
 
 
 def _kind(name: str) -> Kind:

@@ -117,8 +117,18 @@ def case(
     bounds = [bound_of(v) for v in values]
     bound = None if any(b is None for b in bounds) else max([0, *(b or 0 for b in bounds)])
     wide = any(is_wide(v) for v in values)
-    result = exp.Case(ifs=[exp.If(this=c, true=v) for c, v in ifs], default=default)
+    result: exp.Expression = exp.Case(ifs=[exp.If(this=c, true=v) for c, v in ifs], default=default)
+    if not wide and all(_literal(v) for v in values):
+        # A CASE of small literals is a 32-bit INTEGER in DuckDB, PostgreSQL and Spark, and
+        # its product with another overflows there: the 64 bits the bounds assume are a cast.
+        result = exp.cast(result, BIGINT)
     return tag(result, bound, wide)
+
+
+def _literal(e: exp.Expression) -> bool:
+    return isinstance(e, exp.Literal | exp.Null) or (
+        isinstance(e, exp.Neg) and isinstance(e.this, exp.Literal)
+    )
 
 
 Den = int | exp.Expression
