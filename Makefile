@@ -72,8 +72,11 @@ run: demo demo-extras demo-pillars demo-accounts demo-applications
 	$(KC) policies seed
 	$(KC) serve --host $(HOST) --port $(PORT)
 
+# The suite runs on every core (pytest-xdist; PYTEST_WORKERS=0 runs it in one process). Each
+# module stays on one worker (loadscope) so that its module-scoped worlds are built once.
+PYTEST_WORKERS ?= auto
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 $(VENV)/.bench-installed: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[dev,bench]'

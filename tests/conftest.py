@@ -12,6 +12,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine
@@ -23,6 +24,27 @@ ENV_POSTGRES = "KECHUANG_TEST_POSTGRES_URL"
 os.environ.setdefault("KECHUANG_NO_COMPILE_CACHE", "1")
 _SESSION = secrets.token_hex(4)
 _counter = itertools.count()
+_replayer: Any = None
+
+
+@pytest.fixture(autouse=True)
+def _replayed_migrations(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Upgrades of empty databases to head replay the SQL of this process's first one
+    (tests/migration_replay.py); the migration tests themselves run Alembic every time."""
+    path = request.node.path
+    if "store" in path.parts or "migration" in path.name:
+        yield
+        return
+    global _replayer
+    from alembic import command  # imported here: `kechuang --help` tests watch the imports
+
+    from tests.migration_replay import Replayer
+
+    if _replayer is None:
+        _replayer = Replayer(command.upgrade)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(command, "upgrade", _replayer.upgrade)
+        yield
 
 
 def _postgres_url(schema: str, base: str) -> str:
