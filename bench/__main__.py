@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-from bench.harness import report
+from bench.harness import compile_sources, report
 
 SUITES = (
     "generate",
@@ -30,6 +30,7 @@ def main() -> None:
     parser.add_argument("suites", nargs="*", default=list(SUITES), choices=[*SUITES, []])
     parser.add_argument("--size", type=int, default=100_000, help="enterprises (default 100000)")
     args = parser.parse_args()
+    compile_sources()
     for suite in args.suites or SUITES:
         module = importlib.import_module(f"bench.{suite}")
         report(module.TITLE, module.run(args.size))

@@ -21,7 +21,10 @@ def test_validate_says_ok_per_file() -> None:
 
 
 def test_validate_reports_file_line_column_and_exits_2(tmp_path: Path) -> None:
-    bad = tmp_path / "bad.yaml"
+    # A path longer than a terminal line: the diagnostic must still be one parseable line.
+    folder = tmp_path / ("a-folder-with-a-long-name-" * 4)
+    folder.mkdir()
+    bad = folder / "bad.yaml"
     text = GOOD.read_text(encoding="utf-8").replace("expr: employees <=", "expr: employes <=", 1)
     bad.write_text(text, encoding="utf-8")
     result = runner.invoke(app, ["policies", "validate", str(GOOD), str(bad)])

@@ -21,7 +21,8 @@ from kechuang.rules.load import load_policy_text
 from kechuang.rules.policy import ONCE_SCOPE_TEXT, Policy
 
 console = Console()
-errors = Console(stderr=True)
+# Diagnostics read "file:line:col: message"; editors and CI parse them, so never wrap them.
+errors = Console(stderr=True, soft_wrap=True)
 policies_app = typer.Typer(
     help="Policies: the shipped pack, and the workbench's versions (draft, review, publish).",
     no_args_is_help=True,
@@ -47,7 +48,7 @@ def validate_command(
             errors.print(str(exc), markup=False, highlight=False)
             failed = True
         else:
-            console.print(f"{path}: ok", markup=False, highlight=False)
+            console.print(f"{path}: ok", markup=False, highlight=False, soft_wrap=True)
     if failed:
         raise typer.Exit(2)
 
