@@ -165,7 +165,7 @@ def screen(
             # parallel workers use the cores the sessions will use next.
             _session_settings(cur, 1)
             bounds = fact_bounds(cur)
-            _session_settings(cur, sessions)
+            _parallel_workers(cur, sessions)
             snapshot = None
             if sessions > 1:
                 cur.execute("SELECT pg_export_snapshot()")
@@ -254,6 +254,10 @@ def _session_settings(cur: Any, sessions: int) -> None:
     cur.execute("SET LOCAL work_mem = '256MB'")
     # JIT-compiling the policies' large CASE trees costs more than it saves (2x here).
     cur.execute("SET LOCAL jit = off")
+    _parallel_workers(cur, sessions)
+
+
+def _parallel_workers(cur: Any, sessions: int) -> None:
     # The sessions already use the cores: parallel workers of each would only compete.
     workers = PARALLEL_WORKERS if sessions == 1 else 0
     cur.execute(f"SET LOCAL max_parallel_workers_per_gather = {workers}")
