@@ -63,6 +63,7 @@ def test_the_demo_takes_every_step_through_its_service_with_its_audit_row(store:
         assert project.policy_id == "sts-major-project"
         assert project.grant_cap_fen == 5_000_000_00 and project.matching_bp == 10_000
         assert project.pass_mark == 60
+        assert project.max_share_bp == 3_000 and project.min_budget_fen == 20_000_000_00
         assert [i.id for i in rounds.items(project) if not i.judgement] == [
             "innovation", "feasibility", "funding", "impact", "team",
         ]  # fmt: skip

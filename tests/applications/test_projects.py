@@ -172,3 +172,98 @@ def test_a_payment_beyond_the_grant_is_refused_and_posts_nothing(world: World) -
         application = session.get(Application, application_id)
         assert application is not None
         assert payments.owed(session, application) == MILESTONES[2]
+
+
+def open_round_with_share(world: World, max_share_bp: int, min_budget_fen: int) -> int:
+    made = world.client("officer1").post(
+        f"{API}/rounds/open",
+        json={
+            "policy_id": "tsme-2017",
+            "kind": "project",
+            "title_zh": "重大投资项目（资助不超过投资30%）",
+            "title_en": "Major projects, grant at most 30% of the investment",
+            "year": 2024,
+            "opens_on": "2025-03-01",
+            "deadline": "2025-03-31",
+            "grant_cap_fen": 500_000_000,
+            "matching_bp": 10_000,
+            "max_share_bp": max_share_bp,
+            "min_budget_fen": min_budget_fen,
+            "pass_mark": 60,
+            "sheet": SHEET,
+        },
+    )
+    assert made.status_code == 201, made.text
+    assert (made.json()["max_share_bp"], made.json()["min_budget_fen"]) == (
+        max_share_bp,
+        min_budget_fen,
+    )
+    return int(made.json()["id"])
+
+
+def test_a_grant_one_fen_above_30_percent_of_the_budget_is_refused(world: World) -> None:
+    round_id = open_round_with_share(world, 3_000, 2_000_000_000)
+    ent = world.client("ent_a")
+    application_id = ent.post(f"{API}/rounds/{round_id}/apply", json={}).json()["id"]
+    base = f"{API}/{application_id}"
+    over = ent.post(
+        f"{base}/plan",
+        json={"budget_fen": 1_000_000_001, "requested_fen": 300_000_001, "matching_fen": 0},
+    )
+    assert over.status_code == 422, over.text
+    assert "30%" in over.text
+    assert ent.get(base).json().get("requested_fen") is None  # the refused plan changed nothing
+    exact = ent.post(
+        f"{base}/plan",
+        json={"budget_fen": 1_000_000_000, "requested_fen": 300_000_000, "matching_fen": 0},
+    )
+    assert exact.status_code == 200, exact.text  # exactly 30% is within the limit
+
+
+def test_a_budget_below_the_rounds_minimum_is_missing_until_raised(world: World) -> None:
+    round_id = open_round_with_share(world, 3_000, 2_000_000_000)
+    ent = world.client("ent_a")
+    application_id = ent.post(f"{API}/rounds/{round_id}/apply", json={}).json()["id"]
+    base = f"{API}/{application_id}"
+    ent.post(
+        f"{base}/plan",
+        json={"budget_fen": 1_999_999_999, "requested_fen": 1, "matching_fen": 1},
+    )
+    missing = {m["key"] for m in ent.get(base).json()["missing"]}
+    assert "budget_min" in missing  # 19,999,999.99 yuan is below 20,000,000
+    ent.post(
+        f"{base}/plan",
+        json={"budget_fen": 2_000_000_000, "requested_fen": 1, "matching_fen": 1},
+    )
+    missing = {m["key"] for m in ent.get(base).json()["missing"]}
+    assert "budget_min" not in missing and "share" not in missing
+
+
+def test_a_share_above_the_whole_budget_cannot_be_set(world: World) -> None:
+    made = world.client("officer1").post(
+        f"{API}/rounds/open",
+        json={
+            "policy_id": "tsme-2017",
+            "kind": "project",
+            "title_zh": "比例有误的批次",
+            "title_en": "A round with a share above 100%",
+            "year": 2024,
+            "opens_on": "2025-03-01",
+            "deadline": "2025-03-31",
+            "grant_cap_fen": 500_000_000,
+            "max_share_bp": 10_001,
+            "pass_mark": 60,
+            "sheet": SHEET,
+        },
+    )
+    assert made.status_code == 422
+    assert "max_share_bp" in made.text
+
+
+def test_the_round_page_states_the_grant_share_and_the_smallest_budget(world: World) -> None:
+    round_id = open_round_with_share(world, 3_000, 2_000_000_000)
+    page = world.client("ent_a").get(f"/applications/rounds/{round_id}")
+    assert page.status_code == 200
+    assert "资助不超过项目预算的 30%" in page.text
+    assert "配套资金不少于资助的 100%" in page.text
+    assert "项目预算不低于 ¥20,000,000.00" in page.text

@@ -142,13 +142,9 @@ def plan(
         raise Invalid("only a project round has a budget plan", zh="只有项目类申报需要预算")
     if min(budget_fen, requested_fen, matching_fen) < 0:
         raise Invalid("amounts are at least 0 fen", "budget_fen", zh="金额不能为负")
-    cap = round_.grant_cap_fen or 0
-    if requested_fen > cap:
-        raise Invalid(
-            f"the grant requested exceeds the cap of {format_yuan(cap)}",
-            "requested_fen",
-            zh=f"申请资助金额超过上限 {format_yuan(cap)}",
-        )
+    over = precheck.plan_limits(round_, budget_fen, requested_fen)
+    if over:
+        raise Invalid(over[0].en, "requested_fen", zh=over[0].zh)
     application.budget_fen, application.requested_fen, application.matching_fen = (
         budget_fen,
         requested_fen,

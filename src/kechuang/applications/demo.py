@@ -20,7 +20,7 @@ import random
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
+from fractions import Fraction
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, select
@@ -97,9 +97,18 @@ class Created:
     password: str
 
 
+def _whole(value: Fraction, scale: int) -> int:
+    """A parameter in whole units of 1/scale (fen, basis points), refusing a remainder."""
+    scaled = Fraction(value) * scale
+    if scaled.denominator != 1:
+        raise ValueError(f"{value} is not a whole number of 1/{scale}")
+    return int(scaled)
+
+
 def _project_terms(year: int) -> dict[str, Any]:
     """The project round's terms from its policy: the experts' score table (the policy's
-    manual scores), the grant cap, the matching ratio (in basis points) and the pass mark."""
+    manual scores), the grant cap, the matching ratio and the grant's largest share of the
+    budget (in basis points), the smallest budget and the pass mark."""
     policy = load_pack().get(PROJECT_POLICY, year)
     values = policy.parameter_values(year)
     sheet = [
@@ -109,9 +118,11 @@ def _project_terms(year: int) -> dict[str, Any]:
         if s.manual_max > 0
     ]  # fmt: skip
     return {
-        "grant_cap_fen": int(Decimal(str(values["grant_cap"])) * 100),
-        "matching_bp": int(Decimal(str(values["matching_ratio"])) * 10_000),
-        "pass_mark": int(Decimal(str(values["pass_mark"]))),
+        "grant_cap_fen": _whole(values["grant_cap"], 100),
+        "matching_bp": _whole(values["matching_ratio"], 10_000),
+        "max_share_bp": _whole(values["max_grant_share"], 10_000),
+        "min_budget_fen": _whole(values["min_investment"], 100),
+        "pass_mark": _whole(values["pass_mark"], 1),
         "sheet": sheet,
     }
 

@@ -178,6 +178,33 @@ def attachments_by_requirement(session: Session, application_id: int) -> set[str
     )
 
 
+def plan_limits(round_: Round, budget: int, requested: int) -> list[Missing]:
+    """The round's ceilings on the grant requested: its cap, and its share of the budget."""
+    out: list[Missing] = []
+    cap = round_.grant_cap_fen or 0
+    if requested > cap:
+        out.append(
+            Missing(
+                "plan",
+                "requested",
+                f"申请资助金额超过上限 {format_yuan(cap)}",
+                f"the grant requested exceeds the cap of {format_yuan(cap)}",
+            )
+        )
+    # At most max_share_bp / 10000 of the budget, compared in whole numbers.
+    if requested * 10_000 > budget * round_.max_share_bp:
+        share = f"{round_.max_share_bp / 100:g}%"
+        out.append(
+            Missing(
+                "plan",
+                "share",
+                f"申请资助金额超过项目预算的 {share}",
+                f"the grant requested exceeds {share} of the project budget",
+            )
+        )
+    return out
+
+
 def plan_missing(session: Session, application: Application, round_: Round) -> list[Missing]:
     """A project's plan: budget, request within the cap, matching funds, milestones that add up."""
     out: list[Missing] = []
@@ -195,14 +222,14 @@ def plan_missing(session: Session, application: Application, round_: Round) -> l
                 "enter the project budget, the grant requested and the matching funds",
             )
         ]
-    cap = round_.grant_cap_fen or 0
-    if requested > cap:
+    out.extend(plan_limits(round_, budget, requested))
+    if round_.min_budget_fen is not None and budget < round_.min_budget_fen:
         out.append(
             Missing(
                 "plan",
-                "requested",
-                f"申请资助金额超过上限 {format_yuan(cap)}",
-                f"the grant requested exceeds the cap of {format_yuan(cap)}",
+                "budget_min",
+                f"项目预算低于 {format_yuan(round_.min_budget_fen)}",
+                f"the project budget is below {format_yuan(round_.min_budget_fen)}",
             )
         )
     if requested + matching > budget:

@@ -88,6 +88,8 @@ def open_round(
     outlier_points: int = 10,
     grant_cap_fen: int | None = None,
     matching_bp: int = 0,
+    max_share_bp: int = 10_000,
+    min_budget_fen: int | None = None,
     pass_mark: int | None = None,
     sheet: list[dict[str, Any]] | None = None,
 ) -> Round:
@@ -119,6 +121,12 @@ def open_round(
             )
         if grant_cap_fen is None or pass_mark is None:
             raise Invalid("a project round needs a grant cap and a pass mark", "grant_cap_fen")
+        if not 0 <= max_share_bp <= 10_000:
+            raise Invalid(
+                "the grant's share of the budget is 0 to 10000 basis points",
+                "max_share_bp",
+                zh="资助占预算比例上限须在0至10000基点之间",
+            )
         ids = [str(i.get("id", "")) for i in sheet]
         if len(set(ids)) != len(ids) or not all(ids):
             raise Invalid("scoring table items need distinct ids", "sheet")
@@ -137,6 +145,8 @@ def open_round(
         outlier_points=outlier_points,
         grant_cap_fen=grant_cap_fen,
         matching_bp=matching_bp,
+        max_share_bp=max_share_bp,
+        min_budget_fen=min_budget_fen,
         pass_mark=pass_mark,
         items=list(sheet or []),
         state="open",

@@ -53,6 +53,15 @@ class RoundIn(StepInput):
         le=100_000,
         **described("Matching funds (basis points of the grant)", "配套比例（基点）"),
     )
+    max_share_bp: Whole = Field(
+        10_000,
+        ge=0,
+        le=10_000,
+        **described("Grant at most (basis points of the budget)", "资助占预算比例上限（基点）"),
+    )
+    min_budget_fen: Whole | None = Field(
+        None, ge=0, le=10**14, **described("Project budget at least (fen)", "项目预算下限（分）")
+    )
     pass_mark: Whole | None = Field(None, ge=0, le=1000, **described("Pass mark", "及格分"))
     sheet: list[SheetItemIn] = Field(
         default_factory=list, max_length=50, **described("Scoring table", "评分表")
@@ -174,6 +183,11 @@ class RoundOut(Out):
     deadline: dt.date
     aggregation: str
     panel_size: int
+    grant_cap_fen: int | None = None
+    matching_bp: int = 0
+    max_share_bp: int = 10_000
+    min_budget_fen: int | None = None
+    pass_mark: int | None = None
     state: str
 
 

@@ -51,6 +51,10 @@ class Round(Base):
     outlier_points: Mapped[int] = mapped_column(Integer)
     grant_cap_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     matching_bp: Mapped[int] = mapped_column(Integer, default=0)
+    # A project's grant is at most this share of its budget (basis points; 10000 = the whole
+    # budget), and its budget at least min_budget_fen (None: no minimum).
+    max_share_bp: Mapped[int] = mapped_column(Integer, default=10_000, server_default="10000")
+    min_budget_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     pass_mark: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # A project round's scoring table: [{id, zh, en, max, clause}] (recognition: the policy's).
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
