@@ -15,8 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
+
+# No per-example deadline: under xdist every core is busy, and a slow example on a loaded machine
+# is not a failure (speed is measured in bench/, never asserted in a test).
+settings.register_profile("kechuang", deadline=None, print_blob=True)
+settings.load_profile("kechuang")
 
 ENV_POSTGRES = "KECHUANG_TEST_POSTGRES_URL"
 # Screenings compile their pack afresh: no test writes the on-disk query cache into the
