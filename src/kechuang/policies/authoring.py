@@ -6,8 +6,9 @@ document (`{"conditions": [...]}`). The draft's YAML is read into a document, th
 are replaced, the document is written back as YAML in the pack's layout, and the text is saved
 through `service.edit`: the same revision check (a stale form is refused naming who saved in
 between), the same revision history, the same problems listed. So the YAML tab and the form
-tab never disagree: both are drawn from the stored text. Comments of a YAML text do not survive
-a form save (the text is written anew).
+tab never disagree: both are drawn from the stored text. A form save rewrites only the top-level
+keys whose value it changes (`yaml_splice`), so the draft's other lines and its comments stay;
+comments inside a rewritten key go with it.
 
 The form's flat fields (`c0.expr`, `p1.v0.value`, ...) become the section's keys here
 (`from_form`), and `view` draws the form back from a document. `check_field` checks one
@@ -32,6 +33,7 @@ from kechuang.domain.panel import FIELDS
 from kechuang.domain.text import forbidden_character, reason
 from kechuang.policies import service
 from kechuang.policies.tables import PolicyVersion
+from kechuang.policies.yaml_splice import splice
 from kechuang.rules import document as doc
 from kechuang.rules import safe_yaml
 from kechuang.rules.errors import PolicyError
@@ -250,7 +252,7 @@ def save_section(
     """Save a draft with one section replaced, through the same edit (and revision check) as a
     YAML text: a stale revision is a Conflict naming who saved in between, nothing changes."""
     service.check_revision(session, row, revision)
-    text = to_yaml(apply(document(row.source), section, content))
+    text = splice(row.source, to_yaml(apply(document(row.source), section, content)))
     return service.edit(session, author, row, text, revision)
 
 
