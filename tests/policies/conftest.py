@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from kechuang.domain.panel import FIELDS
+from kechuang.domain.panel import FIELDS, SOURCED_FIELDS
 from kechuang.domain.uscc import check_digit
 from kechuang.policies import boundary
 from kechuang.policies.pack import load_pack
@@ -79,7 +79,10 @@ def case_rows(case: boundary.BoundaryCase) -> list[dict[str, Any]]:
     return rows(base=case.base, years=case.years, by_year=case.by_year, **case.latest)
 
 
-_YUAN = {f.name for f in FIELDS if f.kind == "yuan"} | {"market_share", "development_score"}
+# The panel files written here carry the sourced facts too (a windowed one as its sum over the
+# window), which the engines read from the panel when no facts file is given.
+COLUMNS = (*FIELDS, *SOURCED_FIELDS)
+_YUAN = {f.name for f in COLUMNS if f.kind == "yuan"} | {"market_share", "development_score"}
 
 
 def _is_yuan(name: str) -> bool:
@@ -119,7 +122,7 @@ def scalar_result(
 def _writer() -> duckdb.DuckDBPyConnection:
     """One in-memory DuckDB for writing test panels (connecting costs more than writing)."""
     con = duckdb.connect()
-    columns = ", ".join(f'"{f.name}" {f.sql_type}' for f in FIELDS)
+    columns = ", ".join(f'"{f.name}" {f.sql_type}' for f in COLUMNS)
     con.execute(f"CREATE TABLE panel ({columns})")
     return con
 
@@ -127,7 +130,7 @@ def _writer() -> duckdb.DuckDBPyConnection:
 def write_parquet(panel: list[dict[str, Any]], path: Path) -> None:
     """The rows as a Parquet file with the contract's column types."""
     con = _writer()
-    names = [f.name for f in FIELDS]
+    names = [f.name for f in COLUMNS]
     placeholders = ", ".join("?" for _ in names)
     con.execute("DELETE FROM panel")
     con.executemany(

@@ -40,7 +40,7 @@ def test_boundary_case_of_the_pack(check, case: boundary.BoundaryCase) -> None: 
 def test_every_shipped_policy_has_boundary_cases() -> None:
     shipped = {p.id for p in source.shipped().policies}
     assert set(boundary.policy_ids()) <= shipped
-    assert shipped - set(boundary.policy_ids()) <= {"premium-subsidy-2025"}
+    assert shipped == set(boundary.policy_ids())
 
 
 def test_thresholds_are_exact_to_the_fen() -> None:

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kechuang.domain.cells import parse_cell
-from kechuang.domain.panel import FIELDS, Kind
+from kechuang.domain.panel import FIELDS, SOURCED_FIELDS, Kind
 from kechuang.domain.uscc import check_digit
 from kechuang.domain.values import InvalidValue
 from kechuang.policies.tables import GoldenCase, PolicyVersion
@@ -32,7 +32,10 @@ from kechuang.rules.load import load_policy_text
 from kechuang.rules.policy import Policy
 from kechuang.workflow.errors import Invalid
 
-BY_NAME = {f.name: f for f in FIELDS}
+# A case's facts: the contract's columns and the sourced facts (a windowed one as its sum over
+# the policy's window, under the evaluation year), which the engines read from the panel file.
+READ = (*FIELDS, *SOURCED_FIELDS)
+BY_NAME = {f.name: f for f in READ}
 # A valid USCC for every example enterprise (its facts, not its identity, are what is tested).
 _FIRST = "91310000MAGOLDEN0".replace("O", "0")
 EXAMPLE_USCC = _FIRST + check_digit(_FIRST)
@@ -118,7 +121,7 @@ def parse_facts(raw: Any) -> dict[int, dict[str, Any]]:
 def panel_rows(facts: dict[int, dict[str, Any]], uscc: str = EXAMPLE_USCC) -> list[dict[str, Any]]:
     rows = []
     for year in sorted(facts):
-        row = {f.name: None for f in FIELDS}
+        row = {f.name: None for f in READ}
         row.update(facts[year])
         row.update(uscc=uscc, year=year)
         row["name"] = row["name"] or EXAMPLE_NAME
@@ -131,7 +134,7 @@ def scalar_got(policy: Policy, facts: dict[int, dict[str, Any]], year: int) -> G
 
     rows = {r["year"]: r for r in panel_rows(facts) if r["year"] <= year}
     if year not in rows:
-        rows[year] = {**{f.name: None for f in FIELDS}, "uscc": EXAMPLE_USCC, "year": year}
+        rows[year] = {**{f.name: None for f in READ}, "uscc": EXAMPLE_USCC, "year": year}
     verdict = evaluate(policy, rows, year, gaps=False)
     return Got(str(verdict.outcome), verdict.score, verdict.benefit_fen)
 
@@ -160,7 +163,7 @@ def sql_many(policy: Policy, year: int, enterprises: list[dict[int, dict[str, An
         rows += panel_rows(facts, uscc)
         if year not in facts:
             rows.append(
-                {**{f.name: None for f in FIELDS}, "uscc": uscc, "name": EXAMPLE_NAME,
+                {**{f.name: None for f in READ}, "uscc": uscc, "name": EXAMPLE_NAME,
                  "year": year}
             )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="kechuang-golden-") as tmp:
@@ -168,9 +171,9 @@ def sql_many(policy: Policy, year: int, enterprises: list[dict[int, dict[str, An
         out = Path(tmp) / "results.csv"
         con = duckdb.connect()
         try:
-            columns = ", ".join(f'"{f.name}" {f.sql_type}' for f in FIELDS)
+            columns = ", ".join(f'"{f.name}" {f.sql_type}' for f in READ)
             con.execute(f"CREATE TABLE panel ({columns})")
-            names = [f.name for f in FIELDS]
+            names = [f.name for f in READ]
             marks = ", ".join("?" for _ in names)
             con.executemany(
                 f"INSERT INTO panel VALUES ({marks})", [[r.get(n) for n in names] for r in rows]
@@ -269,7 +272,7 @@ def facts_read(policy: Policy) -> list[str]:
                 found.add(node.name)
             elif isinstance(node, PeriodAggregate):
                 found.add(node.fact)
-    return [f.name for f in FIELDS if f.name in found]
+    return [f.name for f in READ if f.name in found]
 
 
 def cases_of(session: Session, row: PolicyVersion) -> list[GoldenCase]:
