@@ -45,6 +45,7 @@ from kechuang.engines.sqltext import string_literal as sql_text
 from kechuang.rules.columns import RESULT_COLUMNS
 from kechuang.rules.ir import Value
 from kechuang.rules.policy import Policy
+from kechuang.store.config import libpq_uri
 
 TABLE = "screening_engine_results"
 STAGING = "kc_screened"  # the run's rows: a temporary table of this session
@@ -132,17 +133,15 @@ def screen(
 ) -> ScreenResult:
     """Screen the stored population of the PostgreSQL database at `url` into `out`."""
     import psycopg
-    from sqlalchemy.engine import make_url
 
     fmt = output_format(out)
     overrides = overrides or {}
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "postgresql":
+    dsn = libpq_uri(url)
+    if dsn is None:
         raise DatabaseError(
             f"--engine postgres needs a PostgreSQL KECHUANG_DATABASE_URL, not {url}"
         )
     run_id = str(uuid.uuid4())
-    dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
     sessions = max(1, SESSIONS)
     with contextlib.ExitStack() as stack:
         conn = stack.enter_context(psycopg.connect(dsn, autocommit=False))

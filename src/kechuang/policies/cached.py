@@ -37,8 +37,6 @@ from kechuang.store import config
 ENV_NO_CACHE = "KECHUANG_NO_COMPILE_CACHE"
 KEEP = 8  # entries kept (a few stores or var/ directories may share one cache)
 _SQLITE_PREFIX = "sqlite:///"
-# The drivers whose URL is, with the scheme made `postgresql`, a libpq connection URI.
-_POSTGRES_PREFIXES = ("postgresql://", "postgresql+psycopg://")
 # The loader: every module whose code decides what Policy a text becomes.
 _LOADER_PACKAGES = ("rules", "domain")
 _LOADER_MODULES = ("policies/pack.py", "policies/source.py", "policies/cached.py")
@@ -81,8 +79,8 @@ def _key() -> str | None:
         database = config.var_dir() / "kechuang.db"
     elif url.startswith(_SQLITE_PREFIX) and "?" not in url and url != _SQLITE_PREFIX:
         database = Path(url[len(_SQLITE_PREFIX) :])
-    elif url.startswith(_POSTGRES_PREFIXES):
-        found = _postgres_keys("postgresql://" + url.split("://", 1)[1])
+    elif (conninfo := config.libpq_uri(url)) is not None:
+        found = _postgres_keys(conninfo)
         if found is None:
             return None
         store, stored = found
