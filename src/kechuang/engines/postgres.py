@@ -25,6 +25,7 @@ import contextlib
 import functools
 import os
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -40,7 +41,7 @@ from kechuang.engines.duckdb import (
     totals_file,
 )
 from kechuang.engines.exclusions import exclusion_pairs
-from kechuang.engines.postgres_results import Assembly, Counts
+from kechuang.engines.postgres_results import Assembly, Counts, import_arrow
 from kechuang.engines.sqltext import string_literal as sql_text
 from kechuang.rules.columns import RESULT_COLUMNS
 from kechuang.rules.ir import Value
@@ -143,6 +144,10 @@ def screen(
         )
     run_id = str(uuid.uuid4())
     sessions = max(1, SESSIONS)
+    # Arrow's modules load while this thread waits for the server (the bounds scan), not
+    # between the scan and the shares; the assembly imports them (again, at no cost) itself.
+    preload = threading.Thread(target=import_arrow, daemon=True)
+    preload.start()
     with contextlib.ExitStack() as stack:
         conn = stack.enter_context(psycopg.connect(dsn, autocommit=False))
         with conn.cursor() as cur:
@@ -201,6 +206,7 @@ def screen(
                 names = [*RESULT_COLUMNS, *(["excluded_by"] if with_exclusions else [])]
                 staged_totals = Path(temp) / "totals.csv" if totals else None
                 ids = [p.id for p in policies] if wide else None
+                preload.join()
                 assembly = Assembly(fmt, staged, [*names, *status_names], year, staged_totals, ids)
                 with contextlib.closing(assembly):
                     # Each session screens its share of the enterprises (a range of codes) and

@@ -26,6 +26,12 @@ Counts = dict[tuple[str, str], tuple[int, Decimal, int]]
 ROW_GROUP_ROWS = 122_880
 
 
+def import_arrow() -> None:
+    """Load the modules the assembly uses (a few tenths of a second), e.g. ahead of time."""
+    _arrow()
+    import numpy  # noqa: F401  (_unpivot's)
+
+
 def _arrow() -> tuple[Any, Any, Any, Any]:
     import pyarrow as pa
     import pyarrow.compute as pc
