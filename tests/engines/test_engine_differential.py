@@ -306,3 +306,31 @@ def test_postgres_rows_in_small_blocks_agree_with_duckdb(
     per_block = 50 // len(policies) * len(policies)  # whole enterprises per block
     assert len(sizes) > 2 and max(sizes) == per_block and sum(sizes) == b.num_rows
     _together_in_pack_order(b, [p.id for p in policies])
+
+
+@pytest.mark.postgres
+def test_a_share_failing_mid_stream_reports_its_own_error(
+    postgres_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A block that cannot be taken while its session's COPY still runs: the COPY is
+    cancelled and the block's error, not the cleanup's, reaches the caller; no file is left."""
+    from kechuang.engines import postgres as postgres_engine
+    from kechuang.engines import postgres_results
+
+    monkeypatch.setattr(postgres_results, "ROW_GROUP_ROWS", 50)
+    taken = postgres_results.Assembly._add
+    calls: list[int] = []
+
+    def failing(self: postgres_results.Assembly, block: bytearray) -> None:
+        calls.append(len(block))
+        if len(calls) == 2:
+            raise ValueError("this block cannot be taken")
+        taken(self, block)
+
+    monkeypatch.setattr(postgres_results.Assembly, "_add", failing)
+    out = postgres_env / "out" / "pg.parquet"
+    out.parent.mkdir()
+    url = os.environ["KECHUANG_DATABASE_URL"]
+    with pytest.raises(ValueError, match="this block cannot be taken"):
+        postgres_engine.screen(url, 2024, load_policies(["all"], 2024), out, totals=True)
+    assert list(out.parent.iterdir()) == []

@@ -247,6 +247,9 @@ def screen(
                         os.replace(staged_totals, totals_path)
         finally:
             for c in conns:
+                if c.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
+                    # A failed share (its COPY cancelled): the error to report is its own.
+                    c.rollback()
                 with c.cursor() as cur:
                     cur.execute(f"DROP TABLE IF EXISTS {STAGING}")
                 c.commit()
