@@ -19,6 +19,7 @@ import secrets
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine
@@ -77,6 +78,28 @@ def _same(a: Path, b: Path) -> None:
     assert not different, different[:5]
     totals_a, totals_b = (p.with_name(f"{p.stem}.totals.csv") for p in (a, b))
     assert totals_a.read_text(encoding="utf-8") == totals_b.read_text(encoding="utf-8")
+
+
+def _same_parquet(theirs: Path, ours: Path) -> Any:
+    """DuckDB's Parquet RESULTS (`theirs`) and ours hold the same rows once sorted, with the
+    same schema, and their totals files are the same bytes; returns ours, read."""
+    import pyarrow.parquet as pq
+
+    a, b = pq.read_table(theirs), pq.read_table(ours)
+    assert a.schema == b.schema
+    key = [("uscc", "ascending"), ("policy_id", "ascending")]
+    assert a.sort_by(key).to_pylist() == b.sort_by(key).to_pylist()
+    totals_a, totals_b = (p.with_name(f"{p.stem}.totals.csv") for p in (theirs, ours))
+    assert totals_a.read_text(encoding="utf-8") == totals_b.read_text(encoding="utf-8")
+    return b
+
+
+def _together_in_pack_order(table: Any, ids: list[str]) -> None:
+    """Each enterprise's rows come together, its policies in pack order."""
+    codes, pids = table.column("uscc").to_pylist(), table.column("policy_id").to_pylist()
+    for start in range(0, len(codes), len(ids)):
+        assert len(set(codes[start : start + len(ids)])) == 1
+        assert pids[start : start + len(ids)] == ids
 
 
 def _decimal2(value: Fraction) -> str:
@@ -202,8 +225,6 @@ def test_postgres_exclusions_agree_with_duckdb(
 ) -> None:
     """不得重复享受 in the database: the staged walk of each session's share of the
     enterprises gives DuckDB's rows, counts and totals (CSV and Parquet)."""
-    import pyarrow.parquet as pq
-
     from kechuang.engines import duckdb as duckdb_engine
     from kechuang.engines import postgres as postgres_engine
     from kechuang.rules.load import load_policy_text
@@ -226,12 +247,7 @@ def test_postgres_exclusions_agree_with_duckdb(
     if suffix == ".csv":
         _same(theirs, ours)
         return
-    a, b = pq.read_table(theirs), pq.read_table(ours)
-    assert a.schema == b.schema
-    key = [("uscc", "ascending"), ("policy_id", "ascending")]
-    assert a.sort_by(key).to_pylist() == b.sort_by(key).to_pylist()
-    totals_a, totals_b = (p.with_name(f"{p.stem}.totals.csv") for p in (theirs, ours))
-    assert totals_a.read_text(encoding="utf-8") == totals_b.read_text(encoding="utf-8")
+    _same_parquet(theirs, ours)
 
 
 @pytest.mark.postgres
@@ -242,8 +258,6 @@ def test_postgres_parquet_agrees_with_duckdb(
     """Parquet without exclusions: the server sends one row per enterprise and the client
     unpivots it. The rows (with and without the status columns), the counts and the totals
     are DuckDB's, and each enterprise's rows come together in pack order."""
-    import pyarrow.parquet as pq
-
     from kechuang.engines import duckdb as duckdb_engine
     from kechuang.engines import postgres as postgres_engine
 
@@ -255,15 +269,68 @@ def test_postgres_parquet_agrees_with_duckdb(
     assert [(s.policy_id, s.counts, s.total_benefit_yuan) for s in got.policies] == [
         (s.policy_id, s.counts, s.total_benefit_yuan) for s in want.policies
     ]
-    a, b = pq.read_table(theirs), pq.read_table(ours)
-    assert a.schema == b.schema
+    b = _same_parquet(theirs, ours)
     assert any(name.startswith("c_") for name in b.schema.names) == explain
-    key = [("uscc", "ascending"), ("policy_id", "ascending")]
-    assert a.sort_by(key).to_pylist() == b.sort_by(key).to_pylist()
-    totals_a, totals_b = (p.with_name(f"{p.stem}.totals.csv") for p in (theirs, ours))
-    assert totals_a.read_text(encoding="utf-8") == totals_b.read_text(encoding="utf-8")
-    ids = [p.id for p in policies]
-    codes, pids = b.column("uscc").to_pylist(), b.column("policy_id").to_pylist()
-    for start in range(0, len(codes), len(ids)):
-        assert len(set(codes[start : start + len(ids)])) == 1
-        assert pids[start : start + len(ids)] == ids
+    _together_in_pack_order(b, [p.id for p in policies])
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_postgres_rows_in_small_blocks_agree_with_duckdb(
+    postgres_env: Path, panel: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    """The sessions' rows parsed in many small blocks as they arrive (an enterprise's rows cut
+    across blocks, the two sessions' blocks interleaved in the file) still give DuckDB's rows,
+    counts and totals; each Parquet row group is one block, an enterprise's rows together."""
+    import pyarrow.parquet as pq
+
+    from kechuang.engines import duckdb as duckdb_engine
+    from kechuang.engines import postgres as postgres_engine
+    from kechuang.engines import postgres_results
+
+    monkeypatch.setattr(postgres_results, "ROW_GROUP_ROWS", 50)
+    policies = load_policies(["all"], 2024)
+    ours, theirs = postgres_env / f"pg{suffix}", postgres_env / f"duck{suffix}"
+    url = os.environ["KECHUANG_DATABASE_URL"]
+    got = postgres_engine.screen(url, 2024, policies, ours, totals=True)
+    want = duckdb_engine.screen(panel, 2024, policies, theirs, totals=True)
+    assert [(s.policy_id, s.counts, s.total_benefit_yuan) for s in got.policies] == [
+        (s.policy_id, s.counts, s.total_benefit_yuan) for s in want.policies
+    ]
+    if suffix == ".csv":
+        _same(theirs, ours)
+        return
+    b = _same_parquet(theirs, ours)
+    metadata = pq.ParquetFile(ours).metadata
+    sizes = [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
+    per_block = 50 // len(policies) * len(policies)  # whole enterprises per block
+    assert len(sizes) > 2 and max(sizes) == per_block and sum(sizes) == b.num_rows
+    _together_in_pack_order(b, [p.id for p in policies])
+
+
+@pytest.mark.postgres
+def test_a_share_failing_mid_stream_reports_its_own_error(
+    postgres_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A block that cannot be taken while its session's COPY still runs: the COPY is
+    cancelled and the block's error, not the cleanup's, reaches the caller; no file is left."""
+    from kechuang.engines import postgres as postgres_engine
+    from kechuang.engines import postgres_results
+
+    monkeypatch.setattr(postgres_results, "ROW_GROUP_ROWS", 50)
+    taken = postgres_results.Assembly._add
+    calls: list[int] = []
+
+    def failing(self: postgres_results.Assembly, block: bytearray) -> None:
+        calls.append(len(block))
+        if len(calls) == 2:
+            raise ValueError("this block cannot be taken")
+        taken(self, block)
+
+    monkeypatch.setattr(postgres_results.Assembly, "_add", failing)
+    out = postgres_env / "out" / "pg.parquet"
+    out.parent.mkdir()
+    url = os.environ["KECHUANG_DATABASE_URL"]
+    with pytest.raises(ValueError, match="this block cannot be taken"):
+        postgres_engine.screen(url, 2024, load_policies(["all"], 2024), out, totals=True)
+    assert list(out.parent.iterdir()) == []

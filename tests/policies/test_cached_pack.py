@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,17 @@ import pytest
 
 from kechuang.policies import cached, pack, source
 from kechuang.policies.cached import cli_pack
+from kechuang.store.engine import make_engine
+from kechuang.store.migrate import upgrade
 from tests.policies.workbench_helpers import seeded
+
+# What a command line run that loads the pack imports of the store and the loader.
+_PROBE = (
+    "import sys; from kechuang.screening.inputs import load_policies; "
+    "load_policies(['tsme-2017', 'above-scale-2019'], 2024); "
+    "print(sorted(m for m in sys.modules if m.startswith("
+    "('sqlalchemy', 'kechuang.rules.load', 'kechuang.policies.source', 'pydantic'))))"
+)
 
 
 @pytest.fixture
@@ -40,23 +49,46 @@ def test_without_a_store_the_cached_pack_is_the_shipped_pack(entries: Path) -> N
 
 
 def test_a_change_in_the_store_is_read_at_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entries: Path
+    database_url: str, monkeypatch: pytest.MonkeyPatch, entries: Path
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'kechuang.db'}"
-    monkeypatch.setenv("KECHUANG_DATABASE_URL", url)
-    seeded(url).dispose()
+    """SQLite (read with sqlite3) and PostgreSQL (read with psycopg) stores alike."""
+    monkeypatch.setenv("KECHUANG_DATABASE_URL", database_url)
+    engine = seeded(database_url)
     first = cli_pack()
     assert first.get("tsme-2017", 2024).effective_to is None
+    assert first.policies == source.current_pack().policies
     assert cli_pack().policies == first.policies  # from the entry
+    assert len(list(entries.iterdir())) == 1
     # The store ends the version in force (as a superseding publication would).
-    with sqlite3.connect(tmp_path / "kechuang.db") as con:
-        con.execute(
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
             "UPDATE policy_versions SET effective_to = '2024-12-31' WHERE policy_id = 'tsme-2017'"
         )
+    engine.dispose()
     changed = cli_pack()
     assert changed.get("tsme-2017", 2024).effective_to == dt.date(2024, 12, 31)
     assert changed.policies == source.current_pack().policies
     assert len(list(entries.iterdir())) == 2
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_postgres_store_without_versions_caches_the_shipped_pack(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, entries: Path
+) -> None:
+    """A PostgreSQL store with nothing published (as `--engine postgres` screens it): the
+    shipped pack, read from the entry by a warm run without SQLAlchemy or the loader."""
+    monkeypatch.setenv("KECHUANG_DATABASE_URL", database_url)
+    assert cli_pack().policies == source.shipped().policies  # not migrated: no table
+    migrated = make_engine(database_url)
+    upgrade(migrated)
+    migrated.dispose()
+    assert cli_pack().policies == source.shipped().policies
+    assert len(list(entries.iterdir())) == 1  # the same shipped pack, one entry
+    warm = subprocess.run(
+        [sys.executable, "-c", _PROBE], capture_output=True, text=True, check=True,
+        env=dict(os.environ), timeout=120,
+    )  # fmt: skip
+    assert warm.stdout.strip() == "[]"
 
 
 def test_an_unreadable_entry_is_rebuilt(entries: Path) -> None:
@@ -75,12 +107,7 @@ def test_a_replaced_loader_is_not_cached(entries: Path, monkeypatch: pytest.Monk
 
 
 def test_a_warm_cache_spares_the_store_and_the_loader(entries: Path) -> None:
-    probe = (
-        "import sys; from kechuang.screening.inputs import load_policies; "
-        "load_policies(['tsme-2017', 'above-scale-2019'], 2024); "
-        "print(sorted(m for m in sys.modules if m.startswith("
-        "('sqlalchemy', 'kechuang.rules.load', 'kechuang.policies.source', 'pydantic'))))"
-    )
+    probe = _PROBE
     env = dict(os.environ)  # the fixture's variables, as the command line would see them
     cold = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env,

@@ -10,12 +10,13 @@ exported snapshot: PostgreSQL runs the layers above the GROUP BY on one CPU per 
 so the shares are what uses the server's cores. Each session COPYs its rows out as CSV
 straight from the query; with exclusions (不得重复享受) it first stages them in a temporary
 table and resolves them by the same SQL walk as in DuckDB (`engines.exclusions`, portable
-statements, per enterprise so per share). The client joins the shares into the RESULTS
-file (CSV as is, Parquet through Arrow's CSV reader) and computes the per-outcome counts
-and the totals file from the same read. For Parquet without exclusions the server sends one
-row per enterprise (the pack not unpivoted) and Arrow unpivots it: a ninth of the rows
-through COPY, whose client reads row by row. The population never leaves the database; only the
-results do.
+statements, per enterprise so per share). Each session's thread hands its rows to the
+client's assembly (engines.postgres_results) as they arrive, which writes the RESULTS file
+(CSV as is, Parquet through Arrow's CSV reader) and computes the per-outcome counts and the
+totals file from the same read, while the other session still runs. For Parquet without
+exclusions the server sends one row per enterprise (the pack not unpivoted) and Arrow
+unpivots it: a ninth of the rows through COPY, whose client reads row by row. The population
+never leaves the database; only the results do.
 """
 
 from __future__ import annotations
@@ -23,12 +24,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import shutil
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +41,12 @@ from kechuang.engines.duckdb import (
     totals_file,
 )
 from kechuang.engines.exclusions import exclusion_pairs
+from kechuang.engines.postgres_results import Assembly, Counts, import_arrow
 from kechuang.engines.sqltext import string_literal as sql_text
 from kechuang.rules.columns import RESULT_COLUMNS
 from kechuang.rules.ir import Value
 from kechuang.rules.policy import Policy
+from kechuang.store.config import libpq_uri
 
 TABLE = "screening_engine_results"
 STAGING = "kc_screened"  # the run's rows: a temporary table of this session
@@ -132,18 +134,20 @@ def screen(
 ) -> ScreenResult:
     """Screen the stored population of the PostgreSQL database at `url` into `out`."""
     import psycopg
-    from sqlalchemy.engine import make_url
 
     fmt = output_format(out)
     overrides = overrides or {}
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "postgresql":
+    dsn = libpq_uri(url)
+    if dsn is None:
         raise DatabaseError(
             f"--engine postgres needs a PostgreSQL KECHUANG_DATABASE_URL, not {url}"
         )
     run_id = str(uuid.uuid4())
-    dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
     sessions = max(1, SESSIONS)
+    # Arrow's modules load while this thread waits for the server (the bounds scan), not
+    # between the scan and the shares; the assembly imports them (again, at no cost) itself.
+    preload = threading.Thread(target=import_arrow, daemon=True)
+    preload.start()
     with contextlib.ExitStack() as stack:
         conn = stack.enter_context(psycopg.connect(dsn, autocommit=False))
         with conn.cursor() as cur:
@@ -198,50 +202,54 @@ def screen(
         status_names = list(pack.status_names)
         try:
             with tempfile.TemporaryDirectory(prefix="kechuang-pg-", dir=out.parent) as temp:
-                # Each session screens its share of the enterprises (a range of codes) and
-                # writes its rows out: a policy, its exclusions and an enterprise's totals
-                # read only that enterprise's rows, so the shares are independent, and
-                # PostgreSQL runs one statement per backend (one CPU each).
-                work = [
-                    functools.partial(
-                        _share,
-                        c,
-                        k,
-                        ranges[k],
-                        pack.sql,
-                        run_id,
-                        policies,
-                        with_exclusions,
-                        status_names,
-                        Path(temp),
-                        fmt,
-                        wide,
-                    )
-                    for k, c in enumerate(conns)
-                ]
-                if sessions == 1:
-                    shares = [work[0]()]
-                else:
-                    with ThreadPoolExecutor(max_workers=sessions) as pool:
-                        shares = [f.result() for f in [pool.submit(w) for w in work]]
-                if step is not None:
-                    for policy in policies:
-                        step(policy.id)
                 staged = Path(temp) / f"results{out.suffix}"
                 names = [*RESULT_COLUMNS, *(["excluded_by"] if with_exclusions else [])]
                 staged_totals = Path(temp) / "totals.csv" if totals else None
                 ids = [p.id for p in policies] if wide else None
-                counts = _assemble(
-                    fmt, shares, staged, [*names, *status_names], year, staged_totals, ids
-                )
-                summaries = _summaries(policies, counts)
-                os.replace(staged, out)
-                totals_path = None
-                if staged_totals is not None:
-                    totals_path = totals_file(out)
-                    os.replace(staged_totals, totals_path)
+                preload.join()
+                assembly = Assembly(fmt, staged, [*names, *status_names], year, staged_totals, ids)
+                with contextlib.closing(assembly):
+                    # Each session screens its share of the enterprises (a range of codes) and
+                    # hands its rows to the assembly as they arrive: a policy, its exclusions and
+                    # an enterprise's totals read only that enterprise's rows, so the shares are
+                    # independent, and PostgreSQL runs one statement per backend (one CPU each).
+                    work = [
+                        functools.partial(
+                            _share,
+                            c,
+                            ranges[k],
+                            pack.sql,
+                            run_id,
+                            policies,
+                            with_exclusions,
+                            status_names,
+                            assembly,
+                            Path(temp) / f"rows.{k}.csv" if fmt == "csv" else None,
+                            fmt,
+                            wide,
+                        )
+                        for k, c in enumerate(conns)
+                    ]
+                    if sessions == 1:
+                        parts = [work[0]()]
+                    else:
+                        with ThreadPoolExecutor(max_workers=sessions) as pool:
+                            parts = [f.result() for f in [pool.submit(w) for w in work]]
+                    if step is not None:
+                        for policy in policies:
+                            step(policy.id)
+                    counts = assembly.finish([part for part in parts if part is not None])
+                    summaries = _summaries(policies, counts)
+                    os.replace(staged, out)
+                    totals_path = None
+                    if staged_totals is not None:
+                        totals_path = totals_file(out)
+                        os.replace(staged_totals, totals_path)
         finally:
             for c in conns:
+                if c.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
+                    # A failed share (its COPY cancelled): the error to report is its own.
+                    c.rollback()
                 with c.cursor() as cur:
                     cur.execute(f"DROP TABLE IF EXISTS {STAGING}")
                 c.commit()
@@ -265,20 +273,21 @@ def _parallel_workers(cur: Any, sessions: int) -> None:
 
 def _share(
     conn: Any,
-    share: int,
     codes: tuple[str | None, str | None],
     query: str,
     run_id: str,
     policies: Sequence[Policy],
     with_exclusions: bool,
     statuses: Sequence[str],
-    temp: Path,
+    assembly: Assembly,
+    part: Path | None,
     fmt: str,
     wide: bool = False,
-) -> Path:
-    """Screen share `share` (the enterprises of `codes`, [low, high)) and write its rows into
-    a CSV file of `temp` (no header); with exclusions, through this session's STAGING
-    table; `wide`: the pack's one row per enterprise as it is (`query` not unpivoted)."""
+) -> Path | None:
+    """Screen the enterprises of `codes` ([low, high)) and stream their rows into `assembly`
+    (and, for a CSV file, their bytes into `part`, returned); with exclusions, through this
+    session's STAGING table; `wide`: the pack's one row per enterprise as it is (`query` not
+    unpivoted)."""
     items = "".join(f", q.{c}" for c in statuses)
     results = "q.uscc, q.policy_id, q.year, q.outcome, q.score, q.benefit_yuan, "
     # As DuckDB writes them: no unmet condition is an empty CSV field, '' in Parquet.
@@ -307,11 +316,13 @@ def _share(
             # Nothing to update: the pack's rows go straight out (no table written and
             # read back), in the snapshot's transaction.
             select = "SELECT " + results + source
-    rows = temp / f"rows.{share}.csv"
-    with rows.open("wb") as handle:
-        _copy_out(conn, select, handle, header=False)
+    statement = f"COPY ({select}) TO STDOUT WITH (FORMAT CSV, HEADER FALSE)"
+    with contextlib.ExitStack() as files:
+        handle = files.enter_context(part.open("wb")) if part is not None else None
+        with conn.cursor() as cur, cur.copy(statement) as copy:
+            assembly.stream(copy, handle)
     conn.commit()
-    return rows
+    return part
 
 
 def fact_bounds(cur: Any) -> dict[str, int]:
@@ -339,167 +350,6 @@ def _select_columns(with_exclusions: bool, statuses: Sequence[str]) -> str:
         items.append("excluded_by")
     items += list(statuses)
     return ", ".join(items)
-
-
-Counts = dict[tuple[str, str], tuple[int, Decimal, int]]
-
-
-def _assemble(
-    fmt: str,
-    parts: Sequence[Path],
-    staged: Path,
-    names: Sequence[str],
-    year: int,
-    totals: Path | None,
-    policy_ids: Sequence[str] | None = None,
-) -> Counts:
-    """The shares' rows (CSV, no header) into `staged` (CSV or Parquet) and, from the same
-    read, the count, benefit and exclusions of each (policy, outcome) and the `totals`
-    file: the database computes the pack, its client the bookkeeping (a GROUP BY of text
-    and NUMERIC over every row costs PostgreSQL more than Arrow). With `policy_ids` the
-    parts hold one row per enterprise (the pack not unpivoted, Parquet only), unpivoted
-    here (`_unpivot`)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
-
-    types = {
-        "year": pa.int32(),
-        "score": pa.decimal128(18, 2),
-        "benefit_yuan": pa.decimal128(18, 2),
-    }
-    schema = pa.schema([pa.field(n, types.get(n, pa.string())) for n in names])
-    # The rows left the server as COPY text (no Python object per value) and Arrow's CSV
-    # reader parses them column-wise: several times cheaper than a cursor's tuples of
-    # Decimal. PostgreSQL's CSV writes NULL unquoted-empty and '' as "", so only an
-    # unquoted empty field is null ("NA", "NULL" ... stay text).
-    source_schema = schema if policy_ids is None else _wide_schema(schema, len(policy_ids))
-    read = pacsv.ReadOptions(column_names=source_schema.names, block_size=1 << 24)
-    convert = pacsv.ConvertOptions(
-        column_types=source_schema,
-        null_values=[""],
-        strings_can_be_null=True,
-        quoted_strings_can_be_null=False,
-    )
-    # A quoted field may hold a line break (policy text is free): read it as one value.
-    parse = pacsv.ParseOptions(newlines_in_values=True)
-    excluded = "excluded_by" if "excluded_by" in names else "uscc"
-    counts: Counts = {}
-    sums: list[pa.Table] = []
-    with contextlib.ExitStack() as stack:
-        writer = None
-        if fmt == "csv":
-            handle = stack.enter_context(staged.open("wb"))
-            handle.write((",".join(names) + "\n").encode())
-            for part in parts:
-                with part.open("rb") as source:
-                    shutil.copyfileobj(source, handle, 1 << 20)
-        else:
-            writer = stack.enter_context(pq.ParquetWriter(staged, schema, compression="zstd"))
-        for part in parts:
-            reader = stack.enter_context(
-                pacsv.open_csv(
-                    part, read_options=read, parse_options=parse, convert_options=convert
-                )
-            )
-            for batch in reader:
-                if policy_ids is None:
-                    table = pa.Table.from_batches([batch])
-                else:
-                    table = _unpivot(batch, policy_ids, year, schema)
-                if writer is not None:
-                    writer.write_table(table)
-                grouped = table.group_by(["policy_id", "outcome"]).aggregate(
-                    [("uscc", "count"), ("benefit_yuan", "sum"), (excluded, "count")]
-                )
-                for row in grouped.to_pylist():
-                    key = (row["policy_id"], row["outcome"])
-                    n, benefit, n_excluded = counts.get(key, (0, Decimal(0), 0))
-                    counts[key] = (
-                        n + row["uscc_count"],
-                        benefit + (row["benefit_yuan_sum"] or 0),
-                        n_excluded + (row[f"{excluded}_count"] if excluded != "uscc" else 0),
-                    )
-                if totals is not None:
-                    eligible = pc.cast(pc.equal(table["outcome"], "eligible"), pa.int64())
-                    part_sums = pa.table(
-                        {"uscc": table["uscc"], "e": eligible, "b": table["benefit_yuan"]}
-                    )
-                    sums.append(part_sums.group_by("uscc").aggregate([("e", "sum"), ("b", "sum")]))
-    if totals is not None:
-        _write_totals(sums, year, totals)
-    return counts
-
-
-def _wide_schema(schema: Any, policies: int) -> Any:
-    """The columns of the pack's one row per enterprise (rules.pack.pack_sql without
-    unpivot): uscc, then per policy its columns of `schema` after policy_id and year."""
-    import pyarrow as pa
-
-    per_policy = [f for f in schema if f.name not in ("uscc", "policy_id", "year")]
-    fields = [schema.field("uscc")]
-    for k in range(policies):
-        fields += [pa.field(f"p{k}_{j}", f.type) for j, f in enumerate(per_policy)]
-    return pa.schema(fields)
-
-
-def _unpivot(batch: Any, policy_ids: Sequence[str], year: int, schema: Any) -> Any:
-    """The RESULTS rows (`schema`) of a batch of one row per enterprise: each enterprise's
-    rows together, its policies in pack order (as the server's LATERAL VALUES gives them)."""
-    import numpy as np
-    import pyarrow as pa
-
-    n = batch.num_rows
-    width = len(schema) - 3  # outcome, score, benefit_yuan, unmet and the status columns
-    year_column = pa.repeat(pa.scalar(year, pa.int32()), n)
-    tables = []
-    for k, policy_id in enumerate(policy_ids):
-        own = [batch.column(1 + k * width + j) for j in range(width)]
-        columns = [batch.column(0), pa.repeat(pa.scalar(policy_id, pa.string()), n), year_column]
-        tables.append(pa.Table.from_arrays([*columns, *own], schema=schema))
-    # Row k * n + i of the concatenation is enterprise i's row of policy k.
-    order = np.arange(n * len(policy_ids)).reshape(len(policy_ids), n).T.ravel()
-    return pa.concat_tables(tables).take(order)
-
-
-def _write_totals(sums: Sequence[Any], year: int, path: Path) -> None:
-    """One row per enterprise in code order (bytes, as DuckDB's): eligible policies and the
-    total benefit (0.00 when none), from the per-batch sums (an enterprise's rows may span
-    two batches). The lines are joined by Arrow: codes are checked at import (GB 32100:
-    digits and capitals), so no field needs quoting."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    table = (
-        pa.concat_tables(sums)
-        .group_by("uscc")
-        .aggregate([("e_sum", "sum"), ("b_sum", "sum")])
-        .sort_by("uscc")
-    )
-    benefit = table["b_sum_sum"]
-    zero = pa.scalar(Decimal("0.00"), benefit.type)
-    lines = pc.binary_join_element_wise(
-        table["uscc"],
-        pa.scalar(str(int(year))),
-        pc.cast(table["e_sum_sum"], pa.string()),
-        # Arrow prints a decimal with its scale (2): as PostgreSQL's NUMERIC(18, 2).
-        pc.cast(pc.fill_null(benefit, zero), pa.string()),
-        ",",
-    )
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        handle.write("uscc,year,policies_eligible,total_benefit_yuan\n")
-        for chunk in lines.chunks:
-            text = "\n".join(chunk.to_pylist())
-            handle.write(text + "\n" if text else "")
-
-
-def _copy_out(conn: Any, select: str, handle: Any, header: bool = True) -> None:
-    """COPY (select) TO STDOUT as CSV (with a header unless told), streamed into `handle`."""
-    statement = f"COPY ({select}) TO STDOUT WITH (FORMAT CSV, HEADER {str(header).upper()})"
-    with conn.cursor() as cur, cur.copy(statement) as copy:
-        for chunk in copy:
-            handle.write(chunk)
 
 
 def _summaries(policies: Sequence[Policy], counts: Counts) -> list[PolicySummary]:

@@ -7,14 +7,15 @@ first time in a process, parsing every policy. `cli_pack()` returns the same pac
 under var/cache/packs when its key matches, and otherwise asks `current_pack()` and writes the
 file. The key is a hash of everything the pack is built from:
 
-- the store's readable versions (id, content hash, period), read with the standard library's
-  sqlite3 from the SQLite store (the query of `source._stored_pack`), or the text of every
-  shipped policy file when there is no store or no published version;
+- the store's readable versions (id, content hash, period), read by the query of
+  `source._stored_pack` with the standard library's sqlite3 from a SQLite store, or with psycopg
+  from a PostgreSQL one (its connection parameters but the password name the store), or the
+  text of every shipped policy file when there is no store or no published version;
 - the sources of the packages that turn a text into a `Policy` (rules, domain, policies.pack and
   policies.source), so a changed loader never reads an old pack.
 
-Anything else (a PostgreSQL store, a URL with options, an unreadable store, a test that replaced
-`pack.load_pack`) takes `current_pack()` as it is. Entries are pickles of `Pack`, written
+Anything else (a SQLite URL with options, another database, an unreadable store, a test that
+replaced `pack.load_pack`) takes `current_pack()` as it is. Entries are pickles of `Pack`, written
 atomically (mode 0600) in the var/ directory the store itself lives in; a corrupt or unreadable
 entry is rebuilt. KECHUANG_NO_COMPILE_CACHE=1 turns this cache off with the compiled-query one.
 """
@@ -26,7 +27,7 @@ import os
 import pickle
 import sqlite3
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from kechuang.policies import pack as pack_module
@@ -73,18 +74,30 @@ def _key() -> str | None:
     if pack_module.load_pack is not pack_module.SHIPPED_LOADER:
         return None  # a test screens a pack of its own
     url = os.environ.get(config.ENV_DATABASE_URL)
+    stored: list[tuple[object, ...]] | None
     if url is None:
-        database: Path | None = config.var_dir() / "kechuang.db"
+        database = config.var_dir() / "kechuang.db"
     elif url.startswith(_SQLITE_PREFIX) and "?" not in url and url != _SQLITE_PREFIX:
         database = Path(url[len(_SQLITE_PREFIX) :])
+    elif (conninfo := config.libpq_uri(url)) is not None:
+        found = _postgres_keys(conninfo)
+        if found is None:
+            return None
+        store, stored = found
+        return _digest_of(store, stored)
     else:
         return None
-    digest = hashlib.sha256(_loader_digest())
-    stored = _stored_keys(database) if database is not None and database.exists() else []
+    stored = _stored_keys(database) if database.exists() else []
     if stored is None:
         return None
+    return _digest_of(str(database.resolve()), stored)
+
+
+def _digest_of(store: str, stored: list[tuple[object, ...]]) -> str:
+    """The key of the pack of `store` whose readable versions are `stored` ([]: shipped)."""
+    digest = hashlib.sha256(_loader_digest())
     if stored:
-        digest.update(b"store\0" + str(database.resolve()).encode() + b"\0")
+        digest.update(b"store\0" + store.encode() + b"\0")
         for row in stored:
             digest.update(repr(row).encode() + b"\n")
     else:
@@ -111,8 +124,39 @@ def _stored_keys(database: Path) -> list[tuple[object, ...]] | None:
         return None
     finally:
         con.close()
+    return _readable(rows)
+
+
+def _postgres_keys(conninfo: str) -> tuple[str, list[tuple[object, ...]]] | None:
+    """The PostgreSQL store's name (its connection parameters but the password) and readable
+    versions' keys ([] if it has none), None if it cannot be read. psycopg, not SQLAlchemy:
+    `--engine postgres` imports it anyway, and it connects in milliseconds."""
+    try:
+        import psycopg
+        from psycopg.conninfo import conninfo_to_dict
+
+        params = conninfo_to_dict(conninfo)
+        params.pop("password", None)
+        with psycopg.connect(conninfo, autocommit=True) as con:
+            # As source._configured_pack: the table of the current (default) schema, or none.
+            table = con.execute(
+                "SELECT to_regclass(format('%I.policy_versions', current_schema()))"
+            ).fetchone()
+            if table is None or table[0] is None:
+                return repr(sorted(params.items())), []
+            rows = con.execute(_READABLE_SQL).fetchall()
+    except Exception:
+        return None  # a URL libpq does not take, a server down: current_pack() decides
+    return repr(sorted(params.items())), _readable(rows)
+
+
+def _readable(rows: Iterable[Sequence[object]]) -> list[tuple[object, ...]]:
     # As source._stored_pack: a superseded version whose period was emptied is not read.
-    return [tuple(r) for r in rows if r[3] is None or str(r[3]) >= str(r[2])]
+    return [
+        (r[0], r[1], str(r[2]), None if r[3] is None else str(r[3]))
+        for r in rows
+        if r[3] is None or str(r[3]) >= str(r[2])
+    ]
 
 
 def _package_root() -> Path:

@@ -1,0 +1,229 @@
+"""The client's side of the in-database screening (engines.postgres): the rows each session
+COPYs out become the RESULTS file, the per-outcome counts and the totals file as they arrive.
+
+Each session's thread feeds its rows to one `Assembly` while its COPY is still running, so the
+parse, the Parquet write and the bookkeeping overlap the other session's query instead of
+starting after both end. PostgreSQL sends every row of a COPY TO as one CopyData message
+(protocol, "COPY Operations"), so a block of messages ends at a row boundary and Arrow parses
+each block on its own, from a native buffer (a Python file-like object under Arrow's streaming
+reader risks aborts at interpreter exit). A block is about ROW_GROUP_ROWS result rows, one
+Parquet row group, as DuckDB writes them. The server computes the pack, the client the
+bookkeeping (a GROUP BY of text and NUMERIC over every row costs PostgreSQL more than Arrow).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import threading
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, BinaryIO
+
+Counts = dict[tuple[str, str], tuple[int, Decimal, int]]
+# Result rows per parsed block and Parquet row group: DuckDB's default row group size.
+ROW_GROUP_ROWS = 122_880
+
+
+def import_arrow() -> None:
+    """Load the modules the assembly uses (a few tenths of a second), e.g. ahead of time."""
+    _arrow()
+    import numpy  # noqa: F401  (_unpivot's)
+
+
+def _arrow() -> tuple[Any, Any, Any, Any]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    return pa, pc, pacsv, pq
+
+
+class Assembly:
+    """The RESULTS file (`fmt` csv or parquet) at `staged`, the counts of each (policy,
+    outcome) and, if `totals` is given, the totals file, from the rows the sessions send as
+    CSV (no header). With `policy_ids` a row is one enterprise's whole pack (the pack not
+    unpivoted, Parquet only), unpivoted here (`_unpivot`). Thread-safe: each session's thread
+    calls `stream`; `finish` once all have returned."""
+
+    def __init__(
+        self,
+        fmt: str,
+        staged: Path,
+        names: Sequence[str],
+        year: int,
+        totals: Path | None,
+        policy_ids: Sequence[str] | None = None,
+    ) -> None:
+        pa, _, pacsv, pq = _arrow()
+        types = {
+            "year": pa.int32(),
+            "score": pa.decimal128(18, 2),
+            "benefit_yuan": pa.decimal128(18, 2),
+        }
+        self.fmt, self.staged, self.names, self.year = fmt, staged, list(names), year
+        self.totals, self.policy_ids = totals, policy_ids
+        self.schema = pa.schema([pa.field(n, types.get(n, pa.string())) for n in names])
+        source = self.schema if policy_ids is None else _wide_schema(self.schema, len(policy_ids))
+        # The rows left the server as COPY text (no Python object per value) and Arrow's CSV
+        # reader parses them column-wise: several times cheaper than a cursor's tuples of
+        # Decimal. PostgreSQL's CSV writes NULL unquoted-empty and '' as "", so only an
+        # unquoted empty field is null ("NA", "NULL" ... stay text).
+        self._read = pacsv.ReadOptions(column_names=source.names, block_size=1 << 20)
+        self._convert = pacsv.ConvertOptions(
+            column_types=source,
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+        )
+        # A quoted field may hold a line break (policy text is free): read it as one value.
+        self._parse = pacsv.ParseOptions(newlines_in_values=True)
+        self._excluded = "excluded_by" if "excluded_by" in names else "uscc"
+        self._lock = threading.Lock()
+        self._writer = (
+            pq.ParquetWriter(staged, self.schema, compression="zstd") if fmt == "parquet" else None
+        )
+        self.counts: Counts = {}
+        self._sums: list[Any] = []
+
+    def stream(self, messages: Any, part: BinaryIO | None = None) -> None:
+        """Take one session's rows, one CopyData message (one row) at a time, as they arrive;
+        for a CSV file, also copy them into `part`, the session's share of it."""
+        per_message = 1 if self.policy_ids is None else max(1, len(self.policy_ids))
+        block_messages = max(1, ROW_GROUP_ROWS // per_message)
+        block = bytearray()
+        held = 0
+        for message in messages:
+            if part is not None:
+                part.write(message)
+            block += message
+            held += 1
+            if held == block_messages:
+                self._add(block)
+                block, held = bytearray(), 0
+        if held:
+            self._add(block)
+
+    def _add(self, block: bytearray) -> None:
+        pa, pc, pacsv, _ = _arrow()
+        parsed = pacsv.read_csv(
+            pa.py_buffer(block),
+            read_options=self._read,
+            parse_options=self._parse,
+            convert_options=self._convert,
+        ).combine_chunks()
+        if self.policy_ids is None:
+            table = parsed
+        else:
+            table = _unpivot(parsed, self.policy_ids, self.year, self.schema)
+        grouped = table.group_by(["policy_id", "outcome"]).aggregate(
+            [("uscc", "count"), ("benefit_yuan", "sum"), (self._excluded, "count")]
+        )
+        sums = None
+        if self.totals is not None:
+            eligible = pc.cast(pc.equal(table["outcome"], "eligible"), pa.int64())
+            part_sums = pa.table({"uscc": table["uscc"], "e": eligible, "b": table["benefit_yuan"]})
+            sums = part_sums.group_by("uscc").aggregate([("e", "sum"), ("b", "sum")])
+        with self._lock:
+            # One write per block: its rows stay together (an enterprise's rows in pack
+            # order), one row group; blocks of the sessions interleave as they arrive.
+            if self._writer is not None:
+                self._writer.write_table(table)
+            for row in grouped.to_pylist():
+                key = (row["policy_id"], row["outcome"])
+                n, benefit, n_excluded = self.counts.get(key, (0, Decimal(0), 0))
+                self.counts[key] = (
+                    n + row["uscc_count"],
+                    benefit + (row["benefit_yuan_sum"] or 0),
+                    n_excluded
+                    + (row[f"{self._excluded}_count"] if self._excluded != "uscc" else 0),
+                )
+            if sums is not None:
+                self._sums.append(sums)
+
+    def finish(self, parts: Sequence[Path] = ()) -> Counts:
+        """Close the RESULTS file (a CSV file: its header, then the sessions' `parts` in
+        order), write the totals file, and return the counts."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        else:
+            with self.staged.open("wb") as handle:
+                handle.write((",".join(self.names) + "\n").encode())
+                for path in parts:
+                    with path.open("rb") as source:
+                        shutil.copyfileobj(source, handle, 1 << 20)
+        if self.totals is not None:
+            _write_totals(self._sums, self.year, self.totals)
+        return self.counts
+
+    def close(self) -> None:
+        """Release the Parquet writer if `finish` was not reached (a session failed)."""
+        if self._writer is not None:
+            with contextlib.suppress(Exception):
+                self._writer.close()
+            self._writer = None
+
+
+def _wide_schema(schema: Any, policies: int) -> Any:
+    """The columns of the pack's one row per enterprise (rules.pack.pack_sql without
+    unpivot): uscc, then per policy its columns of `schema` after policy_id and year."""
+    import pyarrow as pa
+
+    per_policy = [f for f in schema if f.name not in ("uscc", "policy_id", "year")]
+    fields = [schema.field("uscc")]
+    for k in range(policies):
+        fields += [pa.field(f"p{k}_{j}", f.type) for j, f in enumerate(per_policy)]
+    return pa.schema(fields)
+
+
+def _unpivot(batch: Any, policy_ids: Sequence[str], year: int, schema: Any) -> Any:
+    """The RESULTS rows (`schema`) of a batch of one row per enterprise: each enterprise's
+    rows together, its policies in pack order (as the server's LATERAL VALUES gives them)."""
+    import numpy as np
+    import pyarrow as pa
+
+    n = batch.num_rows
+    width = len(schema) - 3  # outcome, score, benefit_yuan, unmet and the status columns
+    year_column = pa.repeat(pa.scalar(year, pa.int32()), n)
+    tables = []
+    for k, policy_id in enumerate(policy_ids):
+        own = [batch.column(1 + k * width + j) for j in range(width)]
+        columns = [batch.column(0), pa.repeat(pa.scalar(policy_id, pa.string()), n), year_column]
+        tables.append(pa.Table.from_arrays([*columns, *own], schema=schema))
+    # Row k * n + i of the concatenation is enterprise i's row of policy k.
+    order = np.arange(n * len(policy_ids)).reshape(len(policy_ids), n).T.ravel()
+    return pa.concat_tables(tables).take(order)
+
+
+def _write_totals(sums: Sequence[Any], year: int, path: Path) -> None:
+    """One row per enterprise in code order (bytes, as DuckDB's): eligible policies and the
+    total benefit (0.00 when none), from the per-block sums (an enterprise's rows may span
+    two blocks). The lines are joined by Arrow: codes are checked at import (GB 32100:
+    digits and capitals), so no field needs quoting."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = (
+        pa.concat_tables(sums)
+        .group_by("uscc")
+        .aggregate([("e_sum", "sum"), ("b_sum", "sum")])
+        .sort_by("uscc")
+    )
+    benefit = table["b_sum_sum"]
+    zero = pa.scalar(Decimal("0.00"), benefit.type)
+    lines = pc.binary_join_element_wise(
+        table["uscc"],
+        pa.scalar(str(int(year))),
+        pc.cast(table["e_sum_sum"], pa.string()),
+        # Arrow prints a decimal with its scale (2): as PostgreSQL's NUMERIC(18, 2).
+        pc.cast(pc.fill_null(benefit, zero), pa.string()),
+        ",",
+    )
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write("uscc,year,policies_eligible,total_benefit_yuan\n")
+        for chunk in lines.chunks:
+            text = "\n".join(chunk.to_pylist())
+            handle.write(text + "\n" if text else "")

@@ -1,0 +1,93 @@
+"""engines.postgres_results: rows streamed in blocks cut at COPY messages give what one read of
+the whole stream gives (rows, counts, totals), for the Parquet and the CSV file.
+
+No database: the messages are what PostgreSQL's COPY ... (FORMAT CSV) sends, one row each,
+with the cases a cut could break: a quoted line break, '' (quoted) next to NULL (unquoted
+empty), and an enterprise's rows on both sides of a cut.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+
+from kechuang.engines import postgres_results
+from kechuang.engines.postgres_results import Assembly
+from kechuang.rules.columns import RESULT_COLUMNS
+
+POLICIES = ("a", "b", "c")
+OUTCOMES = ("eligible", "ineligible", "unknown", "manual_review")
+
+
+def _messages(enterprises: int) -> list[bytes]:
+    rows = []
+    for i in range(enterprises):
+        uscc = f"91310000{i:010d}"
+        for k, policy in enumerate(POLICIES):
+            outcome = OUTCOMES[(i + k) % len(OUTCOMES)]
+            benefit = f"{(i * 37 + k) % 1000}.{i % 100:02d}" if outcome == "eligible" else ""
+            unmet = ('"x;y\nz"', '""', "", "revenue")[(i * 3 + k) % 4]
+            rows.append(f"{uscc},{policy},2024,{outcome},{i % 7}.50,{benefit},{unmet}\n".encode())
+    return rows
+
+
+def _expected(messages: list[bytes], assembly: Assembly) -> pa.Table:
+    return pacsv.read_csv(
+        pa.py_buffer(b"".join(messages)),
+        read_options=pacsv.ReadOptions(column_names=assembly.schema.names),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types=assembly.schema,
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+
+
+def _totals(table: pa.Table) -> str:
+    sums: dict[str, tuple[int, Decimal]] = {}
+    for row in table.to_pylist():
+        n, benefit = sums.get(row["uscc"], (0, Decimal("0.00")))
+        sums[row["uscc"]] = (
+            n + (row["outcome"] == "eligible"),
+            benefit + (row["benefit_yuan"] or 0),
+        )
+    lines = [f"{u},2024,{n},{b:.2f}" for u, (n, b) in sorted(sums.items())]
+    return "uscc,year,policies_eligible,total_benefit_yuan\n" + "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_blocks_cut_at_messages_give_one_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    monkeypatch.setattr(postgres_results, "ROW_GROUP_ROWS", 7)  # 3 rows an enterprise
+    messages = _messages(40)
+    staged, totals, part = tmp_path / f"r.{fmt}", tmp_path / "t.csv", tmp_path / "part.csv"
+    assembly = Assembly(fmt, staged, RESULT_COLUMNS, 2024, totals)
+    with part.open("wb") as handle:
+        assembly.stream(iter(messages), handle if fmt == "csv" else None)
+    counts = assembly.finish([part] if fmt == "csv" else [])
+    want = _expected(messages, assembly)
+    assert want.column("unmet").null_count > 0 and "" in want.column("unmet").to_pylist()
+    assert "x;y\nz" in want.column("unmet").to_pylist()
+    if fmt == "parquet":
+        assert pq.read_table(staged).equals(want)  # one stream: the order is kept too
+        metadata = pq.ParquetFile(staged).metadata
+        sizes = [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
+        assert sizes == [7] * (len(messages) // 7) + [len(messages) % 7]
+    else:
+        header = ",".join(RESULT_COLUMNS) + "\n"
+        assert staged.read_bytes() == header.encode() + b"".join(messages)
+    expected_counts: dict[tuple[str, str], tuple[int, Decimal, int]] = {}
+    for row in want.to_pylist():
+        key = (row["policy_id"], row["outcome"])
+        n, benefit, excluded = expected_counts.get(key, (0, Decimal(0), 0))
+        expected_counts[key] = (n + 1, benefit + (row["benefit_yuan"] or 0), excluded)
+    assert counts == expected_counts
+    assert totals.read_text(encoding="utf-8") == _totals(want)
