@@ -9,7 +9,7 @@ from textwrap import dedent
 import pytest
 
 from kechuang.rules.load import load_policy_text
-from kechuang.rules.sql import RESULT_COLUMNS, compile_policy
+from kechuang.rules.sql import RESULT_COLUMNS, compile_policy, to_sql
 from tests.engines.sqlkit import row as r
 from tests.engines.sqlkit import run_sql
 
@@ -176,6 +176,39 @@ def test_unmet_lists_ids_in_file_order_and_is_empty_when_none() -> None:
             r("b", 2024, revenue=Decimal(10), employees=10, st_staff=10)]  # fmt: skip
     got = run_sql(p, 2024, rows)
     assert got["a"]["unmet"] == "c0;c1" and got["b"]["unmet"] == ""
+
+
+def test_unmet_when_some_conditions_are_unknown_or_all_are_met() -> None:
+    # unmet is '' only where every blocking condition is met (the CASE that skips CONCAT_WS);
+    # an unknown condition is not listed, and a row with one unknown is not skipped.
+    p = policy(conditions("revenue > 5", "employees > 5", "st_staff > 5"))
+    rows = [r("met", 2024, revenue=Decimal(10), employees=10, st_staff=10),
+            r("unknown", 2024, revenue=None, employees=10, st_staff=10),
+            r("unknown_and_unmet", 2024, revenue=None, employees=1, st_staff=10),
+            r("unmet", 2024, revenue=Decimal(10), employees=10, st_staff=1)]  # fmt: skip
+    got = {u: (v["outcome"], v["unmet"]) for u, v in run_sql(p, 2024, rows).items()}
+    assert got == {"met": ("eligible", ""), "unknown": ("unknown", ""),
+                   "unknown_and_unmet": ("ineligible", "c1"),
+                   "unmet": ("ineligible", "c2")}  # fmt: skip
+    assert "THEN '' ELSE CONCAT_WS" in to_sql(compile_policy(p, 2024), "duckdb")
+
+
+def test_section_is_one_column_for_all_its_tests() -> None:
+    # section() of the same code is computed once, whatever number of conditions test it:
+    # the verdicts are those of each test alone (unknown, lower case and a long list included).
+    long_list = "".join(f'"{chr(65 + k % 26)}{k}", ' for k in range(40))
+    p = policy(conditions('section(industry_code) in ("B", "C", "D", "E", "M")',
+                          "section(industry_code) == 'M' or startswith(industry_code, 'K701')",
+                          f'section(industry_code) in ({long_list}"C", "M")',
+                          'section(industry_code) not in ("C",)'))  # fmt: skip
+    rows = [r("m", 2024, industry_code="M7320"), r("lower", 2024, industry_code="m7320"),
+            r("c", 2024, industry_code="C3911"), r("k", 2024, industry_code="K7010"),
+            r("unknown", 2024, industry_code=None), r("empty", 2024, industry_code="")]  # fmt: skip
+    got = {u: (v["outcome"], v["unmet"]) for u, v in run_sql(p, 2024, rows).items()}
+    assert got == {"m": ("eligible", ""), "lower": ("eligible", ""),
+                   "c": ("ineligible", "c1;c3"), "k": ("ineligible", "c0;c2"),
+                   "unknown": ("unknown", ""), "empty": ("ineligible", "c0;c1;c2")}  # fmt: skip
+    assert to_sql(compile_policy(p, 2024), "duckdb").count("UPPER(") == 1
 
 
 def test_query_shape_and_literal_only_policy_text() -> None:

@@ -480,7 +480,10 @@ class _Compiler:
         if name == "section":
             code = self.expr(args[0])
             one = exp.Literal.number(1)
-            return exp.Upper(this=exp.Substring(this=code, start=one, length=one))
+            # One column however many conditions test the section (above-scale-2019 has three):
+            # UPPER of a substring is a string function per row, and in DuckDB a test inlined
+            # in a projection is not shared with the others around the IN list's mark join.
+            return self.share(exp.Upper(this=exp.Substring(this=code, start=one, length=one)))
         if name == "known":
             value = self.value(args[0])
             inner = value.num if isinstance(value, Num) else value
@@ -715,11 +718,14 @@ class _Compiler:
             exp.Case(ifs=[exp.If(this=exp.Not(this=n.paren(v)), true=exp.Literal.string(c.id))])
             for c, v in blocking
         ]
-        unmet: exp.Expression = (
-            exp.ConcatWs(expressions=[exp.Literal.string(";"), *unmet_parts])
-            if unmet_parts
-            else exp.Literal.string("")
-        )
+        unmet: exp.Expression = exp.Literal.string("")
+        if unmet_parts:
+            # Where every blocking condition is met, each part is NULL and CONCAT_WS gives ''
+            # anyway: the CASE skips joining the parts for those rows (the eligible ones).
+            unmet = exp.Case(
+                ifs=[exp.If(this=every, true=exp.Literal.string(""))],
+                default=exp.ConcatWs(expressions=[exp.Literal.string(";"), *unmet_parts]),
+            )
         unmet_column = self.layers.add(unmet, name=f"unmet_ids{tag}")
         columns: dict[str, exp.Expression] = {"unmet": unmet_column}
 
