@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -135,3 +136,55 @@ def test_a_vouched_panel_is_screened_without_a_group_by() -> None:
     checked = pack_sql(compile_pack(policies, 2024, check_keys=True))
     assert "GROUP BY" not in vouched.upper()
     assert "GROUP BY" in checked.upper()
+
+
+def test_generator_row_groups_each_hold_one_year(generated: Path) -> None:
+    # The pack reads each year on its own: the statistics of `year` let the scan skip the
+    # other years' row groups only if no row group mixes years.
+    from kechuang.enterprises.generator import generate_batches
+
+    meta = pq.read_metadata(generated)
+    year = meta.schema.to_arrow_schema().names.index("year")
+    spans = [
+        (
+            meta.row_group(g).column(year).statistics.min,
+            meta.row_group(g).column(year).statistics.max,
+        )
+        for g in range(meta.num_row_groups)
+    ]
+    assert {low for low, _ in spans} == {2023, 2024}
+    assert all(low == high for low, high in spans)
+    # The same rows as the population, only in another order.
+    keys = [("uscc", "ascending"), ("year", "ascending")]
+    population = pa.Table.from_batches(list(generate_batches(3000, [2023, 2024], seed=5)))
+    assert pq.read_table(generated).sort_by(keys).equals(population.sort_by(keys))
+
+
+def test_a_panel_by_year_and_by_enterprise_give_identical_results(
+    generated: Path, tmp_path: Path
+) -> None:
+    # The same rows enterprise by enterprise (row groups mixing years, none skipped): the whole
+    # pack writes the same RESULTS rows and byte-identical totals and counts.
+    from kechuang.engines.duckdb import screen
+    from kechuang.policies.pack import load_pack
+
+    table = pq.read_table(generated)
+    by_enterprise = tmp_path / "by-enterprise.parquet"
+    pq.write_table(
+        table.sort_by([("uscc", "ascending"), ("year", "ascending")]),
+        by_enterprise,
+        row_group_size=1000,
+        store_decimal_as_integer=True,
+    )
+    policies = load_pack().resolve(["all"], 2024)
+    runs = {}
+    for name, panel in (("year", generated), ("enterprise", by_enterprise)):
+        out = tmp_path / f"r-{name}.parquet"
+        result = screen(panel, 2024, policies, out, totals=True)
+        rows = pq.read_table(out).sort_by([("uscc", "ascending"), ("policy_id", "ascending")])
+        assert result.totals is not None
+        runs[name] = (rows, result.totals.read_bytes(), [s.counts for s in result.policies])
+    assert runs["year"][0].equals(runs["enterprise"][0])
+    assert runs["year"][1:] == runs["enterprise"][1:]
+    enterprises = len(set(table.filter(pc.equal(table["year"], 2024))["uscc"].to_pylist()))
+    assert runs["year"][0].num_rows == len(policies) * enterprises > 0
