@@ -3,7 +3,9 @@
 - `floor`: the DuckDB I/O floor of a screening, a hand-written query: read the panel's years
   once, one GROUP BY per enterprise over the years (a sum and the evaluation year's values),
   and write one row per enterprise per policy (`python -m bench.peers floor PANEL YEAR N OUT`,
-  run as its own process so it is measured whole, like `kechuang screen`);
+  run as its own process so it is measured whole, like `kechuang screen`); `keyed_copy` writes
+  the panel in key order, where that GROUP BY is fastest, so the floor is measured on both
+  layouts and the faster is the peer;
 - `openfisca_argv(...)`: the OpenFisca (rules-as-code reference engine) peer of tsme-2017 and
   above-scale-2019 (bench/openfisca_peer) as its own process, reading the same panel and
   writing a CSV; `openfisca_skip_reason()` says why it cannot run (None when it can: it needs
@@ -64,6 +66,24 @@ def floor(panel: Path, year: int, policies: int, out: Path) -> None:
         """
     )
     con.close()
+
+
+def keyed_copy(panel: Path, target: Path) -> Path:
+    """The panel's rows in key order (uscc, year), the layout on which the floor's GROUP BY is
+    fastest; the floor is measured on both and the faster one is the peer (a user would pick it).
+    """
+    import duckdb
+
+    con = duckdb.connect(config={"threads": 2, "memory_limit": "2GB"})
+    con.execute("SET enable_progress_bar = false")
+    source = "'" + str(panel).replace("'", "''") + "'"
+    out = "'" + str(target).replace("'", "''") + "'"
+    con.execute(
+        f"COPY (SELECT * FROM read_parquet({source}) ORDER BY uscc, year) TO {out} "
+        "(FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 131072)"
+    )
+    con.close()
+    return target
 
 
 def openfisca_skip_reason() -> str | None:

@@ -14,6 +14,7 @@ import pytest
 from kechuang.engines import lookup
 from kechuang.engines.panel import PanelError, open_panel, read_footer
 from kechuang.enterprises.generator import write_panel
+from kechuang.enterprises.snapshot import by_year
 from kechuang.screening.inputs import read_history
 
 
@@ -89,6 +90,16 @@ def test_explain_reads_through_the_index(
     assert lookup.index_dir(sorted_path) != before
     # A panel in uscc order needs no index: row-group statistics prune.
     assert "kc_bucket" not in lookup.source_for(sorted_path, codes[0])
+    # Nor does one written as the snapshot is: in key order, each run of rows year by year.
+    runs_path = tmp_path / "runs.parquet"
+    table = pq.read_table(generated).sort_by([("uscc", "ascending"), ("year", "ascending")])
+    with pq.ParquetWriter(runs_path, table.schema) as writer:
+        for start in range(0, table.num_rows, 600):
+            for part in by_year(table.slice(start, 600)):
+                writer.write_table(part)
+    assert "kc_bucket" not in lookup.source_for(runs_path, codes[0])
+    monkeypatch.setattr(lookup, "INDEX_MIN_ROWS", 10**9)
+    assert read_history(runs_path, codes[0], 2024, 1) == read_history(generated, codes[0], 2024, 1)
 
 
 def _screen_into(path: Path, out: Path, year: int = 2024) -> None:

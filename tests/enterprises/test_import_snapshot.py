@@ -123,3 +123,26 @@ def test_the_snapshot_command_rebuilds_even_a_current_snapshot(
     assert result.exit_code == 0, result.output
     assert called == [True]
     assert_snapshot_is_a_rebuild(engine, tmp_path)
+
+
+def test_the_snapshot_is_in_key_order_a_run_at_a_time_year_by_year(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kechuang.engines import lookup
+
+    monkeypatch.setattr(snapshot, "ROW_GROUP_ROWS", 5)
+    monkeypatch.setattr(snapshot, "SNAPSHOT_BATCH_ROWS", 3)  # runs cut across batches
+    run_import(write_csv(tmp_path / "a.csv", valid_rows(6, years=[2022, 2023])))
+    run_import(write_csv(tmp_path / "b.csv", valid_rows(6, years=[2024])))
+    assert_snapshot_is_a_rebuild(engine, tmp_path)  # merged and rebuilt: the same file
+    path = tmp_path / "var" / "panel.parquet"
+    groups = [
+        pq.ParquetFile(path).read_row_group(g).to_pylist()
+        for g in range(pq.read_metadata(path).num_row_groups)
+    ]
+    assert all(len({r["year"] for r in group}) == 1 for group in groups)
+    rows = [(r["uscc"], r["year"]) for group in groups for r in group]
+    runs = [sorted(rows[i : i + 5]) for i in range(0, len(rows), 5)]
+    assert [key for run in runs for key in run] == sorted(rows) and len(rows) == 18
+    assert rows != sorted(rows)  # year by year within a run, not key order throughout
+    assert lookup._clustered_by_uscc(path)  # a lookup reads about a group per year

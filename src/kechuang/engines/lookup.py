@@ -1,7 +1,8 @@
 """Find one enterprise's rows in a large Parquet panel without scanning it (for `explain`).
 
-A panel sorted by uscc (the store's snapshot is written in key order) needs nothing: its
-row-group statistics let DuckDB skip every row group but the one holding the code. A panel in
+A panel clustered by uscc (the store's snapshot is written in key order, each run of
+enterprises year by year) needs nothing: its row-group statistics let DuckDB skip every row
+group but the few (about one per year) whose range holds the code. A panel in
 any other order (the generator's) gets a small-files index the first time it is explained: a
 copy of the panel partitioned by the last two characters of the code (the check digits, close
 to uniform: a few hundred files of a few thousand rows for a million enterprises), kept under
@@ -27,23 +28,37 @@ def _bucket(uscc: str) -> str:
     return uscc[USCC_LENGTH - 2 :]
 
 
-def _sorted_by_uscc(path: Path) -> bool:
-    """True if row groups hold increasing, non-overlapping uscc ranges (statistics say so)."""
+def _clustered_by_uscc(path: Path) -> bool:
+    """True if a lookup of one code reads about one row group per year: no code lies within the
+    uscc range (min/max statistics) of more than two groups per year of the file. A file in key
+    order qualifies, and so does the store's snapshot, whose runs of enterprises are written
+    year by year (one group per year over the same range; a run's edge may split an
+    enterprise's years). A file in any other order has groups spanning most codes."""
     import pyarrow.parquet as pq
 
     meta = pq.read_metadata(path)
     names = meta.schema.to_arrow_schema().names
-    if "uscc" not in names:
+    if "uscc" not in names or "year" not in names:
         return False
-    column = names.index("uscc")
-    previous: str | None = None
+    column, year = names.index("uscc"), names.index("year")
+    # A sweep over the ranges' ends: +1 where a range starts, -1 after it ends (starts first
+    # on a tie, as ranges are closed); the running sum is the number of groups at that code.
+    events: list[tuple[str, int]] = []
+    years: set[int] = set()
     for g in range(meta.num_row_groups):
-        stats = meta.row_group(g).column(column).statistics
+        group = meta.row_group(g)
+        stats, year_stats = group.column(column).statistics, group.column(year).statistics
         if stats is None or not stats.has_min_max:
             return False
-        if previous is not None and str(stats.min) < previous:
+        if year_stats is not None and year_stats.has_min_max:
+            years.update(range(int(year_stats.min), int(year_stats.max) + 1))
+        events += [(str(stats.min), 0), (str(stats.max), 1)]
+    most = 2 * max(len(years), 1)
+    depth = 0
+    for _code, end in sorted(events):
+        depth += -1 if end else 1
+        if depth > most:
             return False
-        previous = str(stats.max)
     return True
 
 
@@ -90,7 +105,7 @@ def source_for(path: Path, uscc: str) -> str:
     import pyarrow.parquet as pq
 
     try:
-        if pq.read_metadata(path).num_rows < INDEX_MIN_ROWS or _sorted_by_uscc(path):
+        if pq.read_metadata(path).num_rows < INDEX_MIN_ROWS or _clustered_by_uscc(path):
             return whole
         index = build_index(path)
     except (OSError, ValueError):

@@ -47,7 +47,7 @@ import pyarrow.compute as pc
 from kechuang.domain.panel import COLUMNS, RATIO_DECIMALS
 from kechuang.domain.spreadsheet import keep_text
 from kechuang.enterprises import boundaries, names
-from kechuang.enterprises.snapshot import panel_arrow_schema
+from kechuang.enterprises.snapshot import by_year, panel_arrow_schema
 
 CHUNK_SIZE = 100_000
 ROW_GROUP_ROWS = 131_072  # Parquet row group size (rows)
@@ -884,7 +884,7 @@ class _ArrowWriter(_Writer):
             # year): readers decode them in parallel, and a screening reads each year on its
             # own (engines: the years joined side by side), so the min/max statistics of
             # `year` let it skip the other years' row groups instead of decoding them.
-            for part in _by_year(batch):
+            for part in by_year(batch):
                 self.inner.write_batch(part, row_group_size=ROW_GROUP_ROWS)  # type: ignore[attr-defined]
         else:
             self.inner.write_batch(batch)  # type: ignore[attr-defined]
@@ -897,13 +897,6 @@ class _ArrowWriter(_Writer):
             metadata = {"kechuang.unique_keys": flag}
             self.inner.add_key_value_metadata(metadata)  # type: ignore[attr-defined]
         self.inner.close()  # type: ignore[attr-defined]
-
-
-def _by_year(batch: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
-    """The rows of `batch` for each of its years in turn (year ascending, order kept)."""
-    years = batch.column("year")
-    for year in pc.unique(years).sort().to_pylist():
-        yield batch.filter(pc.equal(years, year))
 
 
 class _XlsxWriter(_Writer):

@@ -16,12 +16,13 @@ import itertools
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import Connection, Engine, Select, func, select
 
@@ -128,8 +129,43 @@ def _writer(partial: Path, schema: pa.Schema) -> pq.ParquetWriter:
     return pq.ParquetWriter(partial, schema, compression="zstd", store_decimal_as_integer=True)
 
 
-def _write(writer: pq.ParquetWriter, batch: pa.RecordBatch) -> None:
-    writer.write_batch(batch, row_group_size=ROW_GROUP_ROWS)
+def by_year(rows: pa.RecordBatch | pa.Table) -> Iterator[pa.RecordBatch | pa.Table]:
+    """The rows for each of their years in turn (year ascending, order within a year kept)."""
+    years = rows.column("year")
+    for year in pc.unique(years).sort().to_pylist():
+        yield rows.filter(pc.equal(years, year))
+
+
+class _YearGroups:
+    """Row groups in key order, each of one year: every run of ROW_GROUP_ROWS rows of the
+    key-ordered stream is written year by year. A screening reads each year on its own, and the
+    row groups' `year` statistics let it skip the other years' groups instead of decoding them;
+    a lookup of one enterprise still reads about one group per year (engines.lookup). Runs are
+    cut by row count, not by the batches that arrive, so a merge and a rebuild write the same
+    file."""
+
+    def __init__(self, writer: pq.ParquetWriter) -> None:
+        self.writer = writer
+        self.pending: list[pa.RecordBatch] = []
+        self.rows = 0
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        self.pending.append(batch)
+        self.rows += batch.num_rows
+        while self.rows >= ROW_GROUP_ROWS:
+            table = pa.Table.from_batches(self.pending)
+            self._run(table.slice(0, ROW_GROUP_ROWS))
+            rest = table.slice(ROW_GROUP_ROWS)
+            self.pending, self.rows = rest.to_batches(), rest.num_rows
+
+    def flush(self) -> None:
+        if self.rows:
+            self._run(pa.Table.from_batches(self.pending))
+        self.pending, self.rows = [], 0
+
+    def _run(self, run: pa.Table) -> None:
+        for part in by_year(run):
+            self.writer.write_table(part, row_group_size=ROW_GROUP_ROWS)
 
 
 def _finish(writer: pq.ParquetWriter, written: int, state: StoreState | None) -> None:
@@ -167,7 +203,8 @@ def write_snapshot(
     path: Path | None = None,
     advance: Callable[[int], None] = lambda _n: None,
 ) -> tuple[Path, int]:
-    """Write every stored (enterprise, year) to path (default var/panel.parquet) in key order.
+    """Write every stored (enterprise, year) to path (default var/panel.parquet) in key order,
+    each run of enterprises year by year (`_YearGroups`).
 
     Streams from the database in batches; the file is replaced atomically when complete.
     Returns the path and the number of rows written. If this process has just written the
@@ -184,11 +221,13 @@ def write_snapshot(
     written = 0
     with engine.connect() as connection, _writer(partial, schema) as writer:
         before = store_state(connection)
+        groups = _YearGroups(writer)
         result = connection.execution_options(yield_per=SNAPSHOT_BATCH_ROWS).execute(_select())
         for rows in result.partitions():
-            _write(writer, _arrow_batch(rows, schema))
+            groups.write(_arrow_batch(rows, schema))
             written += len(rows)
             advance(len(rows))
+        groups.flush()
         after = store_state(connection)
         # Record the state only if nothing was imported while the rows streamed out.
         state = after if before == after and after.rows == written else None
@@ -221,14 +260,16 @@ def merge_snapshot(
     query = _merge_sql(previous=bool(before.rows))
     files = {"staged": staged, **({"previous": str(path)} if before.rows else {})}
     with _writer(partial, schema) as writer:
+        groups = _YearGroups(writer)
         try:
             for low, high in _ranges(con, list(files.values())):
                 params = {**files, "low": low, "high": high}
                 reader = con.execute(query, params).to_arrow_reader(SNAPSHOT_BATCH_ROWS)
                 for batch in _batches(reader):
-                    _write(writer, batch.cast(schema))
+                    groups.write(batch.cast(schema))
                     written += batch.num_rows
                     advance(batch.num_rows)
+            groups.flush()
         except duckdb_error() as exc:  # the import is stored: rebuild rather than fail
             log.warning("merging the snapshot failed (%s); rebuilding it", exc)
             writer.close()
