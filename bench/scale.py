@@ -30,6 +30,7 @@ import secrets
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -86,14 +87,21 @@ def measure_full(
         argv, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )  # fmt: skip
-    peak_tree = 0.0
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        peak_tree = max(peak_tree, _tree_rss_mb(proc.pid))
-        time.sleep(0.5)
+    # The process tree's memory is polled in a thread; the wall time ends at the blocking wait,
+    # not at the next poll (a poll loop's sleep would round every figure up to its period).
+    peak_tree = [0.0]
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(0.5):
+            peak_tree[0] = max(peak_tree[0], _tree_rss_mb(proc.pid))
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    _pid, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
+    done.set()
+    poller.join()
     stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
@@ -101,7 +109,7 @@ def measure_full(
     cpu = usage.ru_utime + usage.ru_stime
     # Spark's JVM is a child of the Python driver and is not waited for, so ru_maxrss misses
     # it: the peak is the larger of ru_maxrss and the polled RSS of the whole process tree.
-    peak = max(usage.ru_maxrss / 1024, peak_tree)
+    peak = max(usage.ru_maxrss / 1024, peak_tree[0])
     text = f"cpu {cpu:.1f} s; {before} → {load()}"
     return Measurement(name, seconds, peak, f"{text}; {note}" if note else text,
                        {"cpu_seconds": cpu, "load_before": before})  # fmt: skip
