@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from httpx import Response
 from sqlalchemy import select
 
 from kechuang.applications import payments
@@ -33,25 +34,29 @@ SHEET = [
 MARKS = {1: (32, 48), 2: (30, 45), 3: (35, 50)}  # medians 32 and 48: 80 >= 60
 
 
-def open_project_round(world: World) -> int:
-    made = world.client("officer1").post(
-        f"{API}/rounds/open",
-        json={
-            "policy_id": "tsme-2017",
-            "kind": "project",
-            "title_zh": "科技服务业重大投资项目",
-            "title_en": "Major investment projects in S&T services",
-            "year": 2024,
-            "opens_on": "2025-03-01",
-            "deadline": "2025-03-31",
-            "aggregation": "median",
-            "panel_size": 3,
-            "grant_cap_fen": 500_000_000,
-            "matching_bp": 10_000,
-            "pass_mark": 60,
-            "sheet": SHEET,
-        },
-    )
+ROUND = {
+    "policy_id": "tsme-2017",
+    "kind": "project",
+    "title_zh": "科技服务业重大投资项目",
+    "title_en": "Major investment projects in S&T services",
+    "year": 2024,
+    "opens_on": "2025-03-01",
+    "deadline": "2025-03-31",
+    "aggregation": "median",
+    "panel_size": 3,
+    "grant_cap_fen": 500_000_000,
+    "matching_bp": 10_000,
+    "pass_mark": 60,
+    "sheet": SHEET,
+}
+
+
+def post_round(world: World, **terms: object) -> Response:
+    return world.client("officer1").post(f"{API}/rounds/open", json={**ROUND, **terms})
+
+
+def open_project_round(world: World, **terms: object) -> int:
+    made = post_round(world, **terms)
     assert made.status_code == 201, made.text
     return int(made.json()["id"])
 
@@ -175,24 +180,7 @@ def test_a_payment_beyond_the_grant_is_refused_and_posts_nothing(world: World) -
 
 
 def open_round_with_share(world: World, max_share_bp: int, min_budget_fen: int) -> int:
-    made = world.client("officer1").post(
-        f"{API}/rounds/open",
-        json={
-            "policy_id": "tsme-2017",
-            "kind": "project",
-            "title_zh": "重大投资项目（资助不超过投资30%）",
-            "title_en": "Major projects, grant at most 30% of the investment",
-            "year": 2024,
-            "opens_on": "2025-03-01",
-            "deadline": "2025-03-31",
-            "grant_cap_fen": 500_000_000,
-            "matching_bp": 10_000,
-            "max_share_bp": max_share_bp,
-            "min_budget_fen": min_budget_fen,
-            "pass_mark": 60,
-            "sheet": SHEET,
-        },
-    )
+    made = post_round(world, max_share_bp=max_share_bp, min_budget_fen=min_budget_fen)
     assert made.status_code == 201, made.text
     assert (made.json()["max_share_bp"], made.json()["min_budget_fen"]) == (
         max_share_bp,
@@ -240,22 +228,7 @@ def test_a_budget_below_the_rounds_minimum_is_missing_until_raised(world: World)
 
 
 def test_a_share_above_the_whole_budget_cannot_be_set(world: World) -> None:
-    made = world.client("officer1").post(
-        f"{API}/rounds/open",
-        json={
-            "policy_id": "tsme-2017",
-            "kind": "project",
-            "title_zh": "比例有误的批次",
-            "title_en": "A round with a share above 100%",
-            "year": 2024,
-            "opens_on": "2025-03-01",
-            "deadline": "2025-03-31",
-            "grant_cap_fen": 500_000_000,
-            "max_share_bp": 10_001,
-            "pass_mark": 60,
-            "sheet": SHEET,
-        },
-    )
+    made = post_round(world, max_share_bp=10_001)
     assert made.status_code == 422
     assert "max_share_bp" in made.text
 

@@ -24,9 +24,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from kechuang.domain.panel import FIELDS, SOURCED_FIELDS
 from kechuang.domain.uscc import check_digit
-from kechuang.policies import boundary
+from kechuang.policies import boundary, golden
 from kechuang.policies.pack import load_pack
 from kechuang.rules.policy import Policy
 from kechuang.rules.scalar import evaluate
@@ -79,9 +78,8 @@ def case_rows(case: boundary.BoundaryCase) -> list[dict[str, Any]]:
     return rows(base=case.base, years=case.years, by_year=case.by_year, **case.latest)
 
 
-# The panel files written here carry the sourced facts too (a windowed one as its sum over the
-# window), which the engines read from the panel when no facts file is given.
-COLUMNS = (*FIELDS, *SOURCED_FIELDS)
+# The panel files written here carry the sourced facts too, as a golden case's facts do.
+COLUMNS = golden.READ
 _YUAN = {f.name for f in COLUMNS if f.kind == "yuan"} | {"market_share", "development_score"}
 
 

@@ -121,12 +121,6 @@ def open_round(
             )
         if grant_cap_fen is None or pass_mark is None:
             raise Invalid("a project round needs a grant cap and a pass mark", "grant_cap_fen")
-        if not 0 <= max_share_bp <= 10_000:
-            raise Invalid(
-                "the grant's share of the budget is 0 to 10000 basis points",
-                "max_share_bp",
-                zh="资助占预算比例上限须在0至10000基点之间",
-            )
         ids = [str(i.get("id", "")) for i in sheet]
         if len(set(ids)) != len(ids) or not all(ids):
             raise Invalid("scoring table items need distinct ids", "sheet")

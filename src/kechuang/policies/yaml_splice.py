@@ -62,9 +62,12 @@ def splice(old_text: str, new_text: str) -> str:
         old_lines[-1] += "\n"
     new_lines = new_text.splitlines(keepends=True)
     old_spans, new_spans = _spans(old_lines), _spans(new_lines)
-    if old_spans is None or new_spans is None or set(old_spans) != set(old):
-        return new_text
-    if set(new_spans) != set(new):
+    if (
+        old_spans is None
+        or new_spans is None
+        or set(old_spans) != set(old)
+        or set(new_spans) != set(new)
+    ):
         return new_text
     edits: list[tuple[int, int, list[str]]] = []
     for key in old:
