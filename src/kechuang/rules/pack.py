@@ -131,13 +131,28 @@ def _text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def pack_sql(pack: PackQuery, dialect: str = "duckdb", unpivot: bool = True) -> str:
+def pack_sql(
+    pack: PackQuery, dialect: str = "duckdb", unpivot: bool = True, materialize: bool = False
+) -> str:
     """The RESULTS rows of the pack (uscc, policy_id, year, outcome, score, benefit_yuan,
     unmet, then the status columns) as one SQL query of `dialect`. Without `unpivot`
     (PostgreSQL only): one row per enterprise, uscc then each policy's outcome, score,
-    benefit_yuan, unmet and status columns in pack order, for a client that unpivots."""
+    benefit_yuan, unmet and status columns in pack order, for a client that unpivots.
+
+    With `materialize` (DuckDB only), the first layer (the years read, one row per
+    enterprise) is a MATERIALIZED CTE. DuckDB runs a pipeline on as many threads as its
+    source has parts, and a Parquet scan's parts are its row groups: when the evaluation
+    year is one row group, every layer above the scan, the unpivot and the Parquet writer
+    run on one thread. A materialized CTE is a pipeline breaker whose scan is split by
+    chunks, so the layers above it run on every thread, for the cost of holding that layer
+    in memory (the caller asks for it only on a small panel)."""
+    if materialize and dialect != "duckdb":
+        raise ValueError("a materialized first layer is DuckDB's")
     wide_query = pack.wide
     copied = False
+    if materialize:
+        wide_query, copied = wide_query.copy(), True
+        wide_query.args["with_"].expressions[0].set("materialized", True)
     if dialect == "postgres":
         # PostgreSQL pulls simple subqueries up into their parent and substitutes each column
         # reference with its expression, so a layer column read n times would be computed n
