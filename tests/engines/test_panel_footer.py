@@ -247,5 +247,8 @@ def test_a_one_row_group_year_is_screened_through_a_materialized_layer(
         assert result.totals is not None
         runs.append((rows, result.totals.read_bytes(), [s.counts for s in result.policies]))
     assert seen == [True, False]
+    # policy_id and outcome are written from ENUMs (rules.pack): still String columns.
+    assert runs[0][0].schema.field("outcome").type == pa.string()
+    assert runs[0][0].schema.field("policy_id").type == pa.string()
     assert runs[0][0].num_rows == 500 * len(policies)
     assert runs[0][0].equals(runs[1][0]) and runs[0][1:] == runs[1][1:]
