@@ -199,3 +199,56 @@ def test_a_panel_by_year_and_by_enterprise_give_identical_results(
     assert runs["year"][1:] == runs["enterprise"][1:]
     enterprises = len(set(table.filter(pc.equal(table["year"], 2024))["uscc"].to_pylist()))
     assert runs["year"][0].num_rows == len(policies) * enterprises > 0
+
+
+def test_the_footer_counts_the_row_groups_of_a_year(generated: Path, tmp_path: Path) -> None:
+    footer = read_footer(generated)
+    assert footer is not None
+    assert footer.groups_of_year(2024) == (3, 3000)  # 1000-row groups, one year each
+    assert footer.groups_of_year(2022) == (0, 0)
+    mixed = tmp_path / "mixed.parquet"
+    table = pq.read_table(generated).sort_by([("uscc", "ascending"), ("year", "ascending")])
+    pq.write_table(table, mixed, row_group_size=2000)
+    # Each row group holds both years: all may hold 2024, with all their rows.
+    assert read_footer(mixed).groups_of_year(2024) == (3, table.num_rows)  # type: ignore[union-attr]
+    pq.write_table(table, mixed, write_statistics=False)
+    assert read_footer(mixed).groups_of_year(2024) is None  # type: ignore[union-attr]
+
+
+def test_a_one_row_group_year_is_screened_through_a_materialized_layer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One row group per year (the generator's layout below 131,072 enterprises): the years
+    # read are materialized so that the layers above them use every thread; the RESULTS,
+    # totals and counts are those of the same query without it.
+    from kechuang.engines import compiled
+    from kechuang.engines import duckdb as engine
+    from kechuang.policies.pack import load_pack
+
+    monkeypatch.setenv("KECHUANG_VAR_DIR", str(tmp_path / "var"))
+    panel = tmp_path / "panel.parquet"
+    write_panel(panel, 500, [2022, 2023, 2024], seed=3)
+    assert read_footer(panel).groups_of_year(2024) == (1, 500)  # type: ignore[union-attr]
+    seen: list[bool] = []
+    original = compiled.pack_text
+
+    def spy(*args: object, **kwargs: object) -> compiled.PackText:
+        seen.append(bool(kwargs.get("materialize")))
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "pack_text", spy)
+    policies = load_pack().resolve(["all"], 2024)
+    runs = []
+    for threads in (2, 1):  # with one thread, nothing is left idle: no materialized layer
+        monkeypatch.setattr(engine, "THREADS", threads)
+        out = tmp_path / f"r{threads}.parquet"
+        result = engine.screen(panel, 2024, policies, out, totals=True)
+        rows = pq.read_table(out).sort_by([("uscc", "ascending"), ("policy_id", "ascending")])
+        assert result.totals is not None
+        runs.append((rows, result.totals.read_bytes(), [s.counts for s in result.policies]))
+    assert seen == [True, False]
+    # policy_id and outcome are written from ENUMs (rules.pack): still String columns.
+    assert runs[0][0].schema.field("outcome").type == pa.string()
+    assert runs[0][0].schema.field("policy_id").type == pa.string()
+    assert runs[0][0].num_rows == 500 * len(policies)
+    assert runs[0][0].equals(runs[1][0]) and runs[0][1:] == runs[1][1:]

@@ -39,22 +39,25 @@ def _one_by_one(
 
 @pytest.mark.parametrize("year", [2024, 2026])
 @pytest.mark.parametrize("explain", [False, True])
-@pytest.mark.parametrize("layout", ["scan", "join", "years"])
+@pytest.mark.parametrize("layout", ["scan", "join", "years", "materialized"])
 def test_the_pack_query_is_the_union_of_the_policy_queries(
     con: duckdb.DuckDBPyConnection, year: int, explain: bool, layout: str
 ) -> None:
     policies = load_policies(["all"], year)
+    years = layout in ("years", "materialized")
     pack = compile_pack(
         policies,
         year,
         explain_columns=explain,
         single_scan=layout != "join",
         # The key check needs the GROUP BY: the years layout is for panels known unique.
-        check_keys=layout != "years",
-        join_years=layout == "years",
+        check_keys=not years,
+        join_years=years,
     )
-    assert ("GROUP BY" in pack_sql(pack)) == (layout != "years")
-    together = sorted(repr(tuple(r)) for r in con.sql(pack_sql(pack)).fetchall())
+    sql = pack_sql(pack, materialize=layout == "materialized")
+    assert ("GROUP BY" in sql) == (not years)
+    assert ("AS MATERIALIZED" in sql) == (layout == "materialized")
+    together = sorted(repr(tuple(r)) for r in con.sql(sql).fetchall())
     separately = _one_by_one(con, year, explain, pack.output_columns)
     # Every enterprise with a row in the year, once per policy.
     assert together and len(together) % len(policies) == 0
@@ -96,3 +99,9 @@ def test_the_years_layout_needs_known_unique_keys() -> None:
     policies = load_policies(["tsme-2017"], 2024)
     sql = pack_sql(compile_pack(policies, 2024, join_years=True, check_keys=True))
     assert "GROUP BY" in sql
+
+
+def test_only_duckdb_materializes_a_layer() -> None:
+    pack = compile_pack(load_policies(["tsme-2017"], 2024), 2024, join_years=True)
+    with pytest.raises(ValueError, match="DuckDB"):
+        pack_sql(pack, "postgres", materialize=True)

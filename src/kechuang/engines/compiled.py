@@ -53,6 +53,7 @@ def cache_key(
     dialect: str,
     yuan_as_fen: bool = False,
     unpivot: bool = True,
+    materialize: bool = False,
 ) -> str:
     identity = {
         "policies": [[p.id, p.version, p.content_hash] for p in policies],
@@ -64,6 +65,7 @@ def cache_key(
         "dialect": dialect,
         "yuan_as_fen": yuan_as_fen,
         "unpivot": unpivot,
+        "materialize": materialize,
         "compiler": _compiler_digest(),
     }
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:32]
@@ -79,9 +81,11 @@ def pack_text(
     dialect: str = "duckdb",
     yuan_as_fen: bool = False,
     unpivot: bool = True,
+    materialize: bool = False,
 ) -> PackText:
     """The pack query of `policies` (rules.pack), from the cache or compiled and cached;
-    without `unpivot`, one row per enterprise (rules.pack.pack_sql)."""
+    without `unpivot`, one row per enterprise; with `materialize`, the years read are a
+    materialized layer (rules.pack.pack_sql)."""
     overrides = overrides or {}
     bounds = bounds or {}
     use_cache = os.environ.get(ENV_NO_CACHE) != "1"
@@ -97,6 +101,7 @@ def pack_text(
             dialect,
             yuan_as_fen,
             unpivot,
+            materialize,
         )
         path = config.var_dir() / "cache" / "compiled" / f"{key}.json"
         found = _read(path)
@@ -118,7 +123,7 @@ def pack_text(
         # PostgreSQL; the joined rows are read as columns.
         join_years=dialect in ("duckdb", "postgres"),
     )
-    sql = pack_sql(pack, dialect, unpivot)
+    sql = pack_sql(pack, dialect, unpivot, materialize)
     text = PackText(sql, tuple(pack.output_columns), pack.status_names)
     if path is not None:
         _write(path, text)

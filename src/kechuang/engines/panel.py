@@ -59,6 +59,15 @@ class ParquetFooter:
     required: frozenset[str]  # columns declared REQUIRED, or with a null count of 0 everywhere
     unique_keys: bool  # written by Kechuang with unique (uscc, year) for exactly `rows` rows
     bounds: dict[str, int] = field(default_factory=dict)  # max |numerator| per numeric fact
+    # Per row group, its rows and the least and greatest year, where the statistics say.
+    years: tuple[tuple[int, int, int], ...] | None = None
+
+    def groups_of_year(self, year: int) -> tuple[int, int] | None:
+        """How many row groups may hold rows of `year`, and their rows (None: unknown)."""
+        if self.years is None:
+            return None
+        holding = [rows for rows, low, high in self.years if low <= year <= high]
+        return len(holding), sum(holding)
 
 
 def read_footer(path: Path, con: duckdb.DuckDBPyConnection | None = None) -> ParquetFooter | None:
@@ -107,10 +116,26 @@ def read_footer(path: Path, con: duckdb.DuckDBPyConnection | None = None) -> Par
             unique = flag.get("keys") == ["uscc", "year"] and flag.get("rows") == rows
         except (ValueError, AttributeError):
             unique = False
-    return ParquetFooter(rows, row_groups, required, unique, _bounds(by_column, types))
+    bounds = _bounds(by_column, types)
+    return ParquetFooter(rows, row_groups, required, unique, bounds, _years(by_column, row_groups))
 
 
 _Stats = dict[str, list[tuple[int, "int | None", "str | None", "str | None"]]]
+
+
+def _years(by_column: _Stats, row_groups: int) -> tuple[tuple[int, int, int], ...] | None:
+    """(rows, least year, greatest year) of each row group, or None if a group has no
+    year statistics."""
+    groups = by_column.get("year", [])
+    if len(groups) != row_groups:
+        return None
+    found = []
+    for group_rows, _nulls, low, high in groups:
+        try:
+            found.append((group_rows, int(str(low)), int(str(high))))
+        except ValueError:
+            return None  # no statistics (None) or not a whole number
+    return tuple(found)
 
 
 def _without_nulls(by_column: _Stats, row_groups: int) -> frozenset[str]:
