@@ -239,12 +239,12 @@ def _inline_single_use(wide: exp.Select) -> None:
     it is computed only where that branch is taken), but it no longer costs a column of its
     layer and a pass through every layer in between."""
     ctes = wide.args["with_"].expressions
-    layers = [cte.this for cte in ctes if any(isinstance(i, exp.Star) for i in cte.this.expressions)]
-    defined: dict[str, tuple[exp.Select, exp.Alias]] = {}
+    layers = [c.this for c in ctes if any(isinstance(i, exp.Star) for i in c.this.expressions)]
+    defined: dict[str, exp.Alias] = {}
     for query in layers:
         for item in query.expressions:
             if isinstance(item, exp.Alias):
-                defined[item.alias] = (query, item)
+                defined[item.alias] = item
     body = wide.copy()
     body.set("with_", None)
     outer = {c.name for c in body.find_all(exp.Column)}
@@ -259,7 +259,7 @@ def _inline_single_use(wide: exp.Select) -> None:
         found = readers.get(name, [])
         if name in outer or len(found) != 1:
             continue
-        query, item = defined[name]
+        item = defined[name]
         found[0].replace(exp.Paren(this=item.this))
         item.pop()
     # A layer left with only `*` passes its source on unchanged: read the source instead.
