@@ -334,3 +334,43 @@ def test_a_share_failing_mid_stream_reports_its_own_error(
     with pytest.raises(ValueError, match="this block cannot be taken"):
         postgres_engine.screen(url, 2024, load_policies(["all"], 2024), out, totals=True)
     assert list(out.parent.iterdir()) == []
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_postgres_merge_joined_years_agree_with_duckdb(
+    postgres_env: Path, panel: Path, year: int, suffix: str
+) -> None:
+    """With statistics saying annual_facts is stored in key order (the import writes it so),
+    the years are merge-joined from the primary key instead of hash-joined: the whole pack
+    and the exclusions' walk (its own joins planned as usual again) give DuckDB's rows,
+    counts and totals."""
+    import psycopg
+
+    from kechuang.engines import duckdb as duckdb_engine
+    from kechuang.engines import postgres as postgres_engine
+    from kechuang.rules.load import load_policy_text
+    from kechuang.store.config import libpq_uri
+    from tests.engines.test_exclusions import policy
+
+    url = os.environ["KECHUANG_DATABASE_URL"]
+    with psycopg.connect(str(libpq_uri(url)), autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("ANALYZE annual_facts")
+        cur.execute("ANALYZE enterprises")
+        assert postgres_engine.key_ordered(cur)
+    excluding = [
+        load_policy_text(policy("a", "150", "b"), "a.yaml"),
+        load_policy_text(policy("b", "revenue", ""), "b.yaml"),
+        load_policy_text(policy("c", "150", "a"), "c.yaml"),
+    ]
+    for name, policies in (("pack", load_policies(["all"], year)), ("excl", excluding)):
+        ours, theirs = postgres_env / f"pg-{name}{suffix}", postgres_env / f"duck-{name}{suffix}"
+        got = postgres_engine.screen(url, year, policies, ours, totals=True)
+        want = duckdb_engine.screen(panel, year, policies, theirs, totals=True)
+        assert [(s.counts, s.total_benefit_yuan, s.excluded) for s in got.policies] == [
+            (s.counts, s.total_benefit_yuan, s.excluded) for s in want.policies
+        ]
+        if suffix == ".csv":
+            _same(theirs, ours)
+        else:
+            _same_parquet(theirs, ours)

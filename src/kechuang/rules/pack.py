@@ -164,6 +164,7 @@ def pack_sql(
         wide_query, copied = wide_query.copy(), True
         for cte in wide_query.find_all(exp.CTE):
             cte.this.set("offset", exp.Offset(expression=exp.Literal.number(0)))
+        _inline_single_use(wide_query)
         _narrow_layers(wide_query)
     wide = to_sql(wide_query, dialect, copy=not copied)
     year = int(pack.year)
@@ -261,3 +262,51 @@ def _narrow_layers(wide: exp.Select) -> None:
         passed = [c for c in below if c in needed and c not in computed]
         query.set("expressions", [exp.column(c) for c in passed] + own)
         needed = set(passed) | {c.name for i in own for c in i.find_all(exp.Column)}
+
+
+def _inline_single_use(wide: exp.Select) -> None:
+    """Substitute each layer column read exactly once (by a higher layer, not by the outer
+    select) into the expression that reads it, and drop it from its layer, in place; then
+    drop the layers left with no column of their own. Read once, it is computed once either
+    way (PostgreSQL computes a column per row whether or not a CASE branch reads it; inlined
+    it is computed only where that branch is taken), but it no longer costs a column of its
+    layer and a pass through every layer in between."""
+    ctes = wide.args["with_"].expressions
+    layers = [c.this for c in ctes if any(isinstance(i, exp.Star) for i in c.this.expressions)]
+    defined: dict[str, exp.Alias] = {}
+    for query in layers:
+        for item in query.expressions:
+            if isinstance(item, exp.Alias):
+                defined[item.alias] = item
+    body = wide.copy()
+    body.set("with_", None)
+    outer = {c.name for c in body.find_all(exp.Column)}
+    readers: dict[str, list[exp.Column]] = {}
+    for query in layers:
+        for column in query.find_all(exp.Column):
+            if not column.table:
+                readers.setdefault(column.name, []).append(column)
+    # From the highest layer down: a column's expression may itself read single-use columns,
+    # whose one reader then moves with it (the node is the same).
+    for name in reversed(list(defined)):
+        found = readers.get(name, [])
+        if name in outer or len(found) != 1:
+            continue
+        item = defined[name]
+        found[0].replace(exp.Paren(this=item.this))
+        item.pop()
+    # A layer left with only `*` passes its source on unchanged: read the source instead.
+    kept = []
+    renamed: dict[str, str] = {}
+    for cte in ctes:
+        source = cte.this.args["from_"].this
+        if source.name in renamed:
+            source.set("this", exp.to_identifier(renamed[source.name]))
+        if all(isinstance(i, exp.Star) for i in cte.this.expressions):
+            renamed[cte.alias] = source.name
+        else:
+            kept.append(cte)
+    wide.args["with_"].set("expressions", kept)
+    source = wide.args["from_"].this
+    if source.name in renamed:
+        source.set("this", exp.to_identifier(renamed[source.name]))
