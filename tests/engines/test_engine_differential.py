@@ -381,3 +381,64 @@ def test_postgres_years_joined_either_way_agree_with_duckdb(
             _same(theirs, ours)
         else:
             _same_parquet(theirs, ours)
+
+
+def _bounds_now(url: str) -> tuple[dict[str, int], tuple[int, str] | None, dict[str, int]]:
+    """The cached path's bounds and key, and a fresh scan, in one snapshot of the store."""
+    import psycopg
+
+    from kechuang.engines import postgres as postgres_engine
+    from kechuang.store.config import libpq_uri
+
+    with psycopg.connect(str(libpq_uri(url))) as conn, conn.cursor() as cur:
+        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cur.execute(postgres_engine.panel_view_sql())
+        bounds, key = postgres_engine.cached_bounds(cur)
+        return bounds, key, postgres_engine.fact_bounds(cur)
+
+
+@pytest.mark.postgres
+def test_postgres_bounds_cache_is_renewed_by_any_write_of_the_panel(
+    postgres_env: Path, panel: Path
+) -> None:
+    """The bounds are scanned once per state of the panel: kept by a screening, read back by
+    the next, and scanned again after an import, an UPDATE outside the importer or a
+    DELETE; a bound the data exceed is never read from the cache."""
+    from kechuang.engines import postgres as postgres_engine
+
+    url = os.environ["KECHUANG_DATABASE_URL"]
+    policies = load_policies(["tsme-2017"], 2024)
+    bounds, key, scanned = _bounds_now(url)
+    assert key is not None and bounds == scanned  # nothing kept yet: scanned
+    postgres_engine.screen(url, 2024, policies, postgres_env / "a.parquet")
+    bounds, key, scanned = _bounds_now(url)
+    assert key is None and bounds == scanned  # kept by the screening, read back
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "UPDATE annual_facts SET revenue_fen = revenue_fen + 1000000000000000 "
+                "WHERE uscc = (SELECT min(uscc) FROM annual_facts)"
+            )
+        bounds, key, scanned = _bounds_now(url)
+        assert key is not None and bounds == scanned
+        assert bounds["revenue"] > 1000000000000000
+        postgres_engine.screen(url, 2024, policies, postgres_env / "b.parquet")
+        assert _bounds_now(url)[:2] == (bounds, None)
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "DELETE FROM annual_facts WHERE revenue_fen >= 1000000000000000"
+            )
+        bounds, key, scanned = _bounds_now(url)
+        assert key is not None and bounds == scanned and bounds["revenue"] < 1000000000000000
+        postgres_engine.screen(url, 2024, policies, postgres_env / "c.parquet")
+        assert _bounds_now(url)[1] is None
+        # A new import (the same file: its rows upserted) is a new state too.
+        imported = runner.invoke(app, ["import", str(panel)])
+        assert imported.exit_code == 0, imported.output
+        assert _bounds_now(url)[1] is not None
+        with engine.connect() as connection:
+            kept = connection.exec_driver_sql("SELECT count(*) FROM panel_bounds").scalar()
+        assert kept == 3
+    finally:
+        engine.dispose()

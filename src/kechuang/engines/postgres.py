@@ -16,13 +16,17 @@ client's assembly (engines.postgres_results) as they arrive, which writes the RE
 totals file from the same read, while the other session still runs. For Parquet without
 exclusions the server sends one row per enterprise (the pack not unpivoted) and Arrow
 unpivots it: a ninth of the rows through COPY, whose client reads row by row. The population
-never leaves the database; only the results do.
+never leaves the database; only the results do. The facts' bounds (integer widths) are one scan
+of the whole panel, kept in `panel_bounds` under the panel's write count (`cached_bounds`), so
+the next screening of an unchanged panel reads them instead.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
+import json
 import os
 import tempfile
 import threading
@@ -172,12 +176,16 @@ def screen(
             # The bounds are one scan of the whole panel, before any share runs: its
             # parallel workers use the cores the sessions will use next.
             _session_settings(cur, 1)
-            bounds = fact_bounds(cur)
+            bounds, seen = cached_bounds(cur)
             _parallel_workers(cur, sessions)
             snapshot = None
             if sessions > 1:
                 cur.execute("SELECT pg_export_snapshot()")
                 snapshot = cur.fetchone()[0]  # type: ignore[index]
+        if seen is not None:
+            # Kept for the next screening of the same panel (a short transaction of its own:
+            # this one lasts the whole run and another screening may write the same key).
+            _keep_bounds(dsn, *seen, bounds)
         with_exclusions = bool(exclusion_pairs(policies))
         # Parquet without exclusions: one row per enterprise leaves the server and Arrow
         # unpivots it (`_unpivot`): a ninth of the rows through COPY and the client's
@@ -364,21 +372,63 @@ def _share(
     return part
 
 
-def fact_bounds(cur: Any) -> dict[str, int]:
-    """Max |numerator| (fen, millionths, count) of each numeric fact in the stored panel: one
-    aggregate over the panel view, so the compiler keeps the arithmetic in BIGINT where the
-    data allow (NUMERIC is several times slower in PostgreSQL)."""
+def cached_bounds(cur: Any) -> tuple[dict[str, int], tuple[int, str] | None]:
+    """`fact_bounds` of the panel this transaction sees, from `panel_bounds` when they were
+    computed over the same panel, else by the scan; with the cache's key (writes, query
+    digest) to keep them under when they were scanned (None: read from the cache, or a
+    store without the write log, migration 0110).
+
+    The key is the number of rows of `panel_writes` this snapshot sees: every transaction that
+    writes enterprises or annual_facts adds one (statement triggers, in that transaction) and
+    none is removed, so the rows seen only grow as transactions commit and the same number
+    means the same committed writes, hence the same panel. The digest of the bounds query
+    (the panel's fields, their scales) is the other part, so a new field or scale rescans."""
+    cur.execute("SELECT to_regclass('panel_writes'), to_regclass('panel_bounds')")
+    found = cur.fetchone()
+    if found is None or found[0] is None or found[1] is None:
+        return fact_bounds(cur), None
+    query = hashlib.sha256(_bounds_query().encode()).hexdigest()
+    cur.execute(
+        "SELECT w.n, b.bounds FROM (SELECT count(*) AS n FROM panel_writes) AS w "
+        "LEFT JOIN panel_bounds b ON b.writes = w.n AND b.query = %s",
+        [query],
+    )
+    writes, kept = cur.fetchone()
+    if kept is not None:
+        return {str(k): int(v) for k, v in json.loads(kept).items()}, None
+    return fact_bounds(cur), (int(writes), query)
+
+
+def _keep_bounds(dsn: str, writes: int, query: str, bounds: Mapping[str, int]) -> None:
+    import psycopg
+
+    # A cache: a store that cannot take the row (read-only, busy) costs the next run a scan.
+    with contextlib.suppress(psycopg.Error), psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO panel_bounds (writes, query, bounds) VALUES (%s, %s, %s) "
+            "ON CONFLICT DO NOTHING",
+            [writes, query, json.dumps(dict(sorted(bounds.items())))],
+        )
+
+
+def _bounds_query() -> str:
     items = []
-    names = []
     for f in FIELDS:
         scale = _NUMERATOR_SCALE.get(f.kind)
         if scale is None:
             continue
         column = f"{f.name}_fen" if f.kind == Kind.YUAN else f.name
-        items.append(f"ceil(CAST(max(abs({column})) AS NUMERIC) * {scale})")
-        names.append(f.name)
-    cur.execute(f"SELECT {', '.join(items)} FROM panel")
+        items.append(f'ceil(CAST(max(abs({column})) AS NUMERIC) * {scale}) AS "{f.name}"')
+    return f"SELECT {', '.join(items)} FROM panel"
+
+
+def fact_bounds(cur: Any) -> dict[str, int]:
+    """Max |numerator| (fen, millionths, count) of each numeric fact in the stored panel: one
+    aggregate over the panel view, so the compiler keeps the arithmetic in BIGINT where the
+    data allow (NUMERIC is several times slower in PostgreSQL)."""
+    cur.execute(_bounds_query())
     row = cur.fetchone()
+    names = [d.name for d in cur.description]
     # No value at all (an empty panel or an all-unknown fact): nothing to bound, 0.
     return {name: int(value or 0) for name, value in zip(names, row, strict=True)}
 

@@ -115,3 +115,24 @@ class AnnualFact(Base):
     """ORM view of `annual_facts` (bulk paths use the Core table)."""
 
     __table__ = annual_facts
+
+
+# PostgreSQL's in-database screening reads the largest value of every numeric fact before it
+# compiles the pack (engines.postgres.fact_bounds): a scan of the whole panel. Statement
+# triggers on enterprises and annual_facts (migration 0110, PostgreSQL only) add one row per
+# writing transaction to `panel_writes`, in that transaction; rows are never deleted, so the
+# number of rows a snapshot sees names the panel it sees, and `panel_bounds` keeps the bounds
+# computed under each such number (and the digest of the bounds query).
+panel_writes = Table(
+    "panel_writes",
+    Base.metadata,
+    Column("txid", BigInteger, primary_key=True, autoincrement=False),
+)
+
+panel_bounds = Table(
+    "panel_bounds",
+    Base.metadata,
+    Column("writes", BigInteger, primary_key=True, autoincrement=False),
+    Column("query", String(64), primary_key=True),
+    Column("bounds", Text, nullable=False),
+)
