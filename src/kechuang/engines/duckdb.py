@@ -112,12 +112,19 @@ def connect(temp_dir: str) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(config=config)
     # Output order is by enterprise within policy anyway; insertion order costs memory.
     con.execute("SET preserve_insertion_order = false")
+    # A screening binds the panel's Parquet footer about ten times (read_footer's queries,
+    # the views, the checks, the query) and the RESULTS file's twice: parsed once each.
+    con.execute("SET parquet_metadata_cache = true")
     return con
 
 
 def _copy_options(fmt: str) -> str:
     if fmt == "parquet":
-        return "(FORMAT PARQUET, COMPRESSION ZSTD)"
+        # The same values, written with less work: ZSTD level 1 (0.4% bigger than the default
+        # level 3) and no bloom filters (about 10% of the file; a screening never looks a
+        # result up by value in it). Over the 10M rows of a 1M screening, written from a
+        # table: writer CPU 1.85 s -> 1.64 s, file 22.4 MB -> 20.1 MB (DuckDB 1.5.6).
+        return "(FORMAT PARQUET, COMPRESSION ZSTD, COMPRESSION_LEVEL 1, WRITE_BLOOM_FILTER false)"
     return "(FORMAT CSV, HEADER TRUE)"
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import sqlite3
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -109,6 +108,8 @@ def _digest_of(store: str, stored: list[tuple[object, ...]]) -> str:
 
 def _stored_keys(database: Path) -> list[tuple[object, ...]] | None:
     """The readable versions' keys of the SQLite store ([] if it has none), None if unreadable."""
+    import sqlite3  # only with a store file: a run on the shipped pack does not import it
+
     try:
         con = sqlite3.connect(database.resolve().as_uri() + "?mode=ro", uri=True)
     except sqlite3.Error:

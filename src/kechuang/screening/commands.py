@@ -12,7 +12,8 @@ KECHUANG_SPARK_MASTER, default local[2]).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -58,8 +59,6 @@ def screen_command(
     ] = False,
 ) -> None:
     """Screen every enterprise of a panel against policies (免申即享 screening)."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from kechuang.engines.duckdb import OutputError, output_format
     from kechuang.engines.panel import PanelError
 
@@ -76,19 +75,7 @@ def screen_command(
     except (InputError, OutputError) as exc:
         raise fail(str(exc)) from None
     whole_pack = [p.lower() for p in policy] == ["all"]
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), console=err, transient=True,
-    ) as progress:  # fmt: skip
-        task = progress.add_task("screening", total=len(policies))
-        scan = progress.add_task("scanning", total=100, visible=False)
-
-        def step(policy_id: str) -> None:
-            progress.update(task, advance=1, description=f"screened {policy_id}")
-
-        def scanned(fraction: float) -> None:
-            progress.update(scan, completed=round(fraction * 100), visible=True)
-
+    with _progress(len(policies)) as (step, scanned):
         try:
             run = _run_engine(
                 engine, data, year, policies, result, overrides, whole_pack, explain_columns,
@@ -100,6 +87,37 @@ def screen_command(
     print_summary(run, overrides, meta)
 
 
+@contextmanager
+def _progress(
+    policies: int,
+) -> Iterator[tuple[Callable[[str], None] | None, Callable[[float], None] | None]]:
+    """The progress display's callbacks (a policy screened, the scan's fraction) on stderr.
+
+    The display is transient: on a stderr that is not a terminal Rich draws nothing of it,
+    so there it is not started at all (None, None): no rich.progress import, no refresh
+    thread, and no thread polling DuckDB's query progress while the scan runs.
+    """
+    if not err.is_terminal:
+        yield None, None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=err, transient=True,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("screening", total=policies)
+        scan = progress.add_task("scanning", total=100, visible=False)
+
+        def step(policy_id: str) -> None:
+            progress.update(task, advance=1, description=f"screened {policy_id}")
+
+        def scanned(fraction: float) -> None:
+            progress.update(scan, completed=round(fraction * 100), visible=True)
+
+        yield step, scanned
+
+
 def _run_engine(
     engine: str,
     data: Path | None,
@@ -109,8 +127,8 @@ def _run_engine(
     overrides: Mapping[str, Mapping[str, Value]],
     totals: bool,
     explain_columns: bool,
-    step: Callable[[str], None],
-    scanned: Callable[[float], None],
+    step: Callable[[str], None] | None,
+    scanned: Callable[[float], None] | None,
 ) -> object:
     """Run the chosen engine; engine-specific failures become exit-2 messages."""
     if engine == "postgres":
