@@ -387,7 +387,8 @@ def cached_bounds(cur: Any) -> tuple[dict[str, int], tuple[int, str] | None]:
     found = cur.fetchone()
     if found is None or found[0] is None or found[1] is None:
         return fact_bounds(cur), None
-    query = hashlib.sha256(_bounds_query().encode()).hexdigest()
+    sql = _bounds_query()
+    query = hashlib.sha256(sql.encode()).hexdigest()
     cur.execute(
         "SELECT w.n, b.bounds FROM (SELECT count(*) AS n FROM panel_writes) AS w "
         "LEFT JOIN panel_bounds b ON b.writes = w.n AND b.query = %s",
@@ -396,7 +397,7 @@ def cached_bounds(cur: Any) -> tuple[dict[str, int], tuple[int, str] | None]:
     writes, kept = cur.fetchone()
     if kept is not None:
         return {str(k): int(v) for k, v in json.loads(kept).items()}, None
-    return fact_bounds(cur), (int(writes), query)
+    return fact_bounds(cur, sql), (int(writes), query)
 
 
 def _keep_bounds(dsn: str, writes: int, query: str, bounds: Mapping[str, int]) -> None:
@@ -422,11 +423,12 @@ def _bounds_query() -> str:
     return f"SELECT {', '.join(items)} FROM panel"
 
 
-def fact_bounds(cur: Any) -> dict[str, int]:
+def fact_bounds(cur: Any, sql: str | None = None) -> dict[str, int]:
     """Max |numerator| (fen, millionths, count) of each numeric fact in the stored panel: one
-    aggregate over the panel view, so the compiler keeps the arithmetic in BIGINT where the
-    data allow (NUMERIC is several times slower in PostgreSQL)."""
-    cur.execute(_bounds_query())
+    aggregate over the panel view (`sql`, the `_bounds_query` if not given), so the compiler
+    keeps the arithmetic in BIGINT where the data allow (NUMERIC is several times slower in
+    PostgreSQL)."""
+    cur.execute(sql or _bounds_query())
     row = cur.fetchone()
     names = [d.name for d in cur.description]
     # No value at all (an empty panel or an all-unknown fact): nothing to bound, 0.
