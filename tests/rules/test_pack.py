@@ -105,3 +105,62 @@ def test_only_duckdb_materializes_a_layer() -> None:
     pack = compile_pack(load_policies(["tsme-2017"], 2024), 2024, join_years=True)
     with pytest.raises(ValueError, match="DuckDB"):
         pack_sql(pack, "postgres", materialize=True)
+
+
+def _guarded_comparisons_sql(rows: str) -> str:
+    """Products of two 13-digit amounts (NUMERIC in PostgreSQL) compared in a higher layer,
+    through rules.pack's guard, over `rows` (uscc, a, b, c, d)."""
+    import sqlglot
+
+    from kechuang.rules.pack import _guard_wide_comparisons, _narrow_layers
+
+    query = sqlglot.parse_one(
+        f"WITH l0 AS (SELECT uscc, a, b, c, d FROM (VALUES {rows}) AS t(uscc, a, b, c, d)), "
+        "l1 AS (SELECT *, CAST(a AS HUGEINT) * d AS v1, CAST(b AS HUGEINT) * c AS v2 "
+        "FROM l0 OFFSET 0), "
+        "l2 AS (SELECT *, v1 >= v2 AS ge, v1 = v2 AS eq, 20 * v1 < 7 * v2 AS lt, "
+        "v1 IS NULL AS unknown FROM l1 OFFSET 0) "
+        "SELECT uscc, ge, eq, lt, unknown FROM l2 ORDER BY uscc",
+        read="duckdb",
+    )
+    _guard_wide_comparisons(query)
+    _narrow_layers(query)
+    return to_sql(query, "postgres")
+
+
+def test_numeric_comparisons_are_decided_in_double_only_beyond_its_rounding() -> None:
+    sql = _guarded_comparisons_sql("(1, 1, 1, 1, 1)")
+    # The NUMERIC products are computed only in the exact fallback of each comparison.
+    assert "AS v1," not in sql and "DOUBLE PRECISION" in sql
+    assert sql.count("AS DECIMAL)") == 2 * 3  # v1 and v2 in each comparison's exact branch
+
+
+def test_numeric_comparisons_stay_exact_at_a_near_tie_in_postgres() -> None:
+    import os
+
+    psycopg = pytest.importorskip("psycopg")
+    from kechuang.store.config import libpq_uri
+
+    url = os.environ.get("KECHUANG_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("KECHUANG_TEST_POSTGRES_URL not set")
+    big = 4_999_999_999_999
+    cases = [
+        (big, big, big - 1, big + 1),  # a*d = b*c + 1 at 10^25: equal in DOUBLE
+        (big, big - 1, big, big + 1),  # v1 < v2 by 2 * big at 10^25
+        (big, 3, big, 3),  # an exact tie
+        (7, 2, 20, 1),  # 20 * 14 < 7 * 20 is false by a wide margin
+        (None, 1, 1, 1),  # unknown
+    ]
+    rows = ", ".join(
+        f"({k}, {'CAST(NULL AS BIGINT)' if a is None else a}, {b}, {c}, {d})"
+        for k, (a, b, c, d) in enumerate(cases)
+    )
+    with psycopg.connect(libpq_uri(url)) as conn:
+        found = conn.execute(_guarded_comparisons_sql(rows)).fetchall()
+    for (a, b, c, d), (_, ge, eq, lt, unknown) in zip(cases, found, strict=True):
+        if a is None:
+            assert (ge, eq, lt, unknown) == (None, None, None, True)
+            continue
+        v1, v2 = a * d, b * c
+        assert (ge, eq, lt, unknown) == (v1 >= v2, v1 == v2, 20 * v1 < 7 * v2, False)

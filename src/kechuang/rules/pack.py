@@ -164,6 +164,7 @@ def pack_sql(
         wide_query, copied = wide_query.copy(), True
         for cte in wide_query.find_all(exp.CTE):
             cte.this.set("offset", exp.Offset(expression=exp.Literal.number(0)))
+        _guard_wide_comparisons(wide_query)
         _inline_single_use(wide_query)
         _narrow_layers(wide_query)
     wide = to_sql(wide_query, dialect, copy=not copied)
@@ -310,3 +311,208 @@ def _inline_single_use(wide: exp.Select) -> None:
     source = wide.args["from_"].this
     if source.name in renamed:
         source.set("this", exp.to_identifier(renamed[source.name]))
+
+
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
+# (value when left > right, value when left < right) of each comparison.
+_DECIDED = {
+    exp.EQ: (False, False),
+    exp.NEQ: (True, True),
+    exp.GT: (True, False),
+    exp.GTE: (True, False),
+    exp.LT: (False, True),
+    exp.LTE: (False, True),
+}
+# The relative margin beyond which a DOUBLE difference decides a comparison: the rounding
+# error of k operations in DOUBLE is at most about k * 2^-53 of the magnitude (the same sum
+# with every term made positive), far below this for any compiled expression.
+_MARGIN = "1e-9"
+_DOUBLE = "DOUBLE PRECISION"
+
+
+class _Unsupported(Exception):
+    """An expression outside the +, -, *, CASE forms `_guard_wide_comparisons` rewrites."""
+
+
+def _is_numeric(node: exp.Expression) -> bool:
+    return isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.INT128
+
+
+def _guard_wide_comparisons(wide: exp.Select) -> None:
+    """Decide each comparison of 128-bit (NUMERIC) integers in DOUBLE where the difference
+    is clearly beyond DOUBLE's rounding error, and exactly in NUMERIC only where it is not
+    (a near tie, or an unknown value), in place. NUMERIC arithmetic is software arithmetic
+    on digit arrays in PostgreSQL: the growth ratios' products of two fen amounts cost about
+    a fifth of a share's server CPU at 1M. A layer column of NUMERIC value (`v = E`) gets a
+    DOUBLE twin and a DOUBLE magnitude (E with every term made positive); `L op R` becomes
+    CASE WHEN F(L) - F(R) > margin * (M(L) + M(R)) THEN <as L > R> WHEN ... < -margin ...
+    THEN <as L < R> ELSE L op R END, the exact form with the NUMERIC columns' expressions
+    substituted (so they are computed only for the rows that need them). Left unchanged if
+    any NUMERIC value is read other than by a comparison or an IS NULL test."""
+    try:
+        plan = _plan_guard(wide)
+    except _Unsupported:
+        return
+    for node, replacement in plan:
+        if isinstance(node, exp.Select):
+            node.set("expressions", [*node.expressions, *replacement.expressions])
+        else:
+            node.replace(replacement)
+
+
+def _plan_guard(wide: exp.Select) -> list[tuple[exp.Expression, exp.Expression]]:
+    ctes = wide.args["with_"].expressions
+    layers = [c.this for c in ctes if any(isinstance(i, exp.Star) for i in c.this.expressions)]
+    defs: dict[str, exp.Expression] = {}
+    plan: list[tuple[exp.Expression, exp.Expression]] = []
+    for query in layers:
+        twins: list[exp.Expression] = []
+        for item in query.expressions:
+            if not isinstance(item, exp.Alias):
+                continue
+            guarded = [n for n in _wide_tests(item.this, defs)]
+            covered = {id(x) for n in guarded for x in n.walk()}
+            loose = [
+                x for x in item.this.walk() if id(x) not in covered and _is_wide(x, defs, False)
+            ]
+            if loose and guarded:
+                raise _Unsupported
+            if loose:
+                # A NUMERIC-valued column: its DOUBLE twin and magnitude, next to it.
+                defs[item.alias] = item.this
+                twins.append(exp.alias_(_float(item.this, defs), f"{item.alias}_f"))
+                twins.append(exp.alias_(_magnitude(item.this, defs), f"{item.alias}_m"))
+                continue
+            for node in guarded:
+                plan.append((node, _guarded(node, defs)))
+        if twins:
+            # Added with the rest of the plan (nothing changes if a later step is unsupported).
+            names = {i.alias_or_name for q in layers for i in q.expressions}
+            if any(t.alias in names for t in twins):
+                raise _Unsupported
+            plan.append((query, exp.select(*twins)))
+    body = wide.copy()
+    body.set("with_", None)
+    if any(c.name in defs for c in body.find_all(exp.Column)):
+        raise _Unsupported
+    return plan
+
+
+def _is_wide(node: exp.Expression, defs: dict[str, exp.Expression], deep: bool = True) -> bool:
+    """`node` is (deep: or holds) a NUMERIC cast or a NUMERIC column."""
+    nodes = node.walk() if deep else [node]
+    for x in nodes:
+        if _is_numeric(x) or (isinstance(x, exp.Column) and not x.table and x.name in defs):
+            return True
+    return False
+
+
+def _wide_tests(e: exp.Expression, defs: dict[str, exp.Expression]) -> list[exp.Expression]:
+    """The outermost comparisons and IS NULL tests of NUMERIC values within `e`."""
+    found: list[exp.Expression] = []
+
+    def visit(node: exp.Expression) -> None:
+        if isinstance(node, _COMPARISONS) and _is_wide(node, defs):
+            found.append(node)
+            return
+        if isinstance(node, exp.Is) and _is_wide(node, defs):
+            found.append(node)
+            return
+        for child in node.iter_expressions():
+            visit(child)
+
+    visit(e)
+    return found
+
+
+def _guarded(node: exp.Expression, defs: dict[str, exp.Expression]) -> exp.Expression:
+    if isinstance(node, exp.Is):
+        # Unknown in DOUBLE exactly where unknown in NUMERIC (the same CASE branches).
+        if not isinstance(node.expression, exp.Null):
+            raise _Unsupported
+        return exp.Is(this=_float(node.this, defs), expression=exp.Null())
+    left, right = node.this, node.expression
+    difference = exp.Sub(
+        this=exp.Paren(this=_float(left, defs)), expression=exp.Paren(this=_float(right, defs))
+    )
+    scale = exp.Add(
+        this=exp.Paren(this=_magnitude(left, defs)),
+        expression=exp.Paren(this=_magnitude(right, defs)),
+    )
+    margin = exp.Mul(this=exp.Literal.number(_MARGIN), expression=exp.Paren(this=scale))
+    above, below = _DECIDED[type(node)]
+    exact = _exact(node.copy(), defs)
+    return exp.Paren(
+        this=exp.Case(
+            ifs=[
+                exp.If(
+                    this=exp.GT(this=exp.Paren(this=difference), expression=margin),
+                    true=exp.Boolean(this=above),
+                ),
+                exp.If(
+                    this=exp.LT(
+                        this=exp.Paren(this=difference.copy()),
+                        expression=exp.Neg(this=margin.copy()),
+                    ),
+                    true=exp.Boolean(this=below),
+                ),
+            ],
+            default=exact,
+        )
+    )
+
+
+def _exact(e: exp.Expression, defs: dict[str, exp.Expression]) -> exp.Expression:
+    """`e` with each NUMERIC column replaced by its expression (itself so expanded)."""
+
+    def expand(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and not node.table and node.name in defs:
+            return exp.Paren(this=_exact(defs[node.name].copy(), defs))
+        return node
+
+    return e.transform(expand, copy=False)
+
+
+def _float(e: exp.Expression, defs: dict[str, exp.Expression]) -> exp.Expression:
+    """`e` evaluated in DOUBLE (every leaf converted, then the same operations)."""
+    return _rewrite(e, defs, magnitude=False)
+
+
+def _magnitude(e: exp.Expression, defs: dict[str, exp.Expression]) -> exp.Expression:
+    """A bound on the terms of `e` in DOUBLE: e with every leaf and difference made positive."""
+    return _rewrite(e, defs, magnitude=True)
+
+
+def _rewrite(e: exp.Expression, defs: dict[str, exp.Expression], magnitude: bool) -> exp.Expression:
+    suffix = "_m" if magnitude else "_f"
+    if isinstance(e, exp.Paren):
+        return exp.Paren(this=_rewrite(e.this, defs, magnitude))
+    if isinstance(e, exp.Column) and not e.table and e.name in defs:
+        return exp.column(e.name + suffix)
+    if _is_numeric(e) or isinstance(e, (exp.Column, exp.Literal)):
+        inner = e.this if _is_numeric(e) else e
+        if _is_wide(inner, defs) or (isinstance(e, exp.Literal) and e.is_string):
+            raise _Unsupported
+        value = exp.cast(inner.copy(), _DOUBLE)
+        return exp.Abs(this=value) if magnitude else value
+    if isinstance(e, (exp.Add, exp.Sub, exp.Mul)):
+        left = _rewrite(e.this, defs, magnitude)
+        right = _rewrite(e.expression, defs, magnitude)
+        kind = exp.Add if magnitude and isinstance(e, exp.Sub) else type(e)
+        return kind(this=left, expression=right)
+    if isinstance(e, exp.Neg):
+        inner = _rewrite(e.this, defs, magnitude)
+        return inner if magnitude else exp.Neg(this=inner)
+    if isinstance(e, exp.Case) and e.this is None:
+        ifs = []
+        for branch in e.args.get("ifs") or []:
+            if _is_wide(branch.this, defs):
+                raise _Unsupported
+            ifs.append(
+                exp.If(this=branch.this.copy(), true=_rewrite(branch.args["true"], defs, magnitude))
+            )
+        default = e.args.get("default")
+        return exp.Case(
+            ifs=ifs, default=_rewrite(default, defs, magnitude) if default is not None else None
+        )
+    raise _Unsupported
