@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kechuang.engines.panel import open_panel
 from kechuang.enterprises.generator import write_panel
@@ -135,7 +137,7 @@ def test_numeric_comparisons_are_decided_in_double_only_beyond_its_rounding() ->
     assert sql.count("AS DECIMAL)") == 2 * 3  # v1 and v2 in each comparison's exact branch
 
 
-def test_numeric_comparisons_stay_exact_at_a_near_tie_in_postgres() -> None:
+def _postgres_rows(sql: str) -> list[tuple[object, ...]]:
     import os
 
     psycopg = pytest.importorskip("psycopg")
@@ -144,6 +146,26 @@ def test_numeric_comparisons_stay_exact_at_a_near_tie_in_postgres() -> None:
     url = os.environ.get("KECHUANG_TEST_POSTGRES_URL")
     if not url:
         pytest.skip("KECHUANG_TEST_POSTGRES_URL not set")
+    with psycopg.connect(libpq_uri(url)) as conn:
+        return list(conn.execute(sql).fetchall())
+
+
+def _rows_sql(cases: list[tuple[int | None, int, int, int]]) -> str:
+    return ", ".join(
+        f"({k}, {'CAST(NULL AS BIGINT)' if a is None else a}, {b}, {c}, {d})"
+        for k, (a, b, c, d) in enumerate(cases)
+    )
+
+
+def _exact_verdicts(case: tuple[int | None, int, int, int]) -> tuple[object, ...]:
+    a, b, c, d = case
+    if a is None:
+        return (None, None, None, True)
+    v1, v2 = a * d, b * c
+    return (v1 >= v2, v1 == v2, 20 * v1 < 7 * v2, False)
+
+
+def test_numeric_comparisons_stay_exact_at_a_near_tie_in_postgres() -> None:
     big = 4_999_999_999_999
     cases = [
         (big, big, big - 1, big + 1),  # a*d = b*c + 1 at 10^25: equal in DOUBLE
@@ -152,15 +174,35 @@ def test_numeric_comparisons_stay_exact_at_a_near_tie_in_postgres() -> None:
         (7, 2, 20, 1),  # 20 * 14 < 7 * 20 is false by a wide margin
         (None, 1, 1, 1),  # unknown
     ]
-    rows = ", ".join(
-        f"({k}, {'CAST(NULL AS BIGINT)' if a is None else a}, {b}, {c}, {d})"
-        for k, (a, b, c, d) in enumerate(cases)
+    found = _postgres_rows(_guarded_comparisons_sql(_rows_sql(cases)))
+    assert [tuple(r[1:]) for r in found] == [_exact_verdicts(c) for c in cases]
+
+
+# BIGINT operands, some beyond 2^53 (not exact in DOUBLE), and pairs whose products differ by
+# less than DOUBLE's spacing at up to 10^37: DOUBLE cannot order those, so the exact branch must.
+_BIGINT = st.integers(-(2**62), 2**62)
+_LARGE = st.builds(lambda m, s: m * s, st.integers(2**45, 2**62), st.sampled_from((1, -1)))
+
+
+@st.composite
+def _near_ties(draw: st.DrawFn) -> tuple[int | None, int, int, int]:
+    a, b, d = draw(_LARGE), draw(_LARGE), draw(_LARGE)
+    c = (a * d) // b + draw(st.integers(-2, 2))
+    if abs(c) >= 2**63:
+        c = draw(_BIGINT)
+    return (None if draw(st.integers(0, 15)) == 0 else a, b, c, d)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.one_of(_near_ties(), st.tuples(_BIGINT, _BIGINT, _BIGINT, _BIGINT)),
+        min_size=1,
+        max_size=40,
     )
-    with psycopg.connect(libpq_uri(url)) as conn:
-        found = conn.execute(_guarded_comparisons_sql(rows)).fetchall()
-    for (a, b, c, d), (_, ge, eq, lt, unknown) in zip(cases, found, strict=True):
-        if a is None:
-            assert (ge, eq, lt, unknown) == (None, None, None, True)
-            continue
-        v1, v2 = a * d, b * c
-        assert (ge, eq, lt, unknown) == (v1 >= v2, v1 == v2, 20 * v1 < 7 * v2, False)
+)
+def test_guarded_numeric_comparisons_agree_with_exact_integers(
+    cases: list[tuple[int | None, int, int, int]],
+) -> None:
+    found = _postgres_rows(_guarded_comparisons_sql(_rows_sql(cases)))
+    assert [tuple(r[1:]) for r in found] == [_exact_verdicts(c) for c in cases]
