@@ -196,10 +196,7 @@ def screen(
             staged_totals = None
             if totals:
                 staged_totals = Path(work) / "totals.csv"
-                con.execute(
-                    f"COPY ({_totals_sql(relation, year)}) TO {string_literal(str(staged_totals))} "
-                    "(FORMAT CSV, HEADER TRUE)"
-                )
+                _write_totals(con, relation, year, staged_totals)
             summaries = _summaries(con, relation, policies, with_exclusions)
             rows = sum(sum(s.counts.values()) for s in summaries)
         finally:
@@ -319,12 +316,34 @@ def _final_relation(
     return "final"
 
 
+def _write_totals(con: duckdb.DuckDBPyConnection, relation: str, year: int, path: Path) -> None:
+    """`<out stem>.totals.csv` at `path`: one row per enterprise of `relation`, by uscc.
+
+    Grouped into a temporary table, then sorted as it is written: at 1M enterprises (9M
+    RESULTS rows, DuckDB 1.5.6) the two statements take about 0.95 CPU s where one
+    `GROUP BY uscc ORDER BY uscc` took 1.3 (7 alternating runs each, same bytes). Totals
+    straight from the pack's wide rows (one per enterprise, materialized once, then
+    unpivoted into RESULTS) were measured too: the materialized rows cost what the
+    read-back saves (1M: about 12.0 against 11.6 CPU s for the whole run) and double the
+    peak memory (0.56 -> 1.0 GB).
+    """
+    con.execute(f"CREATE TEMP TABLE totals AS {_totals_sql(relation, year)}")
+    try:
+        con.execute(
+            f"COPY (SELECT * FROM totals ORDER BY uscc) TO {string_literal(str(path))} "
+            "(FORMAT CSV, HEADER TRUE)"
+        )
+    finally:
+        con.execute("DROP TABLE totals")
+
+
 def _totals_sql(relation: str, year: int) -> str:
+    """Each enterprise's totals over `relation`, unordered (`_write_totals` sorts them)."""
     return (
         "SELECT uscc, CAST(" + str(int(year)) + " AS INTEGER) AS year, "
         "count(*) FILTER (WHERE outcome = 'eligible') AS policies_eligible, "
         "CAST(coalesce(sum(benefit_yuan), 0) AS DECIMAL(18, 2)) AS total_benefit_yuan "
-        f"FROM {relation} GROUP BY uscc ORDER BY uscc"
+        f"FROM {relation} GROUP BY uscc"
     )
 
 
