@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from kechuang.engines import duckdb as duckdb_engine
 from kechuang.engines.duckdb import OUTCOMES, screen
 from kechuang.enterprises.generator import write_panel
 from kechuang.screening.inputs import load_policies
@@ -75,10 +76,12 @@ def test_summary_counts_are_the_counts_of_the_written_file(
     assert sum(s.total_benefit_yuan for s in result.policies) > 0
 
 
+@pytest.mark.parametrize("split_above", [0, 10**9], ids=["two statements", "one statement"])
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_totals_file_holds_each_enterprise_of_the_written_file_in_uscc_order(
-    panel: Path, tmp_path: Path, suffix: str
+    panel: Path, tmp_path: Path, suffix: str, split_above: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(duckdb_engine, "SPLIT_TOTALS_ROWS", split_above)
     policies = load_policies(["all"], YEAR)
     result = screen(panel, YEAR, policies, tmp_path / f"results{suffix}", totals=True)
     eligible: Counter[str] = Counter()
