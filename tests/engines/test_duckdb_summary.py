@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from kechuang.engines import duckdb as duckdb_engine
 from kechuang.engines.duckdb import OUTCOMES, screen
 from kechuang.enterprises.generator import write_panel
 from kechuang.screening.inputs import load_policies
@@ -73,3 +74,30 @@ def test_summary_counts_are_the_counts_of_the_written_file(
     # The panel exercises what the summary must carry: unknowns and amounts.
     assert sum(s.counts["unknown"] for s in result.policies) > 0
     assert sum(s.total_benefit_yuan for s in result.policies) > 0
+
+
+@pytest.mark.parametrize("split_above", [0, 10**9], ids=["two statements", "one statement"])
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_totals_file_holds_each_enterprise_of_the_written_file_in_uscc_order(
+    panel: Path, tmp_path: Path, suffix: str, split_above: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(duckdb_engine, "SPLIT_TOTALS_ROWS", split_above)
+    policies = load_policies(["all"], YEAR)
+    result = screen(panel, YEAR, policies, tmp_path / f"results{suffix}", totals=True)
+    eligible: Counter[str] = Counter()
+    benefits: dict[str, Decimal] = {}
+    for row in _rows(result.out):
+        uscc = str(row["uscc"])
+        eligible[uscc] += row["outcome"] == "eligible"
+        amount = row["benefit_yuan"]
+        benefits[uscc] = benefits.get(uscc, Decimal("0.00")) + (amount or Decimal("0.00"))  # type: ignore[operator]
+
+    assert result.totals is not None
+    with result.totals.open(encoding="utf-8", newline="") as handle:
+        lines = list(csv.reader(handle))
+    assert lines[0] == ["uscc", "year", "policies_eligible", "total_benefit_yuan"]
+    expected = [
+        [uscc, str(YEAR), str(eligible[uscc]), f"{benefits[uscc]:.2f}"] for uscc in sorted(benefits)
+    ]
+    assert lines[1:] == expected
+    assert len(expected) == 300 and any(total > 0 for total in benefits.values())

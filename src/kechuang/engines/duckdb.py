@@ -66,6 +66,9 @@ THREADS = int(os.environ.get("KECHUANG_DUCKDB_THREADS", "2"))
 # At most this many rows of the evaluation year for its read to be held in memory (see
 # _materialize): the joined years take about 0.8 KB a row (+80 MB RSS at 100k).
 MATERIALIZE_ROWS = 262_144
+# Above this many RESULTS rows the totals are grouped and sorted in two statements (see
+# _write_totals).
+SPLIT_TOTALS_ROWS = 2_000_000
 Progress = Callable[[float], None]
 OUTCOMES = ("eligible", "ineligible", "manual_review", "unknown")
 
@@ -193,15 +196,12 @@ def screen(
                     step(policy.id)
             if not with_exclusions:
                 relation = _read_back(staged, fmt, pack.output_columns)
+            summaries = _summaries(con, relation, policies, with_exclusions)
+            rows = sum(sum(s.counts.values()) for s in summaries)
             staged_totals = None
             if totals:
                 staged_totals = Path(work) / "totals.csv"
-                con.execute(
-                    f"COPY ({_totals_sql(relation, year)}) TO {string_literal(str(staged_totals))} "
-                    "(FORMAT CSV, HEADER TRUE)"
-                )
-            summaries = _summaries(con, relation, policies, with_exclusions)
-            rows = sum(sum(s.counts.values()) for s in summaries)
+                _write_totals(con, relation, year, staged_totals, rows > SPLIT_TOTALS_ROWS)
         finally:
             con.close()
         # Everything succeeded: move the files into place.
@@ -319,12 +319,44 @@ def _final_relation(
     return "final"
 
 
+def _write_totals(
+    con: duckdb.DuckDBPyConnection, relation: str, year: int, path: Path, split: bool
+) -> None:
+    """`<out stem>.totals.csv` at `path`: one row per enterprise of `relation`, by uscc.
+
+    With `split`, grouped into a temporary table, then sorted as it is written: at 1M
+    enterprises (9M RESULTS rows, DuckDB 1.5.6) the two statements take 0.84-0.95 CPU s
+    (0.46 s wall) where one `GROUP BY uscc ORDER BY uscc` took 1.1-1.3 (0.58 s; alternating
+    runs, the same bytes). At 100k the CPU is the same and the second statement costs 6 ms
+    of wall time, so small runs keep the one statement (SPLIT_TOTALS_ROWS). Totals
+    straight from the pack's wide rows (one per enterprise, materialized once, then
+    unpivoted into RESULTS) were measured too: the materialized rows cost what the
+    read-back saves (1M: about 12.0 against 11.6 CPU s for the whole run) and double the
+    peak memory (0.56 -> 1.0 GB).
+    """
+    if not split:
+        con.execute(
+            f"COPY ({_totals_sql(relation, year)} ORDER BY uscc) TO {string_literal(str(path))} "
+            "(FORMAT CSV, HEADER TRUE)"
+        )
+        return
+    con.execute(f"CREATE TEMP TABLE totals AS {_totals_sql(relation, year)}")
+    try:
+        con.execute(
+            f"COPY (SELECT * FROM totals ORDER BY uscc) TO {string_literal(str(path))} "
+            "(FORMAT CSV, HEADER TRUE)"
+        )
+    finally:
+        con.execute("DROP TABLE totals")
+
+
 def _totals_sql(relation: str, year: int) -> str:
+    """Each enterprise's totals over `relation`, unordered (`_write_totals` sorts them)."""
     return (
         "SELECT uscc, CAST(" + str(int(year)) + " AS INTEGER) AS year, "
         "count(*) FILTER (WHERE outcome = 'eligible') AS policies_eligible, "
         "CAST(coalesce(sum(benefit_yuan), 0) AS DECIMAL(18, 2)) AS total_benefit_yuan "
-        f"FROM {relation} GROUP BY uscc ORDER BY uscc"
+        f"FROM {relation} GROUP BY uscc"
     )
 
 
