@@ -109,6 +109,56 @@ def test_only_duckdb_materializes_a_layer() -> None:
         pack_sql(pack, "postgres", materialize=True)
 
 
+def test_a_column_read_layers_higher_is_computed_below_its_reader(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    import sqlglot
+    import sqlglot.expressions as exp
+
+    from kechuang.rules.pack import _defer_columns, _narrow_layers
+
+    sql = (
+        "WITH l0 AS (SELECT uscc, x, y FROM (VALUES (1, 2, 3), (2, NULL, 5), (3, 7, NULL)) "
+        "AS t(uscc, x, y)), "
+        "l1 AS (SELECT *, x + 1 AS a, y * 2 AS b FROM l0 OFFSET 0), "
+        "l2 AS (SELECT *, b + y AS c FROM l1 OFFSET 0), "
+        "l3 AS (SELECT *, c * 2 AS d FROM l2 OFFSET 0), "
+        "l4 AS (SELECT *, a + d AS e, x - d AS f FROM l3 OFFSET 0) "
+        "SELECT uscc, e, f FROM l4 ORDER BY uscc"
+    )
+    query = sqlglot.parse_one(sql, read="duckdb")
+    _defer_columns(query)
+    _narrow_layers(query)
+    layers = {c.alias: c.this for c in query.args["with_"].expressions}
+    # `a` reads x, which travels up to l4 anyway (f reads it): a moves to l3, below its
+    # reader, and no longer passes through l2 and l3; b is read by the next layer: it stays.
+    assert "a" in layers["l3"].named_selects and "a" not in layers["l1"].named_selects
+    assert "b" in layers["l1"].named_selects
+    assert isinstance(layers["l2"].selects[0], exp.Column)  # `*` replaced by the columns read
+    assert con.sql(to_sql(query)).fetchall() == con.sql(sql).fetchall()
+
+
+def test_a_column_stays_where_deferring_it_would_pass_more_values() -> None:
+    import sqlglot
+
+    from kechuang.rules.pack import _defer_columns
+
+    # a reads x and y, which nothing else reads above l1: moving a up to l3 would pass two
+    # values through l2 and l3 instead of one.
+    query = sqlglot.parse_one(
+        "WITH l0 AS (SELECT uscc, x, y FROM t), "
+        "l1 AS (SELECT *, x + y AS a FROM l0 OFFSET 0), "
+        "l2 AS (SELECT *, uscc || '' AS b FROM l1 OFFSET 0), "
+        "l3 AS (SELECT *, b || '' AS c FROM l2 OFFSET 0), "
+        "l4 AS (SELECT *, a + 1 AS d FROM l3 OFFSET 0) "
+        "SELECT uscc, c, d FROM l4",
+        read="duckdb",
+    )
+    _defer_columns(query)
+    layers = {c.alias: c.this for c in query.args["with_"].expressions}
+    assert "a" in layers["l1"].named_selects
+
+
 def _guarded_comparisons_sql(rows: str) -> str:
     """Products of two 13-digit amounts (NUMERIC in PostgreSQL) compared in a higher layer,
     through rules.pack's guard, over `rows` (uscc, a, b, c, d)."""
