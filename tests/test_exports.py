@@ -75,9 +75,7 @@ WRITERS = {
     "stats/dashboard.py": (3, "stats.csv (writer, media type and OpenAPI entry)"),
     "enterprises/importer.py": (1, "errors.csv of a refused import"),
     "finance/commands.py": (1, "admission.csv of `finance prescreen`"),
-    # The totals' two-statement form (above SPLIT_TOTALS_ROWS) writes the same bytes as the
-    # one statement this file runs (tests/engines/test_duckdb_summary.py checks both forms).
-    "engines/duckdb.py": (3, "results.csv and results.totals.csv (DuckDB)"),
+    "engines/duckdb.py": (2, "results.csv and results.totals.csv (DuckDB)"),
     "engines/postgres.py": (1, "results.csv of --engine postgres (the PostgreSQL case)"),
     "engines/spark.py": (2, "results.csv and its totals of --engine spark (its own test)"),
     "enterprises/generator.py": (2, "generated panel.csv and panel.xlsx"),

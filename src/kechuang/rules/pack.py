@@ -235,6 +235,19 @@ def pack_sql(
     )
 
 
+def _star_layers(wide: exp.Select) -> list[exp.Select]:
+    """The layers of the wide query: the CTEs that pass their source on (`SELECT *, ...`)."""
+    ctes = wide.args["with_"].expressions
+    return [c.this for c in ctes if any(isinstance(i, exp.Star) for i in c.this.expressions)]
+
+
+def _outer_columns(wide: exp.Select) -> list[exp.Column]:
+    """The columns the outer select of the wide query reads (its WITH left out)."""
+    body = wide.copy()
+    body.set("with_", None)
+    return list(body.find_all(exp.Column))
+
+
 def _narrow_layers(wide: exp.Select) -> None:
     """Replace each layer's `*` by the columns of the layer below that are read above it,
     and drop the layer's own columns that nothing reads, in place. PostgreSQL evaluates a
@@ -250,9 +263,7 @@ def _narrow_layers(wide: exp.Select) -> None:
             else:
                 names.append(item.alias_or_name)
         outputs[name] = names
-    body = wide.copy()
-    body.set("with_", None)
-    needed = {c.name for c in body.find_all(exp.Column)}
+    needed = {c.name for c in _outer_columns(wide)}
     for _name, query in reversed(ctes):
         items = query.expressions
         if not any(isinstance(item, exp.Star) for item in items):
@@ -275,11 +286,8 @@ def _defer_columns(wide: exp.Select) -> None:
     computed later, only its inputs travel, and they often travel anyway for other
     readers. The values are the same: each column is computed once either way, from the
     same inputs. Measured at 1M: 521 values passed per row become 380."""
-    layers = [c.this for c in wide.args["with_"].expressions]
-    layers = [q for q in layers if any(isinstance(i, exp.Star) for i in q.expressions)]
+    layers = _star_layers(wide)
     top = len(layers)  # the outer select reads above the last layer
-    body = wide.copy()
-    body.set("with_", None)
     own: dict[str, tuple[int, exp.Alias, set[str]]] = {}
     reads: dict[str, Counter[int]] = {}
     for k, query in enumerate(layers):
@@ -289,7 +297,7 @@ def _defer_columns(wide: exp.Select) -> None:
                 own[item.alias] = (k, item, inputs)
                 for name in inputs:
                     reads.setdefault(name, Counter())[k] += 1
-    for column in body.find_all(exp.Column):
+    for column in _outer_columns(wide):
         reads.setdefault(column.name, Counter())[top] += 1
     # From the highest layer down: a column moved up may let the columns it reads move too.
     for name in sorted(own, key=lambda n: -own[n][0]):
@@ -324,15 +332,13 @@ def _inline_single_use(wide: exp.Select) -> None:
     it is computed only where that branch is taken), but it no longer costs a column of its
     layer and a pass through every layer in between."""
     ctes = wide.args["with_"].expressions
-    layers = [c.this for c in ctes if any(isinstance(i, exp.Star) for i in c.this.expressions)]
+    layers = _star_layers(wide)
     defined: dict[str, exp.Alias] = {}
     for query in layers:
         for item in query.expressions:
             if isinstance(item, exp.Alias):
                 defined[item.alias] = item
-    body = wide.copy()
-    body.set("with_", None)
-    outer = {c.name for c in body.find_all(exp.Column)}
+    outer = {c.name for c in _outer_columns(wide)}
     readers: dict[str, list[exp.Column]] = {}
     for query in layers:
         for column in query.find_all(exp.Column):
@@ -412,8 +418,7 @@ def _guard_wide_comparisons(wide: exp.Select) -> None:
 
 
 def _plan_guard(wide: exp.Select) -> list[tuple[exp.Expression, exp.Expression]]:
-    ctes = wide.args["with_"].expressions
-    layers = [c.this for c in ctes if any(isinstance(i, exp.Star) for i in c.this.expressions)]
+    layers = _star_layers(wide)
     defs: dict[str, exp.Expression] = {}
     plan: list[tuple[exp.Expression, exp.Expression]] = []
     for query in layers:
@@ -442,9 +447,7 @@ def _plan_guard(wide: exp.Select) -> list[tuple[exp.Expression, exp.Expression]]
             if any(t.alias in names for t in twins):
                 raise _Unsupported
             plan.append((query, exp.select(*twins)))
-    body = wide.copy()
-    body.set("with_", None)
-    if any(c.name in defs for c in body.find_all(exp.Column)):
+    if any(c.name in defs for c in _outer_columns(wide)):
         raise _Unsupported
     return plan
 
