@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+import sqlglot
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kechuang.engines.panel import open_panel
 from kechuang.enterprises.generator import write_panel
-from kechuang.rules.pack import compile_pack, pack_sql
+from kechuang.rules.pack import LOOKUP_CONDITIONS, _lookup_lists, compile_pack, pack_sql
 from kechuang.rules.sql import compile_policy, to_sql
 from kechuang.screening.inputs import load_policies
 
@@ -256,3 +257,43 @@ def test_guarded_numeric_comparisons_agree_with_exact_integers(
 ) -> None:
     found = _postgres_rows(_guarded_comparisons_sql(_rows_sql(cases)))
     assert [tuple(r[1:]) for r in found] == [_exact_verdicts(c) for c in cases]
+
+
+def test_duckdb_outcomes_are_made_as_enum_constants(con: duckdb.DuckDBPyConnection) -> None:
+    pack = compile_pack(load_policies(["all"], 2024), 2024, join_years=True)
+    sql = pack_sql(pack)
+    # No per-row cast of text outcomes in the unpivot: the CASEs yield the ENUM's constants.
+    assert "CAST(w.outcome" not in sql
+    types = {row[0]: row[1] for row in con.sql(f"DESCRIBE {sql}").fetchall()}
+    assert types["outcome"].startswith("ENUM(")
+    # The compiler shared with PostgreSQL and Spark is untouched: their text has no ENUM.
+    assert "ENUM" not in pack_sql(pack, dialect="postgres")
+    assert "ENUM" not in to_sql(pack.wide)
+
+
+def _unmet_select(terms: int) -> sqlglot.exp.Select:
+    names = [f"c{i}" for i in range(terms)]
+    texts = ", ".join(f"CASE WHEN NOT {n} THEN 'id''{i}' END" for i, n in enumerate(names))
+    states = " CROSS JOIN ".join(f"(VALUES (TRUE), (FALSE), (NULL)) AS t{n}({n})" for n in names)
+    select = sqlglot.parse_one(f"SELECT CONCAT_WS(';', {texts}) AS u FROM {states}", read="duckdb")
+    assert isinstance(select, sqlglot.exp.Select)
+    return select
+
+
+def test_unmet_ids_are_looked_up_as_concat_ws_would_join_them() -> None:
+    # Every combination of true, false and unknown conditions gives the same text.
+    select = _unmet_select(4)
+    joined = duckdb.sql(select.sql("duckdb")).fetchall()
+    _lookup_lists(select)
+    looked_up = select.sql("duckdb")
+    assert "CONCAT_WS" not in looked_up.upper() and "LIST_EXTRACT" in looked_up
+    assert duckdb.sql(looked_up).fetchall() == joined
+    assert len(joined) == 3**4 and ("",) in joined
+
+
+def test_long_unmet_lists_keep_concat_ws() -> None:
+    # 2^k texts: past LOOKUP_CONDITIONS terms the list would outgrow what it saves.
+    select = _unmet_select(LOOKUP_CONDITIONS + 1)
+    before = select.sql("duckdb")
+    _lookup_lists(select)
+    assert select.sql("duckdb") == before

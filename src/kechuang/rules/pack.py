@@ -158,6 +158,13 @@ def pack_sql(
     if materialize:
         wide_query, copied = wide_query.copy(), True
         wide_query.args["with_"].expressions[0].set("materialized", True)
+    typed_outcomes: set[str] = set()
+    if dialect == "duckdb":
+        if not copied:
+            wide_query, copied = wide_query.copy(), True
+        outcome_names = {mapping["outcome"] for mapping in pack.columns}
+        typed_outcomes = _enum_outcomes(wide_query, outcome_names, _enum(o.value for o in Outcome))
+        _lookup_lists(wide_query)
     if dialect == "postgres":
         # PostgreSQL pulls simple subqueries up into their parent and substitutes each column
         # reference with its expression, so a layer column read n times would be computed n
@@ -199,7 +206,12 @@ def pack_sql(
             if name == "policy_id":
                 listed = f"CAST([{', '.join(items)}] AS {enums[name]}[])"
             elif name == "outcome":
-                listed = "[" + ", ".join(f"CAST({v} AS {enums[name]})" for v in items) + "]"
+                # Columns already of the ENUM (_enum_outcomes) are listed as they are.
+                cast = [
+                    v if v.removeprefix("w.") in typed_outcomes else f"CAST({v} AS {enums[name]})"
+                    for v in items
+                ]
+                listed = "[" + ", ".join(cast) + "]"
             else:
                 listed = f"[{', '.join(items)}]"
             lists.append(f"UNNEST({listed}) AS {name}")
@@ -233,6 +245,100 @@ def pack_sql(
     return (
         f"{select} FROM ({wide}) AS w CROSS JOIN LATERAL (VALUES {tuples}) AS t({', '.join(names)})"
     )
+
+
+def _enum_outcomes(wide: exp.Select, names: set[str], enum: str) -> set[str]:
+    """Give the outcome columns `names` of `wide` the ENUM type `enum` where they are
+    made, in place, and return those so typed. An outcome is a CASE whose results are the
+    outcomes' text constants; each constant becomes the ENUM's constant (cast once, when
+    the query is bound), so the CASE yields one-byte codes instead of strings that were
+    then cast to the ENUM row by row (9M values at 1M enterprises). A column read by any
+    other expression, or not of that form, keeps its text and its cast in the unpivot."""
+    to = exp.DataType.build(enum, dialect="duckdb")
+    values = {o.value for o in Outcome}
+    read: Counter[str] = Counter()
+    for query in _star_layers(wide):
+        for column in query.find_all(exp.Column):
+            read[column.name] += 1
+    typed = set()
+    for query in _star_layers(wide):
+        for item in query.expressions:
+            if not isinstance(item, exp.Alias) or item.alias not in names or read[item.alias]:
+                continue
+            leaves = _case_results(item.this)
+            if leaves is None or any(
+                not (leaf.is_string and leaf.this in values) for leaf in leaves
+            ):
+                continue
+            for leaf in leaves:
+                leaf.replace(exp.cast(leaf.copy(), to.copy()))
+            typed.add(item.alias)
+    return typed
+
+
+# The most conditions a list of unmet ids may have to be looked up (2^k texts, built once).
+LOOKUP_CONDITIONS = 8
+
+
+def _lookup_lists(wide: exp.Select) -> None:
+    """Replace each `CONCAT_WS(sep, CASE WHEN c1 THEN 't1' END, ..., CASE WHEN ck THEN 'tk'
+    END)` of at most LOOKUP_CONDITIONS terms by a lookup in the constant list of its 2^k
+    possible texts, in place (DuckDB): `LIST_EXTRACT([...], 1 + CASE WHEN c1 THEN 1 ELSE 0
+    END + ... + CASE WHEN ck THEN 2^(k-1) ELSE 0 END)`. A term is skipped by CONCAT_WS
+    exactly where its condition is false or unknown, which is where its bit is 0, so each
+    row gets the same text; but integer CASEs and one pick from a constant replace string
+    CASEs and a string built row by row (the unmet ids of every policy, 9M at 1M)."""
+    for call in list(wide.find_all(exp.ConcatWs)):
+        separator, *terms = call.expressions
+        if not isinstance(separator, exp.Literal) or not separator.is_string:
+            continue
+        if not 0 < len(terms) <= LOOKUP_CONDITIONS:
+            continue
+        conditions, texts = [], []
+        for term in terms:
+            branches = term.args.get("ifs") or [] if isinstance(term, exp.Case) else []
+            if term.this is not None or len(branches) != 1 or term.args.get("default"):
+                break
+            text = branches[0].args["true"]
+            if not isinstance(text, exp.Literal) or not text.is_string:
+                break
+            conditions.append(branches[0].this)
+            texts.append(str(text.this))
+        else:
+            k = len(terms)
+            table = [
+                str(separator.this).join(t for i, t in enumerate(texts) if mask >> i & 1)
+                for mask in range(2**k)
+            ]
+            index: exp.Expression = exp.Literal.number(1)
+            for i, condition in enumerate(conditions):
+                bit = exp.Case(
+                    ifs=[exp.If(this=condition.copy(), true=exp.Literal.number(2**i))],
+                    default=exp.Literal.number(0),
+                )
+                index = exp.Add(this=index, expression=bit)
+            listed = exp.Array(expressions=[exp.Literal.string(t) for t in table])
+            call.replace(exp.Anonymous(this="LIST_EXTRACT", expressions=[listed, index]))
+
+
+def _case_results(e: exp.Expression) -> list[exp.Literal] | None:
+    """The constants a tree of CASEs yields (a missing ELSE yields NULL, the same in either
+    type), or None if any result is not a constant."""
+    if isinstance(e, exp.Literal):
+        return [e]
+    if not isinstance(e, exp.Case) or e.this is not None:
+        return None
+    results = [branch.args["true"] for branch in e.args.get("ifs") or []]
+    default = e.args.get("default")
+    if default is not None:
+        results.append(default)
+    found: list[exp.Literal] = []
+    for result in results:
+        leaves = _case_results(result)
+        if leaves is None:
+            return None
+        found += leaves
+    return found
 
 
 def _star_layers(wide: exp.Select) -> list[exp.Select]:
