@@ -322,3 +322,17 @@ def test_the_exact_fallback_of_a_guarded_comparison_is_not_shared() -> None:
     _guard_wide_comparisons(query)
     _share_subexpressions(query)
     assert query.sql("duckdb").count(signed) == 3  # v1 and both fallbacks, none shared
+
+
+def test_a_case_branch_is_shared_only_with_its_whole_case(con: duckdb.DuckDBPyConnection) -> None:
+    # The same WHEN ... THEN in two CASEs is not a value: the CASEs differ, nothing is shared.
+    sql = (
+        "WITH l0 AS (SELECT uscc, x, y FROM (VALUES (1, 2, 3), (2, -1, 5)) AS t(uscc, x, y)), "
+        "l1 AS (SELECT *, y + 0 AS z FROM l0 OFFSET 0), "
+        "l2 AS (SELECT *, CASE WHEN x > 0 THEN y * 2 + 1 END AS a, "
+        "CASE WHEN x > 0 THEN y * 2 + 1 ELSE 0 END AS b FROM l1 OFFSET 0) "
+        "SELECT uscc, a, b FROM l2 ORDER BY uscc"
+    )
+    shared, _ = _shared_sql(sql)
+    assert " AS x1" not in shared
+    assert con.sql(shared).fetchall() == con.sql(sql).fetchall()
