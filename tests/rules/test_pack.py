@@ -297,3 +297,83 @@ def test_long_unmet_lists_keep_concat_ws() -> None:
     before = select.sql("duckdb")
     _lookup_lists(select)
     assert select.sql("duckdb") == before
+
+
+def _shared_sql(sql: str) -> tuple[str, dict[str, object]]:
+    import sqlglot
+
+    from kechuang.rules.pack import _narrow_layers, _share_subexpressions
+
+    query = sqlglot.parse_one(sql, read="duckdb")
+    _share_subexpressions(query)
+    _narrow_layers(query)
+    layers = {c.alias: c.this for c in query.args["with_"].expressions}
+    return to_sql(query), layers
+
+
+def test_a_subexpression_computed_alike_in_several_places_is_computed_once(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    signed = "CASE WHEN x > 0 THEN y WHEN x < 0 THEN -y END"
+    sql = (
+        "WITH l0 AS (SELECT uscc, x, y FROM (VALUES (1, 2, 3), (2, NULL, 5), (3, -7, 4), "
+        "(4, 0, 1)) AS t(uscc, x, y)), "
+        f"l1 AS (SELECT *, ({signed}) + 1 AS a, y * 2 AS b FROM l0 OFFSET 0), "
+        f"l2 AS (SELECT *, ({signed}) * b AS c, CASE WHEN a > 2 THEN {signed} END AS d "
+        "FROM l1 OFFSET 0) "
+        "SELECT uscc, a, c, d FROM l2 ORDER BY uscc"
+    )
+    shared, layers = _shared_sql(sql)
+    # Read by the first layer, it is computed in that layer's source, once.
+    assert shared.count("CASE WHEN x > 0") == 1
+    assert "x1" in layers["l0"].named_selects
+    assert con.sql(shared).fetchall() == con.sql(sql).fetchall()
+
+
+def test_a_subexpression_that_could_raise_or_reads_nothing_is_not_shared() -> None:
+    sql = (
+        "WITH l0 AS (SELECT uscc, x, y FROM t), "
+        "l1 AS (SELECT *, CASE WHEN y <> 0 THEN (x * 3 + 1) / y END AS a, "
+        "CASE WHEN y > 0 THEN (x * 3 + 1) / y END AS b, (1 + 2) * 3 - 4 AS k1, "
+        "(1 + 2) * 3 - 4 + x AS k2 FROM l0 OFFSET 0) "
+        "SELECT uscc, a, b, k1, k2 FROM l1"
+    )
+    shared, _ = _shared_sql(sql)
+    # The division is computed only where its CASE guards it; a constant is folded anyway.
+    # (x * 3 + 1 alone is shared: it cannot raise.)
+    assert shared.count("/ y") == 2 and shared.count("(1 + 2) * 3 - 4") == 2
+
+
+def test_the_exact_fallback_of_a_guarded_comparison_is_not_shared() -> None:
+    import sqlglot
+
+    from kechuang.rules.pack import _guard_wide_comparisons, _share_subexpressions
+
+    # ge and eq fall back on v1's NUMERIC expression at a near tie only: the signed d in it
+    # is computed there only, where sharing it would compute it (and count it) for every row.
+    signed = "CASE WHEN c > 0 THEN d WHEN c < 0 THEN -d END"
+    query = sqlglot.parse_one(
+        "WITH l0 AS (SELECT uscc, a, b, c, d FROM t), "
+        f"l1 AS (SELECT *, CAST(a AS HUGEINT) * ({signed}) AS v1, CAST(b AS HUGEINT) * c AS v2 "
+        "FROM l0 OFFSET 0), "
+        "l2 AS (SELECT *, v1 >= v2 AS ge, v1 = v2 AS eq FROM l1 OFFSET 0) "
+        "SELECT uscc, ge, eq FROM l2",
+        read="duckdb",
+    )
+    _guard_wide_comparisons(query)
+    _share_subexpressions(query)
+    assert query.sql("duckdb").count(signed) == 3  # v1 and both fallbacks, none shared
+
+
+def test_a_case_branch_is_shared_only_with_its_whole_case(con: duckdb.DuckDBPyConnection) -> None:
+    # The same WHEN ... THEN in two CASEs is not a value: the CASEs differ, nothing is shared.
+    sql = (
+        "WITH l0 AS (SELECT uscc, x, y FROM (VALUES (1, 2, 3), (2, -1, 5)) AS t(uscc, x, y)), "
+        "l1 AS (SELECT *, y + 0 AS z FROM l0 OFFSET 0), "
+        "l2 AS (SELECT *, CASE WHEN x > 0 THEN y * 2 + 1 END AS a, "
+        "CASE WHEN x > 0 THEN y * 2 + 1 ELSE 0 END AS b FROM l1 OFFSET 0) "
+        "SELECT uscc, a, b FROM l2 ORDER BY uscc"
+    )
+    shared, _ = _shared_sql(sql)
+    assert " AS x1" not in shared
+    assert con.sql(shared).fetchall() == con.sql(sql).fetchall()

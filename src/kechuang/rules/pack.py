@@ -174,6 +174,7 @@ def pack_sql(
             cte.this.set("offset", exp.Offset(expression=exp.Literal.number(0)))
         _guard_wide_comparisons(wide_query)
         _inline_single_use(wide_query)
+        _share_subexpressions(wide_query)
         _defer_columns(wide_query)
         _narrow_layers(wide_query)
     wide = to_sql(wide_query, dialect, copy=not copied)
@@ -679,3 +680,136 @@ def _rewrite(e: exp.Expression, defs: dict[str, exp.Expression], magnitude: bool
             ifs=ifs, default=_rewrite(default, defs, magnitude) if default is not None else None
         )
     raise _Unsupported
+
+
+# The forms a shared subexpression may hold: none of them can raise for a value the compiler
+# admits (its integer arithmetic is bounded in BIGINT by the panel's bounds; no division, no
+# NUMERIC), so computing one for every row, where it was computed only in some CASE branch,
+# changes no result and raises no error.
+_SHAREABLE = (
+    exp.Case, exp.If, exp.Paren, exp.Column, exp.Identifier, exp.Literal, exp.Boolean,
+    exp.Null, exp.Not, exp.And, exp.Or, exp.Is, exp.Neg, exp.Add, exp.Sub, exp.Mul, exp.Abs,
+    exp.Extract, exp.Var, exp.Cast, exp.DataType, *_COMPARISONS,
+)  # fmt: skip
+_SHAREABLE_CASTS = (
+    exp.DataType.Type.INT, exp.DataType.Type.BIGINT, exp.DataType.Type.DOUBLE,
+    exp.DataType.Type.DATE,
+)  # fmt: skip
+# Nodes that cost nothing to read again (a column, a constant, a parenthesis).
+_FREE = (exp.Column, exp.Identifier, exp.Literal, exp.Boolean, exp.Null, exp.Paren, exp.DataType)
+# Shared only if it holds at least this many operations (reading a column costs about one).
+_SHARE_MIN_OPS = 4
+
+
+def _share_subexpressions(wide: exp.Select) -> None:
+    """Compute once, as a layer column, each subexpression that the layers' columns compute
+    alike in several places, in place (PostgreSQL has no common-subexpression elimination:
+    the age in whole years read by two policies' conditions was computed twice a row, each
+    guarded comparison's DOUBLE difference and margin twice, the signed amounts of the
+    growth ratios up to five times).
+    Only occurrences a row always evaluates count (not those in the exact NUMERIC fallback
+    of a guarded comparison, taken at near ties only), and only the forms of `_SHAREABLE`
+    are shared. The column goes in the lowest layer whose source has its inputs, below all
+    its readers (`_defer_columns` then moves it up as far as pays); the values are the
+    same expressions' values."""
+    layers = _star_layers(wide)
+    names = {i.alias_or_name for q in layers for i in q.expressions}
+    level: dict[str, int] = {}  # a layer column's name -> its layer
+    for k, query in enumerate(layers):
+        for item in query.expressions:
+            if isinstance(item, exp.Alias):
+                level[item.alias] = k
+    # The first layer's source (l0) and what it computes each of its columns from.
+    ctes = {cte.alias: cte.this for cte in wide.args["with_"].expressions}
+    source = ctes[layers[0].args["from_"].this.name]
+    base = {
+        i.alias_or_name: i.this if isinstance(i, exp.Alias) else i
+        for i in source.expressions
+        if isinstance(i, exp.Alias | exp.Column)
+    }
+    if any(isinstance(i, exp.Star) for i in source.expressions):
+        base = {}
+    made = 0
+    while True:
+        found: dict[str, list[tuple[int, exp.Expression]]] = {}
+        ops: dict[str, int] = {}
+        for k, query in enumerate(layers):
+            for item in query.expressions:
+                if isinstance(item, exp.Alias):
+                    _shareable_nodes(item.this, k, found, ops)
+        best = None
+        for text, places in found.items():
+            if len(places) < 2:
+                continue
+            node = places[0][1]
+            inputs = {c.name for c in node.find_all(exp.Column)}
+            if not inputs:
+                continue  # a constant: PostgreSQL folds it when planning
+            lowest = max((level.get(x, -1) for x in inputs), default=-1) + 1
+            if lowest >= min(k for k, _ in places):
+                if lowest > 0 or not inputs <= set(base):
+                    continue
+                lowest = -1  # read by the first layer: computed in its source (`base`)
+            gain = (len(places) - 1) * ops[text]
+            if best is None or gain > best[0]:
+                best = (gain, text, lowest)
+        if best is None:
+            return
+        _, text, lowest = best
+        made += 1
+        name = f"x{made}"
+        while name in names:
+            made += 1
+            name = f"x{made}"
+        names.add(name)
+        places = found[text]
+        shared = places[0][1].copy()
+        if lowest < 0:
+            # The source lists its columns, each a simple expression of its own source:
+            # the inputs are read as it reads them.
+            shared = shared.transform(
+                lambda n: base[n.name].copy() if isinstance(n, exp.Column) else n, copy=False
+            )
+            source.append("expressions", exp.alias_(shared, name))
+        else:
+            layers[lowest].append("expressions", exp.alias_(shared, name))
+        level[name] = lowest
+        for _, node in places:
+            node.replace(exp.column(name))
+
+
+def _shareable_nodes(
+    e: exp.Expression,
+    k: int,
+    found: dict[str, list[tuple[int, exp.Expression]]],
+    ops: dict[str, int],
+) -> bool:
+    """Record in `found` (by SQL text) the subexpressions of `e`, read in layer `k`, that are
+    shareable and worth sharing; True if `e` itself is shareable. (A subexpression inside a
+    larger shared one is shared with it: the larger saves more and is chosen first.)"""
+    if _is_guard(e):
+        # The exact fallback (the default) is computed at near ties only: not counted.
+        for branch in e.args.get("ifs") or []:
+            _shareable_nodes(branch, k, found, ops)
+        return False
+    children = list(e.iter_expressions())
+    inner = [_shareable_nodes(c, k, found, ops) for c in children]
+    shareable = isinstance(e, _SHAREABLE) and all(inner)
+    if isinstance(e, exp.Cast) and e.to.this not in _SHAREABLE_CASTS:
+        shareable = False
+    if isinstance(e, exp.Column) and e.table:
+        shareable = False
+    # A CASE branch (If) is part of its CASE, not a value of its own.
+    if shareable and not isinstance(e, (*_FREE, exp.If)):
+        count = sum(1 for x in e.walk() if not isinstance(x, _FREE))
+        if count >= _SHARE_MIN_OPS:
+            text = e.sql("postgres")
+            ops[text] = count
+            found.setdefault(text, []).append((k, e))
+    return shareable
+
+
+def _is_guard(e: exp.Expression) -> bool:
+    """A guarded comparison's CASE (`_guarded`): its default holds NUMERIC."""
+    default = e.args.get("default") if isinstance(e, exp.Case) else None
+    return default is not None and any(_is_numeric(x) for x in default.walk())
