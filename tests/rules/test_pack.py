@@ -8,12 +8,22 @@ from __future__ import annotations
 import duckdb
 import pytest
 import sqlglot
+import sqlglot.expressions as exp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kechuang.engines.panel import open_panel
 from kechuang.enterprises.generator import write_panel
-from kechuang.rules.pack import LOOKUP_CONDITIONS, _lookup_lists, compile_pack, pack_sql
+from kechuang.rules.pack import (
+    LOOKUP_CONDITIONS,
+    _defer_columns,
+    _guard_wide_comparisons,
+    _lookup_lists,
+    _narrow_layers,
+    _share_subexpressions,
+    compile_pack,
+    pack_sql,
+)
 from kechuang.rules.sql import compile_policy, to_sql
 from kechuang.screening.inputs import load_policies
 
@@ -113,10 +123,6 @@ def test_only_duckdb_materializes_a_layer() -> None:
 def test_a_column_read_layers_higher_is_computed_below_its_reader(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    import sqlglot
-    import sqlglot.expressions as exp
-
-    from kechuang.rules.pack import _defer_columns, _narrow_layers
 
     sql = (
         "WITH l0 AS (SELECT uscc, x, y FROM (VALUES (1, 2, 3), (2, NULL, 5), (3, 7, NULL)) "
@@ -140,9 +146,6 @@ def test_a_column_read_layers_higher_is_computed_below_its_reader(
 
 
 def test_a_column_stays_where_deferring_it_would_pass_more_values() -> None:
-    import sqlglot
-
-    from kechuang.rules.pack import _defer_columns
 
     # a reads x and y, which nothing else reads above l1: moving a up to l3 would pass two
     # values through l2 and l3 instead of one.
@@ -163,9 +166,6 @@ def test_a_column_stays_where_deferring_it_would_pass_more_values() -> None:
 def _guarded_comparisons_sql(rows: str) -> str:
     """Products of two 13-digit amounts (NUMERIC in PostgreSQL) compared in a higher layer,
     through rules.pack's guard, over `rows` (uscc, a, b, c, d)."""
-    import sqlglot
-
-    from kechuang.rules.pack import _guard_wide_comparisons, _narrow_layers
 
     query = sqlglot.parse_one(
         f"WITH l0 AS (SELECT uscc, a, b, c, d FROM (VALUES {rows}) AS t(uscc, a, b, c, d)), "
@@ -271,12 +271,12 @@ def test_duckdb_outcomes_are_made_as_enum_constants(con: duckdb.DuckDBPyConnecti
     assert "ENUM" not in to_sql(pack.wide)
 
 
-def _unmet_select(terms: int) -> sqlglot.exp.Select:
+def _unmet_select(terms: int) -> exp.Select:
     names = [f"c{i}" for i in range(terms)]
     texts = ", ".join(f"CASE WHEN NOT {n} THEN 'id''{i}' END" for i, n in enumerate(names))
     states = " CROSS JOIN ".join(f"(VALUES (TRUE), (FALSE), (NULL)) AS t{n}({n})" for n in names)
     select = sqlglot.parse_one(f"SELECT CONCAT_WS(';', {texts}) AS u FROM {states}", read="duckdb")
-    assert isinstance(select, sqlglot.exp.Select)
+    assert isinstance(select, exp.Select)
     return select
 
 
@@ -300,9 +300,6 @@ def test_long_unmet_lists_keep_concat_ws() -> None:
 
 
 def _shared_sql(sql: str) -> tuple[str, dict[str, object]]:
-    import sqlglot
-
-    from kechuang.rules.pack import _narrow_layers, _share_subexpressions
 
     query = sqlglot.parse_one(sql, read="duckdb")
     _share_subexpressions(query)
@@ -345,9 +342,6 @@ def test_a_subexpression_that_could_raise_or_reads_nothing_is_not_shared() -> No
 
 
 def test_the_exact_fallback_of_a_guarded_comparison_is_not_shared() -> None:
-    import sqlglot
-
-    from kechuang.rules.pack import _guard_wide_comparisons, _share_subexpressions
 
     # ge and eq fall back on v1's NUMERIC expression at a near tie only: the signed d in it
     # is computed there only, where sharing it would compute it (and count it) for every row.

@@ -136,6 +136,10 @@ def _enum(values: Iterable[str]) -> str:
     return f"ENUM({', '.join(_text(v) for v in values)})"
 
 
+# The DuckDB type of the outcome column (pack_sql's unpivot, _enum_outcomes).
+_OUTCOME_ENUM = _enum(o.value for o in Outcome)
+
+
 def pack_sql(
     pack: PackQuery, dialect: str = "duckdb", unpivot: bool = True, materialize: bool = False
 ) -> str:
@@ -163,7 +167,7 @@ def pack_sql(
         if not copied:
             wide_query, copied = wide_query.copy(), True
         outcome_names = {mapping["outcome"] for mapping in pack.columns}
-        typed_outcomes = _enum_outcomes(wide_query, outcome_names, _enum(o.value for o in Outcome))
+        typed_outcomes = _enum_outcomes(wide_query, outcome_names)
         _lookup_lists(wide_query)
     if dialect == "postgres":
         # PostgreSQL pulls simple subqueries up into their parent and substitutes each column
@@ -199,7 +203,7 @@ def pack_sql(
         # The list of ids is a constant (cast once); an outcome outside OUTCOMES would fail.
         enums = {
             "policy_id": _enum(dict.fromkeys(pack.policy_ids)),
-            "outcome": _enum(o.value for o in Outcome),
+            "outcome": _OUTCOME_ENUM,
         }
         lists = []
         for k, name in enumerate(names):
@@ -248,14 +252,14 @@ def pack_sql(
     )
 
 
-def _enum_outcomes(wide: exp.Select, names: set[str], enum: str) -> set[str]:
-    """Give the outcome columns `names` of `wide` the ENUM type `enum` where they are
+def _enum_outcomes(wide: exp.Select, names: set[str]) -> set[str]:
+    """Give the outcome columns `names` of `wide` the outcome ENUM type where they are
     made, in place, and return those so typed. An outcome is a CASE whose results are the
     outcomes' text constants; each constant becomes the ENUM's constant (cast once, when
     the query is bound), so the CASE yields one-byte codes instead of strings that were
     then cast to the ENUM row by row (9M values at 1M enterprises). A column read by any
     other expression, or not of that form, keeps its text and its cast in the unpivot."""
-    to = exp.DataType.build(enum, dialect="duckdb")
+    to = exp.DataType.build(_OUTCOME_ENUM, dialect="duckdb")
     values = {o.value for o in Outcome}
     read: Counter[str] = Counter()
     for query in _star_layers(wide):
@@ -730,13 +734,16 @@ def _share_subexpressions(wide: exp.Select) -> None:
     if any(isinstance(i, exp.Star) for i in source.expressions):
         base = {}
     made = 0
+    # Each subexpression's SQL text, kept from one round to the next (rendering it is most of
+    # this pass's time); a node's entry goes when a shared column replaces something under it.
+    texts: dict[int, tuple[exp.Expression, str]] = {}
     while True:
         found: dict[str, list[tuple[int, exp.Expression]]] = {}
         ops: dict[str, int] = {}
         for k, query in enumerate(layers):
             for item in query.expressions:
                 if isinstance(item, exp.Alias):
-                    _shareable_nodes(item.this, k, found, ops)
+                    _shareable_nodes(item.this, k, found, ops, texts)
         best = None
         for text, places in found.items():
             if len(places) < 2:
@@ -775,6 +782,10 @@ def _share_subexpressions(wide: exp.Select) -> None:
             layers[lowest].append("expressions", exp.alias_(shared, name))
         level[name] = lowest
         for _, node in places:
+            above = node.parent
+            while above is not None:
+                texts.pop(id(above), None)
+                above = above.parent
             node.replace(exp.column(name))
 
 
@@ -783,30 +794,35 @@ def _shareable_nodes(
     k: int,
     found: dict[str, list[tuple[int, exp.Expression]]],
     ops: dict[str, int],
-) -> bool:
-    """Record in `found` (by SQL text) the subexpressions of `e`, read in layer `k`, that are
-    shareable and worth sharing; True if `e` itself is shareable. (A subexpression inside a
-    larger shared one is shared with it: the larger saves more and is chosen first.)"""
+    texts: dict[int, tuple[exp.Expression, str]],
+) -> int | None:
+    """Record in `found` (by SQL text, cached in `texts`) the subexpressions of `e`, read in
+    layer `k`, that are shareable and worth sharing; return the number of operations `e`
+    holds if it is shareable itself, else None. (A subexpression inside a larger shared one
+    is shared with it: the larger saves more and is chosen first.)"""
     if _is_guard(e):
         # The exact fallback (the default) is computed at near ties only: not counted.
         for branch in e.args.get("ifs") or []:
-            _shareable_nodes(branch, k, found, ops)
-        return False
-    children = list(e.iter_expressions())
-    inner = [_shareable_nodes(c, k, found, ops) for c in children]
-    shareable = isinstance(e, _SHAREABLE) and all(inner)
+            _shareable_nodes(branch, k, found, ops, texts)
+        return None
+    inner = [_shareable_nodes(c, k, found, ops, texts) for c in e.iter_expressions()]
+    shareable = isinstance(e, _SHAREABLE) and None not in inner
     if isinstance(e, exp.Cast) and e.to.this not in _SHAREABLE_CASTS:
         shareable = False
     if isinstance(e, exp.Column) and e.table:
         shareable = False
+    if not shareable:
+        return None
+    count = sum(n for n in inner if n is not None) + (0 if isinstance(e, _FREE) else 1)
     # A CASE branch (If) is part of its CASE, not a value of its own.
-    if shareable and not isinstance(e, (*_FREE, exp.If)):
-        count = sum(1 for x in e.walk() if not isinstance(x, _FREE))
-        if count >= _SHARE_MIN_OPS:
-            text = e.sql("postgres")
-            ops[text] = count
-            found.setdefault(text, []).append((k, e))
-    return shareable
+    if count >= _SHARE_MIN_OPS and not isinstance(e, (*_FREE, exp.If)):
+        cached = texts.get(id(e))
+        if cached is None or cached[0] is not e:
+            cached = texts[id(e)] = (e, e.sql("postgres"))
+        text = cached[1]
+        ops[text] = count
+        found.setdefault(text, []).append((k, e))
+    return count
 
 
 def _is_guard(e: exp.Expression) -> bool:
