@@ -67,7 +67,13 @@ class Assembly:
         self.fmt, self.staged, self.names, self.year = fmt, staged, list(names), year
         self.totals, self.policy_ids = totals, policy_ids
         self.schema = pa.schema([pa.field(n, types.get(n, pa.string())) for n in names])
-        source = self.schema if policy_ids is None else _wide_schema(self.schema, len(policy_ids))
+        # The text columns other than the code repeat a few values (policy ids, outcomes,
+        # unmet ids): held as dictionaries, the unpivot's take moves indices, the counts group
+        # them, and the Parquet writer takes each block's dictionary as it is instead of
+        # hashing every value. The file's columns are the same strings (`store_schema=False`
+        # below: no Arrow schema that would make readers see dictionaries).
+        self._coded = pa.schema([_coded(f) for f in self.schema])
+        source = self._coded if policy_ids is None else _wide_schema(self._coded, len(policy_ids))
         # The rows left the server as COPY text (no Python object per value) and Arrow's CSV
         # reader parses them column-wise: several times cheaper than a cursor's tuples of
         # Decimal. PostgreSQL's CSV writes NULL unquoted-empty and '' as "", so only an
@@ -83,6 +89,8 @@ class Assembly:
             null_values=[""],
             strings_can_be_null=True,
             quoted_strings_can_be_null=False,
+            # The server sends its own encoding's valid text (UTF-8, `stream`'s caller).
+            check_utf8=False,
         )
         # A quoted field may hold a line break (policy text is free): read it as one value.
         self._parse = pacsv.ParseOptions(newlines_in_values=True)
@@ -93,7 +101,13 @@ class Assembly:
         # An encoding only: the file's values and schema are the same.
         dictionary = [n for n in self.schema.names if n != "uscc"]
         self._writer = (
-            pq.ParquetWriter(staged, self.schema, compression="zstd", use_dictionary=dictionary)
+            pq.ParquetWriter(
+                staged,
+                self._coded,
+                compression="zstd",
+                use_dictionary=dictionary,
+                store_schema=False,
+            )
             if fmt == "parquet"
             else None
         )
@@ -129,13 +143,13 @@ class Assembly:
         if self.policy_ids is None:
             table = parsed
         else:
-            table = _unpivot(parsed, self.policy_ids, self.year, self.schema)
+            table = _unpivot(parsed, self.policy_ids, self.year, self._coded)
         grouped = table.group_by(["policy_id", "outcome"], use_threads=False).aggregate(
             [("uscc", "count"), ("benefit_yuan", "sum"), (self._excluded, "count")]
         )
         sums = None
         if self.totals is not None and self.policy_ids is not None:
-            sums = _wide_sums(parsed, len(self.policy_ids), self.schema)
+            sums = _wide_sums(parsed, len(self.policy_ids), self._coded)
         elif self.totals is not None:
             eligible = pc.cast(pc.equal(table["outcome"], "eligible"), pa.int64())
             part_sums = pa.table({"uscc": table["uscc"], "e": eligible, "b": table["benefit_yuan"]})
@@ -183,6 +197,15 @@ class Assembly:
             self._writer = None
 
 
+def _coded(field: Any) -> Any:
+    """`field` as the assembly holds it: a text column other than the code as a dictionary."""
+    import pyarrow as pa
+
+    if field.name == "uscc" or field.type != pa.string():
+        return field
+    return pa.field(field.name, pa.dictionary(pa.int32(), pa.string()))
+
+
 def _wide_schema(schema: Any, policies: int) -> Any:
     """The columns of the pack's one row per enterprise (rules.pack.pack_sql without
     unpivot): uscc, then per policy its columns of `schema` after policy_id and year."""
@@ -204,14 +227,18 @@ def _unpivot(batch: Any, policy_ids: Sequence[str], year: int, schema: Any) -> A
     n = batch.num_rows
     width = len(schema) - 3  # outcome, score, benefit_yuan, unmet and the status columns
     year_column = pa.repeat(pa.scalar(year, pa.int32()), n)
+    policies = pa.array(policy_ids, pa.string())
     tables = []
-    for k, policy_id in enumerate(policy_ids):
+    for k in range(len(policy_ids)):
         own = [batch.column(1 + k * width + j) for j in range(width)]
-        columns = [batch.column(0), pa.repeat(pa.scalar(policy_id, pa.string()), n), year_column]
+        policy = pa.DictionaryArray.from_arrays(pa.array(np.full(n, k, np.int32)), policies)
+        columns = [batch.column(0), policy, year_column]
         tables.append(pa.Table.from_arrays([*columns, *own], schema=schema))
     # Row k * n + i of the concatenation is enterprise i's row of policy k.
     order = np.arange(n * len(policy_ids)).reshape(len(policy_ids), n).T.ravel()
-    return pa.concat_tables(tables).take(order)
+    # Each policy's text columns were parsed with their own dictionaries: one per column
+    # (of the policies' values) before the take, so the block is written with one.
+    return pa.concat_tables(tables).unify_dictionaries().combine_chunks().take(order)
 
 
 def _wide_sums(batch: Any, policies: int, schema: Any) -> Any:
