@@ -15,6 +15,7 @@ with one row per enterprise, its totals are added across its policies' columns (
 from __future__ import annotations
 
 import contextlib
+import itertools
 import shutil
 import threading
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 Counts = dict[tuple[str, str], tuple[int, Decimal, int]]
+Lines = tuple[str, str, Any]  # a block's first and last code, its totals lines (Arrow)
 # Result rows per parsed block and Parquet row group: DuckDB's default row group size.
 ROW_GROUP_ROWS = 122_880
 
@@ -113,6 +115,7 @@ class Assembly:
         )
         self.counts: Counts = {}
         self._sums: list[Any] = []
+        self._lines: list[Lines | None] = []  # each block's totals, formatted (`_block_lines`)
 
     def stream(self, messages: Any, part: BinaryIO | None = None) -> None:
         """Take one session's rows, one CopyData message (one row) at a time, as they arrive;
@@ -147,9 +150,10 @@ class Assembly:
         grouped = table.group_by(["policy_id", "outcome"], use_threads=False).aggregate(
             [("uscc", "count"), ("benefit_yuan", "sum"), (self._excluded, "count")]
         )
-        sums = None
+        sums = lines = None
         if self.totals is not None and self.policy_ids is not None:
             sums = _wide_sums(parsed, len(self.policy_ids), self._coded)
+            lines = _block_lines(sums, self.year)
         elif self.totals is not None:
             eligible = pc.cast(pc.equal(table["outcome"], "eligible"), pa.int64())
             part_sums = pa.table({"uscc": table["uscc"], "e": eligible, "b": table["benefit_yuan"]})
@@ -172,6 +176,7 @@ class Assembly:
                 )
             if sums is not None:
                 self._sums.append(sums)
+                self._lines.append(lines)
 
     def finish(self, parts: Sequence[Path] = ()) -> Counts:
         """Close the RESULTS file (a CSV file: its header, then the sessions' `parts` in
@@ -186,7 +191,7 @@ class Assembly:
                     with path.open("rb") as source:
                         shutil.copyfileobj(source, handle, 1 << 20)
         if self.totals is not None:
-            _write_totals(self._sums, self.year, self.totals)
+            _write_totals(self._sums, self.year, self.totals, self._lines)
         return self.counts
 
     def close(self) -> None:
@@ -265,26 +270,69 @@ def _wide_sums(batch: Any, policies: int, schema: Any) -> Any:
     return pa.table({"uscc": batch.column(0), "e_sum": eligible, "b_sum": total})
 
 
-def _write_totals(sums: Sequence[Any], year: int, path: Path) -> None:
+def _block_lines(sums: Any, year: int) -> Lines | None:
+    """The totals lines of a block's sums (`_wide_sums`: one row per enterprise), formatted in
+    its session's thread as it arrives, with its first and last code, when its codes strictly
+    increase (the merge-joined plan sends them in key order); None otherwise."""
+    import pyarrow.compute as pc
+
+    codes = sums["uscc"]
+    if len(codes) == 0:
+        return None
+    if len(codes) > 1 and not pc.all(pc.greater(codes[1:], codes[:-1])).as_py():
+        return None
+    return str(codes[0].as_py()), str(codes[-1].as_py()), _total_lines(sums, year)
+
+
+def _in_code_order(blocks: Sequence[Lines | None]) -> list[Any] | None:
+    """The blocks' lines in code order, when every block has its lines (`_block_lines`) and,
+    ordered by their first codes, each block ends below the next one's first code: their
+    lines are then those of all the sums sorted, each code once. None otherwise."""
+    if not blocks or any(b is None for b in blocks):
+        return None
+    ordered = sorted((b for b in blocks if b is not None), key=lambda b: b[0])
+    if any(a[1] >= b[0] for a, b in itertools.pairwise(ordered)):
+        return None
+    return [b[2] for b in ordered]
+
+
+def _write_totals(
+    sums: Sequence[Any], year: int, path: Path, blocks: Sequence[Lines | None] = ()
+) -> None:
     """One row per enterprise in code order (bytes, as DuckDB's): eligible policies and the
     total benefit (0.00 when none), from the per-block sums (an enterprise's rows may span
     two blocks; not so with one row per enterprise, `_wide_sums`, where the codes sorted are
-    already distinct and no second sum is needed). The lines are joined by Arrow and written
-    from its buffer (no Python string per line): codes are checked at import (GB 32100:
-    digits and capitals), so no field needs quoting."""
-    import numpy as np
+    already distinct and no second sum is needed). Where the blocks' lines were formatted as
+    they came and their codes do not interleave (`_in_code_order`: the shares' rows in key
+    order), they are only written in order: nothing is sorted after the sessions end."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    table = pa.concat_tables(sums).sort_by("uscc")
-    codes = table["uscc"]
-    if len(table) > 1 and pc.any(pc.equal(codes[1:], codes[:-1])).as_py():
-        table = (
-            table.group_by("uscc", use_threads=False)
-            .aggregate([("e_sum", "sum"), ("b_sum", "sum")])
-            .rename_columns(["uscc", "e_sum", "b_sum"])
-            .sort_by("uscc")
-        )
+    ordered = _in_code_order(blocks) if len(blocks) == len(sums) else None
+    if ordered is None:
+        table = pa.concat_tables(sums).sort_by("uscc")
+        codes = table["uscc"]
+        if len(table) > 1 and pc.any(pc.equal(codes[1:], codes[:-1])).as_py():
+            table = (
+                table.group_by("uscc", use_threads=False)
+                .aggregate([("e_sum", "sum"), ("b_sum", "sum")])
+                .rename_columns(["uscc", "e_sum", "b_sum"])
+                .sort_by("uscc")
+            )
+        ordered = [_total_lines(table, year)]
+    with path.open("wb") as handle:
+        handle.write(b"uscc,year,policies_eligible,total_benefit_yuan\n")
+        for lines in ordered:
+            _write_lines(handle, lines)
+
+
+def _total_lines(table: Any, year: int) -> Any:
+    """The totals file's lines of `table` (uscc, e_sum, b_sum), each with its line feed, as
+    one Arrow text array. The lines are joined by Arrow (no Python string per line): codes
+    are checked at import (GB 32100: digits and capitals), so no field needs quoting."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     benefit = table["b_sum"]
     zero = pa.scalar(Decimal("0.00"), benefit.type)
     fields = pc.binary_join_element_wise(
@@ -297,14 +345,16 @@ def _write_totals(sums: Sequence[Any], year: int, path: Path) -> None:
     )
     # Each line with its line feed (joined to an empty string by one): the array's data is
     # then the file's body, from the first line's offset to the end of the last.
-    lines = pc.cast(pc.binary_join_element_wise(fields, pa.scalar(""), "\n"), pa.large_string())
-    with path.open("wb") as handle:
-        handle.write(b"uscc,year,policies_eligible,total_benefit_yuan\n")
-        for chunk in lines.chunks:
-            if len(chunk) == 0:
-                continue
-            _, offsets, data = chunk.buffers()
-            ends = np.frombuffer(offsets, dtype=np.int64)[
-                chunk.offset : chunk.offset + len(chunk) + 1
-            ]
-            handle.write(memoryview(data)[int(ends[0]) : int(ends[-1])])
+    return pc.cast(pc.binary_join_element_wise(fields, pa.scalar(""), "\n"), pa.large_string())
+
+
+def _write_lines(handle: BinaryIO, lines: Any) -> None:
+    """`lines` (`_total_lines`) written from Arrow's buffers."""
+    import numpy as np
+
+    for chunk in lines.chunks:
+        if len(chunk) == 0:
+            continue
+        _, offsets, data = chunk.buffers()
+        ends = np.frombuffer(offsets, dtype=np.int64)[chunk.offset : chunk.offset + len(chunk) + 1]
+        handle.write(memoryview(data)[int(ends[0]) : int(ends[-1])])
