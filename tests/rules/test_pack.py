@@ -272,31 +272,50 @@ def test_duckdb_outcomes_are_made_as_enum_constants(con: duckdb.DuckDBPyConnecti
 
 
 def _unmet_select(terms: int) -> exp.Select:
+    # Each row is one combination of true, false and unknown conditions, which it shows.
     names = [f"c{i}" for i in range(terms)]
     texts = ", ".join(f"CASE WHEN NOT {n} THEN 'id''{i}' END" for i, n in enumerate(names))
     states = " CROSS JOIN ".join(f"(VALUES (TRUE), (FALSE), (NULL)) AS t{n}({n})" for n in names)
-    select = sqlglot.parse_one(f"SELECT CONCAT_WS(';', {texts}) AS u FROM {states}", read="duckdb")
+    select = sqlglot.parse_one(
+        f"SELECT {', '.join(names)}, CONCAT_WS(';', {texts}) AS u FROM {states}", read="duckdb"
+    )
     assert isinstance(select, exp.Select)
     return select
+
+
+def _by_combination(sql: str) -> dict[tuple[object, ...], str]:
+    rows = duckdb.sql(sql).fetchall()
+    found = {tuple(row[:-1]): row[-1] for row in rows}
+    assert len(found) == len(rows)
+    return found
 
 
 def test_unmet_ids_are_looked_up_as_concat_ws_would_join_them() -> None:
     # Every combination of true, false and unknown conditions gives the same text.
     select = _unmet_select(4)
-    joined = duckdb.sql(select.sql("duckdb")).fetchall()
+    joined = _by_combination(select.sql("duckdb"))
     _lookup_lists(select)
     looked_up = select.sql("duckdb")
     assert "CONCAT_WS" not in looked_up.upper() and "LIST_EXTRACT" in looked_up
-    assert duckdb.sql(looked_up).fetchall() == joined
-    assert len(joined) == 3**4 and ("",) in joined
+    assert _by_combination(looked_up) == joined
+    assert len(joined) == 3**4 and "" in joined.values()
 
 
-def test_long_unmet_lists_keep_concat_ws() -> None:
-    # 2^k texts: past LOOKUP_CONDITIONS terms the list would outgrow what it saves.
-    select = _unmet_select(LOOKUP_CONDITIONS + 1)
-    before = select.sql("duckdb")
+@pytest.mark.parametrize("terms", [LOOKUP_CONDITIONS + 1, LOOKUP_CONDITIONS + 2])
+def test_long_unmet_lists_are_looked_up_in_chunks_as_concat_ws_would_join_them(
+    terms: int,
+) -> None:
+    # 2^k texts: past LOOKUP_CONDITIONS terms one list would outgrow what it saves, so the
+    # terms are looked up in two chunks joined by CONCAT_WS. An empty chunk is NULL, which
+    # CONCAT_WS skips (an empty text would add a separator: 'id0;' or ';id9').
+    select = _unmet_select(terms)
+    joined = _by_combination(select.sql("duckdb"))
     _lookup_lists(select)
-    assert select.sql("duckdb") == before
+    looked_up = select.sql("duckdb")
+    assert looked_up.upper().count("CONCAT_WS") == 1 and looked_up.count("LIST_EXTRACT") == 2
+    assert _by_combination(looked_up) == joined
+    assert len(joined) == 3**terms and "" in joined.values()
+    assert not any(text.startswith(";") or text.endswith(";") for text in joined.values())
 
 
 def _shared_sql(sql: str) -> tuple[str, dict[str, object]]:

@@ -9,7 +9,8 @@ the Parquet footer, so most arithmetic stays in 64 bits. DuckDB streams the pane
 to a temporary directory past `memory_limit` (KECHUANG_DUCKDB_MEMORY; by default 3500MB, or
 two fifths of the memory available if less), so memory stays bounded for any population;
 `progress(fraction)` is called while a long statement runs. Every file is written under a
-temporary name and renamed at the end: a failed run leaves no output behind.
+temporary name, synced and renamed at the end (engines.durable): a failed run leaves no output
+behind, and a finished one survives a power loss.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from kechuang.engines.common import ScreenResult as ScreenResult
 from kechuang.engines.common import output_format as output_format
 from kechuang.engines.common import totals_file as totals_file
 from kechuang.engines.compiled import pack_text
+from kechuang.engines.durable import Sync, move_into_place
 from kechuang.engines.exclusions import apply_exclusions, exclusion_pairs
 from kechuang.engines.panel import (
     FORMATS,
@@ -161,6 +163,8 @@ def screen(
                 progress,
                 source,
             )
+            # On disk while it is read back for the counts and totals (engines.durable).
+            synced = Sync(staged)
             if step is not None:
                 for policy in policies:
                     step(policy.id)
@@ -175,11 +179,12 @@ def screen(
         finally:
             con.close()
         # Everything succeeded: move the files into place.
-        os.replace(staged, out)
+        moves = [(staged, out, synced)]
         totals_path = None
         if staged_totals is not None:
             totals_path = totals_file(out)
-            os.replace(staged_totals, totals_path)
+            moves.append((staged_totals, totals_path, None))
+        move_into_place(moves)
     return ScreenResult(out, year, summaries, rows, totals_path, with_exclusions)
 
 

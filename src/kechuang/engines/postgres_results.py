@@ -23,6 +23,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from kechuang.engines.durable import Sync
+
 Counts = dict[tuple[str, str], tuple[int, Decimal, int]]
 Lines = tuple[str, str, Any]  # a block's first and last code, its totals lines (Arrow)
 # Result rows per parsed block and Parquet row group: DuckDB's default row group size.
@@ -68,6 +70,7 @@ class Assembly:
         }
         self.fmt, self.staged, self.names, self.year = fmt, staged, list(names), year
         self.totals, self.policy_ids = totals, policy_ids
+        self.synced: Sync | None = None
         self.schema = pa.schema([pa.field(n, types.get(n, pa.string())) for n in names])
         # The text columns other than the code repeat a few values (policy ids, outcomes,
         # unmet ids): held as dictionaries, the unpivot's take moves indices, the counts group
@@ -180,7 +183,7 @@ class Assembly:
 
     def finish(self, parts: Sequence[Path] = ()) -> Counts:
         """Close the RESULTS file (a CSV file: its header, then the sessions' `parts` in
-        order), write the totals file, and return the counts."""
+        order), start its sync (`synced`), write the totals file, and return the counts."""
         if self._writer is not None:
             self._writer.close()
             self._writer = None
@@ -190,6 +193,8 @@ class Assembly:
                 for path in parts:
                     with path.open("rb") as source:
                         shutil.copyfileobj(source, handle, 1 << 20)
+        # On disk while the totals are written (engines.durable).
+        self.synced = Sync(self.staged)
         if self.totals is not None:
             _write_totals(self._sums, self.year, self.totals, self._lines)
         return self.counts

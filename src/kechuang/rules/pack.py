@@ -281,49 +281,73 @@ def _enum_outcomes(wide: exp.Select, names: set[str]) -> set[str]:
     return typed
 
 
-# The most conditions a list of unmet ids may have to be looked up (2^k texts, built once).
+# The most conditions one lookup may have (2^k texts, built once); longer lists are looked up
+# in chunks of at most this many.
 LOOKUP_CONDITIONS = 8
 
 
 def _lookup_lists(wide: exp.Select) -> None:
     """Replace each `CONCAT_WS(sep, CASE WHEN c1 THEN 't1' END, ..., CASE WHEN ck THEN 'tk'
-    END)` of at most LOOKUP_CONDITIONS terms by a lookup in the constant list of its 2^k
-    possible texts, in place (DuckDB): `LIST_EXTRACT([...], 1 + CASE WHEN c1 THEN 1 ELSE 0
+    END)` by lookups in constant lists of its possible texts, in place (DuckDB). Up to
+    LOOKUP_CONDITIONS terms: `LIST_EXTRACT([the 2^k texts], 1 + CASE WHEN c1 THEN 1 ELSE 0
     END + ... + CASE WHEN ck THEN 2^(k-1) ELSE 0 END)`. A term is skipped by CONCAT_WS
     exactly where its condition is false or unknown, which is where its bit is 0, so each
     row gets the same text; but integer CASEs and one pick from a constant replace string
-    CASEs and a string built row by row (the unmet ids of every policy, 9M at 1M)."""
+    CASEs and a string built row by row (the unmet ids of every policy, 9M at 1M).
+
+    More terms are cut into chunks of at most LOOKUP_CONDITIONS, each looked up with NULL
+    for its empty text, and joined by `CONCAT_WS(sep, chunk1, chunk2, ...)`: CONCAT_WS skips
+    a NULL but not an empty string, so an empty chunk adds no separator, and all chunks
+    empty give '' as all terms skipped did."""
     for call in list(wide.find_all(exp.ConcatWs)):
         separator, *terms = call.expressions
-        if not isinstance(separator, exp.Literal) or not separator.is_string:
+        if not isinstance(separator, exp.Literal) or not separator.is_string or not terms:
             continue
-        if not 0 < len(terms) <= LOOKUP_CONDITIONS:
+        pairs = [_condition_text(term) for term in terms]
+        if any(pair is None for pair in pairs):
             continue
-        conditions, texts = [], []
-        for term in terms:
-            branches = term.args.get("ifs") or [] if isinstance(term, exp.Case) else []
-            if term.this is not None or len(branches) != 1 or term.args.get("default"):
-                break
-            text = branches[0].args["true"]
-            if not isinstance(text, exp.Literal) or not text.is_string:
-                break
-            conditions.append(branches[0].this)
-            texts.append(str(text.this))
-        else:
-            k = len(terms)
-            table = [
-                str(separator.this).join(t for i, t in enumerate(texts) if mask >> i & 1)
-                for mask in range(2**k)
-            ]
-            index: exp.Expression = exp.Literal.number(1)
-            for i, condition in enumerate(conditions):
-                bit = exp.Case(
-                    ifs=[exp.If(this=condition.copy(), true=exp.Literal.number(2**i))],
-                    default=exp.Literal.number(0),
-                )
-                index = exp.Add(this=index, expression=bit)
-            listed = exp.Array(expressions=[exp.Literal.string(t) for t in table])
-            call.replace(exp.Anonymous(this="LIST_EXTRACT", expressions=[listed, index]))
+        found = [pair for pair in pairs if pair is not None]
+        sep = str(separator.this)
+        if len(found) <= LOOKUP_CONDITIONS:
+            call.replace(_lookup(sep, found, empty=""))
+            continue
+        count = -(-len(found) // LOOKUP_CONDITIONS)
+        size = -(-len(found) // count)  # balanced: 10 terms are 5 + 5, not 8 + 2
+        chunks = [found[i : i + size] for i in range(0, len(found), size)]
+        lookups = [_lookup(sep, chunk, empty=None) for chunk in chunks]
+        call.replace(exp.ConcatWs(expressions=[separator.copy(), *lookups]))
+
+
+def _condition_text(term: exp.Expression) -> tuple[exp.Expression, str] | None:
+    """The condition and text of `CASE WHEN c THEN 'text' END`, or None for any other term."""
+    if not isinstance(term, exp.Case) or term.this is not None or term.args.get("default"):
+        return None
+    branches = term.args.get("ifs") or []
+    if len(branches) != 1:
+        return None
+    text = branches[0].args["true"]
+    if not isinstance(text, exp.Literal) or not text.is_string:
+        return None
+    return branches[0].this, str(text.this)
+
+
+def _lookup(sep: str, terms: list[tuple[exp.Expression, str]], empty: str | None) -> exp.Expression:
+    """`LIST_EXTRACT` of the texts `terms` join into by `sep`, indexed by their conditions'
+    bits; `empty` (a text, or None for NULL) where no condition holds."""
+    table: list[exp.Expression] = [
+        exp.Literal.string(sep.join(t for i, (_, t) in enumerate(terms) if mask >> i & 1))
+        for mask in range(2 ** len(terms))
+    ]
+    table[0] = exp.Null() if empty is None else exp.Literal.string(empty)
+    index: exp.Expression = exp.Literal.number(1)
+    for i, (condition, _) in enumerate(terms):
+        bit = exp.Case(
+            ifs=[exp.If(this=condition.copy(), true=exp.Literal.number(2**i))],
+            default=exp.Literal.number(0),
+        )
+        index = exp.Add(this=index, expression=bit)
+    listed = exp.Array(expressions=table)
+    return exp.Anonymous(this="LIST_EXTRACT", expressions=[listed, index])
 
 
 def _case_results(e: exp.Expression) -> list[exp.Literal] | None:

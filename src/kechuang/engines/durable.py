@@ -1,0 +1,55 @@
+"""Put an engine's staged output files in place only once they are on disk.
+
+An engine writes RESULTS (and its totals) under a temporary name and renames them at the
+end, so a failed run leaves nothing behind. A rename alone does not survive a power loss:
+the new name can reach the disk before the file's data does. So each staged file is synced
+(fsync) before its rename. The sync of the RESULTS file starts on its own thread as soon as
+the file is complete and runs while the engine reads it back for its counts and totals: the
+disk writes overlap that work, instead of being forced by the rename (ext4 flushes a file
+renamed over an existing one then, on the caller's thread).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+
+class Sync:
+    """fsync of one complete file, running on a thread from construction to `wait()`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._error: OSError | None = None
+        self._thread = threading.Thread(target=self._run, name=f"sync {path.name}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            self._error = exc
+
+    def wait(self) -> None:
+        """Block until the file is on disk; raise the sync's error, if it failed."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
+def move_into_place(moves: list[tuple[Path, Path, Sync | None]]) -> None:
+    """Rename each staged file to its target, in order, once every one is on disk.
+
+    A move is (staged, target, its Sync if one was started, else None: synced here). All
+    the files are synced before the first rename, so a failed sync leaves every target as
+    it was."""
+    syncs = [sync or Sync(staged) for staged, _, sync in moves]
+    for sync in syncs:
+        sync.wait()
+    for staged, target, _ in moves:
+        os.replace(staged, target)
