@@ -442,3 +442,75 @@ def test_postgres_bounds_cache_is_renewed_by_any_write_of_the_panel(
         assert kept == 3
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_share_cuts_from_statistics_balance_the_enterprises(
+    postgres_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import's ANALYZE gives the codes' histogram, whose middle bound cuts the enterprises
+    in two about equal shares; without a fine enough histogram the index cuts them exactly."""
+    import psycopg
+
+    from kechuang.engines import postgres as postgres_engine
+    from kechuang.store.config import libpq_uri
+
+    dsn = libpq_uri(os.environ["KECHUANG_DATABASE_URL"])
+    assert dsn is not None
+    with psycopg.connect(dsn) as conn, conn.cursor() as cur:
+        cur.execute("SELECT uscc FROM enterprises ORDER BY uscc")
+        codes = [str(row[0]) for row in cur.fetchall()]
+        (cut,) = postgres_engine.share_cuts(cur, 2)
+        below = sum(code < cut for code in codes)
+        assert abs(below - len(codes) / 2) <= 0.05 * len(codes)
+        monkeypatch.setattr(postgres_engine, "MIN_BUCKETS", 10**6)  # no usable histogram
+        (exact,) = postgres_engine.share_cuts(cur, 2)
+        assert exact == codes[len(codes) // 2]
+
+
+@pytest.mark.postgres
+def test_copy_messages_give_every_row_then_the_servers_error() -> None:
+    """The COPY's rows taken from libpq's buffer come whole and in order, and the COPY's end
+    is read: the connection runs the next statement; a COPY the server fails part way raises
+    the server's own error, after the rows sent before it."""
+    import psycopg
+
+    from kechuang.engines.postgres import copy_messages
+    from kechuang.store.config import libpq_uri
+
+    base = os.environ.get("KECHUANG_TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("KECHUANG_TEST_POSTGRES_URL not set")
+    dsn = libpq_uri(base)
+    assert dsn is not None
+    rows = 200_000  # more than one socket read: both the buffered and the waiting path
+    with psycopg.connect(dsn) as conn, conn.cursor() as cur:
+        statement = (
+            f"COPY (SELECT g, repeat('x', g % 50) FROM generate_series(1, {rows}) g) TO STDOUT"
+        )
+        with cur.copy(statement) as copy:
+            got = [bytes(m) for m in copy_messages(copy, conn)]
+        assert got == [f"{g}\t{'x' * (g % 50)}\n".encode() for g in range(1, rows + 1)]
+        cur.execute("SELECT 1")
+        assert cur.fetchone() == (1,)
+        failing = f"COPY (SELECT 1 / ({rows} - g) FROM generate_series(1, {rows}) g) TO STDOUT"
+        seen = 0
+        with pytest.raises(psycopg.errors.DivisionByZero), cur.copy(failing) as copy:
+            for _ in copy_messages(copy, conn):
+                seen += 1
+        assert seen < rows
+        conn.rollback()
+        cur.execute("SELECT 2")
+        assert cur.fetchone() == (2,)
+
+
+def test_the_postgres_engine_does_not_load_duckdb() -> None:
+    """A screening in PostgreSQL imports neither DuckDB nor the DuckDB engine (about 80 ms)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, kechuang.screening.commands, kechuang.engines.postgres; "
+        "sys.exit('duckdb' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

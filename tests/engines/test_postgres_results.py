@@ -91,3 +91,42 @@ def test_blocks_cut_at_messages_give_one_read(
         expected_counts[key] = (n + 1, benefit + (row["benefit_yuan"] or 0), excluded)
     assert counts == expected_counts
     assert totals.read_text(encoding="utf-8") == _totals(want)
+
+
+def _sums(codes: list[int]) -> pa.Table:
+    return pa.table(
+        {
+            "uscc": [f"91310000{c:010d}" for c in codes],
+            "e_sum": [c % 4 for c in codes],
+            "b_sum": pa.array([Decimal(c % 9) / 4 if c % 5 else None for c in codes],
+                              pa.decimal128(18, 2)),
+        }
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("blocks", "in_order"),
+    [
+        ([[40, 41, 42], [0, 1, 2], [43, 44], [3, 5, 7]], True),  # two shares' blocks, arrived
+        ([[0, 2, 4], [1, 3, 5]], False),  # blocks whose codes interleave
+        ([[0, 1], [1, 2]], False),  # one code in two blocks (its sums added)
+        ([[3, 1, 2], [7, 8]], False),  # a block out of key order (a hash-joined plan)
+    ],
+)
+def test_totals_of_blocks_are_the_sorted_sums_whatever_their_order(
+    tmp_path: Path, blocks: list[list[int]], in_order: bool
+) -> None:
+    """The totals written from the lines formatted as each block came are the bytes of the
+    sums concatenated, summed per code and sorted, however the blocks came."""
+    sums = [_sums(codes) for codes in blocks]
+    lines = [postgres_results._block_lines(s, 2024) for s in sums]
+    assert (postgres_results._in_code_order(lines) is not None) == in_order
+    fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
+    postgres_results._write_totals(sums, 2024, fast, lines)
+    postgres_results._write_totals(sums, 2024, slow)
+    assert fast.read_bytes() == slow.read_bytes()
+    everything = sorted(c for codes in blocks for c in codes)
+    body = fast.read_text(encoding="utf-8").splitlines()[1:]
+    assert [line.split(",")[0] for line in body] == sorted(
+        {f"91310000{c:010d}" for c in everything}
+    )

@@ -20,12 +20,18 @@ import os
 import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 
+# Re-exported: this module's callers read them here (the other engines import engines.common).
+from kechuang.engines.common import OUTCOMES as OUTCOMES
+from kechuang.engines.common import OutputError as OutputError
+from kechuang.engines.common import PolicySummary as PolicySummary
+from kechuang.engines.common import ScreenResult as ScreenResult
+from kechuang.engines.common import output_format as output_format
+from kechuang.engines.common import totals_file as totals_file
 from kechuang.engines.compiled import pack_text
 from kechuang.engines.durable import Sync, move_into_place
 from kechuang.engines.exclusions import apply_exclusions, exclusion_pairs
@@ -42,8 +48,6 @@ from kechuang.engines.sqltext import string_literal
 from kechuang.rules.columns import DUPLICATE_KEY, RESULT_COLUMNS
 from kechuang.rules.ir import Value
 from kechuang.rules.policy import Policy
-
-OUTPUT_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
 
 def _default_memory() -> str:
@@ -72,40 +76,6 @@ MATERIALIZE_ROWS = 262_144
 # _write_totals).
 SPLIT_TOTALS_ROWS = 2_000_000
 Progress = Callable[[float], None]
-OUTCOMES = ("eligible", "ineligible", "manual_review", "unknown")
-
-
-class OutputError(ValueError):
-    """The RESULTS path cannot be written (unknown extension, missing directory)."""
-
-
-@dataclass
-class PolicySummary:
-    policy_id: str
-    version: str
-    content_hash: str
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
-    total_benefit_yuan: Decimal = Decimal("0.00")
-    excluded: int = 0
-
-
-@dataclass
-class ScreenResult:
-    out: Path
-    year: int
-    policies: list[PolicySummary]
-    rows: int
-    totals: Path | None = None
-    excluded_by_column: bool = False
-
-
-def output_format(path: Path) -> str:
-    fmt = OUTPUT_FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise OutputError(f"{path}: RESULTS must end in .csv or .parquet")
-    if not path.parent.exists():
-        raise OutputError(f"{path.parent}: no such directory")
-    return fmt
 
 
 def connect(temp_dir: str) -> duckdb.DuckDBPyConnection:
@@ -298,10 +268,6 @@ def _run(con: duckdb.DuckDBPyConnection, sql: str, progress: Progress | None) ->
         done.set()
         watcher.join()
     progress(1.0)
-
-
-def totals_file(out: Path) -> Path:
-    return out.with_name(f"{out.stem}.totals.csv")
 
 
 def _final_relation(

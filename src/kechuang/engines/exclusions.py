@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from kechuang.rules.policy import Policy
+
+if TYPE_CHECKING:  # a type only: the PostgreSQL engine imports this module without DuckDB
+    import duckdb
 
 
 def exclusion_pairs(policies: Sequence[Policy]) -> list[tuple[str, str]]:

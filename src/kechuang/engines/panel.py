@@ -29,6 +29,7 @@ from pathlib import Path
 import duckdb
 
 from kechuang.domain.panel import BY_NAME, FIELDS, SOURCED_FIELDS, Field, Kind
+from kechuang.engines.common import PanelError as PanelError  # re-exported
 from kechuang.engines.sqltext import string_literal
 
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
@@ -36,10 +37,6 @@ TRUE_TEXT = ("true", "1", "是", "t", "yes")
 FALSE_TEXT = ("false", "0", "否", "f", "no")
 UNIQUE_KEYS_METADATA = b"kechuang.unique_keys"  # a BLOB key, as DuckDB returns it
 _SCALE = {Kind.YUAN: 100, Kind.RATIO: 10**6, Kind.NUMBER: 10**6, Kind.COUNT: 1, Kind.YEAR: 1}
-
-
-class PanelError(ValueError):
-    """The panel cannot be screened; the message says which file, column and value."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ with one row per enterprise, its totals are added across its policies' columns (
 from __future__ import annotations
 
 import contextlib
+import itertools
 import shutil
 import threading
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ from typing import Any, BinaryIO
 from kechuang.engines.durable import Sync
 
 Counts = dict[tuple[str, str], tuple[int, Decimal, int]]
+Lines = tuple[str, str, Any]  # a block's first and last code, its totals lines (Arrow)
 # Result rows per parsed block and Parquet row group: DuckDB's default row group size.
 ROW_GROUP_ROWS = 122_880
 
@@ -70,7 +72,13 @@ class Assembly:
         self.totals, self.policy_ids = totals, policy_ids
         self.synced: Sync | None = None
         self.schema = pa.schema([pa.field(n, types.get(n, pa.string())) for n in names])
-        source = self.schema if policy_ids is None else _wide_schema(self.schema, len(policy_ids))
+        # The text columns other than the code repeat a few values (policy ids, outcomes,
+        # unmet ids): held as dictionaries, the unpivot's take moves indices, the counts group
+        # them, and the Parquet writer takes each block's dictionary as it is instead of
+        # hashing every value. The file's columns are the same strings (`store_schema=False`
+        # below: no Arrow schema that would make readers see dictionaries).
+        self._coded = pa.schema([_coded(f) for f in self.schema])
+        source = self._coded if policy_ids is None else _wide_schema(self._coded, len(policy_ids))
         # The rows left the server as COPY text (no Python object per value) and Arrow's CSV
         # reader parses them column-wise: several times cheaper than a cursor's tuples of
         # Decimal. PostgreSQL's CSV writes NULL unquoted-empty and '' as "", so only an
@@ -86,6 +94,8 @@ class Assembly:
             null_values=[""],
             strings_can_be_null=True,
             quoted_strings_can_be_null=False,
+            # The server sends its own encoding's valid text (UTF-8, `stream`'s caller).
+            check_utf8=False,
         )
         # A quoted field may hold a line break (policy text is free): read it as one value.
         self._parse = pacsv.ParseOptions(newlines_in_values=True)
@@ -96,12 +106,19 @@ class Assembly:
         # An encoding only: the file's values and schema are the same.
         dictionary = [n for n in self.schema.names if n != "uscc"]
         self._writer = (
-            pq.ParquetWriter(staged, self.schema, compression="zstd", use_dictionary=dictionary)
+            pq.ParquetWriter(
+                staged,
+                self._coded,
+                compression="zstd",
+                use_dictionary=dictionary,
+                store_schema=False,
+            )
             if fmt == "parquet"
             else None
         )
         self.counts: Counts = {}
         self._sums: list[Any] = []
+        self._lines: list[Lines | None] = []  # each block's totals, formatted (`_block_lines`)
 
     def stream(self, messages: Any, part: BinaryIO | None = None) -> None:
         """Take one session's rows, one CopyData message (one row) at a time, as they arrive;
@@ -132,13 +149,14 @@ class Assembly:
         if self.policy_ids is None:
             table = parsed
         else:
-            table = _unpivot(parsed, self.policy_ids, self.year, self.schema)
+            table = _unpivot(parsed, self.policy_ids, self.year, self._coded)
         grouped = table.group_by(["policy_id", "outcome"], use_threads=False).aggregate(
             [("uscc", "count"), ("benefit_yuan", "sum"), (self._excluded, "count")]
         )
-        sums = None
+        sums = lines = None
         if self.totals is not None and self.policy_ids is not None:
-            sums = _wide_sums(parsed, len(self.policy_ids), self.schema)
+            sums = _wide_sums(parsed, len(self.policy_ids), self._coded)
+            lines = _block_lines(sums, self.year)
         elif self.totals is not None:
             eligible = pc.cast(pc.equal(table["outcome"], "eligible"), pa.int64())
             part_sums = pa.table({"uscc": table["uscc"], "e": eligible, "b": table["benefit_yuan"]})
@@ -161,6 +179,7 @@ class Assembly:
                 )
             if sums is not None:
                 self._sums.append(sums)
+                self._lines.append(lines)
 
     def finish(self, parts: Sequence[Path] = ()) -> Counts:
         """Close the RESULTS file (a CSV file: its header, then the sessions' `parts` in
@@ -177,7 +196,7 @@ class Assembly:
         # On disk while the totals are written (engines.durable).
         self.synced = Sync(self.staged)
         if self.totals is not None:
-            _write_totals(self._sums, self.year, self.totals)
+            _write_totals(self._sums, self.year, self.totals, self._lines)
         return self.counts
 
     def close(self) -> None:
@@ -186,6 +205,15 @@ class Assembly:
             with contextlib.suppress(Exception):
                 self._writer.close()
             self._writer = None
+
+
+def _coded(field: Any) -> Any:
+    """`field` as the assembly holds it: a text column other than the code as a dictionary."""
+    import pyarrow as pa
+
+    if field.name == "uscc" or field.type != pa.string():
+        return field
+    return pa.field(field.name, pa.dictionary(pa.int32(), pa.string()))
 
 
 def _wide_schema(schema: Any, policies: int) -> Any:
@@ -209,14 +237,18 @@ def _unpivot(batch: Any, policy_ids: Sequence[str], year: int, schema: Any) -> A
     n = batch.num_rows
     width = len(schema) - 3  # outcome, score, benefit_yuan, unmet and the status columns
     year_column = pa.repeat(pa.scalar(year, pa.int32()), n)
+    policies = pa.array(policy_ids, pa.string())
     tables = []
-    for k, policy_id in enumerate(policy_ids):
+    for k in range(len(policy_ids)):
         own = [batch.column(1 + k * width + j) for j in range(width)]
-        columns = [batch.column(0), pa.repeat(pa.scalar(policy_id, pa.string()), n), year_column]
+        policy = pa.DictionaryArray.from_arrays(pa.array(np.full(n, k, np.int32)), policies)
+        columns = [batch.column(0), policy, year_column]
         tables.append(pa.Table.from_arrays([*columns, *own], schema=schema))
     # Row k * n + i of the concatenation is enterprise i's row of policy k.
     order = np.arange(n * len(policy_ids)).reshape(len(policy_ids), n).T.ravel()
-    return pa.concat_tables(tables).take(order)
+    # Each policy's text columns were parsed with their own dictionaries: one per column
+    # (of the policies' values) before the take, so the block is written with one.
+    return pa.concat_tables(tables).unify_dictionaries().combine_chunks().take(order)
 
 
 def _wide_sums(batch: Any, policies: int, schema: Any) -> Any:
@@ -243,26 +275,69 @@ def _wide_sums(batch: Any, policies: int, schema: Any) -> Any:
     return pa.table({"uscc": batch.column(0), "e_sum": eligible, "b_sum": total})
 
 
-def _write_totals(sums: Sequence[Any], year: int, path: Path) -> None:
+def _block_lines(sums: Any, year: int) -> Lines | None:
+    """The totals lines of a block's sums (`_wide_sums`: one row per enterprise), formatted in
+    its session's thread as it arrives, with its first and last code, when its codes strictly
+    increase (the merge-joined plan sends them in key order); None otherwise."""
+    import pyarrow.compute as pc
+
+    codes = sums["uscc"]
+    if len(codes) == 0:
+        return None
+    if len(codes) > 1 and not pc.all(pc.greater(codes[1:], codes[:-1])).as_py():
+        return None
+    return str(codes[0].as_py()), str(codes[-1].as_py()), _total_lines(sums, year)
+
+
+def _in_code_order(blocks: Sequence[Lines | None]) -> list[Any] | None:
+    """The blocks' lines in code order, when every block has its lines (`_block_lines`) and,
+    ordered by their first codes, each block ends below the next one's first code: their
+    lines are then those of all the sums sorted, each code once. None otherwise."""
+    if not blocks or any(b is None for b in blocks):
+        return None
+    ordered = sorted((b for b in blocks if b is not None), key=lambda b: b[0])
+    if any(a[1] >= b[0] for a, b in itertools.pairwise(ordered)):
+        return None
+    return [b[2] for b in ordered]
+
+
+def _write_totals(
+    sums: Sequence[Any], year: int, path: Path, blocks: Sequence[Lines | None] = ()
+) -> None:
     """One row per enterprise in code order (bytes, as DuckDB's): eligible policies and the
     total benefit (0.00 when none), from the per-block sums (an enterprise's rows may span
     two blocks; not so with one row per enterprise, `_wide_sums`, where the codes sorted are
-    already distinct and no second sum is needed). The lines are joined by Arrow and written
-    from its buffer (no Python string per line): codes are checked at import (GB 32100:
-    digits and capitals), so no field needs quoting."""
-    import numpy as np
+    already distinct and no second sum is needed). Where the blocks' lines were formatted as
+    they came and their codes do not interleave (`_in_code_order`: the shares' rows in key
+    order), they are only written in order: nothing is sorted after the sessions end."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    table = pa.concat_tables(sums).sort_by("uscc")
-    codes = table["uscc"]
-    if len(table) > 1 and pc.any(pc.equal(codes[1:], codes[:-1])).as_py():
-        table = (
-            table.group_by("uscc", use_threads=False)
-            .aggregate([("e_sum", "sum"), ("b_sum", "sum")])
-            .rename_columns(["uscc", "e_sum", "b_sum"])
-            .sort_by("uscc")
-        )
+    ordered = _in_code_order(blocks) if len(blocks) == len(sums) else None
+    if ordered is None:
+        table = pa.concat_tables(sums).sort_by("uscc")
+        codes = table["uscc"]
+        if len(table) > 1 and pc.any(pc.equal(codes[1:], codes[:-1])).as_py():
+            table = (
+                table.group_by("uscc", use_threads=False)
+                .aggregate([("e_sum", "sum"), ("b_sum", "sum")])
+                .rename_columns(["uscc", "e_sum", "b_sum"])
+                .sort_by("uscc")
+            )
+        ordered = [_total_lines(table, year)]
+    with path.open("wb") as handle:
+        handle.write(b"uscc,year,policies_eligible,total_benefit_yuan\n")
+        for lines in ordered:
+            _write_lines(handle, lines)
+
+
+def _total_lines(table: Any, year: int) -> Any:
+    """The totals file's lines of `table` (uscc, e_sum, b_sum), each with its line feed, as
+    one Arrow text array. The lines are joined by Arrow (no Python string per line): codes
+    are checked at import (GB 32100: digits and capitals), so no field needs quoting."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     benefit = table["b_sum"]
     zero = pa.scalar(Decimal("0.00"), benefit.type)
     fields = pc.binary_join_element_wise(
@@ -275,14 +350,16 @@ def _write_totals(sums: Sequence[Any], year: int, path: Path) -> None:
     )
     # Each line with its line feed (joined to an empty string by one): the array's data is
     # then the file's body, from the first line's offset to the end of the last.
-    lines = pc.cast(pc.binary_join_element_wise(fields, pa.scalar(""), "\n"), pa.large_string())
-    with path.open("wb") as handle:
-        handle.write(b"uscc,year,policies_eligible,total_benefit_yuan\n")
-        for chunk in lines.chunks:
-            if len(chunk) == 0:
-                continue
-            _, offsets, data = chunk.buffers()
-            ends = np.frombuffer(offsets, dtype=np.int64)[
-                chunk.offset : chunk.offset + len(chunk) + 1
-            ]
-            handle.write(memoryview(data)[int(ends[0]) : int(ends[-1])])
+    return pc.cast(pc.binary_join_element_wise(fields, pa.scalar(""), "\n"), pa.large_string())
+
+
+def _write_lines(handle: BinaryIO, lines: Any) -> None:
+    """`lines` (`_total_lines`) written from Arrow's buffers."""
+    import numpy as np
+
+    for chunk in lines.chunks:
+        if len(chunk) == 0:
+            continue
+        _, offsets, data = chunk.buffers()
+        ends = np.frombuffer(offsets, dtype=np.int64)[chunk.offset : chunk.offset + len(chunk) + 1]
+        handle.write(memoryview(data)[int(ends[0]) : int(ends[-1])])

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from kechuang.domain.panel import FIELDS, SOURCED_FIELDS, Field
-from kechuang.engines.duckdb import PolicySummary, ScreenResult, output_format, totals_file
+from kechuang.engines.common import PolicySummary, ScreenResult, output_format, totals_file
 from kechuang.engines.durable import move_into_place
 from kechuang.engines.exclusions import exclusion_pairs, resolve_exclusions
 from kechuang.engines.panel import PanelError, read_footer

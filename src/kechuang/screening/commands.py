@@ -59,8 +59,7 @@ def screen_command(
     ] = False,
 ) -> None:
     """Screen every enterprise of a panel against policies (免申即享 screening)."""
-    from kechuang.engines.duckdb import OutputError, output_format
-    from kechuang.engines.panel import PanelError
+    from kechuang.engines.common import OutputError, PanelError, output_format
 
     if engine not in ENGINES:
         raise fail(f"--engine {engine!r}: available engines are {', '.join(ENGINES)}")
@@ -169,7 +168,7 @@ def write_meta(
     run: object,
 ) -> Path:  # fmt: skip
     """`<out>.meta.json`: which rules, overrides and counts produced the RESULTS file."""
-    from kechuang.engines.duckdb import ScreenResult
+    from kechuang.engines.common import ScreenResult
 
     assert isinstance(run, ScreenResult)
     meta = {
@@ -213,7 +212,7 @@ def _override_values(overrides: Mapping[str, Mapping[str, Value]]) -> dict[str, 
 def print_summary(run: object, overrides: Mapping[str, Mapping[str, Value]], meta: Path) -> None:
     from rich.table import Table
 
-    from kechuang.engines.duckdb import OUTCOMES, ScreenResult
+    from kechuang.engines.common import OUTCOMES, ScreenResult
 
     assert isinstance(run, ScreenResult)
     table = Table(title=f"{run.out} — {run.year}")
