@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -42,7 +43,11 @@ class Sync:
             raise self._error
 
 
-def move_into_place(moves: list[tuple[Path, Path, Sync | None]]) -> None:
+# (staged file, its target, the Sync started for it or None)
+Move = tuple[Path, Path, Sync | None]
+
+
+def move_into_place(moves: Sequence[Move]) -> None:
     """Rename each staged file to its target, in order, once every one is on disk.
 
     A move is (staged, target, its Sync if one was started, else None: synced here). All

@@ -45,7 +45,7 @@ from kechuang.engines.common import (
     totals_file,
 )
 from kechuang.engines.compiled import pack_text
-from kechuang.engines.durable import move_into_place
+from kechuang.engines.durable import Move, move_into_place
 from kechuang.engines.exclusions import exclusion_pairs
 from kechuang.engines.postgres_results import Assembly, Counts, import_arrow
 from kechuang.engines.sqltext import string_literal as sql_text
@@ -285,7 +285,7 @@ def screen(
                                 step(policy.id)
                         counts = assembly.finish([part for part in parts if part is not None])
                 summaries = _summaries(policies, counts)
-                moves = [(staged, out, assembly.synced)]
+                moves: list[Move] = [(staged, out, assembly.synced)]
                 totals_path = None
                 if staged_totals is not None:
                     totals_path = totals_file(out)
