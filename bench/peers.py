@@ -10,8 +10,9 @@
   above-scale-2019 (bench/openfisca_peer) as its own process, reading the same panel and
   writing a CSV; `openfisca_skip_reason()` says why it cannot run (None when it can: it needs
   `pip install 'kechuang[bench]'`), so a suite reports a skipped row rather than a made-up figure;
-- `median_of(runs, name, argv, ...)`: `runs` whole-process measurements of argv with
-  progress printed after each, the median kept (the others in the note).
+- `medians_of(jobs)`: `runs` whole-process measurements of each job's argv, the jobs taken in
+  turn so that a drift in the machine's speed falls on all of them, with progress printed
+  after each, each job's median kept (the others in its note); `median_of` for one job.
 
 The machine's load average is in every note (bench.scale.measure_full).
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 import os
 import statistics
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from bench.harness import Measurement, console
@@ -100,20 +102,38 @@ def openfisca_argv(panel: Path, year: int, out: Path) -> list[str]:
     return [sys.executable, "-m", "bench.openfisca_peer", str(panel), str(year), str(out)]
 
 
+# A measured command: its name, argv and extra environment (None: none).
+Job = tuple[str, list[str], dict[str, str] | None]
+
+
+def medians_of(jobs: Sequence[Job], runs: int = RUNS) -> list[Measurement]:
+    """For each job, the median (by wall time) of `runs` whole-process measurements of its
+    argv, the jobs taken in turn (A B C, A B C, ...). A machine whose speed drifts within
+    minutes (seen on these VMs: the same command 4.8 s, then 6.2-7.5 s a few minutes later)
+    then slows every job alike, where runs taken job after job put the drift between them
+    and into their ratio."""
+    from bench.scale import measure_full
+
+    done: list[list[Measurement]] = [[] for _ in jobs]
+    for i in range(runs):
+        for (name, argv, env), measured in zip(jobs, done, strict=True):
+            m = measure_full(name, argv, env)
+            measured.append(m)
+            console.print(f"  [{i + 1}/{runs}] {name}: {m.seconds:.2f} s, {m.peak_mb:.0f} MB")
+    return [_median(measured) for measured in done]
+
+
 def median_of(
     name: str, argv: list[str], env: dict[str, str] | None = None, runs: int = RUNS
 ) -> Measurement:
     """The median (by wall time) of `runs` whole-process measurements of argv."""
-    from bench.scale import measure_full
+    return medians_of([(name, argv, env)], runs)[0]
 
-    done: list[Measurement] = []
-    for i in range(runs):
-        m = measure_full(name, argv, env)
-        done.append(m)
-        console.print(f"  [{i + 1}/{runs}] {name}: {m.seconds:.2f} s, {m.peak_mb:.0f} MB")
+
+def _median(done: list[Measurement]) -> Measurement:
     middle = sorted(done, key=lambda m: m.seconds)[len(done) // 2]
     times = "/".join(f"{m.seconds:.2f}" for m in done)
-    middle.note = f"median of {runs} ({times} s); {middle.note}"
+    middle.note = f"median of {len(done)} ({times} s); {middle.note}"
     middle.extra["runs_seconds"] = [m.seconds for m in done]
     middle.extra["median_seconds"] = statistics.median(m.seconds for m in done)
     return middle

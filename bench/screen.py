@@ -13,7 +13,8 @@ Beside Kechuang, in the same run: the DuckDB I/O floor (bench.peers) on the same
 where openfisca-core is installed, the OpenFisca peer of the two policies (bench.openfisca_peer)
 with the count of its verdicts that differ from Kechuang's CSV (else a row saying why it is
 skipped). Screen figures are the median of KECHUANG_BENCH_RUNS runs (default 3), progress
-after each run.
+after each run; the screen and its two peers are run in turn (screen, floor, OpenFisca, and
+again), so a drift in the machine's speed falls on all three alike.
 Each screen figure also gives the process's CPU time and the machine's load average (the
 machine is shared: wall time under load overstates what the process needs).
 """
@@ -28,8 +29,9 @@ import duckdb
 
 from bench.harness import Measurement, kechuang, measure, self_peak_mb
 from bench.peers import (
+    Job,
     floor_argv,
-    median_of,
+    medians_of,
     openfisca_argv,
     openfisca_skip_reason,
     ratio_note,
@@ -40,6 +42,7 @@ TITLE = "screen"
 YEAR = 2024
 POLICIES = ("tsme-2017", "above-scale-2019")
 BASELINE_SLICE = 5_000
+OPENFISCA = "peer: OpenFisca, 2 policies"
 
 
 def run(size: int) -> list[Measurement]:
@@ -54,17 +57,20 @@ def run(size: int) -> list[Measurement]:
     for p in POLICIES:
         args += ["--policy", p]
     rows: list[Measurement] = []
-    screen = median_of(
-        f"screen {size:,} × 3 years, 2 policies", kechuang(*args, "--out", str(work / "r.csv"))
-    )
-    rows.append(screen)
-    floor = median_of(
-        f"peer: DuckDB I/O floor, {size:,} × 2 policies",
-        floor_argv(panel, YEAR, len(POLICIES), work / "floor.csv"),
-    )
-    rows.append(floor)
+    jobs: list[Job] = [
+        (f"screen {size:,} × 3 years, 2 policies", kechuang(*args, "--out", str(work / "r.csv")),
+         None),
+        (f"peer: DuckDB I/O floor, {size:,} × 2 policies",
+         floor_argv(panel, YEAR, len(POLICIES), work / "floor.csv"), None),
+    ]  # fmt: skip
+    skipped = openfisca_skip_reason()
+    if skipped is None:
+        jobs.append((OPENFISCA, openfisca_argv(panel, YEAR, work / "openfisca.csv"), None))
+    # Taken in turn (bench.peers.medians_of): the ratios compare runs of the same minutes.
+    screen, floor, *peer = medians_of(jobs)
+    rows += [screen, floor]
     screen.note += f"; {ratio_note(screen, floor)}"
-    rows.append(openfisca_peer(screen, panel, work))
+    rows.append(openfisca_peer(screen, peer[0] if peer else None, skipped, work))
     rows.append(
         measure_full(
             f"screen {size:,} with explain columns",
@@ -79,17 +85,16 @@ def run(size: int) -> list[Measurement]:
     return rows
 
 
-def openfisca_peer(screen: Measurement, panel: Path, work: Path) -> Measurement:
-    """The OpenFisca peer on the same panel, and how many of its verdicts differ from ours."""
-    name = "peer: OpenFisca, 2 policies"
-    reason = openfisca_skip_reason()
-    if reason is not None:
-        return Measurement(name, 0.0, 0.0, f"skipped: {reason}")
+def openfisca_peer(
+    screen: Measurement, peer: Measurement | None, skipped: str | None, work: Path
+) -> Measurement:
+    """The OpenFisca peer's row (measured beside the screen, or why it was skipped), with how
+    many of its verdicts differ from ours."""
+    if peer is None:
+        return Measurement(OPENFISCA, 0.0, 0.0, f"skipped: {skipped}")
     from bench.openfisca_peer.compare import compare, describe
 
-    out = work / "openfisca.csv"
-    peer = median_of(name, openfisca_argv(panel, YEAR, out))
-    peer.note += f"; {describe(compare(work / 'r.csv', out))}"
+    peer.note += f"; {describe(compare(work / 'r.csv', work / 'openfisca.csv'))}"
     screen.note += f"; {ratio_note(screen, peer)}"
     return peer
 
