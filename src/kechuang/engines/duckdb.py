@@ -33,7 +33,7 @@ from kechuang.engines.common import ScreenResult as ScreenResult
 from kechuang.engines.common import output_format as output_format
 from kechuang.engines.common import totals_file as totals_file
 from kechuang.engines.compiled import pack_text
-from kechuang.engines.durable import Move, Sync, move_into_place
+from kechuang.engines.durable import Sync, place_results
 from kechuang.engines.exclusions import apply_exclusions, exclusion_pairs
 from kechuang.engines.panel import (
     FORMATS,
@@ -179,12 +179,7 @@ def screen(
         finally:
             con.close()
         # Everything succeeded: move the files into place.
-        moves: list[Move] = [(staged, out, synced)]
-        totals_path = None
-        if staged_totals is not None:
-            totals_path = totals_file(out)
-            moves.append((staged_totals, totals_path, None))
-        move_into_place(moves)
+        totals_path = place_results(staged, out, synced, staged_totals)
     return ScreenResult(out, year, summaries, rows, totals_path, with_exclusions)
 
 

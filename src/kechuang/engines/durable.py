@@ -16,6 +16,8 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from kechuang.engines.common import totals_file
+
 
 class Sync:
     """fsync of one complete file, running on a thread from construction to `wait()`."""
@@ -58,3 +60,18 @@ def move_into_place(moves: Sequence[Move]) -> None:
         sync.wait()
     for staged, target, _ in moves:
         os.replace(staged, target)
+
+
+def place_results(
+    staged: Path, out: Path, synced: Sync | None, staged_totals: Path | None
+) -> Path | None:
+    """Move a screening's staged RESULTS file to `out` and, if it wrote one, its staged totals
+    file beside it (`totals_file`), all or none (`move_into_place`); `synced` is the RESULTS
+    file's Sync if the engine started one. Returns the totals file's path, or None."""
+    moves: list[Move] = [(staged, out, synced)]
+    totals_path = None
+    if staged_totals is not None:
+        totals_path = totals_file(out)
+        moves.append((staged_totals, totals_path, None))
+    move_into_place(moves)
+    return totals_path

@@ -42,10 +42,9 @@ from kechuang.engines.common import (
     PolicySummary,
     ScreenResult,
     output_format,
-    totals_file,
 )
 from kechuang.engines.compiled import pack_text
-from kechuang.engines.durable import Move, move_into_place
+from kechuang.engines.durable import place_results
 from kechuang.engines.exclusions import exclusion_pairs
 from kechuang.engines.postgres_results import Assembly, Counts, import_arrow
 from kechuang.engines.sqltext import string_literal as sql_text
@@ -285,12 +284,7 @@ def screen(
                                 step(policy.id)
                         counts = assembly.finish([part for part in parts if part is not None])
                 summaries = _summaries(policies, counts)
-                moves: list[Move] = [(staged, out, assembly.synced)]
-                totals_path = None
-                if staged_totals is not None:
-                    totals_path = totals_file(out)
-                    moves.append((staged_totals, totals_path, None))
-                move_into_place(moves)
+                totals_path = place_results(staged, out, assembly.synced, staged_totals)
         finally:
             for c in conns:
                 if c.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from kechuang.domain.panel import FIELDS, SOURCED_FIELDS, Field
-from kechuang.engines.common import PolicySummary, ScreenResult, output_format, totals_file
-from kechuang.engines.durable import Move, move_into_place
+from kechuang.engines.common import PolicySummary, ScreenResult, output_format
+from kechuang.engines.durable import place_results
 from kechuang.engines.exclusions import exclusion_pairs, resolve_exclusions
 from kechuang.engines.panel import PanelError, read_footer
 from kechuang.rules.columns import RESULT_COLUMNS, STATUS_COLUMN_PREFIX
@@ -160,12 +160,7 @@ def screen(
             staged_totals = None
             if totals:
                 staged_totals = _write_totals(result, year, Path(work))
-            moves: list[Move] = [(part, out, None)]
-            totals_path = None
-            if staged_totals is not None:
-                totals_path = totals_file(out)
-                moves.append((staged_totals, totals_path, None))
-            move_into_place(moves)
+            totals_path = place_results(part, out, None, staged_totals)
         result.unpersist()
     finally:
         if own:
