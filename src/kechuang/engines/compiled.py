@@ -28,11 +28,13 @@ ENV_NO_CACHE = "KECHUANG_NO_COMPILE_CACHE"
 
 @dataclass(frozen=True)
 class PackText:
-    """A pack query as SQL text and the names of its output columns."""
+    """A pack query as SQL text, the statements to run before it on the same connection
+    (rules.pack.PackSQL.setup), and the names of its output columns."""
 
     sql: str
     output_columns: tuple[str, ...]
     status_names: tuple[str, ...]
+    setup: tuple[str, ...] = ()
 
 
 def _compiler_digest() -> str:
@@ -123,8 +125,10 @@ def pack_text(
         # PostgreSQL; the joined rows are read as columns.
         join_years=dialect in ("duckdb", "postgres"),
     )
-    sql = pack_sql(pack, dialect, unpivot, materialize)
-    text = PackText(sql, tuple(pack.output_columns), pack.status_names)
+    statements = pack_sql(pack, dialect, unpivot, materialize)
+    text = PackText(
+        statements.query, tuple(pack.output_columns), pack.status_names, statements.setup
+    )
     if path is not None:
         _write(path, text)
     return text
@@ -134,7 +138,10 @@ def _read(path: Path) -> PackText | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return PackText(
-            str(data["sql"]), tuple(data["output_columns"]), tuple(data["status_names"])
+            str(data["sql"]),
+            tuple(data["output_columns"]),
+            tuple(data["status_names"]),
+            tuple(str(s) for s in data["setup"]),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -147,6 +154,7 @@ def _write(path: Path, text: PackText) -> None:
             "sql": text.sql,
             "output_columns": list(text.output_columns),
             "status_names": list(text.status_names),
+            "setup": list(text.setup),
         }
         with tempfile.NamedTemporaryFile(
             "w", encoding="utf-8", dir=path.parent, suffix=".tmp", delete=False
