@@ -21,6 +21,7 @@ from kechuang.rules.pack import (
     _enum_unmet,
     _guard_wide_comparisons,
     _lookup_lists,
+    _mask_unmet,
     _narrow_layers,
     _share_subexpressions,
     compile_pack,
@@ -387,6 +388,35 @@ def test_unmet_ids_of_the_whole_pack_are_one_enum_or_all_text(
             con.execute(statement)
         found = con.sql(f"SELECT typeof(unmet) FROM ({statements.query}) LIMIT 1").fetchone()
         assert found is not None and found[0].startswith("ENUM(") == typed
+
+
+@pytest.mark.parametrize("terms", [1, 9])
+def test_unmet_masks_hold_the_bits_of_the_texts_concat_ws_would_join(terms: int) -> None:
+    # PostgreSQL's one row per enterprise sends a mask of the unmet conditions: joining
+    # the texts of its bits by ';' gives the text, for every combination of a true, false
+    # or unknown pass and conditions.
+    select = _unmet_layers(terms)
+    joined = _by_combination(select.sql("duckdb"))
+    texts = _mask_unmet(select, "u")
+    assert texts == tuple(f"id{i}" for i in range(terms))
+    masked = select.sql("duckdb")
+    assert "CONCAT_WS" not in masked.upper()
+    rows = duckdb.sql(masked).fetchall()
+    decoded = {
+        tuple(row[:-1]): ";".join(t for i, t in enumerate(texts) if row[-1] >> i & 1)
+        for row in rows
+    }
+    assert decoded == joined and len(decoded) == 3 ** (terms + 1)
+
+
+def test_postgres_sends_unmet_masks_only_in_its_one_row_per_enterprise() -> None:
+    for year in (2024, 2026):  # 2026's lists of 14 and 12 conditions too
+        pack = compile_pack(load_policies(["all"], year), year, join_years=True)
+        wide = pack_sql(pack, "postgres", unpivot=False)
+        assert len(wide.unmet_terms) == len(pack.policy_ids) and all(wide.unmet_terms)
+        assert "CONCAT_WS" not in wide.query.upper()
+        rows = pack_sql(pack, "postgres")
+        assert rows.unmet_terms == () and "CONCAT_WS" in rows.query.upper()
 
 
 def _shared_sql(sql: str) -> tuple[str, dict[str, object]]:

@@ -40,10 +40,15 @@ KEY_ROWS, KEY_YEARS = "kc_rows", "kc_years"
 @dataclass(frozen=True)
 class PackSQL:
     """A pack's SQL: the statements to run first on the same connection (`setup`: DuckDB's
-    ENUM type of the unmet ids, see `_enum_unmet`), then the query of the RESULTS rows."""
+    ENUM type of the unmet ids, see `_enum_unmet`), then the query of the RESULTS rows.
+    `unmet_terms`, per policy in pack order, for PostgreSQL's one row per enterprise: the
+    texts of its unmet conditions in bit order where its unmet column is a mask of them (a
+    client joins the texts of its bits by `;`, see `_mask_unmet`), None where it is text;
+    empty where every unmet column is text."""
 
     query: str
     setup: tuple[str, ...] = ()
+    unmet_terms: tuple[tuple[str, ...] | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,6 +180,7 @@ def pack_sql(
         wide_query.args["with_"].expressions[0].set("materialized", True)
     typed_outcomes: set[str] = set()
     setup: tuple[str, ...] = ()
+    unmet_terms: tuple[tuple[str, ...] | None, ...] = ()
     if dialect == "duckdb":
         if not copied:
             wide_query, copied = wide_query.copy(), True
@@ -190,6 +196,8 @@ def pack_sql(
         wide_query, copied = wide_query.copy(), True
         for cte in wide_query.find_all(exp.CTE):
             cte.this.set("offset", exp.Offset(expression=exp.Literal.number(0)))
+        if not unpivot:
+            unmet_terms = tuple(_mask_unmet(wide_query, m["unmet"]) for m in pack.columns)
         _guard_wide_comparisons(wide_query)
         _inline_single_use(wide_query)
         _share_subexpressions(wide_query)
@@ -260,7 +268,9 @@ def pack_sql(
         flat = ", ".join(
             f"{v} AS p{k}_{c}" for k, row in enumerate(rows) for c, v in enumerate(row[1:])
         )
-        return PackSQL(f"SELECT w.uscc AS uscc, {flat} FROM ({wide}) AS w")
+        if not any(unmet_terms):
+            unmet_terms = ()
+        return PackSQL(f"SELECT w.uscc AS uscc, {flat} FROM ({wide}) AS w", (), unmet_terms)
     tuples = ", ".join("(" + ", ".join(row) + ")" for row in rows)
     return PackSQL(
         f"{select} FROM ({wide}) AS w CROSS JOIN LATERAL (VALUES {tuples}) AS t({', '.join(names)})"
@@ -440,6 +450,67 @@ def _enum_unmet(wide: exp.Select, names: set[str]) -> str | None:
             leaf.replace(exp.cast(listed, to))
         item.set("this", holder.this)
     return f"CREATE TYPE IF NOT EXISTS {name} AS {_enum(ordered)}"
+
+
+# The most conditions an unmet mask may hold (the bits of a BIGINT below its sign).
+UNMET_MASK_CONDITIONS = 62
+
+
+def _mask_unmet(wide: exp.Select, name: str) -> tuple[str, ...] | None:
+    """Make the unmet column `name` of `wide` a BIGINT mask of its conditions not met, in
+    place, and return their texts in bit order; or leave it as it is and return None.
+
+    The column is a CASE whose results are '' and one `CONCAT_WS(';', CASE WHEN c1 THEN
+    't1' END, ...)`; '' becomes 0 and the list `CASE WHEN c1 THEN 1 ELSE 0 END + ... + CASE
+    WHEN ck THEN 2^(k-1) ELSE 0 END`. A term is joined exactly where its condition is
+    true, which is where its bit is 1, so joining the texts of a mask's bits by ';' gives
+    the same text on every row. PostgreSQL's CONCAT_WS calls each text's output function
+    and copies it, for every enterprise and policy that fails; the mask is integer
+    arithmetic, and its client makes each distinct mask's text once (a few hundred per
+    block of rows) instead of parsing a text per row."""
+    items = [
+        item
+        for query in _star_layers(wide)
+        for item in query.expressions
+        if isinstance(item, exp.Alias) and item.alias == name
+    ]
+    if len(items) != 1:
+        return None
+    lists: list[exp.ConcatWs] = []
+
+    def leaf(node: exp.Expression) -> list[exp.Expression] | None:
+        if isinstance(node, exp.Literal) and node.is_string and node.this == "":
+            return [node]
+        if isinstance(node, exp.ConcatWs):
+            lists.append(node)
+            return [node]
+        return None
+
+    leaves = _case_leaves(items[0].this, leaf)
+    if leaves is None or len(lists) != 1:
+        return None
+    separator, *terms = lists[0].expressions
+    pairs = [_condition_text(term) for term in terms]
+    if (
+        not (isinstance(separator, exp.Literal) and separator.is_string and separator.this == ";")
+        or not 0 < len(pairs) <= UNMET_MASK_CONDITIONS
+        or any(pair is None for pair in pairs)
+    ):
+        return None
+    found = [pair for pair in pairs if pair is not None]
+    mask: exp.Expression = exp.Literal.number(0)
+    for i, (condition, _) in enumerate(found):
+        bit = exp.Case(
+            ifs=[exp.If(this=condition.copy(), true=exp.Literal.number(2**i))],
+            default=exp.Literal.number(0),
+        )
+        mask = bit if i == 0 else exp.Add(this=mask, expression=bit)
+    for node in leaves:
+        if isinstance(node, exp.ConcatWs):
+            node.replace(exp.cast(mask, "BIGINT"))
+        else:
+            node.replace(exp.cast(exp.Literal.number(0), "BIGINT"))
+    return tuple(text for _, text in found)
 
 
 def _text_into_index(e: exp.Expression) -> exp.Expression:
