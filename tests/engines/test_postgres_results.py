@@ -130,3 +130,57 @@ def test_totals_of_blocks_are_the_sorted_sums_whatever_their_order(
     assert [line.split(",")[0] for line in body] == sorted(
         {f"91310000{c:010d}" for c in everything}
     )
+
+
+TERMS = ("in_scope", "revenue", "rd_intensity")
+
+
+def _wide_messages(enterprises: int, masked: bool) -> list[bytes]:
+    # The pack's one row per enterprise: per policy its outcome, score, benefit and unmet
+    # ids, as text or (`masked`) as the mask of its unmet conditions' bits.
+    rows = []
+    for i in range(enterprises):
+        fields = [f"91310000{i:010d}"]
+        for k in range(len(POLICIES)):
+            mask = (i * 5 + k) % 2 ** len(TERMS)
+            text = ";".join(t for b, t in enumerate(TERMS) if mask >> b & 1)
+            unmet = str(mask) if masked else (f'"{text}"' if text == "" else text)
+            fields += [OUTCOMES[(i + k) % len(OUTCOMES)], f"{i % 7}.50", "", unmet]
+        rows.append((",".join(fields) + "\n").encode())
+    return rows
+
+
+def test_unmet_masks_are_written_as_the_texts_of_their_bits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Where the server sends a policy's unmet ids as a mask (rules.pack._mask_unmet), the
+    # RESULTS file holds the texts it would have sent: '' for no bit, else the texts of
+    # the bits joined by ';' in the policy's order.
+    monkeypatch.setattr(postgres_results, "ROW_GROUP_ROWS", 12)
+    tables = []
+    for masked in (False, True):
+        staged = tmp_path / f"r-{masked}.parquet"
+        terms = [TERMS if k != 1 else None for k in range(len(POLICIES))] if masked else []
+        assembly = Assembly("parquet", staged, RESULT_COLUMNS, 2024, None, POLICIES, terms)
+        wide = _wide_messages(30, masked=masked)
+        # Policy 1 keeps its text either way.
+        if masked:
+            texts = _wide_messages(30, masked=False)
+            wide = [
+                b",".join(m.split(b",")[:5] + t.split(b",")[5:9] + m.split(b",")[9:])
+                for m, t in zip(wide, texts, strict=True)
+            ]
+        assembly.stream(iter(wide))
+        assembly.finish()
+        tables.append(pq.read_table(staged))
+    text, masked_table = tables
+    assert masked_table.equals(text)
+    unmet = text.column("unmet").to_pylist()
+    assert "" in unmet and "in_scope;revenue;rd_intensity" in unmet and None not in unmet
+
+
+def test_unmet_texts_of_masks_join_the_texts_of_their_bits() -> None:
+    masks = pa.chunked_array([[0, 5, None, 5, 2, 7]], pa.int64())
+    texts = postgres_results._unmet_texts(masks, ("a", "b", "c"))
+    assert texts.to_pylist() == ["", "a;c", None, "a;c", "b", "a;b;c"]
+    assert len(texts.dictionary) == 4  # each distinct mask's text made once

@@ -16,9 +16,12 @@ from kechuang.engines.panel import open_panel
 from kechuang.enterprises.generator import write_panel
 from kechuang.rules.pack import (
     LOOKUP_CONDITIONS,
+    UNMET_ENUM_CONDITIONS,
     _defer_columns,
+    _enum_unmet,
     _guard_wide_comparisons,
     _lookup_lists,
+    _mask_unmet,
     _narrow_layers,
     _share_subexpressions,
     compile_pack,
@@ -67,9 +70,12 @@ def test_the_pack_query_is_the_union_of_the_policy_queries(
         check_keys=not years,
         join_years=years,
     )
-    sql = pack_sql(pack, materialize=layout == "materialized")
+    statements = pack_sql(pack, materialize=layout == "materialized")
+    sql = statements.query
     assert ("GROUP BY" in sql) == (not years)
     assert ("AS MATERIALIZED" in sql) == (layout == "materialized")
+    for statement in statements.setup:
+        con.execute(statement)
     together = sorted(repr(tuple(r)) for r in con.sql(sql).fetchall())
     separately = _one_by_one(con, year, explain, pack.output_columns)
     # Every enterprise with a row in the year, once per policy.
@@ -82,7 +88,7 @@ def test_the_pack_query_is_the_union_of_the_policy_queries(
 def test_shared_definitions_are_computed_once(con: duckdb.DuckDBPyConnection) -> None:
     # Two policies reading the same fact read one column of the scan, not two.
     policies = load_policies(["tsme-2017", "innovative-sme-2022"], 2024)
-    sql = pack_sql(compile_pack(policies, 2024))
+    sql = pack_sql(compile_pack(policies, 2024)).query
     assert sql.count("THEN revenue END) AS p__revenue") == 1
 
 
@@ -90,7 +96,7 @@ def test_the_years_layout_reads_each_value_once_per_year(con: duckdb.DuckDBPyCon
     # The 3-year and 2-year sums of R&D read its numerator once in each year's rows.
     policies = load_policies(["all"], 2024)
     bounds = {"rd_expense": 10**12}  # small enough for the 64-bit numerator x * 100
-    sql = pack_sql(compile_pack(policies, 2024, bounds=bounds, join_years=True))
+    sql = pack_sql(compile_pack(policies, 2024, bounds=bounds, join_years=True)).query
     assert sql.count("CAST(rd_expense * 100 AS BIGINT) AS e") == 3
     assert sql.count("FROM panel WHERE year = ") == 3
 
@@ -100,7 +106,7 @@ def test_the_years_layout_counts_known_values_by_their_numerators() -> None:
     # each year's rows already read, so the raw column is not carried through the joins.
     policies = load_policies(["all"], 2024)
     bounds = {"rd_expense_domestic": 10**12, "rd_expense": 10**12}
-    sql = pack_sql(compile_pack(policies, 2024, bounds=bounds, join_years=True))
+    sql = pack_sql(compile_pack(policies, 2024, bounds=bounds, join_years=True)).query
     assert sql.count("CAST(rd_expense_domestic * 100 AS BIGINT) AS e") == 3
     assert "rd_expense_domestic AS rd_expense_domestic" not in sql
     # A column also read for its own value (a year's revenue) is counted as it is.
@@ -110,7 +116,7 @@ def test_the_years_layout_counts_known_values_by_their_numerators() -> None:
 def test_the_years_layout_needs_known_unique_keys() -> None:
     # With the in-scan key check the GROUP BY stays: it is what counts the duplicates.
     policies = load_policies(["tsme-2017"], 2024)
-    sql = pack_sql(compile_pack(policies, 2024, join_years=True, check_keys=True))
+    sql = pack_sql(compile_pack(policies, 2024, join_years=True, check_keys=True)).query
     assert "GROUP BY" in sql
 
 
@@ -261,13 +267,16 @@ def test_guarded_numeric_comparisons_agree_with_exact_integers(
 
 def test_duckdb_outcomes_are_made_as_enum_constants(con: duckdb.DuckDBPyConnection) -> None:
     pack = compile_pack(load_policies(["all"], 2024), 2024, join_years=True)
-    sql = pack_sql(pack)
+    statements = pack_sql(pack)
+    sql = statements.query
     # No per-row cast of text outcomes in the unpivot: the CASEs yield the ENUM's constants.
     assert "CAST(w.outcome" not in sql
+    for statement in statements.setup:
+        con.execute(statement)
     types = {row[0]: row[1] for row in con.sql(f"DESCRIBE {sql}").fetchall()}
     assert types["outcome"].startswith("ENUM(")
     # The compiler shared with PostgreSQL and Spark is untouched: their text has no ENUM.
-    assert "ENUM" not in pack_sql(pack, dialect="postgres")
+    assert "ENUM" not in pack_sql(pack, dialect="postgres").query
     assert "ENUM" not in to_sql(pack.wide)
 
 
@@ -316,6 +325,98 @@ def test_long_unmet_lists_are_looked_up_in_chunks_as_concat_ws_would_join_them(
     assert _by_combination(looked_up) == joined
     assert len(joined) == 3**terms and "" in joined.values()
     assert not any(text.startswith(";") or text.endswith(";") for text in joined.values())
+
+
+def _unmet_layers(terms: int) -> exp.Select:
+    # A wide query whose layer l1 makes an unmet column as the compiler does: '' where the
+    # policy passes, else the ids of the conditions not met, over every combination of a
+    # true, false or unknown pass and conditions.
+    names = [f"c{i}" for i in range(terms)]
+    texts = ", ".join(f"CASE WHEN NOT {n} THEN 'id{i}' END" for i, n in enumerate(names))
+    states = " CROSS JOIN ".join(
+        f"(VALUES (TRUE), (FALSE), (NULL)) AS t{n}({n})" for n in ["ok", *names]
+    )
+    select = sqlglot.parse_one(
+        f"WITH l0 AS (SELECT ok, {', '.join(names)} FROM {states}), "
+        f"l1 AS (SELECT *, CASE WHEN ok THEN '' ELSE CONCAT_WS(';', {texts}) END AS u "
+        f"FROM l0) SELECT ok, {', '.join(names)}, u FROM l1",
+        read="duckdb",
+    )
+    assert isinstance(select, exp.Select)
+    return select
+
+
+@pytest.mark.parametrize("terms", [3, UNMET_ENUM_CONDITIONS])
+def test_unmet_ids_as_enum_constants_are_the_texts_concat_ws_would_join(terms: int) -> None:
+    # Up to UNMET_ENUM_CONDITIONS conditions, one lookup in a list of the ENUM's constants
+    # (no chunks), with the pass folded into its index: the same text for every
+    # combination of a true, false or unknown pass and conditions.
+    select = _unmet_layers(terms)
+    joined = _by_combination(select.sql("duckdb"))
+    setup = _enum_unmet(select, {"u"})
+    assert setup is not None and setup.startswith("CREATE TYPE IF NOT EXISTS kc_unmet_")
+    typed = select.sql("duckdb")
+    assert "CONCAT_WS" not in typed.upper() and typed.count("LIST_EXTRACT") == 1
+    assert typed.count("AS kc_unmet_") == 1  # one cast, bound once
+    con = duckdb.connect()
+    con.execute(setup)
+    con.execute(setup)  # the same texts: the same type, created once
+    rows = con.sql(typed).fetchall()
+    assert {tuple(row[:-1]): row[-1] for row in rows} == joined
+    assert len(joined) == 3 ** (terms + 1) and "" in joined.values()
+    assert con.sql(f"SELECT typeof(u) FROM ({typed}) LIMIT 1").fetchone()[0].startswith("ENUM(")
+
+
+def test_unmet_ids_stay_text_where_a_list_has_too_many_conditions() -> None:
+    # 2^k constants per list: past UNMET_ENUM_CONDITIONS the ENUM would outgrow what it saves.
+    select = _unmet_layers(UNMET_ENUM_CONDITIONS + 1)
+    before = select.sql("duckdb")
+    assert _enum_unmet(select, {"u"}) is None
+    assert select.sql("duckdb") == before
+
+
+def test_unmet_ids_of_the_whole_pack_are_one_enum_or_all_text(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # 2024's pack: every list has at most 10 conditions, so every policy's unmet ids are
+    # constants of one ENUM. 2026's has a list of 14: all stay text (the unpivot's list
+    # of unmet ids is of one type).
+    for year, typed in ((2024, True), (2026, False)):
+        statements = pack_sql(compile_pack(load_policies(["all"], year), year, join_years=True))
+        assert bool(statements.setup) == typed
+        for statement in statements.setup:
+            con.execute(statement)
+        found = con.sql(f"SELECT typeof(unmet) FROM ({statements.query}) LIMIT 1").fetchone()
+        assert found is not None and found[0].startswith("ENUM(") == typed
+
+
+@pytest.mark.parametrize("terms", [1, 9])
+def test_unmet_masks_hold_the_bits_of_the_texts_concat_ws_would_join(terms: int) -> None:
+    # PostgreSQL's one row per enterprise sends a mask of the unmet conditions: joining
+    # the texts of its bits by ';' gives the text, for every combination of a true, false
+    # or unknown pass and conditions.
+    select = _unmet_layers(terms)
+    joined = _by_combination(select.sql("duckdb"))
+    texts = _mask_unmet(select, "u")
+    assert texts == tuple(f"id{i}" for i in range(terms))
+    masked = select.sql("duckdb")
+    assert "CONCAT_WS" not in masked.upper()
+    rows = duckdb.sql(masked).fetchall()
+    decoded = {
+        tuple(row[:-1]): ";".join(t for i, t in enumerate(texts) if row[-1] >> i & 1)
+        for row in rows
+    }
+    assert decoded == joined and len(decoded) == 3 ** (terms + 1)
+
+
+def test_postgres_sends_unmet_masks_only_in_its_one_row_per_enterprise() -> None:
+    for year in (2024, 2026):  # 2026's lists of 14 and 12 conditions too
+        pack = compile_pack(load_policies(["all"], year), year, join_years=True)
+        wide = pack_sql(pack, "postgres", unpivot=False)
+        assert len(wide.unmet_terms) == len(pack.policy_ids) and all(wide.unmet_terms)
+        assert "CONCAT_WS" not in wide.query.upper()
+        rows = pack_sql(pack, "postgres")
+        assert rows.unmet_terms == () and "CONCAT_WS" in rows.query.upper()
 
 
 def _shared_sql(sql: str) -> tuple[str, dict[str, object]]:

@@ -28,11 +28,15 @@ ENV_NO_CACHE = "KECHUANG_NO_COMPILE_CACHE"
 
 @dataclass(frozen=True)
 class PackText:
-    """A pack query as SQL text and the names of its output columns."""
+    """A pack query as SQL text, the statements to run before it on the same connection
+    (rules.pack.PackSQL.setup), the names of its output columns, and the texts of each
+    policy's unmet mask where it sends one (rules.pack.PackSQL.unmet_terms)."""
 
     sql: str
     output_columns: tuple[str, ...]
     status_names: tuple[str, ...]
+    setup: tuple[str, ...] = ()
+    unmet_terms: tuple[tuple[str, ...] | None, ...] = ()
 
 
 def _compiler_digest() -> str:
@@ -123,8 +127,14 @@ def pack_text(
         # PostgreSQL; the joined rows are read as columns.
         join_years=dialect in ("duckdb", "postgres"),
     )
-    sql = pack_sql(pack, dialect, unpivot, materialize)
-    text = PackText(sql, tuple(pack.output_columns), pack.status_names)
+    statements = pack_sql(pack, dialect, unpivot, materialize)
+    text = PackText(
+        statements.query,
+        tuple(pack.output_columns),
+        pack.status_names,
+        statements.setup,
+        statements.unmet_terms,
+    )
     if path is not None:
         _write(path, text)
     return text
@@ -134,7 +144,11 @@ def _read(path: Path) -> PackText | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return PackText(
-            str(data["sql"]), tuple(data["output_columns"]), tuple(data["status_names"])
+            str(data["sql"]),
+            tuple(data["output_columns"]),
+            tuple(data["status_names"]),
+            tuple(str(s) for s in data["setup"]),
+            tuple(None if t is None else tuple(str(x) for x in t) for t in data["unmet_terms"]),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -147,6 +161,8 @@ def _write(path: Path, text: PackText) -> None:
             "sql": text.sql,
             "output_columns": list(text.output_columns),
             "status_names": list(text.status_names),
+            "setup": list(text.setup),
+            "unmet_terms": [None if t is None else list(t) for t in text.unmet_terms],
         }
         with tempfile.NamedTemporaryFile(
             "w", encoding="utf-8", dir=path.parent, suffix=".tmp", delete=False

@@ -145,6 +145,8 @@ def screen(
                 materialize=_materialize(footer, year, in_scan),
             )
             query = pack.sql
+            for statement in pack.setup:  # the types the query names (rules.pack.PackSQL)
+                con.execute(statement)
             source = open_panel(con, data, check=check, facts=facts, keys=False, footer=footer)
             with_exclusions = bool(exclusion_pairs(policies))
             staged = Path(work) / f"results{out.suffix}"

@@ -14,8 +14,10 @@ statements, per enterprise so per share). Each session's thread hands its rows t
 client's assembly (engines.postgres_results) as they arrive, which writes the RESULTS file
 (CSV as is, Parquet through Arrow's CSV reader) and computes the per-outcome counts and the
 totals file from the same read, while the other session still runs. For Parquet without
-exclusions the server sends one row per enterprise (the pack not unpivoted) and Arrow
-unpivots it: a ninth of the rows through COPY, whose client reads row by row. The population
+exclusions the server sends one row per enterprise (the pack not unpivoted), each policy's
+unmet ids as a mask of its unmet conditions (rules.pack._mask_unmet), and Arrow unpivots it
+and makes each distinct mask's text: a ninth of the rows through COPY, whose client reads
+row by row, and no text built per row on either side. The population
 never leaves the database; only the results do. The facts' bounds (integer widths) are one scan
 of the whole panel, kept in `panel_bounds` under the panel's write count (`cached_bounds`), so
 the next screening of an unchanged panel reads them instead.
@@ -276,7 +278,7 @@ def screen(
                 with ThreadPoolExecutor(max_workers=sessions) as pool:
                     running = [pool.submit(w) for w in work]
                     assembly = _assembly(ready, preload, fmt, staged, [*names, *status_names],
-                                         year, staged_totals, ids)  # fmt: skip
+                                         year, staged_totals, ids, pack.unmet_terms)  # fmt: skip
                     with contextlib.closing(assembly):
                         parts = [f.result() for f in running]
                         if step is not None:

@@ -61,6 +61,7 @@ class Assembly:
         year: int,
         totals: Path | None,
         policy_ids: Sequence[str] | None = None,
+        unmet_terms: Sequence[Sequence[str] | None] = (),
     ) -> None:
         pa, _, pacsv, pq = _arrow()
         types = {
@@ -70,6 +71,9 @@ class Assembly:
         }
         self.fmt, self.staged, self.names, self.year = fmt, staged, list(names), year
         self.totals, self.policy_ids = totals, policy_ids
+        # Per policy of a wide row: its unmet conditions' texts where the server sends a mask
+        # of them (rules.pack.PackSQL.unmet_terms), else None (text).
+        self.unmet_terms = list(unmet_terms) or [None] * len(policy_ids or ())
         self.synced: Sync | None = None
         self.schema = pa.schema([pa.field(n, types.get(n, pa.string())) for n in names])
         # The text columns other than the code repeat a few values (policy ids, outcomes,
@@ -78,7 +82,11 @@ class Assembly:
         # hashing every value. The file's columns are the same strings (`store_schema=False`
         # below: no Arrow schema that would make readers see dictionaries).
         self._coded = pa.schema([_coded(f) for f in self.schema])
-        source = self._coded if policy_ids is None else _wide_schema(self._coded, len(policy_ids))
+        source = (
+            self._coded
+            if policy_ids is None
+            else _wide_schema(self._coded, len(policy_ids), self.unmet_terms)
+        )
         # The rows left the server as COPY text (no Python object per value) and Arrow's CSV
         # reader parses them column-wise: several times cheaper than a cursor's tuples of
         # Decimal. PostgreSQL's CSV writes NULL unquoted-empty and '' as "", so only an
@@ -149,7 +157,7 @@ class Assembly:
         if self.policy_ids is None:
             table = parsed
         else:
-            table = _unpivot(parsed, self.policy_ids, self.year, self._coded)
+            table = _unpivot(parsed, self.policy_ids, self.year, self._coded, self.unmet_terms)
         grouped = table.group_by(["policy_id", "outcome"], use_threads=False).aggregate(
             [("uscc", "count"), ("benefit_yuan", "sum"), (self._excluded, "count")]
         )
@@ -216,31 +224,49 @@ def _coded(field: Any) -> Any:
     return pa.field(field.name, pa.dictionary(pa.int32(), pa.string()))
 
 
-def _wide_schema(schema: Any, policies: int) -> Any:
+def _wide_schema(
+    schema: Any, policies: int, unmet_terms: Sequence[Sequence[str] | None] = ()
+) -> Any:
     """The columns of the pack's one row per enterprise (rules.pack.pack_sql without
-    unpivot): uscc, then per policy its columns of `schema` after policy_id and year."""
+    unpivot): uscc, then per policy its columns of `schema` after policy_id and year, its
+    unmet column a 64-bit mask where `unmet_terms` has its texts."""
     import pyarrow as pa
 
     per_policy = [f for f in schema if f.name not in ("uscc", "policy_id", "year")]
     fields = [schema.field("uscc")]
     for k in range(policies):
-        fields += [pa.field(f"p{k}_{j}", f.type) for j, f in enumerate(per_policy)]
+        masked = k < len(unmet_terms) and unmet_terms[k] is not None
+        fields += [
+            pa.field(f"p{k}_{j}", pa.int64() if masked and f.name == "unmet" else f.type)
+            for j, f in enumerate(per_policy)
+        ]
     return pa.schema(fields)
 
 
-def _unpivot(batch: Any, policy_ids: Sequence[str], year: int, schema: Any) -> Any:
+def _unpivot(
+    batch: Any,
+    policy_ids: Sequence[str],
+    year: int,
+    schema: Any,
+    unmet_terms: Sequence[Sequence[str] | None] = (),
+) -> Any:
     """The RESULTS rows (`schema`) of a batch of one row per enterprise: each enterprise's
-    rows together, its policies in pack order (as the server's LATERAL VALUES gives them)."""
+    rows together, its policies in pack order (as the server's LATERAL VALUES gives them);
+    an unmet mask made its text (`_unmet_texts`)."""
     import numpy as np
     import pyarrow as pa
 
     n = batch.num_rows
     width = len(schema) - 3  # outcome, score, benefit_yuan, unmet and the status columns
+    unmet = schema.names.index("unmet") - 3
     year_column = pa.repeat(pa.scalar(year, pa.int32()), n)
     policies = pa.array(policy_ids, pa.string())
     tables = []
     for k in range(len(policy_ids)):
         own = [batch.column(1 + k * width + j) for j in range(width)]
+        terms = unmet_terms[k] if k < len(unmet_terms) else None
+        if terms is not None:
+            own[unmet] = _unmet_texts(own[unmet], terms)
         policy = pa.DictionaryArray.from_arrays(pa.array(np.full(n, k, np.int32)), policies)
         columns = [batch.column(0), policy, year_column]
         tables.append(pa.Table.from_arrays([*columns, *own], schema=schema))
@@ -249,6 +275,22 @@ def _unpivot(batch: Any, policy_ids: Sequence[str], year: int, schema: Any) -> A
     # Each policy's text columns were parsed with their own dictionaries: one per column
     # (of the policies' values) before the take, so the block is written with one.
     return pa.concat_tables(tables).unify_dictionaries().combine_chunks().take(order)
+
+
+def _unmet_texts(masks: Any, terms: Sequence[str]) -> Any:
+    """The unmet texts of a column of masks (rules.pack._mask_unmet): each distinct mask's
+    text made once, the texts of its bits joined by ';', as a dictionary (a block of rows
+    holds a few hundred distinct masks)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = masks.combine_chunks() if isinstance(masks, pa.ChunkedArray) else masks
+    distinct = pc.unique(column).drop_null()
+    texts = [
+        ";".join(t for i, t in enumerate(terms) if mask >> i & 1) for mask in distinct.to_pylist()
+    ]
+    indices = pc.cast(pc.index_in(column, value_set=distinct), pa.int32())
+    return pa.DictionaryArray.from_arrays(indices, pa.array(texts, pa.string()))
 
 
 def _wide_sums(batch: Any, policies: int, schema: Any) -> Any:

@@ -112,7 +112,7 @@ def screen(
     footer = read_footer(data)
     bounds = footer.bounds if footer is not None else {}
     pack = compile_pack(policies, year, overrides, explain_columns, bounds=bounds)
-    query = pack_sql(pack, "spark")
+    query = pack_sql(pack, "spark").query
     if check:
         import duckdb
 

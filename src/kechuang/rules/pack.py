@@ -13,9 +13,11 @@ compiler's, so the output is row for row that of `compile_policy` run policy by 
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import sqlglot.expressions as exp
 
@@ -33,6 +35,20 @@ from kechuang.rules.sql import (
 PER_POLICY = ("outcome", "score", "benefit_yuan", "unmet")
 # With `check_keys`: an enterprise's rows and distinct years among the years read.
 KEY_ROWS, KEY_YEARS = "kc_rows", "kc_years"
+
+
+@dataclass(frozen=True)
+class PackSQL:
+    """A pack's SQL: the statements to run first on the same connection (`setup`: DuckDB's
+    ENUM type of the unmet ids, see `_enum_unmet`), then the query of the RESULTS rows.
+    `unmet_terms`, per policy in pack order, for PostgreSQL's one row per enterprise: the
+    texts of its unmet conditions in bit order where its unmet column is a mask of them (a
+    client joins the texts of its bits by `;`, see `_mask_unmet`), None where it is text;
+    empty where every unmet column is text."""
+
+    query: str
+    setup: tuple[str, ...] = ()
+    unmet_terms: tuple[tuple[str, ...] | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,7 +158,7 @@ _OUTCOME_ENUM = _enum(o.value for o in Outcome)
 
 def pack_sql(
     pack: PackQuery, dialect: str = "duckdb", unpivot: bool = True, materialize: bool = False
-) -> str:
+) -> PackSQL:
     """The RESULTS rows of the pack (uscc, policy_id, year, outcome, score, benefit_yuan,
     unmet, then the status columns) as one SQL query of `dialect`. Without `unpivot`
     (PostgreSQL only): one row per enterprise, uscc then each policy's outcome, score,
@@ -163,11 +179,15 @@ def pack_sql(
         wide_query, copied = wide_query.copy(), True
         wide_query.args["with_"].expressions[0].set("materialized", True)
     typed_outcomes: set[str] = set()
+    setup: tuple[str, ...] = ()
+    unmet_terms: tuple[tuple[str, ...] | None, ...] = ()
     if dialect == "duckdb":
         if not copied:
             wide_query, copied = wide_query.copy(), True
         outcome_names = {mapping["outcome"] for mapping in pack.columns}
         typed_outcomes = _enum_outcomes(wide_query, outcome_names)
+        unmet_type = _enum_unmet(wide_query, {mapping["unmet"] for mapping in pack.columns})
+        setup = () if unmet_type is None else (unmet_type,)
         _lookup_lists(wide_query)
     if dialect == "postgres":
         # PostgreSQL pulls simple subqueries up into their parent and substitutes each column
@@ -176,6 +196,8 @@ def pack_sql(
         wide_query, copied = wide_query.copy(), True
         for cte in wide_query.find_all(exp.CTE):
             cte.this.set("offset", exp.Offset(expression=exp.Literal.number(0)))
+        if not unpivot:
+            unmet_terms = tuple(_mask_unmet(wide_query, m["unmet"]) for m in pack.columns)
         _guard_wide_comparisons(wide_query)
         _inline_single_use(wide_query)
         _share_subexpressions(wide_query)
@@ -227,15 +249,16 @@ def pack_sql(
                 f"CASE WHEN w.{KEY_ROWS} > w.{KEY_YEARS} "
                 f"THEN error({_text(DUPLICATE_KEY)} || w.uscc) ELSE w.uscc END"
             )
-        return (
+        return PackSQL(
             f"SELECT {uscc} AS uscc, {lists[0]}, CAST({year} AS INT) AS year, "
-            f"{', '.join(lists[1:])} FROM ({wide}) AS w"
+            f"{', '.join(lists[1:])} FROM ({wide}) AS w",
+            setup,
         )
     if pack.checks_keys:
         raise ValueError("the in-scan key check is DuckDB's (error())")
     if dialect in ("spark", "databricks"):
         flat = ", ".join(v.replace("VARCHAR", "STRING") for row in rows for v in row)
-        return (
+        return PackSQL(
             f"{select} FROM ({wide}) AS w "
             f"LATERAL VIEW STACK({len(rows)}, {flat}) t AS {', '.join(names)}"
         )
@@ -245,9 +268,11 @@ def pack_sql(
         flat = ", ".join(
             f"{v} AS p{k}_{c}" for k, row in enumerate(rows) for c, v in enumerate(row[1:])
         )
-        return f"SELECT w.uscc AS uscc, {flat} FROM ({wide}) AS w"
+        if not any(unmet_terms):
+            unmet_terms = ()
+        return PackSQL(f"SELECT w.uscc AS uscc, {flat} FROM ({wide}) AS w", (), unmet_terms)
     tuples = ", ".join("(" + ", ".join(row) + ")" for row in rows)
-    return (
+    return PackSQL(
         f"{select} FROM ({wide}) AS w CROSS JOIN LATERAL (VALUES {tuples}) AS t({', '.join(names)})"
     )
 
@@ -286,20 +311,20 @@ def _enum_outcomes(wide: exp.Select, names: set[str]) -> set[str]:
 LOOKUP_CONDITIONS = 8
 
 
-def _lookup_lists(wide: exp.Select) -> None:
+def _lookup_lists(node: exp.Expression, most: int = LOOKUP_CONDITIONS) -> None:
     """Replace each `CONCAT_WS(sep, CASE WHEN c1 THEN 't1' END, ..., CASE WHEN ck THEN 'tk'
-    END)` by lookups in constant lists of its possible texts, in place (DuckDB). Up to
-    LOOKUP_CONDITIONS terms: `LIST_EXTRACT([the 2^k texts], 1 + CASE WHEN c1 THEN 1 ELSE 0
+    END)` under `node` by lookups in constant lists of its possible texts, in place (DuckDB).
+    Up to `most` terms: `LIST_EXTRACT([the 2^k texts], 1 + CASE WHEN c1 THEN 1 ELSE 0
     END + ... + CASE WHEN ck THEN 2^(k-1) ELSE 0 END)`. A term is skipped by CONCAT_WS
     exactly where its condition is false or unknown, which is where its bit is 0, so each
     row gets the same text; but integer CASEs and one pick from a constant replace string
     CASEs and a string built row by row (the unmet ids of every policy, 9M at 1M).
 
-    More terms are cut into chunks of at most LOOKUP_CONDITIONS, each looked up with NULL
+    More terms are cut into chunks of at most `most`, each looked up with NULL
     for its empty text, and joined by `CONCAT_WS(sep, chunk1, chunk2, ...)`: CONCAT_WS skips
     a NULL but not an empty string, so an empty chunk adds no separator, and all chunks
     empty give '' as all terms skipped did."""
-    for call in list(wide.find_all(exp.ConcatWs)):
+    for call in list(node.find_all(exp.ConcatWs)):
         separator, *terms = call.expressions
         if not isinstance(separator, exp.Literal) or not separator.is_string or not terms:
             continue
@@ -308,10 +333,10 @@ def _lookup_lists(wide: exp.Select) -> None:
             continue
         found = [pair for pair in pairs if pair is not None]
         sep = str(separator.this)
-        if len(found) <= LOOKUP_CONDITIONS:
+        if len(found) <= most:
             call.replace(_lookup(sep, found, empty=""))
             continue
-        count = -(-len(found) // LOOKUP_CONDITIONS)
+        count = -(-len(found) // most)
         size = -(-len(found) // count)  # balanced: 10 terms are 5 + 5, not 8 + 2
         chunks = [found[i : i + size] for i in range(0, len(found), size)]
         lookups = [_lookup(sep, chunk, empty=None) for chunk in chunks]
@@ -350,20 +375,216 @@ def _lookup(sep: str, terms: list[tuple[exp.Expression, str]], empty: str | None
     return exp.Anonymous(this="LIST_EXTRACT", expressions=[listed, index])
 
 
+# The most conditions an unmet list may have for its texts to be an ENUM's constants (one
+# lookup of 2^k of them), and the most texts that ENUM may hold: the Parquet writer stores
+# the whole ENUM as the dictionary of every row group of `unmet`.
+UNMET_ENUM_CONDITIONS = 10
+UNMET_ENUM_TEXTS = 4096
+# Characters that may join a list of unmet texts into one constant (the first in no text).
+_SEPARATORS = ("|", ",", "#", "\x1f")
+
+
+def _enum_unmet(wide: exp.Select, names: set[str]) -> str | None:
+    """Make the unmet columns `names` of `wide` yield the constants of one ENUM of every
+    text they can take, in place, and return the `CREATE TYPE` of that ENUM (run before the
+    query, on the same connection); or leave `wide` as it is and return None.
+
+    An unmet column is a CASE whose results are texts and CONCAT_WS lists of condition
+    texts; each list becomes one lookup (`_lookup_lists`, no chunks) in a list of its 2^k
+    texts, and each text and list is cast to the ENUM once, when the query is bound. Each
+    row then carries a 2-byte code from the lookup to the Parquet writer, which takes the
+    ENUM's codes as its dictionary, where a text was copied by the lookup and the unpivot
+    and hashed by the writer (9M values at 1M enterprises). The type is named by a hash of
+    its texts, so two packs on one connection do not collide.
+
+    All or none: where a column is read by another expression, or a list has more than
+    UNMET_ENUM_CONDITIONS conditions, or the texts are more than UNMET_ENUM_TEXTS, no
+    column is typed (a list of text and ENUM values in the unpivot would be cast to text
+    row by row)."""
+    read: Counter[str] = Counter()
+    for query in _star_layers(wide):
+        for column in query.find_all(exp.Column):
+            read[column.name] += 1
+    items = [
+        item
+        for query in _star_layers(wide)
+        for item in query.expressions
+        if isinstance(item, exp.Alias) and item.alias in names
+    ]
+    if len(items) != len(names) or any(read[item.alias] for item in items):
+        return None
+    rewritten: list[tuple[exp.Alias, exp.Paren, list[exp.Expression]]] = []
+    texts: set[str] = set()
+    for item in items:
+        holder = exp.Paren(this=item.this.copy())
+        _lookup_lists(holder, UNMET_ENUM_CONDITIONS)
+        holder.set("this", _text_into_index(holder.this))
+        leaves = _unmet_leaves(holder.this)
+        if leaves is None:
+            return None
+        for leaf in leaves:
+            if isinstance(leaf, exp.Literal):
+                texts.add(str(leaf.this))
+            else:
+                texts.update(str(t.this) for t in leaf.expressions)
+        if len(texts) > UNMET_ENUM_TEXTS:
+            return None
+        rewritten.append((item, holder, leaves))
+    ordered = sorted(texts)
+    digest = hashlib.sha256("\x00".join(ordered).encode()).hexdigest()[:16]
+    name = f"kc_unmet_{digest}"
+    separator = next((c for c in _SEPARATORS if not any(c in t for t in ordered)), None)
+    for item, holder, leaves in rewritten:
+        for leaf in leaves:
+            to = exp.DataType.build(f"{name}[]" if isinstance(leaf, exp.Array) else name,
+                                    dialect="duckdb", udt=True)  # fmt: skip
+            listed = leaf.copy()
+            if isinstance(leaf, exp.Array) and separator is not None:
+                # One text split when the query is bound: 2^10 literals took DuckDB 30 ms
+                # to bind, at every size of panel.
+                joined = separator.join(str(t.this) for t in leaf.expressions)
+                listed = exp.Anonymous(
+                    this="STRING_SPLIT",
+                    expressions=[exp.Literal.string(joined), exp.Literal.string(separator)],
+                )
+            leaf.replace(exp.cast(listed, to))
+        item.set("this", holder.this)
+    return f"CREATE TYPE IF NOT EXISTS {name} AS {_enum(ordered)}"
+
+
+# The most conditions an unmet mask may hold (the bits of a BIGINT below its sign).
+UNMET_MASK_CONDITIONS = 62
+
+
+def _mask_unmet(wide: exp.Select, name: str) -> tuple[str, ...] | None:
+    """Make the unmet column `name` of `wide` a BIGINT mask of its conditions not met, in
+    place, and return their texts in bit order; or leave it as it is and return None.
+
+    The column is a CASE whose results are '' and one `CONCAT_WS(';', CASE WHEN c1 THEN
+    't1' END, ...)`; '' becomes 0 and the list `CASE WHEN c1 THEN 1 ELSE 0 END + ... + CASE
+    WHEN ck THEN 2^(k-1) ELSE 0 END`. A term is joined exactly where its condition is
+    true, which is where its bit is 1, so joining the texts of a mask's bits by ';' gives
+    the same text on every row. PostgreSQL's CONCAT_WS calls each text's output function
+    and copies it, for every enterprise and policy that fails; the mask is integer
+    arithmetic, and its client makes each distinct mask's text once (a few hundred per
+    block of rows) instead of parsing a text per row."""
+    items = [
+        item
+        for query in _star_layers(wide)
+        for item in query.expressions
+        if isinstance(item, exp.Alias) and item.alias == name
+    ]
+    if len(items) != 1:
+        return None
+    lists: list[exp.ConcatWs] = []
+
+    def leaf(node: exp.Expression) -> list[exp.Expression] | None:
+        if isinstance(node, exp.Literal) and node.is_string and node.this == "":
+            return [node]
+        if isinstance(node, exp.ConcatWs):
+            lists.append(node)
+            return [node]
+        return None
+
+    leaves = _case_leaves(items[0].this, leaf)
+    if leaves is None or len(lists) != 1:
+        return None
+    separator, *terms = lists[0].expressions
+    pairs = [_condition_text(term) for term in terms]
+    if (
+        not (isinstance(separator, exp.Literal) and separator.is_string and separator.this == ";")
+        or not 0 < len(pairs) <= UNMET_MASK_CONDITIONS
+        or any(pair is None for pair in pairs)
+    ):
+        return None
+    found = [pair for pair in pairs if pair is not None]
+    mask: exp.Expression = exp.Literal.number(0)
+    for i, (condition, _) in enumerate(found):
+        bit = exp.Case(
+            ifs=[exp.If(this=condition.copy(), true=exp.Literal.number(2**i))],
+            default=exp.Literal.number(0),
+        )
+        mask = bit if i == 0 else exp.Add(this=mask, expression=bit)
+    for node in leaves:
+        if isinstance(node, exp.ConcatWs):
+            node.replace(exp.cast(mask, "BIGINT"))
+        else:
+            node.replace(exp.cast(exp.Literal.number(0), "BIGINT"))
+    return tuple(text for _, text in found)
+
+
+def _text_into_index(e: exp.Expression) -> exp.Expression:
+    """`CASE WHEN c THEN 't' ELSE LIST_EXTRACT(list, i) END`, where 't' is the list's k-th
+    text, as `LIST_EXTRACT(list, CASE WHEN c THEN k ELSE i END)` (the same text on every
+    row); any other expression as it is. One cast to the unmet ENUM instead of two: DuckDB
+    compares an ENUM's every text each time it binds a cast to it."""
+    if not isinstance(e, exp.Case) or e.this is not None:
+        return e
+    branches = e.args.get("ifs") or []
+    lookup = e.args.get("default")
+    if len(branches) != 1 or not isinstance(lookup, exp.Anonymous):
+        return e
+    text = branches[0].args["true"]
+    if str(lookup.this).upper() != "LIST_EXTRACT" or not isinstance(text, exp.Literal):
+        return e
+    listed, index = lookup.expressions
+    if not isinstance(listed, exp.Array) or not text.is_string:
+        return e
+    at = next(
+        (k for k, t in enumerate(listed.expressions, 1) if isinstance(t, exp.Literal)
+         and t.is_string and t.this == text.this),
+        None,
+    )  # fmt: skip
+    if at is None:
+        return e
+    picked = exp.Case(
+        ifs=[exp.If(this=branches[0].this.copy(), true=exp.Literal.number(at))],
+        default=index.copy(),
+    )
+    return exp.Anonymous(this="LIST_EXTRACT", expressions=[listed.copy(), picked])
+
+
+def _unmet_leaves(e: exp.Expression) -> list[exp.Expression] | None:
+    """The text constants and constant text lists (of `LIST_EXTRACT`s) a tree of CASEs
+    yields, or None if it yields anything else (a NULL in a list, a text built per row)."""
+
+    def leaf(node: exp.Expression) -> list[exp.Expression] | None:
+        if isinstance(node, exp.Literal):
+            return [node] if node.is_string else None
+        if isinstance(node, exp.Anonymous) and str(node.this).upper() == "LIST_EXTRACT":
+            listed = node.expressions[0]
+            if isinstance(listed, exp.Array) and all(
+                isinstance(t, exp.Literal) and t.is_string for t in listed.expressions
+            ):
+                return [listed]
+        return None
+
+    return _case_leaves(e, leaf)
+
+
 def _case_results(e: exp.Expression) -> list[exp.Literal] | None:
     """The constants a tree of CASEs yields (a missing ELSE yields NULL, the same in either
     type), or None if any result is not a constant."""
-    if isinstance(e, exp.Literal):
-        return [e]
+    return _case_leaves(e, lambda node: [node] if isinstance(node, exp.Literal) else None)
+
+
+_Leaf = TypeVar("_Leaf", bound=exp.Expression)
+
+
+def _case_leaves(
+    e: exp.Expression, leaf: Callable[[exp.Expression], list[_Leaf] | None]
+) -> list[_Leaf] | None:
+    """What `leaf` makes of each result of a tree of CASEs (a missing ELSE yields NULL),
+    or None if it refuses any (returns None)."""
     if not isinstance(e, exp.Case) or e.this is not None:
-        return None
+        return leaf(e)
     results = [branch.args["true"] for branch in e.args.get("ifs") or []]
     default = e.args.get("default")
     if default is not None:
         results.append(default)
-    found: list[exp.Literal] = []
+    found: list[_Leaf] = []
     for result in results:
-        leaves = _case_results(result)
+        leaves = _case_leaves(result, leaf)
         if leaves is None:
             return None
         found += leaves
