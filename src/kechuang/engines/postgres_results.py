@@ -224,9 +224,7 @@ def _coded(field: Any) -> Any:
     return pa.field(field.name, pa.dictionary(pa.int32(), pa.string()))
 
 
-def _wide_schema(
-    schema: Any, policies: int, unmet_terms: Sequence[Sequence[str] | None] = ()
-) -> Any:
+def _wide_schema(schema: Any, policies: int, unmet_terms: Sequence[Sequence[str] | None]) -> Any:
     """The columns of the pack's one row per enterprise (rules.pack.pack_sql without
     unpivot): uscc, then per policy its columns of `schema` after policy_id and year, its
     unmet column a 64-bit mask where `unmet_terms` has its texts."""
@@ -235,7 +233,7 @@ def _wide_schema(
     per_policy = [f for f in schema if f.name not in ("uscc", "policy_id", "year")]
     fields = [schema.field("uscc")]
     for k in range(policies):
-        masked = k < len(unmet_terms) and unmet_terms[k] is not None
+        masked = unmet_terms[k] is not None
         fields += [
             pa.field(f"p{k}_{j}", pa.int64() if masked and f.name == "unmet" else f.type)
             for j, f in enumerate(per_policy)
@@ -248,7 +246,7 @@ def _unpivot(
     policy_ids: Sequence[str],
     year: int,
     schema: Any,
-    unmet_terms: Sequence[Sequence[str] | None] = (),
+    unmet_terms: Sequence[Sequence[str] | None],
 ) -> Any:
     """The RESULTS rows (`schema`) of a batch of one row per enterprise: each enterprise's
     rows together, its policies in pack order (as the server's LATERAL VALUES gives them);
@@ -264,7 +262,7 @@ def _unpivot(
     tables = []
     for k in range(len(policy_ids)):
         own = [batch.column(1 + k * width + j) for j in range(width)]
-        terms = unmet_terms[k] if k < len(unmet_terms) else None
+        terms = unmet_terms[k]
         if terms is not None:
             own[unmet] = _unmet_texts(own[unmet], terms)
         policy = pa.DictionaryArray.from_arrays(pa.array(np.full(n, k, np.int32)), policies)

@@ -286,10 +286,7 @@ def _enum_outcomes(wide: exp.Select, names: set[str]) -> set[str]:
     other expression, or not of that form, keeps its text and its cast in the unpivot."""
     to = exp.DataType.build(_OUTCOME_ENUM, dialect="duckdb")
     values = {o.value for o in Outcome}
-    read: Counter[str] = Counter()
-    for query in _star_layers(wide):
-        for column in query.find_all(exp.Column):
-            read[column.name] += 1
+    read = _layer_reads(wide)
     typed = set()
     for query in _star_layers(wide):
         for item in query.expressions:
@@ -364,15 +361,25 @@ def _lookup(sep: str, terms: list[tuple[exp.Expression, str]], empty: str | None
         for mask in range(2 ** len(terms))
     ]
     table[0] = exp.Null() if empty is None else exp.Literal.string(empty)
-    index: exp.Expression = exp.Literal.number(1)
-    for i, (condition, _) in enumerate(terms):
+    index = _bit_sum([condition for condition, _ in terms], exp.Literal.number(1))
+    listed = exp.Array(expressions=table)
+    return exp.Anonymous(this="LIST_EXTRACT", expressions=[listed, index])
+
+
+def _bit_sum(
+    conditions: Sequence[exp.Expression], start: exp.Expression | None = None
+) -> exp.Expression:
+    """`start + CASE WHEN c1 THEN 1 ELSE 0 END + ... + CASE WHEN ck THEN 2^(k-1) ELSE 0 END`
+    (without `start`, from the first CASE): bit i is 1 exactly where condition i is true."""
+    total = start
+    for i, condition in enumerate(conditions):
         bit = exp.Case(
             ifs=[exp.If(this=condition.copy(), true=exp.Literal.number(2**i))],
             default=exp.Literal.number(0),
         )
-        index = exp.Add(this=index, expression=bit)
-    listed = exp.Array(expressions=table)
-    return exp.Anonymous(this="LIST_EXTRACT", expressions=[listed, index])
+        total = bit if total is None else exp.Add(this=total, expression=bit)
+    assert total is not None, "a sum of no bits"
+    return total
 
 
 # The most conditions an unmet list may have for its texts to be an ENUM's constants (one
@@ -401,16 +408,8 @@ def _enum_unmet(wide: exp.Select, names: set[str]) -> str | None:
     UNMET_ENUM_CONDITIONS conditions, or the texts are more than UNMET_ENUM_TEXTS, no
     column is typed (a list of text and ENUM values in the unpivot would be cast to text
     row by row)."""
-    read: Counter[str] = Counter()
-    for query in _star_layers(wide):
-        for column in query.find_all(exp.Column):
-            read[column.name] += 1
-    items = [
-        item
-        for query in _star_layers(wide)
-        for item in query.expressions
-        if isinstance(item, exp.Alias) and item.alias in names
-    ]
+    read = _layer_reads(wide)
+    items = _layer_items(wide, names)
     if len(items) != len(names) or any(read[item.alias] for item in items):
         return None
     rewritten: list[tuple[exp.Alias, exp.Paren, list[exp.Expression]]] = []
@@ -468,12 +467,7 @@ def _mask_unmet(wide: exp.Select, name: str) -> tuple[str, ...] | None:
     and copies it, for every enterprise and policy that fails; the mask is integer
     arithmetic, and its client makes each distinct mask's text once (a few hundred per
     block of rows) instead of parsing a text per row."""
-    items = [
-        item
-        for query in _star_layers(wide)
-        for item in query.expressions
-        if isinstance(item, exp.Alias) and item.alias == name
-    ]
+    items = _layer_items(wide, {name})
     if len(items) != 1:
         return None
     lists: list[exp.ConcatWs] = []
@@ -498,13 +492,7 @@ def _mask_unmet(wide: exp.Select, name: str) -> tuple[str, ...] | None:
     ):
         return None
     found = [pair for pair in pairs if pair is not None]
-    mask: exp.Expression = exp.Literal.number(0)
-    for i, (condition, _) in enumerate(found):
-        bit = exp.Case(
-            ifs=[exp.If(this=condition.copy(), true=exp.Literal.number(2**i))],
-            default=exp.Literal.number(0),
-        )
-        mask = bit if i == 0 else exp.Add(this=mask, expression=bit)
+    mask = _bit_sum([condition for condition, _ in found])
     for node in leaves:
         if isinstance(node, exp.ConcatWs):
             node.replace(exp.cast(mask, "BIGINT"))
@@ -595,6 +583,25 @@ def _star_layers(wide: exp.Select) -> list[exp.Select]:
     """The layers of the wide query: the CTEs that pass their source on (`SELECT *, ...`)."""
     ctes = wide.args["with_"].expressions
     return [c.this for c in ctes if any(isinstance(i, exp.Star) for i in c.this.expressions)]
+
+
+def _layer_reads(wide: exp.Select) -> Counter[str]:
+    """How many times the layers' expressions read each column name."""
+    read: Counter[str] = Counter()
+    for query in _star_layers(wide):
+        for column in query.find_all(exp.Column):
+            read[column.name] += 1
+    return read
+
+
+def _layer_items(wide: exp.Select, names: set[str]) -> list[exp.Alias]:
+    """The layers' columns named in `names` (their `expression AS name` items)."""
+    return [
+        item
+        for query in _star_layers(wide)
+        for item in query.expressions
+        if isinstance(item, exp.Alias) and item.alias in names
+    ]
 
 
 def _outer_columns(wide: exp.Select) -> list[exp.Column]:
