@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from kechuang.engines.panel import open_panel
 from kechuang.enterprises.generator import write_panel
+from kechuang.rules.columns import outcome_code
 from kechuang.rules.pack import (
     LOOKUP_CONDITIONS,
     UNMET_ENUM_CONDITIONS,
@@ -29,6 +30,7 @@ from kechuang.rules.pack import (
     compile_pack,
     pack_sql,
 )
+from kechuang.rules.policy import Outcome
 from kechuang.rules.sql import compile_policy, to_sql
 from kechuang.screening.inputs import load_policies
 
@@ -457,6 +459,19 @@ def test_postgres_sends_unmet_masks_only_in_its_one_row_per_enterprise() -> None
         assert "CONCAT_WS" not in wide.query.upper()
         rows = pack_sql(pack, "postgres")
         assert rows.unmet_terms == () and "CONCAT_WS" in rows.query.upper()
+
+
+def test_postgres_sends_outcome_codes_only_in_its_one_row_per_enterprise() -> None:
+    # One letter per outcome through COPY (the client makes them the texts again); the rows
+    # the server unpivots itself carry the texts. The codes tell the outcomes apart.
+    assert len({outcome_code(o.value) for o in Outcome}) == len(Outcome)
+    for year in (2024, 2026):
+        pack = compile_pack(load_policies(["all"], year), year, join_years=True)
+        wide = pack_sql(pack, "postgres", unpivot=False).query
+        rows = pack_sql(pack, "postgres").query
+        for outcome in Outcome:
+            assert f"'{outcome.value}'" not in wide and f"'{outcome.value}'" in rows
+        assert "THEN 'e'" in wide and "THEN 'i'" in wide
 
 
 def _shared_sql(sql: str) -> tuple[str, dict[str, object]]:
