@@ -162,7 +162,8 @@ def pack_sql(
     """The RESULTS rows of the pack (uscc, policy_id, year, outcome, score, benefit_yuan,
     unmet, then the status columns) as one SQL query of `dialect`. Without `unpivot`
     (PostgreSQL only): one row per enterprise, uscc then each policy's outcome, score,
-    benefit_yuan, unmet and status columns in pack order, for a client that unpivots.
+    benefit_yuan, unmet and status columns in pack order, for a client that unpivots (an
+    unmet column may be a mask, `unmet_terms`, and an outcome its code, `_code_outcomes`).
 
     With `materialize` (DuckDB only), the first layer (the years read, one row per
     enterprise) is a MATERIALIZED CTE. DuckDB runs a pipeline on as many threads as its
