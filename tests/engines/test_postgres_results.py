@@ -179,6 +179,39 @@ def test_unmet_masks_are_written_as_the_texts_of_their_bits(
     assert "" in unmet and "in_scope;revenue;rd_intensity" in unmet and None not in unmet
 
 
+def test_outcome_codes_are_written_as_the_outcomes_texts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Where the server sends a policy's outcome as its code (rules.pack._code_outcomes), the
+    # RESULTS file and the totals hold the outcome's text, as if the text had been sent.
+    monkeypatch.setattr(postgres_results, "ROW_GROUP_ROWS", 12)
+    outcome = 1  # a wide row's fields: uscc, then per policy outcome, score, benefit, unmet
+    tables, totals = [], []
+    for coded in (False, True):
+        staged = tmp_path / f"r-{coded}.parquet"
+        total = tmp_path / f"r-{coded}.totals.csv"
+        assembly = Assembly("parquet", staged, RESULT_COLUMNS, 2024, total, POLICIES)
+        wide = _wide_messages(30, masked=False)
+        if coded:
+            # Policy 1 keeps its text, as a column the server could not code would.
+            wide = [
+                b",".join(
+                    f[:1] if j % 4 == outcome and j != outcome + 4 else f
+                    for j, f in enumerate(m.split(b","))
+                )
+                for m in wide
+            ]
+            assert all(any(f",{c[0]},".encode() in m for m in wide) for c in OUTCOMES)
+        assembly.stream(iter(wide))
+        counts = assembly.finish()
+        tables.append(pq.read_table(staged))
+        totals.append((counts, total.read_bytes()))
+    text, coded_table = tables
+    assert coded_table.equals(text)
+    assert totals[0] == totals[1]
+    assert set(text.column("outcome").to_pylist()) == set(OUTCOMES)
+
+
 def test_unmet_texts_of_masks_join_the_texts_of_their_bits() -> None:
     masks = pa.chunked_array([[0, 5, None, 5, 2, 7]], pa.int64())
     texts = postgres_results._unmet_texts(masks, ("a", "b", "c"))

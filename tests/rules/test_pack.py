@@ -5,6 +5,8 @@ year's rows, or the years' rows joined side by side) and with the in-scan key ch
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pytest
 import sqlglot
@@ -14,6 +16,7 @@ from hypothesis import strategies as st
 
 from kechuang.engines.panel import open_panel
 from kechuang.enterprises.generator import write_panel
+from kechuang.rules.columns import outcome_code
 from kechuang.rules.pack import (
     LOOKUP_CONDITIONS,
     UNMET_ENUM_CONDITIONS,
@@ -27,6 +30,7 @@ from kechuang.rules.pack import (
     compile_pack,
     pack_sql,
 )
+from kechuang.rules.policy import Outcome
 from kechuang.rules.sql import compile_policy, to_sql
 from kechuang.screening.inputs import load_policies
 
@@ -111,6 +115,44 @@ def test_the_years_layout_counts_known_values_by_their_numerators() -> None:
     assert "rd_expense_domestic AS rd_expense_domestic" not in sql
     # A column also read for its own value (a year's revenue) is counted as it is.
     assert "NOT y1.revenue IS NULL" in sql
+
+
+def test_a_years_sum_is_one_expression_of_the_joined_rows() -> None:
+    # A sum known only where every existing year's value is: not a sum and a count of known
+    # values compared one layer up, but one CASE over the joined rows.
+    policies = load_policies(["all"], 2024)
+    sql = pack_sql(compile_pack(policies, 2024, join_years=True)).query
+    assert "AS k3_" not in sql and "AS k2_" not in sql
+    assert "(y1.uscc IS NULL OR NOT " in sql and "(y2.uscc IS NULL OR NOT " in sql
+
+
+def test_years_sums_with_missing_years_and_values_agree_with_the_group_by(tmp_path: Path) -> None:
+    generated, holed = tmp_path / "panel.parquet", tmp_path / "holed.parquet"
+    write_panel(generated, 400, [2022, 2023, 2024], seed=5)
+    # Some enterprises lack their 2022 row, some their 2023 R&D expense: each 3-year sum of
+    # R&D is then over the years that exist, or unknown.
+    duckdb.execute(
+        f"COPY (SELECT * REPLACE (CASE WHEN hash(uscc) % 3 = 0 AND year = 2023 THEN NULL "
+        f"ELSE rd_expense END AS rd_expense) FROM '{generated}' "
+        f"WHERE NOT (hash(uscc) % 5 = 0 AND year = 2022)) TO '{holed}'"
+    )
+    con = duckdb.connect()
+    open_panel(con, holed)
+    holes = con.sql(
+        "SELECT count(*) FILTER (WHERE year = 2023 AND rd_expense IS NULL), "
+        "count(*) FILTER (WHERE year = 2022) FROM panel"
+    ).fetchone()
+    assert holes is not None and holes[0] > 50 and holes[1] < 400
+    policies = load_policies(["all"], 2024)
+    results = []
+    for join_years in (False, True):
+        statements = pack_sql(compile_pack(policies, 2024, join_years=join_years))
+        for statement in statements.setup:
+            con.execute(statement)
+        results.append(sorted(repr(tuple(r)) for r in con.sql(statements.query).fetchall()))
+    grouped, joined = results
+    assert joined == grouped
+    assert any("'unknown'" in row for row in joined)
 
 
 def test_the_years_layout_needs_known_unique_keys() -> None:
@@ -417,6 +459,19 @@ def test_postgres_sends_unmet_masks_only_in_its_one_row_per_enterprise() -> None
         assert "CONCAT_WS" not in wide.query.upper()
         rows = pack_sql(pack, "postgres")
         assert rows.unmet_terms == () and "CONCAT_WS" in rows.query.upper()
+
+
+def test_postgres_sends_outcome_codes_only_in_its_one_row_per_enterprise() -> None:
+    # One letter per outcome through COPY (the client makes them the texts again); the rows
+    # the server unpivots itself carry the texts. The codes tell the outcomes apart.
+    assert len({outcome_code(o.value) for o in Outcome}) == len(Outcome)
+    for year in (2024, 2026):
+        pack = compile_pack(load_policies(["all"], year), year, join_years=True)
+        wide = pack_sql(pack, "postgres", unpivot=False).query
+        rows = pack_sql(pack, "postgres").query
+        for outcome in Outcome:
+            assert f"'{outcome.value}'" not in wide and f"'{outcome.value}'" in rows
+        assert "THEN 'e'" in wide and "THEN 'i'" in wide
 
 
 def _shared_sql(sql: str) -> tuple[str, dict[str, object]]:

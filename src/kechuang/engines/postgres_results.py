@@ -23,12 +23,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from kechuang.engines.common import OUTCOMES
 from kechuang.engines.durable import Sync
+from kechuang.rules.columns import outcome_code
 
 Counts = dict[tuple[str, str], tuple[int, Decimal, int]]
 Lines = tuple[str, str, Any]  # a block's first and last code, its totals lines (Arrow)
 # Result rows per parsed block and Parquet row group: DuckDB's default row group size.
 ROW_GROUP_ROWS = 122_880
+# Each outcome's text by the code it may travel as (rules.columns.outcome_code).
+_OUTCOME_TEXTS = {outcome_code(o): o for o in OUTCOMES}
 
 
 def import_arrow() -> None:
@@ -157,6 +161,7 @@ class Assembly:
         if self.policy_ids is None:
             table = parsed
         else:
+            parsed = _outcome_texts(parsed, len(self.policy_ids), self._coded)
             table = _unpivot(parsed, self.policy_ids, self.year, self._coded, self.unmet_terms)
         grouped = table.group_by(["policy_id", "outcome"], use_threads=False).aggregate(
             [("uscc", "count"), ("benefit_yuan", "sum"), (self._excluded, "count")]
@@ -239,6 +244,24 @@ def _wide_schema(schema: Any, policies: int, unmet_terms: Sequence[Sequence[str]
             for j, f in enumerate(per_policy)
         ]
     return pa.schema(fields)
+
+
+def _outcome_texts(batch: Any, policies: int, schema: Any) -> Any:
+    """`batch` (one row per enterprise, `_wide_schema`) with each outcome column's codes
+    made the outcomes' texts (the server sends an outcome as its code where it can,
+    rules.pack._code_outcomes): the column's dictionary of a few values is replaced, its
+    indices kept. A text that is no code (a column sent as text) stays as it is."""
+    import pyarrow as pa
+
+    per_policy = [f.name for f in schema if f.name not in ("uscc", "policy_id", "year")]
+    width, outcome = len(per_policy), per_policy.index("outcome")
+    for k in range(policies):
+        i = 1 + k * width + outcome
+        column = batch.column(i).combine_chunks()
+        texts = [_OUTCOME_TEXTS.get(v, v) for v in column.dictionary.to_pylist()]
+        decoded = pa.DictionaryArray.from_arrays(column.indices, pa.array(texts, pa.string()))
+        batch = batch.set_column(i, batch.schema.field(i), decoded)
+    return batch
 
 
 def _unpivot(

@@ -8,3 +8,9 @@ RESULT_COLUMNS = ("uscc", "policy_id", "year", "outcome", "score", "benefit_yuan
 STATUS_COLUMN_PREFIX = "c_"
 # The message a pack query with the in-scan key check fails with (then the enterprise's code).
 DUPLICATE_KEY = "kechuang: duplicate (uscc, year) for enterprise "
+
+
+def outcome_code(outcome: str) -> str:
+    """The one-letter code an outcome travels as in PostgreSQL's one row per enterprise
+    (rules.pack._code_outcomes): its first letter, distinct among the four outcomes."""
+    return outcome[:1]

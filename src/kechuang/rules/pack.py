@@ -22,7 +22,7 @@ from typing import TypeVar
 import sqlglot.expressions as exp
 
 from kechuang.rules import ir
-from kechuang.rules.columns import DUPLICATE_KEY, RESULT_COLUMNS
+from kechuang.rules.columns import DUPLICATE_KEY, RESULT_COLUMNS, outcome_code
 from kechuang.rules.policy import Outcome, Policy
 from kechuang.rules.sql import (
     _Compiler,
@@ -162,7 +162,8 @@ def pack_sql(
     """The RESULTS rows of the pack (uscc, policy_id, year, outcome, score, benefit_yuan,
     unmet, then the status columns) as one SQL query of `dialect`. Without `unpivot`
     (PostgreSQL only): one row per enterprise, uscc then each policy's outcome, score,
-    benefit_yuan, unmet and status columns in pack order, for a client that unpivots.
+    benefit_yuan, unmet and status columns in pack order, for a client that unpivots (an
+    unmet column may be a mask, `unmet_terms`, and an outcome its code, `_code_outcomes`).
 
     With `materialize` (DuckDB only), the first layer (the years read, one row per
     enterprise) is a MATERIALIZED CTE. DuckDB runs a pipeline on as many threads as its
@@ -198,6 +199,7 @@ def pack_sql(
             cte.this.set("offset", exp.Offset(expression=exp.Literal.number(0)))
         if not unpivot:
             unmet_terms = tuple(_mask_unmet(wide_query, m["unmet"]) for m in pack.columns)
+            _code_outcomes(wide_query, {mapping["outcome"] for mapping in pack.columns})
         _guard_wide_comparisons(wide_query)
         _inline_single_use(wide_query)
         _share_subexpressions(wide_query)
@@ -277,17 +279,12 @@ def pack_sql(
     )
 
 
-def _enum_outcomes(wide: exp.Select, names: set[str]) -> set[str]:
-    """Give the outcome columns `names` of `wide` the outcome ENUM type where they are
-    made, in place, and return those so typed. An outcome is a CASE whose results are the
-    outcomes' text constants; each constant becomes the ENUM's constant (cast once, when
-    the query is bound), so the CASE yields one-byte codes instead of strings that were
-    then cast to the ENUM row by row (9M values at 1M enterprises). A column read by any
-    other expression, or not of that form, keeps its text and its cast in the unpivot."""
-    to = exp.DataType.build(_OUTCOME_ENUM, dialect="duckdb")
+def _outcome_leaves(wide: exp.Select, names: set[str]) -> dict[str, list[exp.Literal]]:
+    """The outcome columns of `names` in `wide` that no other expression reads and that are
+    a tree of CASEs yielding only the outcomes' text constants, with those constants."""
     values = {o.value for o in Outcome}
     read = _layer_reads(wide)
-    typed = set()
+    found = {}
     for query in _star_layers(wide):
         for item in query.expressions:
             if not isinstance(item, exp.Alias) or item.alias not in names or read[item.alias]:
@@ -297,10 +294,34 @@ def _enum_outcomes(wide: exp.Select, names: set[str]) -> set[str]:
                 not (leaf.is_string and leaf.this in values) for leaf in leaves
             ):
                 continue
-            for leaf in leaves:
-                leaf.replace(exp.cast(leaf.copy(), to.copy()))
-            typed.add(item.alias)
-    return typed
+            found[item.alias] = leaves
+    return found
+
+
+def _enum_outcomes(wide: exp.Select, names: set[str]) -> set[str]:
+    """Give the outcome columns `names` of `wide` the outcome ENUM type where they are
+    made, in place, and return those so typed. An outcome is a CASE whose results are the
+    outcomes' text constants; each constant becomes the ENUM's constant (cast once, when
+    the query is bound), so the CASE yields one-byte codes instead of strings that were
+    then cast to the ENUM row by row (9M values at 1M enterprises). A column read by any
+    other expression, or not of that form, keeps its text and its cast in the unpivot."""
+    to = exp.DataType.build(_OUTCOME_ENUM, dialect="duckdb")
+    found = _outcome_leaves(wide, names)
+    for leaves in found.values():
+        for leaf in leaves:
+            leaf.replace(exp.cast(leaf.copy(), to.copy()))
+    return set(found)
+
+
+def _code_outcomes(wide: exp.Select, names: set[str]) -> None:
+    """Make the outcome columns `names` of `wide` yield each outcome's one-letter code
+    (rules.columns.outcome_code) where they are made, in place, as `_enum_outcomes` picks
+    them; the others keep their text. For PostgreSQL's one row per enterprise: COPY then
+    writes, and its client parses, one character per outcome instead of up to 13 (9M values
+    at 1M enterprises); the client makes the codes the texts again, once per block."""
+    for leaves in _outcome_leaves(wide, names).values():
+        for leaf in leaves:
+            leaf.replace(exp.Literal.string(outcome_code(leaf.this)))
 
 
 # The most conditions one lookup may have (2^k texts, built once); longer lists are looked up

@@ -844,12 +844,31 @@ class _Compiler:
 
         base_items = {name: e.transform(lift) for name, e in self.base.items()}
         aggregates = {**self.hist, **current}
+        complete: dict[str, tuple[exp.Expression, exp.Expression]] = {}
+        if self.join_years:
+            # A sum known only where every existing year's value is (`period`) is one
+            # expression of the joined rows, not a sum and a count compared in l0.
+            found = {name: _complete_sum_parts(e) for name, e in base_items.items()}
+            matched = {name: parts for name, parts in found.items() if parts is not None}
+            elsewhere = {
+                c.name
+                for name, e in base_items.items()
+                if name not in matched
+                for c in e.find_all(exp.Column)
+            }
+            for name, (total, count) in matched.items():
+                if total not in elsewhere:  # else the sum itself is read too: left as it is
+                    complete[total] = (aggregates[total], aggregates[count])
+                    base_items[name] = exp.column(total, table="h")
+            read = {c.name for e in base_items.values() for c in e.find_all(exp.Column)}
+            aggregates = {n: e for n, e in aggregates.items() if n in read and n not in complete}
         base = exp.select(
             exp.alias_(exp.column("uscc", table="h"), "uscc"),
             *[exp.alias_(e, name) for name, e in base_items.items()],
         ).from_(exp.alias_(exp.to_table("hist"), "h", table=True))
         if self.join_years:
-            return self.layer_chain([("hist", self.joined_years(aggregates)), ("l0", base)])
+            hist = self.joined_years(aggregates, complete)
+            return self.layer_chain([("hist", hist), ("l0", base)])
         here = exp.Count(this=exp.Case(ifs=[exp.If(this=in_year, true=exp.Literal.number(1))]))
         hist = exp.select("uscc", *[exp.alias_(e, name) for name, e in aggregates.items()]).from_(
             "panel"
@@ -859,7 +878,11 @@ class _Compiler:
         hist = hist.group_by("uscc").having(exp.GT(this=here, expression=exp.Literal.number(0)))
         return self.layer_chain([("hist", hist), ("l0", base)])
 
-    def joined_years(self, aggregates: Mapping[str, exp.Expression]) -> exp.Select:
+    def joined_years(
+        self,
+        aggregates: Mapping[str, exp.Expression],
+        complete: Mapping[str, tuple[exp.Expression, exp.Expression]] | None = None,
+    ) -> exp.Select:
         """The row of `aggregates` per enterprise with a row in the evaluation year, from the
         years' rows joined side by side (`y0` the evaluation year's, LEFT JOIN `y<k>` the row
         of k years before) instead of a GROUP BY: with one row per (uscc, year), an aggregate
@@ -869,7 +892,9 @@ class _Compiler:
 
         Only the conditional aggregates the compiler builds are rewritten (MAX or BOOL_OR of
         one year's value, COUNT and SUM over some years, each optionally CAST); anything else
-        is a SqlCompileError, never a silently different query.
+        is a SqlCompileError, never a silently different query. `complete` maps a column to
+        a SUM and the COUNT of the same value over the same years: the SUM where the COUNT
+        is that of the existing rows (every existing year's value known), else NULL.
         """
         # Per year: the values read from its rows, by SQL text -> (column name, expression).
         # A value that is not a plain column (a numerator such as CAST(x * 100 AS BIGINT)) is
@@ -968,11 +993,45 @@ class _Compiler:
                 return exp.Case(ifs=[exp.If(this=exp.or_(*known), true=summed)])
             raise SqlCompileError(f"unexpected aggregate {aggregate.sql()}")
 
+        def rewrite_complete(total: exp.Expression, count: exp.Expression) -> exp.Expression:
+            summed = rewrite(total)
+            case = summed.this if isinstance(summed, exp.Cast) else summed
+            counted = count.this if isinstance(count, exp.Cast) else count
+            if not (
+                isinstance(case, exp.Case)
+                and isinstance(counted, exp.Count)
+                and isinstance(counted.this, exp.Case)
+            ):
+                raise SqlCompileError(f"unexpected complete sum {total.sql()}")
+            branch = counted.this.args["ifs"][0]
+            ks, value = years_of(branch.this), branch.args["true"]
+            if isinstance(value, exp.Literal):
+                raise SqlCompileError(f"unexpected complete sum {total.sql()}")
+            # Each year's value known, or (before the evaluation year) its row missing.
+            known = [
+                not_null(k, value)
+                if k == 0
+                else exp.or_(
+                    exp.Is(this=exp.column("uscc", table=f"y{k}"), expression=exp.Null()),
+                    not_null(k, value),
+                )
+                for k in ks
+            ]
+            case.args["ifs"][0].set("this", exp.and_(*known))
+            return summed
+
         # The counts last: `not_null` then sees every value the other aggregates read.
+        complete = complete or {}
         rewritten: dict[str, exp.Expression] = {}
-        for name, e in sorted(aggregates.items(), key=lambda item: _is_count(item[1])):
-            rewritten[name] = rewrite(e)
-        items = [exp.alias_(rewritten[name], name) for name in aggregates]
+        for name, e in aggregates.items():
+            if not _is_count(e):
+                rewritten[name] = rewrite(e)
+        for name, (total, count) in complete.items():
+            rewritten[name] = rewrite_complete(total, count)
+        for name, e in aggregates.items():
+            if _is_count(e):
+                rewritten[name] = rewrite(e)
+        items = [exp.alias_(rewritten[name], name) for name in [*aggregates, *complete]]
         # Earlier years whose rows are only counted still need their presence.
         needed = {int(c.table[1:]) for item in items for c in item.find_all(exp.Column) if c.table}
 
@@ -1065,6 +1124,29 @@ def _numerator(raw: exp.Expression, kind: Kind, bound: int, fen: bool = False) -
         millionths = exp.Mul(this=wide, expression=exp.Literal.number(10**6))
         return n.tag(exp.cast(millionths, n.BIGINT), bound, False)
     return n.tag(exp.cast(raw, n.BIGINT), bound, False)
+
+
+def _complete_sum_parts(e: exp.Expression) -> tuple[str, str] | None:
+    """The hist columns (sum, count) of `CASE WHEN h.<count> = h.<rows> THEN h.<sum> END`,
+    the sum known only where every existing year's value is (`period`), else None."""
+    if not isinstance(e, exp.Case) or e.args.get("default") or len(e.args["ifs"]) != 1:
+        return None
+    branch = e.args["ifs"][0]
+    test, total = branch.this, branch.args.get("true")
+    if not (
+        isinstance(test, exp.EQ)
+        and isinstance(test.this, exp.Column)
+        and isinstance(test.expression, exp.Column)
+        and isinstance(total, exp.Column)
+        and all(c.table == "h" for c in (test.this, test.expression, total))
+    ):
+        return None
+    count, rows, name = test.this.name, test.expression.name, total.name
+    years = rows.removeprefix("r")
+    fact = count.removeprefix(f"k{years}_")
+    if rows == years or count == fact or name != f"s{years}_{fact}":
+        return None
+    return name, count
 
 
 def _is_count(aggregate: exp.Expression) -> bool:
