@@ -279,7 +279,8 @@ def screen(
                 with ThreadPoolExecutor(max_workers=sessions) as pool:
                     running = [pool.submit(w) for w in work]
                     assembly = _assembly(ready, preload, fmt, staged, [*names, *status_names],
-                                         year, staged_totals, ids, pack.unmet_terms)  # fmt: skip
+                                         year, staged_totals, ids, pack.unmet_terms,
+                                         pack.hundredths)  # fmt: skip
                     with contextlib.closing(assembly):
                         parts = [f.result() for f in running]
                         if step is not None:
