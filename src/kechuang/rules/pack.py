@@ -165,7 +165,8 @@ def pack_sql(
     unmet, then the status columns) as one SQL query of `dialect`. Without `unpivot`
     (PostgreSQL only): one row per enterprise, uscc then each policy's outcome, score,
     benefit_yuan, unmet and status columns in pack order, for a client that unpivots (an
-    unmet column may be a mask, `unmet_terms`, and an outcome its code, `_code_outcomes`).
+    unmet column may be a mask, `unmet_terms`, an outcome its code, `_code_outcomes`, and a
+    score or benefit its count of hundredths, `hundredths`).
 
     With `materialize` (DuckDB only), the first layer (the years read, one row per
     enterprise) is a MATERIALIZED CTE. DuckDB runs a pipeline on as many threads as its
