@@ -95,7 +95,11 @@ def test_scores_are_blind_until_the_panel_closes(world: World) -> None:
         == 404
     )
     assert second.get(f"/expert/assignments/{seat1}").status_code == 404
-    assert "17" not in second.get(f"/expert/assignments/{seat2}").text
+    # Nor does the second expert's own sheet show the first one's mark or comment (a bare "17"
+    # could be any id or time on the page).
+    own = second.get(f"/expert/assignments/{seat2}").text
+    assert "<td>17</td>" not in own and "组织管理规范" not in own
+    assert "<td>17</td>" in first.get(f"/expert/assignments/{seat1}").text  # as a mark shows
     # Officers see who sits, not the marks, while the panel is open; nor does the page.
     seats = world.client("officer1").get(f"{API}/{application_id}/panel").json()
     assert all(seat["marks"] is None for seat in seats)

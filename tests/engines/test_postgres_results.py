@@ -212,6 +212,59 @@ def test_outcome_codes_are_written_as_the_outcomes_texts(
     assert set(text.column("outcome").to_pylist()) == set(OUTCOMES)
 
 
+def test_hundredths_are_written_as_the_decimals_they_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Where the server sends a score or benefit as its integer hundredths
+    # (rules.pack._hundredths_outputs), the RESULTS file, the counts and the totals hold the
+    # DECIMAL(18, 2) it counts, as if the decimal had been sent.
+    monkeypatch.setattr(postgres_results, "ROW_GROUP_ROWS", 12)
+    score = 2  # a wide row's fields: uscc, then per policy outcome, score, benefit, unmet
+    hundredths = [("score",), (), ("score", "benefit_yuan")]
+    results = []
+    for counted in (False, True):
+        staged = tmp_path / f"r-{counted}.parquet"
+        total = tmp_path / f"r-{counted}.totals.csv"
+        sent = hundredths if counted else []
+        assembly = Assembly("parquet", staged, RESULT_COLUMNS, 2024, total, POLICIES, (), sent)
+        wide = [m.split(b",") for m in _wide_messages(30, masked=False)]
+        for i, fields in enumerate(wide):
+            fields[3 + 4 * 2] = f"{i * 1000}.25".encode()  # policy c's benefit
+            if counted:
+                for k, names in enumerate(hundredths):
+                    for name in names:
+                        j = 1 + 4 * k + (score - 1 if name == "score" else score)
+                        fields[j] = str(round(Decimal(fields[j].decode()) * 100)).encode()
+        assembly.stream(iter(b",".join(f) for f in wide))
+        counts = assembly.finish()
+        results.append((pq.read_table(staged), counts, total.read_bytes()))
+    (decimals, counts, totals), (counted_table, counted_counts, counted_totals) = results
+    assert counted_table.equals(decimals)
+    assert (counted_counts, counted_totals) == (counts, totals)
+    assert Decimal("29000.25") in decimals.column("benefit_yuan").to_pylist()
+
+
+@pytest.mark.parametrize("count", [10**18 - 1, 10**18, -(10**18)])
+def test_hundredths_beyond_decimal_18_2_are_refused(tmp_path: Path, count: int) -> None:
+    # A count of 19 digits is no DECIMAL(18, 2): refused, as PostgreSQL's cast would refuse it.
+    staged = tmp_path / "r.parquet"
+    assembly = Assembly(
+        "parquet", staged, RESULT_COLUMNS, 2024, None, POLICIES, (), [("score",), (), ()]
+    )
+    fields = _wide_messages(1, masked=False)[0].split(b",")
+    fields[2] = str(count).encode()  # policy a's score
+    message = b",".join(fields)
+    if abs(count) >= 10**18:
+        with pytest.raises(ValueError, match=r"score: a value beyond DECIMAL\(18, 2\)"):
+            assembly.stream(iter([message]))
+        assembly.close()
+        return
+    assembly.stream(iter([message]))
+    assembly.finish()
+    scores = pq.read_table(staged).column("score").to_pylist()
+    assert scores[0] == Decimal("9999999999999999.99")
+
+
 def test_unmet_texts_of_masks_join_the_texts_of_their_bits() -> None:
     masks = pa.chunked_array([[0, 5, None, 5, 2, 7]], pa.int64())
     texts = postgres_results._unmet_texts(masks, ("a", "b", "c"))

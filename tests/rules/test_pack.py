@@ -5,6 +5,7 @@ year's rows, or the years' rows joined side by side) and with the in-scan key ch
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -18,11 +19,13 @@ from kechuang.engines.panel import open_panel
 from kechuang.enterprises.generator import write_panel
 from kechuang.rules.columns import outcome_code
 from kechuang.rules.pack import (
+    HUNDREDTHS_COLUMNS,
     LOOKUP_CONDITIONS,
     UNMET_ENUM_CONDITIONS,
     _defer_columns,
     _enum_unmet,
     _guard_wide_comparisons,
+    _hundredths,
     _lookup_lists,
     _mask_unmet,
     _narrow_layers,
@@ -32,6 +35,7 @@ from kechuang.rules.pack import (
 )
 from kechuang.rules.policy import Outcome
 from kechuang.rules.sql import compile_policy, to_sql
+from kechuang.rules.sql_numeric import fen_to_decimal, tag
 from kechuang.screening.inputs import load_policies
 
 
@@ -472,6 +476,37 @@ def test_postgres_sends_outcome_codes_only_in_its_one_row_per_enterprise() -> No
         for outcome in Outcome:
             assert f"'{outcome.value}'" not in wide and f"'{outcome.value}'" in rows
         assert "THEN 'e'" in wide and "THEN 'i'" in wide
+
+
+def test_postgres_sends_hundredths_only_in_its_one_row_per_enterprise() -> None:
+    # Scores and benefits leave the server as BIGINT counts of hundredths (no NUMERIC per
+    # row); the rows the server unpivots itself carry the decimals.
+    for year in (2024, 2026):
+        pack = compile_pack(load_policies(["all"], year), year, join_years=True)
+        wide = pack_sql(pack, "postgres", unpivot=False)
+        assert wide.hundredths == (HUNDREDTHS_COLUMNS,) * len(pack.policy_ids)
+        assert "DECIMAL(18, 2)" not in wide.query
+        rows = pack_sql(pack, "postgres")
+        assert rows.hundredths == () and "DECIMAL(18, 2)" in rows.query
+
+
+@settings(max_examples=200, deadline=None)
+@given(count=st.integers(-(10**18) + 1, 10**18 - 1), narrow=st.booleans())
+def test_a_count_of_hundredths_is_the_decimal_it_makes(count: int, narrow: bool) -> None:
+    # What fen_to_decimal makes of a count is the count read with two decimals, whatever the
+    # count's bound (the narrow and the 128-bit forms).
+    value = exp.Literal.number(count)
+    if narrow and abs(count) < 10**16:
+        value = tag(value, 10**16 - 1, False)
+    made = fen_to_decimal(value, 2)
+    hundredths = _hundredths(made)
+    assert hundredths is not None
+    decimal, counted = duckdb.sql(
+        f"SELECT {made.sql('duckdb')}, {hundredths.sql('duckdb')}"
+    ).fetchone() or (None, None)
+    assert counted == count and decimal == Decimal(count) / 100
+    assert _hundredths(exp.cast(exp.null(), "DECIMAL(18, 2)")) is not None
+    assert _hundredths(exp.cast(value.copy(), "DECIMAL(18, 2)")) is None
 
 
 def _shared_sql(sql: str) -> tuple[str, dict[str, object]]:

@@ -30,13 +30,15 @@ ENV_NO_CACHE = "KECHUANG_NO_COMPILE_CACHE"
 class PackText:
     """A pack query as SQL text, the statements to run before it on the same connection
     (rules.pack.PackSQL.setup), the names of its output columns, and the texts of each
-    policy's unmet mask where it sends one (rules.pack.PackSQL.unmet_terms)."""
+    policy's unmet mask where it sends one (rules.pack.PackSQL.unmet_terms), and its columns
+    sent as integer hundredths (rules.pack.PackSQL.hundredths)."""
 
     sql: str
     output_columns: tuple[str, ...]
     status_names: tuple[str, ...]
     setup: tuple[str, ...] = ()
     unmet_terms: tuple[tuple[str, ...] | None, ...] = ()
+    hundredths: tuple[tuple[str, ...], ...] = ()
 
 
 def _compiler_digest() -> str:
@@ -134,6 +136,7 @@ def pack_text(
         pack.status_names,
         statements.setup,
         statements.unmet_terms,
+        statements.hundredths,
     )
     if path is not None:
         _write(path, text)
@@ -149,6 +152,7 @@ def _read(path: Path) -> PackText | None:
             tuple(data["status_names"]),
             tuple(str(s) for s in data["setup"]),
             tuple(None if t is None else tuple(str(x) for x in t) for t in data["unmet_terms"]),
+            tuple(tuple(str(x) for x in t) for t in data["hundredths"]),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -163,6 +167,7 @@ def _write(path: Path, text: PackText) -> None:
             "status_names": list(text.status_names),
             "setup": list(text.setup),
             "unmet_terms": [None if t is None else list(t) for t in text.unmet_terms],
+            "hundredths": [list(t) for t in text.hundredths],
         }
         with tempfile.NamedTemporaryFile(
             "w", encoding="utf-8", dir=path.parent, suffix=".tmp", delete=False

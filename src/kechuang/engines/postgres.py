@@ -15,10 +15,11 @@ client's assembly (engines.postgres_results) as they arrive, which writes the RE
 (CSV as is, Parquet through Arrow's CSV reader) and computes the per-outcome counts and the
 totals file from the same read, while the other session still runs. For Parquet without
 exclusions the server sends one row per enterprise (the pack not unpivoted), each policy's
-unmet ids as a mask of its unmet conditions (rules.pack._mask_unmet) and its outcome as a
-one-letter code (rules.pack._code_outcomes), and Arrow unpivots it and makes each distinct
-mask's and code's text: a ninth of the rows through COPY, whose client reads row by row, and
-no text built per row on either side. The population
+unmet ids as a mask of its unmet conditions (rules.pack._mask_unmet), its outcome as a
+one-letter code (rules.pack._code_outcomes) and its score and benefit as integer hundredths
+(rules.pack._hundredths_outputs), and Arrow unpivots it, makes each distinct mask's and
+code's text and reads the counts as decimals: a ninth of the rows through COPY, whose client
+reads row by row, and no text built nor NUMERIC computed per row on either side. The population
 never leaves the database; only the results do. The facts' bounds (integer widths) are one scan
 of the whole panel, kept in `panel_bounds` under the panel's write count (`cached_bounds`), so
 the next screening of an unchanged panel reads them instead.
@@ -279,7 +280,8 @@ def screen(
                 with ThreadPoolExecutor(max_workers=sessions) as pool:
                     running = [pool.submit(w) for w in work]
                     assembly = _assembly(ready, preload, fmt, staged, [*names, *status_names],
-                                         year, staged_totals, ids, pack.unmet_terms)  # fmt: skip
+                                         year, staged_totals, ids, pack.unmet_terms,
+                                         pack.hundredths)  # fmt: skip
                     with contextlib.closing(assembly):
                         parts = [f.result() for f in running]
                         if step is not None:

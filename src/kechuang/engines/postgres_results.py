@@ -31,6 +31,8 @@ Counts = dict[tuple[str, str], tuple[int, Decimal, int]]
 Lines = tuple[str, str, Any]  # a block's first and last code, its totals lines (Arrow)
 # Result rows per parsed block and Parquet row group: DuckDB's default row group size.
 ROW_GROUP_ROWS = 122_880
+# A count of hundredths of DECIMAL(18, 2) is below this in magnitude (18 digits).
+HUNDREDTHS_LIMIT = 10**18
 # Each outcome's text by the code it may travel as (rules.columns.outcome_code).
 _OUTCOME_TEXTS = {outcome_code(o): o for o in OUTCOMES}
 
@@ -66,6 +68,7 @@ class Assembly:
         totals: Path | None,
         policy_ids: Sequence[str] | None = None,
         unmet_terms: Sequence[Sequence[str] | None] = (),
+        hundredths: Sequence[Sequence[str]] = (),
     ) -> None:
         pa, _, pacsv, pq = _arrow()
         types = {
@@ -78,6 +81,9 @@ class Assembly:
         # Per policy of a wide row: its unmet conditions' texts where the server sends a mask
         # of them (rules.pack.PackSQL.unmet_terms), else None (text).
         self.unmet_terms = list(unmet_terms) or [None] * len(policy_ids or ())
+        # Per policy of a wide row: its DECIMAL(18, 2) columns the server sends as integer
+        # hundredths (rules.pack.PackSQL.hundredths).
+        self.hundredths = [tuple(h) for h in hundredths] or [()] * len(policy_ids or ())
         self.synced: Sync | None = None
         self.schema = pa.schema([pa.field(n, types.get(n, pa.string())) for n in names])
         # The text columns other than the code repeat a few values (policy ids, outcomes,
@@ -89,7 +95,7 @@ class Assembly:
         source = (
             self._coded
             if policy_ids is None
-            else _wide_schema(self._coded, len(policy_ids), self.unmet_terms)
+            else _wide_schema(self._coded, len(policy_ids), self.unmet_terms, self.hundredths)
         )
         # The rows left the server as COPY text (no Python object per value) and Arrow's CSV
         # reader parses them column-wise: several times cheaper than a cursor's tuples of
@@ -162,6 +168,7 @@ class Assembly:
             table = parsed
         else:
             parsed = _outcome_texts(parsed, len(self.policy_ids), self._coded)
+            parsed = _decimals_of_hundredths(parsed, self.hundredths, self._coded)
             table = _unpivot(parsed, self.policy_ids, self.year, self._coded, self.unmet_terms)
         grouped = table.group_by(["policy_id", "outcome"], use_threads=False).aggregate(
             [("uscc", "count"), ("benefit_yuan", "sum"), (self._excluded, "count")]
@@ -229,21 +236,55 @@ def _coded(field: Any) -> Any:
     return pa.field(field.name, pa.dictionary(pa.int32(), pa.string()))
 
 
-def _wide_schema(schema: Any, policies: int, unmet_terms: Sequence[Sequence[str] | None]) -> Any:
+def _wide_schema(
+    schema: Any,
+    policies: int,
+    unmet_terms: Sequence[Sequence[str] | None],
+    hundredths: Sequence[Sequence[str]] = (),
+) -> Any:
     """The columns of the pack's one row per enterprise (rules.pack.pack_sql without
     unpivot): uscc, then per policy its columns of `schema` after policy_id and year, its
-    unmet column a 64-bit mask where `unmet_terms` has its texts."""
+    unmet column a 64-bit mask where `unmet_terms` has its texts, and its columns in
+    `hundredths` 64-bit counts of hundredths."""
     import pyarrow as pa
 
     per_policy = [f for f in schema if f.name not in ("uscc", "policy_id", "year")]
     fields = [schema.field("uscc")]
     for k in range(policies):
-        masked = unmet_terms[k] is not None
+        counted = {"unmet"} if unmet_terms[k] is not None else set()
+        counted |= set(hundredths[k]) if hundredths else set()
         fields += [
-            pa.field(f"p{k}_{j}", pa.int64() if masked and f.name == "unmet" else f.type)
+            pa.field(f"p{k}_{j}", pa.int64() if f.name in counted else f.type)
             for j, f in enumerate(per_policy)
         ]
     return pa.schema(fields)
+
+
+def _decimals_of_hundredths(batch: Any, hundredths: Sequence[Sequence[str]], schema: Any) -> Any:
+    """`batch` (one row per enterprise, `_wide_schema`) with each column the server sent as
+    integer hundredths (rules.pack._hundredths_outputs) made the DECIMAL(18, 2) of `schema`:
+    the count is the decimal's unscaled value, so its 128-bit integer (a cast to DECIMAL(19,
+    0), exact for any 64-bit count) is read with two decimals, no arithmetic. A count of 19
+    digits is refused, as PostgreSQL's cast to DECIMAL(18, 2) would refuse its value."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    per_policy = [f for f in schema if f.name not in ("uscc", "policy_id", "year")]
+    width = len(per_policy)
+    for k, names in enumerate(hundredths):
+        for name in names:
+            j = next(i for i, f in enumerate(per_policy) if f.name == name)
+            i = 1 + k * width + j
+            count = batch.column(i).combine_chunks()
+            extremes = pc.min_max(count).as_py()
+            if any(v is not None and abs(v) >= HUNDREDTHS_LIMIT for v in extremes.values()):
+                raise ValueError(f"{name}: a value beyond DECIMAL(18, 2) ({extremes} hundredths)")
+            whole = count.cast(pa.decimal128(19, 0))
+            decimal = pa.Array.from_buffers(
+                per_policy[j].type, len(whole), whole.buffers(), whole.null_count, whole.offset
+            )
+            batch = batch.set_column(i, batch.schema.field(i).with_type(decimal.type), decimal)
+    return batch
 
 
 def _outcome_texts(batch: Any, policies: int, schema: Any) -> Any:

@@ -44,11 +44,13 @@ class PackSQL:
     `unmet_terms`, per policy in pack order, for PostgreSQL's one row per enterprise: the
     texts of its unmet conditions in bit order where its unmet column is a mask of them (a
     client joins the texts of its bits by `;`, see `_mask_unmet`), None where it is text;
-    empty where every unmet column is text."""
+    empty where every unmet column is text. `hundredths`, per policy in the same form: its
+    score and benefit_yuan columns sent as integer hundredths (`_hundredths_outputs`)."""
 
     query: str
     setup: tuple[str, ...] = ()
     unmet_terms: tuple[tuple[str, ...] | None, ...] = ()
+    hundredths: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,8 @@ def pack_sql(
     unmet, then the status columns) as one SQL query of `dialect`. Without `unpivot`
     (PostgreSQL only): one row per enterprise, uscc then each policy's outcome, score,
     benefit_yuan, unmet and status columns in pack order, for a client that unpivots (an
-    unmet column may be a mask, `unmet_terms`, and an outcome its code, `_code_outcomes`).
+    unmet column may be a mask, `unmet_terms`, an outcome its code, `_code_outcomes`, and a
+    score or benefit its count of hundredths, `hundredths`).
 
     With `materialize` (DuckDB only), the first layer (the years read, one row per
     enterprise) is a MATERIALIZED CTE. DuckDB runs a pipeline on as many threads as its
@@ -182,6 +185,7 @@ def pack_sql(
     typed_outcomes: set[str] = set()
     setup: tuple[str, ...] = ()
     unmet_terms: tuple[tuple[str, ...] | None, ...] = ()
+    hundredths: tuple[tuple[str, ...], ...] = ()
     if dialect == "duckdb":
         if not copied:
             wide_query, copied = wide_query.copy(), True
@@ -200,6 +204,12 @@ def pack_sql(
         if not unpivot:
             unmet_terms = tuple(_mask_unmet(wide_query, m["unmet"]) for m in pack.columns)
             _code_outcomes(wide_query, {mapping["outcome"] for mapping in pack.columns})
+            sent = _hundredths_outputs(
+                wide_query, {m[c] for m in pack.columns for c in HUNDREDTHS_COLUMNS}
+            )
+            hundredths = tuple(
+                tuple(c for c in HUNDREDTHS_COLUMNS if m[c] in sent) for m in pack.columns
+            )
         _guard_wide_comparisons(wide_query)
         _inline_single_use(wide_query)
         _share_subexpressions(wide_query)
@@ -272,7 +282,11 @@ def pack_sql(
         )
         if not any(unmet_terms):
             unmet_terms = ()
-        return PackSQL(f"SELECT w.uscc AS uscc, {flat} FROM ({wide}) AS w", (), unmet_terms)
+        if not any(hundredths):
+            hundredths = ()
+        return PackSQL(
+            f"SELECT w.uscc AS uscc, {flat} FROM ({wide}) AS w", (), unmet_terms, hundredths
+        )
     tuples = ", ".join("(" + ", ".join(row) + ")" for row in rows)
     return PackSQL(
         f"{select} FROM ({wide}) AS w CROSS JOIN LATERAL (VALUES {tuples}) AS t({', '.join(names)})"
@@ -322,6 +336,61 @@ def _code_outcomes(wide: exp.Select, names: set[str]) -> None:
     for leaves in _outcome_leaves(wide, names).values():
         for leaf in leaves:
             leaf.replace(exp.Literal.string(outcome_code(leaf.this)))
+
+
+# The RESULTS columns of DECIMAL(18, 2) a policy may send as integer hundredths.
+HUNDREDTHS_COLUMNS = ("score", "benefit_yuan")
+_DECIMAL_18_2 = "DECIMAL(18, 2)"
+
+
+def _hundredths_outputs(wide: exp.Select, names: set[str]) -> set[str]:
+    """Make the columns `names` of `wide` (scores and benefits, DECIMAL(18, 2)) yield the
+    integer count of hundredths they are made of, in place, and return those so made: a
+    column no other expression reads, a tree of CASEs whose every result is
+    `rules.sql_numeric.fen_to_decimal` of a count with two decimals, or NULL. For
+    PostgreSQL's one row per enterprise: no NUMERIC multiplication and cast per row, and
+    COPY writes a BIGINT (its client makes it DECIMAL(18, 2) again, exactly, refusing a count
+    of 18 digits or more as the cast to DECIMAL(18, 2) would)."""
+    read = _layer_reads(wide)
+    made = set()
+    for query in _star_layers(wide):
+        for item in query.expressions:
+            if not isinstance(item, exp.Alias) or item.alias not in names or read[item.alias]:
+                continue
+            leaves = _case_leaves(item.this, lambda node: [node])
+            counts = [_hundredths(leaf) for leaf in leaves or []]
+            if leaves is None or any(c is None for c in counts):
+                continue
+            for leaf, count in zip(leaves, counts, strict=True):
+                assert count is not None
+                leaf.replace(count)
+            made.add(item.alias)
+    return made
+
+
+def _hundredths(node: exp.Expression) -> exp.Expression | None:
+    """The BIGINT count of hundredths of a DECIMAL(18, 2) made by `fen_to_decimal` (`CAST(
+    CAST(x AS DECIMAL(p, 0)) * CAST(0.01 AS DECIMAL(q, 2)) AS DECIMAL(18, 2))`: x), a NULL
+    BIGINT for a NULL, else None."""
+    if isinstance(node, exp.Null):
+        return exp.cast(exp.null(), "BIGINT")
+    if not (isinstance(node, exp.Cast) and node.to.sql() == _DECIMAL_18_2):
+        return None
+    inner = node.this
+    if isinstance(inner, exp.Null):
+        return exp.cast(exp.null(), "BIGINT")
+    if not (isinstance(inner, exp.Mul) and isinstance(inner.this, exp.Cast)):
+        return None
+    whole, step = inner.this, inner.expression
+    if not (
+        whole.to.sql().startswith("DECIMAL(")
+        and whole.to.sql().endswith(", 0)")
+        and isinstance(step, exp.Cast)
+        and step.this.is_number
+        and step.this.this == "0.01"
+    ):
+        return None
+    return exp.cast(whole.this.copy(), "BIGINT")
 
 
 # The most conditions one lookup may have (2^k texts, built once); longer lists are looked up
