@@ -236,6 +236,17 @@ def _coded(field: Any) -> Any:
     return pa.field(field.name, pa.dictionary(pa.int32(), pa.string()))
 
 
+def _per_policy(schema: Any) -> list[Any]:
+    """The fields of `schema` (the RESULTS rows) each policy has its own of in a wide row."""
+    return [f for f in schema if f.name not in ("uscc", "policy_id", "year")]
+
+
+def _column_of(schema: Any, k: int, name: str) -> int:
+    """The index in a wide row (`_wide_schema`) of policy k's column `name` of `schema`."""
+    names = [f.name for f in _per_policy(schema)]
+    return 1 + k * len(names) + names.index(name)
+
+
 def _wide_schema(
     schema: Any,
     policies: int,
@@ -248,7 +259,7 @@ def _wide_schema(
     `hundredths` 64-bit counts of hundredths."""
     import pyarrow as pa
 
-    per_policy = [f for f in schema if f.name not in ("uscc", "policy_id", "year")]
+    per_policy = _per_policy(schema)
     fields = [schema.field("uscc")]
     for k in range(policies):
         counted = {"unmet"} if unmet_terms[k] is not None else set()
@@ -269,19 +280,16 @@ def _decimals_of_hundredths(batch: Any, hundredths: Sequence[Sequence[str]], sch
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    per_policy = [f for f in schema if f.name not in ("uscc", "policy_id", "year")]
-    width = len(per_policy)
     for k, names in enumerate(hundredths):
         for name in names:
-            j = next(i for i, f in enumerate(per_policy) if f.name == name)
-            i = 1 + k * width + j
+            i = _column_of(schema, k, name)
             count = batch.column(i).combine_chunks()
             extremes = pc.min_max(count).as_py()
             if any(v is not None and abs(v) >= HUNDREDTHS_LIMIT for v in extremes.values()):
                 raise ValueError(f"{name}: a value beyond DECIMAL(18, 2) ({extremes} hundredths)")
             whole = count.cast(pa.decimal128(19, 0))
             decimal = pa.Array.from_buffers(
-                per_policy[j].type, len(whole), whole.buffers(), whole.null_count, whole.offset
+                schema.field(name).type, len(whole), whole.buffers(), whole.null_count, whole.offset
             )
             batch = batch.set_column(i, batch.schema.field(i).with_type(decimal.type), decimal)
     return batch
@@ -294,10 +302,8 @@ def _outcome_texts(batch: Any, policies: int, schema: Any) -> Any:
     indices kept. A text that is no code (a column sent as text) stays as it is."""
     import pyarrow as pa
 
-    per_policy = [f.name for f in schema if f.name not in ("uscc", "policy_id", "year")]
-    width, outcome = len(per_policy), per_policy.index("outcome")
     for k in range(policies):
-        i = 1 + k * width + outcome
+        i = _column_of(schema, k, "outcome")
         column = batch.column(i).combine_chunks()
         texts = [_OUTCOME_TEXTS.get(v, v) for v in column.dictionary.to_pylist()]
         decoded = pa.DictionaryArray.from_arrays(column.indices, pa.array(texts, pa.string()))
@@ -363,14 +369,11 @@ def _wide_sums(batch: Any, policies: int, schema: Any) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    per_policy = [f.name for f in schema if f.name not in ("uscc", "policy_id", "year")]
-    width = len(per_policy)
-    outcome, benefit = per_policy.index("outcome"), per_policy.index("benefit_yuan")
     eligible = None
     total = None
     for k in range(policies):
-        own_outcome = batch.column(1 + k * width + outcome)
-        own_benefit = batch.column(1 + k * width + benefit)
+        own_outcome = batch.column(_column_of(schema, k, "outcome"))
+        own_benefit = batch.column(_column_of(schema, k, "benefit_yuan"))
         met = pc.cast(pc.equal(own_outcome, "eligible"), pa.int64())
         # fill_null: an unknown benefit adds 0; the outcome is never null (a pack's column).
         paid = pc.fill_null(own_benefit, pa.scalar(0, own_benefit.type))
