@@ -299,16 +299,13 @@ def _outcome_leaves(wide: exp.Select, names: set[str]) -> dict[str, list[exp.Lit
     values = {o.value for o in Outcome}
     read = _layer_reads(wide)
     found = {}
-    for query in _star_layers(wide):
-        for item in query.expressions:
-            if not isinstance(item, exp.Alias) or item.alias not in names or read[item.alias]:
-                continue
-            leaves = _case_results(item.this)
-            if leaves is None or any(
-                not (leaf.is_string and leaf.this in values) for leaf in leaves
-            ):
-                continue
-            found[item.alias] = leaves
+    for item in _layer_items(wide, names):
+        if read[item.alias]:
+            continue
+        leaves = _case_results(item.this)
+        if leaves is None or any(not (leaf.is_string and leaf.this in values) for leaf in leaves):
+            continue
+        found[item.alias] = leaves
     return found
 
 
@@ -353,18 +350,17 @@ def _hundredths_outputs(wide: exp.Select, names: set[str]) -> set[str]:
     of 18 digits or more as the cast to DECIMAL(18, 2) would)."""
     read = _layer_reads(wide)
     made = set()
-    for query in _star_layers(wide):
-        for item in query.expressions:
-            if not isinstance(item, exp.Alias) or item.alias not in names or read[item.alias]:
-                continue
-            leaves = _case_leaves(item.this, lambda node: [node])
-            counts = [_hundredths(leaf) for leaf in leaves or []]
-            if leaves is None or any(c is None for c in counts):
-                continue
-            for leaf, count in zip(leaves, counts, strict=True):
-                assert count is not None
-                leaf.replace(count)
-            made.add(item.alias)
+    for item in _layer_items(wide, names):
+        if read[item.alias]:
+            continue
+        leaves = _case_leaves(item.this, lambda node: [node])
+        counts = [_hundredths(leaf) for leaf in leaves or []]
+        if leaves is None or any(c is None for c in counts):
+            continue
+        for leaf, count in zip(leaves, counts, strict=True):
+            assert count is not None
+            leaf.replace(count)
+        made.add(item.alias)
     return made
 
 
